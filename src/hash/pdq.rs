@@ -1,0 +1,1 @@
+//! PDQ perceptual hash (port of Meta reference).

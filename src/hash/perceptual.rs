@@ -1,0 +1,1 @@
+//! pHash/dHash via image_hasher.

@@ -1,0 +1,19 @@
+//! Preflight: content checks that run on the phone *before* a message is end-to-end encrypted.
+//!
+//! Nothing leaves the device. The library returns a [`verdict::Verdict`]; the app decides
+//! what to show (a blur, a warning, help resources, a report button the user may press).
+//!
+//! Module map (see ARCHITECTURE.md):
+//! - [`media`]: bounded image decoding (pixel limits before decode, EXIF orientation, colour modes).
+//! - [`hash`]: PDQ (port of Meta's reference), pHash/dHash, MD5/SHA-1/SHA-256.
+//! - [`lists`]: signed, versioned hash lists, importers, deltas, the radius index.
+//! - [`text`]: evasion-resistant normalization, lexicons, conversation-level risk.
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod hash;
+pub mod lists;
+pub mod media;
+pub mod text;
+
+pub use error::{Error, Result};

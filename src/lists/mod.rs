@@ -1,0 +1,1 @@
+//! Signed, versioned hash lists: format, importers, deltas, store and the radius index.

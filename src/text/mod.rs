@@ -1,0 +1,1 @@
+//! Text signals: evasion-resistant normalization, lexicons, matching and conversation risk.
