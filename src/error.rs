@@ -6,6 +6,9 @@ use thiserror::Error;
 /// Every failure the library can report. Messages are written for the integrating engineer.
 #[derive(Debug, Error)]
 pub enum Error {
+    /// The image could not be decoded or was refused by a limit.
+    #[error(transparent)]
+    Media(#[from] crate::media::MediaError),
     /// An I/O failure, with the path or operation that failed.
     #[error("{context}: {source}")]
     Io {

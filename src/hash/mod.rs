@@ -1,5 +1,40 @@
-//! Image and byte hashes: PDQ (Meta's perceptual hash), pHash/dHash, and cryptographic digests.
+//! Image and byte hashes: PDQ (Meta's perceptual hash, all eight rotations/flips), pHash and
+//! dHash, and cryptographic digests, plus [`hash_image_bytes`] which runs them all on one file.
 
 pub mod crypto;
 pub mod pdq;
 pub mod perceptual;
+
+use crate::media::{self, DecodeLimits, MediaError};
+use serde::Serialize;
+
+/// Every hash of one image file.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImageHashes {
+    /// PDQ of the displayed image and its seven rotations/flips, with quality.
+    pub pdq: pdq::PdqDihedral,
+    /// pHash / dHash of the displayed image.
+    pub perceptual: perceptual::PerceptualHashes,
+    /// Digests of the raw bytes.
+    pub crypto: crypto::CryptoHashes,
+    /// Width and height the hashes were computed from (after orientation and any scaled decode).
+    pub decoded_size: (u32, u32),
+    /// 1, or 2/4/8 when a large JPEG was decoded at reduced scale.
+    pub scale_denominator: u8,
+}
+
+/// Decodes (within `limits`, DCT-scaled for large JPEGs) and computes every hash.
+pub fn hash_image_bytes(bytes: &[u8], limits: &DecodeLimits) -> Result<ImageHashes, MediaError> {
+    let decoded = media::decode_for_hashing(bytes, limits, pdq::REFERENCE_DOWNSAMPLE_DIM as u32)?;
+    let pdq = pdq::hash_pixels(decoded.pixels.as_pdq_input()).map_err(|e| MediaError::Corrupt {
+        format: decoded.format,
+        detail: e.to_string(),
+    })?;
+    Ok(ImageHashes {
+        pdq,
+        perceptual: perceptual::hash(&decoded.pixels.to_dynamic()),
+        crypto: crypto::CryptoHashes::of(bytes),
+        decoded_size: (decoded.pixels.width(), decoded.pixels.height()),
+        scale_denominator: decoded.scale_denominator,
+    })
+}

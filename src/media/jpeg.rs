@@ -1,0 +1,241 @@
+//! JPEG decoding with libjpeg-turbo's decoder (through the `mozjpeg` crate, a libjpeg-turbo
+//! fork built from source by `cc`).
+//!
+//! Why not a pure-Rust decoder: Meta's PDQ reference, HMA's pip `pdqhash` and Pillow all decode
+//! JPEG with libjpeg-turbo, and the pure-Rust decoders (zune-jpeg, jpeg-decoder) round their
+//! IDCT and upsampling differently by a level or two, which moves small images' PDQ hashes
+//! by a few bits. Decoding the same way as the tools that built the hash lists makes our hashes
+//! bit-identical to theirs. libjpeg-turbo also decodes at 1/8..7/8 scale in the DCT domain,
+//! which makes large photos cheap to hash.
+//!
+//! libjpeg reports fatal errors by unwinding (the crate's error manager); every call into it is
+//! wrapped in `catch_unwind`, so corrupt input becomes a [`MediaError`], never a crash. libjpeg
+//! silently pads a truncated file with grey; [`check_complete`] refuses such files first.
+
+use super::{check_dims, DecodeLimits, DecodedImage, MediaError};
+use image::metadata::Orientation;
+use image::{DynamicImage, GrayImage, RgbImage};
+use mozjpeg::{ColorSpace, Decompress, Marker};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+const NAME: &str = "JPEG";
+
+fn corrupt(detail: impl Into<String>) -> MediaError {
+    MediaError::Corrupt {
+        format: NAME,
+        detail: detail.into(),
+    }
+}
+
+/// Refuses a JPEG whose entropy-coded data does not end in an end-of-image marker (a truncated
+/// download or a cut file). Walks the marker segments up to the first start-of-scan, then
+/// looks for `FF D9` after it; an embedded EXIF thumbnail sits in APP1, before the scan, so
+/// its own end marker is not mistaken for the image's.
+pub(super) fn check_complete(bytes: &[u8]) -> Result<(), MediaError> {
+    if bytes.len() < 4 || bytes[0] != 0xFF || bytes[1] != 0xD8 {
+        return Err(corrupt("missing start-of-image marker"));
+    }
+    let mut i = 2usize;
+    loop {
+        // Skip fill bytes, then read a marker.
+        while bytes.get(i) == Some(&0xFF) && bytes.get(i + 1) == Some(&0xFF) {
+            i += 1;
+        }
+        let (Some(&0xFF), Some(&marker)) = (bytes.get(i), bytes.get(i + 1)) else {
+            return Err(corrupt("truncated in the headers (no image data)"));
+        };
+        i += 2;
+        if matches!(marker, 0xD0..=0xD7 | 0x01) {
+            continue; // markers without a length
+        }
+        if marker == 0xD9 {
+            return Err(corrupt("end-of-image marker before any image data"));
+        }
+        let len = match (bytes.get(i), bytes.get(i + 1)) {
+            (Some(&hi), Some(&lo)) => usize::from(hi) << 8 | usize::from(lo),
+            _ => return Err(corrupt("truncated in the headers (no image data)")),
+        };
+        if len < 2 {
+            return Err(corrupt("malformed marker segment length"));
+        }
+        i += len;
+        if i > bytes.len() {
+            return Err(corrupt("truncated in the headers (no image data)"));
+        }
+        if marker == 0xDA {
+            break;
+        }
+    }
+    let data = &bytes[i..];
+    if data.windows(2).any(|w| w == [0xFF, 0xD9]) {
+        Ok(())
+    } else {
+        Err(corrupt(
+            "truncated: the image data ends without an end-of-image marker",
+        ))
+    }
+}
+
+/// The smallest scale `m/8` with m in 1..=4 (so at least a halving; a milder scale saves little
+/// and would move the hash away from the full decode) keeping both sides at or above `min_side`.
+fn pick_numerator(width: u32, height: u32, min_side: u32) -> Option<u8> {
+    (1u8..=4).find(|&m| {
+        let scaled = |d: u32| (u64::from(d) * u64::from(m)).div_ceil(8);
+        scaled(width) >= u64::from(min_side) && scaled(height) >= u64::from(min_side)
+    })
+}
+
+/// CMYK (as libjpeg outputs it) to RGB. Adobe (Photoshop) files store CMYK inverted.
+fn cmyk_to_rgb(data: &[u8], width: u32, height: u32, adobe_inverted: bool) -> Option<RgbImage> {
+    let mut out = Vec::with_capacity(data.len() / 4 * 3);
+    for px in data.chunks_exact(4) {
+        let k = u32::from(px[3]);
+        for &c in &px[..3] {
+            let c = u32::from(c);
+            let v = if adobe_inverted {
+                c * k
+            } else {
+                (255 - c) * (255 - k)
+            };
+            out.push(((v + 127) / 255) as u8);
+        }
+    }
+    RgbImage::from_raw(width, height, out)
+}
+
+/// Decodes a JPEG. With `scale_min_side`, decodes at the smallest DCT scale keeping both sides
+/// at or above it (no scaling when the image is not larger).
+pub(super) fn decode(
+    bytes: &[u8],
+    limits: &DecodeLimits,
+    scale_min_side: Option<u32>,
+) -> Result<DecodedImage, MediaError> {
+    check_complete(bytes)?;
+    let result = catch_unwind(AssertUnwindSafe(|| decode_unguarded(bytes, limits, scale_min_side)));
+    match result {
+        Ok(r) => r,
+        Err(payload) => {
+            let msg = payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_string()))
+                .unwrap_or_else(|| "libjpeg failed".to_string());
+            Err(corrupt(msg.trim_start_matches("libjpeg fatal error: ").to_string()))
+        }
+    }
+}
+
+fn decode_unguarded(
+    bytes: &[u8],
+    limits: &DecodeLimits,
+    scale_min_side: Option<u32>,
+) -> Result<DecodedImage, MediaError> {
+    let mut dec = Decompress::with_markers(&[Marker::APP(1), Marker::APP(14)])
+        .from_mem(bytes)
+        .map_err(|e| corrupt(e.to_string()))?;
+    let (w, h) = dec.size();
+    let width = u32::try_from(w).unwrap_or(u32::MAX);
+    let height = u32::try_from(h).unwrap_or(u32::MAX);
+    check_dims(width, height, limits)?;
+
+    let mut orientation = Orientation::NoTransforms;
+    let mut adobe = false;
+    for m in dec.markers() {
+        match m.marker {
+            Marker::APP(1) => {
+                if let Some(tiff) = m.data.strip_prefix(b"Exif\0\0") {
+                    if let Some(o) = Orientation::from_exif_chunk(tiff) {
+                        orientation = o;
+                    }
+                }
+            }
+            Marker::APP(14) => adobe |= m.data.starts_with(b"Adobe"),
+            _ => {}
+        }
+    }
+
+    let numerator = scale_min_side.and_then(|min| pick_numerator(width, height, min));
+    if let Some(m) = numerator {
+        dec.scale(m);
+    }
+    let source = dec.color_space();
+    let (pixels, out_w, out_h) = match source {
+        ColorSpace::JCS_GRAYSCALE => {
+            let mut started = dec.grayscale().map_err(|e| corrupt(e.to_string()))?;
+            let (ow, oh) = (started.width() as u32, started.height() as u32);
+            let data = started
+                .read_scanlines::<u8>()
+                .map_err(|e| corrupt(e.to_string()))?;
+            started.finish().map_err(|e| corrupt(e.to_string()))?;
+            let img = GrayImage::from_raw(ow, oh, data).ok_or_else(|| corrupt("short read"))?;
+            (DynamicImage::ImageLuma8(img), ow, oh)
+        }
+        ColorSpace::JCS_CMYK | ColorSpace::JCS_YCCK => {
+            let mut started = dec
+                .to_colorspace(ColorSpace::JCS_CMYK)
+                .map_err(|e| corrupt(e.to_string()))?;
+            let (ow, oh) = (started.width() as u32, started.height() as u32);
+            let data = started
+                .read_scanlines::<u8>()
+                .map_err(|e| corrupt(e.to_string()))?;
+            started.finish().map_err(|e| corrupt(e.to_string()))?;
+            let img = cmyk_to_rgb(&data, ow, oh, adobe).ok_or_else(|| corrupt("short read"))?;
+            (DynamicImage::ImageRgb8(img), ow, oh)
+        }
+        _ => {
+            let mut started = dec.rgb().map_err(|e| corrupt(e.to_string()))?;
+            let (ow, oh) = (started.width() as u32, started.height() as u32);
+            let data = started
+                .read_scanlines::<u8>()
+                .map_err(|e| corrupt(e.to_string()))?;
+            started.finish().map_err(|e| corrupt(e.to_string()))?;
+            let img = RgbImage::from_raw(ow, oh, data).ok_or_else(|| corrupt("short read"))?;
+            (DynamicImage::ImageRgb8(img), ow, oh)
+        }
+    };
+    debug_assert!(out_w > 0 && out_h > 0);
+    let mut img = pixels;
+    img.apply_orientation(orientation);
+    Ok(DecodedImage {
+        pixels: super::convert::normalize(img),
+        format: NAME,
+        source_width: width,
+        source_height: height,
+        exif_orientation: super::orientation_number(orientation),
+        scale_denominator: numerator.map_or(1, |m| 8 / m.max(1)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numerators_keep_both_sides_above_the_minimum() {
+        assert_eq!(pick_numerator(4032, 3024, 512), Some(2));
+        assert_eq!(pick_numerator(1600, 1004, 512), None);
+        assert_eq!(pick_numerator(2000, 1404, 512), Some(3));
+        assert_eq!(pick_numerator(8192, 8192, 512), Some(1));
+        assert_eq!(pick_numerator(500, 4000, 512), None);
+    }
+
+    #[test]
+    fn structural_check_finds_truncation() {
+        // SOI, a tiny APP0, SOS with 2-byte length, data, no EOI.
+        let mut f = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0x00, 0x00, 0xFF, 0xDA, 0x00, 0x02];
+        f.extend_from_slice(&[1, 2, 3, 4]);
+        assert!(check_complete(&f).is_err());
+        f.extend_from_slice(&[0xFF, 0xD9]);
+        assert!(check_complete(&f).is_ok());
+        assert!(check_complete(&[0xFF, 0xD8, 0xFF]).is_err());
+        assert!(check_complete(b"not a jpeg").is_err());
+    }
+
+    #[test]
+    fn cmyk_conversion_handles_adobe_inversion() {
+        let plain = cmyk_to_rgb(&[0, 0, 0, 0], 1, 1, false).unwrap();
+        assert_eq!(plain.get_pixel(0, 0).0, [255, 255, 255]);
+        let inverted = cmyk_to_rgb(&[255, 255, 255, 255], 1, 1, true).unwrap();
+        assert_eq!(inverted.get_pixel(0, 0).0, [255, 255, 255]);
+    }
+}
