@@ -10,6 +10,7 @@
 //!   far larger than the hashers need are decoded at reduced scale in the DCT domain
 //!   ([`decode_for_hashing`]), which skips most of the decoding work.
 
+mod container;
 mod convert;
 mod jpeg;
 
@@ -116,12 +117,23 @@ pub enum MediaError {
 }
 
 /// An image normalised for analysis: 8-bit grey or RGB, oriented as it is displayed.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum Pixels {
     /// Grey images stay grey (PDQ then uses the grey value directly, as its reference does).
     Luma8(image::GrayImage),
     /// Everything else.
     Rgb8(image::RgbImage),
+}
+
+impl std::fmt::Debug for Pixels {
+    /// Size and mode only: pixel data never goes to logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mode = match self {
+            Pixels::Luma8(_) => "Luma8",
+            Pixels::Rgb8(_) => "Rgb8",
+        };
+        write!(f, "Pixels::{mode}({}x{})", self.width(), self.height())
+    }
 }
 
 impl Pixels {
@@ -278,8 +290,11 @@ fn decode_inner(
     }
     let name = format_name(format);
 
-    if format == ImageFormat::Jpeg {
-        return jpeg::decode(bytes, limits, scaled_min_side);
+    match format {
+        ImageFormat::Jpeg => return jpeg::decode(bytes, limits, scaled_min_side),
+        ImageFormat::Png => container::png(bytes)?,
+        ImageFormat::WebP => container::webp(bytes)?,
+        _ => {}
     }
 
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);

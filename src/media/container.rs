@@ -1,0 +1,131 @@
+//! Container-level checks run before any decoder sees the bytes: is the file complete, and
+//! what size does it claim? Decoders are lenient by design (libjpeg pads a cut JPEG with grey,
+//! the PNG decoder returns the rows it got), which is right for a viewer and wrong for a
+//! scanner: a cut file hashes as a different picture. So a file whose container is incomplete
+//! is refused here with a clear message.
+
+use super::MediaError;
+
+fn corrupt(format: &'static str, detail: &str) -> MediaError {
+    MediaError::Corrupt {
+        format,
+        detail: detail.to_string(),
+    }
+}
+
+/// JPEG: walks the marker segments to the first start-of-scan, noting the frame size from the
+/// SOFn segment, then requires an end-of-image marker after the scan data (an EXIF thumbnail
+/// sits in APP1, before the scan, so its own end marker cannot be mistaken for the image's).
+/// Returns the claimed `(width, height)`.
+pub(super) fn jpeg(bytes: &[u8]) -> Result<(u32, u32), MediaError> {
+    const J: &str = "JPEG";
+    let headers_cut = || corrupt(J, "truncated in the headers (no image data)");
+    if bytes.len() < 4 || bytes[0] != 0xFF || bytes[1] != 0xD8 {
+        return Err(corrupt(J, "missing start-of-image marker"));
+    }
+    let mut size = None;
+    let mut i = 2usize;
+    loop {
+        while bytes.get(i) == Some(&0xFF) && bytes.get(i + 1) == Some(&0xFF) {
+            i += 1; // fill bytes
+        }
+        let (Some(&0xFF), Some(&marker)) = (bytes.get(i), bytes.get(i + 1)) else {
+            return Err(headers_cut());
+        };
+        i += 2;
+        if matches!(marker, 0xD0..=0xD7 | 0x01) {
+            continue; // markers without a length
+        }
+        if marker == 0xD9 {
+            return Err(corrupt(J, "end-of-image marker before any image data"));
+        }
+        let (Some(&hi), Some(&lo)) = (bytes.get(i), bytes.get(i + 1)) else {
+            return Err(headers_cut());
+        };
+        let len = usize::from(hi) << 8 | usize::from(lo);
+        if len < 2 || i + len > bytes.len() {
+            return Err(headers_cut());
+        }
+        let is_sof = matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC);
+        if is_sof && len >= 7 {
+            let h = u32::from(bytes[i + 3]) << 8 | u32::from(bytes[i + 4]);
+            let w = u32::from(bytes[i + 5]) << 8 | u32::from(bytes[i + 6]);
+            size = Some((w, h));
+        }
+        i += len;
+        if marker == 0xDA {
+            break;
+        }
+    }
+    let Some(size) = size else {
+        return Err(corrupt(J, "no frame header (SOF) before the image data"));
+    };
+    if bytes[i..].windows(2).any(|w| w == [0xFF, 0xD9]) {
+        Ok(size)
+    } else {
+        Err(corrupt(
+            J,
+            "truncated: the image data ends without an end-of-image marker",
+        ))
+    }
+}
+
+/// PNG: walks the chunks (length, type, data, CRC) and requires the IEND chunk.
+pub(super) fn png(bytes: &[u8]) -> Result<(), MediaError> {
+    const P: &str = "PNG";
+    let mut i = 8usize;
+    while i + 8 <= bytes.len() {
+        let len = u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]) as usize;
+        let kind = &bytes[i + 4..i + 8];
+        let end = i.saturating_add(12).saturating_add(len);
+        if end > bytes.len() {
+            break;
+        }
+        if kind == b"IEND" {
+            return Ok(());
+        }
+        i = end;
+    }
+    Err(corrupt(P, "truncated: the file ends before its IEND chunk"))
+}
+
+/// WebP: the RIFF header states the file length.
+pub(super) fn webp(bytes: &[u8]) -> Result<(), MediaError> {
+    let Some(len) = bytes.get(4..8) else {
+        return Err(corrupt("WebP", "truncated RIFF header"));
+    };
+    let stated = u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize;
+    if stated.saturating_add(8) > bytes.len() {
+        return Err(corrupt(
+            "WebP",
+            "truncated: the file is shorter than its RIFF header states",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jpeg_walk_finds_size_and_truncation() {
+        // SOI, SOF0 (8x16), SOS, data, no EOI.
+        let mut f = vec![0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x0B, 8, 0x00, 16, 0x00, 8, 1, 1, 0x11, 0];
+        f.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x02, 1, 2, 3, 4]);
+        assert!(jpeg(&f).is_err());
+        f.extend_from_slice(&[0xFF, 0xD9]);
+        assert_eq!(jpeg(&f).unwrap(), (8, 16));
+        assert!(jpeg(&[0xFF, 0xD8, 0xFF]).is_err());
+        assert!(jpeg(b"not a jpeg").is_err());
+    }
+
+    #[test]
+    fn png_needs_iend() {
+        let mut p = b"\x89PNG\r\n\x1a\n".to_vec();
+        p.extend_from_slice(&[0, 0, 0, 0, b'I', b'D', b'A', b'T', 0, 0, 0, 0]);
+        assert!(png(&p).is_err());
+        p.extend_from_slice(&[0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xAE, 0x42, 0x60, 0x82]);
+        assert!(png(&p).is_ok());
+    }
+}

@@ -1,0 +1,187 @@
+//! Bad and hostile image inputs: every one gets a typed error with a clear message, no panic,
+//! and no large allocation (limits are checked from the header before decoding).
+
+use preflight::media::{self, DecodeLimits, MediaError};
+use std::path::PathBuf;
+
+fn fixture(name: &str) -> Vec<u8> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pdq/images").join(name);
+    std::fs::read(p).unwrap()
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+        }
+    }
+    !crc
+}
+
+fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    let mut body = kind.to_vec();
+    body.extend_from_slice(data);
+    out.extend_from_slice(&body);
+    out.extend_from_slice(&crc32(&body).to_be_bytes());
+}
+
+/// A PNG whose header claims `width x height` (8-bit RGB), with a tiny IDAT and IEND.
+fn png_claiming(width: u32, height: u32) -> Vec<u8> {
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&width.to_be_bytes());
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    png_chunk(&mut out, b"IHDR", &ihdr);
+    png_chunk(&mut out, b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+    png_chunk(&mut out, b"IEND", &[]);
+    out
+}
+
+/// A GIF whose logical screen and single frame claim `width x height`.
+fn gif_claiming(width: u16, height: u16) -> Vec<u8> {
+    let mut g = b"GIF89a".to_vec();
+    g.extend_from_slice(&width.to_le_bytes());
+    g.extend_from_slice(&height.to_le_bytes());
+    g.extend_from_slice(&[0x80, 0, 0, 0, 0, 0, 255, 255, 255]); // 2-colour global table
+    g.push(0x2C);
+    g.extend_from_slice(&[0, 0, 0, 0]);
+    g.extend_from_slice(&width.to_le_bytes());
+    g.extend_from_slice(&height.to_le_bytes());
+    g.push(0);
+    g.extend_from_slice(&[2, 2, 0x4C, 0x01, 0, 0x3B]);
+    g
+}
+
+/// Rewrites the first SOF0/SOF2 frame size of a real JPEG.
+fn jpeg_claiming(width: u16, height: u16) -> Vec<u8> {
+    let mut j = fixture("square-128x128.jpg");
+    let pos = j
+        .windows(2)
+        .position(|w| w == [0xFF, 0xC0] || w == [0xFF, 0xC2])
+        .expect("SOF marker");
+    j[pos + 5..pos + 7].copy_from_slice(&height.to_be_bytes());
+    j[pos + 7..pos + 9].copy_from_slice(&width.to_be_bytes());
+    j
+}
+
+fn decode(bytes: &[u8]) -> Result<media::DecodedImage, MediaError> {
+    media::decode_for_hashing(bytes, &DecodeLimits::default(), 512)
+}
+
+#[test]
+fn empty_input() {
+    assert!(matches!(decode(&[]), Err(MediaError::Empty)));
+}
+
+#[test]
+fn unknown_formats() {
+    for bytes in [&b"hello, this is not an image at all"[..], b"II*\x00\x08\x00\x00\x00", &[0u8; 64]] {
+        let err = decode(bytes).unwrap_err();
+        assert!(matches!(err, MediaError::UnknownFormat), "{err:?}");
+        assert!(err.to_string().contains("unrecognised image format"));
+    }
+}
+
+#[test]
+fn bomb_headers_are_refused_before_decoding() {
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("png 100k x 100k", png_claiming(100_000, 100_000)),
+        ("png 20k x 20k", png_claiming(20_000, 20_000)),
+        ("gif 65535 x 65535", gif_claiming(65_535, 65_535)),
+        ("jpeg 65535 x 65535", jpeg_claiming(65_535, 65_535)),
+    ];
+    for (what, bytes) in cases {
+        let err = decode(&bytes).unwrap_err();
+        match &err {
+            MediaError::TooLarge { .. } => {
+                let msg = err.to_string();
+                assert!(msg.contains("refused before decoding"), "{what}: {msg}");
+            }
+            other => panic!("{what}: expected TooLarge, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn limits_are_configurable() {
+    let small = DecodeLimits {
+        max_pixels: 100 * 100,
+        ..DecodeLimits::default()
+    };
+    let err = media::decode(&fixture("square-128x128.jpg"), &small).unwrap_err();
+    assert!(matches!(err, MediaError::TooLarge { width: 128, height: 128, .. }), "{err:?}");
+    let tiny_input = DecodeLimits {
+        max_input_bytes: 1000,
+        ..DecodeLimits::default()
+    };
+    let err = media::decode(&fixture("square-128x128.jpg"), &tiny_input).unwrap_err();
+    assert!(matches!(err, MediaError::InputTooLarge { .. }), "{err:?}");
+}
+
+#[test]
+fn zero_sized_images() {
+    for bytes in [png_claiming(0, 10), gif_claiming(0, 0), jpeg_claiming(0, 16)] {
+        let err = decode(&bytes).unwrap_err();
+        assert!(
+            matches!(err, MediaError::ZeroSize { .. } | MediaError::Corrupt { .. }),
+            "{err:?}"
+        );
+    }
+}
+
+#[test]
+fn truncated_files_are_corrupt_not_grey() {
+    for name in ["bridge-1-original.jpg", "wee.jpg", "bridge-2-rotate-90.jpg", "mode-P.png", "pytx-LA.png"] {
+        let full = fixture(name);
+        for cut in [full.len() / 3, full.len() / 2, full.len() - 3] {
+            let err = decode(&full[..cut]).unwrap_err();
+            assert!(matches!(err, MediaError::Corrupt { .. }), "{name} cut at {cut}: {err:?}");
+            assert!(!err.to_string().is_empty());
+        }
+    }
+}
+
+#[test]
+fn garbage_after_a_valid_header_is_corrupt() {
+    let mut j = fixture("square-256x256.jpg");
+    let n = j.len();
+    for b in &mut j[n / 2..n - 2] {
+        *b = 0xFF; // a run of marker prefixes through the scan data
+    }
+    // libjpeg may recover with grey (it is a warning for it) or fail; either way no panic, and
+    // a failure is typed.
+    if let Err(e) = decode(&j) {
+        assert!(matches!(e, MediaError::Corrupt { .. }), "{e:?}");
+    }
+    let mut p = fixture("pytx-LA.png");
+    let n = p.len();
+    for b in &mut p[n / 2..n / 2 + 64] {
+        *b ^= 0x5A;
+    }
+    assert!(matches!(decode(&p), Err(MediaError::Corrupt { .. })));
+}
+
+#[test]
+fn every_prefix_of_a_small_jpeg_is_handled() {
+    // Exhaustive truncation of a small progressive JPEG: never a panic, never an image unless
+    // complete.
+    let full = fixture("wee.jpg");
+    for cut in 0..full.len() - 2 {
+        assert!(decode(&full[..cut]).is_err(), "prefix of {cut} bytes decoded");
+    }
+    assert!(decode(&full).is_ok());
+}
+
+#[test]
+fn scaled_decode_reports_its_scale() {
+    let d = decode(&fixture("exif-rotn-6.jpg")).unwrap();
+    assert_eq!(d.scale_denominator, 4);
+    assert_eq!((d.source_width, d.source_height), (4032, 3024));
+    assert_eq!((d.pixels.width(), d.pixels.height()), (756, 1008));
+    let small = decode(&fixture("square-512x512.jpg")).unwrap();
+    assert_eq!(small.scale_denominator, 1);
+}
