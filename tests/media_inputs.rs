@@ -69,7 +69,7 @@ fn jpeg_claiming(width: u16, height: u16) -> Vec<u8> {
 }
 
 fn decode(bytes: &[u8]) -> Result<media::DecodedImage, MediaError> {
-    media::decode_for_hashing(bytes, &DecodeLimits::default(), 512)
+    media::decode_for_hashing(bytes, &DecodeLimits::default(), preflight::hash::PDQ_DECODE_MIN_SIDE)
 }
 
 #[test]
@@ -179,9 +179,9 @@ fn every_prefix_of_a_small_jpeg_is_handled() {
 #[test]
 fn scaled_decode_reports_its_scale() {
     let d = decode(&fixture("exif-rotn-6.jpg")).unwrap();
-    assert_eq!(d.scale_denominator, 4);
+    assert_eq!(d.scale_denominator, 8);
     assert_eq!((d.source_width, d.source_height), (4032, 3024));
-    assert_eq!((d.pixels.width(), d.pixels.height()), (756, 1008));
+    assert_eq!((d.pixels.width(), d.pixels.height()), (378, 504));
     let small = decode(&fixture("square-512x512.jpg")).unwrap();
     assert_eq!(small.scale_denominator, 1);
 }

@@ -192,3 +192,22 @@ fn every_colour_mode_hashes_like_the_original() {
         assert_eq!(h.quality, 100, "{name}");
     }
 }
+
+#[test]
+fn fast_layout_equals_the_reference_layout_on_every_fixture() {
+    let dir = fixture("images");
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        for img in [
+            media::decode(&bytes, &DecodeLimits::default()).unwrap(),
+            media::decode_for_hashing(&bytes, &DecodeLimits::default(), preflight::hash::PDQ_DECODE_MIN_SIDE).unwrap(),
+        ] {
+            let fast = pdq::hash_pixels(img.pixels.as_pdq_input()).unwrap();
+            let slow = preflight::hash::pdq_reference::hash_pixels(img.pixels.as_pdq_input()).unwrap();
+            assert_eq!(fast, slow);
+            n += 1;
+        }
+    }
+    assert!(n >= 60);
+}

@@ -326,6 +326,15 @@ impl PixelsRef<'_> {
 /// Hashes 8-bit pixels exactly as the reference tool does (512x512 nearest-neighbour
 /// pre-resize for large images), returning all eight dihedral variants.
 pub fn hash_pixels(pixels: PixelsRef<'_>) -> Result<PdqDihedral, PixelSizeError> {
+    let (cols, rows, mut luma) = reference_luma(pixels)?;
+    Ok(hash_luma(&mut luma, cols, rows))
+}
+
+/// The luma plane the reference tool hashes: `(cols, rows, plane)` after its 512x512
+/// nearest-neighbour pre-resize of large images.
+pub(crate) fn reference_luma(
+    pixels: PixelsRef<'_>,
+) -> Result<(usize, usize, Vec<f32>), PixelSizeError> {
     pixels.check()?;
     let (width, height) = pixels.dims();
     let (cols, rows) = if width > REFERENCE_DOWNSAMPLE_DIM || height > REFERENCE_DOWNSAMPLE_DIM {
@@ -333,8 +342,7 @@ pub fn hash_pixels(pixels: PixelsRef<'_>) -> Result<PdqDihedral, PixelSizeError>
     } else {
         (width, height)
     };
-    let mut luma = luma_nearest(pixels, cols, rows);
-    Ok(hash_luma(&mut luma, cols, rows))
+    Ok((cols, rows, luma_nearest(pixels, cols, rows)))
 }
 
 /// Fills an `out_cols x out_rows` luma plane from the pixels, sampling source pixel

@@ -27,9 +27,13 @@ fn corrupt(detail: impl Into<String>) -> MediaError {
     }
 }
 
-/// The smallest scale `m/8` with m in 1..=4 (so at least a halving; a milder scale saves little
-/// and would move the hash away from the full decode) keeping both sides at or above `min_side`.
+/// The DCT scale `m/8` to decode at, if any: only for images whose short side is at least
+/// four times `min_side` (smaller ones are decoded in full, which keeps their hashes identical
+/// to the reference's), then the smallest m in 1..=4 keeping both sides at or above `min_side`.
 fn pick_numerator(width: u32, height: u32, min_side: u32) -> Option<u8> {
+    if u64::from(width.min(height)) < 4 * u64::from(min_side) {
+        return None;
+    }
     (1u8..=4).find(|&m| {
         let scaled = |d: u32| (u64::from(d) * u64::from(m)).div_ceil(8);
         scaled(width) >= u64::from(min_side) && scaled(height) >= u64::from(min_side)
@@ -164,11 +168,12 @@ mod tests {
 
     #[test]
     fn numerators_keep_both_sides_above_the_minimum() {
+        assert_eq!(pick_numerator(4032, 3024, 256), Some(1));
         assert_eq!(pick_numerator(4032, 3024, 512), Some(2));
-        assert_eq!(pick_numerator(1600, 1004, 512), None);
-        assert_eq!(pick_numerator(2000, 1404, 512), Some(3));
-        assert_eq!(pick_numerator(8192, 8192, 512), Some(1));
-        assert_eq!(pick_numerator(500, 4000, 512), None);
+        assert_eq!(pick_numerator(1600, 1004, 256), None);
+        assert_eq!(pick_numerator(2000, 1404, 256), Some(2));
+        assert_eq!(pick_numerator(8192, 1024, 256), Some(2));
+        assert_eq!(pick_numerator(500, 4000, 256), None);
     }
 
     #[test]

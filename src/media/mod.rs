@@ -208,10 +208,11 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<DecodedImage, Media
     decode_inner(bytes, limits, None)
 }
 
-/// Decodes for hashing: a JPEG whose both sides are at least twice `min_side` is decoded at
-/// the smallest DCT scale (1/8, 1/4, 3/8, 1/2) that keeps both sides at or above `min_side`.
-/// Other formats are decoded in full. PDQ's reference works on at most 512x512, so `min_side = 512` keeps its
-/// result within a few bits of the full decode while doing a fraction of the work.
+/// Decodes for hashing: a JPEG whose short side is at least four times `min_side` is decoded
+/// at the smallest DCT scale (1/8, 1/4, 3/8 or 1/2) that keeps both sides at or above
+/// `min_side`; smaller JPEGs and other formats are decoded in full. PDQ passes 256
+/// ([`crate::hash::PDQ_DECODE_MIN_SIDE`]): its result stays within a few bits of the full decode
+/// while a 12 MP photo is decoded at 1/8 scale.
 pub fn decode_for_hashing(
     bytes: &[u8],
     limits: &DecodeLimits,
