@@ -231,6 +231,9 @@ pub fn import_csv(
         let fields = match split_fields(&line, delimiter) {
             Ok(f) => f,
             Err(message) => {
+                if columns.is_some() {
+                    report.rows += 1;
+                }
                 report.issues.push(ImportIssue {
                     line: line_no,
                     message,

@@ -90,18 +90,18 @@ impl HashKind {
 
     /// Parses a hex string of this kind's width into bytes.
     pub fn parse_hex(self, text: &str) -> Result<Vec<u8>, ListError> {
-        let bytes = hex_decode(text.trim()).ok_or_else(|| {
-            ListError::InvalidHash(format!("{}: {:?} is not valid hex", self.name(), text))
-        })?;
-        if bytes.len() != self.width() {
+        let text = text.trim();
+        if text.len() != self.width() * 2 {
             return Err(ListError::InvalidHash(format!(
                 "{}: expected {} hex characters, found {}",
                 self.name(),
                 self.width() * 2,
-                text.trim().len()
+                text.chars().count()
             )));
         }
-        Ok(bytes)
+        hex_decode(text).ok_or_else(|| {
+            ListError::InvalidHash(format!("{}: {:?} is not valid hex", self.name(), text))
+        })
     }
 }
 
