@@ -1,0 +1,429 @@
+//! The canonical list builder: collects entries, merges duplicates, and writes a signed list
+//! file with its index.
+//!
+//! The output is a pure function of the entry set, the org table, the version, created-at and
+//! the issuer key id (sorted hashes, sorted strings, sorted tags). That determinism is what
+//! lets a device apply a delta and reproduce, byte for byte, the list the issuer signed.
+//!
+//! Duplicate hashes of the same kind merge into one entry: source bitmaps are OR-ed and the
+//! lexicographically smallest `(label, category)` pair is kept.
+
+use crate::lists::format::{
+    assemble, pad_vec8, write_string_table, FileKind, Header, PDQ_SLOTS, PDQ_TABLE_LEN, SEC_HASHES,
+    SEC_ORGS, SEC_STRINGS, SEC_TAGS,
+};
+use crate::lists::keys::{IssuerSecretKey, KeyId};
+use crate::lists::packed::{bits_for, pack};
+use crate::lists::{HashKind, ListError};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+
+/// Most source organisations a list can name (the source bitmap is 64 bits).
+pub const MAX_ORGS: usize = 64;
+
+/// Entry attributes with builder-local string ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Attr {
+    pub(crate) orgs: u64,
+    pub(crate) label: u32,
+    pub(crate) category: u32,
+}
+
+#[derive(Debug, Default, Clone)]
+struct KindEntries {
+    hashes: Vec<u8>,
+    attrs: Vec<Attr>,
+}
+
+/// Collects entries and writes a signed, indexed list (see [`crate::lists::format`]).
+#[derive(Debug, Clone)]
+pub struct ListBuilder {
+    version: u64,
+    created_at: u64,
+    orgs: Vec<String>,
+    strings: Vec<String>,
+    string_ids: HashMap<String, u32>,
+    kinds: [KindEntries; 5],
+}
+
+/// The signed-body output of a build, before the trailer is attached.
+pub(crate) struct BuiltBody {
+    pub(crate) body: Vec<u8>,
+    pub(crate) digest: [u8; 32],
+}
+
+impl ListBuilder {
+    /// A new, empty list of `version`, created at `created_at` (unix seconds).
+    pub fn new(version: u64, created_at: u64) -> ListBuilder {
+        ListBuilder {
+            version,
+            created_at,
+            orgs: Vec::new(),
+            strings: Vec::new(),
+            string_ids: HashMap::new(),
+            kinds: Default::default(),
+        }
+    }
+
+    /// Sets the list version.
+    pub fn set_version(&mut self, version: u64) {
+        self.version = version;
+    }
+
+    /// Sets created-at (unix seconds).
+    pub fn set_created_at(&mut self, created_at: u64) {
+        self.created_at = created_at;
+    }
+
+    /// The list version that will be written.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// Registers a source organisation (idempotent) and returns its bit (0..64).
+    pub fn add_org(&mut self, name: &str) -> Result<u32, ListError> {
+        let name = name.trim();
+        if let Some(i) = self.orgs.iter().position(|o| o == name) {
+            return Ok(i as u32);
+        }
+        if self.orgs.len() >= MAX_ORGS {
+            return Err(ListError::TooManyOrgs(name.to_owned()));
+        }
+        self.orgs.push(name.to_owned());
+        Ok((self.orgs.len() - 1) as u32)
+    }
+
+    /// The org table (bit `i` = `orgs()[i]`).
+    pub fn orgs(&self) -> &[String] {
+        &self.orgs
+    }
+
+    /// Replaces the org table; the new table must keep every existing org at its bit
+    /// (it may only append), so existing bitmaps keep their meaning.
+    pub fn extend_orgs(&mut self, orgs: &[String]) -> Result<(), ListError> {
+        if orgs.len() > MAX_ORGS {
+            return Err(ListError::TooManyOrgs(
+                orgs.last().cloned().unwrap_or_default(),
+            ));
+        }
+        if orgs.len() < self.orgs.len() || orgs.iter().zip(&self.orgs).any(|(a, b)| a != b) {
+            return Err(ListError::UnknownOrg(format!(
+                "the new org table {orgs:?} does not extend the current one {:?}",
+                self.orgs
+            )));
+        }
+        self.orgs = orgs.to_vec();
+        Ok(())
+    }
+
+    fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.string_ids.get(s) {
+            return id;
+        }
+        let id = self.strings.len() as u32;
+        self.strings.push(s.to_owned());
+        self.string_ids.insert(s.to_owned(), id);
+        id
+    }
+
+    /// Adds an entry. `hash` must have the kind's width; `orgs` is a source bitmap over
+    /// the org table (every set bit must name a registered org).
+    pub fn add(
+        &mut self,
+        kind: HashKind,
+        hash: &[u8],
+        orgs: u64,
+        label: &str,
+        category: &str,
+    ) -> Result<(), ListError> {
+        if hash.len() != kind.width() {
+            return Err(ListError::InvalidHash(format!(
+                "{}: expected {} bytes, got {}",
+                kind.name(),
+                kind.width(),
+                hash.len()
+            )));
+        }
+        let known = if self.orgs.len() >= 64 {
+            u64::MAX
+        } else {
+            (1u64 << self.orgs.len()) - 1
+        };
+        if orgs & !known != 0 {
+            return Err(ListError::UnknownOrg(format!(
+                "source bitmap {orgs:#x} uses bits beyond the {} registered orgs",
+                self.orgs.len()
+            )));
+        }
+        if self.kinds[kind.index()].attrs.len() >= u32::MAX as usize {
+            return Err(ListError::TooLarge(format!(
+                "more than {} {} entries",
+                u32::MAX,
+                kind.name()
+            )));
+        }
+        let attr = Attr {
+            orgs,
+            label: self.intern(label),
+            category: self.intern(category),
+        };
+        let entries = &mut self.kinds[kind.index()];
+        entries.hashes.extend_from_slice(hash);
+        entries.attrs.push(attr);
+        Ok(())
+    }
+
+    /// Removes every entry of `kind` whose hash is in `tombstones` (each of the kind's width).
+    /// Returns how many entries were removed.
+    pub fn remove(&mut self, kind: HashKind, tombstones: &[Vec<u8>]) -> usize {
+        let mut sorted: Vec<&[u8]> = tombstones.iter().map(|t| t.as_slice()).collect();
+        sorted.sort_unstable();
+        let w = kind.width();
+        let entries = &mut self.kinds[kind.index()];
+        let mut hashes = Vec::with_capacity(entries.hashes.len());
+        let mut attrs = Vec::with_capacity(entries.attrs.len());
+        let mut removed = 0;
+        for (h, a) in entries.hashes.chunks_exact(w).zip(&entries.attrs) {
+            if sorted.binary_search(&h).is_ok() {
+                removed += 1;
+            } else {
+                hashes.extend_from_slice(h);
+                attrs.push(*a);
+            }
+        }
+        entries.hashes = hashes;
+        entries.attrs = attrs;
+        removed
+    }
+
+    /// Number of entries added so far for `kind` (before duplicate merging).
+    pub fn len(&self, kind: HashKind) -> usize {
+        self.kinds[kind.index()].attrs.len()
+    }
+
+    /// True if no entry of any kind was added.
+    pub fn is_empty(&self) -> bool {
+        self.kinds.iter().all(|k| k.attrs.is_empty())
+    }
+
+    /// Builds and signs the list file.
+    pub fn build(&self, key: &IssuerSecretKey) -> Result<Vec<u8>, ListError> {
+        let built = self.build_body(key.key_id())?;
+        let signature = key.sign_digest(&built.digest);
+        Ok(attach_trailer(built.body, &built.digest, &signature))
+    }
+
+    /// Builds the signed body (everything the digest covers) and its digest.
+    pub(crate) fn build_body(&self, key_id: KeyId) -> Result<BuiltBody, ListError> {
+        // Canonical per-kind order and duplicate merge.
+        let mut merged: Vec<(Vec<u32>, Vec<Attr>)> = Vec::with_capacity(5);
+        for kind in HashKind::ALL {
+            merged.push(self.canonical_entries(kind));
+        }
+        // Canonical strings: only those used, sorted.
+        let mut used: Vec<u32> = merged
+            .iter()
+            .flat_map(|(_, attrs)| attrs.iter().flat_map(|a| [a.label, a.category]))
+            .collect();
+        used.sort_unstable();
+        used.dedup();
+        let mut strings: Vec<&str> = used
+            .iter()
+            .filter_map(|&id| self.strings.get(id as usize).map(String::as_str))
+            .collect();
+        strings.sort_unstable();
+        strings.dedup();
+        let final_id: HashMap<&str, u32> = strings
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (*s, i as u32))
+            .collect();
+        let remap = |id: u32| -> u32 {
+            self.strings
+                .get(id as usize)
+                .and_then(|s| final_id.get(s.as_str()).copied())
+                .unwrap_or(0)
+        };
+        // Canonical tags.
+        let mut tags: Vec<(u64, u32, u32)> = merged
+            .iter()
+            .flat_map(|(_, attrs)| {
+                attrs
+                    .iter()
+                    .map(|a| (a.orgs, remap(a.label), remap(a.category)))
+            })
+            .collect();
+        tags.sort_unstable();
+        tags.dedup();
+        let tag_id: HashMap<(u64, u32, u32), u32> = tags
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (*t, i as u32))
+            .collect();
+
+        let mut sections: Vec<(u32, u64, Vec<u8>)> = Vec::new();
+        sections.push((
+            SEC_ORGS,
+            self.orgs.len() as u64,
+            write_string_table(&self.orgs),
+        ));
+        let owned: Vec<String> = strings.iter().map(|s| (*s).to_owned()).collect();
+        sections.push((SEC_STRINGS, owned.len() as u64, write_string_table(&owned)));
+        let mut tag_bytes = Vec::with_capacity(tags.len() * 16);
+        for (orgs, label, category) in &tags {
+            tag_bytes.extend_from_slice(&orgs.to_le_bytes());
+            tag_bytes.extend_from_slice(&label.to_le_bytes());
+            tag_bytes.extend_from_slice(&category.to_le_bytes());
+        }
+        sections.push((SEC_TAGS, tags.len() as u64, tag_bytes));
+        let tag_bits = bits_for(tags.len().saturating_sub(1) as u64);
+
+        for kind in HashKind::ALL {
+            let (order, attrs) = &merged[kind.index()];
+            if order.is_empty() {
+                continue;
+            }
+            let src = &self.kinds[kind.index()].hashes;
+            let w = kind.width();
+            let n = order.len();
+            let mut hashes = Vec::with_capacity(n * w);
+            for &i in order {
+                let start = i as usize * w;
+                hashes.extend_from_slice(src.get(start..start + w).unwrap_or(&[]));
+            }
+            let tag_values: Vec<u32> = attrs
+                .iter()
+                .map(|a| {
+                    tag_id
+                        .get(&(a.orgs, remap(a.label), remap(a.category)))
+                        .copied()
+                        .unwrap_or(0)
+                })
+                .collect();
+            let id_bits = if kind == HashKind::Pdq {
+                bits_for(n.saturating_sub(1) as u64)
+            } else {
+                0
+            };
+            let mut body = Vec::new();
+            body.extend_from_slice(&(n as u64).to_le_bytes());
+            body.extend_from_slice(&tag_bits.to_le_bytes());
+            body.extend_from_slice(&id_bits.to_le_bytes());
+            body.extend_from_slice(&hashes);
+            pad_vec8(&mut body);
+            body.extend_from_slice(&pack(&tag_values, tag_bits));
+            pad_vec8(&mut body);
+            if kind == HashKind::Pdq {
+                write_pdq_index(&mut body, &hashes, n, id_bits);
+            }
+            sections.push((SEC_HASHES + kind.code(), n as u64, body));
+        }
+        let header = Header {
+            file_kind: FileKind::Full,
+            list_version: self.version,
+            base_version: 0,
+            created_at: self.created_at,
+            issuer_key_id: key_id.0,
+        };
+        let body = assemble(&header, &sections);
+        let digest: [u8; 32] = Sha256::digest(&body).into();
+        Ok(BuiltBody { body, digest })
+    }
+
+    /// Sorted, merged order for one kind: indexes into the raw arrays (first occurrence of
+    /// each hash) and the merged attributes.
+    fn canonical_entries(&self, kind: HashKind) -> (Vec<u32>, Vec<Attr>) {
+        let w = kind.width();
+        let entries = &self.kinds[kind.index()];
+        let hash_at = |i: u32| -> &[u8] {
+            let s = i as usize * w;
+            entries.hashes.get(s..s + w).unwrap_or(&[])
+        };
+        let mut idx: Vec<u32> = (0..entries.attrs.len() as u32).collect();
+        idx.sort_unstable_by(|&a, &b| hash_at(a).cmp(hash_at(b)).then(a.cmp(&b)));
+        let text = |id: u32| {
+            self.strings
+                .get(id as usize)
+                .map(String::as_str)
+                .unwrap_or("")
+        };
+        let mut order: Vec<u32> = Vec::with_capacity(idx.len());
+        let mut attrs: Vec<Attr> = Vec::with_capacity(idx.len());
+        for i in idx {
+            let a = entries.attrs.get(i as usize).copied().unwrap_or(Attr {
+                orgs: 0,
+                label: 0,
+                category: 0,
+            });
+            match (order.last(), attrs.last_mut()) {
+                (Some(&prev), Some(last)) if hash_at(prev) == hash_at(i) => {
+                    last.orgs |= a.orgs;
+                    if (text(a.label), text(a.category)) < (text(last.label), text(last.category)) {
+                        last.label = a.label;
+                        last.category = a.category;
+                    }
+                }
+                _ => {
+                    order.push(i);
+                    attrs.push(a);
+                }
+            }
+        }
+        (order, attrs)
+    }
+}
+
+/// Appends digest and signature to a body.
+pub(crate) fn attach_trailer(
+    mut body: Vec<u8>,
+    digest: &[u8; 32],
+    signature: &[u8; 64],
+) -> Vec<u8> {
+    body.extend_from_slice(digest);
+    body.extend_from_slice(signature);
+    body
+}
+
+/// Chunk `slot` of a PDQ hash: bytes `2*slot, 2*slot+1` big-endian.
+#[inline]
+pub(crate) fn pdq_chunk(hash: &[u8], slot: usize) -> usize {
+    match (hash.get(2 * slot), hash.get(2 * slot + 1)) {
+        (Some(&hi), Some(&lo)) => (usize::from(hi) << 8) | usize::from(lo),
+        _ => 0,
+    }
+}
+
+/// Writes the 16 offset tables and 15 posting lists for sorted PDQ `hashes`.
+fn write_pdq_index(body: &mut Vec<u8>, hashes: &[u8], n: usize, id_bits: u32) {
+    let mut postings: Vec<Vec<u8>> = Vec::with_capacity(PDQ_SLOTS - 1);
+    for slot in 0..PDQ_SLOTS {
+        let mut counts = vec![0u32; PDQ_TABLE_LEN];
+        for h in hashes.chunks_exact(32) {
+            counts[pdq_chunk(h, slot) + 1] += 1;
+        }
+        for i in 1..PDQ_TABLE_LEN {
+            counts[i] += counts[i - 1];
+        }
+        for c in &counts {
+            body.extend_from_slice(&c.to_le_bytes());
+        }
+        if slot > 0 {
+            let mut fill = counts;
+            let mut ids = vec![0u32; n];
+            for (id, h) in hashes.chunks_exact(32).enumerate() {
+                let c = pdq_chunk(h, slot);
+                let pos = fill[c] as usize;
+                if let Some(slot_ref) = ids.get_mut(pos) {
+                    *slot_ref = id as u32;
+                }
+                fill[c] += 1;
+            }
+            postings.push(pack(&ids, id_bits));
+        }
+    }
+    pad_vec8(body);
+    for p in postings {
+        body.extend_from_slice(&p);
+        pad_vec8(body);
+    }
+}

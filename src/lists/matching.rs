@@ -1,0 +1,277 @@
+//! Matching against a [`HashList`]: PDQ multi-index radius search over dihedral variants,
+//! pHash radius search, exact lookups for cryptographic hashes, and the k-of-n source policy.
+//!
+//! PDQ index (multi-index hashing): the 256 bits are cut into 16 chunks of 16 bits. If two
+//! hashes differ in at most 31 bits, by pigeonhole at least one chunk differs in at most 1 bit.
+//! So probing, for each of the 16 slots, the query's chunk and its 16 one-bit neighbours
+//! (17 buckets) finds every true match; each candidate is then verified by a full popcount.
+//! For radius <= 15 some chunk must be identical, so only the exact bucket is probed. Radius
+//! above 31 falls back to an exact linear scan. Recall is therefore always 100%.
+
+use crate::lists::builder::pdq_chunk;
+use crate::lists::format::PDQ_TABLE_LEN;
+use crate::lists::kinds::hex_encode;
+use crate::lists::list::HashSection;
+use crate::lists::packed::get as packed_get;
+use crate::lists::{HashKind, HashList};
+use serde::Serialize;
+
+/// Largest radius the PDQ multi-index answers; larger radii use a linear scan.
+pub const PDQ_INDEX_MAX_RADIUS: u32 = 31;
+
+/// One list hit: which entry matched, how closely, and what the list says about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ListMatch {
+    /// Hash kind of the entry.
+    pub kind: HashKind,
+    /// Entry index within its kind's section (stable for a given list digest).
+    pub entry: u32,
+    /// The listed hash, lowercase hex.
+    pub hash_hex: String,
+    /// Hamming distance (0 for exact kinds).
+    pub distance: u32,
+    /// Which query variant matched (PDQ dihedral variant 0..=7; 0 otherwise).
+    pub variant: u8,
+    /// Bitmap of source organisations that contributed the entry.
+    pub source_orgs: u64,
+    /// Names of those organisations.
+    pub source_org_names: Vec<String>,
+    /// Entry label.
+    pub label: String,
+    /// Entry category.
+    pub category: String,
+}
+
+/// The k-of-n corroboration rule: a match counts only if at least `min_sources` distinct
+/// source organisations (among those in `counted_orgs`) listed the hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SourcePolicy {
+    /// Minimum number of distinct organisations (k). 0 or 1 accepts any listed entry.
+    pub min_sources: u32,
+    /// Bitmap of organisations whose listings count (n); `u64::MAX` counts all.
+    pub counted_orgs: u64,
+}
+
+impl Default for SourcePolicy {
+    fn default() -> Self {
+        SourcePolicy {
+            min_sources: 1,
+            counted_orgs: u64::MAX,
+        }
+    }
+}
+
+impl SourcePolicy {
+    /// Requires `k` distinct organisations, counting all of them.
+    pub fn k_of_n(k: u32) -> SourcePolicy {
+        SourcePolicy {
+            min_sources: k,
+            counted_orgs: u64::MAX,
+        }
+    }
+
+    /// Number of counted organisations behind a match.
+    pub fn corroborating_sources(&self, m: &ListMatch) -> u32 {
+        (m.source_orgs & self.counted_orgs).count_ones()
+    }
+
+    /// Whether the match meets the rule.
+    pub fn accepts(&self, m: &ListMatch) -> bool {
+        self.corroborating_sources(m) >= self.min_sources
+    }
+
+    /// Keeps the matches that meet the rule.
+    pub fn filter(&self, matches: Vec<ListMatch>) -> Vec<ListMatch> {
+        matches.into_iter().filter(|m| self.accepts(m)).collect()
+    }
+}
+
+#[inline]
+fn words(h: &[u8]) -> [u64; 4] {
+    let mut out = [0u64; 4];
+    for (w, chunk) in out.iter_mut().zip(h.chunks_exact(8)) {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(chunk);
+        *w = u64::from_le_bytes(b);
+    }
+    out
+}
+
+#[inline]
+fn distance(a: &[u64; 4], b: &[u64; 4]) -> u32 {
+    (a[0] ^ b[0]).count_ones()
+        + (a[1] ^ b[1]).count_ones()
+        + (a[2] ^ b[2]).count_ones()
+        + (a[3] ^ b[3]).count_ones()
+}
+
+/// A raw hit before decoding: entry, distance, variant.
+type Hit = (u32, u32, u8);
+
+impl HashList {
+    /// Finds every PDQ entry within `radius` bits of any of the query `variants` (index =
+    /// dihedral variant number, at most 8 used). One result per entry, with the smallest
+    /// distance (lowest variant on ties); sorted by distance then entry.
+    pub fn match_pdq(&self, variants: &[[u8; 32]], radius: u32) -> Vec<ListMatch> {
+        let hits = match self.section(HashKind::Pdq) {
+            Some(sec) if radius <= PDQ_INDEX_MAX_RADIUS => {
+                self.pdq_index_hits(sec, variants, radius)
+            }
+            Some(_) => self.pdq_linear_hits(variants, radius),
+            None => Vec::new(),
+        };
+        self.decode_hits(HashKind::Pdq, hits)
+    }
+
+    /// Exact brute-force PDQ search (popcount over every entry). Same results as
+    /// [`HashList::match_pdq`]; the baseline for tests and benchmarks.
+    pub fn match_pdq_linear(&self, variants: &[[u8; 32]], radius: u32) -> Vec<ListMatch> {
+        let hits = self.pdq_linear_hits(variants, radius);
+        self.decode_hits(HashKind::Pdq, hits)
+    }
+
+    fn pdq_linear_hits(&self, variants: &[[u8; 32]], radius: u32) -> Vec<Hit> {
+        let Some(sec) = self.section(HashKind::Pdq) else {
+            return Vec::new();
+        };
+        let hashes = self.as_bytes().get(sec.hashes.clone()).unwrap_or(&[]);
+        let queries: Vec<[u64; 4]> = variants.iter().take(8).map(|q| words(q)).collect();
+        let mut hits = Vec::new();
+        for (id, h) in hashes.chunks_exact(32).enumerate() {
+            let hw = words(h);
+            for (v, q) in queries.iter().enumerate() {
+                let d = distance(&hw, q);
+                if d <= radius {
+                    hits.push((id as u32, d, v as u8));
+                }
+            }
+        }
+        hits
+    }
+
+    fn pdq_index_hits(&self, sec: &HashSection, variants: &[[u8; 32]], radius: u32) -> Vec<Hit> {
+        let bytes = self.as_bytes();
+        let hashes = bytes.get(sec.hashes.clone()).unwrap_or(&[]);
+        let tables = bytes.get(sec.offsets.clone()).unwrap_or(&[]);
+        let postings: Vec<&[u8]> = sec
+            .postings
+            .iter()
+            .map(|r| bytes.get(r.clone()).unwrap_or(&[]))
+            .collect();
+        let flips = radius >= 16;
+        let mut hits: Vec<Hit> = Vec::new();
+        let offset = |slot: usize, key: usize| -> usize {
+            let at = (slot * PDQ_TABLE_LEN + key) * 4;
+            tables
+                .get(at..at + 4)
+                .and_then(|b| b.try_into().ok())
+                .map(u32::from_le_bytes)
+                .unwrap_or(0) as usize
+        };
+        for (v, q) in variants.iter().take(8).enumerate() {
+            let qw = words(q);
+            let check = |id: usize, hits: &mut Vec<Hit>| {
+                if let Some(h) = hashes.get(id * 32..id * 32 + 32) {
+                    let d = distance(&words(h), &qw);
+                    if d <= radius {
+                        hits.push((id as u32, d, v as u8));
+                    }
+                }
+            };
+            for slot in 0..16 {
+                let chunk = pdq_chunk(q, slot);
+                let probes = if flips { 17 } else { 1 };
+                for p in 0..probes {
+                    let key = if p == 0 {
+                        chunk
+                    } else {
+                        chunk ^ (1 << (p - 1))
+                    };
+                    let (lo, hi) = (offset(slot, key), offset(slot, key + 1));
+                    if slot == 0 {
+                        for id in lo..hi {
+                            check(id, &mut hits);
+                        }
+                    } else if let Some(area) = postings.get(slot - 1) {
+                        for pos in lo..hi {
+                            if let Some(id) = packed_get(area, sec.id_bits, pos) {
+                                check(id as usize, &mut hits);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        hits
+    }
+
+    /// Finds every pHash entry within `radius` bits of `query` (exact linear popcount scan
+    /// over 8-byte entries; about 1 ns per entry).
+    pub fn match_phash(&self, query: u64, radius: u32) -> Vec<ListMatch> {
+        let Some(sec) = self.section(HashKind::PHash) else {
+            return Vec::new();
+        };
+        let hashes = self.as_bytes().get(sec.hashes.clone()).unwrap_or(&[]);
+        let mut hits = Vec::new();
+        for (id, h) in hashes.chunks_exact(8).enumerate() {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(h);
+            let d = (u64::from_be_bytes(b) ^ query).count_ones();
+            if d <= radius {
+                hits.push((id as u32, d, 0));
+            }
+        }
+        self.decode_hits(HashKind::PHash, hits)
+    }
+
+    /// Exact lookup of a hash of `kind` (binary search). For PDQ and pHash this is distance 0.
+    pub fn match_exact(&self, kind: HashKind, hash: &[u8]) -> Vec<ListMatch> {
+        let w = kind.width();
+        if hash.len() != w {
+            return Vec::new();
+        }
+        let Some(sec) = self.section(kind) else {
+            return Vec::new();
+        };
+        let hashes = self.as_bytes().get(sec.hashes.clone()).unwrap_or(&[]);
+        let (mut lo, mut hi) = (0usize, sec.n);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let Some(h) = hashes.get(mid * w..mid * w + w) else {
+                return Vec::new();
+            };
+            match h.cmp(hash) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => {
+                    return self.decode_hits(kind, vec![(mid as u32, 0, 0)]);
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    /// Deduplicates hits per entry (smallest distance, then lowest variant) and decodes them.
+    fn decode_hits(&self, kind: HashKind, mut hits: Vec<Hit>) -> Vec<ListMatch> {
+        hits.sort_unstable();
+        hits.dedup_by_key(|h| h.0);
+        hits.sort_unstable_by_key(|h| (h.1, h.0));
+        hits.into_iter()
+            .filter_map(|(entry, distance, variant)| {
+                let hash = self.hash_at(kind, entry as usize)?;
+                let tag = self.tag_at(kind, entry as usize)?;
+                Some(ListMatch {
+                    kind,
+                    entry,
+                    hash_hex: hex_encode(hash),
+                    distance,
+                    variant,
+                    source_orgs: tag.orgs,
+                    source_org_names: self.org_names(tag.orgs),
+                    label: self.string(tag.label).to_owned(),
+                    category: self.string(tag.category).to_owned(),
+                })
+            })
+            .collect()
+    }
+}

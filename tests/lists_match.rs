@@ -1,0 +1,209 @@
+//! Matching tests: PDQ multi-index recall is exactly the brute-force result (random and
+//! clustered hashes, all radii, 8 variants), variant/distance reporting, pHash radius,
+//! exact lookups, and the k-of-n source policy.
+
+use preflight::lists::{
+    HashKind, HashList, IssuerSecretKey, ListBuilder, SourcePolicy, TrustedKeys,
+};
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn hash(&mut self) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        for c in out.chunks_mut(8) {
+            c.copy_from_slice(&self.next().to_le_bytes());
+        }
+        out
+    }
+    /// Flips exactly `bits` distinct random bits.
+    fn perturb(&mut self, h: &[u8; 32], bits: u32) -> [u8; 32] {
+        let mut out = *h;
+        let mut flipped = std::collections::HashSet::new();
+        while flipped.len() < bits as usize {
+            let b = (self.next() % 256) as usize;
+            if flipped.insert(b) {
+                out[b / 8] ^= 1 << (b % 8);
+            }
+        }
+        out
+    }
+}
+
+fn build(hashes: &[[u8; 32]]) -> HashList {
+    let k = IssuerSecretKey::from_seed(&[5; 32]);
+    let mut b = ListBuilder::new(1, 0);
+    let org = b.add_org("org").unwrap();
+    for h in hashes {
+        b.add(HashKind::Pdq, h, 1 << org, "l", "c").unwrap();
+    }
+    HashList::from_bytes(b.build(&k).unwrap(), &TrustedKeys::new(vec![k.public()])).unwrap()
+}
+
+fn assert_same_as_brute_force(list: &HashList, queries: &[Vec<[u8; 32]>], radii: &[u32]) -> usize {
+    let mut total = 0;
+    for q in queries {
+        for &r in radii {
+            let fast = list.match_pdq(q, r);
+            let slow = list.match_pdq_linear(q, r);
+            assert_eq!(fast, slow, "radius {r}");
+            total += fast.len();
+        }
+    }
+    total
+}
+
+#[test]
+fn recall_is_exact_on_random_hashes() {
+    let mut rng = Rng(1);
+    let hashes: Vec<[u8; 32]> = (0..20_000).map(|_| rng.hash()).collect();
+    let list = build(&hashes);
+    assert_eq!(list.len(HashKind::Pdq), 20_000);
+    // Queries: 8 variants each, near listed hashes at distances spanning the radius edge.
+    let queries: Vec<Vec<[u8; 32]>> = (0..60)
+        .map(|i| {
+            (0..8)
+                .map(|v| {
+                    let base = hashes[(rng.next() % hashes.len() as u64) as usize];
+                    if (i + v) % 3 == 0 {
+                        rng.hash()
+                    } else {
+                        let d = (rng.next() % 40) as u32;
+                        rng.perturb(&base, d)
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let found = assert_same_as_brute_force(&list, &queries, &[0, 8, 15, 16, 24, 31, 32, 45]);
+    assert!(
+        found > 300,
+        "test queries found too few matches ({found}) to be meaningful"
+    );
+}
+
+#[test]
+fn recall_is_exact_on_clustered_hashes() {
+    // Dense clusters: many entries within a few bits of each other, queries on cluster edges.
+    let mut rng = Rng(2);
+    let centres: Vec<[u8; 32]> = (0..40).map(|_| rng.hash()).collect();
+    let mut hashes = Vec::new();
+    for c in &centres {
+        for _ in 0..150 {
+            let d = (rng.next() % 36) as u32;
+            let member = rng.perturb(c, d);
+            hashes.push(member);
+        }
+    }
+    // Adversarial: many entries share chunk values (same first 4 bytes).
+    for i in 0..500u32 {
+        let mut h = rng.hash();
+        h[..4].copy_from_slice(&[0xab, 0xcd, (i % 4) as u8, 0]);
+        hashes.push(h);
+    }
+    let list = build(&hashes);
+    let queries: Vec<Vec<[u8; 32]>> = centres
+        .iter()
+        .map(|c| (0..8).map(|v| rng.perturb(c, 4 * v as u32)).collect())
+        .collect();
+    let found = assert_same_as_brute_force(&list, &queries, &[0, 15, 16, 31]);
+    assert!(
+        found > 1000,
+        "clustered queries found too few matches ({found})"
+    );
+}
+
+#[test]
+fn reports_best_variant_and_distance_at_the_radius_edge() {
+    let mut rng = Rng(3);
+    let hashes: Vec<[u8; 32]> = (0..2000).map(|_| rng.hash()).collect();
+    let list = build(&hashes);
+    let target = hashes[123];
+    let mut variants: Vec<[u8; 32]> = (0..8).map(|_| rng.hash()).collect();
+    variants[5] = rng.perturb(&target, 31); // exactly on the edge
+    variants[6] = rng.perturb(&target, 32); // just outside
+    let m = list.match_pdq(&variants, 31);
+    assert_eq!(m.len(), 1);
+    assert_eq!(m[0].variant, 5);
+    assert_eq!(m[0].distance, 31);
+    assert_eq!(m[0].hash_hex, preflight::lists::kinds::hex_encode(&target));
+    assert_eq!(m[0].source_org_names, vec!["org"]);
+    assert!(list.match_pdq(&variants[6..7], 31).is_empty());
+    // With a closer variant present, that one wins.
+    variants[7] = rng.perturb(&target, 3);
+    let m = list.match_pdq(&variants, 31);
+    assert_eq!((m[0].variant, m[0].distance), (7, 3));
+}
+
+#[test]
+fn phash_radius_and_exact_lookup() {
+    let k = IssuerSecretKey::from_seed(&[5; 32]);
+    let mut b = ListBuilder::new(1, 0);
+    b.add_org("o").unwrap();
+    let base: u64 = 0x0123_4567_89ab_cdef;
+    b.add(HashKind::PHash, &base.to_be_bytes(), 1, "p", "c")
+        .unwrap();
+    b.add(HashKind::PHash, &(!base).to_be_bytes(), 1, "far", "c")
+        .unwrap();
+    b.add(HashKind::Sha1, &[1; 20], 1, "s", "c").unwrap();
+    let list =
+        HashList::from_bytes(b.build(&k).unwrap(), &TrustedKeys::new(vec![k.public()])).unwrap();
+    let q = base ^ 0b1011; // 3 bits away
+    let m = list.match_phash(q, 4);
+    assert_eq!(m.len(), 1);
+    assert_eq!((m[0].distance, m[0].label.as_str()), (3, "p"));
+    assert!(list.match_phash(q, 2).is_empty());
+    assert_eq!(
+        list.match_exact(HashKind::PHash, &base.to_be_bytes()).len(),
+        1
+    );
+    assert_eq!(list.match_exact(HashKind::Sha1, &[1; 20]).len(), 1);
+    assert!(list.match_exact(HashKind::Sha1, &[2; 20]).is_empty());
+    assert!(
+        list.match_exact(HashKind::Sha1, &[1; 19]).is_empty(),
+        "wrong width"
+    );
+    assert!(
+        list.match_exact(HashKind::Md5, &[1; 16]).is_empty(),
+        "absent section"
+    );
+    assert!(list.match_pdq(&[[0; 32]], 31).is_empty(), "no PDQ section");
+}
+
+#[test]
+fn k_of_n_source_policy() {
+    let k = IssuerSecretKey::from_seed(&[5; 32]);
+    let mut b = ListBuilder::new(1, 0);
+    let a = b.add_org("A").unwrap();
+    let bb = b.add_org("B").unwrap();
+    let c = b.add_org("C").unwrap();
+    b.add(HashKind::Md5, &[1; 16], 1 << a, "", "").unwrap();
+    b.add(HashKind::Md5, &[2; 16], 1 << a | 1 << bb, "", "")
+        .unwrap();
+    b.add(HashKind::Md5, &[3; 16], 1 << a | 1 << bb | 1 << c, "", "")
+        .unwrap();
+    let list =
+        HashList::from_bytes(b.build(&k).unwrap(), &TrustedKeys::new(vec![k.public()])).unwrap();
+    let all: Vec<_> = [1u8, 2, 3]
+        .iter()
+        .flat_map(|&v| list.match_exact(HashKind::Md5, &[v; 16]))
+        .collect();
+    assert_eq!(all.len(), 3);
+    assert_eq!(SourcePolicy::k_of_n(1).filter(all.clone()).len(), 3);
+    assert_eq!(SourcePolicy::k_of_n(2).filter(all.clone()).len(), 2);
+    assert_eq!(SourcePolicy::k_of_n(3).filter(all.clone()).len(), 1);
+    // Only A and C count: the A+B entry has 1 counted source, A+B+C has 2.
+    let only_ac = SourcePolicy {
+        min_sources: 2,
+        counted_orgs: 1 << a | 1 << c,
+    };
+    let kept = only_ac.filter(all);
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].source_org_names, vec!["A", "B", "C"]);
+}
