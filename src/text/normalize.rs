@@ -100,7 +100,7 @@ pub fn normalize(text: &str, options: NormalizeOptions) -> Normalized {
     let mut units = Vec::with_capacity(text.len());
     decode_units(text, &mut units);
     let (pieces, ambiguous) = classify(&units, options.leet);
-    let mut out = build(&pieces, options.join_spaced);
+    let mut out = build(&pieces, options.join_spaced, options.leet);
     out.has_ambiguous_leet = ambiguous;
     out
 }
@@ -357,8 +357,12 @@ pub fn confusable(ch: char) -> Option<&'static str> {
 enum Kind {
     /// A word character to emit (letter, digit or emoji).
     Char(char),
-    /// A separator; `true` for sentence punctuation.
-    Sep { sentence: bool, newline: bool },
+    /// A separator: clause punctuation, line break, whitespace.
+    Sep {
+        sentence: bool,
+        newline: bool,
+        space: bool,
+    },
     /// Dropped without breaking the word (apostrophe inside a word).
     Skip,
 }
@@ -402,6 +406,7 @@ fn sep(ch: char) -> Kind {
             '.' | ',' | '!' | '?' | ';' | ':' | '\n' | '\r' | '…' | '。' | '，'
         ),
         newline: matches!(ch, '\n' | '\r'),
+        space: ch.is_whitespace(),
     }
 }
 
@@ -489,9 +494,9 @@ fn classify_one(
 }
 
 /// Steps 7-9: build the skeleton and its offset map.
-fn build(pieces: &[Piece], join_spaced: bool) -> Normalized {
-    let joined = spaced_run_separators(pieces);
-    let has_spaced_run = joined.iter().any(|&j| j);
+fn build(pieces: &[Piece], join_spaced: bool, leet: Leet) -> Normalized {
+    let marks = spaced_run_marks(pieces, leet);
+    let has_spaced_run = marks.iter().any(|&m| m == JOIN_SEP);
     let mut out = Normalized {
         text: String::with_capacity(pieces.len()),
         spans: Vec::with_capacity(pieces.len()),
@@ -504,7 +509,7 @@ fn build(pieces: &[Piece], join_spaced: bool) -> Normalized {
         match p.kind {
             Kind::Skip => {}
             Kind::Sep { sentence, .. } => {
-                if join_spaced && joined.get(idx).copied().unwrap_or(false) {
+                if join_spaced && marks.get(idx) == Some(&JOIN_SEP) {
                     continue;
                 }
                 last_char = None;
@@ -514,6 +519,11 @@ fn build(pieces: &[Piece], join_spaced: bool) -> Normalized {
                 });
             }
             Kind::Char(c) => {
+                let c = if join_spaced && marks.get(idx) == Some(&RUN_DIGIT) {
+                    leet_digit(c, leet).unwrap_or(c)
+                } else {
+                    c
+                };
                 if let Some((sentence, start, end)) = pending_sep.take() {
                     if !out.text.is_empty() {
                         let sc = if sentence { '.' } else { ' ' };
@@ -544,55 +554,90 @@ fn push_out(out: &mut Normalized, c: char, start: usize, end: usize) {
     }
 }
 
-/// Marks the separator pieces that sit inside a run of ≥ 3 single-letter words
-/// separated by short (≤ 3 characters, no newline) separators.
-fn spaced_run_separators(pieces: &[Piece]) -> Vec<bool> {
-    let mut marks = vec![false; pieces.len()];
-    // Words as (first piece, last piece, is a single letter).
+/// Mark for a separator piece joined in a spaced run.
+const JOIN_SEP: u8 = 1;
+/// Mark for a lone leet digit inside a spaced run (`k 1 l l`), read as a letter when joined.
+const RUN_DIGIT: u8 = 2;
+
+/// Finds runs of ≥ 3 single-letter words separated by short (≤ 3 characters, no newline)
+/// separators and marks what a joining pass removes or rewrites. Inside a run only the
+/// narrowest kind of gap is joined, so `k.i.l.l m.y.s.e.l.f` keeps its space and reads
+/// `kill myself`.
+fn spaced_run_marks(pieces: &[Piece], leet: Leet) -> Vec<u8> {
+    let mut marks = vec![0u8; pieces.len()];
+    // Words as (first piece, last piece, is a single letter or lone leet digit).
     let mut words: Vec<(usize, usize, bool)> = Vec::new();
-    let mut cur: Option<(usize, usize, usize, bool)> = None; // start, end, chars, all letters
+    let single = |c: char| c.is_alphabetic() || leet_digit(c, leet).is_some();
+    let mut cur: Option<(usize, usize, usize, bool)> = None; // start, end, chars, single-able
     for (idx, p) in pieces.iter().enumerate() {
         match p.kind {
             Kind::Char(c) => {
                 cur = Some(match cur {
-                    Some((s, _, n, letters)) => (s, idx, n + 1, letters && c.is_alphabetic()),
-                    None => (idx, idx, 1, c.is_alphabetic()),
+                    Some((s, _, n, ok)) => (s, idx, n + 1, ok && single(c)),
+                    None => (idx, idx, 1, single(c)),
                 });
             }
             Kind::Skip => {}
             Kind::Sep { .. } => {
-                if let Some((s, e, n, letters)) = cur.take() {
-                    words.push((s, e, n == 1 && letters));
+                if let Some((s, e, n, ok)) = cur.take() {
+                    words.push((s, e, n == 1 && ok));
                 }
             }
         }
     }
-    if let Some((s, e, n, letters)) = cur.take() {
-        words.push((s, e, n == 1 && letters));
+    if let Some((s, e, n, ok)) = cur.take() {
+        words.push((s, e, n == 1 && ok));
     }
-    let short_gap = |a: usize, b: usize| -> bool {
+    // Gap key: (contains whitespace, width); None if too wide or crossing a line.
+    let gap_key = |a: usize, b: usize| -> Option<(bool, usize)> {
         let gap = pieces.get(a + 1..b).unwrap_or(&[]);
-        gap.len() <= 3
-            && gap
+        if gap.len() > 3
+            || gap
                 .iter()
-                .all(|p| !matches!(p.kind, Kind::Sep { newline: true, .. }))
+                .any(|p| matches!(p.kind, Kind::Sep { newline: true, .. }))
+        {
+            return None;
+        }
+        let space = gap
+            .iter()
+            .any(|p| matches!(p.kind, Kind::Sep { space: true, .. }));
+        Some((space, gap.len()))
     };
     let mut i = 0;
     while i < words.len() {
         let mut j = i;
+        let mut narrowest: Option<(bool, usize)> = None;
         while let (Some(w), Some(nxt)) = (words.get(j), words.get(j + 1)) {
-            if w.2 && nxt.2 && short_gap(w.1, nxt.0) {
-                j += 1;
-            } else {
-                break;
+            match gap_key(w.1, nxt.0) {
+                Some(k) if w.2 && nxt.2 => {
+                    narrowest = Some(narrowest.map_or(k, |n| n.min(k)));
+                    j += 1;
+                }
+                _ => break,
             }
         }
         if j >= i + 2 {
-            let (Some(first), Some(last)) = (words.get(i), words.get(j)) else {
-                break;
-            };
-            for m in marks.iter_mut().take(last.0).skip(first.1 + 1) {
-                *m = true;
+            for w in i..j {
+                let (Some(a), Some(b)) = (words.get(w), words.get(w + 1)) else {
+                    break;
+                };
+                if gap_key(a.1, b.0) == narrowest {
+                    for m in marks.iter_mut().take(b.0).skip(a.1 + 1) {
+                        *m = JOIN_SEP;
+                    }
+                }
+            }
+            for w in i..=j {
+                if let Some(&(s, _, _)) = words.get(w) {
+                    if pieces
+                        .get(s)
+                        .is_some_and(|p| matches!(p.kind, Kind::Char(c) if c.is_ascii_digit()))
+                    {
+                        if let Some(m) = marks.get_mut(s) {
+                            *m = RUN_DIGIT;
+                        }
+                    }
+                }
             }
             i = j + 1;
         } else {
