@@ -31,5 +31,5 @@ pub use error::{LexiconError, StateError};
 pub use lexicon::{LexiconEntry, LexiconSet, Modifier, ModifierScope};
 pub use matcher::{ExampleFailure, MessageAnalysis, TextEngine, TextMatch};
 pub use types::{
-    AgeBand, Boundary, Category, Direction, GroomingStage, ModifierKind, SelfHarmLevel,
+    AgeBand, Boundary, Category, ChatLine, Direction, GroomingStage, ModifierKind, SelfHarmLevel,
 };

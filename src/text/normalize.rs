@@ -496,7 +496,7 @@ fn classify_one(
 /// Steps 7-9: build the skeleton and its offset map.
 fn build(pieces: &[Piece], join_spaced: bool, leet: Leet) -> Normalized {
     let marks = spaced_run_marks(pieces, leet);
-    let has_spaced_run = marks.iter().any(|&m| m == JOIN_SEP);
+    let has_spaced_run = marks.contains(&JOIN_SEP);
     let mut out = Normalized {
         text: String::with_capacity(pieces.len()),
         spans: Vec::with_capacity(pieces.len()),

@@ -184,3 +184,21 @@ pub enum Boundary {
     /// Anywhere, even inside words (use with a safelist).
     None,
 }
+
+/// One line of a chat transcript in JSON Lines form, as read by `preflight scan chat`:
+/// `{"conversation":"c1","direction":"received","text":"...","age_band":"13-15"}`.
+/// `direction` is `sent` or `received`; `age_band` (optional) is `under13`, `13-15`, `16-17`,
+/// `adult` or `unknown`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChatLine {
+    /// The app's conversation id.
+    pub conversation: String,
+    /// Direction from the local user's point of view.
+    pub direction: Direction,
+    /// Message text.
+    pub text: String,
+    /// The local user's age band, if known.
+    #[serde(default)]
+    pub age_band: AgeBand,
+}
