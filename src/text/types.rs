@@ -202,3 +202,38 @@ pub struct ChatLine {
     #[serde(default)]
     pub age_band: AgeBand,
 }
+
+impl Category {
+    /// The snake_case name used in lexicon files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Grooming => "grooming",
+            Category::SelfHarm => "self_harm",
+            Category::Sexual => "sexual",
+        }
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ModifierKind {
+    /// The snake_case name used in lexicon files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ModifierKind::Negation => "negation",
+            ModifierKind::Hyperbole => "hyperbole",
+            ModifierKind::ThirdPerson => "third_person",
+            ModifierKind::HelpSeeking => "help_seeking",
+        }
+    }
+}
+
+impl fmt::Display for ModifierKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
