@@ -1,6 +1,8 @@
 //! `preflight`: the command line tool for policy teams (hashing, lists, text scanning, benchmarks).
 
 mod hash_cmd;
+mod lexicon_cmd;
+mod scan_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -17,11 +19,17 @@ struct Cli {
 enum Command {
     /// Hash image files (PDQ, pHash, dHash, MD5, SHA-1, SHA-256) as TSV or JSON lines.
     Hash(hash_cmd::HashArgs),
+    /// Scan a message or a chat transcript for grooming, self-harm and sexual-content signals.
+    Scan(scan_cmd::ScanArgs),
+    /// Lint lexicon files or run their examples.
+    Lexicon(lexicon_cmd::LexiconArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Hash(args) => hash_cmd::run(args),
+        Command::Scan(args) => scan_cmd::run(args),
+        Command::Lexicon(args) => lexicon_cmd::run(args),
     }
 }

@@ -1,0 +1,2 @@
+//! Text matching benchmark (placeholder until the criterion bench lands).
+fn main() {}

@@ -1,0 +1,607 @@
+//! The compiled matcher: one Aho-Corasick automaton over every normalized pattern segment,
+//! safelist phrase and modifier cue, plus the checks done on each raw hit (word boundaries,
+//! token gaps, safelist containment, modifier context).
+
+use super::error::LexiconError;
+use super::lexicon::{split_gaps, LexiconEntry, LexiconSet, Modifier, ModifierScope};
+use super::normalize::{normalize, Leet, NormalizeOptions, Normalized};
+use super::types::{Boundary, Category, GroomingStage, ModifierKind, SelfHarmLevel};
+use aho_corasick::{AhoCorasick, MatchKind};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Weight multiplier applied to a self-harm match read as hyperbole.
+pub const HYPERBOLE_FACTOR: f32 = 0.25;
+
+/// Words that end a third-person context ("she told me I want to die").
+const FIRST_PERSON: [&str; 6] = ["i", "im", "ive", "me", "my", "myself"];
+
+/// One lexicon hit in a message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TextMatch {
+    /// The lexicon entry id.
+    pub lexicon_id: String,
+    /// Category of the entry.
+    pub category: Category,
+    /// Grooming stage, if any.
+    pub stage: Option<GroomingStage>,
+    /// Self-harm level, if any.
+    pub level: Option<SelfHarmLevel>,
+    /// The entry's weight.
+    pub weight: f32,
+    /// Weight after modifiers (0 when negated).
+    pub effective_weight: f32,
+    /// Byte offset of the match start in the ORIGINAL text.
+    pub start: usize,
+    /// Byte offset of the match end (exclusive) in the ORIGINAL text.
+    pub end: usize,
+    /// The original text of the span.
+    pub matched: String,
+    /// Context modifiers that applied (self-harm matches only).
+    pub modifiers: Vec<ModifierKind>,
+    /// Language of the entry.
+    pub language: String,
+}
+
+impl TextMatch {
+    /// True if the match was negated (it carries no evidence).
+    pub fn is_negated(&self) -> bool {
+        self.modifiers.contains(&ModifierKind::Negation)
+    }
+}
+
+/// Everything the engine found in one message.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MessageAnalysis {
+    /// Matches, ordered by start offset.
+    pub matches: Vec<TextMatch>,
+    /// Modifier kinds present anywhere in the message.
+    pub message_modifiers: Vec<ModifierKind>,
+}
+
+impl MessageAnalysis {
+    /// True if nothing matched.
+    pub fn is_empty(&self) -> bool {
+        self.matches.is_empty()
+    }
+
+    /// Matches of one category.
+    pub fn by_category(&self, category: Category) -> impl Iterator<Item = &TextMatch> {
+        self.matches.iter().filter(move |m| m.category == category)
+    }
+
+    /// The highest self-harm level among first-person, non-negated, non-hyperbolic matches.
+    pub fn self_harm_level(&self) -> Option<SelfHarmLevel> {
+        self.by_category(Category::SelfHarm)
+            .filter(|m| {
+                !m.modifiers.iter().any(|k| {
+                    matches!(
+                        k,
+                        ModifierKind::Negation
+                            | ModifierKind::Hyperbole
+                            | ModifierKind::ThirdPerson
+                    )
+                })
+            })
+            .filter_map(|m| m.level)
+            .max()
+    }
+
+    /// True if the message contains a match with a help-seeking cue, or a third-person
+    /// self-harm report, i.e. the user may need support resources.
+    pub fn support_suggested(&self) -> bool {
+        self.by_category(Category::SelfHarm).any(|m| {
+            !m.is_negated()
+                && (m.modifiers.contains(&ModifierKind::HelpSeeking)
+                    || m.modifiers.contains(&ModifierKind::ThirdPerson)
+                    || !m.modifiers.contains(&ModifierKind::Hyperbole))
+        })
+    }
+}
+
+/// A lexicon example or counter-example that did not behave as declared.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExampleFailure {
+    /// The entry the example belongs to.
+    pub lexicon_id: String,
+    /// The example text.
+    pub text: String,
+    /// True for `examples` (should match), false for `counter_examples`.
+    pub expected_match: bool,
+    /// Entry ids that did match.
+    pub found: Vec<String>,
+}
+
+/// What a pattern in the automaton stands for.
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    /// Segment `seg` of compiled pattern `pattern`.
+    Segment { pattern: u32, seg: u8 },
+    /// A safelist phrase; `entry` is `Some` for an entry's own exceptions.
+    Safe { entry: Option<u32> },
+    /// A cue of modifier `modifier`.
+    Cue { modifier: u32 },
+}
+
+#[derive(Debug, Clone)]
+struct CompiledPattern {
+    entry: u32,
+    segments: u8,
+}
+
+/// Compiled lexicons: normalizer + automaton. Immutable, `Send + Sync`, cheap to share in an
+/// `Arc`. Build it once per lexicon set.
+#[derive(Debug, Clone)]
+pub struct TextEngine {
+    entries: Vec<LexiconEntry>,
+    modifiers: Vec<Modifier>,
+    patterns: Vec<CompiledPattern>,
+    targets: Vec<Vec<Target>>,
+    automaton: AhoCorasick,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Hit {
+    start: usize,
+    end: usize,
+}
+
+impl TextEngine {
+    /// The embedded English lexicons.
+    pub fn default_english() -> Result<Self, LexiconError> {
+        Self::compile(&LexiconSet::english()?)
+    }
+
+    /// Only the given lexicon files (no embedded English).
+    pub fn from_lexicon_files<P: AsRef<Path>>(paths: &[P]) -> Result<Self, LexiconError> {
+        let mut set = LexiconSet::new();
+        for p in paths {
+            set.add_file(p)?;
+        }
+        Self::compile(&set)
+    }
+
+    /// Only the given lexicon document (no embedded English).
+    pub fn with_lexicon_toml(toml: &str) -> Result<Self, LexiconError> {
+        let mut set = LexiconSet::new();
+        set.add_toml("<inline>", toml)?;
+        Self::compile(&set)
+    }
+
+    /// Compiles a lexicon set.
+    pub fn compile(set: &LexiconSet) -> Result<Self, LexiconError> {
+        let mut keys: HashMap<String, usize> = HashMap::new();
+        let mut strings: Vec<String> = Vec::new();
+        let mut targets: Vec<Vec<Target>> = Vec::new();
+        let mut add = |phrase: &str, target: Target| {
+            let n = normalize(phrase, NormalizeOptions::default());
+            let key = n
+                .as_str()
+                .trim_matches(|c: char| c == ' ' || c == '.')
+                .to_string();
+            if key.is_empty() {
+                return;
+            }
+            let idx = *keys.entry(key.clone()).or_insert_with(|| {
+                strings.push(key);
+                targets.push(Vec::new());
+                strings.len() - 1
+            });
+            if let Some(t) = targets.get_mut(idx) {
+                t.push(target);
+            }
+        };
+        let mut patterns = Vec::new();
+        for (ei, e) in set.entries.iter().enumerate() {
+            let entry = u32::try_from(ei).map_err(|_| too_many())?;
+            for p in &e.patterns {
+                let pattern = u32::try_from(patterns.len()).map_err(|_| too_many())?;
+                let segs = split_gaps(p);
+                let segments = u8::try_from(segs.len()).map_err(|_| too_many())?;
+                for (si, s) in segs.iter().enumerate() {
+                    let seg = u8::try_from(si).map_err(|_| too_many())?;
+                    add(s, Target::Segment { pattern, seg });
+                }
+                patterns.push(CompiledPattern { entry, segments });
+            }
+            for x in &e.exceptions {
+                add(x, Target::Safe { entry: Some(entry) });
+            }
+        }
+        for s in &set.safelist {
+            add(s, Target::Safe { entry: None });
+        }
+        for (mi, m) in set.modifiers.iter().enumerate() {
+            let modifier = u32::try_from(mi).map_err(|_| too_many())?;
+            for p in &m.patterns {
+                add(p, Target::Cue { modifier });
+            }
+        }
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(&strings)
+            .map_err(|e| LexiconError::Build {
+                message: e.to_string(),
+            })?;
+        Ok(TextEngine {
+            entries: set.entries.clone(),
+            modifiers: set.modifiers.clone(),
+            patterns,
+            targets,
+            automaton,
+        })
+    }
+
+    /// The compiled entries.
+    pub fn entries(&self) -> &[LexiconEntry] {
+        &self.entries
+    }
+
+    /// The compiled modifiers.
+    pub fn modifiers(&self) -> &[Modifier] {
+        &self.modifiers
+    }
+
+    /// Runs every entry's `examples` (must match that entry) and `counter_examples` (must not)
+    /// and returns the ones that misbehave. An empty result means the lexicons pass.
+    pub fn check_examples(&self) -> Vec<ExampleFailure> {
+        let mut failures = Vec::new();
+        for e in &self.entries {
+            let cases = e
+                .examples
+                .iter()
+                .map(|t| (t, true))
+                .chain(e.counter_examples.iter().map(|t| (t, false)));
+            for (text, expected_match) in cases {
+                let found: Vec<String> = self
+                    .analyze(text)
+                    .matches
+                    .into_iter()
+                    .map(|m| m.lexicon_id)
+                    .collect();
+                if found.contains(&e.id) != expected_match {
+                    failures.push(ExampleFailure {
+                        lexicon_id: e.id.clone(),
+                        text: text.clone(),
+                        expected_match,
+                        found,
+                    });
+                }
+            }
+        }
+        failures
+    }
+
+    /// Finds every lexicon match in `text`, with spans into `text` and modifiers applied.
+    ///
+    /// Runs one normalization pass, plus a spacing-joined pass if the text has a run of
+    /// single letters and an `l`-reading pass if it has an ambiguous `1`/`!`/`|`.
+    pub fn analyze(&self, text: &str) -> MessageAnalysis {
+        let mut out = MessageAnalysis::default();
+        let base = normalize(text, NormalizeOptions::default());
+        self.scan(text, &base, &mut out);
+        if base.has_spaced_run() {
+            let joined = normalize(
+                text,
+                NormalizeOptions {
+                    join_spaced: true,
+                    leet: Leet::OneAsI,
+                },
+            );
+            self.scan(text, &joined, &mut out);
+        }
+        if base.has_ambiguous_leet() {
+            let as_l = normalize(
+                text,
+                NormalizeOptions {
+                    join_spaced: false,
+                    leet: Leet::OneAsL,
+                },
+            );
+            self.scan(text, &as_l, &mut out);
+        }
+        out.matches.sort_by_key(|m| (m.start, m.end));
+        out
+    }
+
+    fn scan(&self, original: &str, n: &Normalized, out: &mut MessageAnalysis) {
+        let text = n.as_str();
+        let mut seg_hits: Vec<(u32, u8, Hit)> = Vec::new();
+        let mut safe: Vec<(Option<u32>, Hit)> = Vec::new();
+        let mut cues: Vec<(u32, Hit)> = Vec::new();
+        for m in self.automaton.find_overlapping_iter(text) {
+            let hit = Hit {
+                start: m.start(),
+                end: m.end(),
+            };
+            let Some(ts) = self.targets.get(m.pattern().as_usize()) else {
+                continue;
+            };
+            for &t in ts {
+                match t {
+                    Target::Segment { pattern, seg } => {
+                        let Some(cp) = self.patterns.get(pattern as usize) else {
+                            continue;
+                        };
+                        let Some(e) = self.entries.get(cp.entry as usize) else {
+                            continue;
+                        };
+                        let first = seg == 0;
+                        let last = seg + 1 == cp.segments;
+                        let need_left =
+                            !first || matches!(e.boundary, Boundary::Word | Boundary::Start);
+                        let need_right =
+                            !last || matches!(e.boundary, Boundary::Word | Boundary::End);
+                        if (!need_left || left_boundary(text, hit.start))
+                            && (!need_right || right_boundary(text, hit.end))
+                        {
+                            seg_hits.push((pattern, seg, hit));
+                        }
+                    }
+                    Target::Safe { entry } => safe.push((entry, hit)),
+                    Target::Cue { modifier } => {
+                        if left_boundary(text, hit.start) && right_boundary(text, hit.end) {
+                            cues.push((modifier, hit));
+                        }
+                    }
+                }
+            }
+        }
+        for &(modifier, _) in &cues {
+            if let Some(m) = self.modifiers.get(modifier as usize) {
+                if m.scope == ModifierScope::Message && !out.message_modifiers.contains(&m.kind) {
+                    out.message_modifiers.push(m.kind);
+                }
+            }
+        }
+        if seg_hits.is_empty() {
+            return;
+        }
+        seg_hits.sort_by_key(|&(p, s, h)| (p, s, h.start));
+        let mut i = 0;
+        while let Some(&(pattern, seg, first)) = seg_hits.get(i) {
+            let group_end = seg_hits
+                .get(i..)
+                .and_then(|r| r.iter().position(|x| x.0 != pattern))
+                .map_or(seg_hits.len(), |p| i + p);
+            let group = seg_hits.get(i..group_end).unwrap_or(&[]);
+            i = group_end;
+            let Some(cp) = self.patterns.get(pattern as usize) else {
+                continue;
+            };
+            let Some(entry) = self.entries.get(cp.entry as usize) else {
+                continue;
+            };
+            let _ = (seg, first);
+            for &(_, s0, h0) in group.iter().filter(|x| x.1 == 0) {
+                debug_assert_eq!(s0, 0);
+                let Some(end) = chain(text, group, h0, cp.segments, entry.max_gap) else {
+                    continue;
+                };
+                let span = Hit {
+                    start: h0.start,
+                    end,
+                };
+                let suppressed = safe.iter().any(|&(owner, s)| {
+                    (owner.is_none() || owner == Some(cp.entry))
+                        && s.start <= span.start
+                        && span.end <= s.end
+                });
+                if suppressed {
+                    continue;
+                }
+                self.emit(original, n, entry, span, &cues, out);
+            }
+        }
+    }
+
+    fn emit(
+        &self,
+        original: &str,
+        n: &Normalized,
+        entry: &LexiconEntry,
+        span: Hit,
+        cues: &[(u32, Hit)],
+        out: &mut MessageAnalysis,
+    ) {
+        let Some(orig) = n.original_span(span.start..span.end) else {
+            return;
+        };
+        if out
+            .matches
+            .iter()
+            .any(|m| m.lexicon_id == entry.id && m.start < orig.end && orig.start < m.end)
+        {
+            return;
+        }
+        let mut modifiers = Vec::new();
+        if entry.category == Category::SelfHarm {
+            let text = n.as_str();
+            for &(mi, cue) in cues {
+                let Some(m) = self.modifiers.get(mi as usize) else {
+                    continue;
+                };
+                let applies = match m.scope {
+                    ModifierScope::Message => true,
+                    ModifierScope::Overlap => cue.start < span.end && span.start < cue.end,
+                    ModifierScope::Before => text.get(cue.end..span.start).is_some_and(|gap| {
+                        cue.end <= span.start
+                            && words_between(gap).is_some_and(|w| w <= usize::from(m.window))
+                            // "she said I want to die": a first-person word after the cue
+                            // means the match is about the writer again.
+                            && !(m.kind == ModifierKind::ThirdPerson
+                                && gap.split(' ').any(|w| FIRST_PERSON.contains(&w)))
+                    }),
+                };
+                if applies && !modifiers.contains(&m.kind) {
+                    modifiers.push(m.kind);
+                }
+            }
+        }
+        let mut effective_weight = entry.weight;
+        if modifiers.contains(&ModifierKind::Negation) {
+            effective_weight = 0.0;
+        } else if modifiers.contains(&ModifierKind::Hyperbole) {
+            effective_weight *= HYPERBOLE_FACTOR;
+        }
+        out.matches.push(TextMatch {
+            lexicon_id: entry.id.clone(),
+            category: entry.category,
+            stage: entry.stage.or(match entry.category {
+                Category::Sexual => Some(GroomingStage::SexualContent),
+                _ => None,
+            }),
+            level: entry.level,
+            weight: entry.weight,
+            effective_weight,
+            start: orig.start,
+            end: orig.end,
+            matched: original.get(orig.clone()).unwrap_or("").to_string(),
+            modifiers,
+            language: entry.language.clone(),
+        });
+    }
+}
+
+fn too_many() -> LexiconError {
+    LexiconError::Build {
+        message: "too many lexicon patterns or segments".into(),
+    }
+}
+
+/// Follows a token-gap pattern from its first segment hit; returns the end of the last segment.
+fn chain(
+    text: &str,
+    group: &[(u32, u8, Hit)],
+    first: Hit,
+    segments: u8,
+    max_gap: u8,
+) -> Option<usize> {
+    let mut end = first.end;
+    for seg in 1..segments {
+        let next = group
+            .iter()
+            .filter(|x| x.1 == seg && x.2.start > end)
+            .find(|x| {
+                text.get(end..x.2.start)
+                    .and_then(words_between)
+                    .is_some_and(|w| w <= usize::from(max_gap))
+            })?;
+        end = next.2.end;
+    }
+    Some(end)
+}
+
+/// Number of words in a gap of normalized text, or `None` if the gap crosses a sentence end.
+fn words_between(gap: &str) -> Option<usize> {
+    if gap.contains('.') {
+        return None;
+    }
+    Some(gap.split(' ').filter(|w| !w.is_empty()).count())
+}
+
+fn left_boundary(text: &str, at: usize) -> bool {
+    text.get(..at)
+        .and_then(|s| s.chars().next_back())
+        .is_none_or(|c| !c.is_alphanumeric())
+}
+
+fn right_boundary(text: &str, at: usize) -> bool {
+    text.get(at..)
+        .and_then(|s| s.chars().next())
+        .is_none_or(|c| !c.is_alphanumeric())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOC: &str = r#"
+[lexicon]
+name = "t"
+language = "en"
+safelist = ["scunthorpe"]
+
+[[entry]]
+id = "sh.kill"
+pattern = "kill myself"
+category = "self_harm"
+level = "ideation"
+
+[[entry]]
+id = "g.pic"
+pattern = "send * pic"
+category = "grooming"
+stage = "image_request"
+max_gap = 2
+
+[[entry]]
+id = "s.c"
+pattern = "cunt"
+category = "sexual"
+boundary = "none"
+
+[[entry]]
+id = "g.meet"
+pattern = "meet up"
+category = "grooming"
+stage = "meeting"
+exceptions = ["meet up with the team"]
+
+[[modifier]]
+id = "neg"
+kind = "negation"
+scope = "before"
+window = 2
+patterns = ["never", "not"]
+"#;
+
+    fn engine() -> TextEngine {
+        TextEngine::with_lexicon_toml(DOC).unwrap()
+    }
+
+    #[test]
+    fn token_gap_respects_max_gap_and_sentences() {
+        let e = engine();
+        let a = e.analyze("pls send me a pic");
+        assert_eq!(a.matches.len(), 1);
+        assert_eq!(a.matches[0].matched, "send me a pic");
+        assert!(e.analyze("send me a nice big pic").is_empty());
+        assert!(e.analyze("send it. pic later").is_empty());
+        assert_eq!(e.analyze("send pic").matches.len(), 1);
+    }
+
+    #[test]
+    fn safelist_and_exceptions_suppress() {
+        let e = engine();
+        assert!(e.analyze("I live in Scunthorpe").is_empty());
+        assert_eq!(e.analyze("what a cunt").matches.len(), 1);
+        assert!(e.analyze("let's meet up with the team").is_empty());
+        assert_eq!(e.analyze("let's meet up alone").matches.len(), 1);
+    }
+
+    #[test]
+    fn negation_window() {
+        let e = engine();
+        let a = e.analyze("I would never kill myself");
+        assert!(a.matches[0].is_negated());
+        assert_eq!(a.self_harm_level(), None);
+        let a = e.analyze("not sure. I want to kill myself");
+        assert!(!a.matches[0].is_negated());
+        assert_eq!(a.self_harm_level(), Some(SelfHarmLevel::Ideation));
+    }
+
+    #[test]
+    fn embedded_english_examples_pass() {
+        let e = TextEngine::default_english().unwrap();
+        let failures = e.check_examples();
+        assert!(failures.is_empty(), "{failures:#?}");
+    }
+
+    #[test]
+    fn engine_is_send_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<TextEngine>();
+    }
+}

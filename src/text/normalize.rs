@@ -1,0 +1,713 @@
+//! Evasion-resistant text normalization with an offset map back to the original text.
+//!
+//! The normalizer turns a chat message into a lowercase "skeleton" that lexicon patterns are
+//! matched against, and remembers for every byte of the skeleton which byte range of the
+//! ORIGINAL text it came from, so a match can always be reported as a span of what the user
+//! actually typed.
+//!
+//! Steps, in order (each one is covered by the evasion test suite):
+//! 1. HTML: tags (`<b>`, `</span>`, `<!-- -->`) are dropped, entities (`&amp;`, `&#107;`,
+//!    `&#x6b;`) are decoded, so `k<b>il</b>l` and `&#107;ill` read as `kill`.
+//! 2. Invisible characters: zero-width spaces/joiners, word joiner, soft hyphen, BOM and the
+//!    bidi controls (U+202A..U+202E, U+2066..U+2069, LRM/RLM/ALM) are dropped. A ZWJ or
+//!    variation selector directly after an emoji is kept, so emoji sequences stay intact.
+//! 3. Compatibility folding: each character is NFKD-decomposed and its combining marks are
+//!    removed. This is NFKC's compatibility folding (fullwidth `ｋｉｌｌ`, mathematical `𝐤𝐢𝐥𝐥`,
+//!    circled `ⓚ`, ligatures) plus accent removal (`kíll`, `k̶i̶l̶l̶`) in one table lookup.
+//! 4. Confusables: a compact table maps Cyrillic, Greek and other Latin look-alikes
+//!    (`кіll`, `ѕех`) to ASCII. See [`confusable`] for why this is a curated table.
+//! 5. Lowercasing.
+//! 6. Leetspeak, only inside tokens that contain a letter: digits `0 1 3 4 5 7 8 9` and
+//!    symbols `@ $ ! | +` between letters. `1`, `!` and `|` are ambiguous (`i` or `l`); the
+//!    [`Leet::OneAsL`] variant reads them as `l`.
+//! 7. Separators: any run of whitespace/punctuation becomes one space, or one `.` if the run
+//!    contains clause punctuation (`. , ! ? ; : \n`), so phrase patterns never span sentences and
+//!    modifier windows stop at sentence ends. Apostrophes inside words are dropped (`don't` →
+//!    `dont`).
+//! 8. Repeated letters collapse to one (`kiiiilll` → `kil`). Lexicon patterns get the same
+//!    treatment, so `kill` and `kiiiill` agree.
+//! 9. Spacing evasion: a run of three or more single-letter words separated by short
+//!    separators (`k i l l`, `k.i.l.l`, `k - i - l - l`) is joined when
+//!    [`NormalizeOptions::join_spaced`] is set. Joining is a second pass because it would
+//!    damage text-speak such as `r u a girl` if it were always on.
+//!
+//! Emoji are never rewritten: they pass through as themselves.
+
+use std::ops::Range;
+use unicode_normalization::char::{decompose_compatible, is_combining_mark};
+
+/// How ambiguous leetspeak characters (`1`, `!`, `|`) are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Leet {
+    /// Read them as `i` (`k1ll` → `kill`).
+    #[default]
+    OneAsI,
+    /// Read them as `l` (`ki11` → `kill`).
+    OneAsL,
+}
+
+/// Options for one normalization pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct NormalizeOptions {
+    /// Join runs of three or more single-letter words (`k i l l` → `kill`).
+    pub join_spaced: bool,
+    /// How to read ambiguous leetspeak characters.
+    pub leet: Leet,
+}
+
+/// The result of normalizing one text: the skeleton and its offset map.
+#[derive(Debug, Clone, Default)]
+pub struct Normalized {
+    text: String,
+    /// For every byte of `text`: the byte range of the original text it came from.
+    spans: Vec<(usize, usize)>,
+    has_spaced_run: bool,
+    has_ambiguous_leet: bool,
+}
+
+impl Normalized {
+    /// The normalized skeleton (lowercase, single separators, collapsed repeats).
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Maps a byte range of the skeleton back to the byte range of the original text it
+    /// covers. Returns `None` for an empty or out-of-range input.
+    pub fn original_span(&self, range: Range<usize>) -> Option<Range<usize>> {
+        if range.start >= range.end {
+            return None;
+        }
+        let first = self.spans.get(range.start)?;
+        let last = self.spans.get(range.end - 1)?;
+        Some(first.0..last.1.max(first.0))
+    }
+
+    /// True if the text contains a run of single-letter words that a
+    /// [`NormalizeOptions::join_spaced`] pass would join.
+    pub fn has_spaced_run(&self) -> bool {
+        self.has_spaced_run
+    }
+
+    /// True if the text contains `1`, `!` or `|` used as a letter, so a [`Leet::OneAsL`] pass
+    /// may read it differently.
+    pub fn has_ambiguous_leet(&self) -> bool {
+        self.has_ambiguous_leet
+    }
+}
+
+/// Normalizes `text` with the given options. Never fails: unknown characters pass through.
+pub fn normalize(text: &str, options: NormalizeOptions) -> Normalized {
+    let mut units = Vec::with_capacity(text.len());
+    decode_units(text, &mut units);
+    let (pieces, ambiguous) = classify(&units, options.leet);
+    let mut out = build(&pieces, options.join_spaced, options.leet);
+    out.has_ambiguous_leet = ambiguous;
+    out
+}
+
+/// One character after steps 1-5, with the original byte range it came from.
+#[derive(Debug, Clone, Copy)]
+struct Unit {
+    ch: char,
+    start: usize,
+    end: usize,
+}
+
+/// Steps 1-5: HTML, invisible characters, compatibility folding, confusables, lowercase.
+fn decode_units(text: &str, out: &mut Vec<Unit>) {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'<' {
+            if let Some(end) = html_tag_end(bytes, i) {
+                i = end;
+                continue;
+            }
+        } else if b == b'&' {
+            if let Some((ch, end)) = html_entity(text, i) {
+                push_char(ch, i, end, out);
+                i = end;
+                continue;
+            }
+        }
+        if b.is_ascii() {
+            out.push(Unit {
+                ch: char::from(b.to_ascii_lowercase()),
+                start: i,
+                end: i + 1,
+            });
+            i += 1;
+            continue;
+        }
+        let Some(ch) = text.get(i..).and_then(|s| s.chars().next()) else {
+            // `i` is always on a char boundary; stop defensively if it is not.
+            break;
+        };
+        let end = i + ch.len_utf8();
+        push_char(ch, i, end, out);
+        i = end;
+    }
+}
+
+/// Folds one (possibly non-ASCII) character into zero or more units.
+fn push_char(ch: char, start: usize, end: usize, out: &mut Vec<Unit>) {
+    if ch.is_ascii() {
+        out.push(Unit {
+            ch: ch.to_ascii_lowercase(),
+            start,
+            end,
+        });
+        return;
+    }
+    if is_emoji_joiner(ch) {
+        // Keep ZWJ / VS16 inside emoji sequences, drop them everywhere else.
+        if out.last().is_some_and(|u| is_emoji(u.ch)) {
+            out.push(Unit { ch, start, end });
+        }
+        return;
+    }
+    if is_invisible(ch) {
+        return;
+    }
+    if is_emoji(ch) {
+        out.push(Unit { ch, start, end });
+        return;
+    }
+    if let Some(folded) = confusable(ch) {
+        for c in folded.chars() {
+            out.push(Unit { ch: c, start, end });
+        }
+        return;
+    }
+    decompose_compatible(ch, |d| {
+        if is_combining_mark(d) || is_invisible(d) {
+            return;
+        }
+        let d = confusable(d).and_then(|s| s.chars().next()).unwrap_or(d);
+        for c in d.to_lowercase() {
+            out.push(Unit { ch: c, start, end });
+        }
+    });
+}
+
+/// If `bytes[at]` starts an HTML tag or comment, the index just after its `>`.
+fn html_tag_end(bytes: &[u8], at: usize) -> Option<usize> {
+    let next = *bytes.get(at + 1)?;
+    if !(next.is_ascii_alphabetic() || next == b'/' || next == b'!') {
+        return None;
+    }
+    const MAX_TAG: usize = 256;
+    let limit = bytes.len().min(at + MAX_TAG);
+    let rest = bytes.get(at + 1..limit)?;
+    for (k, &b) in rest.iter().enumerate() {
+        match b {
+            b'>' => return Some(at + 1 + k + 1),
+            b'<' | b'\n' => return None,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// If `text[at..]` starts an HTML entity, the decoded character and the index after `;`.
+fn html_entity(text: &str, at: usize) -> Option<(char, usize)> {
+    let rest = text.get(at + 1..)?;
+    let semi = rest.bytes().take(12).position(|b| b == b';')?;
+    let body = rest.get(..semi)?;
+    let end = at + 1 + semi + 1;
+    let ch = if let Some(num) = body.strip_prefix('#') {
+        let code = if let Some(hex) = num.strip_prefix('x').or_else(|| num.strip_prefix('X')) {
+            u32::from_str_radix(hex, 16).ok()?
+        } else {
+            num.parse::<u32>().ok()?
+        };
+        char::from_u32(code)?
+    } else {
+        match body {
+            "amp" => '&',
+            "lt" => '<',
+            "gt" => '>',
+            "quot" => '"',
+            "apos" => '\'',
+            "nbsp" => ' ',
+            "shy" => '\u{ad}',
+            "zwj" => '\u{200d}',
+            "zwnj" => '\u{200c}',
+            "lrm" => '\u{200e}',
+            "rlm" => '\u{200f}',
+            _ => return None,
+        }
+    };
+    Some((ch, end))
+}
+
+/// Zero-width characters, soft hyphen, BOM and bidi controls: dropped.
+fn is_invisible(ch: char) -> bool {
+    matches!(ch,
+        '\u{00ad}' | '\u{034f}' | '\u{061c}' | '\u{115f}' | '\u{1160}' | '\u{17b4}' | '\u{17b5}'
+        | '\u{180b}'..='\u{180e}'
+        | '\u{200b}'..='\u{200f}'
+        | '\u{202a}'..='\u{202e}'
+        | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{206f}'
+        | '\u{3164}' | '\u{fe00}'..='\u{fe0f}' | '\u{feff}' | '\u{ffa0}'
+        | '\u{e0000}'..='\u{e007f}')
+}
+
+/// Joiners that belong to emoji sequences when they follow an emoji.
+fn is_emoji_joiner(ch: char) -> bool {
+    matches!(
+        ch,
+        '\u{200d}' | '\u{fe0f}' | '\u{20e3}' | '\u{1f3fb}'..='\u{1f3ff}'
+    )
+}
+
+/// Pictographic emoji ranges (kept intact, never folded).
+fn is_emoji(ch: char) -> bool {
+    matches!(ch,
+        '\u{2190}'..='\u{21ff}'
+        | '\u{2300}'..='\u{23ff}'
+        | '\u{2600}'..='\u{27bf}'
+        | '\u{2b00}'..='\u{2bff}'
+        | '\u{1f000}'..='\u{1faff}'
+        | '\u{200d}' | '\u{fe0f}')
+}
+
+/// Look-alike characters that NFKD does not fold, mapped to their ASCII reading.
+///
+/// Why a curated table rather than the full UTS #39 confusables data (`unicode-security`) or
+/// `decancer`: UTS #39 maps to *prototypes*, not to lowercase Latin (for example `m` → `rn`,
+/// `0` → `O`), which would change the meaning of ordinary English text, and it has no
+/// per-character API that preserves offsets; `decancer` is larger than this whole module and
+/// also rewrites digits and punctuation we handle ourselves. Evasion in chat uses a small,
+/// well-known set (Cyrillic and Greek homoglyphs, IPA and small capitals, a few Latin letters
+/// without decompositions); each entry here is exercised by the evasion suite.
+pub fn confusable(ch: char) -> Option<&'static str> {
+    let s = match ch {
+        // Cyrillic
+        'а' | 'А' => "a",
+        'в' | 'В' => "b",
+        'с' | 'С' | 'ϲ' | 'Ϲ' => "c",
+        'ԁ' => "d",
+        'е' | 'Е' | 'ё' | 'Ё' => "e",
+        'һ' | 'Һ' | 'н' | 'Н' => "h",
+        'і' | 'І' | 'ї' | 'Ї' | 'ӏ' | 'Ӏ' => "i",
+        'ј' | 'Ј' => "j",
+        'к' | 'К' | 'ᴋ' => "k",
+        'м' | 'М' | 'ᴍ' => "m",
+        'о' | 'О' => "o",
+        'р' | 'Р' => "p",
+        'ԛ' | 'Ԛ' => "q",
+        'г' => "r",
+        'ѕ' | 'Ѕ' => "s",
+        'т' | 'Т' | 'ᴛ' => "t",
+        'ц' => "u",
+        'ѵ' | 'Ѵ' => "v",
+        'ԝ' | 'Ԝ' | 'ш' => "w",
+        'х' | 'Х' => "x",
+        'у' | 'У' | 'ү' | 'Ү' => "y",
+        // Greek
+        'α' | 'Α' => "a",
+        'β' | 'Β' => "b",
+        'ε' | 'Ε' => "e",
+        'η' => "n",
+        'Η' => "h",
+        'ι' | 'Ι' => "i",
+        'κ' | 'Κ' => "k",
+        'Μ' => "m",
+        'ν' | 'Ν' => "v",
+        'ο' | 'Ο' | 'σ' => "o",
+        'ρ' | 'Ρ' => "p",
+        'τ' | 'Τ' => "t",
+        'υ' => "u",
+        'Υ' | 'γ' => "y",
+        'χ' | 'Χ' => "x",
+        'ω' => "w",
+        'Ζ' => "z",
+        // Latin letters without a compatibility decomposition, IPA, small capitals
+        'ɑ' => "a",
+        'ʙ' => "b",
+        'ɡ' | 'ɢ' => "g",
+        'ʜ' => "h",
+        'ı' | 'ɪ' => "i",
+        'ȷ' => "j",
+        'ʟ' | 'ł' | 'Ł' | 'ƚ' => "l",
+        'ɴ' => "n",
+        'ø' | 'Ø' | 'ᴏ' => "o",
+        'ʀ' => "r",
+        'ᴜ' | 'ʋ' => "u",
+        'ᴠ' => "v",
+        'ᴡ' => "w",
+        'ʏ' => "y",
+        'ᴢ' => "z",
+        'đ' | 'Đ' => "d",
+        'ß' => "ss",
+        'æ' | 'Æ' => "ae",
+        'œ' | 'Œ' => "oe",
+        // Symbols used as letters
+        '€' => "e",
+        '¢' => "c",
+        _ => return None,
+    };
+    Some(s)
+}
+
+/// What a unit became after leetspeak and separator classification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A word character to emit (letter, digit or emoji).
+    Char(char),
+    /// A separator: clause punctuation, line break, whitespace.
+    Sep {
+        sentence: bool,
+        newline: bool,
+        space: bool,
+    },
+    /// Dropped without breaking the word (apostrophe inside a word).
+    Skip,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Piece {
+    kind: Kind,
+    start: usize,
+    end: usize,
+}
+
+fn leet_digit(d: char, leet: Leet) -> Option<char> {
+    Some(match d {
+        '0' => 'o',
+        '1' => match leet {
+            Leet::OneAsI => 'i',
+            Leet::OneAsL => 'l',
+        },
+        '3' => 'e',
+        '4' => 'a',
+        '5' => 's',
+        '7' => 't',
+        '8' => 'b',
+        '9' => 'g',
+        _ => return None,
+    })
+}
+
+fn is_wordish(ch: char) -> bool {
+    ch.is_alphanumeric()
+}
+
+fn is_apostrophe(ch: char) -> bool {
+    matches!(ch, '\'' | '\u{2019}' | '\u{2018}' | '\u{02bc}' | '`')
+}
+
+fn sep(ch: char) -> Kind {
+    Kind::Sep {
+        sentence: matches!(
+            ch,
+            '.' | ',' | '!' | '?' | ';' | ':' | '\n' | '\r' | '…' | '。' | '，'
+        ),
+        newline: matches!(ch, '\n' | '\r'),
+        space: ch.is_whitespace(),
+    }
+}
+
+/// Step 6-7: leetspeak inside letter-bearing tokens; everything else becomes a separator.
+fn classify(units: &[Unit], leet: Leet) -> (Vec<Piece>, bool) {
+    let mut pieces = Vec::with_capacity(units.len());
+    let mut ambiguous = false;
+    let mut i = 0;
+    while i < units.len() {
+        // A whitespace-delimited token: units[i..j].
+        let Some(u) = units.get(i) else { break };
+        if u.ch.is_whitespace() {
+            pieces.push(Piece {
+                kind: sep(u.ch),
+                start: u.start,
+                end: u.end,
+            });
+            i += 1;
+            continue;
+        }
+        let j = units
+            .get(i..)
+            .and_then(|rest| rest.iter().position(|u| u.ch.is_whitespace()))
+            .map_or(units.len(), |p| i + p);
+        let token = units.get(i..j).unwrap_or(&[]);
+        let has_letter = token.iter().any(|u| u.ch.is_alphabetic());
+        for (k, u) in token.iter().enumerate() {
+            let prev = k.checked_sub(1).and_then(|p| token.get(p)).map(|u| u.ch);
+            let next = token.get(k + 1).map(|u| u.ch);
+            let kind = classify_one(u.ch, prev, next, has_letter, leet);
+            if matches!(u.ch, '1' | '!' | '|') && matches!(kind, Kind::Char(c) if c != u.ch) {
+                ambiguous = true;
+            }
+            pieces.push(Piece {
+                kind,
+                start: u.start,
+                end: u.end,
+            });
+        }
+        i = j;
+    }
+    (pieces, ambiguous)
+}
+
+fn classify_one(
+    ch: char,
+    prev: Option<char>,
+    next: Option<char>,
+    has_letter: bool,
+    leet: Leet,
+) -> Kind {
+    if ch.is_alphabetic() || is_emoji(ch) {
+        return Kind::Char(ch);
+    }
+    if ch.is_ascii_digit() {
+        if has_letter {
+            if let Some(l) = leet_digit(ch, leet) {
+                return Kind::Char(l);
+            }
+        }
+        return Kind::Char(ch);
+    }
+    if ch.is_numeric() {
+        return Kind::Char(ch);
+    }
+    let prev_word = prev.is_some_and(is_wordish);
+    let next_word = next.is_some_and(is_wordish);
+    let next_letter = next.is_some_and(char::is_alphabetic);
+    if has_letter {
+        let mapped = match ch {
+            '@' if next_letter || (prev_word && next_word) => Some('a'),
+            '$' if next_letter || (prev_word && next_word) => Some('s'),
+            '!' | '|' if prev_word && next_word => leet_digit('1', leet),
+            '+' if prev_word && next_word => Some('t'),
+            _ => None,
+        };
+        if let Some(m) = mapped {
+            return Kind::Char(m);
+        }
+        if is_apostrophe(ch) && prev.is_some_and(char::is_alphabetic) && next_letter {
+            return Kind::Skip;
+        }
+    }
+    sep(ch)
+}
+
+/// Steps 7-9: build the skeleton and its offset map.
+fn build(pieces: &[Piece], join_spaced: bool, leet: Leet) -> Normalized {
+    let marks = spaced_run_marks(pieces, leet);
+    let has_spaced_run = marks.contains(&JOIN_SEP);
+    let mut out = Normalized {
+        text: String::with_capacity(pieces.len()),
+        spans: Vec::with_capacity(pieces.len()),
+        has_spaced_run,
+        has_ambiguous_leet: false,
+    };
+    let mut pending_sep: Option<(bool, usize, usize)> = None;
+    let mut last_char: Option<char> = None;
+    for (idx, p) in pieces.iter().enumerate() {
+        match p.kind {
+            Kind::Skip => {}
+            Kind::Sep { sentence, .. } => {
+                if join_spaced && marks.get(idx) == Some(&JOIN_SEP) {
+                    continue;
+                }
+                last_char = None;
+                pending_sep = Some(match pending_sep {
+                    Some((s, start, _)) => (s || sentence, start, p.end),
+                    None => (sentence, p.start, p.end),
+                });
+            }
+            Kind::Char(c) => {
+                let c = if join_spaced && marks.get(idx) == Some(&RUN_DIGIT) {
+                    leet_digit(c, leet).unwrap_or(c)
+                } else {
+                    c
+                };
+                if let Some((sentence, start, end)) = pending_sep.take() {
+                    if !out.text.is_empty() {
+                        let sc = if sentence { '.' } else { ' ' };
+                        push_out(&mut out, sc, start, end);
+                    }
+                }
+                if c.is_alphabetic() && last_char == Some(c) {
+                    // Collapse repeats: widen the previous character's original span.
+                    let len = c.len_utf8();
+                    let n = out.spans.len();
+                    for s in out.spans.iter_mut().skip(n.saturating_sub(len)) {
+                        s.1 = s.1.max(p.end);
+                    }
+                    continue;
+                }
+                push_out(&mut out, c, p.start, p.end);
+                last_char = Some(c);
+            }
+        }
+    }
+    out
+}
+
+fn push_out(out: &mut Normalized, c: char, start: usize, end: usize) {
+    out.text.push(c);
+    for _ in 0..c.len_utf8() {
+        out.spans.push((start, end));
+    }
+}
+
+/// Mark for a separator piece joined in a spaced run.
+const JOIN_SEP: u8 = 1;
+/// Mark for a lone leet digit inside a spaced run (`k 1 l l`), read as a letter when joined.
+const RUN_DIGIT: u8 = 2;
+
+/// Finds runs of ≥ 3 single-letter words separated by short (≤ 3 characters, no newline)
+/// separators and marks what a joining pass removes or rewrites. Inside a run only the
+/// narrowest kind of gap is joined, so `k.i.l.l m.y.s.e.l.f` keeps its space and reads
+/// `kill myself`.
+fn spaced_run_marks(pieces: &[Piece], leet: Leet) -> Vec<u8> {
+    let mut marks = vec![0u8; pieces.len()];
+    // Words as (first piece, last piece, is a single letter or lone leet digit).
+    let mut words: Vec<(usize, usize, bool)> = Vec::new();
+    let single = |c: char| c.is_alphabetic() || leet_digit(c, leet).is_some();
+    let mut cur: Option<(usize, usize, usize, bool)> = None; // start, end, chars, single-able
+    for (idx, p) in pieces.iter().enumerate() {
+        match p.kind {
+            Kind::Char(c) => {
+                cur = Some(match cur {
+                    Some((s, _, n, ok)) => (s, idx, n + 1, ok && single(c)),
+                    None => (idx, idx, 1, single(c)),
+                });
+            }
+            Kind::Skip => {}
+            Kind::Sep { .. } => {
+                if let Some((s, e, n, ok)) = cur.take() {
+                    words.push((s, e, n == 1 && ok));
+                }
+            }
+        }
+    }
+    if let Some((s, e, n, ok)) = cur.take() {
+        words.push((s, e, n == 1 && ok));
+    }
+    // Gap key: (contains whitespace, width); None if too wide or crossing a line.
+    let gap_key = |a: usize, b: usize| -> Option<(bool, usize)> {
+        let gap = pieces.get(a + 1..b).unwrap_or(&[]);
+        if gap.len() > 3
+            || gap
+                .iter()
+                .any(|p| matches!(p.kind, Kind::Sep { newline: true, .. }))
+        {
+            return None;
+        }
+        let space = gap
+            .iter()
+            .any(|p| matches!(p.kind, Kind::Sep { space: true, .. }));
+        Some((space, gap.len()))
+    };
+    let mut i = 0;
+    while i < words.len() {
+        let mut j = i;
+        let mut narrowest: Option<(bool, usize)> = None;
+        while let (Some(w), Some(nxt)) = (words.get(j), words.get(j + 1)) {
+            match gap_key(w.1, nxt.0) {
+                Some(k) if w.2 && nxt.2 => {
+                    narrowest = Some(narrowest.map_or(k, |n| n.min(k)));
+                    j += 1;
+                }
+                _ => break,
+            }
+        }
+        if j >= i + 2 {
+            for w in i..j {
+                let (Some(a), Some(b)) = (words.get(w), words.get(w + 1)) else {
+                    break;
+                };
+                if gap_key(a.1, b.0) == narrowest {
+                    for m in marks.iter_mut().take(b.0).skip(a.1 + 1) {
+                        *m = JOIN_SEP;
+                    }
+                }
+            }
+            for w in i..=j {
+                if let Some(&(s, _, _)) = words.get(w) {
+                    if pieces
+                        .get(s)
+                        .is_some_and(|p| matches!(p.kind, Kind::Char(c) if c.is_ascii_digit()))
+                    {
+                        if let Some(m) = marks.get_mut(s) {
+                            *m = RUN_DIGIT;
+                        }
+                    }
+                }
+            }
+            i = j + 1;
+        } else {
+            i += 1;
+        }
+    }
+    marks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(s: &str) -> String {
+        normalize(s, NormalizeOptions::default())
+            .as_str()
+            .to_string()
+    }
+
+    #[test]
+    fn folds_case_accents_width_and_confusables() {
+        assert_eq!(norm("KÍLL"), "kil");
+        assert_eq!(norm("ｋｉｌｌ"), "kil");
+        assert_eq!(norm("кіll"), "kil");
+        assert_eq!(norm("𝐤𝐢𝐥𝐥"), "kil");
+    }
+
+    #[test]
+    fn html_and_invisibles_are_removed_with_spans() {
+        let t = "say k<b>il</b>l now";
+        let n = normalize(t, NormalizeOptions::default());
+        assert_eq!(n.as_str(), "say kil now");
+        let span = n.original_span(4..7).unwrap();
+        assert_eq!(&t[span], "k<b>il</b>l");
+        assert_eq!(norm("k\u{200b}i\u{200d}ll"), "kil");
+        assert_eq!(norm("&#107;ill"), "kil");
+    }
+
+    #[test]
+    fn leet_only_inside_words() {
+        assert_eq!(norm("k1ll 5ex"), "kil sex");
+        assert_eq!(norm("i am 13"), "i am 13");
+        assert_eq!(norm("help!"), "help");
+        assert_eq!(norm("don't tell"), "dont tel");
+    }
+
+    #[test]
+    fn spaced_runs_join_only_in_join_pass() {
+        let n = normalize("k i l l me", NormalizeOptions::default());
+        assert!(n.has_spaced_run());
+        assert_eq!(n.as_str(), "k i l l me");
+        let j = normalize(
+            "k.i.l.l me",
+            NormalizeOptions {
+                join_spaced: true,
+                ..Default::default()
+            },
+        );
+        assert_eq!(j.as_str(), "kil me");
+        assert!(!normalize("r u ok", NormalizeOptions::default()).has_spaced_run());
+        assert!(normalize("ki11", NormalizeOptions::default()).has_ambiguous_leet());
+    }
+
+    #[test]
+    fn sentence_punctuation_is_kept_as_a_dot() {
+        assert_eq!(norm("not ok. I want"), "not ok.i want");
+    }
+
+    #[test]
+    fn emoji_survive() {
+        assert_eq!(norm("hi 😀👍"), "hi 😀👍");
+    }
+}
