@@ -8,12 +8,20 @@
 //! - [`hash`]: PDQ (port of Meta's reference), pHash/dHash, MD5/SHA-1/SHA-256.
 //! - [`lists`]: signed, versioned hash lists, importers, deltas, the radius index.
 //! - [`text`]: evasion-resistant normalization, lexicons, conversation-level risk.
+//! - [`scanner`], [`verdict`], [`policy`]: the object an app holds, what it returns, and the
+//!   thresholds that decide it.
 #![warn(missing_docs)]
 
 pub mod error;
 pub mod hash;
 pub mod lists;
 pub mod media;
+pub mod policy;
+pub mod scanner;
 pub mod text;
+pub mod verdict;
 
 pub use error::{Error, Result};
+pub use policy::Policy;
+pub use scanner::{ReportBundle, ScanError, Scanner, ScannerConfig};
+pub use verdict::{Action, Category, Evidence, Signal, Verdict};

@@ -1,0 +1,111 @@
+//! Policy: the thresholds that turn raw matches and scores into signals, and signals into a
+//! recommended action. Defaults follow Meta's PDQ guidance (radius 31, quality >= 50) and are
+//! deliberately conservative for text (warn, never block, on words alone).
+
+use crate::lists::SourcePolicy;
+use crate::text::AgeBand;
+use crate::verdict::{Action, Category, Signal};
+use serde::Serialize;
+
+/// Thresholds and rules. Every field has a documented default.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Policy {
+    /// PDQ match radius in bits (default 31, Meta's recommended threshold; the index is exact
+    /// up to 31).
+    pub pdq_radius: u32,
+    /// PDQ hashes of lower quality are not matched (default 50, Meta's guidance: flat or tiny
+    /// images give unstable hashes).
+    pub pdq_min_quality: u8,
+    /// pHash match radius in bits, 0 to disable (default 4: pHash is 64 bits and collides far
+    /// more easily than PDQ, so it is kept tight).
+    pub phash_radius: u32,
+    /// k-of-n source corroboration for list matches (default: one source suffices).
+    pub sources: SourcePolicy,
+    /// Grooming risk from which the verdict warns (default 0.5).
+    pub grooming_warn: f32,
+    /// Grooming risk from which the verdict blocks (default 1.1, i.e. never: text alone warns).
+    pub grooming_block: f32,
+    /// Nudity classifier score from which the verdict warns (default 0.8).
+    pub nudity_warn: f32,
+    /// Warn on sexual text when the local user is a minor (default true).
+    pub warn_sexual_to_minors: bool,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            pdq_radius: 31,
+            pdq_min_quality: 50,
+            phash_radius: 4,
+            sources: SourcePolicy::default(),
+            grooming_warn: 0.5,
+            grooming_block: 1.1,
+            nudity_warn: 0.8,
+            warn_sexual_to_minors: true,
+        }
+    }
+}
+
+impl Policy {
+    /// The action one signal calls for.
+    pub fn action_for(&self, signal: &Signal, age_band: AgeBand) -> Action {
+        match signal.category {
+            Category::KnownCsam => Action::Block,
+            Category::Grooming if signal.score >= self.grooming_block => Action::Block,
+            Category::Grooming if signal.score >= self.grooming_warn => Action::Warn,
+            Category::Grooming => Action::Allow,
+            Category::SelfHarm => Action::Warn,
+            Category::Nudity if signal.score >= self.nudity_warn => Action::Warn,
+            Category::Nudity => Action::Allow,
+            Category::Sexual if self.warn_sexual_to_minors && is_minor(age_band) => Action::Warn,
+            Category::Sexual => Action::Allow,
+        }
+    }
+
+    /// The strictest action over all signals.
+    pub fn decide(&self, signals: &[Signal], age_band: AgeBand) -> Action {
+        signals
+            .iter()
+            .map(|s| self.action_for(s, age_band))
+            .max()
+            .unwrap_or(Action::Allow)
+    }
+}
+
+fn is_minor(age_band: AgeBand) -> bool {
+    matches!(
+        age_band,
+        AgeBand::Under13 | AgeBand::Age13To15 | AgeBand::Age16To17
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn signal(category: Category, score: f32) -> Signal {
+        Signal {
+            category,
+            score,
+            evidence: vec![],
+        }
+    }
+
+    #[test]
+    fn strictest_signal_wins() {
+        let p = Policy::default();
+        let s = [signal(Category::Grooming, 0.6), signal(Category::KnownCsam, 1.0)];
+        assert_eq!(p.decide(&s, AgeBand::Unknown), Action::Block);
+        assert_eq!(p.decide(&s[..1], AgeBand::Unknown), Action::Warn);
+        assert_eq!(p.decide(&[signal(Category::Grooming, 0.2)], AgeBand::Unknown), Action::Allow);
+        assert_eq!(p.decide(&[], AgeBand::Unknown), Action::Allow);
+    }
+
+    #[test]
+    fn sexual_text_warns_only_for_minors() {
+        let p = Policy::default();
+        let s = [signal(Category::Sexual, 0.9)];
+        assert_eq!(p.decide(&s, AgeBand::Age13To15), Action::Warn);
+        assert_eq!(p.decide(&s, AgeBand::Adult), Action::Allow);
+    }
+}

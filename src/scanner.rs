@@ -1,0 +1,353 @@
+//! The [`Scanner`]: one object an app holds for its lifetime. It owns the live hash list (swapped
+//! atomically by [`Scanner::apply_list_update`] while scans run), the compiled lexicons and the
+//! per-conversation state, and turns every scan into a [`Verdict`].
+//!
+//! `Scanner` is `Send + Sync`: scans take `&self` and may run on any number of threads.
+
+use crate::hash::{self, crypto::CryptoHashes, pdq::Dihedral};
+use crate::lists::{HashKind, HashList, ListError, ListInfo, ListMatch, LiveList, TrustedKeys};
+use crate::media::{DecodeLimits, MediaError};
+use crate::policy::Policy;
+use crate::text::{
+    AgeBand, ConversationAssessment, ConversationConfig, Conversations, Direction, LexiconError,
+    StateError, TextEngine, TextMatch,
+};
+use crate::verdict::{Category, Evidence, Signal, Verdict};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Everything a [`Scanner`] needs; `ScannerConfig::default()` scans text with the embedded
+/// English lexicons and matches images against an empty list until one is installed.
+#[derive(Debug, Clone, Default)]
+pub struct ScannerConfig {
+    /// Directory of the on-device list store (created if missing). `None` keeps lists in a
+    /// private temporary directory (tests, demos).
+    pub list_store_dir: Option<PathBuf>,
+    /// Issuer public keys (64 hex digits each) whose lists are accepted.
+    pub trusted_list_keys: Vec<String>,
+    /// Limits for image decoding.
+    pub decode_limits: DecodeLimits,
+    /// Thresholds and rules.
+    pub policy: Policy,
+    /// Extra lexicon files (TOML) loaded on top of the embedded English lexicons.
+    pub extra_lexicon_files: Vec<PathBuf>,
+    /// Conversation model tuning.
+    pub conversation: ConversationConfig,
+}
+
+/// Why a scanner operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    /// The image could not be decoded (and no exact hash matched its bytes).
+    #[error(transparent)]
+    Media(#[from] MediaError),
+    /// A hash list could not be loaded or an update was refused; the previous list stays live.
+    #[error(transparent)]
+    List(#[from] ListError),
+    /// A lexicon file is malformed.
+    #[error(transparent)]
+    Lexicon(#[from] LexiconError),
+    /// Conversation state could not be exported or restored.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// A configuration value is invalid.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+}
+
+/// A report the user chose to send: the evidence for one conversation, nothing else.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportBundle {
+    /// Library version that produced it.
+    pub library_version: &'static str,
+    /// The list in force (version and digest).
+    pub list: ListInfo,
+    /// The conversation's current assessment with its recent evidence spans.
+    pub conversation: ConversationAssessment,
+}
+
+/// The on-device scanner. See the module docs.
+#[derive(Debug)]
+pub struct Scanner {
+    lists: LiveList,
+    conversations: Conversations,
+    policy: Policy,
+    limits: DecodeLimits,
+    _temp_store: Option<TempStore>,
+}
+
+/// A private store directory removed on drop (used when no store directory is configured).
+#[derive(Debug)]
+struct TempStore(PathBuf);
+
+impl Drop for TempStore {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl TempStore {
+    fn new() -> Result<TempStore, ScanError> {
+        let mut nonce = [0u8; 8];
+        getrandom::fill(&mut nonce).map_err(|e| ScanError::Config(format!("no randomness: {e}")))?;
+        let dir = std::env::temp_dir().join(format!(
+            "preflight-store-{}",
+            crate::hash::pdq::hex_string(&nonce)
+        ));
+        Ok(TempStore(dir))
+    }
+}
+
+impl Scanner {
+    /// Builds a scanner: opens (or creates) the list store and verifies the installed list,
+    /// compiles the lexicons.
+    pub fn new(config: ScannerConfig) -> Result<Scanner, ScanError> {
+        let keys = config
+            .trusted_list_keys
+            .iter()
+            .map(|k| crate::lists::IssuerPublicKey::from_hex(k))
+            .collect::<Result<Vec<_>, _>>()?;
+        let temp = match &config.list_store_dir {
+            Some(_) => None,
+            None => Some(TempStore::new()?),
+        };
+        let dir = match (&config.list_store_dir, &temp) {
+            (Some(d), _) => d.clone(),
+            (None, Some(t)) => t.0.clone(),
+            (None, None) => return Err(ScanError::Config("no list store".into())),
+        };
+        let lists = LiveList::open(&dir, TrustedKeys::new(keys))?;
+        let mut lexicons = crate::text::LexiconSet::english()?;
+        for file in &config.extra_lexicon_files {
+            lexicons.add_file(file)?;
+        }
+        let engine = TextEngine::compile(&lexicons)?;
+        Ok(Scanner {
+            lists,
+            conversations: Conversations::new(Arc::new(engine), config.conversation),
+            policy: config.policy,
+            limits: config.decode_limits,
+            _temp_store: temp,
+        })
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Scans image bytes: exact digests, PDQ (all eight rotations/flips) and pHash against the
+    /// live list. A file that cannot be decoded still gets its exact digests matched; only when
+    /// nothing matched is the decoding error returned.
+    pub fn scan_image(&self, bytes: &[u8]) -> Result<Verdict, ScanError> {
+        let list = self.lists.current();
+        let crypto = CryptoHashes::of(bytes);
+        let mut matches = Vec::new();
+        matches.extend(list.match_exact(HashKind::Md5, &crypto.md5));
+        matches.extend(list.match_exact(HashKind::Sha1, &crypto.sha1));
+        matches.extend(list.match_exact(HashKind::Sha256, &crypto.sha256));
+        match crate::media::decode_for_hashing(bytes, &self.limits, hash::PDQ_DECODE_MIN_SIDE) {
+            Ok(decoded) => {
+                let pdq = hash::pdq::hash_pixels(decoded.pixels.as_pdq_input()).map_err(|e| {
+                    MediaError::Corrupt {
+                        format: decoded.format,
+                        detail: e.to_string(),
+                    }
+                })?;
+                if pdq.quality >= self.policy.pdq_min_quality {
+                    let variants: Vec<[u8; 32]> = pdq.hashes.iter().map(|h| h.0).collect();
+                    matches.extend(list.match_pdq(&variants, self.policy.pdq_radius));
+                }
+                if self.policy.phash_radius > 0 && list.len(HashKind::PHash) > 0 {
+                    let p = hash::perceptual::hash(&decoded.pixels.to_dynamic());
+                    matches.extend(list.match_phash(p.phash, self.policy.phash_radius));
+                }
+            }
+            Err(e) if matches.is_empty() => return Err(e.into()),
+            Err(_) => {}
+        }
+        let signals = self.list_signals(&list, matches);
+        Ok(self.verdict(signals, AgeBand::Unknown, false))
+    }
+
+    fn list_signals(&self, list: &HashList, matches: Vec<ListMatch>) -> Vec<Signal> {
+        let accepted = self.policy.sources.filter(matches);
+        if accepted.is_empty() {
+            return Vec::new();
+        }
+        let digest = crate::hash::pdq::hex_string(&list.digest());
+        let evidence: Vec<Evidence> = accepted
+            .into_iter()
+            .map(|m| Evidence::ListMatch {
+                kind: m.kind.name().to_string(),
+                entry: m.entry,
+                hash: m.hash_hex,
+                distance: m.distance,
+                variant: Dihedral::from_index(usize::from(m.variant))
+                    .unwrap_or(Dihedral::Original)
+                    .name()
+                    .to_string(),
+                label: m.label,
+                list_category: m.category,
+                sources: m.source_org_names,
+                list_version: list.version(),
+                list_digest: digest.clone(),
+            })
+            .collect();
+        vec![Signal {
+            category: Category::KnownCsam,
+            score: 1.0,
+            evidence,
+        }]
+    }
+
+    /// Scans one chat message and folds it into its conversation's state. `direction` is from
+    /// the local user's point of view; `age_band` is the local user's, if the app knows it.
+    pub fn scan_text(
+        &self,
+        conversation_id: &str,
+        direction: Direction,
+        age_band: AgeBand,
+        text: &str,
+    ) -> Verdict {
+        let a = self
+            .conversations
+            .observe(conversation_id, direction, age_band, text);
+        let mut signals = Vec::new();
+        let lexicon = |m: &TextMatch| Evidence::Lexicon {
+            lexicon_id: m.lexicon_id.clone(),
+            start: m.start as u64,
+            end: m.end as u64,
+            excerpt: m.matched.clone(),
+            stage: m.stage.map(|s| s.as_str().to_string()),
+            level: m.level.map(|l| l.as_str().to_string()),
+            modifiers: m.modifiers.iter().map(|k| k.as_str().to_string()).collect(),
+            weight: m.effective_weight,
+        };
+        let of = |c: crate::text::Category| a.message.matches.iter().filter(move |m| m.category == c);
+
+        if a.grooming_risk > 0.0 {
+            let mut evidence = vec![Evidence::ConversationRisk {
+                grooming_risk: a.grooming_risk,
+                stages: a.stages.iter().map(|s| s.stage.as_str().to_string()).collect(),
+                messages: a.messages,
+            }];
+            evidence.extend(of(crate::text::Category::Grooming).map(lexicon));
+            signals.push(Signal {
+                category: Category::Grooming,
+                score: a.grooming_risk,
+                evidence,
+            });
+        }
+        if a.self_harm_level.is_some() || a.peer_self_harm_level.is_some() {
+            let level = a.self_harm_level.max(a.peer_self_harm_level);
+            let mut evidence = vec![Evidence::SelfHarmLevel {
+                own: a.self_harm_level.map(|l| l.as_str().to_string()),
+                peer: a.peer_self_harm_level.map(|l| l.as_str().to_string()),
+            }];
+            evidence.extend(of(crate::text::Category::SelfHarm).map(lexicon));
+            signals.push(Signal {
+                category: Category::SelfHarm,
+                score: level.map_or(0.0, |l| (l as u8 as f32 + 1.0) / 6.0),
+                evidence,
+            });
+        }
+        let sexual: Vec<Evidence> = of(crate::text::Category::Sexual)
+            .filter(|m| m.effective_weight > 0.0)
+            .map(lexicon)
+            .collect();
+        if !sexual.is_empty() {
+            let score = of(crate::text::Category::Sexual)
+                .map(|m| m.effective_weight)
+                .fold(0.0f32, f32::max)
+                .min(1.0);
+            signals.push(Signal {
+                category: Category::Sexual,
+                score,
+                evidence: sexual,
+            });
+        }
+        self.verdict(signals, age_band, a.support_suggested)
+    }
+
+    fn verdict(&self, signals: Vec<Signal>, age_band: AgeBand, support: bool) -> Verdict {
+        Verdict {
+            action: self.policy.decide(&signals, age_band),
+            support_suggested: support || signals.iter().any(|s| s.category == Category::SelfHarm),
+            signals,
+        }
+    }
+
+    /// Installs a signed full list or delta (verified against the trusted keys, refused if not
+    /// newer unless `force`), atomically, while scans continue. On error the previous list
+    /// stays live.
+    pub fn apply_list_update(&self, bytes: &[u8], force: bool) -> Result<ListInfo, ScanError> {
+        Ok(self.lists.apply_update(bytes, force)?)
+    }
+
+    /// Version, digest and counts of the live list.
+    pub fn list_info(&self) -> ListInfo {
+        self.lists.info()
+    }
+
+    /// Exports one conversation's state (a versioned TOML document) for the app to persist,
+    /// or `None` if the conversation is unknown.
+    pub fn export_conversation(&self, conversation_id: &str) -> Result<Option<String>, ScanError> {
+        Ok(self.conversations.export_state(conversation_id)?)
+    }
+
+    /// Restores a conversation exported by [`Scanner::export_conversation`]; returns its id.
+    pub fn import_conversation(&self, document: &str) -> Result<String, ScanError> {
+        Ok(self.conversations.import_state(document)?)
+    }
+
+    /// Forgets a conversation (e.g. when the user deletes it).
+    pub fn forget_conversation(&self, conversation_id: &str) -> bool {
+        self.conversations.forget(conversation_id)
+    }
+
+    /// The evidence for one conversation, for a report the user chose to send. `None` if the
+    /// conversation is unknown. Nothing is sent anywhere by the library.
+    pub fn report_bundle(&self, conversation_id: &str) -> Option<ReportBundle> {
+        let conversation = self.conversations.assessment(conversation_id)?;
+        Some(ReportBundle {
+            library_version: env!("CARGO_PKG_VERSION"),
+            list: self.list_info(),
+            conversation,
+        })
+    }
+}
+
+// The scanner must be shareable across threads.
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Scanner>();
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_scanner_scans_text_and_allows_unlisted_images() {
+        let s = Scanner::new(ScannerConfig::default()).unwrap();
+        let v = s.scan_text("c1", Direction::Received, AgeBand::Age13To15, "hey how was school");
+        assert_eq!(v.action, crate::verdict::Action::Allow);
+        let img = image::RgbImage::from_fn(64, 64, |x, y| image::Rgb([(x * 4) as u8, (y * 4) as u8, 0]));
+        let mut png = Vec::new();
+        image::DynamicImage::ImageRgb8(img)
+            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        let v = s.scan_image(&png).unwrap();
+        assert_eq!(v.action, crate::verdict::Action::Allow);
+        assert!(v.signals.is_empty());
+        assert_eq!(s.list_info().version, 0);
+    }
+
+    #[test]
+    fn undecodable_bytes_are_a_typed_error() {
+        let s = Scanner::new(ScannerConfig::default()).unwrap();
+        assert!(matches!(s.scan_image(b"nope"), Err(ScanError::Media(MediaError::UnknownFormat))));
+    }
+}

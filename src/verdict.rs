@@ -1,0 +1,170 @@
+//! What a scan returns: a recommended [`Action`] and the [`Signal`]s behind it, each with the
+//! [`Evidence`] that explains it (which list entry and distance, which lexicon term and span,
+//! which conversation stages, which model and label). The app decides the UX; the evidence lets
+//! it show the user why, and lets an auditor check the library's reasoning.
+
+use serde::Serialize;
+
+/// Recommended handling. Ordered: `Allow < Warn < Block`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Nothing found that the policy acts on.
+    Allow,
+    /// Show a warning, blur or help resources; let the user decide.
+    Warn,
+    /// Do not send/show (known abuse imagery).
+    Block,
+}
+
+/// What a signal is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    /// Matches a list of known child sexual abuse imagery.
+    KnownCsam,
+    /// Nudity detected by an image classifier.
+    Nudity,
+    /// A grooming pattern across a conversation.
+    Grooming,
+    /// Self-harm or suicide risk (the user's own, or someone they talk to or about).
+    SelfHarm,
+    /// Sexual content in text.
+    Sexual,
+}
+
+impl Category {
+    /// Its stable snake_case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Category::KnownCsam => "known_csam",
+            Category::Nudity => "nudity",
+            Category::Grooming => "grooming",
+            Category::SelfHarm => "self_harm",
+            Category::Sexual => "sexual",
+        }
+    }
+}
+
+/// Why a signal was raised. Strings rather than nested enums so every binding can show them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Evidence {
+    /// A hash-list entry matched.
+    ListMatch {
+        /// `pdq`, `phash`, `md5`, `sha1` or `sha256`.
+        kind: String,
+        /// Entry index in its section (stable for a given list digest).
+        entry: u32,
+        /// The listed hash (hex).
+        hash: String,
+        /// Hamming distance (0 for exact kinds).
+        distance: u32,
+        /// Which transform of the scanned image matched the entry (`original` for exact kinds):
+        /// a copy rotated 90° anticlockwise matches through `rotate270`.
+        variant: String,
+        /// The entry's label.
+        label: String,
+        /// The entry's category as the list states it.
+        list_category: String,
+        /// Organisations that listed the entry.
+        sources: Vec<String>,
+        /// Version of the list that matched.
+        list_version: u64,
+        /// SHA-256 digest of that list (auditable across devices).
+        list_digest: String,
+    },
+    /// A lexicon term matched in the message.
+    Lexicon {
+        /// Lexicon entry id.
+        lexicon_id: String,
+        /// Byte offset of the span in the original message.
+        start: u64,
+        /// End of the span (exclusive).
+        end: u64,
+        /// The original text of the span.
+        excerpt: String,
+        /// Grooming stage of the term, if any.
+        stage: Option<String>,
+        /// Self-harm level of the term, if any.
+        level: Option<String>,
+        /// Context modifiers that applied (negation, hyperbole, third person, help-seeking).
+        modifiers: Vec<String>,
+        /// Weight after modifiers.
+        weight: f32,
+    },
+    /// The conversation-level grooming model.
+    ConversationRisk {
+        /// Risk 0..1.
+        grooming_risk: f32,
+        /// Stages that drove it, strongest first.
+        stages: Vec<String>,
+        /// Messages observed in the conversation.
+        messages: u64,
+    },
+    /// The conversation-level self-harm model.
+    SelfHarmLevel {
+        /// The local user's own level, if recently expressed.
+        own: Option<String>,
+        /// Someone else's level (the other party, or a third person the user wrote about).
+        peer: Option<String>,
+    },
+    /// An on-device classifier's output.
+    Classifier {
+        /// Model name.
+        model: String,
+        /// Output label.
+        label: String,
+        /// Score 0..1.
+        score: f32,
+    },
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Signal {
+    /// What it is about.
+    pub category: Category,
+    /// Strength 0..1 (1 for an exact list match).
+    pub score: f32,
+    /// Why.
+    pub evidence: Vec<Evidence>,
+}
+
+/// The result of one scan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verdict {
+    /// Recommended handling (the strictest any signal calls for).
+    pub action: Action,
+    /// Offer support resources (self-harm, or someone asking for help).
+    pub support_suggested: bool,
+    /// Every finding, including ones the policy does not act on.
+    pub signals: Vec<Signal>,
+}
+
+impl Verdict {
+    /// A verdict with no findings.
+    pub fn allow() -> Verdict {
+        Verdict {
+            action: Action::Allow,
+            support_suggested: false,
+            signals: Vec::new(),
+        }
+    }
+
+    /// The signals of one category.
+    pub fn signals_of(&self, category: Category) -> impl Iterator<Item = &Signal> {
+        self.signals.iter().filter(move |s| s.category == category)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_are_ordered() {
+        assert!(Action::Allow < Action::Warn && Action::Warn < Action::Block);
+        assert_eq!(Category::KnownCsam.name(), "known_csam");
+    }
+}
