@@ -21,6 +21,10 @@ pub struct Policy {
     pub phash_radius: u32,
     /// k-of-n source corroboration for list matches (default: one source suffices).
     pub sources: SourcePolicy,
+    /// Grooming risk from which a message with no grooming term of its own still carries the
+    /// conversation's grooming signal (default 0.25), so faint, decayed evidence does not
+    /// follow every later message.
+    pub grooming_report: f32,
     /// Grooming risk from which the verdict warns (default 0.5).
     pub grooming_warn: f32,
     /// Grooming risk from which the verdict blocks (default 1.1, i.e. never: text alone warns).
@@ -38,6 +42,7 @@ impl Default for Policy {
             pdq_min_quality: 50,
             phash_radius: 4,
             sources: SourcePolicy::default(),
+            grooming_report: 0.25,
             grooming_warn: 0.5,
             grooming_block: 1.1,
             nudity_warn: 0.8,

@@ -227,7 +227,8 @@ impl Scanner {
         };
         let of = |c: crate::text::Category| a.message.matches.iter().filter(move |m| m.category == c);
 
-        if a.grooming_risk > 0.0 {
+        let groom_terms = of(crate::text::Category::Grooming).next().is_some();
+        if a.grooming_risk > 0.0 && (groom_terms || a.grooming_risk >= self.policy.grooming_report) {
             let mut evidence = vec![Evidence::ConversationRisk {
                 grooming_risk: a.grooming_risk,
                 stages: a.stages.iter().map(|s| s.stage.as_str().to_string()).collect(),

@@ -1,5 +1,6 @@
 //! `preflight`: the command line tool for policy teams (hashing, lists, text scanning, benchmarks).
 
+mod demo_cmd;
 mod hash_cmd;
 mod lexicon_cmd;
 mod scan_cmd;
@@ -17,6 +18,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Scan the bundled samples (images against a demo list, chats with the default lexicons).
+    Demo(demo_cmd::DemoArgs),
     /// Hash image files (PDQ, pHash, dHash, MD5, SHA-1, SHA-256) as TSV or JSON lines.
     Hash(hash_cmd::HashArgs),
     /// Scan a message or a chat transcript for grooming, self-harm and sexual-content signals.
@@ -28,6 +31,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Demo(args) => demo_cmd::run(args),
         Command::Hash(args) => hash_cmd::run(args),
         Command::Scan(args) => scan_cmd::run(args),
         Command::Lexicon(args) => lexicon_cmd::run(args),

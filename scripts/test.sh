@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The whole test suite. Installs what it needs first (idempotent), then runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/ensure-deps.sh nasm
+
+mkdir -p target
+echo "== cargo test (all features)"
+cargo test --release --features cli 2>&1 | tee target/test-output.txt | grep -E "^(test result|running|error|failures:|---- )" || true
+if grep -qE "^test result: FAILED|^error(\[|:)" target/test-output.txt; then
+  echo "cargo test failed; full output in target/test-output.txt" >&2
+  grep -A30 "^failures:" target/test-output.txt | head -80 >&2 || true
+  exit 1
+fi
+passed=$(grep -Eo "test result: ok\. [0-9]+ passed" target/test-output.txt | awk '{s+=$4} END {print s+0}')
+echo "== benches compile"
+cargo build --release --benches --features cli --quiet
+echo "cargo tests: $passed passed, 0 failed"

@@ -1,0 +1,166 @@
+//! `preflight demo`: the main job of the README. Builds a demo hash list from
+//! `samples/lists/*.hma`, signs it with a throwaway key, installs it in a [`Scanner`] that uses
+//! the embedded default lexicons, then scans every bundled image and every bundled chat
+//! (message by message, as an app would) and prints the verdicts with their evidence.
+
+use clap::Args;
+use preflight::lists::{import_hma, IssuerSecretKey, ListBuilder};
+use preflight::text::ChatLine;
+use preflight::{Action, Evidence, Scanner, ScannerConfig, Verdict};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Arguments of `preflight demo`.
+#[derive(Args)]
+pub struct DemoArgs {
+    /// The samples directory (with images/, lists/ and chats/).
+    #[arg(default_value = "samples")]
+    samples: PathBuf,
+    /// Print each verdict as a JSON line instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+fn files(dir: &Path, ext: &[&str]) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.extension()
+                        .and_then(|x| x.to_str())
+                        .is_some_and(|x| ext.contains(&x))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+fn summary(v: &Verdict) -> String {
+    let mut parts = Vec::new();
+    for s in &v.signals {
+        let why: Vec<String> = s
+            .evidence
+            .iter()
+            .map(|e| match e {
+                Evidence::ListMatch { kind, distance, variant, label, .. } => {
+                    format!("{kind} match '{label}' at distance {distance} via {variant}")
+                }
+                Evidence::Lexicon { excerpt, lexicon_id, .. } => format!("\"{excerpt}\" ({lexicon_id})"),
+                Evidence::ConversationRisk { stages, .. } => format!("stages: {}", stages.join(", ")),
+                Evidence::SelfHarmLevel { own, peer } => format!(
+                    "level own={} peer={}",
+                    own.as_deref().unwrap_or("-"),
+                    peer.as_deref().unwrap_or("-")
+                ),
+                Evidence::Classifier { model, label, score } => format!("{model} {label} {score:.2}"),
+            })
+            .collect();
+        parts.push(format!("{} {:.2} [{}]", s.category.name(), s.score, why.join("; ")));
+    }
+    if v.support_suggested {
+        parts.push("support suggested".into());
+    }
+    parts.join(" | ")
+}
+
+fn action_name(a: Action) -> &'static str {
+    match a {
+        Action::Allow => "ALLOW",
+        Action::Warn => "WARN ",
+        Action::Block => "BLOCK",
+    }
+}
+
+fn build_demo_list(lists_dir: &Path, key: &IssuerSecretKey) -> Result<Vec<u8>, String> {
+    let mut builder = ListBuilder::new(1, 0);
+    for path in files(lists_dir, &["hma", "txt"]) {
+        let file = std::fs::File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        import_hma(std::io::BufReader::new(file), &mut builder, Some("demo"), "demo", "known_imagery")
+            .and_then(|r| r.into_result())
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    builder.build(key).map_err(|e| e.to_string())
+}
+
+/// Runs the demo; exit code 0 when everything expected happened.
+pub fn run(args: DemoArgs) -> ExitCode {
+    let key = match IssuerSecretKey::generate() {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("preflight demo: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let scanner = match Scanner::new(ScannerConfig {
+        trusted_list_keys: vec![key.public().to_hex()],
+        ..ScannerConfig::default()
+    }) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("preflight demo: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let list = match build_demo_list(&args.samples.join("lists"), &key)
+        .and_then(|bytes| scanner.apply_list_update(&bytes, false).map_err(|e| e.to_string()))
+    {
+        Ok(info) => info,
+        Err(e) => {
+            eprintln!("preflight demo: demo list: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if !args.json {
+        println!(
+            "demo list v{} digest {} ({} PDQ hashes), default English lexicons\n",
+            list.version, list.digest_hex, list.counts.pdq
+        );
+        println!("== images");
+    }
+    for path in files(&args.samples.join("images"), &["jpg", "jpeg", "png", "webp", "gif", "bmp"]) {
+        let name = path.display().to_string();
+        let result = std::fs::read(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|b| scanner.scan_image(&b).map_err(|e| e.to_string()));
+        match (result, args.json) {
+            (Ok(v), true) => println!("{}", serde_json::json!({"image": name, "verdict": v})),
+            (Ok(v), false) => println!("{} {name}  {}", action_name(v.action), summary(&v)),
+            (Err(e), true) => println!("{}", serde_json::json!({"image": name, "error": e})),
+            (Err(e), false) => println!("ERROR {name}  {e}"),
+        }
+    }
+    for path in files(&args.samples.join("chats"), &["jsonl"]) {
+        if !args.json {
+            println!("\n== chat {}", path.display());
+        }
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("preflight demo: {}: {e}", path.display());
+                continue;
+            }
+        };
+        for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+            let msg: ChatLine = match serde_json::from_str(line) {
+                Ok(m) => m,
+                Err(e) => {
+                    eprintln!("preflight demo: {}:{}: {e}", path.display(), n + 1);
+                    continue;
+                }
+            };
+            let v = scanner.scan_text(&msg.conversation, msg.direction, msg.age_band, &msg.text);
+            if args.json {
+                println!("{}", serde_json::json!({"chat": path.display().to_string(), "line": n + 1, "verdict": v}));
+            } else {
+                let dir = format!("{:?}", msg.direction).to_lowercase();
+                println!("{} {:>3} {dir:>8}: {}", action_name(v.action), n + 1, msg.text);
+                if !v.signals.is_empty() {
+                    println!("              {}", summary(&v));
+                }
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
