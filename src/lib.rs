@@ -15,5 +15,7 @@ pub mod hash;
 pub mod lists;
 pub mod media;
 pub mod text;
+#[cfg(feature = "onnx")]
+pub mod classify;
 
 pub use error::{Error, Result};
