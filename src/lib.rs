@@ -10,12 +10,12 @@
 //! - [`text`]: evasion-resistant normalization, lexicons, conversation-level risk.
 #![warn(missing_docs)]
 
+#[cfg(feature = "onnx")]
+pub mod classify;
 pub mod error;
 pub mod hash;
 pub mod lists;
 pub mod media;
 pub mod text;
-#[cfg(feature = "onnx")]
-pub mod classify;
 
 pub use error::{Error, Result};

@@ -126,7 +126,11 @@ impl ClassifierConfig {
 
 /// The platform's file name for the ONNX Runtime library.
 fn runtime_file_name() -> String {
-    format!("{}onnxruntime{}", std::env::consts::DLL_PREFIX, std::env::consts::DLL_SUFFIX)
+    format!(
+        "{}onnxruntime{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    )
 }
 
 /// A value built on first use; a failed build is not cached.
@@ -137,10 +141,16 @@ struct Lazy<T> {
 
 impl<T> Lazy<T> {
     const fn new() -> Self {
-        Self { cell: OnceLock::new(), lock: Mutex::new(()) }
+        Self {
+            cell: OnceLock::new(),
+            lock: Mutex::new(()),
+        }
     }
 
-    fn get_or_try_init(&self, init: impl FnOnce() -> Result<T, ClassifyError>) -> Result<&T, ClassifyError> {
+    fn get_or_try_init(
+        &self,
+        init: impl FnOnce() -> Result<T, ClassifyError>,
+    ) -> Result<&T, ClassifyError> {
         if let Some(v) = self.cell.get() {
             return Ok(v);
         }
@@ -183,8 +193,9 @@ impl ClassifierSet {
     }
 
     fn runtime(&self) -> Result<&runtime::Runtime, ClassifyError> {
-        self.runtime
-            .get_or_try_init(|| runtime::Runtime::load(&self.config.runtime_path, self.config.intra_threads))
+        self.runtime.get_or_try_init(|| {
+            runtime::Runtime::load(&self.config.runtime_path, self.config.intra_threads)
+        })
     }
 
     /// Load the runtime and every configured model now (e.g. at app start), reporting the first
@@ -201,27 +212,50 @@ impl ClassifierSet {
             #[cfg(feature = "onnx-text")]
             self.text_model()?;
             #[cfg(not(feature = "onnx-text"))]
-            return Err(ClassifyError::FeatureDisabled { feature: "onnx-text" });
+            return Err(ClassifyError::FeatureDisabled {
+                feature: "onnx-text",
+            });
         }
         Ok(())
     }
 
     fn nsfw_model(&self) -> Result<&nsfw::NsfwModel, ClassifyError> {
-        let path = self.config.nsfw_model.as_deref().ok_or(ClassifyError::NotConfigured { model: nsfw::MODEL_NAME })?;
-        self.nsfw.get_or_try_init(|| nsfw::NsfwModel::load(self.runtime()?, path))
+        let path = self
+            .config
+            .nsfw_model
+            .as_deref()
+            .ok_or(ClassifyError::NotConfigured {
+                model: nsfw::MODEL_NAME,
+            })?;
+        self.nsfw
+            .get_or_try_init(|| nsfw::NsfwModel::load(self.runtime()?, path))
     }
 
     fn nudenet_model(&self) -> Result<&nudenet::NudeNet, ClassifyError> {
-        let path =
-            self.config.nudenet_model.as_deref().ok_or(ClassifyError::NotConfigured { model: nudenet::MODEL_NAME })?;
-        let min_score = self.config.nudenet_min_score.unwrap_or(nudenet::DEFAULT_MIN_SCORE);
-        self.nudenet.get_or_try_init(|| nudenet::NudeNet::load(self.runtime()?, path, min_score))
+        let path = self
+            .config
+            .nudenet_model
+            .as_deref()
+            .ok_or(ClassifyError::NotConfigured {
+                model: nudenet::MODEL_NAME,
+            })?;
+        let min_score = self
+            .config
+            .nudenet_min_score
+            .unwrap_or(nudenet::DEFAULT_MIN_SCORE);
+        self.nudenet
+            .get_or_try_init(|| nudenet::NudeNet::load(self.runtime()?, path, min_score))
     }
 
     #[cfg(feature = "onnx-text")]
     fn text_model(&self) -> Result<&text::TextClassifier, ClassifyError> {
-        let cfg = self.config.text_model.as_ref().ok_or(ClassifyError::NotConfigured { model: "text" })?;
-        self.text.get_or_try_init(|| text::TextClassifier::load(self.runtime()?, cfg))
+        let cfg = self
+            .config
+            .text_model
+            .as_ref()
+            .ok_or(ClassifyError::NotConfigured { model: "text" })?;
+        self.text
+            .get_or_try_init(|| text::TextClassifier::load(self.runtime()?, cfg))
     }
 
     /// open_nsfw's NSFW probability for `image`.
@@ -243,7 +277,9 @@ impl ClassifierSet {
         #[cfg(not(feature = "onnx-text"))]
         {
             let _ = texts;
-            Err(ClassifyError::FeatureDisabled { feature: "onnx-text" })
+            Err(ClassifyError::FeatureDisabled {
+                feature: "onnx-text",
+            })
         }
     }
 }

@@ -42,7 +42,12 @@ impl NsfwScore {
     /// This score as a [`Category::Nudity`] signal (open_nsfw was trained on pornographic vs
     /// safe images, so a high score means nudity or sexual content).
     pub fn signal(&self) -> ClassifierSignal {
-        ClassifierSignal { category: Category::Nudity, score: self.nsfw, model: self.model.clone(), label: self.label.clone() }
+        ClassifierSignal {
+            category: Category::Nudity,
+            score: self.nsfw,
+            model: self.model.clone(),
+            label: self.label.clone(),
+        }
     }
 }
 
@@ -50,11 +55,15 @@ impl NsfwScore {
 pub fn preprocess(image: &RgbImage) -> Result<Vec<f32>, ClassifyError> {
     let (w, h) = (image.width() as usize, image.height() as usize);
     if w == 0 || h == 0 {
-        return Err(ClassifyError::Image { reason: format!("image is {w}x{h}") });
+        return Err(ClassifyError::Image {
+            reason: format!("image is {w}x{h}"),
+        });
     }
     let raw = image.as_raw();
     if raw.len() != w * h * 3 {
-        return Err(ClassifyError::Image { reason: "pixel buffer does not match the dimensions".into() });
+        return Err(ClassifyError::Image {
+            reason: "pixel buffer does not match the dimensions".into(),
+        });
     }
     let crop = pil_bilinear_window(raw, (w, h), (RESIZE, RESIZE), (OFFSET, OFFSET, CROP, CROP));
     let mut out = Vec::with_capacity(CROP * CROP * 3);
@@ -76,9 +85,15 @@ impl NsfwModel {
     /// Load the model at `path` and check it takes `[N, 224, 224, 3]`.
     pub(crate) fn load(runtime: &Runtime, path: &Path) -> Result<Self, ClassifyError> {
         let model = Model::load(runtime, MODEL_NAME, path)?;
-        let (input, shape) = model.inputs().first().cloned().ok_or_else(|| model.shape_error("no inputs"))?;
+        let (input, shape) = model
+            .inputs()
+            .first()
+            .cloned()
+            .ok_or_else(|| model.shape_error("no inputs"))?;
         if shape.len() != 4 || shape[1..] != [CROP as i64, CROP as i64, 3] {
-            return Err(model.shape_error(format!("input {input} has shape {shape:?}, expected [N, 224, 224, 3]")));
+            return Err(model.shape_error(format!(
+                "input {input} has shape {shape:?}, expected [N, 224, 224, 3]"
+            )));
         }
         Ok(Self { model, input })
     }
@@ -95,7 +110,9 @@ impl NsfwModel {
                 nsfw: *nsfw,
                 sfw: *sfw,
             }),
-            _ => Err(self.model.shape_error(format!("output has shape {:?}, expected [1, 2]", out.shape))),
+            _ => Err(self
+                .model
+                .shape_error(format!("output has shape {:?}, expected [1, 2]", out.shape))),
         }
     }
 }

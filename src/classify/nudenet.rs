@@ -123,10 +123,14 @@ impl Detection {
 pub fn preprocess(image: &RgbImage) -> Result<(Vec<f32>, usize), ClassifyError> {
     let (w, h) = (image.width() as usize, image.height() as usize);
     if w == 0 || h == 0 {
-        return Err(ClassifyError::Image { reason: format!("image is {w}x{h}") });
+        return Err(ClassifyError::Image {
+            reason: format!("image is {w}x{h}"),
+        });
     }
     if image.as_raw().len() != w * h * 3 {
-        return Err(ClassifyError::Image { reason: "pixel buffer does not match the dimensions".into() });
+        return Err(ClassifyError::Image {
+            reason: "pixel buffer does not match the dimensions".into(),
+        });
     }
     let side = w.max(h);
     let resized = cv_linear_resize(image.as_raw(), (w, h), side, SIZE);
@@ -143,7 +147,13 @@ pub fn preprocess(image: &RgbImage) -> Result<(Vec<f32>, usize), ClassifyError> 
 
 /// Decode a `[22, anchors]` output (row-major, channel first) into detections for an image of
 /// `w` x `h` letterboxed to `side`, then apply the score threshold and NMS.
-fn decode(out: &[f32], anchors: usize, (w, h): (usize, usize), side: usize, min_score: f32) -> Vec<(usize, f32, BoundingBox)> {
+fn decode(
+    out: &[f32],
+    anchors: usize,
+    (w, h): (usize, usize),
+    side: usize,
+    min_score: f32,
+) -> Vec<(usize, f32, BoundingBox)> {
     let (wf, hf) = (w as f32, h as f32);
     let scale = side as f32 / SIZE as f32;
     let mut cands: Vec<(usize, f32, BoundingBox)> = Vec::new();
@@ -188,14 +198,30 @@ pub(crate) struct NudeNet {
 
 impl NudeNet {
     /// Load the model at `path` and check it takes `[N, 3, 320, 320]`.
-    pub(crate) fn load(runtime: &Runtime, path: &Path, min_score: f32) -> Result<Self, ClassifyError> {
+    pub(crate) fn load(
+        runtime: &Runtime,
+        path: &Path,
+        min_score: f32,
+    ) -> Result<Self, ClassifyError> {
         let model = Model::load(runtime, MODEL_NAME, path)?;
-        let (input, shape) = model.inputs().first().cloned().ok_or_else(|| model.shape_error("no inputs"))?;
-        let ok = shape.len() == 4 && shape[1] == 3 && shape[2..].iter().all(|&d| d == SIZE as i64 || d < 0);
+        let (input, shape) = model
+            .inputs()
+            .first()
+            .cloned()
+            .ok_or_else(|| model.shape_error("no inputs"))?;
+        let ok = shape.len() == 4
+            && shape[1] == 3
+            && shape[2..].iter().all(|&d| d == SIZE as i64 || d < 0);
         if !ok {
-            return Err(model.shape_error(format!("input {input} has shape {shape:?}, expected [N, 3, 320, 320]")));
+            return Err(model.shape_error(format!(
+                "input {input} has shape {shape:?}, expected [N, 3, 320, 320]"
+            )));
         }
-        Ok(Self { model, input, min_score })
+        Ok(Self {
+            model,
+            input,
+            min_score,
+        })
     }
 
     /// Detect in one image.
@@ -205,10 +231,16 @@ impl NudeNet {
         let out = self.model.run(vec![(self.input.clone(), tensor)])?;
         let anchors = match out.shape.as_slice() {
             [1, c, n] if *c == CHANNELS as i64 && *n > 0 => *n as usize,
-            s => return Err(self.model.shape_error(format!("output has shape {s:?}, expected [1, 22, anchors]"))),
+            s => {
+                return Err(self
+                    .model
+                    .shape_error(format!("output has shape {s:?}, expected [1, 22, anchors]")))
+            }
         };
         if out.data.len() != CHANNELS * anchors {
-            return Err(self.model.shape_error("output length does not match its shape"));
+            return Err(self
+                .model
+                .shape_error("output length does not match its shape"));
         }
         let dims = (image.width() as usize, image.height() as usize);
         Ok(decode(&out.data, anchors, dims, side, self.min_score)
@@ -248,16 +280,24 @@ mod tests {
     #[test]
     fn decode_scales_clips_and_suppresses_overlaps() {
         let out = output(&[
-            (100.0, 100.0, 40.0, 40.0, 1, 0.9),  // kept
-            (102.0, 101.0, 40.0, 40.0, 1, 0.8),  // overlaps the first: suppressed
-            (300.0, 300.0, 60.0, 60.0, 4, 0.5),  // near the corner: clipped
-            (200.0, 50.0, 10.0, 10.0, 2, 0.22),  // candidate but below 0.25
+            (100.0, 100.0, 40.0, 40.0, 1, 0.9), // kept
+            (102.0, 101.0, 40.0, 40.0, 1, 0.8), // overlaps the first: suppressed
+            (300.0, 300.0, 60.0, 60.0, 4, 0.5), // near the corner: clipped
+            (200.0, 50.0, 10.0, 10.0, 2, 0.22), // candidate but below 0.25
         ]);
         // 640x480 image letterboxed to 640: scale 2.
         let got = decode(&out, 4, (640, 480), 640, DEFAULT_MIN_SCORE);
         assert_eq!(got.len(), 2);
         assert_eq!(got[0].0, 1);
-        assert_eq!(got[0].2, BoundingBox { x: 160.0, y: 160.0, w: 80.0, h: 80.0 });
+        assert_eq!(
+            got[0].2,
+            BoundingBox {
+                x: 160.0,
+                y: 160.0,
+                w: 80.0,
+                h: 80.0
+            }
+        );
         assert_eq!(got[1].0, 4);
         let b = got[1].2;
         assert_eq!((b.x, b.y), (540.0, 480.0));
@@ -266,10 +306,19 @@ mod tests {
 
     #[test]
     fn labels_map_to_nudity_only_when_exposed_and_intimate() {
-        assert_eq!(label_category("FEMALE_GENITALIA_EXPOSED"), Some(Category::Nudity));
+        assert_eq!(
+            label_category("FEMALE_GENITALIA_EXPOSED"),
+            Some(Category::Nudity)
+        );
         assert_eq!(label_category("FACE_FEMALE"), None);
         assert_eq!(label_category("FEMALE_BREAST_COVERED"), None);
-        assert_eq!(LABELS.iter().filter(|l| label_category(l).is_some()).count(), 5);
+        assert_eq!(
+            LABELS
+                .iter()
+                .filter(|l| label_category(l).is_some())
+                .count(),
+            5
+        );
     }
 
     #[test]

@@ -49,7 +49,9 @@ fn pil_taps(in_size: usize, out_size: usize, out_range: std::ops::Range<usize>) 
         let ss = 1.0 / filterscale;
         // C's (int) cast truncates toward zero; values are clamped to >= 0 right after.
         let xmin = ((center - support + 0.5) as i64).max(0) as usize;
-        let xmax = ((center + support + 0.5) as i64).min(in_size as i64).max(xmin as i64) as usize;
+        let xmax = ((center + support + 0.5) as i64)
+            .min(in_size as i64)
+            .max(xmin as i64) as usize;
         let count = (xmax - xmin).min(ksize);
         let mut ww = 0.0;
         for (x, kx) in k.iter_mut().enumerate().take(count) {
@@ -62,7 +64,11 @@ fn pil_taps(in_size: usize, out_size: usize, out_range: std::ops::Range<usize>) 
         for (x, out) in row.iter_mut().enumerate().take(count) {
             let w = if ww != 0.0 { k[x] / ww } else { k[x] };
             let scaled = w * f64::from(1u32 << PIL_PRECISION_BITS);
-            *out = if w < 0.0 { (scaled - 0.5) as i32 } else { (scaled + 0.5) as i32 };
+            *out = if w < 0.0 {
+                (scaled - 0.5) as i32
+            } else {
+                (scaled + 0.5) as i32
+            };
         }
         taps.start.push(xmin);
         taps.len.push(count);
@@ -188,7 +194,12 @@ fn cv_taps(in_size: usize, out_size: usize) -> Vec<(usize, i32, i32)> {
 /// This is NudeNet's "pad bottom/right to a square, then resize" without building the padded copy.
 ///
 /// The caller guarantees `0 < w, h <= side`, `out > 0` and `src.len() == w * h * 3`.
-pub(crate) fn cv_linear_resize(src: &[u8], (w, h): (usize, usize), side: usize, out: usize) -> Vec<u8> {
+pub(crate) fn cv_linear_resize(
+    src: &[u8],
+    (w, h): (usize, usize),
+    side: usize,
+    out: usize,
+) -> Vec<u8> {
     let xt = cv_taps(side, out);
     let yt = cv_taps(side, out);
     let px = |x: usize, y: usize, c: usize| -> i32 {
@@ -215,7 +226,8 @@ pub(crate) fn cv_linear_resize(src: &[u8], (w, h): (usize, usize), side: usize, 
         let out_row = &mut dst[d * out * 3..(d + 1) * out * 3];
         for ((o, a), b) in out_row.iter_mut().zip(&r0).zip(&r1) {
             // OpenCV's FixedPtCast<int, uchar, 22>: round half up, then saturate.
-            let v = (i64::from(*a) * i64::from(b0) + i64::from(*b) * i64::from(b1) + (1 << 21)) >> 22;
+            let v =
+                (i64::from(*a) * i64::from(b0) + i64::from(*b) * i64::from(b1) + (1 << 21)) >> 22;
             *o = v.clamp(0, 255) as u8;
         }
     }
@@ -250,7 +262,10 @@ mod tests {
         for y in 0..15 {
             for x in 0..20 {
                 for c in 0..3 {
-                    assert_eq!(win[(y * 20 + x) * 3 + c], full[((y + 3) * 32 + x + 5) * 3 + c]);
+                    assert_eq!(
+                        win[(y * 20 + x) * 3 + c],
+                        full[((y + 3) * 32 + x + 5) * 3 + c]
+                    );
                 }
             }
         }

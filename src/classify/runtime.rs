@@ -34,13 +34,19 @@ impl Runtime {
     /// Load ONNX Runtime from `path` (once per process) and return a handle.
     pub(crate) fn load(path: &Path, intra_threads: Option<usize>) -> Result<Self, ClassifyError> {
         let loaded = load_once(path)?;
-        Ok(Self { env: loaded.env.clone(), intra_threads })
+        Ok(Self {
+            env: loaded.env.clone(),
+            intra_threads,
+        })
     }
 
     /// Build a session for the model at `model_path`; `model` names it in errors.
     pub(crate) fn session(&self, model: &str, model_path: &Path) -> Result<Session, ClassifyError> {
         if !model_path.is_file() {
-            return Err(ClassifyError::ModelMissing { model: model.to_string(), path: model_path.to_path_buf() });
+            return Err(ClassifyError::ModelMissing {
+                model: model.to_string(),
+                path: model_path.to_path_buf(),
+            });
         }
         let load_err = |e: ort::Error| ClassifyError::ModelLoad {
             model: model.to_string(),
@@ -52,7 +58,9 @@ impl Runtime {
             .with_optimization_level(GraphOptimizationLevel::All)
             .map_err(|e| load_err(e.into()))?;
         if let Some(n) = self.intra_threads {
-            builder = builder.with_intra_threads(n).map_err(|e| load_err(e.into()))?;
+            builder = builder
+                .with_intra_threads(n)
+                .map_err(|e| load_err(e.into()))?;
         }
         builder.commit_from_file(model_path).map_err(load_err)
     }
@@ -67,7 +75,10 @@ fn load_once(path: &Path) -> Result<&'static Loaded, ClassifyError> {
         if loaded.path == canonical(path) {
             Ok(loaded)
         } else {
-            Err(ClassifyError::RuntimeMismatch { loaded: loaded.path.clone(), requested: path.to_path_buf() })
+            Err(ClassifyError::RuntimeMismatch {
+                loaded: loaded.path.clone(),
+                requested: path.to_path_buf(),
+            })
         }
     };
     if let Some(loaded) = LOADED.get() {
@@ -79,15 +90,23 @@ fn load_once(path: &Path) -> Result<&'static Loaded, ClassifyError> {
         return check(loaded);
     }
     if !path.is_file() {
-        return Err(ClassifyError::RuntimeMissing { path: path.to_path_buf() });
+        return Err(ClassifyError::RuntimeMissing {
+            path: path.to_path_buf(),
+        });
     }
-    let load_err = |reason: String| ClassifyError::RuntimeLoad { path: path.to_path_buf(), reason };
+    let load_err = |reason: String| ClassifyError::RuntimeLoad {
+        path: path.to_path_buf(),
+        reason,
+    };
     let env = ort::init_from(path)
         .map_err(|e| load_err(e.to_string()))?
         .with_name("preflight")
         .build()
         .map_err(|e| load_err(e.to_string()))?;
-    let loaded = LOADED.get_or_init(|| Loaded { path: canonical(path), env });
+    let loaded = LOADED.get_or_init(|| Loaded {
+        path: canonical(path),
+        env,
+    });
     Ok(loaded)
 }
 
@@ -116,11 +135,33 @@ impl Model {
         let inputs = session
             .inputs()
             .iter()
-            .map(|i| (i.name().to_string(), i.dtype().tensor_shape().map(|s| s.to_vec()).unwrap_or_default()))
+            .map(|i| {
+                (
+                    i.name().to_string(),
+                    i.dtype()
+                        .tensor_shape()
+                        .map(|s| s.to_vec())
+                        .unwrap_or_default(),
+                )
+            })
             .collect();
-        let input_types = session.inputs().iter().map(|i| i.dtype().tensor_type()).collect();
-        let outputs = session.outputs().iter().map(|o| o.name().to_string()).collect();
-        Ok(Self { name: name.to_string(), session: Mutex::new(session), inputs, input_types, outputs })
+        let input_types = session
+            .inputs()
+            .iter()
+            .map(|i| i.dtype().tensor_type())
+            .collect();
+        let outputs = session
+            .outputs()
+            .iter()
+            .map(|o| o.name().to_string())
+            .collect();
+        Ok(Self {
+            name: name.to_string(),
+            session: Mutex::new(session),
+            inputs,
+            input_types,
+            outputs,
+        })
     }
 
     /// The model's name.
@@ -141,29 +182,51 @@ impl Model {
 
     /// A [`ClassifyError::ModelShape`] for this model.
     pub(crate) fn shape_error(&self, reason: impl Into<String>) -> ClassifyError {
-        ClassifyError::ModelShape { model: self.name.clone(), reason: reason.into() }
+        ClassifyError::ModelShape {
+            model: self.name.clone(),
+            reason: reason.into(),
+        }
     }
 
     fn inference_error(&self, e: impl std::fmt::Display) -> ClassifyError {
-        ClassifyError::Inference { model: self.name.clone(), reason: e.to_string() }
+        ClassifyError::Inference {
+            model: self.name.clone(),
+            reason: e.to_string(),
+        }
     }
 
     /// Run with named inputs and return the first output as f32.
-    pub(crate) fn run(&self, inputs: Vec<(String, ort::session::SessionInputValue<'_>)>) -> Result<Output, ClassifyError> {
-        let first = self.outputs.first().ok_or_else(|| self.shape_error("the model has no outputs"))?;
-        let inputs: Vec<(std::borrow::Cow<'_, str>, _)> = inputs.into_iter().map(|(n, v)| (n.into(), v)).collect();
+    pub(crate) fn run(
+        &self,
+        inputs: Vec<(String, ort::session::SessionInputValue<'_>)>,
+    ) -> Result<Output, ClassifyError> {
+        let first = self
+            .outputs
+            .first()
+            .ok_or_else(|| self.shape_error("the model has no outputs"))?;
+        let inputs: Vec<(std::borrow::Cow<'_, str>, _)> =
+            inputs.into_iter().map(|(n, v)| (n.into(), v)).collect();
         let mut session = self.session.lock().unwrap_or_else(|p| p.into_inner());
         let outputs = session.run(inputs).map_err(|e| self.inference_error(e))?;
-        let value = outputs.get(first.as_str()).ok_or_else(|| self.shape_error(format!("output {first} missing")))?;
-        let (shape, data) = value
-            .try_extract_tensor::<f32>()
-            .map_err(|e| self.shape_error(format!("output {first} is not a float32 tensor: {e}")))?;
-        Ok(Output { shape: shape.to_vec(), data: data.to_vec() })
+        let value = outputs
+            .get(first.as_str())
+            .ok_or_else(|| self.shape_error(format!("output {first} missing")))?;
+        let (shape, data) = value.try_extract_tensor::<f32>().map_err(|e| {
+            self.shape_error(format!("output {first} is not a float32 tensor: {e}"))
+        })?;
+        Ok(Output {
+            shape: shape.to_vec(),
+            data: data.to_vec(),
+        })
     }
 }
 
 /// Wrap a borrowed f32 buffer as an input tensor of `shape`.
-pub(crate) fn tensor_f32<'a>(model: &Model, shape: &[usize], data: &'a [f32]) -> Result<ort::session::SessionInputValue<'a>, ClassifyError> {
+pub(crate) fn tensor_f32<'a>(
+    model: &Model,
+    shape: &[usize],
+    data: &'a [f32],
+) -> Result<ort::session::SessionInputValue<'a>, ClassifyError> {
     ort::value::TensorRef::from_array_view((shape.to_vec(), data))
         .map(Into::into)
         .map_err(|e| model.inference_error(e))
@@ -171,7 +234,11 @@ pub(crate) fn tensor_f32<'a>(model: &Model, shape: &[usize], data: &'a [f32]) ->
 
 /// Wrap a borrowed i64 buffer as an input tensor of `shape`.
 #[cfg(feature = "onnx-text")]
-pub(crate) fn tensor_i64<'a>(model: &Model, shape: &[usize], data: &'a [i64]) -> Result<ort::session::SessionInputValue<'a>, ClassifyError> {
+pub(crate) fn tensor_i64<'a>(
+    model: &Model,
+    shape: &[usize],
+    data: &'a [i64],
+) -> Result<ort::session::SessionInputValue<'a>, ClassifyError> {
     ort::value::TensorRef::from_array_view((shape.to_vec(), data))
         .map(Into::into)
         .map_err(|e| model.inference_error(e))

@@ -61,7 +61,9 @@ pub struct TextScores {
 impl TextScores {
     /// The class with the highest probability.
     pub fn top(&self) -> Option<&LabelScore> {
-        self.scores.iter().max_by(|a, b| a.score.total_cmp(&b.score))
+        self.scores
+            .iter()
+            .max_by(|a, b| a.score.total_cmp(&b.score))
     }
 
     /// One signal per class that maps to a category.
@@ -81,6 +83,7 @@ impl TextScores {
 }
 
 /// Numerically stable softmax of one row.
+#[cfg_attr(not(feature = "onnx-text"), allow(dead_code))]
 pub(crate) fn softmax(row: &[f32]) -> Vec<f32> {
     let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let exps: Vec<f32> = row.iter().map(|v| (v - max).exp()).collect();
@@ -118,19 +121,32 @@ mod imp {
 
     impl TextClassifier {
         /// Load the tokenizer and model of `config` and check they fit together.
-        pub(crate) fn load(runtime: &Runtime, config: &TextModelConfig) -> Result<Self, ClassifyError> {
+        pub(crate) fn load(
+            runtime: &Runtime,
+            config: &TextModelConfig,
+        ) -> Result<Self, ClassifyError> {
             if config.labels.is_empty() {
-                return Err(ClassifyError::LabelMap { model: config.name.clone(), reason: "no labels".into() });
+                return Err(ClassifyError::LabelMap {
+                    model: config.name.clone(),
+                    reason: "no labels".into(),
+                });
             }
             if config.max_length < 8 {
                 return Err(ClassifyError::InvalidConfig {
                     reason: format!("max_length {} is below 8", config.max_length),
                 });
             }
-            let tok_err = |reason: String| ClassifyError::Tokenizer { path: config.tokenizer.clone(), reason };
-            let mut tokenizer = Tokenizer::from_file(&config.tokenizer).map_err(|e| tok_err(e.to_string()))?;
+            let tok_err = |reason: String| ClassifyError::Tokenizer {
+                path: config.tokenizer.clone(),
+                reason,
+            };
+            let mut tokenizer =
+                Tokenizer::from_file(&config.tokenizer).map_err(|e| tok_err(e.to_string()))?;
             tokenizer
-                .with_truncation(Some(TruncationParams { max_length: config.max_length, ..Default::default() }))
+                .with_truncation(Some(TruncationParams {
+                    max_length: config.max_length,
+                    ..Default::default()
+                }))
                 .map_err(|e| tok_err(e.to_string()))?;
             // Padding is done here, per batch, so a tokenizer.json padding section does not matter.
             let pad_id = tokenizer.get_padding().map_or(0, |p| i64::from(p.pad_id));
@@ -153,10 +169,20 @@ mod imp {
             if !feeds.iter().any(|(_, f)| matches!(f, Feed::Ids)) {
                 return Err(model.shape_error("the model has no input_ids input"));
             }
-            if model.input_types().iter().any(|t| *t != Some(TensorElementType::Int64)) {
+            if model
+                .input_types()
+                .iter()
+                .any(|t| *t != Some(TensorElementType::Int64))
+            {
                 return Err(model.shape_error("every input must be an int64 tensor"));
             }
-            Ok(Self { model, tokenizer, feeds, config: config.clone(), pad_id })
+            Ok(Self {
+                model,
+                tokenizer,
+                feeds,
+                config: config.clone(),
+                pad_id,
+            })
         }
 
         /// Classify a batch of texts.
@@ -164,18 +190,31 @@ mod imp {
             if texts.is_empty() {
                 return Ok(Vec::new());
             }
-            let encodings = self.tokenizer.encode_batch(texts.to_vec(), true).map_err(|e| {
-                ClassifyError::Tokenizer { path: self.config.tokenizer.clone(), reason: e.to_string() }
-            })?;
+            let encodings = self
+                .tokenizer
+                .encode_batch(texts.to_vec(), true)
+                .map_err(|e| ClassifyError::Tokenizer {
+                    path: self.config.tokenizer.clone(),
+                    reason: e.to_string(),
+                })?;
             let n = encodings.len();
-            let seq = encodings.iter().map(|e| e.get_ids().len()).max().unwrap_or(0).max(1);
+            let seq = encodings
+                .iter()
+                .map(|e| e.get_ids().len())
+                .max()
+                .unwrap_or(0)
+                .max(1);
             let mut ids = vec![self.pad_id; n * seq];
             let mut mask = vec![0i64; n * seq];
             let mut types = vec![0i64; n * seq];
             for (row, enc) in encodings.iter().enumerate() {
                 let base = row * seq;
-                for (j, ((id, m), t)) in
-                    enc.get_ids().iter().zip(enc.get_attention_mask()).zip(enc.get_type_ids()).enumerate()
+                for (j, ((id, m), t)) in enc
+                    .get_ids()
+                    .iter()
+                    .zip(enc.get_attention_mask())
+                    .zip(enc.get_type_ids())
+                    .enumerate()
                 {
                     ids[base + j] = i64::from(*id);
                     mask[base + j] = i64::from(*m);
@@ -197,14 +236,21 @@ mod imp {
             if out.shape != [n as i64, classes as i64] || out.data.len() != n * classes {
                 return Err(ClassifyError::LabelMap {
                     model: self.config.name.clone(),
-                    reason: format!("model output has shape {:?}; the label map has {classes} classes", out.shape),
+                    reason: format!(
+                        "model output has shape {:?}; the label map has {classes} classes",
+                        out.shape
+                    ),
                 });
             }
             Ok(out
                 .data
                 .chunks_exact(classes)
                 .map(|row| {
-                    let probs = if self.config.outputs_probabilities { row.to_vec() } else { softmax(row) };
+                    let probs = if self.config.outputs_probabilities {
+                        row.to_vec()
+                    } else {
+                        softmax(row)
+                    };
                     TextScores {
                         model: self.config.name.clone(),
                         scores: self
@@ -212,7 +258,11 @@ mod imp {
                             .labels
                             .iter()
                             .zip(probs)
-                            .map(|(l, score)| LabelScore { label: l.name.clone(), category: l.category, score })
+                            .map(|(l, score)| LabelScore {
+                                label: l.name.clone(),
+                                category: l.category,
+                                score,
+                            })
                             .collect(),
                     }
                 })
@@ -238,8 +288,16 @@ mod tests {
         let s = TextScores {
             model: "m".into(),
             scores: vec![
-                LabelScore { label: "neutral".into(), category: None, score: 0.7 },
-                LabelScore { label: "grooming".into(), category: Some(Category::Grooming), score: 0.3 },
+                LabelScore {
+                    label: "neutral".into(),
+                    category: None,
+                    score: 0.7,
+                },
+                LabelScore {
+                    label: "grooming".into(),
+                    category: Some(Category::Grooming),
+                    score: 0.3,
+                },
             ],
         };
         assert_eq!(s.top().map(|t| t.label.as_str()), Some("neutral"));
