@@ -3,6 +3,9 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+#[cfg(feature = "onnx")]
+mod classify_cmd;
+
 /// Preflight's policy-team tool.
 #[derive(Parser)]
 #[command(name = "preflight", version, about)]
@@ -12,9 +15,16 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// Run the ONNX classifiers on images or texts.
+    #[cfg(feature = "onnx")]
+    Classify(classify_cmd::ClassifyArgs),
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {}
+    match cli.command {
+        #[cfg(feature = "onnx")]
+        Command::Classify(args) => classify_cmd::run(args),
+    }
 }
