@@ -9,6 +9,7 @@ Runs in .tools/venv (made by scripts/setup-onnx.sh). Prints one JSON document on
   classify_reference.py build-text-model DIR           write a tiny text model + tokenizer.json into DIR
   classify_reference.py nsfw-input IMAGE OUT          write open_nsfw's input tensor (raw little-endian f32)
   classify_reference.py nudenet-input IMAGE OUT       write NudeNet's input tensor (raw little-endian f32)
+  classify_reference.py make-large IMAGE OUT W H        upscale IMAGE to a W x H JPEG (benchmark input)
   classify_reference.py time-nsfw MODEL ITERS IMAGE... mean seconds per image, file -> score
   classify_reference.py time-nudenet MODEL ITERS IMAGE...
 
@@ -182,6 +183,12 @@ def main(argv: list[str]) -> int:
         blob = _read_image(args[0], 320)[0]
         blob.astype("<f4").tofile(args[1])
         result = {"shape": list(blob.shape)}
+    elif cmd == "make-large":
+        from PIL import Image
+
+        Image.open(args[0]).convert("RGB").resize((int(args[2]), int(args[3])), Image.BICUBIC).save(
+            args[1], quality=90)
+        result = {"path": args[1]}
     elif cmd == "time-nsfw":
         clf = nsfw_classifier(args[0])
         result = {"seconds_per_image": timed(lambda p: clf.classify(p).nsfw, args[2:], int(args[1]))}

@@ -98,7 +98,10 @@ fn load_once(path: &Path) -> Result<&'static Loaded, ClassifyError> {
         path: path.to_path_buf(),
         reason,
     };
-    let env = ort::init_from(path)
+    // `ort` resolves a relative path against the executable's directory (and panics if it cannot
+    // find the executable); hand it an absolute path so neither happens.
+    let absolute = std::path::absolute(path).map_err(|e| load_err(e.to_string()))?;
+    let env = ort::init_from(&absolute)
         .map_err(|e| load_err(e.to_string()))?
         .with_name("preflight")
         .build()
