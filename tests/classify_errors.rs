@@ -90,6 +90,24 @@ fn missing_or_wrong_files_are_typed_errors() {
     let score = ok.nsfw(&img).unwrap();
     assert!((0.0..=1.0).contains(&score.nsfw));
 
+    // Configuration from the environment (this is the only test in this binary, so setting
+    // variables cannot race another test).
+    std::env::remove_var("PREFLIGHT_ORT_DYLIB");
+    std::env::remove_var("ORT_DYLIB_PATH");
+    let err = ClassifierConfig::from_env().unwrap_err();
+    assert!(
+        matches!(err, ClassifyError::InvalidConfig { .. }),
+        "{err:?}"
+    );
+    std::env::set_var("PREFLIGHT_ORT_DYLIB", &runtime);
+    std::env::set_var("PREFLIGHT_NSFW_MODEL", s::model("open-nsfw.onnx"));
+    std::env::remove_var("PREFLIGHT_NUDENET_MODEL");
+    let cfg = ClassifierConfig::from_env().unwrap();
+    assert_eq!(cfg.runtime_path, runtime);
+    assert!(cfg.nudenet_model.is_none());
+    let from_env = ClassifierSet::new(cfg);
+    assert_eq!(from_env.nsfw(&img).unwrap(), score);
+
     // One process, one runtime: another library path is refused, not silently ignored.
     let other = ClassifierSet::new(ClassifierConfig {
         runtime_path: garbage,

@@ -117,6 +117,30 @@ impl ClassifierConfig {
         }
     }
 
+    /// Read the paths from the environment, for desktop tools and tests:
+    /// `PREFLIGHT_ORT_DYLIB` (else `ORT_DYLIB_PATH`) for the runtime — required —,
+    /// `PREFLIGHT_NSFW_MODEL` and `PREFLIGHT_NUDENET_MODEL` (the explicit NudeNet opt-in).
+    pub fn from_env() -> Result<Self, ClassifyError> {
+        let var = |name: &str| {
+            std::env::var_os(name)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        let runtime_path = var("PREFLIGHT_ORT_DYLIB")
+            .or_else(|| var("ORT_DYLIB_PATH"))
+            .ok_or_else(|| ClassifyError::InvalidConfig {
+                reason:
+                    "neither PREFLIGHT_ORT_DYLIB nor ORT_DYLIB_PATH names the ONNX Runtime library"
+                        .into(),
+            })?;
+        Ok(Self {
+            runtime_path,
+            nsfw_model: var("PREFLIGHT_NSFW_MODEL"),
+            nudenet_model: var("PREFLIGHT_NUDENET_MODEL"),
+            ..Self::default()
+        })
+    }
+
     /// Opt in to NudeNet with the model at `path`.
     pub fn with_nudenet(mut self, path: impl Into<PathBuf>) -> Self {
         self.nudenet_model = Some(path.into());
