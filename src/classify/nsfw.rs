@@ -143,6 +143,18 @@ mod tests {
     }
 
     #[test]
+    fn tiny_and_extreme_aspect_images_preprocess() {
+        for (w, h) in [(1, 1), (1, 1000), (1000, 1), (3, 7)] {
+            let img = RgbImage::from_pixel(w, h, image::Rgb([200, 100, 50]));
+            let data = preprocess(&img).unwrap();
+            assert_eq!(data.len(), 224 * 224 * 3, "{w}x{h}");
+            assert!(data
+                .chunks_exact(3)
+                .all(|p| p == [50.0 - 104.0, 100.0 - 117.0, 200.0 - 123.0]));
+        }
+    }
+
+    #[test]
     fn empty_image_is_a_typed_error() {
         let img = RgbImage::new(0, 10);
         assert!(matches!(preprocess(&img), Err(ClassifyError::Image { .. })));

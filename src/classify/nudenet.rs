@@ -322,6 +322,20 @@ mod tests {
     }
 
     #[test]
+    fn tiny_and_extreme_aspect_images_preprocess() {
+        for (w, h) in [(1, 1), (1, 1000), (1000, 1), (3, 7)] {
+            let img = RgbImage::from_pixel(w, h, image::Rgb([255, 255, 255]));
+            let (data, side) = preprocess(&img).unwrap();
+            assert_eq!((data.len(), side), (3 * 320 * 320, w.max(h) as usize));
+            assert!(data.iter().all(|v| (0.0..=1.0).contains(v)));
+        }
+        assert!(matches!(
+            preprocess(&RgbImage::new(5, 0)),
+            Err(ClassifyError::Image { .. })
+        ));
+    }
+
+    #[test]
     fn preprocess_feeds_bgr_planes_with_black_padding() {
         let img = RgbImage::from_pixel(640, 320, image::Rgb([255, 0, 51]));
         let (data, side) = preprocess(&img).unwrap();
