@@ -3,10 +3,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-deps.sh nasm
+echo "== ONNX Runtime, models and Python references (scripts/setup-onnx.sh)"
+scripts/setup-onnx.sh
 
 mkdir -p target
 echo "== cargo test (all features)"
-cargo test --release --features cli 2>&1 | tee target/test-output.txt | grep -E "^(test result|running|error|failures:|---- )" || true
+cargo test --release --features cli,onnx-text 2>&1 | tee target/test-output.txt | grep -E "^(test result|running|error|failures:|---- )" || true
 if grep -qE "^test result: FAILED|^error(\[|:)" target/test-output.txt; then
   echo "cargo test failed; full output in target/test-output.txt" >&2
   grep -A30 "^failures:" target/test-output.txt | head -80 >&2 || true
@@ -14,5 +16,5 @@ if grep -qE "^test result: FAILED|^error(\[|:)" target/test-output.txt; then
 fi
 passed=$(grep -Eo "test result: ok\. [0-9]+ passed" target/test-output.txt | awk '{s+=$4} END {print s+0}')
 echo "== benches compile"
-cargo build --release --benches --features cli --quiet
+cargo build --release --benches --features cli,onnx-text --quiet
 echo "cargo tests: $passed passed, 0 failed"

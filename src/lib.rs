@@ -12,6 +12,8 @@
 //!   thresholds that decide it.
 #![warn(missing_docs)]
 
+#[cfg(feature = "onnx")]
+pub mod classify;
 pub mod error;
 pub mod hash;
 pub mod lists;

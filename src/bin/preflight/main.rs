@@ -8,6 +8,9 @@ mod scan_cmd;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+#[cfg(feature = "onnx")]
+mod classify_cmd;
+
 /// Preflight's policy-team tool: hash images, build and verify hash lists, scan text.
 #[derive(Parser)]
 #[command(name = "preflight", version, about)]
@@ -26,6 +29,9 @@ enum Command {
     Scan(scan_cmd::ScanArgs),
     /// Lint lexicon files or run their examples.
     Lexicon(lexicon_cmd::LexiconArgs),
+    /// Run the ONNX classifiers on images or texts.
+    #[cfg(feature = "onnx")]
+    Classify(classify_cmd::ClassifyArgs),
 }
 
 fn main() -> ExitCode {
@@ -35,5 +41,7 @@ fn main() -> ExitCode {
         Command::Hash(args) => hash_cmd::run(args),
         Command::Scan(args) => scan_cmd::run(args),
         Command::Lexicon(args) => lexicon_cmd::run(args),
+        #[cfg(feature = "onnx")]
+        Command::Classify(args) => classify_cmd::run(args),
     }
 }

