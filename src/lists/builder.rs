@@ -309,6 +309,7 @@ impl ListBuilder {
             body.extend_from_slice(&(n as u64).to_le_bytes());
             body.extend_from_slice(&tag_bits.to_le_bytes());
             body.extend_from_slice(&id_bits.to_le_bytes());
+            body.extend_from_slice(&[0u8; 48]);
             body.extend_from_slice(&hashes);
             pad_vec8(&mut body);
             body.extend_from_slice(&pack(&tag_values, tag_bits));

@@ -4,9 +4,10 @@
 //! # FORMAT (version 1)
 //!
 //! All integers are little-endian. Every section starts at a file offset that is a multiple
-//! of 8 and is followed by zero padding to the next multiple of 8. Readers never cast bytes to
-//! wider types; they read integers in place, so the layout has no alignment requirement, but
-//! 8-byte alignment keeps the door open for casting views later.
+//! of 64 (zero padding in between), and inside a hash section the hash array starts 64 bytes
+//! in, so with a page-aligned mmap no 32-byte PDQ hash straddles a cache line. Parts inside
+//! a section are padded to multiples of 8. Readers never cast bytes to wider types; they read
+//! integers in place, so correctness does not depend on alignment, only speed does.
 //!
 //! ```text
 //! offset size  field
@@ -33,7 +34,7 @@
 //!   `category u32` (indexes into STRINGS). Entries point at a tag, so the per-entry cost of
 //!   sources + label + category is a few bits.
 //! - `0x10 + k` HASHES of kind `k` (0 PDQ, 1 pHash, 2 MD5, 3 SHA-1, 4 SHA-256), full lists only:
-//!   - `n u64`, `tag_bits u32`, `id_bits u32` (16 bytes)
+//!   - `n u64`, `tag_bits u32`, `id_bits u32`, 48 zero bytes (64 bytes)
 //!   - `n` hashes of the kind's width, sorted ascending by bytes (strictly: no duplicates)
 //!   - packed tag indexes (`n` values of `tag_bits` bits, see below)
 //!   - PDQ only, the multi-index: 16 offset tables of 65 537 `u32` (slot `s` covers hash bytes
@@ -195,6 +196,9 @@ pub fn slice(bytes: &[u8], start: usize, len: usize) -> Result<&[u8], ListError>
         .ok_or_else(|| malformed(format!("{len} bytes at offset {start} run past the end")))
 }
 
+/// Alignment of section starts in the file.
+pub const SECTION_ALIGN: usize = 64;
+
 /// Rounds up to a multiple of 8 (checked).
 pub fn pad8(n: u64) -> Option<u64> {
     n.checked_add(7).map(|v| v & !7)
@@ -273,7 +277,7 @@ pub fn parse_container(bytes: &[u8]) -> Result<Container, ListError> {
                     "section {i} (kind {kind:#x}) runs past the end of the file"
                 ))
             })?;
-        if offset % 8 != 0 || offset < cursor {
+        if offset % SECTION_ALIGN != 0 || offset < cursor {
             return Err(malformed(format!(
                 "section {i} (kind {kind:#x}) is misaligned or overlaps the previous one"
             )));
@@ -345,7 +349,11 @@ pub fn write_string_table(strings: &[String]) -> Vec<u8> {
 /// (everything the digest covers); the caller appends the trailer.
 pub fn assemble(header: &Header, sections: &[(u32, u64, Vec<u8>)]) -> Vec<u8> {
     let table_end = HEADER_LEN + sections.len() * SECTION_RECORD_LEN;
-    let total: usize = table_end + sections.iter().map(|s| s.2.len() + 8).sum::<usize>();
+    let total: usize = table_end
+        + sections
+            .iter()
+            .map(|s| s.2.len() + SECTION_ALIGN)
+            .sum::<usize>();
     let mut out = Vec::with_capacity(total);
     out.extend_from_slice(&MAGIC);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
@@ -358,7 +366,7 @@ pub fn assemble(header: &Header, sections: &[(u32, u64, Vec<u8>)]) -> Vec<u8> {
     out.extend_from_slice(&[0u8; 12]);
     let mut offset = table_end as u64;
     for (kind, count, body) in sections {
-        offset = pad8(offset).unwrap_or(offset);
+        offset = offset.div_ceil(SECTION_ALIGN as u64) * SECTION_ALIGN as u64;
         out.extend_from_slice(&kind.to_le_bytes());
         out.extend_from_slice(&0u32.to_le_bytes());
         out.extend_from_slice(&offset.to_le_bytes());
@@ -367,7 +375,7 @@ pub fn assemble(header: &Header, sections: &[(u32, u64, Vec<u8>)]) -> Vec<u8> {
         offset += body.len() as u64;
     }
     for (_, _, body) in sections {
-        while out.len() % 8 != 0 {
+        while out.len() % SECTION_ALIGN != 0 {
             out.push(0);
         }
         out.extend_from_slice(body);
@@ -377,7 +385,7 @@ pub fn assemble(header: &Header, sections: &[(u32, u64, Vec<u8>)]) -> Vec<u8> {
 
 /// Pads `buf` with zeros to a multiple of 8.
 pub fn pad_vec8(buf: &mut Vec<u8>) {
-    while buf.len() % 8 != 0 {
+    while !buf.len().is_multiple_of(8) {
         buf.push(0);
     }
 }

@@ -554,7 +554,7 @@ pub(crate) fn hash_layout(
     id_bits: u32,
 ) -> Option<HashLayout> {
     use crate::lists::format::pad8;
-    let hashes = 16..16u64.checked_add(n.checked_mul(kind.width() as u64)?)?;
+    let hashes = 64..64u64.checked_add(n.checked_mul(kind.width() as u64)?)?;
     let tags_start = pad8(hashes.end)?;
     let tags = tags_start..tags_start.checked_add(packed_len(n, tag_bits)?)?;
     let mut next = pad8(tags.end)?;
