@@ -145,36 +145,26 @@ fn expect_rejected(bytes: Vec<u8>, keys: &TrustedKeys, what: &str) {
 
 #[test]
 fn flipping_any_byte_is_rejected() {
-    // Without PDQ the file is small enough to flip every single byte.
+    // Small lists have small index tables, so every byte of a list with every kind is flipped.
     let k = key(1);
     let keys = trusted(&k);
-    let bytes = sample_builder(false).build(&k).unwrap();
-    assert!(HashList::from_bytes(bytes.clone(), &keys).is_ok());
-    for i in 0..bytes.len() {
-        let mut bad = bytes.clone();
-        bad[i] ^= 0x01;
-        expect_rejected(bad, &keys, &format!("byte {i}"));
+    for with_pdq in [false, true] {
+        let bytes = sample_builder(with_pdq).build(&k).unwrap();
+        assert!(HashList::from_bytes(bytes.clone(), &keys).is_ok());
+        for i in 0..bytes.len() {
+            let mut bad = bytes.clone();
+            bad[i] ^= 0x01;
+            expect_rejected(bad, &keys, &format!("pdq {with_pdq} byte {i}"));
+        }
     }
 }
 
 #[test]
-fn flipping_bytes_of_a_pdq_list_is_rejected_with_clear_errors() {
+fn tampering_gives_clear_typed_errors() {
     let k = key(1);
     let keys = trusted(&k);
     let bytes = sample_builder(true).build(&k).unwrap();
     let len = bytes.len();
-    // Header + section table, the whole trailer, and a seeded sample of the body (the
-    // 4 MB index makes flipping every byte too slow for a debug test; the PDQ-free test
-    // above flips every byte).
-    let mut positions: Vec<usize> = (0..128).collect();
-    positions.extend((len - 96)..len);
-    let mut rng = Rng(7);
-    positions.extend((0..60).map(|_| (rng.next() % len as u64) as usize));
-    for i in positions {
-        let mut bad = bytes.clone();
-        bad[i] ^= 0x80;
-        expect_rejected(bad, &keys, &format!("byte {i}"));
-    }
     // A body byte: the digest no longer matches.
     let mut bad = bytes.clone();
     bad[len / 2] ^= 1;

@@ -8,9 +8,10 @@
 //! Duplicate hashes of the same kind merge into one entry: source bitmaps are OR-ed and the
 //! lexicographically smallest `(label, category)` pair is kept.
 
+use crate::lists::format::pdq_key_bits;
 use crate::lists::format::{
-    assemble, pad_vec8, write_string_table, FileKind, Header, PDQ_SLOTS, PDQ_TABLE_LEN, SEC_HASHES,
-    SEC_ORGS, SEC_STRINGS, SEC_TAGS,
+    assemble, pad_vec8, write_string_table, FileKind, Header, PDQ_SLOTS, SEC_HASHES, SEC_ORGS,
+    SEC_STRINGS, SEC_TAGS,
 };
 use crate::lists::keys::{IssuerSecretKey, KeyId};
 use crate::lists::packed::{bits_for, pack};
@@ -309,13 +310,19 @@ impl ListBuilder {
             body.extend_from_slice(&(n as u64).to_le_bytes());
             body.extend_from_slice(&tag_bits.to_le_bytes());
             body.extend_from_slice(&id_bits.to_le_bytes());
-            body.extend_from_slice(&[0u8; 48]);
+            let key_bits = if kind == HashKind::Pdq {
+                pdq_key_bits(n as u64)
+            } else {
+                0
+            };
+            body.extend_from_slice(&key_bits.to_le_bytes());
+            body.extend_from_slice(&[0u8; 44]);
             body.extend_from_slice(&hashes);
             pad_vec8(&mut body);
             body.extend_from_slice(&pack(&tag_values, tag_bits));
             pad_vec8(&mut body);
             if kind == HashKind::Pdq {
-                write_pdq_index(&mut body, &hashes, n, id_bits);
+                write_pdq_index(&mut body, &hashes, n, id_bits, key_bits);
             }
             sections.push((SEC_HASHES + kind.code(), n as u64, body));
         }
@@ -385,24 +392,28 @@ pub(crate) fn attach_trailer(
     body
 }
 
-/// Chunk `slot` of a PDQ hash: bytes `2*slot, 2*slot+1` big-endian.
+/// Index key of `slot` of a PDQ hash: the top `key_bits` bits of the big-endian 16-bit
+/// chunk at bytes `2*slot, 2*slot+1`.
 #[inline]
-pub(crate) fn pdq_chunk(hash: &[u8], slot: usize) -> usize {
+pub(crate) fn pdq_key(hash: &[u8], slot: usize, key_bits: u32) -> usize {
     match (hash.get(2 * slot), hash.get(2 * slot + 1)) {
-        (Some(&hi), Some(&lo)) => (usize::from(hi) << 8) | usize::from(lo),
+        (Some(&hi), Some(&lo)) => {
+            ((usize::from(hi) << 8) | usize::from(lo)) >> (16 - key_bits.min(16))
+        }
         _ => 0,
     }
 }
 
 /// Writes the 16 offset tables and 15 posting lists for sorted PDQ `hashes`.
-fn write_pdq_index(body: &mut Vec<u8>, hashes: &[u8], n: usize, id_bits: u32) {
+fn write_pdq_index(body: &mut Vec<u8>, hashes: &[u8], n: usize, id_bits: u32, key_bits: u32) {
     let mut postings: Vec<Vec<u8>> = Vec::with_capacity(PDQ_SLOTS - 1);
+    let table_len = (1usize << key_bits) + 1;
     for slot in 0..PDQ_SLOTS {
-        let mut counts = vec![0u32; PDQ_TABLE_LEN];
+        let mut counts = vec![0u32; table_len];
         for h in hashes.chunks_exact(32) {
-            counts[pdq_chunk(h, slot) + 1] += 1;
+            counts[pdq_key(h, slot, key_bits) + 1] += 1;
         }
-        for i in 1..PDQ_TABLE_LEN {
+        for i in 1..table_len {
             counts[i] += counts[i - 1];
         }
         for c in &counts {
@@ -412,7 +423,7 @@ fn write_pdq_index(body: &mut Vec<u8>, hashes: &[u8], n: usize, id_bits: u32) {
             let mut fill = counts;
             let mut ids = vec![0u32; n];
             for (id, h) in hashes.chunks_exact(32).enumerate() {
-                let c = pdq_chunk(h, slot);
+                let c = pdq_key(h, slot, key_bits);
                 let pos = fill[c] as usize;
                 if let Some(slot_ref) = ids.get_mut(pos) {
                     *slot_ref = id as u32;

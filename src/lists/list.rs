@@ -3,7 +3,7 @@
 
 use crate::lists::format::{
     parse_container, parse_string_table, read_u32, read_u64, slice, to_usize, Container, FileKind,
-    Header, PDQ_SLOTS, PDQ_TABLE_LEN, SEC_HASHES, SEC_ORGS, SEC_STRINGS, SEC_TAGS,
+    Header, PDQ_SLOTS, SEC_HASHES, SEC_ORGS, SEC_STRINGS, SEC_TAGS,
 };
 use crate::lists::keys::KeyId;
 use crate::lists::kinds::hex_encode;
@@ -120,6 +120,7 @@ pub(crate) struct HashSection {
     pub(crate) n: usize,
     pub(crate) tag_bits: u32,
     pub(crate) id_bits: u32,
+    pub(crate) key_bits: u32,
     pub(crate) hashes: Range<usize>,
     pub(crate) tags: Range<usize>,
     pub(crate) offsets: Range<usize>,
@@ -552,6 +553,7 @@ pub(crate) fn hash_layout(
     n: u64,
     tag_bits: u32,
     id_bits: u32,
+    key_bits: u32,
 ) -> Option<HashLayout> {
     use crate::lists::format::pad8;
     let hashes = 64..64u64.checked_add(n.checked_mul(kind.width() as u64)?)?;
@@ -561,7 +563,8 @@ pub(crate) fn hash_layout(
     let mut offsets = next..next;
     let mut postings = Vec::new();
     if kind == HashKind::Pdq {
-        offsets = next..next.checked_add((PDQ_SLOTS * PDQ_TABLE_LEN * 4) as u64)?;
+        let table_len = (1u64 << key_bits.min(16)) + 1;
+        offsets = next..next.checked_add(PDQ_SLOTS as u64 * table_len * 4)?;
         next = pad8(offsets.end)?;
         for _ in 1..PDQ_SLOTS {
             let p = next..next.checked_add(packed_len(n, id_bits)?)?;
@@ -591,6 +594,7 @@ fn parse_hash_section(
     let n = read_u64(sec, 0)?;
     let tag_bits = read_u32(sec, 8)?;
     let id_bits = read_u32(sec, 12)?;
+    let key_bits = read_u32(sec, 16)?;
     if n != count || n > u64::from(u32::MAX) || tag_bits > 32 || id_bits > 32 {
         return Err(malformed(format!(
             "{name} section header is inconsistent (n {n}, tag bits {tag_bits}, id bits {id_bits})"
@@ -601,12 +605,22 @@ fn parse_hash_section(
     } else {
         0
     };
+    let needed_key_bits = if kind == HashKind::Pdq {
+        crate::lists::format::pdq_key_bits(n)
+    } else {
+        0
+    };
+    if key_bits != needed_key_bits {
+        return Err(malformed(format!(
+            "{name} section: key width {key_bits} bits, expected {needed_key_bits}"
+        )));
+    }
     if id_bits != needed_id_bits {
         return Err(malformed(format!(
             "{name} section: id width {id_bits} bits, expected {needed_id_bits}"
         )));
     }
-    let layout = hash_layout(kind, n, tag_bits, id_bits)
+    let layout = hash_layout(kind, n, tag_bits, id_bits, key_bits)
         .ok_or_else(|| malformed(format!("{name} section sizes overflow")))?;
     if layout.total != sec.len() as u64 {
         return Err(malformed(format!(
@@ -624,15 +638,16 @@ fn parse_hash_section(
     let offsets = abs(layout.offsets.clone())?;
     if kind == HashKind::Pdq {
         let table = bytes.get(offsets.clone()).unwrap_or(&[]);
+        let table_len = (1usize << key_bits) + 1;
         for slot in 0..PDQ_SLOTS {
-            let base = slot * PDQ_TABLE_LEN * 4;
+            let base = slot * table_len * 4;
             let mut prev = 0u32;
             if read_u32(table, base)? != 0 {
                 return Err(malformed(format!(
                     "PDQ offset table {slot} does not start at 0"
                 )));
             }
-            for i in 1..PDQ_TABLE_LEN {
+            for i in 1..table_len {
                 let v = read_u32(table, base + i * 4)?;
                 if v < prev {
                     return Err(malformed(format!(
@@ -653,6 +668,7 @@ fn parse_hash_section(
         n: n_usize,
         tag_bits,
         id_bits,
+        key_bits,
         hashes: abs(layout.hashes)?,
         tags: abs(layout.tags)?,
         offsets,

@@ -8,8 +8,7 @@
 //! For radius <= 15 some chunk must be identical, so only the exact bucket is probed. Radius
 //! above 31 falls back to an exact linear scan. Recall is therefore always 100%.
 
-use crate::lists::builder::pdq_chunk;
-use crate::lists::format::PDQ_TABLE_LEN;
+use crate::lists::builder::pdq_key;
 use crate::lists::kinds::hex_encode;
 use crate::lists::list::HashSection;
 use crate::lists::{HashKind, HashList};
@@ -186,10 +185,18 @@ impl HashList {
             .iter()
             .map(|r| bytes.get(r.clone()).unwrap_or(&[]))
             .collect();
-        let probes = if radius >= 16 { 17 } else { 1 };
+        // Probing the key and its one-bit neighbours covers every chunk within 1 bit of the
+        // query's chunk (bits below the key are verified by the full distance anyway).
+        let key_bits = sec.key_bits.min(16);
+        let probes = if radius >= 16 {
+            1 + key_bits as usize
+        } else {
+            1
+        };
+        let table_len = (1usize << key_bits) + 1;
         let offset = |slot: usize, key: usize| -> usize {
             tables
-                .get(slot * PDQ_TABLE_LEN + key)
+                .get(slot * table_len + key)
                 .map(|b| u32::from_le_bytes(*b))
                 .unwrap_or(0) as usize
         };
@@ -201,7 +208,7 @@ impl HashList {
         for (v, q) in variants.iter().take(8).enumerate() {
             candidates.clear();
             for slot in 0..16 {
-                let chunk = pdq_chunk(q, slot);
+                let chunk = pdq_key(q, slot, key_bits);
                 for p in 0..probes {
                     let key = if p == 0 {
                         chunk
