@@ -238,3 +238,11 @@ fn readers_keep_their_list_during_a_swap() {
     assert_eq!(held.match_pdq(&[h(5)], 0).len(), 1);
     assert_eq!(live.current().version(), 2);
 }
+
+#[test]
+fn live_list_and_errors_are_thread_safe() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<LiveList>();
+    assert_send_sync::<HashList>();
+    assert_send_sync::<ListError>();
+}
