@@ -3,7 +3,7 @@
 //! exact lookups, and the k-of-n source policy.
 
 use preflight::lists::{
-    HashKind, HashList, IssuerSecretKey, ListBuilder, SourcePolicy, TrustedKeys,
+    HashKind, HashList, IssuerSecretKey, ListBuilder, PdqIndexScheme, SourcePolicy, TrustedKeys,
 };
 
 struct Rng(u64);
@@ -37,8 +37,13 @@ impl Rng {
 }
 
 fn build(hashes: &[[u8; 32]]) -> HashList {
+    build_with(hashes, PdqIndexScheme::Auto)
+}
+
+fn build_with(hashes: &[[u8; 32]], scheme: PdqIndexScheme) -> HashList {
     let k = IssuerSecretKey::from_seed(&[5; 32]);
     let mut b = ListBuilder::new(1, 0);
+    b.set_pdq_index_scheme(scheme);
     let org = b.add_org("org").unwrap();
     for h in hashes {
         b.add(HashKind::Pdq, h, 1 << org, "l", "c").unwrap();

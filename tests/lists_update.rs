@@ -81,6 +81,25 @@ fn delta_reproduces_the_signed_target_list() {
 }
 
 #[test]
+fn delta_keeps_the_targets_index_scheme() {
+    let build = |version: u64, range: std::ops::Range<u32>| {
+        let mut b = ListBuilder::new(version, 5);
+        b.set_pdq_index_scheme(preflight::lists::PdqIndexScheme::Wide);
+        for i in range {
+            b.add(HashKind::Pdq, &h(i), 0, "", "").unwrap();
+        }
+        parse(b.build(&key()).unwrap())
+    };
+    let (v1, v2) = (build(1, 0..500), build(2, 20..520));
+    let delta =
+        preflight::lists::parse_delta(&make_delta(&v1, &v2, &key()).unwrap(), &keys()).unwrap();
+    assert_eq!(
+        preflight::lists::apply_delta(&v1, &delta).unwrap(),
+        v2.as_bytes()
+    );
+}
+
+#[test]
 fn small_delta_only_carries_changes() {
     let v1 = parse(list_bytes(1, 0..300, false));
     let v2 = parse(list_bytes(2, 5..303, false));

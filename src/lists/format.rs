@@ -34,21 +34,22 @@
 //!   `category u32` (indexes into STRINGS). Entries point at a tag, so the per-entry cost of
 //!   sources + label + category is a few bits.
 //! - `0x10 + k` HASHES of kind `k` (0 PDQ, 1 pHash, 2 MD5, 3 SHA-1, 4 SHA-256), full lists only:
-//!   - `n u64`, `tag_bits u32`, `id_bits u32`, `key_bits u32` (PDQ; 0 otherwise), 44 zero
-//!     bytes (64 bytes in all)
+//!   - `n u64`, `tag_bits u32`, `id_bits u32`, `key_bits u32`, `scheme u32` (PDQ; both 0
+//!     otherwise), 40 zero bytes (64 bytes in all)
 //!   - `n` hashes of the kind's width, sorted ascending by bytes (strictly: no duplicates)
 //!   - packed tag indexes (`n` values of `tag_bits` bits, see below)
-//!   - PDQ only, the multi-index: 16 offset tables of `2^key_bits + 1` `u32`. Slot `s` covers
-//!     hash bytes `2s..2s+2` read big-endian as a 16-bit chunk; its key is the top `key_bits`
-//!     bits of that chunk (`key_bits = min(16, bits needed for n)`, so small lists stay small).
-//!     For slot 0 the table indexes the sorted hash array directly (hashes sorted by bytes are
-//!     sorted by chunk 0, so slot 0 needs no posting list); for slots 1..=15 it indexes that
-//!     slot's posting list: `n` entry ids of `id_bits` bits (`id_bits` = bits needed for
-//!     `n - 1`), grouped by key, ascending within a group.
+//!   - PDQ only, the multi-index (slot layout per `scheme`, see the `index` module source;
+//!     1 = 16 slots of 16 bits for `n < 2^22`, 2 = 4 x 22 + 8 x 21 bits above): one offset table
+//!     of `2^key_bits + 1` `u32` per slot, keyed by the top `key_bits` bits of the slot. Slot 0
+//!     starts at bit 0, so sorted hashes are grouped by its key and its table indexes the hash
+//!     array directly (no posting list); every other slot's table indexes that slot's posting
+//!     list: `n` entry ids of `id_bits` bits (bits needed for `n - 1`), grouped by key,
+//!     ascending within a group. Scheme and key width are a function of `n` (checked on load).
 //! - `0x20 + k` ADDS of kind `k` (deltas only): `n u64`, `n` sorted hashes, `n` `u32` tag indexes.
 //! - `0x30 + k` REMOVES (tombstones) of kind `k` (deltas only): `n u64`, `n` sorted hashes.
-//! - `0x40 TARGET` (deltas only): digest (32) and signature (64) of the full list that results
-//!   from applying the delta; the device rebuilds that list deterministically and checks it.
+//! - `0x40 TARGET` (deltas only): digest (32), signature (64), issuer key id (8), PDQ index
+//!   scheme (u32) and 4 zero bytes of the full list that results from applying the delta; the
+//!   device rebuilds that list deterministically and checks it.
 //!
 //! String table: `count + 1` `u32` byte offsets (relative to the end of the offset array,
 //! non-decreasing), then UTF-8 bytes.
@@ -74,17 +75,6 @@ pub const HEADER_LEN: usize = 64;
 pub const SECTION_RECORD_LEN: usize = 32;
 /// Length of the trailer (digest + signature).
 pub const TRAILER_LEN: usize = 96;
-/// Number of 16-bit chunks (and index slots) of a PDQ hash.
-pub const PDQ_SLOTS: usize = 16;
-/// Most bits of a PDQ chunk used as an index key (the whole 16-bit chunk).
-pub const PDQ_MAX_KEY_BITS: u32 = 16;
-
-/// Key bits used for a PDQ section of `n` entries: `min(16, bits needed for n)`, so small
-/// lists get small offset tables (each table has `2^key_bits + 1` entries).
-pub fn pdq_key_bits(n: u64) -> u32 {
-    (64 - n.leading_zeros()).min(PDQ_MAX_KEY_BITS)
-}
-
 /// Section kind: source organisation names.
 pub const SEC_ORGS: u32 = 1;
 /// Section kind: label and category strings.

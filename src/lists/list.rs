@@ -3,7 +3,7 @@
 
 use crate::lists::format::{
     parse_container, parse_string_table, read_u32, read_u64, slice, to_usize, Container, FileKind,
-    Header, PDQ_SLOTS, SEC_HASHES, SEC_ORGS, SEC_STRINGS, SEC_TAGS,
+    Header, SEC_HASHES, SEC_ORGS, SEC_STRINGS, SEC_TAGS,
 };
 use crate::lists::keys::KeyId;
 use crate::lists::kinds::hex_encode;
@@ -120,7 +120,7 @@ pub(crate) struct HashSection {
     pub(crate) n: usize,
     pub(crate) tag_bits: u32,
     pub(crate) id_bits: u32,
-    pub(crate) key_bits: u32,
+    pub(crate) scheme: Option<crate::lists::index::Scheme>,
     pub(crate) hashes: Range<usize>,
     pub(crate) tags: Range<usize>,
     pub(crate) offsets: Range<usize>,
@@ -439,6 +439,14 @@ impl HashList {
         self.sections.get(kind.index()).and_then(Option::as_ref)
     }
 
+    /// Id of the PDQ index scheme (0 without a PDQ section).
+    pub(crate) fn pdq_scheme_id(&self) -> u32 {
+        self.section(HashKind::Pdq)
+            .and_then(|s| s.scheme.as_ref())
+            .map(|s| s.id)
+            .unwrap_or(0)
+    }
+
     pub(crate) fn header(&self) -> &Header {
         &self.header
     }
@@ -553,7 +561,7 @@ pub(crate) fn hash_layout(
     n: u64,
     tag_bits: u32,
     id_bits: u32,
-    key_bits: u32,
+    scheme: Option<&crate::lists::index::Scheme>,
 ) -> Option<HashLayout> {
     use crate::lists::format::pad8;
     let hashes = 64..64u64.checked_add(n.checked_mul(kind.width() as u64)?)?;
@@ -562,11 +570,11 @@ pub(crate) fn hash_layout(
     let mut next = pad8(tags.end)?;
     let mut offsets = next..next;
     let mut postings = Vec::new();
-    if kind == HashKind::Pdq {
-        let table_len = (1u64 << key_bits.min(16)) + 1;
-        offsets = next..next.checked_add(PDQ_SLOTS as u64 * table_len * 4)?;
+    if let Some(scheme) = scheme {
+        let slots = scheme.slots.len() as u64;
+        offsets = next..next.checked_add(slots * scheme.table_len() as u64 * 4)?;
         next = pad8(offsets.end)?;
-        for _ in 1..PDQ_SLOTS {
+        for _ in 1..slots {
             let p = next..next.checked_add(packed_len(n, id_bits)?)?;
             next = pad8(p.end)?;
             postings.push(p);
@@ -595,6 +603,7 @@ fn parse_hash_section(
     let tag_bits = read_u32(sec, 8)?;
     let id_bits = read_u32(sec, 12)?;
     let key_bits = read_u32(sec, 16)?;
+    let scheme_id = read_u32(sec, 20)?;
     if n != count || n > u64::from(u32::MAX) || tag_bits > 32 || id_bits > 32 {
         return Err(malformed(format!(
             "{name} section header is inconsistent (n {n}, tag bits {tag_bits}, id bits {id_bits})"
@@ -605,22 +614,31 @@ fn parse_hash_section(
     } else {
         0
     };
-    let needed_key_bits = if kind == HashKind::Pdq {
-        crate::lists::format::pdq_key_bits(n)
+    let scheme = if kind == HashKind::Pdq {
+        let scheme = crate::lists::index::Scheme::with_id(scheme_id, n).ok_or_else(|| {
+            malformed(format!("{name} section: unknown index scheme {scheme_id}"))
+        })?;
+        if key_bits != scheme.key_bits {
+            return Err(malformed(format!(
+                "{name} section: {key_bits}-bit index keys, scheme {scheme_id} uses {} for {n} entries",
+                scheme.key_bits
+            )));
+        }
+        Some(scheme)
     } else {
-        0
+        if key_bits != 0 || scheme_id != 0 {
+            return Err(malformed(format!(
+                "{name} section: index fields must be zero"
+            )));
+        }
+        None
     };
-    if key_bits != needed_key_bits {
-        return Err(malformed(format!(
-            "{name} section: key width {key_bits} bits, expected {needed_key_bits}"
-        )));
-    }
     if id_bits != needed_id_bits {
         return Err(malformed(format!(
             "{name} section: id width {id_bits} bits, expected {needed_id_bits}"
         )));
     }
-    let layout = hash_layout(kind, n, tag_bits, id_bits, key_bits)
+    let layout = hash_layout(kind, n, tag_bits, id_bits, scheme.as_ref())
         .ok_or_else(|| malformed(format!("{name} section sizes overflow")))?;
     if layout.total != sec.len() as u64 {
         return Err(malformed(format!(
@@ -636,10 +654,10 @@ fn parse_hash_section(
     };
     let n_usize = to_usize(n, "entry count")?;
     let offsets = abs(layout.offsets.clone())?;
-    if kind == HashKind::Pdq {
+    if let Some(scheme) = &scheme {
         let table = bytes.get(offsets.clone()).unwrap_or(&[]);
-        let table_len = (1usize << key_bits) + 1;
-        for slot in 0..PDQ_SLOTS {
+        let table_len = scheme.table_len();
+        for slot in 0..scheme.slots.len() {
             let base = slot * table_len * 4;
             let mut prev = 0u32;
             if read_u32(table, base)? != 0 {
@@ -668,7 +686,7 @@ fn parse_hash_section(
         n: n_usize,
         tag_bits,
         id_bits,
-        key_bits,
+        scheme,
         hashes: abs(layout.hashes)?,
         tags: abs(layout.tags)?,
         offsets,

@@ -1,14 +1,14 @@
 //! Matching against a [`HashList`]: PDQ multi-index radius search over dihedral variants,
 //! pHash radius search, exact lookups for cryptographic hashes, and the k-of-n source policy.
 //!
-//! PDQ index (multi-index hashing): the 256 bits are cut into 16 chunks of 16 bits. If two
-//! hashes differ in at most 31 bits, by pigeonhole at least one chunk differs in at most 1 bit.
-//! So probing, for each of the 16 slots, the query's chunk and its 16 one-bit neighbours
-//! (17 buckets) finds every true match; each candidate is then verified by a full popcount.
-//! For radius <= 15 some chunk must be identical, so only the exact bucket is probed. Radius
-//! above 31 falls back to an exact linear scan. Recall is therefore always 100%.
+//! PDQ index (multi-index hashing, slot schemes in the private `index` module): the 256 bits
+//! are cut into slots. With 16 slots of 16 bits, two hashes within 31 bits differ, by
+//! pigeonhole, in at most 1 bit of some slot, so probing each slot's key and its one-bit
+//! neighbours (17 buckets) finds every true match; each candidate is then verified by a full
+//! popcount. Lists of 2^22+ entries use 12 wider slots (generalised pigeonhole, up to 2 flips)
+//! so buckets stay small. Smaller radii probe fewer buckets. Radius above 31 falls back to an
+//! exact linear scan. Recall is therefore always 100%.
 
-use crate::lists::builder::pdq_key;
 use crate::lists::kinds::hex_encode;
 use crate::lists::list::HashSection;
 use crate::lists::{HashKind, HashList};
@@ -138,7 +138,13 @@ impl HashList {
     /// distance (lowest variant on ties); sorted by distance then entry.
     pub fn match_pdq(&self, variants: &[[u8; 32]], radius: u32) -> Vec<ListMatch> {
         let hits = match self.section(HashKind::Pdq) {
-            Some(sec) if radius <= PDQ_INDEX_MAX_RADIUS => {
+            Some(sec)
+                if radius <= PDQ_INDEX_MAX_RADIUS
+                    && sec
+                        .scheme
+                        .as_ref()
+                        .is_some_and(|s| radius <= s.max_radius()) =>
+            {
                 self.pdq_index_hits(sec, variants, radius)
             }
             Some(_) => self.pdq_linear_hits(variants, radius),
@@ -185,15 +191,11 @@ impl HashList {
             .iter()
             .map(|r| bytes.get(r.clone()).unwrap_or(&[]))
             .collect();
-        // Probing the key and its one-bit neighbours covers every chunk within 1 bit of the
-        // query's chunk (bits below the key are verified by the full distance anyway).
-        let key_bits = sec.key_bits.min(16);
-        let probes = if radius >= 16 {
-            1 + key_bits as usize
-        } else {
-            1
+        let Some(scheme) = sec.scheme.as_ref() else {
+            return Vec::new();
         };
-        let table_len = (1usize << key_bits) + 1;
+        let thresholds = scheme.thresholds_for(radius);
+        let table_len = scheme.table_len();
         let offset = |slot: usize, key: usize| -> usize {
             tables
                 .get(slot * table_len + key)
@@ -207,21 +209,16 @@ impl HashList {
         let mut candidates: Vec<u32> = Vec::with_capacity(4096);
         for (v, q) in variants.iter().take(8).enumerate() {
             candidates.clear();
-            for slot in 0..16 {
-                let chunk = pdq_key(q, slot, key_bits);
-                for p in 0..probes {
-                    let key = if p == 0 {
-                        chunk
-                    } else {
-                        chunk ^ (1 << (p - 1))
-                    };
-                    let (lo, hi) = (offset(slot, key), offset(slot, key + 1));
+            for (slot, &threshold) in thresholds.iter().enumerate() {
+                let key = scheme.key(q, slot);
+                scheme.for_each_probe(key, threshold, |probe| {
+                    let (lo, hi) = (offset(slot, probe), offset(slot, probe + 1));
                     if slot == 0 {
                         candidates.extend(lo as u32..hi as u32);
                     } else if let Some(area) = postings.get(slot - 1) {
                         unpack_range(area, sec.id_bits, lo, hi, &mut candidates);
                     }
-                }
+                });
             }
             let qw = words(q);
             for &id in &candidates {
