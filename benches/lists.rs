@@ -6,11 +6,12 @@
 //! on this machine class, its linear scan 7.6 ms.
 //!
 //! Sizes: `PREFLIGHT_BENCH_SIZES=1000000,10000000` (default). Hashes are generated from a
-//! fixed seed, the list is built once per size and written to a temp file.
+//! fixed seed, the list is built once per size and written to a temp file. Set
+//! `PREFLIGHT_BENCH_COMPARE_SCHEMES=1` to also bench the 16-slot index on the 10M hashes.
 
 use criterion::Criterion;
 use preflight::lists::{
-    HashKind, HashList, IssuerSecretKey, ListBuilder, TrustedKeys, Verification,
+    HashKind, HashList, IssuerSecretKey, ListBuilder, PdqIndexScheme, TrustedKeys, Verification,
 };
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -44,12 +45,13 @@ fn resident_kib() -> Option<u64> {
         .ok()
 }
 
-fn bench_size(c: &mut Criterion, n: usize, dir: &std::path::Path) {
+fn bench_size(c: &mut Criterion, n: usize, dir: &std::path::Path, scheme: PdqIndexScheme) {
     let key = IssuerSecretKey::from_seed(&[1; 32]);
     let keys = TrustedKeys::new(vec![key.public()]);
     let mut rng = Rng(n as u64);
     let t = Instant::now();
     let mut builder = ListBuilder::new(1, 0);
+    builder.set_pdq_index_scheme(scheme);
     let org = builder.add_org("bench").unwrap_or(0);
     let mut hashes = Vec::with_capacity(n);
     for _ in 0..n {
@@ -61,11 +63,14 @@ fn bench_size(c: &mut Criterion, n: usize, dir: &std::path::Path) {
     }
     let bytes = builder.build(&key).expect("build");
     drop(builder);
-    let path = dir.join(format!("bench-{n}.pflist"));
+    let path = dir.join(format!("bench-{n}-{scheme:?}.pflist"));
     std::fs::write(&path, &bytes).expect("write");
     let file_bytes = bytes.len();
     drop(bytes);
-    eprintln!("[lists] n={n}: built and wrote list in {:.1?}", t.elapsed());
+    eprintln!(
+        "[lists] n={n} {scheme:?}: built and wrote list in {:.1?}",
+        t.elapsed()
+    );
 
     // Load time (one-shot figures; criterion below measures the fast path).
     let rss_before = resident_kib();
@@ -100,7 +105,7 @@ fn bench_size(c: &mut Criterion, n: usize, dir: &std::path::Path) {
     }
     drop(hashes);
 
-    let mut group = c.benchmark_group(format!("pdq_{n}"));
+    let mut group = c.benchmark_group(format!("pdq_{n}_{scheme:?}"));
     let mut qi = 0usize;
     group.bench_function("mih_r31_8variants", |b| {
         b.iter(|| {
@@ -137,24 +142,24 @@ fn bench_size(c: &mut Criterion, n: usize, dir: &std::path::Path) {
     let mih = median(&|q| list.match_pdq(q, 31).len(), 200);
     let linear = median(&|q| list.match_pdq_linear(q, 31).len(), 20);
     eprintln!(
-        "[lists] n={n}: MIH {:.3} ms, linear {:.3} ms, linear/MIH = {:.1}x (C++ MIH anchor at 1M: 7.9 ms)",
+        "[lists] n={n} {scheme:?}: MIH {:.3} ms, linear {:.3} ms, linear/MIH = {:.1}x (C++ MIH anchor at 1M: 7.9 ms)",
         mih.as_secs_f64() * 1e3,
         linear.as_secs_f64() * 1e3,
         linear.as_secs_f64() / mih.as_secs_f64()
     );
     eprintln!(
-        "[lists] n={n}: file {} bytes = {:.1} bytes/hash (hash 32 B + index); mapped in memory: the same bytes, zero-copy",
+        "[lists] n={n} {scheme:?}: file {} bytes = {:.1} bytes/hash (hash 32 B + index); mapped in memory: the same bytes, zero-copy",
         file_bytes,
         file_bytes as f64 / n as f64
     );
     if let (Some(a), Some(b)) = (rss_before, rss_after_full) {
         eprintln!(
-            "[lists] n={n}: resident growth after a full-verify load (all pages touched): {:.1} bytes/hash",
+            "[lists] n={n} {scheme:?}: resident growth after a full-verify load (all pages touched): {:.1} bytes/hash",
             (b.saturating_sub(a) * 1024) as f64 / n as f64
         );
     }
     eprintln!(
-        "[lists] n={n}: load fast (signature + structure) {:.2} ms, load full (SHA-256 of file + signature + deep checks) {:.1} ms",
+        "[lists] n={n} {scheme:?}: load fast (signature + structure) {:.2} ms, load full (SHA-256 of file + signature + deep checks) {:.1} ms",
         fast_load.as_secs_f64() * 1e3,
         full_load.as_secs_f64() * 1e3
     );
@@ -173,7 +178,11 @@ fn main() {
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
     for n in sizes {
-        bench_size(&mut c, n, dir.path());
+        bench_size(&mut c, n, dir.path(), PdqIndexScheme::Auto);
+        if n >= 1 << 22 && std::env::var_os("PREFLIGHT_BENCH_COMPARE_SCHEMES").is_some() {
+            // Same hashes (same seed) with the 16-slot layout, for the in-run comparison.
+            bench_size(&mut c, n, dir.path(), PdqIndexScheme::Narrow);
+        }
     }
     c.final_summary();
 }

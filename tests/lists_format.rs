@@ -266,3 +266,35 @@ fn hostile_section_table_never_panics() {
     }
     assert!(rejected > 0, "no hostile section table was rejected");
 }
+
+#[test]
+fn fast_loading_a_corrupted_body_never_panics() {
+    // Fast loading trusts the install-time full check and skips the rehash and index scan;
+    // a body corrupted on disk afterwards must still be memory-safe: no panic, bounded work.
+    let k = key(1);
+    let keys = trusted(&k);
+    let bytes = sample_builder(true).build(&k).unwrap();
+    let mut rng = Rng(99);
+    let mut loaded = 0;
+    for _ in 0..400 {
+        let mut bad = bytes.clone();
+        let at = (rng.next() % (bytes.len() as u64 - 96)) as usize;
+        bad[at] ^= 1 << (rng.next() % 8);
+        let Ok(list) = HashList::from_bytes_with(bad, Some(&keys), Verification::Fast) else {
+            continue;
+        };
+        loaded += 1;
+        for _ in 0..4 {
+            let q: [u8; 32] = rng.bytes();
+            let _ = list.match_pdq(&[q, q], 31);
+            let _ = list.match_pdq(&[q], 64);
+            let _ = list.match_phash(rng.next(), 10);
+            let _ = list.match_exact(HashKind::Sha1, &rng.bytes::<20>());
+        }
+        let _ = list.entries(HashKind::Pdq).count();
+    }
+    assert!(
+        loaded > 100,
+        "fast loading rejected almost everything ({loaded})"
+    );
+}

@@ -195,6 +195,7 @@ impl HashList {
             return Vec::new();
         };
         let thresholds = scheme.thresholds_for(radius);
+        let n = sec.n;
         let table_len = scheme.table_len();
         let offset = |slot: usize, key: usize| -> usize {
             tables
@@ -212,7 +213,9 @@ impl HashList {
             for (slot, &threshold) in thresholds.iter().enumerate() {
                 let key = scheme.key(q, slot);
                 scheme.for_each_probe(key, threshold, |probe| {
-                    let (lo, hi) = (offset(slot, probe), offset(slot, probe + 1));
+                    // Clamped: a corrupt table (only possible with Fast loading) can
+                    // cost time but never reads out of range.
+                    let (lo, hi) = (offset(slot, probe).min(n), offset(slot, probe + 1).min(n));
                     if slot == 0 {
                         candidates.extend(lo as u32..hi as u32);
                     } else if let Some(area) = postings.get(slot - 1) {
