@@ -13,7 +13,7 @@
 //! ```
 //!
 //! Module map:
-//! - [`format`]: the binary layout (spec in its module docs) and low-level parsing/writing.
+//! - [`format`](mod@format): the binary layout (spec in its module docs) and low-level parsing/writing.
 //! - [`kinds`]: hash kinds and hex parsing.
 //! - [`keys`]: ed25519 issuer keys, key ids, trusted key sets.
 //! - [`builder`]: canonical, deterministic list builder (also used to apply deltas).
