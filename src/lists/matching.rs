@@ -129,6 +129,9 @@ fn distance(a: &[u64; 4], b: &[u64; 4]) -> u32 {
         + (a[3] ^ b[3]).count_ones()
 }
 
+/// Candidates verified per block (see `pdq_index_hits`).
+const VERIFY_BLOCK: usize = 32;
+
 /// A raw hit before decoding: entry, distance, variant.
 type Hit = (u32, u32, u8);
 
@@ -224,17 +227,29 @@ impl HashList {
                 });
             }
             let qw = words(q);
-            for &id in &candidates {
-                if let Some(h) = hashes.get(id as usize) {
-                    let hw = words(h);
+            // Verification in blocks: a load-only pass touches the first 16 bytes of each
+            // candidate (independent loads, so the cache misses overlap), then the compute
+            // pass finds the lines in L1. Safe-Rust software prefetching.
+            for block in candidates.chunks(VERIFY_BLOCK) {
+                let mut head = [[0u64; 2]; VERIFY_BLOCK];
+                for (slot, &id) in head.iter_mut().zip(block) {
+                    if let Some(h) = hashes.get(id as usize) {
+                        let w = words(h);
+                        *slot = [w[0], w[1]];
+                    }
+                }
+                for (head, &id) in head.iter().zip(block) {
                     // Early exit on the first 128 bits: random candidates differ in ~64.
-                    let half = (hw[0] ^ qw[0]).count_ones() + (hw[1] ^ qw[1]).count_ones();
+                    let half = (head[0] ^ qw[0]).count_ones() + (head[1] ^ qw[1]).count_ones();
                     if half > radius {
                         continue;
                     }
-                    let d = half + (hw[2] ^ qw[2]).count_ones() + (hw[3] ^ qw[3]).count_ones();
-                    if d <= radius {
-                        hits.push((id, d, v as u8));
+                    if let Some(h) = hashes.get(id as usize) {
+                        let hw = words(h);
+                        let d = half + (hw[2] ^ qw[2]).count_ones() + (hw[3] ^ qw[3]).count_ones();
+                        if d <= radius {
+                            hits.push((id, d, v as u8));
+                        }
                     }
                 }
             }
