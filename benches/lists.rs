@@ -7,7 +7,7 @@
 //!
 //! Sizes: `PREFLIGHT_BENCH_SIZES=1000000,10000000` (default). Hashes are generated from a
 //! fixed seed, the list is built once per size and written to a temp file. Set
-//! `PREFLIGHT_BENCH_COMPARE_SCHEMES=1` to also bench the 16-slot index on the 10M hashes.
+//! `PREFLIGHT_BENCH_COMPARE_SCHEMES=1` to also bench the other index layout on the same hashes.
 
 use criterion::Criterion;
 use preflight::lists::{
@@ -179,9 +179,14 @@ fn main() {
         .measurement_time(Duration::from_secs(2));
     for n in sizes {
         bench_size(&mut c, n, dir.path(), PdqIndexScheme::Auto);
-        if n >= 1 << 22 && std::env::var_os("PREFLIGHT_BENCH_COMPARE_SCHEMES").is_some() {
-            // Same hashes (same seed) with the 16-slot layout, for the in-run comparison.
-            bench_size(&mut c, n, dir.path(), PdqIndexScheme::Narrow);
+        if std::env::var_os("PREFLIGHT_BENCH_COMPARE_SCHEMES").is_some() {
+            // Same hashes (same seed) with the other index layout, for an in-run comparison.
+            let other = if n >= 1 << 22 {
+                PdqIndexScheme::Narrow
+            } else {
+                PdqIndexScheme::Wide
+            };
+            bench_size(&mut c, n, dir.path(), other);
         }
     }
     c.final_summary();
