@@ -3,7 +3,7 @@
 //! exact lookups, and the k-of-n source policy.
 
 use preflight::lists::{
-    HashKind, HashList, IssuerSecretKey, ListBuilder, SourcePolicy, TrustedKeys,
+    HashKind, HashList, IssuerSecretKey, ListBuilder, PdqIndexScheme, SourcePolicy, TrustedKeys,
 };
 
 struct Rng(u64);
@@ -37,8 +37,13 @@ impl Rng {
 }
 
 fn build(hashes: &[[u8; 32]]) -> HashList {
+    build_with(hashes, PdqIndexScheme::Auto)
+}
+
+fn build_with(hashes: &[[u8; 32]], scheme: PdqIndexScheme) -> HashList {
     let k = IssuerSecretKey::from_seed(&[5; 32]);
     let mut b = ListBuilder::new(1, 0);
+    b.set_pdq_index_scheme(scheme);
     let org = b.add_org("org").unwrap();
     for h in hashes {
         b.add(HashKind::Pdq, h, 1 << org, "l", "c").unwrap();
@@ -61,30 +66,40 @@ fn assert_same_as_brute_force(list: &HashList, queries: &[Vec<[u8; 32]>], radii:
 
 #[test]
 fn recall_is_exact_on_random_hashes() {
-    let mut rng = Rng(1);
-    let hashes: Vec<[u8; 32]> = (0..20_000).map(|_| rng.hash()).collect();
-    let list = build(&hashes);
-    assert_eq!(list.len(HashKind::Pdq), 20_000);
-    // Queries: 8 variants each, near listed hashes at distances spanning the radius edge.
-    let queries: Vec<Vec<[u8; 32]>> = (0..60)
-        .map(|i| {
-            (0..8)
-                .map(|v| {
-                    let base = hashes[(rng.next() % hashes.len() as u64) as usize];
-                    if (i + v) % 3 == 0 {
-                        rng.hash()
-                    } else {
-                        let d = (rng.next() % 40) as u32;
-                        rng.perturb(&base, d)
-                    }
-                })
-                .collect()
-        })
-        .collect();
-    let found = assert_same_as_brute_force(&list, &queries, &[0, 8, 15, 16, 24, 31, 32, 45]);
+    // Sizes cover tiny index keys (1..=8 bits) up to the full 16-bit chunk key (n >= 32768).
+    let mut total_found = 0;
+    for (n, query_count) in [
+        (1usize, 4usize),
+        (3, 4),
+        (200, 20),
+        (20_000, 40),
+        (40_000, 30),
+    ] {
+        let mut rng = Rng(n as u64);
+        let hashes: Vec<[u8; 32]> = (0..n).map(|_| rng.hash()).collect();
+        let list = build(&hashes);
+        assert_eq!(list.len(HashKind::Pdq), n);
+        // Queries: 8 variants each, near listed hashes at distances spanning the radius edge.
+        let queries: Vec<Vec<[u8; 32]>> = (0..query_count)
+            .map(|i| {
+                (0..8)
+                    .map(|v| {
+                        let base = hashes[(rng.next() % hashes.len() as u64) as usize];
+                        if (i + v) % 3 == 0 {
+                            rng.hash()
+                        } else {
+                            let d = (rng.next() % 40) as u32;
+                            rng.perturb(&base, d)
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        total_found += assert_same_as_brute_force(&list, &queries, &[0, 8, 15, 16, 24, 31, 32, 45]);
+    }
     assert!(
-        found > 300,
-        "test queries found too few matches ({found}) to be meaningful"
+        total_found > 300,
+        "test queries found too few matches ({total_found}) to be meaningful"
     );
 }
 

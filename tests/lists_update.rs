@@ -81,6 +81,25 @@ fn delta_reproduces_the_signed_target_list() {
 }
 
 #[test]
+fn delta_keeps_the_targets_index_scheme() {
+    let build = |version: u64, range: std::ops::Range<u32>| {
+        let mut b = ListBuilder::new(version, 5);
+        b.set_pdq_index_scheme(preflight::lists::PdqIndexScheme::Wide);
+        for i in range {
+            b.add(HashKind::Pdq, &h(i), 0, "", "").unwrap();
+        }
+        parse(b.build(&key()).unwrap())
+    };
+    let (v1, v2) = (build(1, 0..500), build(2, 20..520));
+    let delta =
+        preflight::lists::parse_delta(&make_delta(&v1, &v2, &key()).unwrap(), &keys()).unwrap();
+    assert_eq!(
+        preflight::lists::apply_delta(&v1, &delta).unwrap(),
+        v2.as_bytes()
+    );
+}
+
+#[test]
 fn small_delta_only_carries_changes() {
     let v1 = parse(list_bytes(1, 0..300, false));
     let v2 = parse(list_bytes(2, 5..303, false));
@@ -237,4 +256,12 @@ fn readers_keep_their_list_during_a_swap() {
     assert_eq!(held.version(), 1);
     assert_eq!(held.match_pdq(&[h(5)], 0).len(), 1);
     assert_eq!(live.current().version(), 2);
+}
+
+#[test]
+fn live_list_and_errors_are_thread_safe() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<LiveList>();
+    assert_send_sync::<HashList>();
+    assert_send_sync::<ListError>();
 }

@@ -9,9 +9,10 @@
 //! lexicographically smallest `(label, category)` pair is kept.
 
 use crate::lists::format::{
-    assemble, pad_vec8, write_string_table, FileKind, Header, PDQ_SLOTS, PDQ_TABLE_LEN, SEC_HASHES,
-    SEC_ORGS, SEC_STRINGS, SEC_TAGS,
+    assemble, pad_vec8, write_string_table, FileKind, Header, SEC_HASHES, SEC_ORGS, SEC_STRINGS,
+    SEC_TAGS,
 };
+use crate::lists::index::Scheme;
 use crate::lists::keys::{IssuerSecretKey, KeyId};
 use crate::lists::packed::{bits_for, pack};
 use crate::lists::{HashKind, ListError};
@@ -20,6 +21,42 @@ use std::collections::HashMap;
 
 /// Most source organisations a list can name (the source bitmap is 64 bits).
 pub const MAX_ORGS: usize = 64;
+
+/// Which PDQ multi-index layout the builder writes (see the format docs). `Auto` is right for
+/// production; the others exist so tests can exercise both layouts on small lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PdqIndexScheme {
+    /// 16 x 16-bit slots below 2^22 entries, 12 wider slots from 2^22 entries.
+    #[default]
+    Auto,
+    /// Always 16 slots of 16 bits.
+    Narrow,
+    /// Always 12 slots (4 x 22 + 8 x 21 bits).
+    Wide,
+}
+
+impl PdqIndexScheme {
+    pub(crate) fn scheme(self, n: u64) -> Scheme {
+        use crate::lists::index::{SCHEME_12_SLOTS, SCHEME_16X16};
+        match self {
+            PdqIndexScheme::Auto => Scheme::for_entries(n),
+            PdqIndexScheme::Narrow => {
+                Scheme::with_id(SCHEME_16X16, n).unwrap_or_else(|| Scheme::for_entries(n))
+            }
+            PdqIndexScheme::Wide => {
+                Scheme::with_id(SCHEME_12_SLOTS, n).unwrap_or_else(|| Scheme::for_entries(n))
+            }
+        }
+    }
+
+    pub(crate) fn from_id(id: u32) -> PdqIndexScheme {
+        match id {
+            crate::lists::index::SCHEME_16X16 => PdqIndexScheme::Narrow,
+            crate::lists::index::SCHEME_12_SLOTS => PdqIndexScheme::Wide,
+            _ => PdqIndexScheme::Auto,
+        }
+    }
+}
 
 /// Entry attributes with builder-local string ids.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +81,7 @@ pub struct ListBuilder {
     strings: Vec<String>,
     string_ids: HashMap<String, u32>,
     kinds: [KindEntries; 5],
+    pdq_scheme: PdqIndexScheme,
 }
 
 /// The signed-body output of a build, before the trailer is attached.
@@ -62,7 +100,13 @@ impl ListBuilder {
             strings: Vec::new(),
             string_ids: HashMap::new(),
             kinds: Default::default(),
+            pdq_scheme: PdqIndexScheme::Auto,
         }
+    }
+
+    /// Chooses the PDQ index layout (default [`PdqIndexScheme::Auto`]).
+    pub fn set_pdq_index_scheme(&mut self, scheme: PdqIndexScheme) {
+        self.pdq_scheme = scheme;
     }
 
     /// Sets the list version.
@@ -309,12 +353,20 @@ impl ListBuilder {
             body.extend_from_slice(&(n as u64).to_le_bytes());
             body.extend_from_slice(&tag_bits.to_le_bytes());
             body.extend_from_slice(&id_bits.to_le_bytes());
+            let scheme = (kind == HashKind::Pdq).then(|| self.pdq_scheme.scheme(n as u64));
+            let (key_bits, scheme_id) = scheme
+                .as_ref()
+                .map(|s| (s.key_bits, s.id))
+                .unwrap_or((0, 0));
+            body.extend_from_slice(&key_bits.to_le_bytes());
+            body.extend_from_slice(&scheme_id.to_le_bytes());
+            body.extend_from_slice(&[0u8; 40]);
             body.extend_from_slice(&hashes);
             pad_vec8(&mut body);
             body.extend_from_slice(&pack(&tag_values, tag_bits));
             pad_vec8(&mut body);
-            if kind == HashKind::Pdq {
-                write_pdq_index(&mut body, &hashes, n, id_bits);
+            if let Some(scheme) = &scheme {
+                write_pdq_index(&mut body, &hashes, n, id_bits, scheme);
             }
             sections.push((SEC_HASHES + kind.code(), n as u64, body));
         }
@@ -384,24 +436,17 @@ pub(crate) fn attach_trailer(
     body
 }
 
-/// Chunk `slot` of a PDQ hash: bytes `2*slot, 2*slot+1` big-endian.
-#[inline]
-pub(crate) fn pdq_chunk(hash: &[u8], slot: usize) -> usize {
-    match (hash.get(2 * slot), hash.get(2 * slot + 1)) {
-        (Some(&hi), Some(&lo)) => (usize::from(hi) << 8) | usize::from(lo),
-        _ => 0,
-    }
-}
-
-/// Writes the 16 offset tables and 15 posting lists for sorted PDQ `hashes`.
-fn write_pdq_index(body: &mut Vec<u8>, hashes: &[u8], n: usize, id_bits: u32) {
-    let mut postings: Vec<Vec<u8>> = Vec::with_capacity(PDQ_SLOTS - 1);
-    for slot in 0..PDQ_SLOTS {
-        let mut counts = vec![0u32; PDQ_TABLE_LEN];
-        for h in hashes.chunks_exact(32) {
-            counts[pdq_chunk(h, slot) + 1] += 1;
+/// Writes one offset table per slot and the posting lists of slots 1.. for sorted PDQ `hashes`.
+fn write_pdq_index(body: &mut Vec<u8>, hashes: &[u8], n: usize, id_bits: u32, scheme: &Scheme) {
+    let (hashes, _) = hashes.as_chunks::<32>();
+    let mut postings: Vec<Vec<u8>> = Vec::with_capacity(scheme.slots.len());
+    let table_len = scheme.table_len();
+    for slot in 0..scheme.slots.len() {
+        let mut counts = vec![0u32; table_len];
+        for h in hashes {
+            counts[scheme.key(h, slot) + 1] += 1;
         }
-        for i in 1..PDQ_TABLE_LEN {
+        for i in 1..table_len {
             counts[i] += counts[i - 1];
         }
         for c in &counts {
@@ -410,8 +455,8 @@ fn write_pdq_index(body: &mut Vec<u8>, hashes: &[u8], n: usize, id_bits: u32) {
         if slot > 0 {
             let mut fill = counts;
             let mut ids = vec![0u32; n];
-            for (id, h) in hashes.chunks_exact(32).enumerate() {
-                let c = pdq_chunk(h, slot);
+            for (id, h) in hashes.iter().enumerate() {
+                let c = scheme.key(h, slot);
                 let pos = fill[c] as usize;
                 if let Some(slot_ref) = ids.get_mut(pos) {
                     *slot_ref = id as u32;

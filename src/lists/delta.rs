@@ -78,6 +78,8 @@ pub struct Delta {
     pub target_signature: [u8; 64],
     /// Issuer key id of the target list.
     pub target_key_id: [u8; 8],
+    /// PDQ index scheme id of the target list (0: none).
+    pub target_pdq_scheme: u32,
     /// Key id that signed the delta.
     pub issuer_key_id: [u8; 8],
 }
@@ -233,10 +235,12 @@ pub fn make_delta(
         new_bytes.len().saturating_sub(TRAILER_LEN),
         TRAILER_LEN,
     )?;
-    let mut target = Vec::with_capacity(104);
+    let mut target = Vec::with_capacity(112);
     target.extend_from_slice(&new.digest());
     target.extend_from_slice(trailer.get(32..96).unwrap_or(&[0; 64]));
     target.extend_from_slice(&new.header().issuer_key_id);
+    target.extend_from_slice(&new.pdq_scheme_id().to_le_bytes());
+    target.extend_from_slice(&[0u8; 4]);
     sections.push((SEC_TARGET, 1, target));
     let header = Header {
         file_kind: FileKind::Delta,
@@ -373,13 +377,14 @@ fn decode_delta(bytes: &[u8], c: &Container) -> Result<Delta, ListError> {
         }
     }
     let (target, _) = sec(SEC_TARGET).ok_or_else(|| malformed("delta has no target section"))?;
-    let t = slice(target, 0, 104)?;
+    let t = slice(target, 0, 112)?;
     let mut target_digest = [0u8; 32];
     target_digest.copy_from_slice(slice(t, 0, 32)?);
     let mut target_signature = [0u8; 64];
     target_signature.copy_from_slice(slice(t, 32, 64)?);
     let mut target_key_id = [0u8; 8];
     target_key_id.copy_from_slice(slice(t, 96, 8)?);
+    let target_pdq_scheme = read_u32(t, 104)?;
     Ok(Delta {
         base_version: c.header.base_version,
         target_version: c.header.list_version,
@@ -390,6 +395,7 @@ fn decode_delta(bytes: &[u8], c: &Container) -> Result<Delta, ListError> {
         target_digest,
         target_signature,
         target_key_id,
+        target_pdq_scheme,
         issuer_key_id: c.header.issuer_key_id,
     })
 }
@@ -436,6 +442,9 @@ pub fn apply_delta(base: &HashList, delta: &Delta) -> Result<Vec<u8>, ListError>
             b.add(kind, &a.hash, a.source_orgs, &a.label, &a.category)?;
         }
     }
+    b.set_pdq_index_scheme(crate::lists::builder::PdqIndexScheme::from_id(
+        delta.target_pdq_scheme,
+    ));
     b.set_version(delta.target_version);
     b.set_created_at(delta.target_created_at);
     let built = b.build_body(KeyId(delta.target_key_id))?;

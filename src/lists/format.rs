@@ -4,9 +4,10 @@
 //! # FORMAT (version 1)
 //!
 //! All integers are little-endian. Every section starts at a file offset that is a multiple
-//! of 8 and is followed by zero padding to the next multiple of 8. Readers never cast bytes to
-//! wider types; they read integers in place, so the layout has no alignment requirement, but
-//! 8-byte alignment keeps the door open for casting views later.
+//! of 64 (zero padding in between), and inside a hash section the hash array starts 64 bytes
+//! in, so with a page-aligned mmap no 32-byte PDQ hash straddles a cache line. Parts inside
+//! a section are padded to multiples of 8. Readers never cast bytes to wider types; they read
+//! integers in place, so correctness does not depend on alignment, only speed does.
 //!
 //! ```text
 //! offset size  field
@@ -33,18 +34,22 @@
 //!   `category u32` (indexes into STRINGS). Entries point at a tag, so the per-entry cost of
 //!   sources + label + category is a few bits.
 //! - `0x10 + k` HASHES of kind `k` (0 PDQ, 1 pHash, 2 MD5, 3 SHA-1, 4 SHA-256), full lists only:
-//!   - `n u64`, `tag_bits u32`, `id_bits u32` (16 bytes)
+//!   - `n u64`, `tag_bits u32`, `id_bits u32`, `key_bits u32`, `scheme u32` (PDQ; both 0
+//!     otherwise), 40 zero bytes (64 bytes in all)
 //!   - `n` hashes of the kind's width, sorted ascending by bytes (strictly: no duplicates)
 //!   - packed tag indexes (`n` values of `tag_bits` bits, see below)
-//!   - PDQ only, the multi-index: 16 offset tables of 65 537 `u32` (slot `s` covers hash bytes
-//!     `2s..2s+2` read big-endian as a 16-bit chunk); for slot 0 the table indexes the sorted
-//!     hash array directly (hashes sorted by bytes are sorted by chunk 0, so slot 0 needs no
-//!     posting list); for slots 1..=15 it indexes that slot's posting list: `n` entry ids of
-//!     `id_bits` bits, grouped by chunk value, ascending within a group.
+//!   - PDQ only, the multi-index (slot layout per `scheme`, see the `index` module source;
+//!     1 = 16 slots of 16 bits for `n < 2^22`, 2 = 4 x 22 + 8 x 21 bits above): one offset table
+//!     of `2^key_bits + 1` `u32` per slot, keyed by the top `key_bits` bits of the slot. Slot 0
+//!     starts at bit 0, so sorted hashes are grouped by its key and its table indexes the hash
+//!     array directly (no posting list); every other slot's table indexes that slot's posting
+//!     list: `n` entry ids of `id_bits` bits (bits needed for `n - 1`), grouped by key,
+//!     ascending within a group. Scheme and key width are a function of `n` (checked on load).
 //! - `0x20 + k` ADDS of kind `k` (deltas only): `n u64`, `n` sorted hashes, `n` `u32` tag indexes.
 //! - `0x30 + k` REMOVES (tombstones) of kind `k` (deltas only): `n u64`, `n` sorted hashes.
-//! - `0x40 TARGET` (deltas only): digest (32) and signature (64) of the full list that results
-//!   from applying the delta; the device rebuilds that list deterministically and checks it.
+//! - `0x40 TARGET` (deltas only): digest (32), signature (64), issuer key id (8), PDQ index
+//!   scheme (u32) and 4 zero bytes of the full list that results from applying the delta; the
+//!   device rebuilds that list deterministically and checks it.
 //!
 //! String table: `count + 1` `u32` byte offsets (relative to the end of the offset array,
 //! non-decreasing), then UTF-8 bytes.
@@ -70,11 +75,6 @@ pub const HEADER_LEN: usize = 64;
 pub const SECTION_RECORD_LEN: usize = 32;
 /// Length of the trailer (digest + signature).
 pub const TRAILER_LEN: usize = 96;
-/// Number of 16-bit chunks (and index slots) of a PDQ hash.
-pub const PDQ_SLOTS: usize = 16;
-/// Entries in one PDQ offset table (65 536 chunk values + end).
-pub const PDQ_TABLE_LEN: usize = 65_537;
-
 /// Section kind: source organisation names.
 pub const SEC_ORGS: u32 = 1;
 /// Section kind: label and category strings.
@@ -195,6 +195,9 @@ pub fn slice(bytes: &[u8], start: usize, len: usize) -> Result<&[u8], ListError>
         .ok_or_else(|| malformed(format!("{len} bytes at offset {start} run past the end")))
 }
 
+/// Alignment of section starts in the file.
+pub const SECTION_ALIGN: usize = 64;
+
 /// Rounds up to a multiple of 8 (checked).
 pub fn pad8(n: u64) -> Option<u64> {
     n.checked_add(7).map(|v| v & !7)
@@ -273,7 +276,7 @@ pub fn parse_container(bytes: &[u8]) -> Result<Container, ListError> {
                     "section {i} (kind {kind:#x}) runs past the end of the file"
                 ))
             })?;
-        if offset % 8 != 0 || offset < cursor {
+        if offset % SECTION_ALIGN != 0 || offset < cursor {
             return Err(malformed(format!(
                 "section {i} (kind {kind:#x}) is misaligned or overlaps the previous one"
             )));
@@ -345,7 +348,11 @@ pub fn write_string_table(strings: &[String]) -> Vec<u8> {
 /// (everything the digest covers); the caller appends the trailer.
 pub fn assemble(header: &Header, sections: &[(u32, u64, Vec<u8>)]) -> Vec<u8> {
     let table_end = HEADER_LEN + sections.len() * SECTION_RECORD_LEN;
-    let total: usize = table_end + sections.iter().map(|s| s.2.len() + 8).sum::<usize>();
+    let total: usize = table_end
+        + sections
+            .iter()
+            .map(|s| s.2.len() + SECTION_ALIGN)
+            .sum::<usize>();
     let mut out = Vec::with_capacity(total);
     out.extend_from_slice(&MAGIC);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
@@ -358,7 +365,7 @@ pub fn assemble(header: &Header, sections: &[(u32, u64, Vec<u8>)]) -> Vec<u8> {
     out.extend_from_slice(&[0u8; 12]);
     let mut offset = table_end as u64;
     for (kind, count, body) in sections {
-        offset = pad8(offset).unwrap_or(offset);
+        offset = offset.div_ceil(SECTION_ALIGN as u64) * SECTION_ALIGN as u64;
         out.extend_from_slice(&kind.to_le_bytes());
         out.extend_from_slice(&0u32.to_le_bytes());
         out.extend_from_slice(&offset.to_le_bytes());
@@ -367,7 +374,7 @@ pub fn assemble(header: &Header, sections: &[(u32, u64, Vec<u8>)]) -> Vec<u8> {
         offset += body.len() as u64;
     }
     for (_, _, body) in sections {
-        while out.len() % 8 != 0 {
+        while out.len() % SECTION_ALIGN != 0 {
             out.push(0);
         }
         out.extend_from_slice(body);
@@ -377,7 +384,7 @@ pub fn assemble(header: &Header, sections: &[(u32, u64, Vec<u8>)]) -> Vec<u8> {
 
 /// Pads `buf` with zeros to a multiple of 8.
 pub fn pad_vec8(buf: &mut Vec<u8>) {
-    while buf.len() % 8 != 0 {
+    while !buf.len().is_multiple_of(8) {
         buf.push(0);
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::lists::format::{
     parse_container, parse_string_table, read_u32, read_u64, slice, to_usize, Container, FileKind,
-    Header, PDQ_SLOTS, PDQ_TABLE_LEN, SEC_HASHES, SEC_ORGS, SEC_STRINGS, SEC_TAGS,
+    Header, SEC_HASHES, SEC_ORGS, SEC_STRINGS, SEC_TAGS,
 };
 use crate::lists::keys::KeyId;
 use crate::lists::kinds::hex_encode;
@@ -22,10 +22,11 @@ pub enum Verification {
     /// key, validate structure and every stored id. Use for anything received from outside.
     /// Cost is linear in the file size (about 0.5 s for a 10M-entry list).
     Full,
-    /// Verify the signature over the stored digest and validate structure (offset tables,
-    /// lengths), without rehashing the entries. Constant time apart from the offset tables;
-    /// meant for reopening a list this library already fully verified and installed in its
-    /// private store. Corrupt ids are still caught at query time (skipped, never UB).
+    /// Verify the signature over the stored digest and validate the structure (header,
+    /// section table, lengths implied by the counts), without rehashing the entries or scanning
+    /// the index. Near-constant time; meant for reopening a list this library already fully
+    /// verified and installed in its private store. Corrupt index data is still harmless:
+    /// every read is bounds-checked and clamped (skipped, never UB or a panic).
     Fast,
     /// Recompute and check the digest and validate structure, but do not check the signature.
     /// For inspection tools only: never use the result for matching on a device.
@@ -120,6 +121,7 @@ pub(crate) struct HashSection {
     pub(crate) n: usize,
     pub(crate) tag_bits: u32,
     pub(crate) id_bits: u32,
+    pub(crate) scheme: Option<crate::lists::index::Scheme>,
     pub(crate) hashes: Range<usize>,
     pub(crate) tags: Range<usize>,
     pub(crate) offsets: Range<usize>,
@@ -300,7 +302,9 @@ impl HashList {
                 k if (SEC_HASHES..SEC_HASHES + 5).contains(&k) => {
                     let kind = HashKind::from_code(k - SEC_HASHES)
                         .ok_or_else(|| malformed(format!("unknown hash kind in section {k:#x}")))?;
-                    let sec = parse_hash_section(bytes, kind, s.range.clone(), s.count)?;
+                    let check_tables = mode != Verification::Fast;
+                    let sec =
+                        parse_hash_section(bytes, kind, s.range.clone(), s.count, check_tables)?;
                     if let Some(slot) = sections.get_mut(kind.index()) {
                         *slot = Some(sec);
                     }
@@ -438,6 +442,14 @@ impl HashList {
         self.sections.get(kind.index()).and_then(Option::as_ref)
     }
 
+    /// Id of the PDQ index scheme (0 without a PDQ section).
+    pub(crate) fn pdq_scheme_id(&self) -> u32 {
+        self.section(HashKind::Pdq)
+            .and_then(|s| s.scheme.as_ref())
+            .map(|s| s.id)
+            .unwrap_or(0)
+    }
+
     pub(crate) fn header(&self) -> &Header {
         &self.header
     }
@@ -552,18 +564,20 @@ pub(crate) fn hash_layout(
     n: u64,
     tag_bits: u32,
     id_bits: u32,
+    scheme: Option<&crate::lists::index::Scheme>,
 ) -> Option<HashLayout> {
     use crate::lists::format::pad8;
-    let hashes = 16..16u64.checked_add(n.checked_mul(kind.width() as u64)?)?;
+    let hashes = 64..64u64.checked_add(n.checked_mul(kind.width() as u64)?)?;
     let tags_start = pad8(hashes.end)?;
     let tags = tags_start..tags_start.checked_add(packed_len(n, tag_bits)?)?;
     let mut next = pad8(tags.end)?;
     let mut offsets = next..next;
     let mut postings = Vec::new();
-    if kind == HashKind::Pdq {
-        offsets = next..next.checked_add((PDQ_SLOTS * PDQ_TABLE_LEN * 4) as u64)?;
+    if let Some(scheme) = scheme {
+        let slots = scheme.slots.len() as u64;
+        offsets = next..next.checked_add(slots * scheme.table_len() as u64 * 4)?;
         next = pad8(offsets.end)?;
-        for _ in 1..PDQ_SLOTS {
+        for _ in 1..slots {
             let p = next..next.checked_add(packed_len(n, id_bits)?)?;
             next = pad8(p.end)?;
             postings.push(p);
@@ -578,11 +592,15 @@ pub(crate) fn hash_layout(
     })
 }
 
+/// Parses one hash section; `check_tables` validates every PDQ offset table entry (linear in
+/// the table size, ~100 MB at 10M entries, so [`Verification::Fast`] skips it: queries clamp
+/// every range they read, so a bad table can only cost time, never memory safety).
 fn parse_hash_section(
     bytes: &[u8],
     kind: HashKind,
     range: Range<usize>,
     count: u64,
+    check_tables: bool,
 ) -> Result<HashSection, ListError> {
     let name = kind.name();
     let sec = bytes
@@ -591,6 +609,8 @@ fn parse_hash_section(
     let n = read_u64(sec, 0)?;
     let tag_bits = read_u32(sec, 8)?;
     let id_bits = read_u32(sec, 12)?;
+    let key_bits = read_u32(sec, 16)?;
+    let scheme_id = read_u32(sec, 20)?;
     if n != count || n > u64::from(u32::MAX) || tag_bits > 32 || id_bits > 32 {
         return Err(malformed(format!(
             "{name} section header is inconsistent (n {n}, tag bits {tag_bits}, id bits {id_bits})"
@@ -601,12 +621,31 @@ fn parse_hash_section(
     } else {
         0
     };
+    let scheme = if kind == HashKind::Pdq {
+        let scheme = crate::lists::index::Scheme::with_id(scheme_id, n).ok_or_else(|| {
+            malformed(format!("{name} section: unknown index scheme {scheme_id}"))
+        })?;
+        if key_bits != scheme.key_bits {
+            return Err(malformed(format!(
+                "{name} section: {key_bits}-bit index keys, scheme {scheme_id} uses {} for {n} entries",
+                scheme.key_bits
+            )));
+        }
+        Some(scheme)
+    } else {
+        if key_bits != 0 || scheme_id != 0 {
+            return Err(malformed(format!(
+                "{name} section: index fields must be zero"
+            )));
+        }
+        None
+    };
     if id_bits != needed_id_bits {
         return Err(malformed(format!(
             "{name} section: id width {id_bits} bits, expected {needed_id_bits}"
         )));
     }
-    let layout = hash_layout(kind, n, tag_bits, id_bits)
+    let layout = hash_layout(kind, n, tag_bits, id_bits, scheme.as_ref())
         .ok_or_else(|| malformed(format!("{name} section sizes overflow")))?;
     if layout.total != sec.len() as u64 {
         return Err(malformed(format!(
@@ -622,17 +661,18 @@ fn parse_hash_section(
     };
     let n_usize = to_usize(n, "entry count")?;
     let offsets = abs(layout.offsets.clone())?;
-    if kind == HashKind::Pdq {
+    if let (Some(scheme), true) = (&scheme, check_tables) {
         let table = bytes.get(offsets.clone()).unwrap_or(&[]);
-        for slot in 0..PDQ_SLOTS {
-            let base = slot * PDQ_TABLE_LEN * 4;
+        let table_len = scheme.table_len();
+        for slot in 0..scheme.slots.len() {
+            let base = slot * table_len * 4;
             let mut prev = 0u32;
             if read_u32(table, base)? != 0 {
                 return Err(malformed(format!(
                     "PDQ offset table {slot} does not start at 0"
                 )));
             }
-            for i in 1..PDQ_TABLE_LEN {
+            for i in 1..table_len {
                 let v = read_u32(table, base + i * 4)?;
                 if v < prev {
                     return Err(malformed(format!(
@@ -653,6 +693,7 @@ fn parse_hash_section(
         n: n_usize,
         tag_bits,
         id_bits,
+        scheme,
         hashes: abs(layout.hashes)?,
         tags: abs(layout.tags)?,
         offsets,

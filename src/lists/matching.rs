@@ -1,18 +1,16 @@
 //! Matching against a [`HashList`]: PDQ multi-index radius search over dihedral variants,
 //! pHash radius search, exact lookups for cryptographic hashes, and the k-of-n source policy.
 //!
-//! PDQ index (multi-index hashing): the 256 bits are cut into 16 chunks of 16 bits. If two
-//! hashes differ in at most 31 bits, by pigeonhole at least one chunk differs in at most 1 bit.
-//! So probing, for each of the 16 slots, the query's chunk and its 16 one-bit neighbours
-//! (17 buckets) finds every true match; each candidate is then verified by a full popcount.
-//! For radius <= 15 some chunk must be identical, so only the exact bucket is probed. Radius
-//! above 31 falls back to an exact linear scan. Recall is therefore always 100%.
+//! PDQ index (multi-index hashing, slot schemes in the private `index` module): the 256 bits
+//! are cut into slots. With 16 slots of 16 bits, two hashes within 31 bits differ, by
+//! pigeonhole, in at most 1 bit of some slot, so probing each slot's key and its one-bit
+//! neighbours (17 buckets) finds every true match; each candidate is then verified by a full
+//! popcount. Lists of 2^22+ entries use 12 wider slots (generalised pigeonhole, up to 2 flips)
+//! so buckets stay small. Smaller radii probe fewer buckets. Radius above 31 falls back to an
+//! exact linear scan. Recall is therefore always 100%.
 
-use crate::lists::builder::pdq_chunk;
-use crate::lists::format::PDQ_TABLE_LEN;
 use crate::lists::kinds::hex_encode;
 use crate::lists::list::HashSection;
-use crate::lists::packed::get as packed_get;
 use crate::lists::{HashKind, HashList};
 use serde::Serialize;
 
@@ -87,14 +85,40 @@ impl SourcePolicy {
 }
 
 #[inline]
-fn words(h: &[u8]) -> [u64; 4] {
-    let mut out = [0u64; 4];
-    for (w, chunk) in out.iter_mut().zip(h.chunks_exact(8)) {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(chunk);
-        *w = u64::from_le_bytes(b);
+fn words(h: &[u8; 32]) -> [u64; 4] {
+    let (w, _) = h.as_chunks::<8>();
+    [
+        u64::from_le_bytes(w[0]),
+        u64::from_le_bytes(w[1]),
+        u64::from_le_bytes(w[2]),
+        u64::from_le_bytes(w[3]),
+    ]
+}
+
+/// Appends packed values `lo..hi` to `out` (values whose read would leave `area` are skipped).
+#[inline]
+fn unpack_range(area: &[u8], bits: u32, lo: usize, hi: usize, out: &mut Vec<u32>) {
+    if bits == 0 {
+        out.extend(std::iter::repeat_n(0, hi.saturating_sub(lo)));
+        return;
     }
-    out
+    let mask = if bits >= 32 {
+        u64::from(u32::MAX)
+    } else {
+        (1u64 << bits) - 1
+    };
+    let bits = bits as usize;
+    for pos in lo..hi {
+        let Some(bit) = pos.checked_mul(bits) else {
+            return;
+        };
+        let byte = bit / 8;
+        if let Some(word) = area.get(byte..byte + 8) {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(word);
+            out.push(((u64::from_le_bytes(b) >> (bit % 8)) & mask) as u32);
+        }
+    }
 }
 
 #[inline]
@@ -105,6 +129,9 @@ fn distance(a: &[u64; 4], b: &[u64; 4]) -> u32 {
         + (a[3] ^ b[3]).count_ones()
 }
 
+/// Candidates verified per block (see `pdq_index_hits`).
+const VERIFY_BLOCK: usize = 32;
+
 /// A raw hit before decoding: entry, distance, variant.
 type Hit = (u32, u32, u8);
 
@@ -114,7 +141,13 @@ impl HashList {
     /// distance (lowest variant on ties); sorted by distance then entry.
     pub fn match_pdq(&self, variants: &[[u8; 32]], radius: u32) -> Vec<ListMatch> {
         let hits = match self.section(HashKind::Pdq) {
-            Some(sec) if radius <= PDQ_INDEX_MAX_RADIUS => {
+            Some(sec)
+                if radius <= PDQ_INDEX_MAX_RADIUS
+                    && sec
+                        .scheme
+                        .as_ref()
+                        .is_some_and(|s| radius <= s.max_radius()) =>
+            {
                 self.pdq_index_hits(sec, variants, radius)
             }
             Some(_) => self.pdq_linear_hits(variants, radius),
@@ -135,9 +168,10 @@ impl HashList {
             return Vec::new();
         };
         let hashes = self.as_bytes().get(sec.hashes.clone()).unwrap_or(&[]);
-        let queries: Vec<[u64; 4]> = variants.iter().take(8).map(|q| words(q)).collect();
+        let (hashes, _) = hashes.as_chunks::<32>();
+        let queries: Vec<[u64; 4]> = variants.iter().take(8).map(words).collect();
         let mut hits = Vec::new();
-        for (id, h) in hashes.chunks_exact(32).enumerate() {
+        for (id, h) in hashes.iter().enumerate() {
             let hw = words(h);
             for (v, q) in queries.iter().enumerate() {
                 let d = distance(&hw, q);
@@ -152,51 +186,69 @@ impl HashList {
     fn pdq_index_hits(&self, sec: &HashSection, variants: &[[u8; 32]], radius: u32) -> Vec<Hit> {
         let bytes = self.as_bytes();
         let hashes = bytes.get(sec.hashes.clone()).unwrap_or(&[]);
+        let (hashes, _) = hashes.as_chunks::<32>();
         let tables = bytes.get(sec.offsets.clone()).unwrap_or(&[]);
+        let (tables, _) = tables.as_chunks::<4>();
         let postings: Vec<&[u8]> = sec
             .postings
             .iter()
             .map(|r| bytes.get(r.clone()).unwrap_or(&[]))
             .collect();
-        let flips = radius >= 16;
-        let mut hits: Vec<Hit> = Vec::new();
+        let Some(scheme) = sec.scheme.as_ref() else {
+            return Vec::new();
+        };
+        let thresholds = scheme.thresholds_for(radius);
+        let n = sec.n;
+        let table_len = scheme.table_len();
         let offset = |slot: usize, key: usize| -> usize {
-            let at = (slot * PDQ_TABLE_LEN + key) * 4;
             tables
-                .get(at..at + 4)
-                .and_then(|b| b.try_into().ok())
-                .map(u32::from_le_bytes)
+                .get(slot * table_len + key)
+                .map(|b| u32::from_le_bytes(*b))
                 .unwrap_or(0) as usize
         };
+        let mut hits: Vec<Hit> = Vec::new();
+        // Phase 1 gathers candidate ids (sequential reads of the posting lists); phase 2
+        // verifies them in a tight loop whose random hash loads are independent, so the CPU
+        // overlaps the cache misses.
+        let mut candidates: Vec<u32> = Vec::with_capacity(4096);
         for (v, q) in variants.iter().take(8).enumerate() {
+            candidates.clear();
+            for (slot, &threshold) in thresholds.iter().enumerate() {
+                let key = scheme.key(q, slot);
+                scheme.for_each_probe(key, threshold, |probe| {
+                    // Clamped: a corrupt table (only possible with Fast loading) can
+                    // cost time but never reads out of range.
+                    let (lo, hi) = (offset(slot, probe).min(n), offset(slot, probe + 1).min(n));
+                    if slot == 0 {
+                        candidates.extend(lo as u32..hi as u32);
+                    } else if let Some(area) = postings.get(slot - 1) {
+                        unpack_range(area, sec.id_bits, lo, hi, &mut candidates);
+                    }
+                });
+            }
             let qw = words(q);
-            let check = |id: usize, hits: &mut Vec<Hit>| {
-                if let Some(h) = hashes.get(id * 32..id * 32 + 32) {
-                    let d = distance(&words(h), &qw);
-                    if d <= radius {
-                        hits.push((id as u32, d, v as u8));
+            // Verification in blocks: a load-only pass touches the first 16 bytes of each
+            // candidate (independent loads, so the cache misses overlap), then the compute
+            // pass finds the lines in L1. Safe-Rust software prefetching.
+            for block in candidates.chunks(VERIFY_BLOCK) {
+                let mut head = [[0u64; 2]; VERIFY_BLOCK];
+                for (slot, &id) in head.iter_mut().zip(block) {
+                    if let Some(h) = hashes.get(id as usize) {
+                        let w = words(h);
+                        *slot = [w[0], w[1]];
                     }
                 }
-            };
-            for slot in 0..16 {
-                let chunk = pdq_chunk(q, slot);
-                let probes = if flips { 17 } else { 1 };
-                for p in 0..probes {
-                    let key = if p == 0 {
-                        chunk
-                    } else {
-                        chunk ^ (1 << (p - 1))
-                    };
-                    let (lo, hi) = (offset(slot, key), offset(slot, key + 1));
-                    if slot == 0 {
-                        for id in lo..hi {
-                            check(id, &mut hits);
-                        }
-                    } else if let Some(area) = postings.get(slot - 1) {
-                        for pos in lo..hi {
-                            if let Some(id) = packed_get(area, sec.id_bits, pos) {
-                                check(id as usize, &mut hits);
-                            }
+                for (head, &id) in head.iter().zip(block) {
+                    // Early exit on the first 128 bits: random candidates differ in ~64.
+                    let half = (head[0] ^ qw[0]).count_ones() + (head[1] ^ qw[1]).count_ones();
+                    if half > radius {
+                        continue;
+                    }
+                    if let Some(h) = hashes.get(id as usize) {
+                        let hw = words(h);
+                        let d = half + (hw[2] ^ qw[2]).count_ones() + (hw[3] ^ qw[3]).count_ones();
+                        if d <= radius {
+                            hits.push((id, d, v as u8));
                         }
                     }
                 }

@@ -13,11 +13,12 @@
 //! ```
 //!
 //! Module map:
-//! - [`format`]: the binary layout (spec in its module docs) and low-level parsing/writing.
+//! - [`format`](mod@format): the binary layout (spec in its module docs) and low-level parsing/writing.
 //! - [`kinds`]: hash kinds and hex parsing.
 //! - [`keys`]: ed25519 issuer keys, key ids, trusted key sets.
 //! - [`builder`]: canonical, deterministic list builder (also used to apply deltas).
 //! - [`list`]: [`HashList`], the verified zero-copy view of a list file, and [`ListInfo`].
+//! - `index` (private): the PDQ multi-index slot schemes and probe enumeration.
 //! - [`matching`]: PDQ multi-index radius search, pHash radius search, exact lookups, source policy.
 //! - [`import`]: HMA/ThreatExchange and CSV/TSV importers with per-line error reports.
 //! - [`delta`]: signed deltas (adds + tombstones) between consecutive versions.
@@ -28,6 +29,7 @@ pub mod delta;
 pub mod error;
 pub mod format;
 pub mod import;
+mod index;
 pub mod keys;
 pub mod kinds;
 pub mod list;
@@ -35,7 +37,7 @@ pub mod matching;
 mod packed;
 pub mod store;
 
-pub use builder::ListBuilder;
+pub use builder::{ListBuilder, PdqIndexScheme};
 pub use delta::{apply_delta, make_delta, parse_delta, Delta, DeltaSummary};
 pub use error::ListError;
 pub use import::{import_csv, import_hma, CsvOptions, ImportIssue, ImportReport};

@@ -4,6 +4,7 @@ mod demo_cmd;
 mod hash_cmd;
 mod lexicon_cmd;
 mod scan_cmd;
+mod list_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -32,6 +33,10 @@ enum Command {
     /// Run the ONNX classifiers on images or texts.
     #[cfg(feature = "onnx")]
     Classify(classify_cmd::ClassifyArgs),
+    /// Generate an ed25519 issuer keypair for signing lists.
+    Keygen(list_cmd::KeygenArgs),
+    /// Build, verify, inspect, diff and apply signed hash lists.
+    List(list_cmd::ListArgs),
 }
 
 fn main() -> ExitCode {
@@ -43,5 +48,7 @@ fn main() -> ExitCode {
         Command::Lexicon(args) => lexicon_cmd::run(args),
         #[cfg(feature = "onnx")]
         Command::Classify(args) => classify_cmd::run(args),
+        Command::Keygen(args) => list_cmd::keygen(args),
+        Command::List(args) => list_cmd::run(args),
     }
 }
