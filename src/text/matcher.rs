@@ -11,6 +11,12 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::Path;
 
+/// Most matches reported for one message. Beyond this the evidence is saturated anyway, and
+/// the cap keeps adversarial inputs (a megabyte of repeated phrases) linear.
+pub const MAX_MATCHES_PER_MESSAGE: usize = 256;
+/// Most modifier cues considered in one message, for the same reason.
+const MAX_CUES_PER_MESSAGE: usize = 1024;
+
 /// Weight multiplier applied to a self-harm match read as hyperbole.
 pub const HYPERBOLE_FACTOR: f32 = 0.25;
 
@@ -348,7 +354,10 @@ impl TextEngine {
                     }
                     Target::Safe { entry } => safe.push((entry, hit)),
                     Target::Cue { modifier } => {
-                        if left_boundary(text, hit.start) && right_boundary(text, hit.end) {
+                        if cues.len() < MAX_CUES_PER_MESSAGE
+                            && left_boundary(text, hit.start)
+                            && right_boundary(text, hit.end)
+                        {
                             cues.push((modifier, hit));
                         }
                     }
@@ -365,9 +374,10 @@ impl TextEngine {
         if seg_hits.is_empty() {
             return;
         }
+        let safe = SafeIndex::new(safe);
         seg_hits.sort_by_key(|&(p, s, h)| (p, s, h.start));
         let mut i = 0;
-        while let Some(&(pattern, seg, first)) = seg_hits.get(i) {
+        while let Some(&(pattern, _, _)) = seg_hits.get(i) {
             let group_end = seg_hits
                 .get(i..)
                 .and_then(|r| r.iter().position(|x| x.0 != pattern))
@@ -380,9 +390,7 @@ impl TextEngine {
             let Some(entry) = self.entries.get(cp.entry as usize) else {
                 continue;
             };
-            let _ = (seg, first);
-            for &(_, s0, h0) in group.iter().filter(|x| x.1 == 0) {
-                debug_assert_eq!(s0, 0);
+            for &(_, _, h0) in group.iter().filter(|x| x.1 == 0) {
                 let Some(end) = chain(text, group, h0, cp.segments, entry.max_gap) else {
                     continue;
                 };
@@ -390,12 +398,7 @@ impl TextEngine {
                     start: h0.start,
                     end,
                 };
-                let suppressed = safe.iter().any(|&(owner, s)| {
-                    (owner.is_none() || owner == Some(cp.entry))
-                        && s.start <= span.start
-                        && span.end <= s.end
-                });
-                if suppressed {
+                if safe.covers(None, span) || safe.covers(Some(cp.entry), span) {
                     continue;
                 }
                 self.emit(original, n, entry, span, &cues, out);
@@ -412,6 +415,9 @@ impl TextEngine {
         cues: &[(u32, Hit)],
         out: &mut MessageAnalysis,
     ) {
+        if out.matches.len() >= MAX_MATCHES_PER_MESSAGE {
+            return;
+        }
         let Some(orig) = n.original_span(span.start..span.end) else {
             return;
         };
@@ -478,6 +484,8 @@ fn too_many() -> LexiconError {
 }
 
 /// Follows a token-gap pattern from its first segment hit; returns the end of the last segment.
+/// `group` holds one pattern's hits sorted by (segment, start), so each step is a binary
+/// search plus a scan that stops at the first candidate too far away.
 fn chain(
     text: &str,
     group: &[(u32, u8, Hit)],
@@ -487,17 +495,60 @@ fn chain(
 ) -> Option<usize> {
     let mut end = first.end;
     for seg in 1..segments {
-        let next = group
-            .iter()
-            .filter(|x| x.1 == seg && x.2.start > end)
-            .find(|x| {
-                text.get(end..x.2.start)
-                    .and_then(words_between)
-                    .is_some_and(|w| w <= usize::from(max_gap))
-            })?;
-        end = next.2.end;
+        let lo = group.partition_point(|x| x.1 < seg);
+        let hi = group.partition_point(|x| x.1 <= seg);
+        let hits = group.get(lo..hi)?;
+        let from = hits.partition_point(|x| x.2.start <= end);
+        let mut found = None;
+        for x in hits.get(from..)? {
+            match text.get(end..x.2.start).and_then(words_between) {
+                Some(w) if w <= usize::from(max_gap) => {
+                    found = Some(x.2.end);
+                    break;
+                }
+                // Later hits start further away: they can only be worse.
+                _ => break,
+            }
+        }
+        end = found?;
     }
     Some(end)
+}
+
+/// Safelist and exception spans, indexed for "is this span inside one of them" queries.
+struct SafeIndex {
+    /// Sorted by (owner, start); `None` (global safelist) first.
+    spans: Vec<(Option<u32>, Hit)>,
+    /// Running maximum of `end` within each owner group.
+    max_end: Vec<usize>,
+}
+
+impl SafeIndex {
+    fn new(mut spans: Vec<(Option<u32>, Hit)>) -> Self {
+        spans.sort_by_key(|&(owner, h)| (owner, h.start));
+        let mut max_end = Vec::with_capacity(spans.len());
+        let mut prev: Option<(Option<u32>, usize)> = None;
+        for &(owner, h) in &spans {
+            let m = match prev {
+                Some((o, m)) if o == owner => m.max(h.end),
+                _ => h.end,
+            };
+            max_end.push(m);
+            prev = Some((owner, m));
+        }
+        Self { spans, max_end }
+    }
+
+    /// True if a span of `owner`'s group contains `span`.
+    fn covers(&self, owner: Option<u32>, span: Hit) -> bool {
+        let lo = self.spans.partition_point(|x| x.0 < owner);
+        let group_hi = self.spans.partition_point(|x| x.0 <= owner);
+        let Some(group) = self.spans.get(lo..group_hi) else {
+            return false;
+        };
+        let k = group.partition_point(|x| x.1.start <= span.start);
+        k > 0 && self.max_end.get(lo + k - 1).is_some_and(|&m| m >= span.end)
+    }
 }
 
 /// Number of words in a gap of normalized text, or `None` if the gap crosses a sentence end.
@@ -604,6 +655,18 @@ patterns = ["never", "not"]
         let e = TextEngine::default_english().unwrap();
         let failures = e.check_examples();
         assert!(failures.is_empty(), "{failures:#?}");
+    }
+
+    #[test]
+    fn long_adversarial_messages_stay_bounded() {
+        let e = engine();
+        let text = "kill myself. scunthorpe send send send pic ".repeat(20_000);
+        let a = e.analyze(&text);
+        assert_eq!(a.matches.len(), MAX_MATCHES_PER_MESSAGE);
+        assert!(a.matches.iter().all(|m| m.lexicon_id != "s.c"));
+        let a = e.analyze(&"scunthorpe send send send pic ".repeat(50));
+        assert_eq!(a.matches.len(), 50, "one match per send...pic group");
+        assert!(a.matches.iter().all(|m| m.lexicon_id == "g.pic"));
     }
 
     #[test]
