@@ -485,7 +485,7 @@ fn too_many() -> LexiconError {
 
 /// Follows a token-gap pattern from its first segment hit; returns the end of the last segment.
 /// `group` holds one pattern's hits sorted by (segment, start), so each step is a binary
-/// search plus a scan that stops at the first candidate too far away.
+/// search.
 fn chain(
     text: &str,
     group: &[(u32, u8, Hit)],
@@ -498,19 +498,14 @@ fn chain(
         let lo = group.partition_point(|x| x.1 < seg);
         let hi = group.partition_point(|x| x.1 <= seg);
         let hits = group.get(lo..hi)?;
-        let from = hits.partition_point(|x| x.2.start <= end);
-        let mut found = None;
-        for x in hits.get(from..)? {
-            match text.get(end..x.2.start).and_then(words_between) {
-                Some(w) if w <= usize::from(max_gap) => {
-                    found = Some(x.2.end);
-                    break;
-                }
-                // Later hits start further away: they can only be worse.
-                _ => break,
-            }
+        // The first hit after `end` is the nearest: if it is too far (or across a sentence
+        // end), every later one is too.
+        let next = hits.get(hits.partition_point(|x| x.2.start <= end))?;
+        let words = text.get(end..next.2.start).and_then(words_between)?;
+        if words > usize::from(max_gap) {
+            return None;
         }
-        end = found?;
+        end = next.2.end;
     }
     Some(end)
 }
