@@ -101,6 +101,9 @@ pub struct Modifier {
     pub window: u8,
     /// Cue phrases.
     pub patterns: Vec<String>,
+    /// Language of the cues (`[lexicon].language`); cues only modify entries of the same
+    /// language, so Spanish "no" never negates an English match.
+    pub language: String,
     /// The lexicon source it came from.
     pub source: String,
 }
@@ -287,6 +290,7 @@ impl LexiconSet {
                 scope: m.scope,
                 window: m.window.unwrap_or(3),
                 patterns: m.patterns,
+                language: raw.lexicon.language.clone(),
                 source: source_name.to_string(),
                 id,
             });

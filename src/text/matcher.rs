@@ -94,14 +94,14 @@ impl MessageAnalysis {
             .max()
     }
 
-    /// True if the message contains a match with a help-seeking cue, or a third-person
-    /// self-harm report, i.e. the user may need support resources.
+    /// True if support resources should be offered for this message: a non-negated
+    /// self-harm match that is not hyperbole (first or third person), or any non-negated
+    /// self-harm match in a message with a help-seeking cue.
     pub fn support_suggested(&self) -> bool {
         self.by_category(Category::SelfHarm).any(|m| {
             !m.is_negated()
-                && (m.modifiers.contains(&ModifierKind::HelpSeeking)
-                    || m.modifiers.contains(&ModifierKind::ThirdPerson)
-                    || !m.modifiers.contains(&ModifierKind::Hyperbole))
+                && (!m.modifiers.contains(&ModifierKind::Hyperbole)
+                    || m.modifiers.contains(&ModifierKind::HelpSeeking))
         })
     }
 }
@@ -435,6 +435,9 @@ impl TextEngine {
                 let Some(m) = self.modifiers.get(mi as usize) else {
                     continue;
                 };
+                if m.language != entry.language {
+                    continue;
+                }
                 let applies = match m.scope {
                     ModifierScope::Message => true,
                     ModifierScope::Overlap => cue.start < span.end && span.start < cue.end,
