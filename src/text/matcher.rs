@@ -210,6 +210,18 @@ impl TextEngine {
                     add(s, Target::Segment { pattern, seg });
                 }
                 patterns.push(CompiledPattern { entry, segments });
+                // Compact form of a multi-word phrase ("kill myself" → "killmyself"): catches
+                // hashtags (#sendnudes) and fully spaced-out text ("k i l l m y s e l f",
+                // which the joining pass turns into one word). Short forms are skipped: they
+                // could collide with ordinary words.
+                if segments == 1 && p.split_whitespace().nth(1).is_some() {
+                    let compact: String = p.split_whitespace().collect();
+                    if compact_len(&compact) >= MIN_COMPACT_LEN {
+                        let pattern = u32::try_from(patterns.len()).map_err(|_| too_many())?;
+                        add(&compact, Target::Segment { pattern, seg: 0 });
+                        patterns.push(CompiledPattern { entry, segments: 1 });
+                    }
+                }
             }
             for x in &e.exceptions {
                 add(x, Target::Safe { entry: Some(entry) });
@@ -478,6 +490,16 @@ impl TextEngine {
             language: entry.language.clone(),
         });
     }
+}
+
+/// Shortest compact (space-free) form of a phrase that is also matched.
+const MIN_COMPACT_LEN: usize = 7;
+
+fn compact_len(s: &str) -> usize {
+    normalize(s, NormalizeOptions::default())
+        .as_str()
+        .chars()
+        .count()
 }
 
 fn too_many() -> LexiconError {
