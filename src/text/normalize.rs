@@ -123,99 +123,175 @@ fn normalize_streaming(text: &str, leet: Leet) -> Normalized {
     let mut em = Emitter::new(text.len());
     let mut det = RunDetector::new(leet);
     let mut ambiguous = false;
-    let mut token: Vec<Unit> = Vec::with_capacity(32);
-    // True while the current token is ASCII lowercase letters optionally followed by ASCII
-    // punctuation ("word", "word?!"): the common case, which needs no leetspeak or apostrophe
-    // classification (trailing punctuation is always a separator).
-    let mut simple = true;
+    let mut token: Vec<Unit> = Vec::new();
+    // While `lazy` is `Some(start)`, the current token is bytes `start..i`: ASCII letters
+    // optionally followed by ASCII punctuation ("word", "word?!"). That is the common case and
+    // needs no leetspeak or apostrophe classification (trailing punctuation is always a
+    // separator), so it is emitted straight from the bytes without building units.
+    let mut lazy: Option<usize> = None;
     let mut in_tail = false;
-    let mut scratch: Vec<Unit> = Vec::with_capacity(4);
+    let mut scratch: Vec<Unit> = Vec::new();
     let bytes = text.as_bytes();
     let mut i = 0;
     let mut prev: Option<char> = None;
     while let Some(&b) = bytes.get(i) {
         if b.is_ascii() && b != b'<' && b != b'&' {
-            let u = Unit {
-                ch: char::from(b.to_ascii_lowercase()),
-                start: i,
-                end: i + 1,
-            };
-            i += 1;
-            prev = Some(u.ch);
-            if u.ch.is_whitespace() {
-                flush(&token, simple, leet, &mut em, &mut det, &mut ambiguous);
-                token.clear();
-                simple = true;
+            let c = char::from(b.to_ascii_lowercase());
+            prev = Some(c);
+            if c.is_whitespace() {
+                end_token(
+                    bytes,
+                    &mut lazy,
+                    &mut token,
+                    i,
+                    leet,
+                    &mut em,
+                    &mut det,
+                    &mut ambiguous,
+                );
                 in_tail = false;
-                feed(sep(u.ch), u, &mut em, &mut det);
-            } else {
-                if u.ch.is_ascii_lowercase() {
-                    simple &= !in_tail;
-                } else if u.ch.is_ascii_alphanumeric() || token.is_empty() {
-                    simple = false;
-                } else {
-                    in_tail = true;
-                }
-                token.push(u);
+                let u = Unit {
+                    ch: c,
+                    start: i,
+                    end: i + 1,
+                };
+                feed(sep(c), u, &mut em, &mut det);
+                i += 1;
+                continue;
             }
+            match lazy {
+                Some(start) => {
+                    let still_simple = if c.is_ascii_lowercase() {
+                        !in_tail
+                    } else if c.is_ascii_alphanumeric() {
+                        false
+                    } else {
+                        in_tail = true;
+                        start < i
+                    };
+                    if !still_simple {
+                        materialize(bytes, start, i, &mut token);
+                        lazy = None;
+                        token.push(Unit {
+                            ch: c,
+                            start: i,
+                            end: i + 1,
+                        });
+                    }
+                }
+                None if token.is_empty() && c.is_ascii_lowercase() => {
+                    lazy = Some(i);
+                    in_tail = false;
+                }
+                None => token.push(Unit {
+                    ch: c,
+                    start: i,
+                    end: i + 1,
+                }),
+            }
+            i += 1;
             continue;
+        }
+        if let Some(start) = lazy.take() {
+            materialize(bytes, start, i, &mut token);
         }
         scratch.clear();
         let next = decode_next(text, i, &mut scratch, prev);
         if next <= i {
             break;
         }
-        i = next;
         if let Some(u) = scratch.last() {
             prev = Some(u.ch);
         }
         for &u in &scratch {
             if u.ch.is_whitespace() {
-                flush(&token, simple, leet, &mut em, &mut det, &mut ambiguous);
-                token.clear();
-                simple = true;
+                end_token(
+                    bytes,
+                    &mut lazy,
+                    &mut token,
+                    i,
+                    leet,
+                    &mut em,
+                    &mut det,
+                    &mut ambiguous,
+                );
                 in_tail = false;
                 feed(sep(u.ch), u, &mut em, &mut det);
             } else {
-                simple = false;
                 token.push(u);
             }
         }
+        i = next;
     }
-    flush(&token, simple, leet, &mut em, &mut det, &mut ambiguous);
+    end_token(
+        bytes,
+        &mut lazy,
+        &mut token,
+        i,
+        leet,
+        &mut em,
+        &mut det,
+        &mut ambiguous,
+    );
     let mut out = em.finish();
     out.has_spaced_run = det.finish();
     out.has_ambiguous_leet = ambiguous;
     out
 }
 
-/// Emits a token: directly if it is plain ASCII letters, else through classification.
-#[inline]
-fn flush(
-    token: &[Unit],
-    simple: bool,
+/// Turns the lazily tracked ASCII bytes `start..end` into units.
+fn materialize(bytes: &[u8], start: usize, end: usize, token: &mut Vec<Unit>) {
+    for (k, &b) in bytes.get(start..end).unwrap_or(&[]).iter().enumerate() {
+        token.push(Unit {
+            ch: char::from(b.to_ascii_lowercase()),
+            start: start + k,
+            end: start + k + 1,
+        });
+    }
+}
+
+/// Emits the current token (lazy ASCII bytes ending at `end`, or classified units).
+#[allow(clippy::too_many_arguments)]
+fn end_token(
+    bytes: &[u8],
+    lazy: &mut Option<usize>,
+    token: &mut Vec<Unit>,
+    end: usize,
     leet: Leet,
     em: &mut Emitter,
     det: &mut RunDetector,
     ambiguous: &mut bool,
 ) {
-    if simple {
-        let letters = token
+    if let Some(start) = lazy.take() {
+        let word = bytes.get(start..end).unwrap_or(&[]);
+        let letters = word
             .iter()
-            .position(|u| !u.ch.is_ascii_lowercase())
-            .unwrap_or(token.len());
+            .position(|b| !b.is_ascii_alphabetic())
+            .unwrap_or(word.len());
         if letters > 0 {
             det.word(letters, true);
         }
-        for u in token {
-            if u.ch.is_ascii_lowercase() {
-                em.ch(u.ch, u.start, u.end);
+        for (k, &b) in word.iter().enumerate() {
+            let c = char::from(b.to_ascii_lowercase());
+            let (s, e) = (start + k, start + k + 1);
+            if b.is_ascii_alphabetic() {
+                em.ch(c, s, e);
             } else {
-                feed(sep(u.ch), *u, em, det);
+                feed(
+                    sep(c),
+                    Unit {
+                        ch: c,
+                        start: s,
+                        end: e,
+                    },
+                    em,
+                    det,
+                );
             }
         }
-    } else {
+    } else if !token.is_empty() {
         flush_token(token, leet, em, det, ambiguous);
+        token.clear();
     }
 }
 
