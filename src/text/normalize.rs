@@ -32,6 +32,12 @@
 //!    damage text-speak such as `r u a girl` if it were always on.
 //!
 //! Emoji are never rewritten: they pass through as themselves.
+//!
+//! Two implementations produce the same output: a single-pass streaming normalizer used for
+//! every ordinary pass (plain ASCII words are emitted straight from the bytes), and a staged
+//! one (decode → classify → mark → build) used for the spacing-join pass, which needs to look
+//! ahead across words. A randomized test checks that they agree byte for byte, offsets
+//! included.
 
 use std::ops::Range;
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
