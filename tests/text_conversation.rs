@@ -363,6 +363,9 @@ fn spanish_lexicons_load_and_their_examples_pass() {
     assert!(failures.is_empty(), "{failures:#?}");
     let a = e.analyze("no quiero morir, solo estoy cansada");
     assert!(a.matches.iter().all(|m| m.is_negated()), "{:?}", a.matches);
+    // Spanish cues only modify Spanish entries: a bare "no" does not negate English.
+    let a = e.analyze("no i want to die");
+    assert!(!a.matches[0].is_negated(), "{:?}", a.matches);
     let t = "¿Cuántos años tienes?";
     let m = &e.analyze(t).matches[0];
     assert_eq!(&t[m.start..m.end], "Cuántos años tienes");

@@ -77,7 +77,7 @@ fn leetspeak() {
 
 #[test]
 fn zero_width_and_bidi_controls() {
-    let g = "don\u{200b}'t te\u{200c}ll your pa\u{200d}rents";
+    let g = "don\u{200b}'t te\u{200c}ll \u{202e}your\u{202c} pa\u{200d}rents";
     assert_span(g, PARENTS, g);
     let s = "\u{202a}kil\u{2060}l\u{202c} my\u{feff}self";
     assert_span(s, KILL, "kil\u{2060}l\u{202c} my\u{feff}self");
@@ -103,6 +103,24 @@ fn spacing_evasion() {
         PARENTS,
         "d_o_n_t tell y_o_u_r parents",
     );
+    // Fully spaced out, no word gaps left: matched through the phrase's compact form.
+    assert_span("i'll k i l l m y s e l f", KILL, "k i l l m y s e l f");
+    assert_span(
+        "d o n t t e l l y o u r m o m",
+        PARENTS,
+        "d o n t t e l l y o u r m o m",
+    );
+}
+
+#[test]
+fn hashtags_and_run_together_phrases() {
+    assert_span("#killmyself", KILL, "killmyself");
+    assert_span("#donttellyourparents ok", PARENTS, "donttellyourparents");
+    let a = engine().analyze("#sendnudes");
+    assert!(a
+        .matches
+        .iter()
+        .any(|m| m.lexicon_id == "groom.image.explicit"));
 }
 
 #[test]

@@ -37,7 +37,9 @@
 //! Patterns are normalized exactly like message text (see [`crate::text::normalize`]), so they
 //! are written in plain language: case, accents, apostrophes and doubled letters do not matter.
 //! A ` * ` between words is a token gap: `send * pic` matches "send me a pic" (up to `max_gap`
-//! words, never across a sentence end).
+//! words, never across a sentence end). Multi-word phrases without gaps also match in their
+//! compact form when it is at least 7 letters long (`kill myself` matches `#killmyself` and a
+//! fully spaced-out `k i l l m y s e l f`).
 
 use super::error::LexiconError;
 use super::types::{Boundary, Category, GroomingStage, ModifierKind, SelfHarmLevel};
@@ -101,6 +103,9 @@ pub struct Modifier {
     pub window: u8,
     /// Cue phrases.
     pub patterns: Vec<String>,
+    /// Language of the cues (`[lexicon].language`); cues only modify entries of the same
+    /// language, so Spanish "no" never negates an English match.
+    pub language: String,
     /// The lexicon source it came from.
     pub source: String,
 }
@@ -287,6 +292,7 @@ impl LexiconSet {
                 scope: m.scope,
                 window: m.window.unwrap_or(3),
                 patterns: m.patterns,
+                language: raw.lexicon.language.clone(),
                 source: source_name.to_string(),
                 id,
             });

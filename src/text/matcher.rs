@@ -11,6 +11,12 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::Path;
 
+/// Most matches reported for one message. Beyond this the evidence is saturated anyway, and
+/// the cap keeps adversarial inputs (a megabyte of repeated phrases) linear.
+pub const MAX_MATCHES_PER_MESSAGE: usize = 256;
+/// Most modifier cues considered in one message, for the same reason.
+const MAX_CUES_PER_MESSAGE: usize = 1024;
+
 /// Weight multiplier applied to a self-harm match read as hyperbole.
 pub const HYPERBOLE_FACTOR: f32 = 0.25;
 
@@ -88,14 +94,14 @@ impl MessageAnalysis {
             .max()
     }
 
-    /// True if the message contains a match with a help-seeking cue, or a third-person
-    /// self-harm report, i.e. the user may need support resources.
+    /// True if support resources should be offered for this message: a non-negated
+    /// self-harm match that is not hyperbole (first or third person), or any non-negated
+    /// self-harm match in a message with a help-seeking cue.
     pub fn support_suggested(&self) -> bool {
         self.by_category(Category::SelfHarm).any(|m| {
             !m.is_negated()
-                && (m.modifiers.contains(&ModifierKind::HelpSeeking)
-                    || m.modifiers.contains(&ModifierKind::ThirdPerson)
-                    || !m.modifiers.contains(&ModifierKind::Hyperbole))
+                && (!m.modifiers.contains(&ModifierKind::Hyperbole)
+                    || m.modifiers.contains(&ModifierKind::HelpSeeking))
         })
     }
 }
@@ -204,6 +210,18 @@ impl TextEngine {
                     add(s, Target::Segment { pattern, seg });
                 }
                 patterns.push(CompiledPattern { entry, segments });
+                // Compact form of a multi-word phrase ("kill myself" → "killmyself"): catches
+                // hashtags (#sendnudes) and fully spaced-out text ("k i l l m y s e l f",
+                // which the joining pass turns into one word). Short forms are skipped: they
+                // could collide with ordinary words.
+                if segments == 1 && p.split_whitespace().nth(1).is_some() {
+                    let compact: String = p.split_whitespace().collect();
+                    if compact_len(&compact) >= MIN_COMPACT_LEN {
+                        let pattern = u32::try_from(patterns.len()).map_err(|_| too_many())?;
+                        add(&compact, Target::Segment { pattern, seg: 0 });
+                        patterns.push(CompiledPattern { entry, segments: 1 });
+                    }
+                }
             }
             for x in &e.exceptions {
                 add(x, Target::Safe { entry: Some(entry) });
@@ -218,6 +236,8 @@ impl TextEngine {
                 add(p, Target::Cue { modifier });
             }
         }
+        // The default (contiguous NFA for this size) is nearly as fast as a full DFA here and
+        // several times smaller (see `automaton_bytes`, reported by `preflight lexicon lint`).
         let automaton = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
             .build(&strings)
@@ -231,6 +251,11 @@ impl TextEngine {
             targets,
             automaton,
         })
+    }
+
+    /// Heap bytes used by the compiled automaton.
+    pub fn automaton_bytes(&self) -> usize {
+        self.automaton.memory_usage()
     }
 
     /// The compiled entries.
@@ -341,7 +366,10 @@ impl TextEngine {
                     }
                     Target::Safe { entry } => safe.push((entry, hit)),
                     Target::Cue { modifier } => {
-                        if left_boundary(text, hit.start) && right_boundary(text, hit.end) {
+                        if cues.len() < MAX_CUES_PER_MESSAGE
+                            && left_boundary(text, hit.start)
+                            && right_boundary(text, hit.end)
+                        {
                             cues.push((modifier, hit));
                         }
                     }
@@ -358,9 +386,10 @@ impl TextEngine {
         if seg_hits.is_empty() {
             return;
         }
+        let safe = SafeIndex::new(safe);
         seg_hits.sort_by_key(|&(p, s, h)| (p, s, h.start));
         let mut i = 0;
-        while let Some(&(pattern, seg, first)) = seg_hits.get(i) {
+        while let Some(&(pattern, _, _)) = seg_hits.get(i) {
             let group_end = seg_hits
                 .get(i..)
                 .and_then(|r| r.iter().position(|x| x.0 != pattern))
@@ -373,9 +402,7 @@ impl TextEngine {
             let Some(entry) = self.entries.get(cp.entry as usize) else {
                 continue;
             };
-            let _ = (seg, first);
-            for &(_, s0, h0) in group.iter().filter(|x| x.1 == 0) {
-                debug_assert_eq!(s0, 0);
+            for &(_, _, h0) in group.iter().filter(|x| x.1 == 0) {
                 let Some(end) = chain(text, group, h0, cp.segments, entry.max_gap) else {
                     continue;
                 };
@@ -383,12 +410,7 @@ impl TextEngine {
                     start: h0.start,
                     end,
                 };
-                let suppressed = safe.iter().any(|&(owner, s)| {
-                    (owner.is_none() || owner == Some(cp.entry))
-                        && s.start <= span.start
-                        && span.end <= s.end
-                });
-                if suppressed {
+                if safe.covers(None, span) || safe.covers(Some(cp.entry), span) {
                     continue;
                 }
                 self.emit(original, n, entry, span, &cues, out);
@@ -405,6 +427,9 @@ impl TextEngine {
         cues: &[(u32, Hit)],
         out: &mut MessageAnalysis,
     ) {
+        if out.matches.len() >= MAX_MATCHES_PER_MESSAGE {
+            return;
+        }
         let Some(orig) = n.original_span(span.start..span.end) else {
             return;
         };
@@ -422,6 +447,9 @@ impl TextEngine {
                 let Some(m) = self.modifiers.get(mi as usize) else {
                     continue;
                 };
+                if m.language != entry.language {
+                    continue;
+                }
                 let applies = match m.scope {
                     ModifierScope::Message => true,
                     ModifierScope::Overlap => cue.start < span.end && span.start < cue.end,
@@ -464,6 +492,16 @@ impl TextEngine {
     }
 }
 
+/// Shortest compact (space-free) form of a phrase that is also matched.
+const MIN_COMPACT_LEN: usize = 7;
+
+fn compact_len(s: &str) -> usize {
+    normalize(s, NormalizeOptions::default())
+        .as_str()
+        .chars()
+        .count()
+}
+
 fn too_many() -> LexiconError {
     LexiconError::Build {
         message: "too many lexicon patterns or segments".into(),
@@ -471,6 +509,8 @@ fn too_many() -> LexiconError {
 }
 
 /// Follows a token-gap pattern from its first segment hit; returns the end of the last segment.
+/// `group` holds one pattern's hits sorted by (segment, start), so each step is a binary
+/// search.
 fn chain(
     text: &str,
     group: &[(u32, u8, Hit)],
@@ -480,17 +520,55 @@ fn chain(
 ) -> Option<usize> {
     let mut end = first.end;
     for seg in 1..segments {
-        let next = group
-            .iter()
-            .filter(|x| x.1 == seg && x.2.start > end)
-            .find(|x| {
-                text.get(end..x.2.start)
-                    .and_then(words_between)
-                    .is_some_and(|w| w <= usize::from(max_gap))
-            })?;
+        let lo = group.partition_point(|x| x.1 < seg);
+        let hi = group.partition_point(|x| x.1 <= seg);
+        let hits = group.get(lo..hi)?;
+        // The first hit after `end` is the nearest: if it is too far (or across a sentence
+        // end), every later one is too.
+        let next = hits.get(hits.partition_point(|x| x.2.start <= end))?;
+        let words = text.get(end..next.2.start).and_then(words_between)?;
+        if words > usize::from(max_gap) {
+            return None;
+        }
         end = next.2.end;
     }
     Some(end)
+}
+
+/// Safelist and exception spans, indexed for "is this span inside one of them" queries.
+struct SafeIndex {
+    /// Sorted by (owner, start); `None` (global safelist) first.
+    spans: Vec<(Option<u32>, Hit)>,
+    /// Running maximum of `end` within each owner group.
+    max_end: Vec<usize>,
+}
+
+impl SafeIndex {
+    fn new(mut spans: Vec<(Option<u32>, Hit)>) -> Self {
+        spans.sort_by_key(|&(owner, h)| (owner, h.start));
+        let mut max_end = Vec::with_capacity(spans.len());
+        let mut prev: Option<(Option<u32>, usize)> = None;
+        for &(owner, h) in &spans {
+            let m = match prev {
+                Some((o, m)) if o == owner => m.max(h.end),
+                _ => h.end,
+            };
+            max_end.push(m);
+            prev = Some((owner, m));
+        }
+        Self { spans, max_end }
+    }
+
+    /// True if a span of `owner`'s group contains `span`.
+    fn covers(&self, owner: Option<u32>, span: Hit) -> bool {
+        let lo = self.spans.partition_point(|x| x.0 < owner);
+        let group_hi = self.spans.partition_point(|x| x.0 <= owner);
+        let Some(group) = self.spans.get(lo..group_hi) else {
+            return false;
+        };
+        let k = group.partition_point(|x| x.1.start <= span.start);
+        k > 0 && self.max_end.get(lo + k - 1).is_some_and(|&m| m >= span.end)
+    }
 }
 
 /// Number of words in a gap of normalized text, or `None` if the gap crosses a sentence end.
@@ -597,6 +675,18 @@ patterns = ["never", "not"]
         let e = TextEngine::default_english().unwrap();
         let failures = e.check_examples();
         assert!(failures.is_empty(), "{failures:#?}");
+    }
+
+    #[test]
+    fn long_adversarial_messages_stay_bounded() {
+        let e = engine();
+        let text = "kill myself. scunthorpe send send send pic ".repeat(20_000);
+        let a = e.analyze(&text);
+        assert_eq!(a.matches.len(), MAX_MATCHES_PER_MESSAGE);
+        assert!(a.matches.iter().all(|m| m.lexicon_id != "s.c"));
+        let a = e.analyze(&"scunthorpe send send send pic ".repeat(50));
+        assert_eq!(a.matches.len(), 50, "one match per send...pic group");
+        assert!(a.matches.iter().all(|m| m.lexicon_id == "g.pic"));
     }
 
     #[test]

@@ -32,6 +32,12 @@
 //!    damage text-speak such as `r u a girl` if it were always on.
 //!
 //! Emoji are never rewritten: they pass through as themselves.
+//!
+//! Two implementations produce the same output: a single-pass streaming normalizer used for
+//! every ordinary pass (plain ASCII words are emitted straight from the bytes), and a staged
+//! one (decode → classify → mark → build) used for the spacing-join pass, which needs to look
+//! ahead across words. A randomized test checks that they agree byte for byte, offsets
+//! included.
 
 use std::ops::Range;
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
@@ -97,12 +103,386 @@ impl Normalized {
 
 /// Normalizes `text` with the given options. Never fails: unknown characters pass through.
 pub fn normalize(text: &str, options: NormalizeOptions) -> Normalized {
+    if options.join_spaced {
+        normalize_staged(text, options)
+    } else {
+        normalize_streaming(text, options.leet)
+    }
+}
+
+/// The staged pipeline (decode → classify → mark spaced runs → build). Needed for the
+/// spacing-join pass, which looks ahead across words; also the reference implementation the
+/// streaming path is tested against.
+fn normalize_staged(text: &str, options: NormalizeOptions) -> Normalized {
     let mut units = Vec::with_capacity(text.len());
     decode_units(text, &mut units);
     let (pieces, ambiguous) = classify(&units, options.leet);
     let mut out = build(&pieces, options.join_spaced, options.leet);
     out.has_ambiguous_leet = ambiguous;
     out
+}
+
+/// The single-pass pipeline used for every non-joining pass: decodes one whitespace-delimited
+/// token at a time into a reused buffer and emits straight into the output, detecting spaced
+/// runs on the fly. Produces exactly what [`normalize_staged`] produces without joining.
+fn normalize_streaming(text: &str, leet: Leet) -> Normalized {
+    let mut em = Emitter::new(text.len());
+    let mut det = RunDetector::new(leet);
+    let mut ambiguous = false;
+    let mut token: Vec<Unit> = Vec::new();
+    // While `lazy` is `Some(start)`, the current token is bytes `start..i`: ASCII letters
+    // optionally followed by ASCII punctuation ("word", "word?!"). That is the common case and
+    // needs no leetspeak or apostrophe classification (trailing punctuation is always a
+    // separator), so it is emitted straight from the bytes without building units.
+    let mut lazy: Option<usize> = None;
+    let mut in_tail = false;
+    let mut scratch: Vec<Unit> = Vec::new();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    let mut prev: Option<char> = None;
+    while let Some(&b) = bytes.get(i) {
+        if b.is_ascii() && b != b'<' && b != b'&' {
+            let c = char::from(b.to_ascii_lowercase());
+            prev = Some(c);
+            if c.is_whitespace() {
+                end_token(
+                    bytes,
+                    &mut lazy,
+                    &mut token,
+                    i,
+                    leet,
+                    &mut em,
+                    &mut det,
+                    &mut ambiguous,
+                );
+                in_tail = false;
+                let u = Unit {
+                    ch: c,
+                    start: i,
+                    end: i + 1,
+                };
+                feed(sep(c), u, &mut em, &mut det);
+                i += 1;
+                continue;
+            }
+            match lazy {
+                Some(start) => {
+                    let still_simple = if c.is_ascii_lowercase() {
+                        !in_tail
+                    } else if c.is_ascii_alphanumeric() {
+                        false
+                    } else {
+                        in_tail = true;
+                        start < i
+                    };
+                    if !still_simple {
+                        materialize(bytes, start, i, &mut token);
+                        lazy = None;
+                        token.push(Unit {
+                            ch: c,
+                            start: i,
+                            end: i + 1,
+                        });
+                    }
+                }
+                None if token.is_empty() && c.is_ascii_lowercase() => {
+                    lazy = Some(i);
+                    in_tail = false;
+                }
+                None => token.push(Unit {
+                    ch: c,
+                    start: i,
+                    end: i + 1,
+                }),
+            }
+            i += 1;
+            continue;
+        }
+        if let Some(start) = lazy.take() {
+            materialize(bytes, start, i, &mut token);
+        }
+        scratch.clear();
+        let next = decode_next(text, i, &mut scratch, prev);
+        if next <= i {
+            break;
+        }
+        if let Some(u) = scratch.last() {
+            prev = Some(u.ch);
+        }
+        for &u in &scratch {
+            if u.ch.is_whitespace() {
+                end_token(
+                    bytes,
+                    &mut lazy,
+                    &mut token,
+                    i,
+                    leet,
+                    &mut em,
+                    &mut det,
+                    &mut ambiguous,
+                );
+                in_tail = false;
+                feed(sep(u.ch), u, &mut em, &mut det);
+            } else {
+                token.push(u);
+            }
+        }
+        i = next;
+    }
+    end_token(
+        bytes,
+        &mut lazy,
+        &mut token,
+        i,
+        leet,
+        &mut em,
+        &mut det,
+        &mut ambiguous,
+    );
+    let mut out = em.finish();
+    out.has_spaced_run = det.finish();
+    out.has_ambiguous_leet = ambiguous;
+    out
+}
+
+/// Turns the lazily tracked ASCII bytes `start..end` into units.
+fn materialize(bytes: &[u8], start: usize, end: usize, token: &mut Vec<Unit>) {
+    for (k, &b) in bytes.get(start..end).unwrap_or(&[]).iter().enumerate() {
+        token.push(Unit {
+            ch: char::from(b.to_ascii_lowercase()),
+            start: start + k,
+            end: start + k + 1,
+        });
+    }
+}
+
+/// Emits the current token (lazy ASCII bytes ending at `end`, or classified units).
+#[allow(clippy::too_many_arguments)]
+fn end_token(
+    bytes: &[u8],
+    lazy: &mut Option<usize>,
+    token: &mut Vec<Unit>,
+    end: usize,
+    leet: Leet,
+    em: &mut Emitter,
+    det: &mut RunDetector,
+    ambiguous: &mut bool,
+) {
+    if let Some(start) = lazy.take() {
+        let word = bytes.get(start..end).unwrap_or(&[]);
+        let letters = word
+            .iter()
+            .position(|b| !b.is_ascii_alphabetic())
+            .unwrap_or(word.len());
+        if letters > 0 {
+            det.word(letters, true);
+        }
+        for (k, &b) in word.iter().enumerate() {
+            let c = char::from(b.to_ascii_lowercase());
+            let (s, e) = (start + k, start + k + 1);
+            if b.is_ascii_alphabetic() {
+                em.ch(c, s, e);
+            } else {
+                feed(
+                    sep(c),
+                    Unit {
+                        ch: c,
+                        start: s,
+                        end: e,
+                    },
+                    em,
+                    det,
+                );
+            }
+        }
+    } else if !token.is_empty() {
+        flush_token(token, leet, em, det, ambiguous);
+        token.clear();
+    }
+}
+
+#[inline]
+fn feed(kind: Kind, u: Unit, em: &mut Emitter, det: &mut RunDetector) {
+    match kind {
+        Kind::Char(c) => {
+            det.word_char(c);
+            em.ch(c, u.start, u.end);
+        }
+        Kind::Sep {
+            sentence, newline, ..
+        } => {
+            det.separator(newline);
+            em.sep(sentence, u.start, u.end);
+        }
+        Kind::Skip => {}
+    }
+}
+
+fn flush_token(
+    token: &[Unit],
+    leet: Leet,
+    em: &mut Emitter,
+    det: &mut RunDetector,
+    ambiguous: &mut bool,
+) {
+    if token.is_empty() {
+        return;
+    }
+    let has_letter = token.iter().any(|u| u.ch.is_alphabetic());
+    for (k, u) in token.iter().enumerate() {
+        let prev = k.checked_sub(1).and_then(|p| token.get(p)).map(|u| u.ch);
+        let next = token.get(k + 1).map(|u| u.ch);
+        let kind = classify_one(u.ch, prev, next, has_letter, leet);
+        if matches!(u.ch, '1' | '!' | '|') && matches!(kind, Kind::Char(c) if c != u.ch) {
+            *ambiguous = true;
+        }
+        feed(kind, *u, em, det);
+    }
+}
+
+/// Streaming equivalent of [`spaced_run_marks`]'s detection (without the marks).
+struct RunDetector {
+    leet: Leet,
+    in_word: bool,
+    word_chars: u32,
+    word_single_able: bool,
+    has_prev: bool,
+    prev_single: bool,
+    gap_len: u32,
+    gap_newline: bool,
+    run_len: u32,
+    found: bool,
+}
+
+impl RunDetector {
+    fn new(leet: Leet) -> Self {
+        Self {
+            leet,
+            in_word: false,
+            word_chars: 0,
+            word_single_able: true,
+            has_prev: false,
+            prev_single: false,
+            gap_len: 0,
+            gap_newline: false,
+            run_len: 0,
+            found: false,
+        }
+    }
+
+    /// A whole word of `chars` characters (all letters if `letters`), without separators.
+    fn word(&mut self, chars: usize, letters: bool) {
+        if !self.in_word {
+            self.in_word = true;
+            self.word_chars = 0;
+            self.word_single_able = true;
+        }
+        self.word_chars = self
+            .word_chars
+            .saturating_add(u32::try_from(chars).unwrap_or(u32::MAX));
+        self.word_single_able &= letters;
+    }
+
+    #[inline]
+    fn word_char(&mut self, c: char) {
+        if !self.in_word {
+            self.in_word = true;
+            self.word_chars = 0;
+            self.word_single_able = true;
+        }
+        self.word_chars += 1;
+        self.word_single_able &= c.is_alphabetic() || leet_digit(c, self.leet).is_some();
+    }
+
+    fn separator(&mut self, newline: bool) {
+        if self.in_word {
+            self.end_word();
+        }
+        self.gap_len = self.gap_len.saturating_add(1);
+        self.gap_newline |= newline;
+    }
+
+    fn end_word(&mut self) {
+        self.in_word = false;
+        let single = self.word_chars == 1 && self.word_single_able;
+        if single {
+            if self.has_prev && self.prev_single && self.gap_len <= 3 && !self.gap_newline {
+                self.run_len += 1;
+            } else {
+                self.run_len = 1;
+            }
+        } else {
+            self.run_len = 0;
+        }
+        if self.run_len >= 3 {
+            self.found = true;
+        }
+        self.has_prev = true;
+        self.prev_single = single;
+        self.gap_len = 0;
+        self.gap_newline = false;
+    }
+
+    fn finish(mut self) -> bool {
+        if self.in_word {
+            self.end_word();
+        }
+        self.found
+    }
+}
+
+/// Writes the skeleton: collapses separators and repeated letters, records the offset map.
+struct Emitter {
+    out: Normalized,
+    pending_sep: Option<(bool, usize, usize)>,
+    last_char: Option<char>,
+}
+
+impl Emitter {
+    fn new(capacity: usize) -> Self {
+        Self {
+            out: Normalized {
+                text: String::with_capacity(capacity),
+                spans: Vec::with_capacity(capacity),
+                has_spaced_run: false,
+                has_ambiguous_leet: false,
+            },
+            pending_sep: None,
+            last_char: None,
+        }
+    }
+
+    fn sep(&mut self, sentence: bool, start: usize, end: usize) {
+        self.last_char = None;
+        self.pending_sep = Some(match self.pending_sep {
+            Some((s, first, _)) => (s || sentence, first, end),
+            None => (sentence, start, end),
+        });
+    }
+
+    #[inline(always)]
+    fn ch(&mut self, c: char, start: usize, end: usize) {
+        if let Some((sentence, s, e)) = self.pending_sep.take() {
+            if !self.out.text.is_empty() {
+                push_out(&mut self.out, if sentence { '.' } else { ' ' }, s, e);
+            }
+        }
+        if c.is_alphabetic() && self.last_char == Some(c) {
+            // Collapse repeats: widen the previous character's original span.
+            let len = c.len_utf8();
+            let n = self.out.spans.len();
+            for sp in self.out.spans.iter_mut().skip(n.saturating_sub(len)) {
+                sp.1 = sp.1.max(end);
+            }
+            return;
+        }
+        push_out(&mut self.out, c, start, end);
+        self.last_char = Some(c);
+    }
+
+    fn finish(self) -> Normalized {
+        self.out
+    }
 }
 
 /// One character after steps 1-5, with the original byte range it came from.
@@ -115,42 +495,54 @@ struct Unit {
 
 /// Steps 1-5: HTML, invisible characters, compatibility folding, confusables, lowercase.
 fn decode_units(text: &str, out: &mut Vec<Unit>) {
-    let bytes = text.as_bytes();
     let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        if b == b'<' {
-            if let Some(end) = html_tag_end(bytes, i) {
-                i = end;
-                continue;
-            }
-        } else if b == b'&' {
-            if let Some((ch, end)) = html_entity(text, i) {
-                push_char(ch, i, end, out);
-                i = end;
-                continue;
-            }
-        }
-        if b.is_ascii() {
-            out.push(Unit {
-                ch: char::from(b.to_ascii_lowercase()),
-                start: i,
-                end: i + 1,
-            });
-            i += 1;
-            continue;
-        }
-        let Some(ch) = text.get(i..).and_then(|s| s.chars().next()) else {
-            // `i` is always on a char boundary; stop defensively if it is not.
+    while i < text.len() {
+        let next = decode_next(text, i, out, None);
+        if next <= i {
             break;
-        };
-        let end = i + ch.len_utf8();
-        push_char(ch, i, end, out);
-        i = end;
+        }
+        i = next;
     }
 }
 
+/// Decodes the source character (or HTML tag / entity) at byte `i`, appending its units to
+/// `out`; returns the index after it. Returns `i` itself only if `i` is not a char boundary.
+fn decode_next(text: &str, i: usize, out: &mut Vec<Unit>, prev: Option<char>) -> usize {
+    let bytes = text.as_bytes();
+    let Some(&b) = bytes.get(i) else {
+        return i;
+    };
+    if b == b'<' {
+        if let Some(end) = html_tag_end(bytes, i) {
+            return end;
+        }
+    } else if b == b'&' {
+        if let Some((ch, end)) = html_entity(text, i) {
+            push_char(ch, i, end, out, prev);
+            return end;
+        }
+    }
+    if b.is_ascii() {
+        out.push(Unit {
+            ch: char::from(b.to_ascii_lowercase()),
+            start: i,
+            end: i + 1,
+        });
+        return i + 1;
+    }
+    let Some(ch) = text.get(i..).and_then(|s| s.chars().next()) else {
+        return i;
+    };
+    let end = i + ch.len_utf8();
+    push_char(ch, i, end, out, prev);
+    end
+}
+
 /// Folds one (possibly non-ASCII) character into zero or more units.
-fn push_char(ch: char, start: usize, end: usize, out: &mut Vec<Unit>) {
+///
+/// `prev` is the unit decoded just before `out`'s contents, for callers that decode into a
+/// fresh buffer (the streaming path).
+fn push_char(ch: char, start: usize, end: usize, out: &mut Vec<Unit>, prev: Option<char>) {
     if ch.is_ascii() {
         out.push(Unit {
             ch: ch.to_ascii_lowercase(),
@@ -161,7 +553,7 @@ fn push_char(ch: char, start: usize, end: usize, out: &mut Vec<Unit>) {
     }
     if is_emoji_joiner(ch) {
         // Keep ZWJ / VS16 inside emoji sequences, drop them everywhere else.
-        if out.last().is_some_and(|u| is_emoji(u.ch)) {
+        if out.last().map(|u| u.ch).or(prev).is_some_and(is_emoji) {
             out.push(Unit { ch, start, end });
         }
         return;
@@ -496,15 +888,7 @@ fn classify_one(
 /// Steps 7-9: build the skeleton and its offset map.
 fn build(pieces: &[Piece], join_spaced: bool, leet: Leet) -> Normalized {
     let marks = spaced_run_marks(pieces, leet);
-    let has_spaced_run = marks.contains(&JOIN_SEP);
-    let mut out = Normalized {
-        text: String::with_capacity(pieces.len()),
-        spans: Vec::with_capacity(pieces.len()),
-        has_spaced_run,
-        has_ambiguous_leet: false,
-    };
-    let mut pending_sep: Option<(bool, usize, usize)> = None;
-    let mut last_char: Option<char> = None;
+    let mut em = Emitter::new(pieces.len());
     for (idx, p) in pieces.iter().enumerate() {
         match p.kind {
             Kind::Skip => {}
@@ -512,11 +896,7 @@ fn build(pieces: &[Piece], join_spaced: bool, leet: Leet) -> Normalized {
                 if join_spaced && marks.get(idx) == Some(&JOIN_SEP) {
                     continue;
                 }
-                last_char = None;
-                pending_sep = Some(match pending_sep {
-                    Some((s, start, _)) => (s || sentence, start, p.end),
-                    None => (sentence, p.start, p.end),
-                });
+                em.sep(sentence, p.start, p.end);
             }
             Kind::Char(c) => {
                 let c = if join_spaced && marks.get(idx) == Some(&RUN_DIGIT) {
@@ -524,29 +904,16 @@ fn build(pieces: &[Piece], join_spaced: bool, leet: Leet) -> Normalized {
                 } else {
                     c
                 };
-                if let Some((sentence, start, end)) = pending_sep.take() {
-                    if !out.text.is_empty() {
-                        let sc = if sentence { '.' } else { ' ' };
-                        push_out(&mut out, sc, start, end);
-                    }
-                }
-                if c.is_alphabetic() && last_char == Some(c) {
-                    // Collapse repeats: widen the previous character's original span.
-                    let len = c.len_utf8();
-                    let n = out.spans.len();
-                    for s in out.spans.iter_mut().skip(n.saturating_sub(len)) {
-                        s.1 = s.1.max(p.end);
-                    }
-                    continue;
-                }
-                push_out(&mut out, c, p.start, p.end);
-                last_char = Some(c);
+                em.ch(c, p.start, p.end);
             }
         }
     }
+    let mut out = em.finish();
+    out.has_spaced_run = marks.contains(&JOIN_SEP);
     out
 }
 
+#[inline(always)]
 fn push_out(out: &mut Normalized, c: char, start: usize, end: usize) {
     out.text.push(c);
     for _ in 0..c.len_utf8() {
@@ -704,6 +1071,47 @@ mod tests {
     #[test]
     fn sentence_punctuation_is_kept_as_a_dot() {
         assert_eq!(norm("not ok. I want"), "not ok.i want");
+    }
+
+    fn same(a: &Normalized, b: &Normalized) -> bool {
+        a.text == b.text
+            && a.spans == b.spans
+            && a.has_spaced_run == b.has_spaced_run
+            && a.has_ambiguous_leet == b.has_ambiguous_leet
+    }
+
+    #[test]
+    fn streaming_path_equals_staged_reference() {
+        // Deterministic pseudo-random strings over an alphabet full of edge cases.
+        const ALPHABET: &[&str] = &[
+            "a", "k", "i", "l", "L", "1", "!", "|", "@", "$", "0", "3", " ", "  ", ".", ",", "-",
+            "'", "\n", "<b>", "</b>", "&amp;", "&#107;", "&bogus;", "<", "&", "\u{200b}",
+            "\u{200d}", "\u{202e}", "é", "е", "ｋ", "𝐤", "😀", "\u{fe0f}", "ß", "ﬁ", "\t", "x",
+            "y", "13", "\u{00a0}", "\u{3000}",
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        for leet in [Leet::OneAsI, Leet::OneAsL] {
+            for _ in 0..3000 {
+                let mut t = String::new();
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let len = (seed >> 59) as usize + 1;
+                for _ in 0..len {
+                    seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    t.push_str(ALPHABET[(seed >> 33) as usize % ALPHABET.len()]);
+                }
+                let opts = NormalizeOptions {
+                    join_spaced: false,
+                    leet,
+                };
+                let a = normalize_streaming(&t, leet);
+                let b = normalize_staged(&t, opts);
+                assert!(same(&a, &b), "{t:?}: {a:?} vs {b:?}");
+            }
+        }
     }
 
     #[test]

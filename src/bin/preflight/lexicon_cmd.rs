@@ -58,7 +58,7 @@ pub fn run(args: LexiconArgs) -> ExitCode {
         }
     };
     if lint {
-        lint_set(&set, json)
+        lint_set(&set, engine.automaton_bytes(), json)
     } else {
         test_set(&engine, json)
     }
@@ -71,6 +71,7 @@ struct LintReport {
     patterns: usize,
     modifiers: usize,
     safelist: usize,
+    automaton_bytes: usize,
     warnings: Vec<String>,
 }
 
@@ -81,7 +82,7 @@ fn skeleton(s: &str) -> String {
         .to_string()
 }
 
-fn lint_set(set: &LexiconSet, json: bool) -> ExitCode {
+fn lint_set(set: &LexiconSet, automaton_bytes: usize, json: bool) -> ExitCode {
     let mut warnings = Vec::new();
     let mut seen: HashMap<String, String> = HashMap::new();
     let safelist: Vec<String> = set.safelist.iter().map(|s| skeleton(s)).collect();
@@ -123,6 +124,7 @@ fn lint_set(set: &LexiconSet, json: bool) -> ExitCode {
         patterns,
         modifiers: set.modifiers.len(),
         safelist: set.safelist.len(),
+        automaton_bytes,
         warnings,
     };
     if json {
@@ -138,12 +140,13 @@ fn lint_set(set: &LexiconSet, json: bool) -> ExitCode {
             println!("warning: {w}");
         }
         println!(
-            "ok: {} lexicon(s), {} entries, {} patterns, {} modifier sets, {} safelist phrases, {} warning(s)",
+            "ok: {} lexicon(s), {} entries, {} patterns, {} modifier sets, {} safelist phrases, automaton {} KiB, {} warning(s)",
             report.lexicons,
             report.entries,
             report.patterns,
             report.modifiers,
             report.safelist,
+            report.automaton_bytes / 1024,
             report.warnings.len()
         );
     }
