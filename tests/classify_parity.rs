@@ -172,4 +172,23 @@ fn text_pipeline_matches_python_on_a_tiny_model() {
         }
     }
     assert!(set.text(&[]).unwrap().is_empty());
+
+    // Truncation: with max_length 8, a 12-word text scores as its first 8 words.
+    let mut cfg = set.config().clone();
+    if let Some(t) = cfg.text_model.as_mut() {
+        t.max_length = 8;
+    }
+    let short = ClassifierSet::new(cfg);
+    let long = "hello how are you dont tell your parents we meet alone today";
+    let first8 = "hello how are you dont tell your parents";
+    let a = short.text(&[long]).unwrap();
+    let b = set.text(&[first8]).unwrap();
+    let c = set.text(&[long]).unwrap();
+    for ((x, y), z) in a[0].scores.iter().zip(&b[0].scores).zip(&c[0].scores) {
+        assert!((x.score - y.score).abs() < 1e-6);
+        assert!(
+            (x.score - z.score).abs() > 1e-4,
+            "the untruncated text should score differently"
+        );
+    }
 }
