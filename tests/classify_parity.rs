@@ -100,6 +100,32 @@ fn nsfw_scores_match_opennsfw_within_0_01() {
 }
 
 #[test]
+fn nsfw_score_parity_away_from_zero() {
+    // The benign fixtures all score near 0, where "within 0.01" proves little. This synthetic
+    // skin-toned gradient (benign: no shapes at all) scores about 0.17 with open_nsfw.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gradient.png");
+    let img = image::RgbImage::from_fn(400, 300, |x, y| {
+        image::Rgb([
+            200,
+            (140.0 + 0.1 * f64::from(y)) as u8,
+            (110.0 + 0.05 * f64::from(x)) as u8,
+        ])
+    });
+    img.save(&path).unwrap();
+    let model = s::model("open-nsfw.onnx");
+    let r = s::reference(&["nsfw", model.to_str().unwrap(), path.to_str().unwrap()]);
+    let want = r[0]["nsfw"].as_f64().unwrap() as f32;
+    let got = set().nsfw(&s::rgb(&path)).unwrap().nsfw;
+    eprintln!("gradient: nsfw rust {got} python {want}");
+    assert!(
+        want > 0.05,
+        "the gradient should score away from 0 (python {want})"
+    );
+    assert!((got - want).abs() < 1e-4, "rust {got} python {want}");
+}
+
+#[test]
 fn text_pipeline_matches_python_on_a_tiny_model() {
     let dir = tempfile::tempdir().unwrap();
     let built = s::reference(&["build-text-model", dir.path().to_str().unwrap()]);
@@ -172,4 +198,23 @@ fn text_pipeline_matches_python_on_a_tiny_model() {
         }
     }
     assert!(set.text(&[]).unwrap().is_empty());
+
+    // Truncation: with max_length 8, a 12-word text scores as its first 8 words.
+    let mut cfg = set.config().clone();
+    if let Some(t) = cfg.text_model.as_mut() {
+        t.max_length = 8;
+    }
+    let short = ClassifierSet::new(cfg);
+    let long = "hello how are you dont tell your parents we meet alone today";
+    let first8 = "hello how are you dont tell your parents";
+    let a = short.text(&[long]).unwrap();
+    let b = set.text(&[first8]).unwrap();
+    let c = set.text(&[long]).unwrap();
+    for ((x, y), z) in a[0].scores.iter().zip(&b[0].scores).zip(&c[0].scores) {
+        assert!((x.score - y.score).abs() < 1e-6);
+        assert!(
+            (x.score - z.score).abs() > 1e-4,
+            "the untruncated text should score differently"
+        );
+    }
 }

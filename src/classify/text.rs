@@ -190,9 +190,12 @@ mod imp {
             if texts.is_empty() {
                 return Ok(Vec::new());
             }
-            let encodings = self
-                .tokenizer
-                .encode_batch(texts.to_vec(), true)
+            // One text at a time: `encode_batch` would start a rayon thread pool, which a phone
+            // app does not want for a handful of messages.
+            let encodings = texts
+                .iter()
+                .map(|t| self.tokenizer.encode(*t, true))
+                .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| ClassifyError::Tokenizer {
                     path: self.config.tokenizer.clone(),
                     reason: e.to_string(),
