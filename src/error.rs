@@ -1,23 +1,32 @@
-//! The crate-wide error type. Each pipeline has its own typed error; this enum wraps them so
-//! callers can match on the family and still get a clear message.
+//! The crate-wide error type: every fallible operation of the [`crate::Scanner`] returns it.
+//! Each pipeline keeps its own typed error (with the detail: line numbers, offsets, paths) and
+//! this enum wraps them, so callers can match on the family and still show a clear message.
 
 use thiserror::Error;
 
-/// Every failure the library can report. Messages are written for the integrating engineer.
+/// Every failure the library reports. Messages are written for the integrating engineer.
 #[derive(Debug, Error)]
 pub enum Error {
-    /// The image could not be decoded or was refused by a limit.
+    /// The image could not be decoded or was refused by a limit (and no exact hash of its
+    /// bytes matched a list).
     #[error(transparent)]
     Media(#[from] crate::media::MediaError),
-    /// An I/O failure, with the path or operation that failed.
-    #[error("{context}: {source}")]
-    Io {
-        /// What was being done.
-        context: String,
-        /// The underlying error.
-        #[source]
-        source: std::io::Error,
-    },
+    /// A hash list could not be loaded, or an update was refused; the previous list stays live.
+    #[error(transparent)]
+    List(#[from] crate::lists::ListError),
+    /// A lexicon file is malformed.
+    #[error(transparent)]
+    Lexicon(#[from] crate::text::LexiconError),
+    /// Conversation state could not be exported or restored.
+    #[error(transparent)]
+    State(#[from] crate::text::StateError),
+    /// A classifier's runtime or model is missing or failed.
+    #[cfg(feature = "onnx")]
+    #[error(transparent)]
+    Classify(#[from] crate::classify::ClassifyError),
+    /// A configuration value is invalid.
+    #[error("invalid configuration: {0}")]
+    Config(String),
 }
 
 /// Shorthand for results carrying [`Error`].

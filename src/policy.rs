@@ -33,6 +33,8 @@ pub struct Policy {
     pub nudity_warn: f32,
     /// Warn on sexual text when the local user is a minor (default true).
     pub warn_sexual_to_minors: bool,
+    /// A bring-your-own text classifier's label counts as a signal from this score (default 0.5).
+    pub text_model_min_score: f32,
 }
 
 impl Default for Policy {
@@ -47,6 +49,7 @@ impl Default for Policy {
             grooming_block: 1.1,
             nudity_warn: 0.8,
             warn_sexual_to_minors: true,
+            text_model_min_score: 0.5,
         }
     }
 }

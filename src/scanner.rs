@@ -5,12 +5,12 @@
 //! `Scanner` is `Send + Sync`: scans take `&self` and may run on any number of threads.
 
 use crate::hash::{self, crypto::CryptoHashes, pdq::Dihedral};
-use crate::lists::{HashKind, HashList, ListError, ListInfo, ListMatch, LiveList, TrustedKeys};
+use crate::lists::{HashKind, HashList, ListInfo, ListMatch, LiveList, TrustedKeys};
 use crate::media::{DecodeLimits, MediaError};
 use crate::policy::Policy;
 use crate::text::{
-    AgeBand, ConversationAssessment, ConversationConfig, Conversations, Direction, LexiconError,
-    StateError, TextEngine, TextMatch,
+    AgeBand, ConversationAssessment, ConversationConfig, Conversations, Direction, TextEngine,
+    TextMatch,
 };
 use crate::verdict::{Category, Evidence, Signal, Verdict};
 use serde::Serialize;
@@ -34,27 +34,14 @@ pub struct ScannerConfig {
     pub extra_lexicon_files: Vec<PathBuf>,
     /// Conversation model tuning.
     pub conversation: ConversationConfig,
+    /// On-device classifiers (ONNX Runtime path and models). `None` runs none. Loaded lazily on
+    /// the first scan that needs them; a missing runtime or model is then a typed error.
+    #[cfg(feature = "onnx")]
+    pub classifiers: Option<crate::classify::ClassifierConfig>,
 }
 
-/// Why a scanner operation failed.
-#[derive(Debug, thiserror::Error)]
-pub enum ScanError {
-    /// The image could not be decoded (and no exact hash matched its bytes).
-    #[error(transparent)]
-    Media(#[from] MediaError),
-    /// A hash list could not be loaded or an update was refused; the previous list stays live.
-    #[error(transparent)]
-    List(#[from] ListError),
-    /// A lexicon file is malformed.
-    #[error(transparent)]
-    Lexicon(#[from] LexiconError),
-    /// Conversation state could not be exported or restored.
-    #[error(transparent)]
-    State(#[from] StateError),
-    /// A configuration value is invalid.
-    #[error("invalid configuration: {0}")]
-    Config(String),
-}
+/// The scanner's error: the crate-wide [`crate::Error`].
+pub type ScanError = crate::Error;
 
 /// A report the user chose to send: the evidence for one conversation, nothing else.
 #[derive(Debug, Clone, Serialize)]
@@ -68,13 +55,25 @@ pub struct ReportBundle {
 }
 
 /// The on-device scanner. See the module docs.
-#[derive(Debug)]
 pub struct Scanner {
     lists: LiveList,
     conversations: Conversations,
     policy: Policy,
     limits: DecodeLimits,
+    #[cfg(feature = "onnx")]
+    classifiers: Option<crate::classify::ClassifierSet>,
     _temp_store: Option<TempStore>,
+}
+
+impl std::fmt::Debug for Scanner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scanner")
+            .field("list", &self.lists.info())
+            .field("conversations", &self.conversations.len())
+            .field("policy", &self.policy)
+            .field("classifiers", &self.has_classifiers())
+            .finish()
+    }
 }
 
 /// A private store directory removed on drop (used when no store directory is configured).
@@ -128,6 +127,8 @@ impl Scanner {
             conversations: Conversations::new(Arc::new(engine), config.conversation),
             policy: config.policy,
             limits: config.decode_limits,
+            #[cfg(feature = "onnx")]
+            classifiers: config.classifiers.map(crate::classify::ClassifierSet::new),
             _temp_store: temp,
         })
     }
@@ -163,12 +164,53 @@ impl Scanner {
                     let p = hash::perceptual::hash(&decoded.pixels.to_dynamic());
                     matches.extend(list.match_phash(p.phash, self.policy.phash_radius));
                 }
+                let mut signals = self.list_signals(&list, matches);
+                self.classify_image(&decoded.pixels, &mut signals)?;
+                Ok(self.verdict(signals, AgeBand::Unknown, false))
             }
-            Err(e) if matches.is_empty() => return Err(e.into()),
-            Err(_) => {}
+            Err(e) if matches.is_empty() => Err(e.into()),
+            Err(_) => Ok(self.verdict(self.list_signals(&list, matches), AgeBand::Unknown, false)),
         }
-        let signals = self.list_signals(&list, matches);
-        Ok(self.verdict(signals, AgeBand::Unknown, false))
+    }
+
+    /// Adds classifier signals. A classifier failure (missing runtime or model) is returned as
+    /// an error, except when a known-image match already decides the verdict: that is never lost.
+    #[cfg(feature = "onnx")]
+    fn classify_image(
+        &self,
+        pixels: &crate::media::Pixels,
+        signals: &mut Vec<Signal>,
+    ) -> Result<(), ScanError> {
+        let Some(set) = &self.classifiers else {
+            return Ok(());
+        };
+        let rgb = pixels.to_rgb();
+        let mut found = Vec::new();
+        let mut run = || -> Result<(), crate::classify::ClassifyError> {
+            if set.config().nsfw_model.is_some() {
+                found.push(set.nsfw(&rgb)?.signal());
+            }
+            if set.config().nudenet_model.is_some() {
+                found.extend(set.nudenet(&rgb)?.iter().filter_map(|d| d.signal()));
+            }
+            Ok(())
+        };
+        match run() {
+            Ok(()) => {}
+            Err(_) if signals.iter().any(|s| s.category == Category::KnownCsam) => return Ok(()),
+            Err(e) => return Err(e.into()),
+        }
+        signals.extend(classifier_signals(found));
+        Ok(())
+    }
+
+    #[cfg(not(feature = "onnx"))]
+    fn classify_image(
+        &self,
+        _pixels: &crate::media::Pixels,
+        _signals: &mut Vec<Signal>,
+    ) -> Result<(), ScanError> {
+        Ok(())
     }
 
     fn list_signals(&self, list: &HashList, matches: Vec<ListMatch>) -> Vec<Signal> {
@@ -210,7 +252,7 @@ impl Scanner {
         direction: Direction,
         age_band: AgeBand,
         text: &str,
-    ) -> Verdict {
+    ) -> Result<Verdict, ScanError> {
         let a = self
             .conversations
             .observe(conversation_id, direction, age_band, text);
@@ -269,7 +311,29 @@ impl Scanner {
                 evidence: sexual,
             });
         }
-        self.verdict(signals, age_band, a.support_suggested)
+        #[cfg(feature = "onnx")]
+        if let Some(set) = self.classifiers.as_ref().filter(|s| s.config().text_model.is_some()) {
+            let scores = set.text(&[text])?;
+            let found: Vec<_> = scores
+                .iter()
+                .flat_map(|t| t.signals())
+                .filter(|s| s.score >= self.policy.text_model_min_score)
+                .collect();
+            signals.extend(classifier_signals(found));
+        }
+        Ok(self.verdict(signals, age_band, a.support_suggested))
+    }
+
+    /// Whether classifiers are configured (they load on first use).
+    pub fn has_classifiers(&self) -> bool {
+        #[cfg(feature = "onnx")]
+        {
+            self.classifiers.is_some()
+        }
+        #[cfg(not(feature = "onnx"))]
+        {
+            false
+        }
     }
 
     fn verdict(&self, signals: Vec<Signal>, age_band: AgeBand, support: bool) -> Verdict {
@@ -320,6 +384,31 @@ impl Scanner {
     }
 }
 
+/// Classifier findings as verdict signals, one per category, evidence naming model and label.
+#[cfg(feature = "onnx")]
+fn classifier_signals(found: Vec<crate::classify::ClassifierSignal>) -> Vec<Signal> {
+    let mut out: Vec<Signal> = Vec::new();
+    for f in found {
+        let evidence = Evidence::Classifier {
+            model: f.model,
+            label: f.label,
+            score: f.score,
+        };
+        match out.iter_mut().find(|s| s.category == f.category) {
+            Some(s) => {
+                s.score = s.score.max(f.score);
+                s.evidence.push(evidence);
+            }
+            None => out.push(Signal {
+                category: f.category,
+                score: f.score,
+                evidence: vec![evidence],
+            }),
+        }
+    }
+    out
+}
+
 // The scanner must be shareable across threads.
 const _: () = {
     const fn assert_send_sync<T: Send + Sync>() {}
@@ -333,7 +422,9 @@ mod tests {
     #[test]
     fn default_scanner_scans_text_and_allows_unlisted_images() {
         let s = Scanner::new(ScannerConfig::default()).unwrap();
-        let v = s.scan_text("c1", Direction::Received, AgeBand::Age13To15, "hey how was school");
+        let v = s
+            .scan_text("c1", Direction::Received, AgeBand::Age13To15, "hey how was school")
+            .unwrap();
         assert_eq!(v.action, crate::verdict::Action::Allow);
         let img = image::RgbImage::from_fn(64, 64, |x, y| image::Rgb([(x * 4) as u8, (y * 4) as u8, 0]));
         let mut png = Vec::new();

@@ -34,6 +34,19 @@ pub enum Category {
 }
 
 impl Category {
+    /// Parses the snake_case name used in label maps and on the command line.
+    pub fn from_name(name: &str) -> Option<Category> {
+        [
+            Category::KnownCsam,
+            Category::Nudity,
+            Category::Grooming,
+            Category::SelfHarm,
+            Category::Sexual,
+        ]
+        .into_iter()
+        .find(|c| c.name() == name)
+    }
+
     /// Its stable snake_case name.
     pub fn name(self) -> &'static str {
         match self {
@@ -166,5 +179,7 @@ mod tests {
     fn actions_are_ordered() {
         assert!(Action::Allow < Action::Warn && Action::Warn < Action::Block);
         assert_eq!(Category::KnownCsam.name(), "known_csam");
+        assert_eq!(Category::from_name("self_harm"), Some(Category::SelfHarm));
+        assert_eq!(Category::from_name("nope"), None);
     }
 }

@@ -222,3 +222,18 @@ fn k_of_n_source_policy() {
     assert_eq!(kept.len(), 1);
     assert_eq!(kept[0].source_org_names, vec!["A", "B", "C"]);
 }
+
+#[test]
+fn entries_without_a_source_count_when_one_source_suffices() {
+    // Regression: at k = 1 (the default) an entry listed with no source organisation was
+    // rejected, so a list built without --source never matched.
+    let k = IssuerSecretKey::from_seed(&[6; 32]);
+    let mut b = ListBuilder::new(1, 0);
+    b.add(HashKind::Md5, &[9; 16], 0, "x", "y").unwrap();
+    let list =
+        HashList::from_bytes(b.build(&k).unwrap(), &TrustedKeys::new(vec![k.public()])).unwrap();
+    let hit = list.match_exact(HashKind::Md5, &[9; 16]);
+    assert_eq!(SourcePolicy::default().filter(hit.clone()).len(), 1);
+    assert_eq!(SourcePolicy::k_of_n(0).filter(hit.clone()).len(), 1);
+    assert!(SourcePolicy::k_of_n(2).filter(hit).is_empty());
+}

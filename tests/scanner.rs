@@ -120,7 +120,9 @@ fn list_updates_swap_in_while_other_threads_scan() {
                 while !stop.load(std::sync::atomic::Ordering::Relaxed) || n < 3 {
                     let v = s.scan_image(&bridge).unwrap();
                     assert_eq!(v.action, Action::Block); // every list version lists the bridge
-                    let t = s.scan_text(&format!("t{i}"), Direction::Received, AgeBand::Unknown, "hi");
+                    let t = s
+                        .scan_text(&format!("t{i}"), Direction::Received, AgeBand::Unknown, "hi")
+                        .unwrap();
                     assert_eq!(t.action, Action::Allow);
                     n += 1;
                 }
@@ -152,7 +154,7 @@ fn escalating_conversation_warns_and_benign_one_does_not() {
     ];
     let mut last = None;
     for m in groomer {
-        last = Some(s.scan_text("g", Direction::Received, AgeBand::Age13To15, m));
+        last = Some(s.scan_text("g", Direction::Received, AgeBand::Age13To15, m).unwrap());
     }
     let v = last.unwrap();
     assert_eq!(v.action, Action::Warn, "{v:?}");
@@ -161,11 +163,13 @@ fn escalating_conversation_warns_and_benign_one_does_not() {
     assert!(matches!(&g.evidence[0], Evidence::ConversationRisk { stages, .. } if stages.len() >= 3));
 
     for m in ["did you finish the maths homework", "lol that teacher is killing me", "see you at practice"] {
-        let v = s.scan_text("b", Direction::Received, AgeBand::Age13To15, m);
+        let v = s.scan_text("b", Direction::Received, AgeBand::Age13To15, m).unwrap();
         assert_eq!(v.action, Action::Allow, "{m}: {v:?}");
     }
 
-    let v = s.scan_text("h", Direction::Sent, AgeBand::Age16To17, "i want to kill myself");
+    let v = s
+        .scan_text("h", Direction::Sent, AgeBand::Age16To17, "i want to kill myself")
+        .unwrap();
     assert_eq!(v.action, Action::Warn);
     assert!(v.support_suggested);
     let bundle = s.report_bundle("g").unwrap();

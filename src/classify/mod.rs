@@ -42,35 +42,8 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
-/// The crate-wide signal categories a classifier result can map to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Category {
-    /// Known child sexual abuse material (hash matches only; no classifier emits this).
-    KnownCsam,
-    /// Nudity in an image.
-    Nudity,
-    /// Grooming behaviour in a conversation.
-    Grooming,
-    /// Self-harm risk.
-    SelfHarm,
-    /// Sexual content (text or image).
-    Sexual,
-}
-
-impl Category {
-    /// Parse the snake_case name used in label maps and on the command line.
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "known_csam" => Some(Self::KnownCsam),
-            "nudity" => Some(Self::Nudity),
-            "grooming" => Some(Self::Grooming),
-            "self_harm" => Some(Self::SelfHarm),
-            "sexual" => Some(Self::Sexual),
-            _ => None,
-        }
-    }
-}
+/// The crate-wide signal categories (the same type as [`crate::verdict::Category`]).
+pub use crate::verdict::Category;
 
 /// One classifier finding in the form the scanner turns into a verdict signal.
 #[derive(Debug, Clone, PartialEq, Serialize)]

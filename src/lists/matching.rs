@@ -73,9 +73,10 @@ impl SourcePolicy {
         (m.source_orgs & self.counted_orgs).count_ones()
     }
 
-    /// Whether the match meets the rule.
+    /// Whether the match meets the rule. With `min_sources` 0 or 1 every listed entry counts,
+    /// including entries the list names no source organisation for.
     pub fn accepts(&self, m: &ListMatch) -> bool {
-        self.corroborating_sources(m) >= self.min_sources
+        self.min_sources <= 1 || self.corroborating_sources(m) >= self.min_sources
     }
 
     /// Keeps the matches that meet the rule.

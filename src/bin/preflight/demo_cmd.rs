@@ -150,7 +150,13 @@ pub fn run(args: DemoArgs) -> ExitCode {
                     continue;
                 }
             };
-            let v = scanner.scan_text(&msg.conversation, msg.direction, msg.age_band, &msg.text);
+            let v = match scanner.scan_text(&msg.conversation, msg.direction, msg.age_band, &msg.text) {
+                Ok(v) => v,
+                Err(e) => {
+                    eprintln!("preflight demo: {}:{}: {e}", path.display(), n + 1);
+                    continue;
+                }
+            };
             if args.json {
                 println!("{}", serde_json::json!({"chat": path.display().to_string(), "line": n + 1, "verdict": v}));
             } else {
