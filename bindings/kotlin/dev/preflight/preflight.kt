@@ -2336,7 +2336,7 @@ public object FfiConverterTypeReportBundle: FfiConverterRustBuffer<ReportBundle>
 
 
 /**
- * How to build a [`super::Scanner`]. Every field has a default, so `ScannerConfig()` in
+ * How to build a `Scanner`. Every field has a default, so `ScannerConfig()` in
  * Kotlin / Swift scans text with the embedded English lexicons and matches images against an
  * empty list until one is installed.
  */
