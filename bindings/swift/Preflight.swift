@@ -624,7 +624,7 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
  * CPU-bound (an image scan takes milliseconds to tens of milliseconds): call them off the UI
  * thread.
  */
-public protocol ScannerProtocol: AnyObject, Sendable {
+public protocol PreflightScannerProtocol: AnyObject, Sendable {
     
     /**
      * Installs a signed full list or delta, verified against the trusted keys, atomically
@@ -689,7 +689,7 @@ public protocol ScannerProtocol: AnyObject, Sendable {
  * CPU-bound (an image scan takes milliseconds to tens of milliseconds): call them off the UI
  * thread.
  */
-open class Scanner: ScannerProtocol, @unchecked Sendable {
+open class PreflightScanner: PreflightScannerProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
 
     /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
@@ -893,24 +893,24 @@ open func scanText(conversationId: String, direction: Direction, ageBand: AgeBan
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public struct FfiConverterTypeScanner: FfiConverter {
+public struct FfiConverterTypePreflightScanner: FfiConverter {
     typealias FfiType = UInt64
-    typealias SwiftType = Scanner
+    typealias SwiftType = PreflightScanner
 
-    public static func lift(_ handle: UInt64) throws -> Scanner {
-        return Scanner(unsafeFromHandle: handle)
+    public static func lift(_ handle: UInt64) throws -> PreflightScanner {
+        return PreflightScanner(unsafeFromHandle: handle)
     }
 
-    public static func lower(_ value: Scanner) -> UInt64 {
+    public static func lower(_ value: PreflightScanner) -> UInt64 {
         return value.uniffiCloneHandle()
     }
 
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Scanner {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PreflightScanner {
         let handle: UInt64 = try readInt(&buf)
         return try lift(handle)
     }
 
-    public static func write(_ value: Scanner, into buf: inout [UInt8]) {
+    public static func write(_ value: PreflightScanner, into buf: inout [UInt8]) {
         writeInt(&buf, lower(value))
     }
 }
@@ -919,15 +919,15 @@ public struct FfiConverterTypeScanner: FfiConverter {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeScanner_lift(_ handle: UInt64) throws -> Scanner {
-    return try FfiConverterTypeScanner.lift(handle)
+public func FfiConverterTypePreflightScanner_lift(_ handle: UInt64) throws -> PreflightScanner {
+    return try FfiConverterTypePreflightScanner.lift(handle)
 }
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeScanner_lower(_ value: Scanner) -> UInt64 {
-    return FfiConverterTypeScanner.lower(value)
+public func FfiConverterTypePreflightScanner_lower(_ value: PreflightScanner) -> UInt64 {
+    return FfiConverterTypePreflightScanner.lower(value)
 }
 
 
