@@ -15,6 +15,7 @@ kotlin_home=.tools/kotlin-compiler-$KOTLIN_VERSION
 scripts/ensure-deps.sh libjna-java:/usr/share/java/jna.jar default-jdk-headless:java
 if [ ! -x "$kotlin_home/bin/kotlinc" ]; then
   echo "fetching kotlin-compiler@$KOTLIN_VERSION from npm into .tools/" >&2
+  scripts/ensure-deps.sh npm
   mkdir -p .tools
   (cd .tools && npm pack --silent "kotlin-compiler@$KOTLIN_VERSION" >/dev/null &&
     rm -rf package && tar xzf "kotlin-compiler-$KOTLIN_VERSION.tgz" && mv package "kotlin-compiler-$KOTLIN_VERSION" &&
