@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Compiles the generated Kotlin bindings with the JVM tests (tests/kotlin) and runs them against
+# the host cdylib through JNA. Fetches what it needs on first use:
+#   kotlinc  from the npm package `kotlin-compiler` (into .tools/, gitignored);
+#   JNA      from Debian's libjna-java (/usr/share/java/jna.jar).
+# Usage: scripts/test-kotlin.sh [DIR_WITH_libpreflight.so]   (default target/release)
+# Exits non-zero unless the test program reports "kotlin: N passed, 0 failed".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+lib_dir=$(cd "${1:-target/release}" && pwd)
+[ -f "$lib_dir/libpreflight.so" ] || { echo "test-kotlin: $lib_dir/libpreflight.so not found" >&2; exit 1; }
+
+KOTLIN_VERSION=2.4.20
+kotlin_home=.tools/kotlin-compiler-$KOTLIN_VERSION
+scripts/ensure-deps.sh libjna-java:/usr/share/java/jna.jar default-jdk-headless:java
+if [ ! -x "$kotlin_home/bin/kotlinc" ]; then
+  echo "fetching kotlin-compiler@$KOTLIN_VERSION from npm into .tools/" >&2
+  scripts/ensure-deps.sh npm
+  mkdir -p .tools
+  (cd .tools && npm pack --silent "kotlin-compiler@$KOTLIN_VERSION" >/dev/null &&
+    rm -rf package && tar xzf "kotlin-compiler-$KOTLIN_VERSION.tgz" && mv package "kotlin-compiler-$KOTLIN_VERSION" &&
+    rm "kotlin-compiler-$KOTLIN_VERSION.tgz")
+fi
+jna=/usr/share/java/jna.jar
+stdlib=$kotlin_home/lib/kotlin-stdlib.jar
+
+sources=(bindings/kotlin/dev/preflight/preflight.kt tests/kotlin/PreflightTest.kt)
+jar=target/kotlin/preflight-tests.jar
+mkdir -p target/kotlin
+# Recompile only when a source changed (kotlinc takes ~20 s).
+if [ ! -f "$jar" ] || [ -n "$(find "${sources[@]}" -newer "$jar")" ]; then
+  # -Werror stays on; uniffi 0.32's generated code has expression statements kotlinc 2.4 flags
+  # as UNUSED_EXPRESSION, so only that one diagnostic is disabled.
+  "$kotlin_home/bin/kotlinc" -Werror -Xwarning-level=UNUSED_EXPRESSION:disabled \
+    -cp "$jna" -d target/kotlin/building.jar "${sources[@]}"
+  mv target/kotlin/building.jar "$jar"
+fi
+
+log=target/kotlin/test-output.txt
+status=0
+java -Djna.library.path="$lib_dir" -cp "$jar:$jna:$stdlib" PreflightTestKt "$PWD" 2>&1 | tee "$log" || status=$?
+if [ "$status" -ne 0 ] || ! grep -qE '^kotlin: [0-9]+ passed, 0 failed$' "$log"; then
+  echo "Kotlin tests failed (exit $status); output in $log" >&2
+  exit 1
+fi
