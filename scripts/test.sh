@@ -15,4 +15,12 @@ fi
 passed=$(grep -Eo "test result: ok\. [0-9]+ passed" target/test-output.txt | awk '{s+=$4} END {print s+0}')
 echo "== benches compile"
 cargo build --release --benches --features cli --quiet
+# Fuzz targets are type-checked, not run (scripts/fuzz.sh runs them): checking keeps them from
+# rotting when APIs change, at a fraction of a sanitizer build's cost. Needs nightly + cargo-fuzz.
+if cargo +nightly fuzz --version >/dev/null 2>&1; then
+  echo "== fuzz targets compile"
+  (cd fuzz && cargo +nightly fuzz check --quiet)
+else
+  echo "== fuzz targets skipped (no nightly toolchain with cargo-fuzz)"
+fi
 echo "cargo tests: $passed passed, 0 failed"

@@ -17,6 +17,67 @@ pub const HYPERBOLE_FACTOR: f32 = 0.25;
 /// Words that end a third-person context ("she told me I want to die").
 const FIRST_PERSON: [&str; 6] = ["i", "im", "ive", "me", "my", "myself"];
 
+/// At most this many matches of one lexicon entry are reported per message. Evidence beyond
+/// that adds nothing (the conversation model saturates) and an unbounded count would let one
+/// hostile message (e.g. 10 MB of a repeated phrase) cost quadratic time.
+pub const MAX_MATCHES_PER_ENTRY: usize = 32;
+
+/// Bytes of normalized text allowed per word of a token gap or modifier window (plus one
+/// word's worth): bounds the work per candidate on hostile input. Real words are far shorter.
+const MAX_WORD_BYTES: usize = 64;
+
+/// Per-message bookkeeping shared by the normalization passes: the original-text spans
+/// already reported for each entry (for de-duplication and the per-entry cap).
+#[derive(Default)]
+struct Reported {
+    spans: HashMap<u32, Vec<(usize, usize)>>,
+}
+
+impl Reported {
+    fn full(&self, entry: u32) -> bool {
+        self.spans
+            .get(&entry)
+            .is_some_and(|v| v.len() >= MAX_MATCHES_PER_ENTRY)
+    }
+}
+
+/// The modifier cues of one normalization pass, as `emit` needs them.
+#[derive(Clone, Copy)]
+struct Cues<'a> {
+    /// Every cue, sorted by (end, start).
+    sorted: &'a [(u32, Hit)],
+    /// The first cue of each message-scope modifier.
+    message: &'a [(u32, Hit)],
+}
+
+/// Safelist hits indexed for containment queries in O(log n): per owner (`None` = global),
+/// hits sorted by start with the running maximum of their ends.
+struct SafeIndex {
+    by_owner: HashMap<Option<u32>, (Vec<usize>, Vec<usize>)>,
+}
+
+impl SafeIndex {
+    fn new(mut safe: Vec<(Option<u32>, Hit)>) -> SafeIndex {
+        safe.sort_by_key(|&(owner, h)| (owner, h.start));
+        let mut by_owner: HashMap<Option<u32>, (Vec<usize>, Vec<usize>)> = HashMap::new();
+        for (owner, h) in safe {
+            let (starts, max_ends) = by_owner.entry(owner).or_default();
+            let prev = max_ends.last().copied().unwrap_or(0);
+            starts.push(h.start);
+            max_ends.push(prev.max(h.end));
+        }
+        SafeIndex { by_owner }
+    }
+
+    /// True if a hit owned by `owner` contains `span`.
+    fn contains(&self, owner: Option<u32>, span: Hit) -> bool {
+        self.by_owner.get(&owner).is_some_and(|(starts, max_ends)| {
+            let n = starts.partition_point(|&s| s <= span.start);
+            n > 0 && max_ends.get(n - 1).is_some_and(|&e| e >= span.end)
+        })
+    }
+}
+
 /// One lexicon hit in a message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TextMatch {
@@ -279,8 +340,9 @@ impl TextEngine {
     /// single letters and an `l`-reading pass if it has an ambiguous `1`/`!`/`|`.
     pub fn analyze(&self, text: &str) -> MessageAnalysis {
         let mut out = MessageAnalysis::default();
+        let mut reported = Reported::default();
         let base = normalize(text, NormalizeOptions::default());
-        self.scan(text, &base, &mut out);
+        self.scan(text, &base, &mut out, &mut reported);
         if base.has_spaced_run() {
             let joined = normalize(
                 text,
@@ -289,7 +351,7 @@ impl TextEngine {
                     leet: Leet::OneAsI,
                 },
             );
-            self.scan(text, &joined, &mut out);
+            self.scan(text, &joined, &mut out, &mut reported);
         }
         if base.has_ambiguous_leet() {
             let as_l = normalize(
@@ -299,13 +361,19 @@ impl TextEngine {
                     leet: Leet::OneAsL,
                 },
             );
-            self.scan(text, &as_l, &mut out);
+            self.scan(text, &as_l, &mut out, &mut reported);
         }
         out.matches.sort_by_key(|m| (m.start, m.end));
         out
     }
 
-    fn scan(&self, original: &str, n: &Normalized, out: &mut MessageAnalysis) {
+    fn scan(
+        &self,
+        original: &str,
+        n: &Normalized,
+        out: &mut MessageAnalysis,
+        reported: &mut Reported,
+    ) {
         let text = n.as_str();
         let mut seg_hits: Vec<(u32, u8, Hit)> = Vec::new();
         let mut safe: Vec<(Option<u32>, Hit)> = Vec::new();
@@ -348,16 +416,25 @@ impl TextEngine {
                 }
             }
         }
-        for &(modifier, _) in &cues {
+        // The first cue of each message-scope modifier: it applies wherever the match is.
+        let mut message_cues: Vec<(u32, Hit)> = Vec::new();
+        for &(modifier, hit) in &cues {
             if let Some(m) = self.modifiers.get(modifier as usize) {
-                if m.scope == ModifierScope::Message && !out.message_modifiers.contains(&m.kind) {
-                    out.message_modifiers.push(m.kind);
+                if m.scope == ModifierScope::Message {
+                    if !out.message_modifiers.contains(&m.kind) {
+                        out.message_modifiers.push(m.kind);
+                    }
+                    if !message_cues.iter().any(|&(x, _)| x == modifier) {
+                        message_cues.push((modifier, hit));
+                    }
                 }
             }
         }
         if seg_hits.is_empty() {
             return;
         }
+        let safe = SafeIndex::new(safe);
+        cues.sort_by_key(|&(_, h)| (h.end, h.start));
         seg_hits.sort_by_key(|&(p, s, h)| (p, s, h.start));
         let mut i = 0;
         while let Some(&(pattern, seg, first)) = seg_hits.get(i) {
@@ -376,6 +453,9 @@ impl TextEngine {
             let _ = (seg, first);
             for &(_, s0, h0) in group.iter().filter(|x| x.1 == 0) {
                 debug_assert_eq!(s0, 0);
+                if reported.full(cp.entry) {
+                    break;
+                }
                 let Some(end) = chain(text, group, h0, cp.segments, entry.max_gap) else {
                     continue;
                 };
@@ -383,42 +463,60 @@ impl TextEngine {
                     start: h0.start,
                     end,
                 };
-                let suppressed = safe.iter().any(|&(owner, s)| {
-                    (owner.is_none() || owner == Some(cp.entry))
-                        && s.start <= span.start
-                        && span.end <= s.end
-                });
-                if suppressed {
+                if safe.contains(None, span) || safe.contains(Some(cp.entry), span) {
                     continue;
                 }
-                self.emit(original, n, entry, span, &cues, out);
+                let cues = Cues {
+                    sorted: &cues,
+                    message: &message_cues,
+                };
+                self.emit(original, n, cp.entry, entry, span, cues, out, reported);
             }
         }
     }
 
+    /// Reports one match (unless it overlaps one already reported for the entry). `cues` is
+    /// sorted by end offset.
+    #[allow(clippy::too_many_arguments)]
     fn emit(
         &self,
         original: &str,
         n: &Normalized,
+        entry_index: u32,
         entry: &LexiconEntry,
         span: Hit,
-        cues: &[(u32, Hit)],
+        cues: Cues<'_>,
         out: &mut MessageAnalysis,
+        reported: &mut Reported,
     ) {
         let Some(orig) = n.original_span(span.start..span.end) else {
             return;
         };
-        if out
-            .matches
-            .iter()
-            .any(|m| m.lexicon_id == entry.id && m.start < orig.end && orig.start < m.end)
+        let seen = reported.spans.entry(entry_index).or_default();
+        if seen.len() >= MAX_MATCHES_PER_ENTRY
+            || seen.iter().any(|&(s, e)| s < orig.end && orig.start < e)
         {
             return;
         }
+        seen.push((orig.start, orig.end));
         let mut modifiers = Vec::new();
         if entry.category == Category::SelfHarm {
             let text = n.as_str();
-            for &(mi, cue) in cues {
+            // Only cues ending near the span can be in its `before` window or overlap it; the
+            // first cue of each message-scope modifier applies anywhere. Visited in text order.
+            let reach = (usize::from(u8::MAX) + 1) * MAX_WORD_BYTES;
+            let sorted = cues.sorted;
+            let first = sorted.partition_point(|&(_, c)| c.end < span.start.saturating_sub(reach));
+            let mut candidates: Vec<(u32, Hit)> = sorted
+                .get(first..)
+                .unwrap_or(&[])
+                .iter()
+                .take_while(|&&(_, c)| c.end < span.end.saturating_add(reach))
+                .copied()
+                .chain(cues.message.iter().copied())
+                .collect();
+            candidates.sort_by_key(|&(_, h)| (h.end, h.start));
+            for (mi, cue) in candidates {
                 let Some(m) = self.modifiers.get(mi as usize) else {
                     continue;
                 };
@@ -427,7 +525,7 @@ impl TextEngine {
                     ModifierScope::Overlap => cue.start < span.end && span.start < cue.end,
                     ModifierScope::Before => text.get(cue.end..span.start).is_some_and(|gap| {
                         cue.end <= span.start
-                            && words_between(gap).is_some_and(|w| w <= usize::from(m.window))
+                            && words_between(gap, m.window).is_some_and(|w| w <= usize::from(m.window))
                             // "she said I want to die": a first-person word after the cue
                             // means the match is about the writer again.
                             && !(m.kind == ModifierKind::ThirdPerson
@@ -471,6 +569,9 @@ fn too_many() -> LexiconError {
 }
 
 /// Follows a token-gap pattern from its first segment hit; returns the end of the last segment.
+/// `group` holds one pattern's hits sorted by (segment, start). For each segment only the
+/// first hit after the previous one needs checking: a later hit's gap contains that gap, so it
+/// has at least as many words and crosses any sentence end the first one crosses.
 fn chain(
     text: &str,
     group: &[(u32, u8, Hit)],
@@ -480,25 +581,29 @@ fn chain(
 ) -> Option<usize> {
     let mut end = first.end;
     for seg in 1..segments {
-        let next = group
-            .iter()
-            .filter(|x| x.1 == seg && x.2.start > end)
-            .find(|x| {
-                text.get(end..x.2.start)
-                    .and_then(words_between)
-                    .is_some_and(|w| w <= usize::from(max_gap))
-            })?;
+        let from = group.partition_point(|x| (x.1, x.2.start) <= (seg, end));
+        let next = group.get(from).filter(|x| x.1 == seg)?;
+        text.get(end..next.2.start)
+            .and_then(|gap| words_between(gap, max_gap))
+            .filter(|&w| w <= usize::from(max_gap))?;
         end = next.2.end;
     }
     Some(end)
 }
 
-/// Number of words in a gap of normalized text, or `None` if the gap crosses a sentence end.
-fn words_between(gap: &str) -> Option<usize> {
-    if gap.contains('.') {
+/// Number of words in a gap of normalized text, or `None` if the gap crosses a sentence end or
+/// is longer than `limit` words could be (more than `(limit + 1) * MAX_WORD_BYTES` bytes).
+/// Counting stops past `limit` words, so the cost is bounded whatever the gap.
+fn words_between(gap: &str, limit: u8) -> Option<usize> {
+    if gap.len() > (usize::from(limit) + 1) * MAX_WORD_BYTES || gap.contains('.') {
         return None;
     }
-    Some(gap.split(' ').filter(|w| !w.is_empty()).count())
+    Some(
+        gap.split(' ')
+            .filter(|w| !w.is_empty())
+            .take(usize::from(limit) + 1)
+            .count(),
+    )
 }
 
 fn left_boundary(text: &str, at: usize) -> bool {
