@@ -19,7 +19,7 @@ cargo build --release --benches --features cli --quiet
 # rotting when APIs change, at a fraction of a sanitizer build's cost. Needs nightly + cargo-fuzz.
 if cargo +nightly fuzz --version >/dev/null 2>&1; then
   echo "== fuzz targets compile"
-  (cd fuzz && cargo +nightly fuzz check --quiet)
+  (cd fuzz && cargo +nightly fuzz check 2>&1 | tail -3)
 else
   echo "== fuzz targets skipped (no nightly toolchain with cargo-fuzz)"
 fi
