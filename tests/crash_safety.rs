@@ -94,6 +94,16 @@ fn child_update_loop() {
     }
 }
 
+/// Kills the child if the parent panics mid-iteration, so no update loop is left running.
+struct ChildGuard(std::process::Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// A tiny xorshift generator (no `rand` dependency for one test).
 struct Rng(u64);
 
@@ -122,20 +132,22 @@ fn crash_safety_under_sigkill() {
     let mut last_version = 0u64;
     // Bounded: 120 kills or 40 s, whichever comes first (at least 20 kills are required).
     while iterations < 120 && (started.elapsed() < Duration::from_secs(40) || iterations < 20) {
-        let mut child = Command::new(&exe)
-            .args([
-                "--ignored",
-                "--exact",
-                "child_update_loop",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(CHILD_ENV, dir.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
+        let mut child = ChildGuard(
+            Command::new(&exe)
+                .args([
+                    "--ignored",
+                    "--exact",
+                    "child_update_loop",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
+                .env(CHILD_ENV, dir.path())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        let stdout = child.0.stdout.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel::<String>();
         let reader = std::thread::spawn(move || {
             // Only complete lines count: a kill can cut "applied 12" to "applied 1".
@@ -167,8 +179,8 @@ fn crash_safety_under_sigkill() {
             "child saw a different list than the parent left"
         );
         std::thread::sleep(Duration::from_micros(rng.next() % 60_000));
-        child.kill().unwrap(); // SIGKILL on Unix
-        child.wait().unwrap();
+        child.0.kill().unwrap(); // SIGKILL on Unix
+        child.0.wait().unwrap();
         reader.join().unwrap();
         let reported = rx
             .try_iter()

@@ -7,6 +7,13 @@ use preflight::media::{self, DecodeLimits, MediaError};
 use preflight::{ScanError, Scanner, ScannerConfig};
 use std::path::PathBuf;
 
+/// Tests in this file run one at a time: some measure the process's peak RSS, which any test
+/// allocating in parallel would inflate.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn hostile(name: &str) -> Vec<u8> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/hostile")
@@ -158,6 +165,7 @@ fn assert_refused(what: &str, r: Result<media::DecodedImage, MediaError>) {
 
 #[test]
 fn webp_bomb_headers_are_refused_before_decoding() {
+    let _serial = serial();
     assert_refused(
         "webp vp8x 16M x 16M",
         decode(&webp_vp8x_claiming(1 << 24, 1 << 24)),
@@ -185,6 +193,7 @@ fn webp_bomb_headers_are_refused_before_decoding() {
 
 #[test]
 fn bmp_bomb_headers_are_refused_before_decoding() {
+    let _serial = serial();
     for (w, h) in [
         (30_000, 30_000),
         (100_000, 10),
@@ -197,6 +206,7 @@ fn bmp_bomb_headers_are_refused_before_decoding() {
 
 #[test]
 fn interlaced_png_bomb_is_refused_before_decoding() {
+    let _serial = serial();
     assert_refused(
         "interlaced png 30000 x 30000",
         decode(&interlaced_png_claiming(30_000, 30_000)),
@@ -209,6 +219,7 @@ fn interlaced_png_bomb_is_refused_before_decoding() {
 
 #[test]
 fn gif_frame_larger_than_its_screen_is_an_error_not_an_allocation() {
+    let _serial = serial();
     let r = decode(&gif_frame_larger_than_screen());
     assert!(
         matches!(
@@ -228,6 +239,7 @@ fn gif_frame_larger_than_its_screen_is_an_error_not_an_allocation() {
 /// this binary allocates large buffers meanwhile).
 #[test]
 fn small_files_with_huge_areas_keep_memory_bounded() {
+    let _serial = serial();
     let refused = hostile("png-1bit-10000x10000.png");
     assert!(refused.len() < 16 << 10);
     let before = peak_rss_kib();
@@ -268,6 +280,7 @@ fn small_files_with_huge_areas_keep_memory_bounded() {
 
 #[test]
 fn scanner_returns_typed_errors_for_every_bomb() {
+    let _serial = serial();
     let s = Scanner::new(ScannerConfig::default()).unwrap();
     let bombs = [
         webp_vp8x_claiming(1 << 24, 1 << 24),

@@ -9,6 +9,13 @@ use preflight::text::{AgeBand, Direction, LexiconError, LexiconSet, TextEngine};
 use preflight::{Category, Scanner, ScannerConfig};
 use std::time::{Duration, Instant};
 
+/// Tests in this file run one at a time: some measure the process's peak RSS, which any test
+/// allocating in parallel would inflate.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
     let start = Instant::now();
     let out = f();
@@ -36,6 +43,7 @@ fn peak_rss_kib() -> u64 {
 /// MAX_MATCHES_PER_ENTRY matches per lexicon entry.
 #[test]
 fn ten_megabyte_messages_cost_linear_time_and_bounded_output() {
+    let _serial = serial();
     let engine = TextEngine::default_english().unwrap();
     let entries = engine.entries().len();
     let cases: [(&str, &str); 5] = [
@@ -76,7 +84,7 @@ fn ten_megabyte_messages_cost_linear_time_and_bounded_output() {
     }
     // Memory is linear but not small: the normalizer keeps a 16-byte offset pair per byte of
     // skeleton plus its working buffer, and up to three passes run. Measured: ~57 bytes of
-    // peak RSS per input byte (566 MB for 10 MB, including the test's own strings). The bound
+    // peak RSS per input byte (511-587 MB for 10 MB, including the test's own strings). The bound
     // is 80 bytes per byte; apps should cap message size (THREAT_MODEL.md).
     let growth = peak_rss_kib().saturating_sub(hwm_before);
     eprintln!("peak RSS growth over the 10 MB messages: {growth} KiB");
@@ -85,6 +93,7 @@ fn ten_megabyte_messages_cost_linear_time_and_bounded_output() {
 
 #[test]
 fn repeated_phrases_still_match_and_cap_per_entry() {
+    let _serial = serial();
     let engine = TextEngine::default_english().unwrap();
     let text = repeat_to("i want to kill myself. ", 100_000);
     let a = engine.analyze(&text);
@@ -120,6 +129,7 @@ fn repeated_phrases_still_match_and_cap_per_entry() {
 
 #[test]
 fn invalid_utf8_from_an_ffi_caller_is_scanned_safely() {
+    let _serial = serial();
     // The API takes &str; a binding converts foreign bytes lossily (U+FFFD per bad sequence).
     // Bad bytes inside, around and between the words of a phrase must neither panic nor
     // produce spans off character boundaries.
@@ -167,6 +177,7 @@ const HEADER: &str = "[lexicon]\nname = \"hostile\"\nlanguage = \"en\"\ncategory
 
 #[test]
 fn deeply_nested_lexicon_is_a_typed_error_not_a_stack_overflow() {
+    let _serial = serial();
     for depth in [100usize, 10_000, 1_000_000] {
         let doc = format!(
             "{HEADER}safelist = {}{}\n",
@@ -205,6 +216,7 @@ fn big_lexicon(entries: usize) -> String {
 /// top for every entry: 10 000 entries took 0.8 s and 100 000 would take over a minute.
 #[test]
 fn huge_lexicon_files_parse_in_linear_time() {
+    let _serial = serial();
     let (small, big) = (big_lexicon(5_000), big_lexicon(50_000));
     let (r, t_small) = timed(|| {
         LexiconSet::new()
@@ -242,6 +254,7 @@ fn huge_lexicon_files_parse_in_linear_time() {
 
 #[test]
 fn oversized_patterns_are_typed_errors_or_work() {
+    let _serial = serial();
     // 300 token gaps: more segments than the matcher supports.
     let gaps = vec!["w"; 300].join(" * ");
     let doc = format!("{HEADER}[[entry]]\nid = \"gaps\"\npattern = \"{gaps}\"\n");
