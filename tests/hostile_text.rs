@@ -83,7 +83,7 @@ fn ten_megabyte_messages_cost_linear_time_and_bounded_output() {
         );
     }
     // Memory is linear but not small: the normalizer keeps a 16-byte offset pair per byte of
-    // skeleton plus its working buffer, and up to three passes run. Measured: ~57 bytes of
+    // skeleton plus its working buffer, and up to three passes run. Measured: 50-60 bytes of
     // peak RSS per input byte (511-587 MB for 10 MB, including the test's own strings). The bound
     // is 80 bytes per byte; apps should cap message size (THREAT_MODEL.md).
     let growth = peak_rss_kib().saturating_sub(hwm_before);
