@@ -21,4 +21,12 @@ echo "== bindings (staleness), Swift header + symbols, Kotlin on the JVM"
 scripts/bindings.sh --check --release
 scripts/check-swift.sh target/release
 scripts/test-kotlin.sh target/release | grep -E "^(FAIL|kotlin:)"
+# Fuzz targets are type-checked, not run (scripts/fuzz.sh runs them): checking keeps them from
+# rotting when APIs change, at a fraction of a sanitizer build's cost. Needs nightly + cargo-fuzz.
+if cargo +nightly fuzz --version >/dev/null 2>&1; then
+  echo "== fuzz targets compile"
+  (cd fuzz && cargo +nightly fuzz check 2>&1 | tail -3)
+else
+  echo "== fuzz targets skipped (no nightly toolchain with cargo-fuzz)"
+fi
 echo "cargo tests: $passed passed, 0 failed"

@@ -16,6 +16,17 @@ use std::path::Path;
 pub const MAX_MATCHES_PER_MESSAGE: usize = 256;
 /// Most modifier cues considered in one message, for the same reason.
 const MAX_CUES_PER_MESSAGE: usize = 1024;
+/// At most this many matches of one lexicon entry are reported per message: one repeated
+/// phrase cannot crowd every other entry out of the message cap.
+pub const MAX_MATCHES_PER_ENTRY: usize = 32;
+/// Bytes of normalized text allowed per word of a token gap or modifier window (plus one
+/// word's worth): bounds the work per candidate on hostile input; real words are far shorter.
+const MAX_WORD_BYTES: usize = 64;
+
+/// The longest gap, in bytes, worth counting words in for a window of `words` words.
+fn gap_limit(words: u8) -> usize {
+    (usize::from(words) + 1) * MAX_WORD_BYTES
+}
 
 /// Weight multiplier applied to a self-harm match read as hyperbole.
 pub const HYPERBOLE_FACTOR: f32 = 0.25;
@@ -433,11 +444,14 @@ impl TextEngine {
         let Some(orig) = n.original_span(span.start..span.end) else {
             return;
         };
-        if out
-            .matches
-            .iter()
-            .any(|m| m.lexicon_id == entry.id && m.start < orig.end && orig.start < m.end)
-        {
+        let mut same_entry = 0usize;
+        for m in out.matches.iter().filter(|m| m.lexicon_id == entry.id) {
+            if m.start < orig.end && orig.start < m.end {
+                return;
+            }
+            same_entry += 1;
+        }
+        if same_entry >= MAX_MATCHES_PER_ENTRY {
             return;
         }
         let mut modifiers = Vec::new();
@@ -455,6 +469,7 @@ impl TextEngine {
                     ModifierScope::Overlap => cue.start < span.end && span.start < cue.end,
                     ModifierScope::Before => text.get(cue.end..span.start).is_some_and(|gap| {
                         cue.end <= span.start
+                            && gap.len() <= gap_limit(m.window)
                             && words_between(gap).is_some_and(|w| w <= usize::from(m.window))
                             // "she said I want to die": a first-person word after the cue
                             // means the match is about the writer again.
@@ -526,6 +541,9 @@ fn chain(
         // The first hit after `end` is the nearest: if it is too far (or across a sentence
         // end), every later one is too.
         let next = hits.get(hits.partition_point(|x| x.2.start <= end))?;
+        if next.2.start.saturating_sub(end) > gap_limit(max_gap) {
+            return None;
+        }
         let words = text.get(end..next.2.start).and_then(words_between)?;
         if words > usize::from(max_gap) {
             return None;
@@ -682,10 +700,12 @@ patterns = ["never", "not"]
         let e = engine();
         let text = "kill myself. scunthorpe send send send pic ".repeat(20_000);
         let a = e.analyze(&text);
-        assert_eq!(a.matches.len(), MAX_MATCHES_PER_MESSAGE);
+        // Two entries match, each capped per message.
+        assert_eq!(a.matches.len(), 2 * MAX_MATCHES_PER_ENTRY);
+        assert!(a.matches.len() <= MAX_MATCHES_PER_MESSAGE);
         assert!(a.matches.iter().all(|m| m.lexicon_id != "s.c"));
-        let a = e.analyze(&"scunthorpe send send send pic ".repeat(50));
-        assert_eq!(a.matches.len(), 50, "one match per send...pic group");
+        let a = e.analyze(&"scunthorpe send send send pic ".repeat(30));
+        assert_eq!(a.matches.len(), 30, "one match per send...pic group");
         assert!(a.matches.iter().all(|m| m.lexicon_id == "g.pic"));
     }
 

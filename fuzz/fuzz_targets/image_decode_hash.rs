@@ -1,0 +1,26 @@
+//! Fuzz target: bounded image decoding and every hash (PDQ with dihedrals, pHash/dHash,
+//! crypto digests) on arbitrary bytes. Any panic, abort, timeout or out-of-memory is a bug:
+//! every bad input must become a typed `MediaError`.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use preflight::media::DecodeLimits;
+
+fuzz_target!(|data: &[u8]| {
+    // Small limits keep each run fast and make the "refused before decoding" paths reachable
+    // from small inputs; the checks are the same code as with the default limits.
+    let limits = DecodeLimits {
+        max_input_bytes: 1 << 20,
+        max_pixels: 4_000_000,
+        max_dimension: 8_192,
+        max_alloc_bytes: 64 << 20,
+    };
+    if let Ok(h) = preflight::hash::hash_image_bytes(data, &limits) {
+        let (w, hgt) = h.decoded_size;
+        assert!(w > 0 && hgt > 0, "decoded an image with no pixels");
+        assert!(
+            u64::from(w) * u64::from(hgt) <= limits.max_pixels,
+            "decoded past the pixel limit"
+        );
+    }
+});

@@ -1,0 +1,43 @@
+//! Fuzz target: text normalization and matching with the embedded English lexicons, plus the
+//! conversation model. Checks that every reported span lies on character boundaries of the
+//! original text and that its excerpt is exactly that slice.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use preflight::text::{AgeBand, ConversationConfig, Conversations, Direction, TextEngine};
+use std::sync::{Arc, OnceLock};
+
+fn conversations() -> &'static Conversations {
+    static C: OnceLock<Conversations> = OnceLock::new();
+    C.get_or_init(|| {
+        let engine = TextEngine::default_english().expect("embedded lexicons compile");
+        Conversations::new(Arc::new(engine), ConversationConfig::default())
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    // Invalid UTF-8 is what an FFI caller might hand over; the API takes &str, so the
+    // binding converts lossily, as the app would.
+    let text = String::from_utf8_lossy(data);
+    let c = conversations();
+    let a = c.engine().analyze(&text);
+    for m in &a.matches {
+        assert!(m.start <= m.end && m.end <= text.len(), "span out of range");
+        assert!(
+            text.is_char_boundary(m.start) && text.is_char_boundary(m.end),
+            "span splits a char"
+        );
+        assert_eq!(
+            &text[m.start..m.end],
+            m.matched,
+            "excerpt differs from span"
+        );
+    }
+    let dir = if data.first().is_some_and(|b| b & 1 == 1) {
+        Direction::Sent
+    } else {
+        Direction::Received
+    };
+    let a = c.observe("fuzz", dir, AgeBand::Age13To15, &text);
+    assert!(a.grooming_risk.is_finite() && (0.0..=1.0).contains(&a.grooming_risk));
+});

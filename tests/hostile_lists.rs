@@ -1,0 +1,351 @@
+//! Hostile lists and deltas, crafted by hand and signed with a trusted key (a buggy or
+//! malicious issuer tool), or signed by a key the device does not trust: duplicate and
+//! unsorted entries, deltas that add what exists or remove what does not, a stranger's key
+//! behind a trusted key id. Each is refused with a typed error and the live list stays.
+//! Also checks the fuzz seeds in fuzz/corpus are what they claim to be.
+
+use ed25519_dalek::{Signer, SigningKey};
+use preflight::lists::format::{parse_container, SEC_ADDS, SEC_HASHES, TRAILER_LEN};
+use preflight::lists::{
+    make_delta, HashKind, HashList, IssuerSecretKey, ListBuilder, ListError, LiveList, TrustedKeys,
+    Verification,
+};
+use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+
+const SEED: [u8; 32] = [3u8; 32];
+
+fn key() -> IssuerSecretKey {
+    IssuerSecretKey::from_seed(&SEED)
+}
+
+fn trusted() -> TrustedKeys {
+    TrustedKeys::new(vec![key().public()])
+}
+
+/// Recomputes the digest and signs it with `seed` (as the issuer's tool would).
+fn resign(bytes: &mut [u8], seed: &[u8; 32]) {
+    let body = bytes.len() - TRAILER_LEN;
+    let digest: [u8; 32] = Sha256::digest(&bytes[..body]).into();
+    let sig = SigningKey::from_bytes(seed).sign(&digest).to_bytes();
+    bytes[body..body + 32].copy_from_slice(&digest);
+    bytes[body + 32..].copy_from_slice(&sig);
+}
+
+fn md5_list(version: u64, hashes: &[[u8; 16]]) -> Vec<u8> {
+    let mut b = ListBuilder::new(version, 1_700_000_000);
+    let org = b.add_org("org-a").unwrap();
+    for (i, h) in hashes.iter().enumerate() {
+        b.add(HashKind::Md5, h, 1 << org, &format!("e{i}"), "test")
+            .unwrap();
+    }
+    b.build(&key()).unwrap()
+}
+
+/// Byte offset of the first stored hash of `kind` in a full list.
+fn hashes_at(bytes: &[u8], kind: HashKind) -> usize {
+    let c = parse_container(bytes).unwrap();
+    c.section(SEC_HASHES + kind.code()).unwrap().range.start + 16
+}
+
+#[test]
+fn duplicate_and_unsorted_entries_are_malformed_even_when_signed() {
+    let good = md5_list(2, &[[0x10; 16], [0x20; 16], [0x30; 16]]);
+    let at = hashes_at(&good, HashKind::Md5);
+
+    let mut unsorted = good.clone();
+    unsorted.copy_within(at..at + 16, at + 16); // entry 1 := entry 0 ...
+    unsorted[at..at + 16].copy_from_slice(&[0x20; 16]); // ... entry 0 := old entry 1: swapped
+    resign(&mut unsorted, &SEED);
+    let mut duplicate = good.clone();
+    duplicate.copy_within(at..at + 16, at + 16); // entry 1 := entry 0
+    resign(&mut duplicate, &SEED);
+
+    let dir = tempfile::tempdir().unwrap();
+    let live = LiveList::open(dir.path(), trusted()).unwrap();
+    live.apply_update(&md5_list(1, &[[0x10; 16]]), false)
+        .unwrap();
+    let before = live.info();
+    for (what, bytes) in [("unsorted", &unsorted), ("duplicate", &duplicate)] {
+        let err = HashList::from_bytes(bytes.clone(), &trusted()).unwrap_err();
+        match &err {
+            ListError::Malformed(m) => assert!(m.contains("not strictly sorted"), "{what}: {m}"),
+            other => panic!("{what}: {other:?}"),
+        }
+        assert!(
+            matches!(
+                live.apply_update(bytes, false),
+                Err(ListError::Malformed(_))
+            ),
+            "{what}"
+        );
+        assert_eq!(live.info(), before, "{what}: live list changed");
+    }
+    // The untouched original is accepted.
+    assert_eq!(live.apply_update(&good, false).unwrap().version, 2);
+    // And the store on disk still holds a list that reopens.
+    drop(live);
+    assert_eq!(
+        LiveList::open(dir.path(), trusted())
+            .unwrap()
+            .info()
+            .version,
+        2
+    );
+}
+
+#[test]
+fn deltas_with_duplicate_or_unsorted_adds_do_not_reproduce_the_target() {
+    let v1 = HashList::from_bytes(md5_list(1, &[[0x10; 16]]), &trusted()).unwrap();
+    let v2 = HashList::from_bytes(
+        md5_list(2, &[[0x10; 16], [0x20; 16], [0x30; 16]]),
+        &trusted(),
+    )
+    .unwrap();
+    let delta = make_delta(&v1, &v2, &key()).unwrap();
+    let c = parse_container(&delta).unwrap();
+    let adds = c
+        .section(SEC_ADDS + HashKind::Md5.code())
+        .unwrap()
+        .range
+        .start
+        + 8;
+
+    // Both added hashes made identical: rebuilt list has one entry fewer than the target.
+    let mut dup = delta.clone();
+    dup.copy_within(adds..adds + 16, adds + 16);
+    resign(&mut dup, &SEED);
+    // Added hashes in reverse order: the builder sorts, so the rebuild matches the target;
+    // order inside a delta is not security relevant, the target digest is what is checked.
+    // (Each hash keeps its tag: the u32 tag indexes follow the hashes, 8-aligned.)
+    let mut reversed = delta.clone();
+    let tags = adds - 8 + 40;
+    for (at, w) in [(adds, 16), (tags, 4)] {
+        let (a, b) = (
+            reversed[at..at + w].to_vec(),
+            reversed[at + w..at + 2 * w].to_vec(),
+        );
+        reversed[at..at + w].copy_from_slice(&b);
+        reversed[at + w..at + 2 * w].copy_from_slice(&a);
+    }
+    resign(&mut reversed, &SEED);
+
+    let dir = tempfile::tempdir().unwrap();
+    let live = LiveList::open(dir.path(), trusted()).unwrap();
+    live.apply_update(v1.as_bytes(), false).unwrap();
+    let before = live.info();
+    let err = live.apply_update(&dup, false).unwrap_err();
+    assert!(
+        matches!(err, ListError::DeltaTargetMismatch { .. }),
+        "{err:?}"
+    );
+    assert_eq!(live.info(), before);
+    let info = live.apply_update(&reversed, false).unwrap();
+    assert_eq!(info.digest_hex, v2.info().digest_hex);
+}
+
+/// A delta applied to a base it was not made from (same version number, different content:
+/// it re-adds an entry the base has and removes one the base lacks). The device either ends
+/// up with exactly the list the issuer signed, or refuses; never a third list.
+#[test]
+fn a_delta_on_a_different_base_yields_the_signed_target_or_nothing() {
+    let v1 = HashList::from_bytes(md5_list(1, &[[0x10; 16], [0x20; 16]]), &trusted()).unwrap();
+    let v2 = HashList::from_bytes(md5_list(2, &[[0x10; 16], [0x30; 16]]), &trusted()).unwrap();
+    let delta = make_delta(&v1, &v2, &key()).unwrap();
+    let relabelled = {
+        let mut b = ListBuilder::new(1, 1_700_000_000);
+        let org = b.add_org("org-a").unwrap();
+        b.add(HashKind::Md5, &[0x10; 16], 1 << org, "e0", "test")
+            .unwrap();
+        b.add(HashKind::Md5, &[0x30; 16], 1 << org, "other-label", "test")
+            .unwrap();
+        b.build(&key()).unwrap()
+    };
+    let bases = [
+        (
+            "same entries as the target",
+            md5_list(1, &[[0x10; 16], [0x30; 16]]),
+        ),
+        ("re-added entry has another label", relabelled),
+        ("base lacks everything", md5_list(1, &[[0x77; 16]])),
+    ];
+    let mut refused = 0;
+    for (what, base) in bases {
+        let dir = tempfile::tempdir().unwrap();
+        let live = LiveList::open(dir.path(), trusted()).unwrap();
+        live.apply_update(&base, false).unwrap();
+        let before = live.info();
+        match live.apply_update(&delta, false) {
+            Ok(info) => assert_eq!(
+                info.digest_hex,
+                v2.info().digest_hex,
+                "{what}: a third list"
+            ),
+            Err(e) => {
+                assert!(
+                    matches!(e, ListError::DeltaTargetMismatch { .. }),
+                    "{what}: {e:?}"
+                );
+                assert_ne!(
+                    what, "same entries as the target",
+                    "an exact base was refused"
+                );
+                assert_eq!(live.info(), before, "{what}");
+                refused += 1;
+            }
+        }
+    }
+    // Whatever the builder does with a re-added entry, a base missing entries the target
+    // keeps cannot reproduce it.
+    assert!(
+        refused >= 1,
+        "the base lacking the target's entries was accepted"
+    );
+}
+
+#[test]
+fn signatures_from_an_unknown_key_are_refused() {
+    let stranger_seed = [0xEE; 32];
+    let stranger = IssuerSecretKey::from_seed(&stranger_seed);
+    let dir = tempfile::tempdir().unwrap();
+    let live = LiveList::open(dir.path(), trusted()).unwrap();
+    live.apply_update(&md5_list(1, &[[0x10; 16]]), false)
+        .unwrap();
+    let before = live.info();
+
+    // 1. A list signed by the stranger, naming the stranger's key id: untrusted key.
+    let mut b = ListBuilder::new(5, 0);
+    b.add(HashKind::Md5, &[0x99; 16], 0, "x", "y").unwrap();
+    let foreign = b.build(&stranger).unwrap();
+    let err = live.apply_update(&foreign, false).unwrap_err();
+    assert!(
+        matches!(&err, ListError::UntrustedKey { key_id } if *key_id == stranger.key_id().to_string()),
+        "{err:?}"
+    );
+
+    // 2. The stranger's signature behind the trusted key's id: bad signature.
+    let mut spoofed = md5_list(6, &[[0x66; 16]]);
+    resign(&mut spoofed, &stranger_seed);
+    let err = live.apply_update(&spoofed, false).unwrap_err();
+    assert!(matches!(err, ListError::BadSignature { .. }), "{err:?}");
+
+    // 3. A delta signed by the stranger, and a trusted delta whose target the stranger signed.
+    let v1 = live.current();
+    let v2 = HashList::from_bytes(md5_list(2, &[[0x10; 16], [0x20; 16]]), &trusted()).unwrap();
+    let mut delta = make_delta(&v1, &v2, &key()).unwrap();
+    let stranger_delta = {
+        let mut d = delta.clone();
+        resign(&mut d, &stranger_seed);
+        d
+    };
+    assert!(matches!(
+        live.apply_update(&stranger_delta, false),
+        Err(ListError::BadSignature { .. })
+    ));
+    let c = parse_container(&delta).unwrap();
+    let target = c
+        .section(preflight::lists::format::SEC_TARGET)
+        .unwrap()
+        .range
+        .start;
+    let forged_sig = SigningKey::from_bytes(&stranger_seed)
+        .sign(&v2.digest())
+        .to_bytes();
+    delta[target + 32..target + 96].copy_from_slice(&forged_sig);
+    resign(&mut delta, &SEED);
+    assert!(matches!(
+        live.apply_update(&delta, false),
+        Err(ListError::BadSignature { .. })
+    ));
+
+    // 4. No trusted keys at all: nothing is accepted.
+    let empty_dir = tempfile::tempdir().unwrap();
+    let none = LiveList::open(empty_dir.path(), TrustedKeys::new(Vec::new())).unwrap();
+    assert!(matches!(
+        none.apply_update(&md5_list(1, &[[1; 16]]), false),
+        Err(ListError::UntrustedKey { .. })
+    ));
+
+    assert_eq!(live.info(), before);
+}
+
+fn corpus(target: &str) -> Vec<(String, Vec<u8>)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/corpus")
+        .join(target);
+    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The list and delta seeds of the `list_parse_delta` fuzz target: a small valid list (no PDQ
+/// section, so it stays a few hundred bytes) and a delta from it. Regenerate with
+/// `PREFLIGHT_WRITE_FUZZ_SEEDS=1 cargo test --test hostile_lists fuzz_seeds`.
+#[test]
+fn fuzz_seeds_are_valid_lists_and_deltas() {
+    let v1 = md5_list(1, &[[0x10; 16], [0x20; 16]]);
+    let v2 = {
+        let mut b = ListBuilder::new(2, 1_700_000_100);
+        let org = b.add_org("org-a").unwrap();
+        let org_b = b.add_org("org-b").unwrap();
+        b.add(HashKind::Md5, &[0x10; 16], 1 << org, "e0", "test")
+            .unwrap();
+        b.add(
+            HashKind::Md5,
+            &[0x30; 16],
+            (1 << org) | (1 << org_b),
+            "e2",
+            "test",
+        )
+        .unwrap();
+        b.add(HashKind::Sha1, &[0x44; 20], 1 << org_b, "s", "other")
+            .unwrap();
+        b.add(HashKind::PHash, &[0x55; 8], 1 << org, "p", "test")
+            .unwrap();
+        b.build(&key()).unwrap()
+    };
+    let l1 = HashList::from_bytes(v1.clone(), &trusted()).unwrap();
+    let l2 = HashList::from_bytes(v2.clone(), &trusted()).unwrap();
+    let delta = make_delta(&l1, &l2, &key()).unwrap();
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/list_parse_delta");
+    if std::env::var_os("PREFLIGHT_WRITE_FUZZ_SEEDS").is_some() {
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("seed-list-v1.pflist"), &v1).unwrap();
+        std::fs::write(dir.join("seed-list-v2.pflist"), &v2).unwrap();
+        std::fs::write(dir.join("seed-delta-v1-v2.pfdelta"), &delta).unwrap();
+    }
+    let seeds = corpus("list_parse_delta");
+    let get = |name: &str| {
+        &seeds
+            .iter()
+            .find(|(n, _)| n == name)
+            .unwrap_or_else(|| panic!("seed {name} missing"))
+            .1
+    };
+    assert_eq!(get("seed-list-v1.pflist"), &v1);
+    assert_eq!(get("seed-list-v2.pflist"), &v2);
+    assert_eq!(get("seed-delta-v1-v2.pfdelta"), &delta);
+    for (name, bytes) in &seeds {
+        if name.ends_with(".pflist") {
+            HashList::from_bytes_with(bytes.clone(), None, Verification::InspectOnly).unwrap();
+        }
+    }
+    // Image seeds exist and are small, text and lexicon seeds exist.
+    for target in ["image_decode_hash", "lexicon_parse", "text_scan"] {
+        let seeds = corpus(target);
+        assert!(!seeds.is_empty(), "{target} has no seeds");
+        assert!(
+            seeds.iter().all(|(_, b)| b.len() <= 64 << 10),
+            "{target} seeds must stay small"
+        );
+    }
+}
