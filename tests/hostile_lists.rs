@@ -42,10 +42,14 @@ fn md5_list(version: u64, hashes: &[[u8; 16]]) -> Vec<u8> {
     b.build(&key()).unwrap()
 }
 
+/// Bytes of a hash section's own header (count, tag/id/key bits, scheme, padding) before the
+/// first stored hash (see src/lists/format.rs).
+const HASH_SECTION_HEADER: usize = 64;
+
 /// Byte offset of the first stored hash of `kind` in a full list.
 fn hashes_at(bytes: &[u8], kind: HashKind) -> usize {
     let c = parse_container(bytes).unwrap();
-    c.section(SEC_HASHES + kind.code()).unwrap().range.start + 16
+    c.section(SEC_HASHES + kind.code()).unwrap().range.start + HASH_SECTION_HEADER
 }
 
 #[test]
