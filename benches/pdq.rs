@@ -22,8 +22,11 @@ use std::hint::black_box;
 use std::time::Duration;
 
 fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(format!("{}/tests/fixtures/pdq/images/{name}", env!("CARGO_MANIFEST_DIR")))
-        .expect("fixture")
+    std::fs::read(format!(
+        "{}/tests/fixtures/pdq/images/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("fixture")
 }
 
 fn bench(c: &mut Criterion) {
@@ -37,12 +40,20 @@ fn bench(c: &mut Criterion) {
         b.iter(|| pdq::hash_pixels(black_box(bridge.pixels.as_pdq_input())).unwrap())
     });
     g.bench_function("hash_only_reference_structure/bridge_1600x1004", |b| {
-        b.iter(|| preflight::hash::pdq_reference::hash_pixels(black_box(bridge.pixels.as_pdq_input())).unwrap())
+        b.iter(|| {
+            preflight::hash::pdq_reference::hash_pixels(black_box(bridge.pixels.as_pdq_input()))
+                .unwrap()
+        })
     });
     g.sample_size(15);
     g.bench_function("end_to_end/jpeg_12mp", |b| {
         b.iter(|| {
-            let d = media::decode_for_hashing(black_box(&photo), &limits, preflight::hash::PDQ_DECODE_MIN_SIDE).unwrap();
+            let d = media::decode_for_hashing(
+                black_box(&photo),
+                &limits,
+                preflight::hash::PDQ_DECODE_MIN_SIDE,
+            )
+            .unwrap();
             pdq::hash_pixels(d.pixels.as_pdq_input()).unwrap()
         })
     });
@@ -72,7 +83,12 @@ fn ratio_report(_c: &mut Criterion) {
     let bridge_path = format!("{root}/tests/fixtures/pdq/images/bridge-1-original.jpg");
     let photo_path = format!("{root}/tests/fixtures/pdq/images/exif-rotn-6.jpg");
     let out = std::process::Command::new(&python)
-        .args([&format!("{root}/scripts/pdq_reference_bench.py"), &bridge_path, &photo_path, "20"])
+        .args([
+            &format!("{root}/scripts/pdq_reference_bench.py"),
+            &bridge_path,
+            &photo_path,
+            "20",
+        ])
         .output();
     let reference: serde_json::Value = match out {
         Ok(o) if o.status.success() => serde_json::from_slice(&o.stdout).expect("reference JSON"),
@@ -90,9 +106,12 @@ fn ratio_report(_c: &mut Criterion) {
         Some(ours.hashes[0].to_hex().as_str()),
         "the C++ reference and the port disagree on the bridge"
     );
-    let hash_ms = best_ms(40, || pdq::hash_pixels(bridge.pixels.as_pdq_input()).unwrap());
+    let hash_ms = best_ms(40, || {
+        pdq::hash_pixels(bridge.pixels.as_pdq_input()).unwrap()
+    });
     let e2e_ms = best_ms(10, || {
-        let d = media::decode_for_hashing(&photo, &limits, preflight::hash::PDQ_DECODE_MIN_SIDE).unwrap();
+        let d = media::decode_for_hashing(&photo, &limits, preflight::hash::PDQ_DECODE_MIN_SIDE)
+            .unwrap();
         pdq::hash_pixels(d.pixels.as_pdq_input()).unwrap()
     });
     let cpp_hash = reference["hash_only_ms"].as_f64().unwrap_or(f64::NAN);

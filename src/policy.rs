@@ -102,10 +102,16 @@ mod tests {
     #[test]
     fn strictest_signal_wins() {
         let p = Policy::default();
-        let s = [signal(Category::Grooming, 0.6), signal(Category::KnownCsam, 1.0)];
+        let s = [
+            signal(Category::Grooming, 0.6),
+            signal(Category::KnownCsam, 1.0),
+        ];
         assert_eq!(p.decide(&s, AgeBand::Unknown), Action::Block);
         assert_eq!(p.decide(&s[..1], AgeBand::Unknown), Action::Warn);
-        assert_eq!(p.decide(&[signal(Category::Grooming, 0.2)], AgeBand::Unknown), Action::Allow);
+        assert_eq!(
+            p.decide(&[signal(Category::Grooming, 0.2)], AgeBand::Unknown),
+            Action::Allow
+        );
         assert_eq!(p.decide(&[], AgeBand::Unknown), Action::Allow);
     }
 

@@ -89,7 +89,8 @@ impl Drop for TempStore {
 impl TempStore {
     fn new() -> Result<TempStore, ScanError> {
         let mut nonce = [0u8; 8];
-        getrandom::fill(&mut nonce).map_err(|e| ScanError::Config(format!("no randomness: {e}")))?;
+        getrandom::fill(&mut nonce)
+            .map_err(|e| ScanError::Config(format!("no randomness: {e}")))?;
         let dir = std::env::temp_dir().join(format!(
             "preflight-store-{}",
             crate::hash::pdq::hex_string(&nonce)
@@ -267,13 +268,19 @@ impl Scanner {
             modifiers: m.modifiers.iter().map(|k| k.as_str().to_string()).collect(),
             weight: m.effective_weight,
         };
-        let of = |c: crate::text::Category| a.message.matches.iter().filter(move |m| m.category == c);
+        let of =
+            |c: crate::text::Category| a.message.matches.iter().filter(move |m| m.category == c);
 
         let groom_terms = of(crate::text::Category::Grooming).next().is_some();
-        if a.grooming_risk > 0.0 && (groom_terms || a.grooming_risk >= self.policy.grooming_report) {
+        if a.grooming_risk > 0.0 && (groom_terms || a.grooming_risk >= self.policy.grooming_report)
+        {
             let mut evidence = vec![Evidence::ConversationRisk {
                 grooming_risk: a.grooming_risk,
-                stages: a.stages.iter().map(|s| s.stage.as_str().to_string()).collect(),
+                stages: a
+                    .stages
+                    .iter()
+                    .map(|s| s.stage.as_str().to_string())
+                    .collect(),
                 messages: a.messages,
             }];
             evidence.extend(of(crate::text::Category::Grooming).map(lexicon));
@@ -312,7 +319,11 @@ impl Scanner {
             });
         }
         #[cfg(feature = "onnx")]
-        if let Some(set) = self.classifiers.as_ref().filter(|s| s.config().text_model.is_some()) {
+        if let Some(set) = self
+            .classifiers
+            .as_ref()
+            .filter(|s| s.config().text_model.is_some())
+        {
             let scores = set.text(&[text])?;
             let found: Vec<_> = scores
                 .iter()
@@ -423,10 +434,16 @@ mod tests {
     fn default_scanner_scans_text_and_allows_unlisted_images() {
         let s = Scanner::new(ScannerConfig::default()).unwrap();
         let v = s
-            .scan_text("c1", Direction::Received, AgeBand::Age13To15, "hey how was school")
+            .scan_text(
+                "c1",
+                Direction::Received,
+                AgeBand::Age13To15,
+                "hey how was school",
+            )
             .unwrap();
         assert_eq!(v.action, crate::verdict::Action::Allow);
-        let img = image::RgbImage::from_fn(64, 64, |x, y| image::Rgb([(x * 4) as u8, (y * 4) as u8, 0]));
+        let img =
+            image::RgbImage::from_fn(64, 64, |x, y| image::Rgb([(x * 4) as u8, (y * 4) as u8, 0]));
         let mut png = Vec::new();
         image::DynamicImage::ImageRgb8(img)
             .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
@@ -440,6 +457,9 @@ mod tests {
     #[test]
     fn undecodable_bytes_are_a_typed_error() {
         let s = Scanner::new(ScannerConfig::default()).unwrap();
-        assert!(matches!(s.scan_image(b"nope"), Err(ScanError::Media(MediaError::UnknownFormat))));
+        assert!(matches!(
+            s.scan_image(b"nope"),
+            Err(ScanError::Media(MediaError::UnknownFormat))
+        ));
     }
 }

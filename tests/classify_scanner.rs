@@ -38,11 +38,18 @@ fn nsfw_score_joins_the_verdict_with_model_evidence() {
     assert!(s.has_classifiers());
     let img = std::fs::read(fixture("coffee.png")).unwrap();
     let v = s.scan_image(&img).unwrap();
-    let nudity = v.signals_of(Category::Nudity).next().expect("a nudity signal");
+    let nudity = v
+        .signals_of(Category::Nudity)
+        .next()
+        .expect("a nudity signal");
     assert!(nudity.score < 0.2, "benign fixture scored {}", nudity.score);
     assert_eq!(v.action, Action::Allow);
     match &nudity.evidence[0] {
-        Evidence::Classifier { model, label, score } => {
+        Evidence::Classifier {
+            model,
+            label,
+            score,
+        } => {
             assert_eq!(model, "open_nsfw");
             assert!(!label.is_empty());
             assert_eq!(*score, nudity.score);
@@ -63,10 +70,14 @@ fn missing_runtime_is_a_typed_error_but_known_matches_still_block() {
     let img = std::fs::read(fixture("coffee.png")).unwrap();
     let err = s.scan_image(&img).unwrap_err();
     assert!(matches!(err, Error::Classify(_)), "{err:?}");
-    assert!(err.to_string().contains("/nonexistent/libonnxruntime.so"), "{err}");
+    assert!(
+        err.to_string().contains("/nonexistent/libonnxruntime.so"),
+        "{err}"
+    );
 
     let mut b = ListBuilder::new(1, 0);
-    let h = PdqHash::from_hex("d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22").unwrap();
+    let h = PdqHash::from_hex("d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22")
+        .unwrap();
     b.add(HashKind::Pdq, &h.0, 0, "demo", "test").unwrap();
     s.apply_list_update(&b.build(&key).unwrap(), false).unwrap();
     assert_eq!(s.scan_image(&bridge()).unwrap().action, Action::Block);

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use std::process::Command;
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pdq/images").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/pdq/images")
+        .join(name)
 }
 
 #[test]
@@ -25,7 +27,10 @@ fn hashes_files_and_reports_bad_ones_without_stopping() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "some files failed, so exit 1");
     let stdout = String::from_utf8(out.stdout).unwrap();
-    let lines: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 2, "{stdout}");
     // wee.jpg's C++ reference hash (tests/fixtures/pdq/reference_hashes.csv).
     assert_eq!(
@@ -34,8 +39,14 @@ fn hashes_files_and_reports_bad_ones_without_stopping() {
     );
     assert_eq!(lines[0]["quality"], 100);
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains("c-cut.jpg") && stderr.contains("truncated"), "{stderr}");
-    assert!(stderr.contains("d.txt") && stderr.contains("unrecognised"), "{stderr}");
+    assert!(
+        stderr.contains("c-cut.jpg") && stderr.contains("truncated"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("d.txt") && stderr.contains("unrecognised"),
+        "{stderr}"
+    );
     assert!(stderr.contains("2 of 4 files"), "{stderr}");
 }
 
@@ -53,6 +64,9 @@ fn tsv_with_dihedral_variants() {
     let row: Vec<&str> = lines.next().unwrap().split('\t').collect();
     assert_eq!(header.len(), 16);
     assert_eq!(row.len(), 16);
-    assert_eq!(row[1], "d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22");
+    assert_eq!(
+        row[1],
+        "d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22"
+    );
     assert_eq!(header[15], "pdq_flip_minus1");
 }

@@ -140,13 +140,14 @@ fn bad_inputs_are_typed_errors_with_clear_messages() {
 fn escalating_conversation_warns_and_survives_export_import() {
     let s = scanner();
     let id = "conv-1".to_string();
-    let first = s.scan_text(
-        id.clone(),
-        Direction::Received,
-        AgeBand::Age13To15,
-        "hey how was school".into(),
-    )
-    .unwrap();
+    let first = s
+        .scan_text(
+            id.clone(),
+            Direction::Received,
+            AgeBand::Age13To15,
+            "hey how was school".into(),
+        )
+        .unwrap();
     assert_eq!(first.action, Action::Allow);
     for line in [
         "you're so mature for your age",
@@ -162,13 +163,14 @@ fn escalating_conversation_warns_and_survives_export_import() {
         )
         .unwrap();
     }
-    let v = s.scan_text(
-        id.clone(),
-        Direction::Received,
-        AgeBand::Age13To15,
-        "delete this chat after ok?".into(),
-    )
-    .unwrap();
+    let v = s
+        .scan_text(
+            id.clone(),
+            Direction::Received,
+            AgeBand::Age13To15,
+            "delete this chat after ok?".into(),
+        )
+        .unwrap();
     assert_eq!(v.action, Action::Warn, "{v:?}");
     assert!(v.signals.iter().any(|g| g.category == Category::Grooming));
 

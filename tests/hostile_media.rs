@@ -3,6 +3,8 @@
 //! screen, real small-compressed huge-area PNGs (refused, or decoded with bounded memory), and
 //! the Scanner's behaviour on all of them (typed error, never a panic).
 
+mod common;
+
 use preflight::media::{self, DecodeLimits, MediaError};
 use preflight::{ScanError, Scanner, ScannerConfig};
 use std::path::PathBuf;
@@ -94,44 +96,9 @@ fn bmp_claiming(w: i32, h: i32) -> Vec<u8> {
     b
 }
 
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
-fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-    let mut body = kind.to_vec();
-    body.extend_from_slice(data);
-    out.extend_from_slice(&body);
-    out.extend_from_slice(&crc32(&body).to_be_bytes());
-}
-
 /// An Adam7-interlaced 16-bit RGBA PNG header claiming `w x h`, tiny IDAT, IEND.
 fn interlaced_png_claiming(w: u32, h: u32) -> Vec<u8> {
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut ihdr = Vec::new();
-    ihdr.extend_from_slice(&w.to_be_bytes());
-    ihdr.extend_from_slice(&h.to_be_bytes());
-    ihdr.extend_from_slice(&[16, 6, 0, 0, 1]);
-    png_chunk(&mut out, b"IHDR", &ihdr);
-    png_chunk(
-        &mut out,
-        b"IDAT",
-        &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
-    );
-    png_chunk(&mut out, b"IEND", &[]);
-    out
+    common::png_claiming(w, h, 16, 6, 1)
 }
 
 /// A GIF with a 16x16 screen whose only frame claims 65535x65535.

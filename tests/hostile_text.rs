@@ -163,13 +163,14 @@ fn invalid_utf8_from_an_ffi_caller_is_scanned_safely() {
             }
         }
     }
-    let v = s.scan_text(
-        "ffi-x",
-        Direction::Sent,
-        AgeBand::Adult,
-        &String::from_utf8_lossy(b"\xFF i want to kill myself"),
-    )
-    .unwrap();
+    let v = s
+        .scan_text(
+            "ffi-x",
+            Direction::Sent,
+            AgeBand::Adult,
+            &String::from_utf8_lossy(b"\xFF i want to kill myself"),
+        )
+        .unwrap();
     assert!(
         v.signals_of(Category::SelfHarm).next().is_some(),
         "a bad byte before a phrase hides it"

@@ -1,44 +1,21 @@
 //! Bad and hostile image inputs: every one gets a typed error with a clear message, no panic,
 //! and no large allocation (limits are checked from the header before decoding).
 
+mod common;
+
 use preflight::media::{self, DecodeLimits, MediaError};
 use std::path::PathBuf;
 
 fn fixture(name: &str) -> Vec<u8> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pdq/images").join(name);
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/pdq/images")
+        .join(name);
     std::fs::read(p).unwrap()
-}
-
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
-        }
-    }
-    !crc
-}
-
-fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-    let mut body = kind.to_vec();
-    body.extend_from_slice(data);
-    out.extend_from_slice(&body);
-    out.extend_from_slice(&crc32(&body).to_be_bytes());
 }
 
 /// A PNG whose header claims `width x height` (8-bit RGB), with a tiny IDAT and IEND.
 fn png_claiming(width: u32, height: u32) -> Vec<u8> {
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut ihdr = Vec::new();
-    ihdr.extend_from_slice(&width.to_be_bytes());
-    ihdr.extend_from_slice(&height.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
-    png_chunk(&mut out, b"IHDR", &ihdr);
-    png_chunk(&mut out, b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
-    png_chunk(&mut out, b"IEND", &[]);
-    out
+    common::png_claiming(width, height, 8, 2, 0)
 }
 
 /// A GIF whose logical screen and single frame claim `width x height`.
@@ -69,7 +46,11 @@ fn jpeg_claiming(width: u16, height: u16) -> Vec<u8> {
 }
 
 fn decode(bytes: &[u8]) -> Result<media::DecodedImage, MediaError> {
-    media::decode_for_hashing(bytes, &DecodeLimits::default(), preflight::hash::PDQ_DECODE_MIN_SIDE)
+    media::decode_for_hashing(
+        bytes,
+        &DecodeLimits::default(),
+        preflight::hash::PDQ_DECODE_MIN_SIDE,
+    )
 }
 
 #[test]
@@ -79,7 +60,11 @@ fn empty_input() {
 
 #[test]
 fn unknown_formats() {
-    for bytes in [&b"hello, this is not an image at all"[..], b"II*\x00\x08\x00\x00\x00", &[0u8; 64]] {
+    for bytes in [
+        &b"hello, this is not an image at all"[..],
+        b"II*\x00\x08\x00\x00\x00",
+        &[0u8; 64],
+    ] {
         let err = decode(bytes).unwrap_err();
         assert!(matches!(err, MediaError::UnknownFormat), "{err:?}");
         assert!(err.to_string().contains("unrecognised image format"));
@@ -113,7 +98,17 @@ fn limits_are_configurable() {
         ..DecodeLimits::default()
     };
     let err = media::decode(&fixture("square-128x128.jpg"), &small).unwrap_err();
-    assert!(matches!(err, MediaError::TooLarge { width: 128, height: 128, .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            MediaError::TooLarge {
+                width: 128,
+                height: 128,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     let tiny_input = DecodeLimits {
         max_input_bytes: 1000,
         ..DecodeLimits::default()
@@ -124,10 +119,17 @@ fn limits_are_configurable() {
 
 #[test]
 fn zero_sized_images() {
-    for bytes in [png_claiming(0, 10), gif_claiming(0, 0), jpeg_claiming(0, 16)] {
+    for bytes in [
+        png_claiming(0, 10),
+        gif_claiming(0, 0),
+        jpeg_claiming(0, 16),
+    ] {
         let err = decode(&bytes).unwrap_err();
         assert!(
-            matches!(err, MediaError::ZeroSize { .. } | MediaError::Corrupt { .. }),
+            matches!(
+                err,
+                MediaError::ZeroSize { .. } | MediaError::Corrupt { .. }
+            ),
             "{err:?}"
         );
     }
@@ -135,11 +137,20 @@ fn zero_sized_images() {
 
 #[test]
 fn truncated_files_are_corrupt_not_grey() {
-    for name in ["bridge-1-original.jpg", "wee.jpg", "bridge-2-rotate-90.jpg", "mode-P.png", "pytx-LA.png"] {
+    for name in [
+        "bridge-1-original.jpg",
+        "wee.jpg",
+        "bridge-2-rotate-90.jpg",
+        "mode-P.png",
+        "pytx-LA.png",
+    ] {
         let full = fixture(name);
         for cut in [full.len() / 3, full.len() / 2, full.len() - 3] {
             let err = decode(&full[..cut]).unwrap_err();
-            assert!(matches!(err, MediaError::Corrupt { .. }), "{name} cut at {cut}: {err:?}");
+            assert!(
+                matches!(err, MediaError::Corrupt { .. }),
+                "{name} cut at {cut}: {err:?}"
+            );
             assert!(!err.to_string().is_empty());
         }
     }
@@ -171,7 +182,10 @@ fn every_prefix_of_a_small_jpeg_is_handled() {
     // complete.
     let full = fixture("wee.jpg");
     for cut in 0..full.len() - 2 {
-        assert!(decode(&full[..cut]).is_err(), "prefix of {cut} bytes decoded");
+        assert!(
+            decode(&full[..cut]).is_err(),
+            "prefix of {cut} bytes decoded"
+        );
     }
     assert!(decode(&full).is_ok());
 }

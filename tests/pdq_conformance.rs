@@ -15,7 +15,9 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pdq").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/pdq")
+        .join(name)
 }
 
 struct Reference {
@@ -77,13 +79,27 @@ fn small_images_are_bit_exact_to_the_cpp_reference() {
         if w > 512 || h > 512 {
             continue;
         }
-        assert_eq!(ours.hashes[0], r.hash, "{name}: hash differs from the C++ reference");
-        assert_eq!(i32::from(ours.quality), r.quality, "{name}: quality differs");
+        assert_eq!(
+            ours.hashes[0], r.hash,
+            "{name}: hash differs from the C++ reference"
+        );
+        assert_eq!(
+            i32::from(ours.quality),
+            r.quality,
+            "{name}: quality differs"
+        );
         // The production path (which may scale large JPEGs) must not touch small images.
-        assert_eq!(hash_scaled(name).hashes[0], r.hash, "{name}: production path differs");
+        assert_eq!(
+            hash_scaled(name).hashes[0],
+            r.hash,
+            "{name}: production path differs"
+        );
         checked += 1;
     }
-    assert!(checked >= 14, "only {checked} small reference images checked");
+    assert!(
+        checked >= 14,
+        "only {checked} small reference images checked"
+    );
 }
 
 #[test]
@@ -100,11 +116,20 @@ fn large_images_are_within_10_bits_of_the_cpp_reference() {
         }
         let full = ours.hashes[0].distance(&r.hash);
         let scaled = hash_scaled(name).hashes[0].distance(&r.hash);
-        assert!(full <= 10, "{name}: full decode is {full} bits from the reference");
-        assert!(scaled <= 10, "{name}: scaled decode is {scaled} bits from the reference");
+        assert!(
+            full <= 10,
+            "{name}: full decode is {full} bits from the reference"
+        );
+        assert!(
+            scaled <= 10,
+            "{name}: scaled decode is {scaled} bits from the reference"
+        );
         checked += 1;
     }
-    assert!(checked >= 12, "only {checked} large reference images checked");
+    assert!(
+        checked >= 12,
+        "only {checked} large reference images checked"
+    );
 }
 
 #[test]
@@ -117,7 +142,12 @@ fn i16_png_reference_truncates_samples_and_we_do_not() {
     let (w, h) = (raw.width() as usize, raw.height() as usize);
     // Emulating the reference's cast reproduces its hash exactly: the port is exact here too.
     let low: Vec<u8> = raw.as_raw().iter().map(|v| (*v & 0xff) as u8).collect();
-    let emulated = pdq::hash_pixels(PixelsRef::Luma8 { data: &low, width: w, height: h }).unwrap();
+    let emulated = pdq::hash_pixels(PixelsRef::Luma8 {
+        data: &low,
+        width: w,
+        height: h,
+    })
+    .unwrap();
     assert_eq!(emulated.hashes[0], cpp(&refs, "pytx-I16.png"));
     // Our decoder keeps the significant byte (rounded), i.e. the picture a viewer shows.
     let shown: Vec<u8> = raw
@@ -125,7 +155,12 @@ fn i16_png_reference_truncates_samples_and_we_do_not() {
         .iter()
         .map(|v| ((u32::from(*v) * 255 + 32767) / 65535) as u8)
         .collect();
-    let expected = pdq::hash_pixels(PixelsRef::Luma8 { data: &shown, width: w, height: h }).unwrap();
+    let expected = pdq::hash_pixels(PixelsRef::Luma8 {
+        data: &shown,
+        width: w,
+        height: h,
+    })
+    .unwrap();
     let (ours, _, _) = hash_full("pytx-I16.png");
     assert_eq!(ours.hashes[0], expected.hashes[0]);
     assert!(ours.hashes[0].distance(&emulated.hashes[0]) > 64);
@@ -135,11 +170,20 @@ fn i16_png_reference_truncates_samples_and_we_do_not() {
 fn exif_orientation_is_applied() {
     let refs = references();
     let reference = cpp(&refs, "exif-rotn-6.jpg"); // hash of the stored (unrotated) pixels
-    for ours in [hash_full("exif-rotn-6.jpg").0, hash_scaled("exif-rotn-6.jpg")] {
+    for ours in [
+        hash_full("exif-rotn-6.jpg").0,
+        hash_scaled("exif-rotn-6.jpg"),
+    ] {
         // Orientation 6 = rotate 90 clockwise to display; undoing it is our Rotate90 variant.
-        assert!(ours.hashes[0].distance(&reference) > 64, "orientation was not applied");
+        assert!(
+            ours.hashes[0].distance(&reference) > 64,
+            "orientation was not applied"
+        );
         let back = ours.variant(Dihedral::Rotate90).distance(&reference);
-        assert!(back <= 20, "un-rotated variant is {back} bits from the reference");
+        assert!(
+            back <= 20,
+            "un-rotated variant is {back} bits from the reference"
+        );
     }
     let bytes = std::fs::read(fixture("images/exif-rotn-6.jpg")).unwrap();
     let d = media::decode(&bytes, &DecodeLimits::default()).unwrap();
@@ -201,10 +245,16 @@ fn fast_layout_equals_the_reference_layout_on_every_fixture() {
         let bytes = std::fs::read(entry.unwrap().path()).unwrap();
         for img in [
             media::decode(&bytes, &DecodeLimits::default()).unwrap(),
-            media::decode_for_hashing(&bytes, &DecodeLimits::default(), preflight::hash::PDQ_DECODE_MIN_SIDE).unwrap(),
+            media::decode_for_hashing(
+                &bytes,
+                &DecodeLimits::default(),
+                preflight::hash::PDQ_DECODE_MIN_SIDE,
+            )
+            .unwrap(),
         ] {
             let fast = pdq::hash_pixels(img.pixels.as_pdq_input()).unwrap();
-            let slow = preflight::hash::pdq_reference::hash_pixels(img.pixels.as_pdq_input()).unwrap();
+            let slow =
+                preflight::hash::pdq_reference::hash_pixels(img.pixels.as_pdq_input()).unwrap();
             assert_eq!(fast, slow);
             n += 1;
         }

@@ -10,7 +10,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 fn fixture(name: &str) -> Vec<u8> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pdq/images").join(name);
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/pdq/images")
+        .join(name);
     std::fs::read(p).unwrap()
 }
 
@@ -23,10 +25,20 @@ fn demo_list(version: u64) -> Vec<u8> {
     let mut b = ListBuilder::new(version, 1_700_000_000);
     let ncmec = b.add_org("org-a").unwrap();
     let iwf = b.add_org("org-b").unwrap();
-    let bridge = PdqHash::from_hex("d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22").unwrap();
-    b.add(HashKind::Pdq, &bridge.0, (1 << ncmec) | (1 << iwf), "demo-bridge", "test").unwrap();
+    let bridge =
+        PdqHash::from_hex("d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22")
+            .unwrap();
+    b.add(
+        HashKind::Pdq,
+        &bridge.0,
+        (1 << ncmec) | (1 << iwf),
+        "demo-bridge",
+        "test",
+    )
+    .unwrap();
     let wee = CryptoHashes::of(&fixture("wee.jpg"));
-    b.add(HashKind::Md5, &wee.md5, 1 << ncmec, "demo-wee", "test").unwrap();
+    b.add(HashKind::Md5, &wee.md5, 1 << ncmec, "demo-wee", "test")
+        .unwrap();
     b.build(&key()).unwrap()
 }
 
@@ -54,7 +66,15 @@ fn rotated_copies_of_a_listed_image_are_blocked_with_evidence() {
         assert_eq!(v.action, Action::Block, "{file}");
         let sig = v.signals_of(Category::KnownCsam).next().unwrap();
         match &sig.evidence[0] {
-            Evidence::ListMatch { kind, variant: got, distance, label, sources, list_version, .. } => {
+            Evidence::ListMatch {
+                kind,
+                variant: got,
+                distance,
+                label,
+                sources,
+                list_version,
+                ..
+            } => {
                 assert_eq!(kind, "pdq");
                 assert_eq!(got, variant, "{file}");
                 assert!(*distance <= 31);
@@ -82,8 +102,17 @@ fn exact_digest_matches_and_k_of_n_corroboration() {
         sources: SourcePolicy::k_of_n(2),
         ..Policy::default()
     });
-    assert_eq!(strict.scan_image(&fixture("wee.jpg")).unwrap().action, Action::Allow);
-    assert_eq!(strict.scan_image(&fixture("bridge-1-original.jpg")).unwrap().action, Action::Block);
+    assert_eq!(
+        strict.scan_image(&fixture("wee.jpg")).unwrap().action,
+        Action::Allow
+    );
+    assert_eq!(
+        strict
+            .scan_image(&fixture("bridge-1-original.jpg"))
+            .unwrap()
+            .action,
+        Action::Block
+    );
 }
 
 #[test]
@@ -91,7 +120,10 @@ fn bad_updates_leave_the_previous_list_live() {
     let s = scanner(Policy::default());
     let before = s.list_info();
     // Rollback, tampering, a stranger's key: all refused, list unchanged.
-    assert!(matches!(s.apply_list_update(&demo_list(1), false), Err(ScanError::List(_))));
+    assert!(matches!(
+        s.apply_list_update(&demo_list(1), false),
+        Err(ScanError::List(_))
+    ));
     let mut tampered = demo_list(2);
     let n = tampered.len();
     tampered[n / 2] ^= 1;
@@ -104,7 +136,12 @@ fn bad_updates_leave_the_previous_list_live() {
     let err = s.apply_list_update(&stranger, false).unwrap_err();
     assert!(!err.to_string().is_empty());
     assert_eq!(s.list_info(), before);
-    assert_eq!(s.scan_image(&fixture("bridge-1-original.jpg")).unwrap().action, Action::Block);
+    assert_eq!(
+        s.scan_image(&fixture("bridge-1-original.jpg"))
+            .unwrap()
+            .action,
+        Action::Block
+    );
 }
 
 #[test]
@@ -121,7 +158,12 @@ fn list_updates_swap_in_while_other_threads_scan() {
                     let v = s.scan_image(&bridge).unwrap();
                     assert_eq!(v.action, Action::Block); // every list version lists the bridge
                     let t = s
-                        .scan_text(&format!("t{i}"), Direction::Received, AgeBand::Unknown, "hi")
+                        .scan_text(
+                            &format!("t{i}"),
+                            Direction::Received,
+                            AgeBand::Unknown,
+                            "hi",
+                        )
                         .unwrap();
                     assert_eq!(t.action, Action::Allow);
                     n += 1;
@@ -154,21 +196,37 @@ fn escalating_conversation_warns_and_benign_one_does_not() {
     ];
     let mut last = None;
     for m in groomer {
-        last = Some(s.scan_text("g", Direction::Received, AgeBand::Age13To15, m).unwrap());
+        last = Some(
+            s.scan_text("g", Direction::Received, AgeBand::Age13To15, m)
+                .unwrap(),
+        );
     }
     let v = last.unwrap();
     assert_eq!(v.action, Action::Warn, "{v:?}");
     let g = v.signals_of(Category::Grooming).next().unwrap();
     assert!(g.score >= 0.5);
-    assert!(matches!(&g.evidence[0], Evidence::ConversationRisk { stages, .. } if stages.len() >= 3));
+    assert!(
+        matches!(&g.evidence[0], Evidence::ConversationRisk { stages, .. } if stages.len() >= 3)
+    );
 
-    for m in ["did you finish the maths homework", "lol that teacher is killing me", "see you at practice"] {
-        let v = s.scan_text("b", Direction::Received, AgeBand::Age13To15, m).unwrap();
+    for m in [
+        "did you finish the maths homework",
+        "lol that teacher is killing me",
+        "see you at practice",
+    ] {
+        let v = s
+            .scan_text("b", Direction::Received, AgeBand::Age13To15, m)
+            .unwrap();
         assert_eq!(v.action, Action::Allow, "{m}: {v:?}");
     }
 
     let v = s
-        .scan_text("h", Direction::Sent, AgeBand::Age16To17, "i want to kill myself")
+        .scan_text(
+            "h",
+            Direction::Sent,
+            AgeBand::Age16To17,
+            "i want to kill myself",
+        )
         .unwrap();
     assert_eq!(v.action, Action::Warn);
     assert!(v.support_suggested);

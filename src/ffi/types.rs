@@ -545,8 +545,7 @@ fn classifier_config(c: Option<ClassifierPaths>) -> Result<(), PreflightError> {
     match c {
         None => Ok(()),
         Some(_) => Err(PreflightError::InvalidConfig(
-            "classifiers configured, but this library was built without the `onnx` feature"
-                .into(),
+            "classifiers configured, but this library was built without the `onnx` feature".into(),
         )),
     }
 }

@@ -48,7 +48,10 @@ mod tests {
         // RFC 1321 / FIPS 180 test vectors for "abc".
         let h = CryptoHashes::of(b"abc");
         assert_eq!(hex_string(&h.md5), "900150983cd24fb0d6963f7d28e17f72");
-        assert_eq!(hex_string(&h.sha1), "a9993e364706816aba3e25717850c26c9cd0d89d");
+        assert_eq!(
+            hex_string(&h.sha1),
+            "a9993e364706816aba3e25717850c26c9cd0d89d"
+        );
         assert_eq!(
             hex_string(&h.sha256),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"

@@ -399,9 +399,9 @@ pub fn hash_luma(luma: &mut [f32], cols: usize, rows: usize) -> PdqDihedral {
     PdqDihedral { hashes, quality }
 }
 
-/// The reference's window size for the tent filter.
-fn jarosz_window(old_dim: usize, new_dim: usize) -> usize {
-    (old_dim + 2 * new_dim - 1) / (2 * new_dim)
+/// The reference's window size for the tent filter: `(old + 2*new - 1) / (2*new)`.
+pub(crate) fn jarosz_window(old_dim: usize, new_dim: usize) -> usize {
+    old_dim.div_ceil(2 * new_dim)
 }
 
 /// Where the decimation samples: `floor((i + 0.5) * n / 64)` in `f64`, as the reference.
@@ -586,7 +586,14 @@ fn jarosz_decimate(buf1: &mut [f32], rows: usize, cols: usize, grid: &mut Grid64
                 }
             }
             let mut narrow_out = vec![0f32; rows * 64];
-            box_cols(&narrow, &mut narrow_out, rows, 64, win_cols, Some(&row_wanted));
+            box_cols(
+                &narrow,
+                &mut narrow_out,
+                rows,
+                64,
+                win_cols,
+                Some(&row_wanted),
+            );
             for (g, &r) in grid.iter_mut().zip(&row_pts) {
                 g.copy_from_slice(&narrow_out[r * 64..(r + 1) * 64]);
             }
@@ -599,15 +606,15 @@ fn jarosz_decimate(buf1: &mut [f32], rows: usize, cols: usize, grid: &mut Grid64
 /// The reference's `pdqImageDomainQualityMetric`.
 fn quality_metric(g: &Grid64) -> u8 {
     let mut gradient_sum: i64 = 0;
-    for i in 0..63 {
-        for j in 0..64 {
-            let d = ((g[i][j] - g[i + 1][j]) * 100.0 / 255.0) as i32;
+    for (upper, lower) in g.iter().zip(g.iter().skip(1)) {
+        for (u, v) in upper.iter().zip(lower.iter()) {
+            let d = ((u - v) * 100.0 / 255.0) as i32;
             gradient_sum += i64::from(d.unsigned_abs());
         }
     }
     for row in g.iter() {
-        for j in 0..63 {
-            let d = ((row[j] - row[j + 1]) * 100.0 / 255.0) as i32;
+        for pair in row.windows(2) {
+            let d = ((pair[0] - pair[1]) * 100.0 / 255.0) as i32;
             gradient_sum += i64::from(d.unsigned_abs());
         }
     }
@@ -623,7 +630,8 @@ fn dct_matrix() -> &'static [[f32; 64]; 16] {
         let mut d = [[0f32; 64]; 16];
         for (i, row) in d.iter_mut().enumerate() {
             for (j, v) in row.iter_mut().enumerate() {
-                let angle = (std::f64::consts::PI / 2.0 / 64.0) * (i + 1) as f64 * (2 * j + 1) as f64;
+                let angle =
+                    (std::f64::consts::PI / 2.0 / 64.0) * (i + 1) as f64 * (2 * j + 1) as f64;
                 *v = (f64::from(scale) * angle.cos()) as f32;
             }
         }

@@ -47,8 +47,8 @@ pub fn hash_pixels(pixels: PixelsRef<'_>) -> Result<PdqDihedral, PixelSizeError>
     if rows < pdq::MIN_HASHABLE_DIM || cols < pdq::MIN_HASHABLE_DIM {
         return Ok(pdq::hash_luma(&mut buf1, cols, rows));
     }
-    let win_rows = (cols + 127) / 128;
-    let win_cols = (rows + 127) / 128;
+    let win_rows = pdq::jarosz_window(cols, 64);
+    let win_cols = pdq::jarosz_window(rows, 64);
     let mut buf2 = vec![0f32; rows * cols];
     for _ in 0..2 {
         for i in 0..rows {

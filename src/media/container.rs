@@ -111,7 +111,9 @@ mod tests {
     #[test]
     fn jpeg_walk_finds_size_and_truncation() {
         // SOI, SOF0 (8x16), SOS, data, no EOI.
-        let mut f = vec![0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x0B, 8, 0x00, 16, 0x00, 8, 1, 1, 0x11, 0];
+        let mut f = vec![
+            0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x0B, 8, 0x00, 16, 0x00, 8, 1, 1, 0x11, 0,
+        ];
         f.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x02, 1, 2, 3, 4]);
         assert!(jpeg(&f).is_err());
         f.extend_from_slice(&[0xFF, 0xD9]);

@@ -67,7 +67,9 @@ pub(super) fn decode(
 ) -> Result<DecodedImage, MediaError> {
     let (claimed_w, claimed_h) = super::container::jpeg(bytes)?;
     check_dims(claimed_w, claimed_h, limits)?;
-    let result = catch_unwind(AssertUnwindSafe(|| decode_unguarded(bytes, limits, scale_min_side)));
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        decode_unguarded(bytes, limits, scale_min_side)
+    }));
     match result {
         Ok(r) => r,
         Err(payload) => {
@@ -76,7 +78,9 @@ pub(super) fn decode(
                 .cloned()
                 .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_string()))
                 .unwrap_or_else(|| "libjpeg failed".to_string());
-            Err(corrupt(msg.trim_start_matches("libjpeg fatal error: ").to_string()))
+            Err(corrupt(
+                msg.trim_start_matches("libjpeg fatal error: ").to_string(),
+            ))
         }
     }
 }

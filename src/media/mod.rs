@@ -237,8 +237,7 @@ fn check_dims(width: u32, height: u32, limits: &DecodeLimits) -> Result<(), Medi
         return Err(MediaError::ZeroSize { width, height });
     }
     let pixels = u64::from(width) * u64::from(height);
-    if pixels > limits.max_pixels || width > limits.max_dimension || height > limits.max_dimension
-    {
+    if pixels > limits.max_pixels || width > limits.max_dimension || height > limits.max_dimension {
         return Err(MediaError::TooLarge {
             width,
             height,
@@ -285,7 +284,11 @@ fn decode_inner(
     let format = image::guess_format(bytes).map_err(|_| MediaError::UnknownFormat)?;
     if !matches!(
         format,
-        ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP | ImageFormat::Gif | ImageFormat::Bmp
+        ImageFormat::Jpeg
+            | ImageFormat::Png
+            | ImageFormat::WebP
+            | ImageFormat::Gif
+            | ImageFormat::Bmp
     ) {
         return Err(MediaError::UnknownFormat);
     }

@@ -131,10 +131,11 @@ fn run_inner(args: ClassifyArgs) -> Result<(), String> {
             for path in files {
                 let bytes = std::fs::read(&path)
                     .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-                let img = preflight::media::decode(&bytes, &preflight::media::DecodeLimits::default())
-                    .map_err(|e| format!("{}: cannot decode: {e}", path.display()))?
-                    .pixels
-                    .to_rgb();
+                let img =
+                    preflight::media::decode(&bytes, &preflight::media::DecodeLimits::default())
+                        .map_err(|e| format!("{}: cannot decode: {e}", path.display()))?
+                        .pixels
+                        .to_rgb();
                 let nsfw = set
                     .nsfw(&img)
                     .map_err(|e| format!("{}: {e}", path.display()))?;

@@ -44,20 +44,41 @@ fn summary(v: &Verdict) -> String {
             .evidence
             .iter()
             .map(|e| match e {
-                Evidence::ListMatch { kind, distance, variant, label, .. } => {
+                Evidence::ListMatch {
+                    kind,
+                    distance,
+                    variant,
+                    label,
+                    ..
+                } => {
                     format!("{kind} match '{label}' at distance {distance} via {variant}")
                 }
-                Evidence::Lexicon { excerpt, lexicon_id, .. } => format!("\"{excerpt}\" ({lexicon_id})"),
-                Evidence::ConversationRisk { stages, .. } => format!("stages: {}", stages.join(", ")),
+                Evidence::Lexicon {
+                    excerpt,
+                    lexicon_id,
+                    ..
+                } => format!("\"{excerpt}\" ({lexicon_id})"),
+                Evidence::ConversationRisk { stages, .. } => {
+                    format!("stages: {}", stages.join(", "))
+                }
                 Evidence::SelfHarmLevel { own, peer } => format!(
                     "level own={} peer={}",
                     own.as_deref().unwrap_or("-"),
                     peer.as_deref().unwrap_or("-")
                 ),
-                Evidence::Classifier { model, label, score } => format!("{model} {label} {score:.2}"),
+                Evidence::Classifier {
+                    model,
+                    label,
+                    score,
+                } => format!("{model} {label} {score:.2}"),
             })
             .collect();
-        parts.push(format!("{} {:.2} [{}]", s.category.name(), s.score, why.join("; ")));
+        parts.push(format!(
+            "{} {:.2} [{}]",
+            s.category.name(),
+            s.score,
+            why.join("; ")
+        ));
     }
     if v.support_suggested {
         parts.push("support suggested".into());
@@ -77,9 +98,15 @@ fn build_demo_list(lists_dir: &Path, key: &IssuerSecretKey) -> Result<Vec<u8>, S
     let mut builder = ListBuilder::new(1, 0);
     for path in files(lists_dir, &["hma", "txt"]) {
         let file = std::fs::File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        import_hma(std::io::BufReader::new(file), &mut builder, Some("demo"), "demo", "known_imagery")
-            .and_then(|r| r.into_result())
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+        import_hma(
+            std::io::BufReader::new(file),
+            &mut builder,
+            Some("demo"),
+            "demo",
+            "known_imagery",
+        )
+        .and_then(|r| r.into_result())
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     }
     builder.build(key).map_err(|e| e.to_string())
 }
@@ -103,9 +130,11 @@ pub fn run(args: DemoArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let list = match build_demo_list(&args.samples.join("lists"), &key)
-        .and_then(|bytes| scanner.apply_list_update(&bytes, false).map_err(|e| e.to_string()))
-    {
+    let list = match build_demo_list(&args.samples.join("lists"), &key).and_then(|bytes| {
+        scanner
+            .apply_list_update(&bytes, false)
+            .map_err(|e| e.to_string())
+    }) {
         Ok(info) => info,
         Err(e) => {
             eprintln!("preflight demo: demo list: {e}");
@@ -119,7 +148,10 @@ pub fn run(args: DemoArgs) -> ExitCode {
         );
         println!("== images");
     }
-    for path in files(&args.samples.join("images"), &["jpg", "jpeg", "png", "webp", "gif", "bmp"]) {
+    for path in files(
+        &args.samples.join("images"),
+        &["jpg", "jpeg", "png", "webp", "gif", "bmp"],
+    ) {
         let name = path.display().to_string();
         let result = std::fs::read(&path)
             .map_err(|e| e.to_string())
@@ -142,7 +174,11 @@ pub fn run(args: DemoArgs) -> ExitCode {
                 continue;
             }
         };
-        for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        for (n, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
             let msg: ChatLine = match serde_json::from_str(line) {
                 Ok(m) => m,
                 Err(e) => {
@@ -150,7 +186,12 @@ pub fn run(args: DemoArgs) -> ExitCode {
                     continue;
                 }
             };
-            let v = match scanner.scan_text(&msg.conversation, msg.direction, msg.age_band, &msg.text) {
+            let v = match scanner.scan_text(
+                &msg.conversation,
+                msg.direction,
+                msg.age_band,
+                &msg.text,
+            ) {
                 Ok(v) => v,
                 Err(e) => {
                     eprintln!("preflight demo: {}:{}: {e}", path.display(), n + 1);
@@ -158,10 +199,18 @@ pub fn run(args: DemoArgs) -> ExitCode {
                 }
             };
             if args.json {
-                println!("{}", serde_json::json!({"chat": path.display().to_string(), "line": n + 1, "verdict": v}));
+                println!(
+                    "{}",
+                    serde_json::json!({"chat": path.display().to_string(), "line": n + 1, "verdict": v})
+                );
             } else {
                 let dir = format!("{:?}", msg.direction).to_lowercase();
-                println!("{} {:>3} {dir:>8}: {}", action_name(v.action), n + 1, msg.text);
+                println!(
+                    "{} {:>3} {dir:>8}: {}",
+                    action_name(v.action),
+                    n + 1,
+                    msg.text
+                );
                 if !v.signals.is_empty() {
                     println!("              {}", summary(&v));
                 }

@@ -140,7 +140,10 @@ pub fn run(args: HashArgs) -> ExitCode {
     }
     bar.finish_and_clear();
     if failed > 0 {
-        eprintln!("preflight: {failed} of {} files could not be hashed", files.len());
+        eprintln!(
+            "preflight: {failed} of {} files could not be hashed",
+            files.len()
+        );
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -3,8 +3,8 @@
 mod demo_cmd;
 mod hash_cmd;
 mod lexicon_cmd;
-mod scan_cmd;
 mod list_cmd;
+mod scan_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
