@@ -185,7 +185,11 @@ impl Scanner {
         let Some(set) = &self.classifiers else {
             return Ok(());
         };
-        let rgb = pixels.to_rgb();
+        // Borrow RGB pixels as they are; only a grey image needs converting.
+        let rgb = match pixels {
+            crate::media::Pixels::Rgb8(i) => std::borrow::Cow::Borrowed(i),
+            grey => std::borrow::Cow::Owned(grey.to_rgb()),
+        };
         let mut found = Vec::new();
         let mut run = || -> Result<(), crate::classify::ClassifyError> {
             if set.config().nsfw_model.is_some() {
@@ -303,19 +307,19 @@ impl Scanner {
                 evidence,
             });
         }
-        let sexual: Vec<Evidence> = of(crate::text::Category::Sexual)
+        let sexual: Vec<&TextMatch> = of(crate::text::Category::Sexual)
             .filter(|m| m.effective_weight > 0.0)
-            .map(lexicon)
             .collect();
         if !sexual.is_empty() {
-            let score = of(crate::text::Category::Sexual)
+            let score = sexual
+                .iter()
                 .map(|m| m.effective_weight)
                 .fold(0.0f32, f32::max)
                 .min(1.0);
             signals.push(Signal {
                 category: Category::Sexual,
                 score,
-                evidence: sexual,
+                evidence: sexual.into_iter().map(lexicon).collect(),
             });
         }
         #[cfg(feature = "onnx")]

@@ -12,7 +12,11 @@ fn demo_scans_the_bundled_samples() {
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/samples"))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()
@@ -27,7 +31,10 @@ fn demo_scans_the_bundled_samples() {
     assert_eq!(image("bridge.jpg")["verdict"]["action"], "block");
     assert_eq!(image("bridge-rotated.jpg")["verdict"]["action"], "block");
     assert_eq!(image("street.jpg")["verdict"]["action"], "allow");
-    assert!(image("bridge-truncated.jpg")["error"].as_str().unwrap().contains("truncated"));
+    assert!(image("bridge-truncated.jpg")["error"]
+        .as_str()
+        .unwrap()
+        .contains("truncated"));
     let actions = |chat: &str| -> Vec<String> {
         lines
             .iter()
@@ -36,7 +43,13 @@ fn demo_scans_the_bundled_samples() {
             .collect()
     };
     let grooming = actions("grooming_escalation.jsonl");
-    assert!(grooming.len() > 10 && grooming.last().unwrap() == "warn", "{grooming:?}");
+    assert!(
+        grooming.len() > 10 && grooming.last().unwrap() == "warn",
+        "{grooming:?}"
+    );
     let benign = actions("benign_friends.jsonl");
-    assert!(!benign.is_empty() && benign.iter().all(|a| a == "allow"), "{benign:?}");
+    assert!(
+        !benign.is_empty() && benign.iter().all(|a| a == "allow"),
+        "{benign:?}"
+    );
 }

@@ -118,42 +118,28 @@ fn decode_unguarded(
     if let Some(m) = numerator {
         dec.scale(m);
     }
-    let source = dec.color_space();
-    let (pixels, out_w, out_h) = match source {
-        ColorSpace::JCS_GRAYSCALE => {
-            let mut started = dec.grayscale().map_err(|e| corrupt(e.to_string()))?;
-            let (ow, oh) = (started.width() as u32, started.height() as u32);
-            let data = started
-                .read_scanlines::<u8>()
-                .map_err(|e| corrupt(e.to_string()))?;
-            started.finish().map_err(|e| corrupt(e.to_string()))?;
-            let img = GrayImage::from_raw(ow, oh, data).ok_or_else(|| corrupt("short read"))?;
-            (DynamicImage::ImageLuma8(img), ow, oh)
-        }
-        ColorSpace::JCS_CMYK | ColorSpace::JCS_YCCK => {
-            let mut started = dec
-                .to_colorspace(ColorSpace::JCS_CMYK)
-                .map_err(|e| corrupt(e.to_string()))?;
-            let (ow, oh) = (started.width() as u32, started.height() as u32);
-            let data = started
-                .read_scanlines::<u8>()
-                .map_err(|e| corrupt(e.to_string()))?;
-            started.finish().map_err(|e| corrupt(e.to_string()))?;
-            let img = cmyk_to_rgb(&data, ow, oh, adobe).ok_or_else(|| corrupt("short read"))?;
-            (DynamicImage::ImageRgb8(img), ow, oh)
-        }
-        _ => {
-            let mut started = dec.rgb().map_err(|e| corrupt(e.to_string()))?;
-            let (ow, oh) = (started.width() as u32, started.height() as u32);
-            let data = started
-                .read_scanlines::<u8>()
-                .map_err(|e| corrupt(e.to_string()))?;
-            started.finish().map_err(|e| corrupt(e.to_string()))?;
-            let img = RgbImage::from_raw(ow, oh, data).ok_or_else(|| corrupt("short read"))?;
-            (DynamicImage::ImageRgb8(img), ow, oh)
-        }
+    // Grey stays grey, CMYK/YCCK comes out as CMYK (converted below), everything else as RGB.
+    let out_space = match dec.color_space() {
+        ColorSpace::JCS_GRAYSCALE => ColorSpace::JCS_GRAYSCALE,
+        ColorSpace::JCS_CMYK | ColorSpace::JCS_YCCK => ColorSpace::JCS_CMYK,
+        _ => ColorSpace::JCS_RGB,
     };
-    debug_assert!(out_w > 0 && out_h > 0);
+    let mut started = dec
+        .to_colorspace(out_space)
+        .map_err(|e| corrupt(e.to_string()))?;
+    let (ow, oh) = (started.width() as u32, started.height() as u32);
+    let data = started
+        .read_scanlines::<u8>()
+        .map_err(|e| corrupt(e.to_string()))?;
+    started.finish().map_err(|e| corrupt(e.to_string()))?;
+    let pixels = match out_space {
+        ColorSpace::JCS_GRAYSCALE => {
+            GrayImage::from_raw(ow, oh, data).map(DynamicImage::ImageLuma8)
+        }
+        ColorSpace::JCS_CMYK => cmyk_to_rgb(&data, ow, oh, adobe).map(DynamicImage::ImageRgb8),
+        _ => RgbImage::from_raw(ow, oh, data).map(DynamicImage::ImageRgb8),
+    }
+    .ok_or_else(|| corrupt("short read"))?;
     let mut img = pixels;
     img.apply_orientation(orientation);
     Ok(DecodedImage {
