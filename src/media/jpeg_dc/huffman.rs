@@ -2,8 +2,8 @@
 //!
 //! Only the DC coefficient of each block is kept: per block the DC difference is decoded, then
 //! the AC symbols are skipped without storing anything. One lookup in a [`LOOKAHEAD`]-bit table
-//! skips a whole AC symbol (code + value bits) when both fit; longer codes take a slow path that
-//! still peeks all 16 code bits at once.
+//! skips a whole AC symbol, code and value bits (the value bits need not fit the lookahead, as
+//! they are not read); longer codes take a slow path that still peeks all 16 code bits at once.
 //!
 //! The bit reader works on entropy data whose byte stuffing (`0xFF 0x00`) was already removed
 //! (see `super::scan`), so a bit position is a plain index into that buffer and any bit can be a
@@ -19,13 +19,15 @@ pub(super) type TableError = &'static str;
 /// A canonical Huffman table as libjpeg builds it, with a lookahead table.
 ///
 /// `fast` entries (0 = not in the table: long code or invalid):
-/// - bits 0..5: bits to consume (code length, plus the value bits when they fit);
+/// - bits 0..5: bits to consume (for AC the code and its value bits, for DC the code only);
 /// - bits 8..16: for AC, how far the coefficient index advances (0 = end of block);
-/// - bits 16..21: value bits still to read (0 when the entry already covers them);
+/// - bits 16..21: for DC, the number of value bits that follow the code;
 /// - bit 24: the entry is valid.
 #[derive(Clone)]
 pub(super) struct Table {
     fast: Box<[u32; 1 << LOOKAHEAD]>,
+    /// AC tables: up to two symbols per lookup of [`PAIR_BITS`] bits (see [`Table::pair_entry`]).
+    pairs: Box<[u32; 1 << PAIR_BITS]>,
     /// Largest code of each length 1..=16 (index = length), or -1 when there is none.
     maxcode: [i32; 18],
     /// `symbols[valoffset[len] + code]` is the symbol of a `len`-bit code.
@@ -34,6 +36,12 @@ pub(super) struct Table {
 }
 
 const VALID: u32 = 1 << 24;
+
+/// Bits looked up at once for AC symbol pairs: 4096 entries (16 KB) per table, still in L1.
+pub(super) const PAIR_BITS: u32 = 12;
+/// Pair entry flags.
+const PAIR_VALID: u32 = 1 << 31;
+const PAIR_EOB: u32 = 1 << 28;
 
 impl Table {
     /// Builds a table from a DHT segment's 16 counts and its symbols, with libjpeg's checks
@@ -92,12 +100,10 @@ impl Table {
             } else {
                 run + 1
             };
-            // DC value bits are read by the caller (it needs them); AC ones are only skipped.
-            let (consume, pending) = if !is_dc && len + size <= LOOKAHEAD {
-                (len + size, 0)
-            } else {
-                (len, size)
-            };
+            // AC value bits are only skipped, so they need not fit the lookahead: the entry
+            // consumes code and value bits at once (at most 10 + 15 bits, and the decoder keeps
+            // 32 bits buffered). DC value bits are read by the caller, which needs them.
+            let (consume, pending) = if is_dc { (len, size) } else { (len + size, 0) };
             let entry = VALID | consume | advance << 8 | pending << 16;
             let shift = LOOKAHEAD - len;
             let first = (code << shift) as usize;
@@ -105,12 +111,76 @@ impl Table {
                 *slot = entry;
             }
         }
-        Ok(Table {
+        let mut table = Table {
             fast,
+            pairs: Box::new([0u32; 1 << PAIR_BITS]),
             maxcode,
             valoffset,
             symbols: symbols.to_vec(),
+        };
+        if !is_dc {
+            let mut pairs = Box::new([0u32; 1 << PAIR_BITS]);
+            for (p, slot) in pairs.iter_mut().enumerate() {
+                *slot = table.pair_entry(p as u32);
+            }
+            table.pairs = pairs;
+        }
+        Ok(table)
+    }
+
+    /// The symbol whose code starts the `avail`-bit pattern `bits`, with the code's length.
+    fn first_symbol(&self, bits: u32, avail: u32) -> Option<(u8, u32)> {
+        (1..=avail.min(16)).find_map(|len| {
+            let code = (bits >> (avail - len)) as i32;
+            if code <= self.maxcode[len as usize] {
+                let i = usize::try_from(self.valoffset[len as usize] + code).ok()?;
+                Some((*self.symbols.get(i)?, len))
+            } else {
+                None
+            }
         })
+    }
+
+    /// The pair entry for the [`PAIR_BITS`]-bit pattern `p`: the first AC symbol and, when its
+    /// code and value bits leave room for the next symbol's code, the second one too. Fields:
+    /// - bits 0..5 / 5..10: bits consumed and coefficient index advance of the first symbol;
+    /// - bits 10..16 / 16..22: the same for both symbols (or the first alone);
+    /// - bits 22..28: `guard`, both may be taken when `k + guard <= 64` (so that the block
+    ///   cannot end between them: the second would then belong to the next block);
+    /// - [`PAIR_EOB`]: the block ends with the symbols taken; [`PAIR_VALID`]: 0 means the first
+    ///   code is longer than the pattern (or invalid), take the slow path.
+    fn pair_entry(&self, p: u32) -> u32 {
+        let advance = |sym: u8| match (sym & 15, sym >> 4) {
+            (0, 15) => 16u32,
+            (0, _) => 0,
+            (_, run) => u32::from(run) + 1,
+        };
+        let Some((sym1, l1)) = self.first_symbol(p, PAIR_BITS) else {
+            return 0;
+        };
+        let (c1, a1) = (l1 + u32::from(sym1 & 15), advance(sym1));
+        let single = PAIR_VALID | c1 | a1 << 5;
+        if a1 == 0 {
+            return single | c1 << 10 | PAIR_EOB;
+        }
+        let rest = PAIR_BITS.saturating_sub(c1);
+        let second = if rest > 0 {
+            self.first_symbol(p & ((1 << rest) - 1), rest)
+        } else {
+            None
+        };
+        match second {
+            None => single | c1 << 10 | a1 << 16 | a1 << 22,
+            Some((sym2, l2)) => {
+                let a2 = advance(sym2);
+                if a2 == 0 {
+                    single | (c1 + l2) << 10 | a1 << 16 | (a1 + 1) << 22 | PAIR_EOB
+                } else {
+                    let c2 = l2 + u32::from(sym2 & 15);
+                    single | (c1 + c2) << 10 | (a1 + a2) << 16 | (a1 + a2) << 22
+                }
+            }
+        }
     }
 
     /// Decodes a code longer than the lookahead from the 16 bits at the reader's position.
@@ -285,34 +355,39 @@ pub(super) fn decode_mcu(
         *p = p.wrapping_add(diff);
         *slot = *p as i16;
 
-        // AC: skip symbols until end of block or index 63.
+        // AC: skip symbols (two per lookup when they fit) until end of block or index 63.
         let mut k: u32 = 1;
         while k < 64 {
             if r.n < 32 {
                 r.refill();
             }
-            let e = b.ac.fast[(r.buf >> (64 - LOOKAHEAD)) as usize];
-            let advance;
-            if e & VALID != 0 {
-                r.consume(e & 31);
-                let pending = (e >> 16) & 31;
-                if pending != 0 {
-                    r.consume(pending);
+            let e = b.ac.pairs[(r.buf >> (64 - PAIR_BITS)) as usize];
+            if e & PAIR_VALID != 0 {
+                if k + ((e >> 22) & 63) <= 64 {
+                    r.consume((e >> 10) & 63);
+                    k += (e >> 16) & 63;
+                    if e & PAIR_EOB != 0 {
+                        break;
+                    }
+                } else {
+                    // Near the end of the block: the first symbol alone.
+                    r.consume(e & 31);
+                    k += (e >> 5) & 31;
+                    if k > 64 {
+                        return Err(Fault::Overrun(r.pos()));
+                    }
                 }
-                advance = (e >> 8) & 0xFF;
-            } else {
-                let at = r.pos();
-                let (sym, len) = b.ac.slow((r.buf >> 48) as u32).ok_or(Fault::BadCode(at))?;
-                r.consume(len);
-                let size = u32::from(sym & 15);
-                let run = u32::from(sym >> 4);
-                r.consume(size);
-                advance = match (size, run) {
-                    (0, 15) => 16,
-                    (0, _) => 0,
-                    _ => run + 1,
-                };
+                continue;
             }
+            let at = r.pos();
+            let (sym, len) = b.ac.slow((r.buf >> 48) as u32).ok_or(Fault::BadCode(at))?;
+            let size = u32::from(sym & 15);
+            r.consume(len + size);
+            let advance = match (size, sym >> 4) {
+                (0, 15) => 16,
+                (0, _) => 0,
+                (_, run) => u32::from(run) + 1,
+            };
             if advance == 0 {
                 break;
             }

@@ -508,7 +508,9 @@ fn decode_planes(
             blocks.push(BlockTables { comp: ci, dc, ac });
         }
     }
+    let t0 = std::time::Instant::now();
     let entropy = destuff(bytes, h.scan_start)?;
+    let t1 = std::time::Instant::now();
     let dc = if h.restart_interval > 0 {
         let expected = lay.total_mcus().div_ceil(h.restart_interval);
         if entropy.segments.len() != expected {
@@ -525,6 +527,7 @@ fn decode_planes(
         parallel::decode_speculative(&entropy.data, &lay, &blocks, par)?
     };
     drop(blocks);
+    if std::env::var_os("DC_TRACE").is_some() { eprintln!("TRACE destuff {:?} decode {:?}", t1 - t0, t1.elapsed()); }
     Ok(Planes {
         header: h,
         layout: lay,
@@ -541,8 +544,11 @@ pub(super) fn decode(
     par: &Parallelism,
 ) -> Result<DcImage, DcError> {
     let p = decode_planes(bytes, limits, par)?;
+    let t = std::time::Instant::now();
+    let image = to_pixels(&p);
+    if std::env::var_os("DC_TRACE").is_some() { eprintln!("TRACE pixels {:?}", t.elapsed()); }
     Ok(DcImage {
-        image: to_pixels(&p),
+        image,
         width: p.header.width,
         height: p.header.height,
         orientation: p.header.orientation,

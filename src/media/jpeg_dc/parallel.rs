@@ -268,6 +268,8 @@ pub(super) fn decode_speculative(
         (chunks, first)
     });
     let (mut state, mut m) = first?;
+    let t2 = std::time::Instant::now();
+    let m_before = m;
 
     // Phase 2: continue exactly, jumping over every stretch a run already decoded.
     let mut cursors = vec![Cursor::default(); chunks.len()];
@@ -306,6 +308,7 @@ pub(super) fn decode_speculative(
         }
         m += 1;
     }
+    if std::env::var_os("DC_TRACE").is_some() { eprintln!("TRACE phase2 {:?} from mcu {m_before}", t2.elapsed()); }
     Ok(out)
 }
 
