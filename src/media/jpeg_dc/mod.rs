@@ -508,9 +508,7 @@ fn decode_planes(
             blocks.push(BlockTables { comp: ci, dc, ac });
         }
     }
-    let t0 = std::time::Instant::now();
     let entropy = destuff(bytes, h.scan_start)?;
-    let t1 = std::time::Instant::now();
     let dc = if h.restart_interval > 0 {
         let expected = lay.total_mcus().div_ceil(h.restart_interval);
         if entropy.segments.len() != expected {
@@ -527,7 +525,6 @@ fn decode_planes(
         parallel::decode_speculative(&entropy.data, &lay, &blocks, par)?
     };
     drop(blocks);
-    if std::env::var_os("DC_TRACE").is_some() { eprintln!("TRACE destuff {:?} decode {:?}", t1 - t0, t1.elapsed()); }
     Ok(Planes {
         header: h,
         layout: lay,
@@ -544,9 +541,7 @@ pub(super) fn decode(
     par: &Parallelism,
 ) -> Result<DcImage, DcError> {
     let p = decode_planes(bytes, limits, par)?;
-    let t = std::time::Instant::now();
     let image = to_pixels(&p);
-    if std::env::var_os("DC_TRACE").is_some() { eprintln!("TRACE pixels {:?}", t.elapsed()); }
     Ok(DcImage {
         image,
         width: p.header.width,
@@ -627,16 +622,26 @@ fn to_pixels(p: &Planes) -> DynamicImage {
     let off2 = off1 + c1.h * c1.v;
     let (hmax, vmax) = (lay.hmax, lay.vmax);
     let mut out = Vec::with_capacity(ow * oh * 3);
+    // Per output column: the offset of its MCU in a row of MCUs, and of its luma and chroma
+    // blocks within the MCU (for luma row 0 of the MCU; rows add `row_off` below).
+    let cols: Vec<(usize, [usize; 3])> = (0..ow)
+        .map(|x| {
+            let (mx, lx) = (x / hmax, x % hmax);
+            (
+                mx * bpm,
+                [lx, off1 + lx * c1.h / hmax, off2 + lx * c2.h / hmax],
+            )
+        })
+        .collect();
     for y in 0..oh {
         let (my, ly) = (y / vmax, y % vmax);
-        let (ly1, ly2) = (ly * c1.v / vmax, ly * c2.v / vmax);
-        for x in 0..ow {
-            let (mx, lx) = (x / hmax, x % hmax);
-            let base = (my * lay.mcus_x + mx) * bpm;
-            let at = |i: usize| dc.get(base + i).copied().unwrap_or(0);
-            let yv = idct_1x1(at(ly * c0.h + lx), q0[0]);
-            let cb = idct_1x1(at(off1 + ly1 * c1.h + lx * c1.h / hmax), q0[1]);
-            let cr = idct_1x1(at(off2 + ly2 * c2.h + lx * c2.h / hmax), q0[2]);
+        let row_off = [ly * c0.h, ly * c1.v / vmax * c1.h, ly * c2.v / vmax * c2.h];
+        let row = dc.get(my * lay.mcus_x * bpm..).unwrap_or(&[]);
+        for &(base, offs) in &cols {
+            let at = |c: usize| row.get(base + offs[c] + row_off[c]).copied().unwrap_or(0);
+            let yv = idct_1x1(at(0), q0[0]);
+            let cb = idct_1x1(at(1), q0[1]);
+            let cr = idct_1x1(at(2), q0[2]);
             out.extend_from_slice(&t.rgb(yv, cb, cr));
         }
     }

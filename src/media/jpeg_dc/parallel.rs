@@ -123,8 +123,16 @@ pub(super) fn decode_restart(
     Ok(out)
 }
 
-/// Decodes speculatively from bit `start` up to the first MCU boundary at or after `stop`.
-fn speculate(data: &[u8], blocks: &[BlockTables<'_>], start: u64, stop: u64) -> Vec<Run> {
+/// Decodes speculatively from bit `start` up to the first MCU boundary at or after `stop`, or
+/// until `max_mcus` MCUs are recorded (which bounds the memory a hostile file can make it use;
+/// the exact decoding does whatever is left).
+fn speculate(
+    data: &[u8],
+    blocks: &[BlockTables<'_>],
+    start: u64,
+    stop: u64,
+    max_mcus: usize,
+) -> Vec<Run> {
     let bits = data.len() as u64 * 8;
     let bpm = blocks.len();
     let mut runs = Vec::new();
@@ -132,6 +140,7 @@ fn speculate(data: &[u8], blocks: &[BlockTables<'_>], start: u64, stop: u64) -> 
     let mut dc = Vec::new();
     let mut mcu = [0i16; 10];
     let mut pos = start;
+    let mut recorded = 0usize;
     let finish = |runs: &mut Vec<Run>, records: &mut Vec<Boundary>, dc: &mut Vec<i16>| {
         if records.len() > 1 {
             runs.push(Run {
@@ -155,7 +164,8 @@ fn speculate(data: &[u8], blocks: &[BlockTables<'_>], start: u64, stop: u64) -> 
                         pos: r.pos(),
                         preds,
                     });
-                    if r.pos() >= stop {
+                    recorded += 1;
+                    if r.pos() >= stop || recorded >= max_mcus {
                         break 'restart;
                     }
                 }
@@ -257,7 +267,10 @@ pub(super) fn decode_speculative(
             .enumerate()
             .map(|(i, &start)| {
                 let stop = starts.get(i + 1).copied().unwrap_or(bits);
-                s.spawn(move || speculate(data, blocks, start, stop))
+                // Twice the MCUs this share of the bits would hold on average.
+                let share = (stop - start) as f64 / bits as f64;
+                let max_mcus = ((2.0 * share * total as f64) as usize + 64).min(total);
+                s.spawn(move || speculate(data, blocks, start, stop, max_mcus))
             })
             .collect();
         let first = decode_exact(data, blocks, origin, &mut out, first_stop);
@@ -268,8 +281,6 @@ pub(super) fn decode_speculative(
         (chunks, first)
     });
     let (mut state, mut m) = first?;
-    let t2 = std::time::Instant::now();
-    let m_before = m;
 
     // Phase 2: continue exactly, jumping over every stretch a run already decoded.
     let mut cursors = vec![Cursor::default(); chunks.len()];
@@ -308,7 +319,6 @@ pub(super) fn decode_speculative(
         }
         m += 1;
     }
-    if std::env::var_os("DC_TRACE").is_some() { eprintln!("TRACE phase2 {:?} from mcu {m_before}", t2.elapsed()); }
     Ok(out)
 }
 
