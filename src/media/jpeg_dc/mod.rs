@@ -217,10 +217,8 @@ fn parse_header(bytes: &[u8]) -> Result<Header, DcError> {
                     h.orientation = o;
                 }
             }
-            0xEE => {
-                if seg.len() >= 12 && seg.starts_with(b"Adobe") {
-                    adobe_transform = Some(seg[11]);
-                }
+            0xEE if seg.len() >= 12 && seg.starts_with(b"Adobe") => {
+                adobe_transform = Some(seg[11]);
             }
             0xDC => return Err(DcError::Unsupported("DNL marker")),
             _ => {} // other APPn, COM, ...

@@ -613,7 +613,7 @@ fn a_chunk_that_never_syncs_still_gives_the_exact_image() {
     for s in [
         vec![1],
         vec![3, 1001, 20_001],
-        (0..7).map(|i| bits * i / 7 | 1).collect(),
+        (0..7).map(|i| (bits * i / 7) | 1).collect(),
     ] {
         let p = planes(&bytes, &splits(s.clone()));
         assert!(p.dc == one.dc, "{s:?}");
