@@ -199,3 +199,31 @@ fn scaled_decode_reports_its_scale() {
     let small = decode(&fixture("square-512x512.jpg")).unwrap();
     assert_eq!(small.scale_denominator, 1);
 }
+
+#[test]
+fn fuzz_seeds_reach_the_dc_decoder() {
+    // The image fuzz target's limits; its large JPEG seeds must exercise media::jpeg_dc.
+    let limits = DecodeLimits {
+        max_input_bytes: 1 << 20,
+        max_pixels: 2048 * 2048,
+        max_dimension: 8_192,
+        max_alloc_bytes: 64 << 20,
+    };
+    for name in ["dc-grey-2048.jpg", "dc-restart-2048.jpg"] {
+        let path = format!(
+            "{}/fuzz/corpus/image_decode_hash/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let bytes = std::fs::read(path).unwrap();
+        let (d, used) = media::decode_for_hashing_threads(
+            &bytes,
+            &limits,
+            preflight::hash::PDQ_DECODE_MIN_SIDE,
+            Some(2),
+        )
+        .unwrap();
+        assert!(used, "{name} did not reach the DC decoder");
+        assert_eq!(d.scale_denominator, 8);
+        assert!(preflight::hash::hash_image_bytes(&bytes, &limits).is_ok());
+    }
+}

@@ -261,3 +261,68 @@ fn fast_layout_equals_the_reference_layout_on_every_fixture() {
     }
     assert!(n >= 60);
 }
+
+#[test]
+fn the_photo_goes_through_the_dc_decoder_and_stays_within_10_bits() {
+    let refs = references();
+    let reference = cpp(&refs, "exif-rotn-6.jpg"); // of the stored (unrotated) pixels
+    let bytes = std::fs::read(fixture("images/exif-rotn-6.jpg")).unwrap();
+    let limits = DecodeLimits::default();
+    let min = preflight::hash::PDQ_DECODE_MIN_SIDE;
+    // Production (decode_for_hashing, all cores) uses the DC decoder for this photo.
+    let (dc, used) = media::decode_for_hashing_threads(&bytes, &limits, min, Some(0)).unwrap();
+    assert!(used, "the 12 MP photo did not go through media::jpeg_dc");
+    assert_eq!(dc.scale_denominator, 8);
+    assert_eq!(dc.exif_orientation, 6);
+    assert_eq!((dc.pixels.width(), dc.pixels.height()), (378, 504));
+    let prod = media::decode_for_hashing(&bytes, &limits, min).unwrap();
+    assert_eq!(prod.pixels.to_rgb(), dc.pixels.to_rgb());
+    // One thread gives the same pixels.
+    let (one, _) = media::decode_for_hashing_threads(&bytes, &limits, min, Some(1)).unwrap();
+    assert_eq!(one.pixels.to_rgb(), dc.pixels.to_rgb());
+    // libjpeg at 1/8 (the path before the DC decoder).
+    let (old, used) = media::decode_for_hashing_threads(&bytes, &limits, min, None).unwrap();
+    assert!(!used);
+    let ours = pdq::hash_pixels(dc.pixels.as_pdq_input()).unwrap();
+    let before = pdq::hash_pixels(old.pixels.as_pdq_input()).unwrap();
+    let to_ref = ours.variant(Dihedral::Rotate90).distance(&reference);
+    let old_to_ref = before.variant(Dihedral::Rotate90).distance(&reference);
+    let to_old = ours.hashes[0].distance(&before.hashes[0]);
+    println!("photo: DC decoder {to_ref} bits from the C++ reference, libjpeg 1/8 {old_to_ref}; {to_old} bits between them");
+    assert!(
+        to_ref <= 10,
+        "DC decode is {to_ref} bits from the reference"
+    );
+    assert!(ours.quality >= 80);
+}
+
+#[test]
+fn every_large_baseline_fixture_at_one_eighth_is_near_the_reference() {
+    // Forcing 1/8 scale on the 1600x1004-class fixtures (min side 125 instead of 256) runs them
+    // through the DC decoder too: 200x126 pixels, far below what production hashes, so a looser
+    // bound; the point is that nothing breaks, not the distance.
+    let refs = references();
+    let mut checked = 0;
+    for ((source, name), r) in &refs {
+        if source != "cpp" || r.quality < 80 || EXIF_ROTATED.contains(&name.as_str()) {
+            continue;
+        }
+        let bytes = std::fs::read(fixture(&format!("images/{name}"))).unwrap();
+        let (img, used) =
+            media::decode_for_hashing_threads(&bytes, &DecodeLimits::default(), 125, Some(3))
+                .unwrap();
+        if !used {
+            continue; // progressive: libjpeg
+        }
+        let h = pdq::hash_pixels(img.pixels.as_pdq_input()).unwrap();
+        let d = h.hashes[0].distance(&r.hash);
+        println!(
+            "{name}: {d} bits at 1/8 ({}x{})",
+            img.pixels.width(),
+            img.pixels.height()
+        );
+        assert!(d <= 16, "{name}: {d} bits from the reference at 1/8");
+        checked += 1;
+    }
+    assert!(checked >= 5, "only {checked}");
+}

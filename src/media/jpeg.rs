@@ -12,6 +12,7 @@
 //! wrapped in `catch_unwind`, so corrupt input becomes a [`MediaError`], never a crash. libjpeg
 //! silently pads a truncated file with grey; `container::jpeg` refuses such files first.
 
+use super::jpeg_dc::{DcError, Parallelism};
 use super::{check_dims, DecodeLimits, DecodedImage, MediaError};
 use image::metadata::Orientation;
 use image::{DynamicImage, GrayImage, RgbImage};
@@ -58,20 +59,57 @@ fn cmyk_to_rgb(data: &[u8], width: u32, height: u32, adobe_inverted: bool) -> Op
     RgbImage::from_raw(width, height, out)
 }
 
+/// The orientation stated by an APP1 segment's EXIF data, if it is one.
+pub(super) fn exif_orientation(app1: &[u8]) -> Option<Orientation> {
+    Orientation::from_exif_chunk(app1.strip_prefix(b"Exif\0\0")?)
+}
+
+/// The decoded image, oriented for display, with what was done to it.
+fn finish(
+    mut img: DynamicImage,
+    orientation: Orientation,
+    (width, height): (u32, u32),
+    numerator: Option<u8>,
+) -> DecodedImage {
+    img.apply_orientation(orientation);
+    DecodedImage {
+        pixels: super::convert::normalize(img),
+        format: NAME,
+        source_width: width,
+        source_height: height,
+        exif_orientation: super::orientation_number(orientation),
+        scale_denominator: numerator.map_or(1, |m| 8 / m.max(1)),
+    }
+}
+
 /// Decodes a JPEG. With `scale_min_side`, decodes at the smallest DCT scale keeping both sides
-/// at or above it (no scaling when the image is not larger).
-pub(super) fn decode(
+/// at or above it (no scaling when the image is not larger). At 1/8 scale the DC-only decoder
+/// (`jpeg_dc`, threads as `par` says) is tried first; the JPEG variants it does not handle go to
+/// libjpeg. Also says whether the DC decoder was used.
+pub(super) fn decode_with(
     bytes: &[u8],
     limits: &DecodeLimits,
     scale_min_side: Option<u32>,
-) -> Result<DecodedImage, MediaError> {
+    par: &Parallelism,
+) -> Result<(DecodedImage, bool), MediaError> {
     let (claimed_w, claimed_h) = super::container::jpeg(bytes)?;
     check_dims(claimed_w, claimed_h, limits)?;
+    let numerator = scale_min_side.and_then(|min| pick_numerator(claimed_w, claimed_h, min));
+    if numerator == Some(1) && !par.disabled {
+        match super::jpeg_dc::decode(bytes, limits, par) {
+            Ok(d) => {
+                let img = finish(d.image, d.orientation, (d.width, d.height), Some(1));
+                return Ok((img, true));
+            }
+            Err(DcError::Failed(e)) => return Err(e),
+            Err(DcError::Unsupported(_)) => {}
+        }
+    }
     let result = catch_unwind(AssertUnwindSafe(|| {
         decode_unguarded(bytes, limits, scale_min_side)
     }));
     match result {
-        Ok(r) => r,
+        Ok(r) => r.map(|d| (d, false)),
         Err(payload) => {
             let msg = payload
                 .downcast_ref::<String>()
@@ -103,10 +141,8 @@ fn decode_unguarded(
     for m in dec.markers() {
         match m.marker {
             Marker::APP(1) => {
-                if let Some(tiff) = m.data.strip_prefix(b"Exif\0\0") {
-                    if let Some(o) = Orientation::from_exif_chunk(tiff) {
-                        orientation = o;
-                    }
+                if let Some(o) = exif_orientation(m.data) {
+                    orientation = o;
                 }
             }
             Marker::APP(14) => adobe |= m.data.starts_with(b"Adobe"),
@@ -140,16 +176,7 @@ fn decode_unguarded(
         _ => RgbImage::from_raw(ow, oh, data).map(DynamicImage::ImageRgb8),
     }
     .ok_or_else(|| corrupt("short read"))?;
-    let mut img = pixels;
-    img.apply_orientation(orientation);
-    Ok(DecodedImage {
-        pixels: super::convert::normalize(img),
-        format: NAME,
-        source_width: width,
-        source_height: height,
-        exif_orientation: super::orientation_number(orientation),
-        scale_denominator: numerator.map_or(1, |m| 8 / m.max(1)),
-    })
+    Ok(finish(pixels, orientation, (width, height), numerator))
 }
 
 #[cfg(test)]

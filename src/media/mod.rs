@@ -8,11 +8,14 @@
 //!   scaled with rounding, CMYK converted, alpha composited on white (what a viewer shows);
 //! - JPEG is decoded by libjpeg-turbo, as Meta's reference and HMA do (see `jpeg`), and photos
 //!   far larger than the hashers need are decoded at reduced scale in the DCT domain
-//!   ([`decode_for_hashing`]), which skips most of the decoding work.
+//!   ([`decode_for_hashing`]), which skips most of the decoding work; at 1/8 scale our own
+//!   DC-only decoder (`jpeg_dc`) does it, its entropy decoding split across threads, with
+//!   libjpeg kept for the JPEG variants it does not handle.
 
 mod container;
 mod convert;
 mod jpeg;
+mod jpeg_dc;
 
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
 use std::io::Cursor;
@@ -205,7 +208,7 @@ pub struct DecodedImage {
 
 /// Decodes at full resolution, within the limits.
 pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<DecodedImage, MediaError> {
-    decode_inner(bytes, limits, None)
+    decode_inner(bytes, limits, None, &jpeg_dc::Parallelism::auto()).map(|(d, _)| d)
 }
 
 /// Decodes for hashing: a JPEG whose short side is at least four times `min_side` is decoded
@@ -218,7 +221,39 @@ pub fn decode_for_hashing(
     limits: &DecodeLimits,
     min_side: u32,
 ) -> Result<DecodedImage, MediaError> {
-    decode_inner(bytes, limits, Some(min_side.max(1)))
+    decode_inner(
+        bytes,
+        limits,
+        Some(min_side.max(1)),
+        &jpeg_dc::Parallelism::auto(),
+    )
+    .map(|(d, _)| d)
+}
+
+/// Benchmarks and tests only: [`decode_for_hashing`] with the 1/8-scale DC decoder (see
+/// `media::jpeg_dc`) on exactly `threads` threads for any data size (`Some(0)` = as in
+/// production; `None` = not at all, libjpeg decodes at 1/8 as before the DC decoder existed),
+/// also returning whether that decoder was used (false: libjpeg decoded the image).
+#[doc(hidden)]
+pub fn decode_for_hashing_threads(
+    bytes: &[u8],
+    limits: &DecodeLimits,
+    min_side: u32,
+    threads: Option<usize>,
+) -> Result<(DecodedImage, bool), MediaError> {
+    let par = match threads {
+        Some(0) => jpeg_dc::Parallelism::auto(),
+        Some(threads) => jpeg_dc::Parallelism {
+            threads,
+            min_bytes: 0,
+            ..Default::default()
+        },
+        None => jpeg_dc::Parallelism {
+            disabled: true,
+            ..Default::default()
+        },
+    };
+    decode_inner(bytes, limits, Some(min_side.max(1)), &par)
 }
 
 fn format_name(f: ImageFormat) -> &'static str {
@@ -271,7 +306,8 @@ fn decode_inner(
     bytes: &[u8],
     limits: &DecodeLimits,
     scaled_min_side: Option<u32>,
-) -> Result<DecodedImage, MediaError> {
+    par: &jpeg_dc::Parallelism,
+) -> Result<(DecodedImage, bool), MediaError> {
     if bytes.is_empty() {
         return Err(MediaError::Empty);
     }
@@ -295,7 +331,7 @@ fn decode_inner(
     let name = format_name(format);
 
     match format {
-        ImageFormat::Jpeg => return jpeg::decode(bytes, limits, scaled_min_side),
+        ImageFormat::Jpeg => return jpeg::decode_with(bytes, limits, scaled_min_side, par),
         ImageFormat::Png => container::png(bytes)?,
         ImageFormat::WebP => container::webp(bytes)?,
         _ => {}
@@ -324,14 +360,15 @@ fn decode_inner(
         .unwrap_or(image::metadata::Orientation::NoTransforms);
     let mut img = DynamicImage::from_decoder(decoder).map_err(|e| map_image_error(name, e))?;
     img.apply_orientation(orientation);
-    Ok(DecodedImage {
+    let decoded = DecodedImage {
         pixels: convert::normalize(img),
         format: name,
         source_width: width,
         source_height: height,
         exif_orientation: orientation_number(orientation),
         scale_denominator: 1,
-    })
+    };
+    Ok((decoded, false))
 }
 
 /// The EXIF number (1..=8) of an orientation.
