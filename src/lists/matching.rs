@@ -9,6 +9,7 @@
 //! so buckets stay small. Smaller radii probe fewer buckets. Radius above 31 falls back to an
 //! exact linear scan. Recall is therefore always 100%.
 
+use crate::lists::index::Scheme;
 use crate::lists::kinds::hex_encode;
 use crate::lists::list::HashSection;
 use crate::lists::{HashKind, HashList};
@@ -96,29 +97,48 @@ fn words(h: &[u8; 32]) -> [u64; 4] {
     ]
 }
 
-/// Appends packed values `lo..hi` to `out` (values whose read would leave `area` are skipped).
+/// Scans postings `lo..hi` of a `bits`-bit posting list (entry id above, neighbour sketch in
+/// the low `sketch_bits` bits) and appends the ids whose sketch is within `allowed` bits of
+/// `query_sketch`. Reads that would leave `area` end the scan (corrupt input costs recall of
+/// that bucket only, never a panic).
 #[inline]
-fn unpack_range(area: &[u8], bits: u32, lo: usize, hi: usize, out: &mut Vec<u32>) {
+#[allow(clippy::too_many_arguments)]
+fn scan_postings(
+    area: &[u8],
+    bits: u32,
+    sketch_bits: u32,
+    lo: usize,
+    hi: usize,
+    query_sketch: u64,
+    allowed: u32,
+    out: &mut Vec<u32>,
+) {
     if bits == 0 {
+        // n <= 1: every posting is entry 0 with an empty sketch.
         out.extend(std::iter::repeat_n(0, hi.saturating_sub(lo)));
         return;
     }
-    let mask = if bits >= 32 {
-        u64::from(u32::MAX)
-    } else {
-        (1u64 << bits) - 1
+    if bits > 56 || sketch_bits > bits {
+        return;
+    }
+    let w = bits as usize;
+    let (Some(mut bit), Some(_)) = (lo.checked_mul(w), hi.checked_mul(w)) else {
+        return;
     };
-    let bits = bits as usize;
-    for pos in lo..hi {
-        let Some(bit) = pos.checked_mul(bits) else {
+    let mask = (1u64 << bits) - 1;
+    let smask = (1u64 << sketch_bits) - 1;
+    for _ in lo..hi {
+        let byte = bit / 8;
+        let Some(word) = area.get(byte..byte + 8) else {
             return;
         };
-        let byte = bit / 8;
-        if let Some(word) = area.get(byte..byte + 8) {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(word);
-            out.push(((u64::from_le_bytes(b) >> (bit % 8)) & mask) as u32);
+        let mut b = [0u8; 8];
+        b.copy_from_slice(word);
+        let v = (u64::from_le_bytes(b) >> (bit % 8)) & mask;
+        if ((v ^ query_sketch) & smask).count_ones() <= allowed {
+            out.push((v >> sketch_bits) as u32);
         }
+        bit += w;
     }
 }
 
@@ -199,6 +219,11 @@ impl HashList {
             return Vec::new();
         };
         let thresholds = scheme.thresholds_for(radius);
+        // Neighbour-slot filter (cycle lemma, see the `index` module): a candidate found
+        // through slot j is kept only if flips_j + sketch distance in slot j + 1 <= limit_j.
+        let limits = Scheme::pair_limits(&thresholds);
+        let sketch_bits = scheme.sketch_bits;
+        let posting_bits = scheme.posting_bits(sec.id_bits);
         let n = sec.n;
         let table_len = scheme.table_len();
         let offset = |slot: usize, key: usize| -> usize {
@@ -208,26 +233,46 @@ impl HashList {
                 .unwrap_or(0) as usize
         };
         let mut hits: Vec<Hit> = Vec::new();
-        // Phase 1 gathers candidate ids (sequential reads of the posting lists); phase 2
-        // verifies them in a tight loop whose random hash loads are independent, so the CPU
-        // overlaps the cache misses.
-        let mut candidates: Vec<u32> = Vec::with_capacity(4096);
+        // Phase 1 gathers candidate ids (sequential reads of the posting lists, most rejected
+        // by the sketch test); phase 2 verifies the survivors in a tight loop whose random
+        // hash loads are independent, so the CPU overlaps the cache misses.
+        let mut candidates: Vec<u32> = Vec::with_capacity(1024);
         for (v, q) in variants.iter().take(8).enumerate() {
             candidates.clear();
+            let qw = words(q);
             for (slot, &threshold) in thresholds.iter().enumerate() {
                 let key = scheme.key(q, slot);
-                scheme.for_each_probe(key, threshold, |probe| {
+                let query_sketch = u64::from(scheme.sketch(q, slot));
+                let limit = limits.get(slot).copied().unwrap_or(0);
+                scheme.for_each_probe(key, threshold, |probe, flips| {
                     // Clamped: a corrupt table (only possible with Fast loading) can
                     // cost time but never reads out of range.
                     let (lo, hi) = (offset(slot, probe).min(n), offset(slot, probe + 1).min(n));
                     if slot == 0 {
-                        candidates.extend(lo as u32..hi as u32);
+                        // Slot 0's bucket is a contiguous run of the sorted hashes: verify
+                        // in place.
+                        for (id, h) in hashes.get(lo..hi.max(lo)).unwrap_or(&[]).iter().enumerate()
+                        {
+                            let d = distance(&words(h), &qw);
+                            if d <= radius {
+                                hits.push(((lo + id) as u32, d, v as u8));
+                            }
+                        }
                     } else if let Some(area) = postings.get(slot - 1) {
-                        unpack_range(area, sec.id_bits, lo, hi, &mut candidates);
+                        let allowed = (limit - flips as i32).max(0) as u32;
+                        scan_postings(
+                            area,
+                            posting_bits,
+                            sketch_bits,
+                            lo,
+                            hi,
+                            query_sketch,
+                            allowed,
+                            &mut candidates,
+                        );
                     }
                 });
             }
-            let qw = words(q);
             // Verification in blocks: a load-only pass touches the first 16 bytes of each
             // candidate (independent loads, so the cache misses overlap), then the compute
             // pass finds the lines in L1. Safe-Rust software prefetching.
