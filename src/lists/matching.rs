@@ -153,6 +153,16 @@ fn distance(a: &[u64; 4], b: &[u64; 4]) -> u32 {
 /// Candidates verified per block (see `pdq_index_hits`).
 const VERIFY_BLOCK: usize = 32;
 
+/// One probed bucket: its range in the slot's posting list (or, for slot 0, in the hash
+/// array), the query variant, and how many sketch bits may differ.
+struct Bucket {
+    lo: usize,
+    hi: usize,
+    slot: u8,
+    variant: u8,
+    allowed: u8,
+}
+
 /// A raw hit before decoding: entry, distance, variant.
 type Hit = (u32, u32, u8);
 
@@ -233,69 +243,120 @@ impl HashList {
                 .unwrap_or(0) as usize
         };
         let mut hits: Vec<Hit> = Vec::new();
-        // Phase 1 gathers candidate ids (sequential reads of the posting lists, most rejected
-        // by the sketch test); phase 2 verifies the survivors in a tight loop whose random
-        // hash loads are independent, so the CPU overlaps the cache misses.
-        let mut candidates: Vec<u32> = Vec::with_capacity(1024);
-        for (v, q) in variants.iter().take(8).enumerate() {
-            candidates.clear();
-            let qw = words(q);
+        // Phase 1 looks up every probed bucket's range for all variants (independent
+        // offset-table loads) and touches the first and last byte of each bucket (independent
+        // loads again, so the cache misses of the ~2000 buckets overlap instead of queueing
+        // behind each other); phase 2 scans the buckets, now in cache, with the sketch test;
+        // phase 3 verifies the few survivors in a tight loop whose random hash loads are
+        // independent.
+        let queries: Vec<&[u8; 32]> = variants.iter().take(8).collect();
+        let query_words: Vec<[u64; 4]> = queries.iter().map(|q| words(q)).collect();
+        let mut buckets: Vec<Bucket> = Vec::with_capacity(queries.len() * 16 * 18);
+        for (v, q) in queries.iter().enumerate() {
             for (slot, &threshold) in thresholds.iter().enumerate() {
                 let key = scheme.key(q, slot);
-                let query_sketch = u64::from(scheme.sketch(q, slot));
                 let limit = limits.get(slot).copied().unwrap_or(0);
                 scheme.for_each_probe(key, threshold, |probe, flips| {
                     // Clamped: a corrupt table (only possible with Fast loading) can
                     // cost time but never reads out of range.
                     let (lo, hi) = (offset(slot, probe).min(n), offset(slot, probe + 1).min(n));
-                    if slot == 0 {
-                        // Slot 0's bucket is a contiguous run of the sorted hashes: verify
-                        // in place.
-                        for (id, h) in hashes.get(lo..hi.max(lo)).unwrap_or(&[]).iter().enumerate()
-                        {
-                            let d = distance(&words(h), &qw);
-                            if d <= radius {
-                                hits.push(((lo + id) as u32, d, v as u8));
-                            }
-                        }
-                    } else if let Some(area) = postings.get(slot - 1) {
-                        let allowed = (limit - flips as i32).max(0) as u32;
-                        scan_postings(
-                            area,
-                            posting_bits,
-                            sketch_bits,
+                    if lo < hi {
+                        buckets.push(Bucket {
                             lo,
                             hi,
-                            query_sketch,
-                            allowed,
-                            &mut candidates,
-                        );
+                            slot: slot as u8,
+                            variant: v as u8,
+                            allowed: (limit - flips as i32).max(0) as u8,
+                        });
                     }
                 });
             }
-            // Verification in blocks: a load-only pass touches the first 16 bytes of each
-            // candidate (independent loads, so the cache misses overlap), then the compute
-            // pass finds the lines in L1. Safe-Rust software prefetching.
-            for block in candidates.chunks(VERIFY_BLOCK) {
-                let mut head = [[0u64; 2]; VERIFY_BLOCK];
-                for (slot, &id) in head.iter_mut().zip(block) {
-                    if let Some(h) = hashes.get(id as usize) {
-                        let w = words(h);
-                        *slot = [w[0], w[1]];
+        }
+        // Touch pass (safe-Rust software prefetch).
+        let mut sink = 0u8;
+        for b in &buckets {
+            let (first, last) = if b.slot == 0 {
+                (
+                    hashes.get(b.lo).map_or(0, |h| h[0]),
+                    hashes.get(b.hi - 1).map_or(0, |h| h[31]),
+                )
+            } else {
+                let area = postings.get(b.slot as usize - 1).copied().unwrap_or(&[]);
+                let pb = posting_bits as usize;
+                (
+                    area.get(b.lo.saturating_mul(pb) / 8).copied().unwrap_or(0),
+                    area.get(b.hi.saturating_mul(pb) / 8).copied().unwrap_or(0),
+                )
+            };
+            sink ^= first ^ last;
+        }
+        std::hint::black_box(sink);
+        let sketches: Vec<Vec<u64>> = queries
+            .iter()
+            .map(|q| {
+                (0..thresholds.len())
+                    .map(|slot| u64::from(scheme.sketch(q, slot)))
+                    .collect()
+            })
+            .collect();
+        let mut candidates: Vec<u32> = Vec::with_capacity(1024);
+        let mut candidate_variants: Vec<u8> = Vec::with_capacity(1024);
+        for b in &buckets {
+            let v = b.variant as usize;
+            let qw = query_words.get(v).copied().unwrap_or_default();
+            if b.slot == 0 {
+                // Slot 0's bucket is a contiguous run of the sorted hashes: verify in place.
+                for (id, h) in hashes.get(b.lo..b.hi).unwrap_or(&[]).iter().enumerate() {
+                    let d = distance(&words(h), &qw);
+                    if d <= radius {
+                        hits.push(((b.lo + id) as u32, d, b.variant));
                     }
                 }
-                for (head, &id) in head.iter().zip(block) {
-                    // Early exit on the first 128 bits: random candidates differ in ~64.
-                    let half = (head[0] ^ qw[0]).count_ones() + (head[1] ^ qw[1]).count_ones();
-                    if half > radius {
-                        continue;
-                    }
-                    if let Some(h) = hashes.get(id as usize) {
-                        let hw = words(h);
-                        let d = half + (hw[2] ^ qw[2]).count_ones() + (hw[3] ^ qw[3]).count_ones();
-                        if d <= radius {
-                            hits.push((id, d, v as u8));
-                        }
+            } else if let Some(area) = postings.get(b.slot as usize - 1) {
+                let before = candidates.len();
+                scan_postings(
+                    area,
+                    posting_bits,
+                    sketch_bits,
+                    b.lo,
+                    b.hi,
+                    sketches
+                        .get(v)
+                        .and_then(|s| s.get(b.slot as usize))
+                        .copied()
+                        .unwrap_or(0),
+                    u32::from(b.allowed),
+                    &mut candidates,
+                );
+                candidate_variants.resize(candidates.len().max(before), b.variant);
+            }
+        }
+        // Verification in blocks: a load-only pass touches the first 16 bytes of each
+        // candidate (independent loads, so the cache misses overlap), then the compute pass
+        // finds the lines in L1. Safe-Rust software prefetching.
+        for (block, block_variants) in candidates
+            .chunks(VERIFY_BLOCK)
+            .zip(candidate_variants.chunks(VERIFY_BLOCK))
+        {
+            let mut head = [[0u64; 2]; VERIFY_BLOCK];
+            for (slot, &id) in head.iter_mut().zip(block) {
+                if let Some(h) = hashes.get(id as usize) {
+                    let w = words(h);
+                    *slot = [w[0], w[1]];
+                }
+            }
+            for ((head, &id), &v) in head.iter().zip(block).zip(block_variants) {
+                let qw = query_words.get(v as usize).copied().unwrap_or_default();
+                // Early exit on the first 128 bits: random candidates differ in ~64.
+                let half = (head[0] ^ qw[0]).count_ones() + (head[1] ^ qw[1]).count_ones();
+                if half > radius {
+                    continue;
+                }
+                if let Some(h) = hashes.get(id as usize) {
+                    let hw = words(h);
+                    let d = half + (hw[2] ^ qw[2]).count_ones() + (hw[3] ^ qw[3]).count_ones();
+                    if d <= radius {
+                        hits.push((id, d, v));
                     }
                 }
             }
