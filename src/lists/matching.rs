@@ -242,12 +242,6 @@ impl HashList {
         let posting_bits = scheme.posting_bits(sec.id_bits);
         let n = sec.n;
         let table_len = scheme.table_len();
-        let offset = |slot: usize, key: usize| -> usize {
-            tables
-                .get(slot * table_len + key)
-                .map(|b| u32::from_le_bytes(*b))
-                .unwrap_or(0) as usize
-        };
         let mut hits: Vec<Hit> = Vec::new();
         // Phase 1 looks up every probed bucket's range for all variants (independent
         // offset-table loads) and touches the first and last byte of each bucket (independent
@@ -257,44 +251,51 @@ impl HashList {
         // independent.
         let queries: Vec<&[u8; 32]> = variants.iter().take(8).collect();
         let query_words: Vec<[u64; 4]> = queries.iter().map(|q| words(q)).collect();
-        let mut buckets: Vec<Bucket> = Vec::with_capacity(queries.len() * 16 * 18);
+        // Probe keys first (no loads), then the offset-table loads in a tight loop of
+        // independent loads, so many table misses are in flight at once.
+        let mut probes: Vec<Bucket> = Vec::with_capacity(queries.len() * 16 * 18);
         for (v, q) in queries.iter().enumerate() {
             for (slot, &threshold) in thresholds.iter().enumerate() {
                 let key = scheme.key(q, slot);
                 let limit = limits.get(slot).copied().unwrap_or(0);
                 scheme.for_each_probe(key, threshold, |probe, flips| {
-                    // Clamped: a corrupt table (only possible with Fast loading) can
-                    // cost time but never reads out of range.
-                    let (lo, hi) = (offset(slot, probe).min(n), offset(slot, probe + 1).min(n));
-                    if lo < hi {
-                        buckets.push(Bucket {
-                            lo,
-                            hi,
-                            slot: slot as u8,
-                            variant: v as u8,
-                            allowed: (limit - flips as i32).max(0) as u8,
-                        });
-                    }
+                    probes.push(Bucket {
+                        lo: slot * table_len + probe,
+                        hi: 0,
+                        slot: slot as u8,
+                        variant: v as u8,
+                        allowed: (limit - flips as i32).max(0) as u8,
+                    });
                 });
             }
         }
-        // Touch pass (safe-Rust software prefetch).
+        let entry = |i: usize| -> usize {
+            tables.get(i).map(|b| u32::from_le_bytes(*b)).unwrap_or(0) as usize
+        };
+        for p in probes.iter_mut() {
+            // Clamped: a corrupt table (only possible with Fast loading) can cost time but
+            // never reads out of range.
+            let at = p.lo;
+            p.lo = entry(at).min(n);
+            p.hi = entry(at + 1).min(n);
+        }
+        let mut buckets = probes;
+        buckets.retain(|b| b.lo < b.hi);
+        // Touch pass (safe-Rust software prefetch): the first and last byte of each posting
+        // range, every cache line of a slot-0 run of hashes.
         let mut sink = 0u8;
         for b in &buckets {
-            let (first, last) = if b.slot == 0 {
-                (
-                    hashes.get(b.lo).map_or(0, |h| h[0]),
-                    hashes.get(b.hi - 1).map_or(0, |h| h[31]),
-                )
+            if b.slot == 0 {
+                for h in hashes.get(b.lo..b.hi).unwrap_or(&[]).iter().step_by(2) {
+                    sink ^= h[0];
+                }
+                sink ^= hashes.get(b.hi - 1).map_or(0, |h| h[31]);
             } else {
                 let area = postings.get(b.slot as usize - 1).copied().unwrap_or(&[]);
                 let pb = posting_bits as usize;
-                (
-                    area.get(b.lo.saturating_mul(pb) / 8).copied().unwrap_or(0),
-                    area.get(b.hi.saturating_mul(pb) / 8).copied().unwrap_or(0),
-                )
-            };
-            sink ^= first ^ last;
+                sink ^= area.get(b.lo.saturating_mul(pb) / 8).copied().unwrap_or(0);
+                sink ^= area.get(b.hi.saturating_mul(pb) / 8).copied().unwrap_or(0);
+            }
         }
         std::hint::black_box(sink);
         let sketches: Vec<Vec<u64>> = queries
