@@ -7,7 +7,9 @@
 //! neighbours (17 buckets) finds every true match; each candidate is then verified by a full
 //! popcount. Lists of 2^22+ entries use 12 wider slots (generalised pigeonhole, up to 2 flips)
 //! so buckets stay small. Smaller radii probe fewer buckets. Radius above 31 falls back to an
-//! exact linear scan. Recall is therefore always 100%.
+//! exact linear scan. Recall is therefore always 100%. Before the random hash load, each
+//! candidate passes an exact neighbour-slot test (cycle lemma, see the `index` module) on a
+//! sketch of the next slot stored in its posting, which rejects ~98% of random candidates.
 
 use crate::lists::index::Scheme;
 use crate::lists::kinds::hex_encode;
