@@ -7,7 +7,9 @@
 //!
 //! Sizes: `PREFLIGHT_BENCH_SIZES=1000000,10000000` (default). Hashes are generated from a
 //! fixed seed, the list is built once per size and written to a temp file. Set
-//! `PREFLIGHT_BENCH_COMPARE_SCHEMES=1` to also bench the other index layout on the same hashes.
+//! `PREFLIGHT_BENCH_COMPARE_SCHEMES=1` to also bench the other index layout on the same hashes,
+//! and `PREFLIGHT_BENCH_SKETCH=0,8,12,16` to bench several neighbour-sketch widths (0 = no
+//! filter, the layout before the filter existed; default: the builder's default only).
 
 use criterion::Criterion;
 use preflight::lists::{
@@ -45,13 +47,24 @@ fn resident_kib() -> Option<u64> {
         .ok()
 }
 
-fn bench_size(c: &mut Criterion, n: usize, dir: &std::path::Path, scheme: PdqIndexScheme) {
+fn bench_size(
+    c: &mut Criterion,
+    n: usize,
+    dir: &std::path::Path,
+    scheme: PdqIndexScheme,
+    sketch: Option<u32>,
+) {
+    let label = match sketch {
+        Some(bits) => format!("{scheme:?} sketch {bits}"),
+        None => format!("{scheme:?} default sketch"),
+    };
     let key = IssuerSecretKey::from_seed(&[1; 32]);
     let keys = TrustedKeys::new(vec![key.public()]);
     let mut rng = Rng(n as u64);
     let t = Instant::now();
     let mut builder = ListBuilder::new(1, 0);
     builder.set_pdq_index_scheme(scheme);
+    builder.set_pdq_sketch_bits(sketch);
     let org = builder.add_org("bench").unwrap_or(0);
     let mut hashes = Vec::with_capacity(n);
     for _ in 0..n {
@@ -63,12 +76,12 @@ fn bench_size(c: &mut Criterion, n: usize, dir: &std::path::Path, scheme: PdqInd
     }
     let bytes = builder.build(&key).expect("build");
     drop(builder);
-    let path = dir.join(format!("bench-{n}-{scheme:?}.pflist"));
+    let path = dir.join(format!("bench-{n}-{scheme:?}-{sketch:?}.pflist"));
     std::fs::write(&path, &bytes).expect("write");
     let file_bytes = bytes.len();
     drop(bytes);
     eprintln!(
-        "[lists] n={n} {scheme:?}: built and wrote list in {:.1?}",
+        "[lists] n={n} {label}: built and wrote list in {:.1?}",
         t.elapsed()
     );
 
@@ -105,7 +118,10 @@ fn bench_size(c: &mut Criterion, n: usize, dir: &std::path::Path, scheme: PdqInd
     }
     drop(hashes);
 
-    let mut group = c.benchmark_group(format!("pdq_{n}_{scheme:?}"));
+    let mut group = c.benchmark_group(format!(
+        "pdq_{n}_{scheme:?}_sketch{}",
+        sketch.map_or("default".to_string(), |b| b.to_string())
+    ));
     let mut qi = 0usize;
     group.bench_function("mih_r31_8variants", |b| {
         b.iter(|| {
@@ -142,24 +158,24 @@ fn bench_size(c: &mut Criterion, n: usize, dir: &std::path::Path, scheme: PdqInd
     let mih = median(&|q| list.match_pdq(q, 31).len(), 200);
     let linear = median(&|q| list.match_pdq_linear(q, 31).len(), 20);
     eprintln!(
-        "[lists] n={n} {scheme:?}: MIH {:.3} ms, linear {:.3} ms, linear/MIH = {:.1}x (C++ MIH anchor at 1M: 7.9 ms)",
+        "[lists] n={n} {label}: MIH {:.3} ms, linear {:.3} ms, linear/MIH = {:.1}x (C++ MIH anchor at 1M: 7.9 ms)",
         mih.as_secs_f64() * 1e3,
         linear.as_secs_f64() * 1e3,
         linear.as_secs_f64() / mih.as_secs_f64()
     );
     eprintln!(
-        "[lists] n={n} {scheme:?}: file {} bytes = {:.1} bytes/hash (hash 32 B + index); mapped in memory: the same bytes, zero-copy",
+        "[lists] n={n} {label}: file {} bytes = {:.1} bytes/hash (hash 32 B + index); mapped in memory: the same bytes, zero-copy",
         file_bytes,
         file_bytes as f64 / n as f64
     );
     if let (Some(a), Some(b)) = (rss_before, rss_after_full) {
         eprintln!(
-            "[lists] n={n} {scheme:?}: resident growth after a full-verify load (all pages touched): {:.1} bytes/hash",
+            "[lists] n={n} {label}: resident growth after a full-verify load (all pages touched): {:.1} bytes/hash",
             (b.saturating_sub(a) * 1024) as f64 / n as f64
         );
     }
     eprintln!(
-        "[lists] n={n} {scheme:?}: load fast (signature + structure) {:.2} ms, load full (SHA-256 of file + signature + deep checks) {:.1} ms",
+        "[lists] n={n} {label}: load fast (signature + structure) {:.2} ms, load full (SHA-256 of file + signature + deep checks) {:.1} ms",
         fast_load.as_secs_f64() * 1e3,
         full_load.as_secs_f64() * 1e3
     );
@@ -177,16 +193,27 @@ fn main() {
         .sample_size(20)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
+    let sketches: Vec<Option<u32>> = match std::env::var("PREFLIGHT_BENCH_SKETCH") {
+        Ok(list) => list
+            .split(',')
+            .filter_map(|s| s.trim().parse().ok())
+            .map(Some)
+            .collect(),
+        Err(_) => vec![None],
+    };
     for n in sizes {
-        bench_size(&mut c, n, dir.path(), PdqIndexScheme::Auto);
-        if std::env::var_os("PREFLIGHT_BENCH_COMPARE_SCHEMES").is_some() {
-            // Same hashes (same seed) with the other index layout, for an in-run comparison.
-            let other = if n >= 1 << 22 {
-                PdqIndexScheme::Narrow
-            } else {
-                PdqIndexScheme::Wide
-            };
-            bench_size(&mut c, n, dir.path(), other);
+        for &sketch in &sketches {
+            bench_size(&mut c, n, dir.path(), PdqIndexScheme::Auto, sketch);
+            if std::env::var_os("PREFLIGHT_BENCH_COMPARE_SCHEMES").is_some() {
+                // Same hashes (same seed) with the other index layout, for an in-run
+                // comparison.
+                let other = if n >= 1 << 22 {
+                    PdqIndexScheme::Narrow
+                } else {
+                    PdqIndexScheme::Wide
+                };
+                bench_size(&mut c, n, dir.path(), other, sketch);
+            }
         }
     }
     c.final_summary();

@@ -41,9 +41,14 @@ fn build(hashes: &[[u8; 32]]) -> HashList {
 }
 
 fn build_with(hashes: &[[u8; 32]], scheme: PdqIndexScheme) -> HashList {
+    build_sketched(hashes, scheme, None)
+}
+
+fn build_sketched(hashes: &[[u8; 32]], scheme: PdqIndexScheme, sketch: Option<u32>) -> HashList {
     let k = IssuerSecretKey::from_seed(&[5; 32]);
     let mut b = ListBuilder::new(1, 0);
     b.set_pdq_index_scheme(scheme);
+    b.set_pdq_sketch_bits(sketch);
     let org = b.add_org("org").unwrap();
     for h in hashes {
         b.add(HashKind::Pdq, h, 1 << org, "l", "c").unwrap();
@@ -132,6 +137,195 @@ fn recall_is_exact_on_clustered_hashes() {
         found > 1000,
         "clustered queries found too few matches ({found})"
     );
+}
+
+/// Slot layouts of the two index schemes: (first bit, width, flips that put the slot just
+/// over its radius-31 threshold).
+fn slot_layout(wide: bool) -> Vec<(usize, usize, u32)> {
+    if wide {
+        (0..4)
+            .map(|j| (22 * j, 22, 2))
+            .chain((0..8).map(|j| (88 + 21 * j, 21, 3)))
+            .collect()
+    } else {
+        (0..16).map(|j| (16 * j, 16, 2)).collect()
+    }
+}
+
+/// `base` with `per_slot[j]` bits flipped in slot `j`: the top bits of the slot (the ones
+/// keys and sketches read, so the filter sees the full distance) or random ones.
+fn spread(
+    rng: &mut Rng,
+    base: &[u8; 32],
+    layout: &[(usize, usize, u32)],
+    per_slot: &[u32],
+    top: bool,
+) -> [u8; 32] {
+    let mut out = *base;
+    for (&(start, width, _), &k) in layout.iter().zip(per_slot) {
+        let mut chosen = std::collections::HashSet::new();
+        let mut i = 0;
+        while chosen.len() < (k as usize).min(width) {
+            let b = if top {
+                i
+            } else {
+                (rng.next() % width as u64) as usize
+            };
+            i += 1;
+            if chosen.insert(b) {
+                let bit = start + b;
+                out[bit / 8] ^= 0x80 >> (bit % 8);
+            }
+        }
+    }
+    out
+}
+
+/// Flip splits over the slots that sit exactly on the pigeonhole/cycle-lemma edge, totalling
+/// `total` bits (clipped to the slot widths).
+fn adversarial_splits(layout: &[(usize, usize, u32)], total: u32) -> Vec<Vec<u32>> {
+    let m = layout.len();
+    let mut splits = Vec::new();
+    let fill = |order: &mut dyn Iterator<Item = (usize, u32)>| -> Vec<u32> {
+        let mut d = vec![0u32; m];
+        let mut left = total;
+        for (j, want) in order {
+            let take = want.min(left).min(layout[j].1 as u32 - d[j]);
+            d[j] += take;
+            left -= take;
+        }
+        d
+    };
+    for rot in 0..m {
+        // Every slot just over its threshold (t + 1 flips), one slot one short: 31 = 2*15 + 1.
+        splits.push(fill(
+            &mut (0..m).map(|k| ((k + rot) % m, layout[(k + rot) % m].2)),
+        ));
+        // Alternating high/low: 3,1,3,1,...
+        splits.push(fill(
+            &mut (0..m).map(|k| ((k + rot) % m, if k % 2 == 0 { 3 } else { 1 })),
+        ));
+        // Everything in two (or three) adjacent slots.
+        splits.push(fill(&mut (0..3).map(|k| ((k + rot) % m, 64))));
+        // Thresholds met in one slot, everything else pushed onto its neighbours.
+        splits.push(fill(
+            &mut [((rot + 1) % m, 1), (rot, 64), ((rot + 2) % m, 64)].into_iter(),
+        ));
+    }
+    splits
+}
+
+#[test]
+fn crafted_entries_at_the_radius_edge_defeat_no_filter() {
+    // Entries at exactly 30, 31 and 32 bits from the query, with the flips spread over the
+    // slots the way that leaves the neighbour-slot filter the least room. 40k random entries
+    // make the index keys full width. Every sketch width and both schemes.
+    let mut rng = Rng(31);
+    let filler: Vec<[u8; 32]> = (0..40_000).map(|_| rng.hash()).collect();
+    for wide in [false, true] {
+        let layout = slot_layout(wide);
+        let query = rng.hash();
+        let mut crafted: Vec<([u8; 32], u32)> = Vec::new();
+        for total in [30u32, 31, 32] {
+            for split in adversarial_splits(&layout, total) {
+                let sum: u32 = split.iter().sum();
+                for top in [true, false] {
+                    crafted.push((spread(&mut rng, &query, &layout, &split, top), sum));
+                }
+            }
+        }
+        let mut hashes = filler.clone();
+        hashes.extend(crafted.iter().map(|c| c.0));
+        let scheme = if wide {
+            PdqIndexScheme::Wide
+        } else {
+            PdqIndexScheme::Narrow
+        };
+        let widths: &[Option<u32>] = if wide {
+            &[None, Some(0), Some(12), Some(21)]
+        } else {
+            &[None, Some(0), Some(8), Some(12), Some(16)]
+        };
+        for &sketch in widths {
+            let list = build_sketched(&hashes, scheme, sketch);
+            let mut variants: Vec<[u8; 32]> = (0..8).map(|_| rng.hash()).collect();
+            variants[3] = query;
+            let found = list.match_pdq(&variants, 31);
+            assert_eq!(
+                found,
+                list.match_pdq_linear(&variants, 31),
+                "wide {wide} sketch {sketch:?}"
+            );
+            for (h, d) in &crafted {
+                let hex = preflight::lists::kinds::hex_encode(h);
+                let hit = found.iter().find(|m| m.hash_hex == hex);
+                if *d <= 31 {
+                    let m = hit.unwrap_or_else(|| {
+                        panic!("wide {wide} sketch {sketch:?}: entry at {d} missed")
+                    });
+                    assert_eq!((m.distance, m.variant), (*d, 3));
+                } else {
+                    assert!(hit.is_none(), "entry at {d} reported");
+                }
+            }
+            // Smaller radii use smaller thresholds and the same filter.
+            for r in [15, 16, 24, 30] {
+                assert_eq!(
+                    list.match_pdq(&variants, r),
+                    list.match_pdq_linear(&variants, r),
+                    "wide {wide} sketch {sketch:?} radius {r}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn recall_is_exact_for_every_sketch_width() {
+    // Small lists (short keys: the sketch covers bits the key does not) and full-width keys,
+    // queries near listed hashes across the radius edge.
+    for (n, wide) in [(300usize, false), (40_000, false), (3_000, true)] {
+        let mut rng = Rng(n as u64 + 17);
+        let hashes: Vec<[u8; 32]> = (0..n).map(|_| rng.hash()).collect();
+        let queries: Vec<Vec<[u8; 32]>> = (0..12)
+            .map(|i| {
+                (0..8)
+                    .map(|v| {
+                        let base = hashes[(rng.next() % n as u64) as usize];
+                        if (i + v) % 4 == 0 {
+                            rng.hash()
+                        } else {
+                            let d = 24 + (rng.next() % 12) as u32;
+                            rng.perturb(&base, d)
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let scheme = if wide {
+            PdqIndexScheme::Wide
+        } else {
+            PdqIndexScheme::Narrow
+        };
+        for sketch in [0u32, 4, 8, 12, 16] {
+            let list = build_sketched(&hashes, scheme, Some(sketch));
+            let found = assert_same_as_brute_force(&list, &queries, &[0, 16, 29, 31]);
+            assert!(found > 20, "n {n} sketch {sketch}: only {found} matches");
+        }
+    }
+}
+
+#[test]
+fn sketch_wider_than_a_slot_is_refused() {
+    let k = IssuerSecretKey::from_seed(&[5; 32]);
+    let mut b = ListBuilder::new(1, 0);
+    b.add(HashKind::Pdq, &[7; 32], 0, "", "").unwrap();
+    b.set_pdq_sketch_bits(Some(17));
+    assert!(b.build(&k).is_err());
+    b.set_pdq_index_scheme(PdqIndexScheme::Wide);
+    assert!(b.build(&k).is_ok());
+    b.set_pdq_sketch_bits(Some(22));
+    assert!(b.build(&k).is_err());
 }
 
 #[test]

@@ -12,9 +12,9 @@ use crate::lists::format::{
     assemble, pad_vec8, write_string_table, FileKind, Header, SEC_HASHES, SEC_ORGS, SEC_STRINGS,
     SEC_TAGS,
 };
-use crate::lists::index::Scheme;
+use crate::lists::index::{default_sketch_bits, Scheme};
 use crate::lists::keys::{IssuerSecretKey, KeyId};
-use crate::lists::packed::{bits_for, pack};
+use crate::lists::packed::{bits_for, pack, pack64};
 use crate::lists::{HashKind, ListError};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -82,6 +82,7 @@ pub struct ListBuilder {
     string_ids: HashMap<String, u32>,
     kinds: [KindEntries; 5],
     pdq_scheme: PdqIndexScheme,
+    pdq_sketch_bits: Option<u32>,
 }
 
 /// The signed-body output of a build, before the trailer is attached.
@@ -101,12 +102,21 @@ impl ListBuilder {
             string_ids: HashMap::new(),
             kinds: Default::default(),
             pdq_scheme: PdqIndexScheme::Auto,
+            pdq_sketch_bits: None,
         }
     }
 
     /// Chooses the PDQ index layout (default [`PdqIndexScheme::Auto`]).
     pub fn set_pdq_index_scheme(&mut self, scheme: PdqIndexScheme) {
         self.pdq_scheme = scheme;
+    }
+
+    /// Chooses the width of the neighbour-slot sketch stored with every PDQ posting (the
+    /// exact candidate filter described in the `index` module; 0 disables it, `None` = the
+    /// default for the list size). At most the narrowest slot's width (16 bits in the
+    /// 16-slot scheme, 21 in the 12-slot one); `build` fails on a wider value.
+    pub fn set_pdq_sketch_bits(&mut self, bits: Option<u32>) {
+        self.pdq_sketch_bits = bits;
     }
 
     /// Sets the list version.
@@ -353,14 +363,27 @@ impl ListBuilder {
             body.extend_from_slice(&(n as u64).to_le_bytes());
             body.extend_from_slice(&tag_bits.to_le_bytes());
             body.extend_from_slice(&id_bits.to_le_bytes());
-            let scheme = (kind == HashKind::Pdq).then(|| self.pdq_scheme.scheme(n as u64));
-            let (key_bits, scheme_id) = scheme
+            let scheme = if kind == HashKind::Pdq {
+                let base = self.pdq_scheme.scheme(n as u64);
+                let bits = self
+                    .pdq_sketch_bits
+                    .unwrap_or_else(|| default_sketch_bits(base.id, n as u64));
+                Some(base.with_sketch(bits, id_bits).ok_or_else(|| {
+                    ListError::TooLarge(format!(
+                        "a {bits}-bit PDQ sketch does not fit this index layout ({n} entries)"
+                    ))
+                })?)
+            } else {
+                None
+            };
+            let (key_bits, scheme_id, sketch_bits) = scheme
                 .as_ref()
-                .map(|s| (s.key_bits, s.id))
-                .unwrap_or((0, 0));
+                .map(|s| (s.key_bits, s.id, s.sketch_bits))
+                .unwrap_or((0, 0, 0));
             body.extend_from_slice(&key_bits.to_le_bytes());
             body.extend_from_slice(&scheme_id.to_le_bytes());
-            body.extend_from_slice(&[0u8; 40]);
+            body.extend_from_slice(&sketch_bits.to_le_bytes());
+            body.extend_from_slice(&[0u8; 36]);
             body.extend_from_slice(&hashes);
             pad_vec8(&mut body);
             body.extend_from_slice(&pack(&tag_values, tag_bits));
@@ -436,7 +459,8 @@ pub(crate) fn attach_trailer(
     body
 }
 
-/// Writes one offset table per slot and the posting lists of slots 1.. for sorted PDQ `hashes`.
+/// Writes one offset table per slot and the posting lists of slots 1.. for sorted PDQ `hashes`
+/// (each posting: entry id above, sketch of the next slot in the low `sketch_bits` bits).
 fn write_pdq_index(body: &mut Vec<u8>, hashes: &[u8], n: usize, id_bits: u32, scheme: &Scheme) {
     let (hashes, _) = hashes.as_chunks::<32>();
     let mut postings: Vec<Vec<u8>> = Vec::with_capacity(scheme.slots.len());
@@ -454,16 +478,17 @@ fn write_pdq_index(body: &mut Vec<u8>, hashes: &[u8], n: usize, id_bits: u32, sc
         }
         if slot > 0 {
             let mut fill = counts;
-            let mut ids = vec![0u32; n];
+            let mut ids = vec![0u64; n];
+            let sk = scheme.sketch_bits;
             for (id, h) in hashes.iter().enumerate() {
                 let c = scheme.key(h, slot);
                 let pos = fill[c] as usize;
                 if let Some(slot_ref) = ids.get_mut(pos) {
-                    *slot_ref = id as u32;
+                    *slot_ref = ((id as u64) << sk) | u64::from(scheme.sketch(h, slot));
                 }
                 fill[c] += 1;
             }
-            postings.push(pack(&ids, id_bits));
+            postings.push(pack64(ids.into_iter(), n, scheme.posting_bits(id_bits)));
         }
     }
     pad_vec8(body);

@@ -80,6 +80,9 @@ pub struct Delta {
     pub target_key_id: [u8; 8],
     /// PDQ index scheme id of the target list (0: none).
     pub target_pdq_scheme: u32,
+    /// Width of the target list's PDQ neighbour sketches (0: none, or a list written before
+    /// sketches existed).
+    pub target_pdq_sketch_bits: u32,
     /// Key id that signed the delta.
     pub issuer_key_id: [u8; 8],
 }
@@ -240,7 +243,7 @@ pub fn make_delta(
     target.extend_from_slice(trailer.get(32..96).unwrap_or(&[0; 64]));
     target.extend_from_slice(&new.header().issuer_key_id);
     target.extend_from_slice(&new.pdq_scheme_id().to_le_bytes());
-    target.extend_from_slice(&[0u8; 4]);
+    target.extend_from_slice(&new.pdq_sketch_bits().to_le_bytes());
     sections.push((SEC_TARGET, 1, target));
     let header = Header {
         file_kind: FileKind::Delta,
@@ -385,6 +388,7 @@ fn decode_delta(bytes: &[u8], c: &Container) -> Result<Delta, ListError> {
     let mut target_key_id = [0u8; 8];
     target_key_id.copy_from_slice(slice(t, 96, 8)?);
     let target_pdq_scheme = read_u32(t, 104)?;
+    let target_pdq_sketch_bits = read_u32(t, 108)?;
     Ok(Delta {
         base_version: c.header.base_version,
         target_version: c.header.list_version,
@@ -396,6 +400,7 @@ fn decode_delta(bytes: &[u8], c: &Container) -> Result<Delta, ListError> {
         target_signature,
         target_key_id,
         target_pdq_scheme,
+        target_pdq_sketch_bits,
         issuer_key_id: c.header.issuer_key_id,
     })
 }
@@ -445,6 +450,7 @@ pub fn apply_delta(base: &HashList, delta: &Delta) -> Result<Vec<u8>, ListError>
     b.set_pdq_index_scheme(crate::lists::builder::PdqIndexScheme::from_id(
         delta.target_pdq_scheme,
     ));
+    b.set_pdq_sketch_bits(Some(delta.target_pdq_sketch_bits));
     b.set_version(delta.target_version);
     b.set_created_at(delta.target_created_at);
     let built = b.build_body(KeyId(delta.target_key_id))?;

@@ -34,8 +34,8 @@
 //!   `category u32` (indexes into STRINGS). Entries point at a tag, so the per-entry cost of
 //!   sources + label + category is a few bits.
 //! - `0x10 + k` HASHES of kind `k` (0 PDQ, 1 pHash, 2 MD5, 3 SHA-1, 4 SHA-256), full lists only:
-//!   - `n u64`, `tag_bits u32`, `id_bits u32`, `key_bits u32`, `scheme u32` (PDQ; both 0
-//!     otherwise), 40 zero bytes (64 bytes in all)
+//!   - `n u64`, `tag_bits u32`, `id_bits u32`, `key_bits u32`, `scheme u32`, `sketch_bits u32`
+//!     (PDQ; all three 0 otherwise), 36 zero bytes (64 bytes in all)
 //!   - `n` hashes of the kind's width, sorted ascending by bytes (strictly: no duplicates)
 //!   - packed tag indexes (`n` values of `tag_bits` bits, see below)
 //!   - PDQ only, the multi-index (slot layout per `scheme`, see the `index` module source;
@@ -43,13 +43,20 @@
 //!     of `2^key_bits + 1` `u32` per slot, keyed by the top `key_bits` bits of the slot. Slot 0
 //!     starts at bit 0, so sorted hashes are grouped by its key and its table indexes the hash
 //!     array directly (no posting list); every other slot's table indexes that slot's posting
-//!     list: `n` entry ids of `id_bits` bits (bits needed for `n - 1`), grouped by key,
-//!     ascending within a group. Scheme and key width are a function of `n` (checked on load).
+//!     list: `n` postings of `id_bits + sketch_bits` bits, grouped by key, ascending within a
+//!     group. A posting of slot `j` holds the entry id (`id_bits` = bits needed for `n - 1`)
+//!     in its high bits and, in its low `sketch_bits` bits, the top `sketch_bits` bits of
+//!     slot `j + 1` (slot 0 after the last) of that entry: the neighbour sketch of the exact
+//!     candidate filter (see the `index` module). Scheme and key width are a function of `n`
+//!     (checked on load); `sketch_bits` is the issuer's choice, at most the narrowest slot
+//!     width and `id_bits + sketch_bits <= 56`. Files written before sketches existed have
+//!     `sketch_bits = 0` in that (then reserved, zero) field and read unchanged.
 //! - `0x20 + k` ADDS of kind `k` (deltas only): `n u64`, `n` sorted hashes, `n` `u32` tag indexes.
 //! - `0x30 + k` REMOVES (tombstones) of kind `k` (deltas only): `n u64`, `n` sorted hashes.
 //! - `0x40 TARGET` (deltas only): digest (32), signature (64), issuer key id (8), PDQ index
-//!   scheme (u32) and 4 zero bytes of the full list that results from applying the delta; the
-//!   device rebuilds that list deterministically and checks it.
+//!   scheme (u32) and PDQ sketch width (u32; zero in deltas written before sketches) of the
+//!   full list that results from applying the delta; the device rebuilds that list
+//!   deterministically and checks it.
 //!
 //! String table: `count + 1` `u32` byte offsets (relative to the end of the offset array,
 //! non-decreasing), then UTF-8 bytes.

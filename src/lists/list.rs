@@ -7,7 +7,7 @@ use crate::lists::format::{
 };
 use crate::lists::keys::KeyId;
 use crate::lists::kinds::hex_encode;
-use crate::lists::packed::{bits_for, get as packed_get, packed_len};
+use crate::lists::packed::{bits_for, get as packed_get, get64, packed_len};
 use crate::lists::{HashKind, ListError, TrustedKeys};
 use memmap2::Mmap;
 use serde::Serialize;
@@ -360,11 +360,16 @@ impl HashList {
                     )));
                 }
             }
+            let (sketch_bits, posting_bits) = sec
+                .scheme
+                .as_ref()
+                .map(|s| (s.sketch_bits, s.posting_bits(sec.id_bits)))
+                .unwrap_or((0, sec.id_bits));
             for posting in &sec.postings {
                 let area = bytes.get(posting.clone()).unwrap_or(&[]);
                 for i in 0..sec.n {
-                    let id = packed_get(area, sec.id_bits, i).unwrap_or(u32::MAX);
-                    if id as usize >= sec.n {
+                    let id = get64(area, posting_bits, i).map_or(u64::MAX, |v| v >> sketch_bits);
+                    if id >= sec.n as u64 {
                         return Err(malformed("PDQ index holds an entry id past the end"));
                     }
                 }
@@ -447,6 +452,14 @@ impl HashList {
         self.section(HashKind::Pdq)
             .and_then(|s| s.scheme.as_ref())
             .map(|s| s.id)
+            .unwrap_or(0)
+    }
+
+    /// Width of the PDQ neighbour sketches (0 without a PDQ section or without sketches).
+    pub(crate) fn pdq_sketch_bits(&self) -> u32 {
+        self.section(HashKind::Pdq)
+            .and_then(|s| s.scheme.as_ref())
+            .map(|s| s.sketch_bits)
             .unwrap_or(0)
     }
 
@@ -577,8 +590,9 @@ pub(crate) fn hash_layout(
         let slots = scheme.slots.len() as u64;
         offsets = next..next.checked_add(slots * scheme.table_len() as u64 * 4)?;
         next = pad8(offsets.end)?;
+        let posting_bits = scheme.posting_bits(id_bits);
         for _ in 1..slots {
-            let p = next..next.checked_add(packed_len(n, id_bits)?)?;
+            let p = next..next.checked_add(packed_len(n, posting_bits)?)?;
             next = pad8(p.end)?;
             postings.push(p);
         }
@@ -611,6 +625,7 @@ fn parse_hash_section(
     let id_bits = read_u32(sec, 12)?;
     let key_bits = read_u32(sec, 16)?;
     let scheme_id = read_u32(sec, 20)?;
+    let sketch_bits = read_u32(sec, 24)?;
     if n != count || n > u64::from(u32::MAX) || tag_bits > 32 || id_bits > 32 {
         return Err(malformed(format!(
             "{name} section header is inconsistent (n {n}, tag bits {tag_bits}, id bits {id_bits})"
@@ -625,6 +640,13 @@ fn parse_hash_section(
         let scheme = crate::lists::index::Scheme::with_id(scheme_id, n).ok_or_else(|| {
             malformed(format!("{name} section: unknown index scheme {scheme_id}"))
         })?;
+        let scheme = scheme
+            .with_sketch(sketch_bits, needed_id_bits)
+            .ok_or_else(|| {
+                malformed(format!(
+                    "{name} section: {sketch_bits}-bit neighbour sketches do not fit index scheme {scheme_id}"
+                ))
+            })?;
         if key_bits != scheme.key_bits {
             return Err(malformed(format!(
                 "{name} section: {key_bits}-bit index keys, scheme {scheme_id} uses {} for {n} entries",
@@ -633,7 +655,7 @@ fn parse_hash_section(
         }
         Some(scheme)
     } else {
-        if key_bits != 0 || scheme_id != 0 {
+        if key_bits != 0 || scheme_id != 0 || sketch_bits != 0 {
             return Err(malformed(format!(
                 "{name} section: index fields must be zero"
             )));

@@ -7,8 +7,11 @@
 //! neighbours (17 buckets) finds every true match; each candidate is then verified by a full
 //! popcount. Lists of 2^22+ entries use 12 wider slots (generalised pigeonhole, up to 2 flips)
 //! so buckets stay small. Smaller radii probe fewer buckets. Radius above 31 falls back to an
-//! exact linear scan. Recall is therefore always 100%.
+//! exact linear scan. Recall is therefore always 100%. Before the random hash load, each
+//! candidate passes an exact neighbour-slot test (cycle lemma, see the `index` module) on a
+//! sketch of the next slot stored in its posting, which rejects ~98% of random candidates.
 
+use crate::lists::index::Scheme;
 use crate::lists::kinds::hex_encode;
 use crate::lists::list::HashSection;
 use crate::lists::{HashKind, HashList};
@@ -96,29 +99,54 @@ fn words(h: &[u8; 32]) -> [u64; 4] {
     ]
 }
 
-/// Appends packed values `lo..hi` to `out` (values whose read would leave `area` are skipped).
+/// Scans postings `lo..hi` of a `bits`-bit posting list (entry id above, neighbour sketch in
+/// the low `sketch_bits` bits) and appends the ids whose sketch is within `allowed` bits of
+/// `query_sketch`. Reads that would leave `area` end the scan (corrupt input costs recall of
+/// that bucket only, never a panic).
 #[inline]
-fn unpack_range(area: &[u8], bits: u32, lo: usize, hi: usize, out: &mut Vec<u32>) {
+#[allow(clippy::too_many_arguments)]
+fn scan_postings(
+    area: &[u8],
+    bits: u32,
+    sketch_bits: u32,
+    lo: usize,
+    hi: usize,
+    query_sketch: u64,
+    allowed: u32,
+    out: &mut Vec<u32>,
+) {
     if bits == 0 {
+        // n <= 1: every posting is entry 0 with an empty sketch.
         out.extend(std::iter::repeat_n(0, hi.saturating_sub(lo)));
         return;
     }
-    let mask = if bits >= 32 {
-        u64::from(u32::MAX)
-    } else {
-        (1u64 << bits) - 1
+    if bits > 56 || sketch_bits > bits {
+        return;
+    }
+    let w = bits as usize;
+    let (Some(mut bit), Some(_)) = (lo.checked_mul(w), hi.checked_mul(w)) else {
+        return;
     };
-    let bits = bits as usize;
-    for pos in lo..hi {
-        let Some(bit) = pos.checked_mul(bits) else {
+    let mask = (1u64 << bits) - 1;
+    let smask = (1u64 << sketch_bits) - 1;
+    for _ in lo..hi {
+        let byte = bit / 8;
+        let Some(word) = area.get(byte..byte + 8) else {
             return;
         };
-        let byte = bit / 8;
-        if let Some(word) = area.get(byte..byte + 8) {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(word);
-            out.push(((u64::from_le_bytes(b) >> (bit % 8)) & mask) as u32);
+        let mut b = [0u8; 8];
+        b.copy_from_slice(word);
+        let v = (u64::from_le_bytes(b) >> (bit % 8)) & mask;
+        // popcount(x) <= allowed, as "clearing the lowest set bit `allowed` times leaves 0":
+        // cheaper than a software popcount on targets built without a popcnt instruction.
+        let mut x = (v ^ query_sketch) & smask;
+        for _ in 0..allowed {
+            x &= x.wrapping_sub(1);
         }
+        if x == 0 {
+            out.push((v >> sketch_bits) as u32);
+        }
+        bit += w;
     }
 }
 
@@ -132,6 +160,16 @@ fn distance(a: &[u64; 4], b: &[u64; 4]) -> u32 {
 
 /// Candidates verified per block (see `pdq_index_hits`).
 const VERIFY_BLOCK: usize = 32;
+
+/// One probed bucket: its range in the slot's posting list (or, for slot 0, in the hash
+/// array), the query variant, and how many sketch bits may differ.
+struct Bucket {
+    lo: usize,
+    hi: usize,
+    slot: u8,
+    variant: u8,
+    allowed: u8,
+}
 
 /// A raw hit before decoding: entry, distance, variant.
 type Hit = (u32, u32, u8);
@@ -199,58 +237,135 @@ impl HashList {
             return Vec::new();
         };
         let thresholds = scheme.thresholds_for(radius);
+        // Neighbour-slot filter (cycle lemma, see the `index` module): a candidate found
+        // through slot j is kept only if flips_j + sketch distance in slot j + 1 <= limit_j.
+        let limits = Scheme::pair_limits(&thresholds);
+        let sketch_bits = scheme.sketch_bits;
+        let posting_bits = scheme.posting_bits(sec.id_bits);
         let n = sec.n;
         let table_len = scheme.table_len();
-        let offset = |slot: usize, key: usize| -> usize {
-            tables
-                .get(slot * table_len + key)
-                .map(|b| u32::from_le_bytes(*b))
-                .unwrap_or(0) as usize
-        };
         let mut hits: Vec<Hit> = Vec::new();
-        // Phase 1 gathers candidate ids (sequential reads of the posting lists); phase 2
-        // verifies them in a tight loop whose random hash loads are independent, so the CPU
-        // overlaps the cache misses.
-        let mut candidates: Vec<u32> = Vec::with_capacity(4096);
-        for (v, q) in variants.iter().take(8).enumerate() {
-            candidates.clear();
+        // Phase 1 looks up every probed bucket's range for all variants (independent
+        // offset-table loads) and touches the first and last byte of each bucket (independent
+        // loads again, so the cache misses of the ~2000 buckets overlap instead of queueing
+        // behind each other); phase 2 scans the buckets, now in cache, with the sketch test;
+        // phase 3 verifies the few survivors in a tight loop whose random hash loads are
+        // independent.
+        let queries: Vec<&[u8; 32]> = variants.iter().take(8).collect();
+        let query_words: Vec<[u64; 4]> = queries.iter().map(|q| words(q)).collect();
+        // Probe keys first (no loads), then the offset-table loads in a tight loop of
+        // independent loads, so many table misses are in flight at once.
+        let mut probes: Vec<Bucket> = Vec::with_capacity(queries.len() * 16 * 18);
+        for (v, q) in queries.iter().enumerate() {
             for (slot, &threshold) in thresholds.iter().enumerate() {
                 let key = scheme.key(q, slot);
-                scheme.for_each_probe(key, threshold, |probe| {
-                    // Clamped: a corrupt table (only possible with Fast loading) can
-                    // cost time but never reads out of range.
-                    let (lo, hi) = (offset(slot, probe).min(n), offset(slot, probe + 1).min(n));
-                    if slot == 0 {
-                        candidates.extend(lo as u32..hi as u32);
-                    } else if let Some(area) = postings.get(slot - 1) {
-                        unpack_range(area, sec.id_bits, lo, hi, &mut candidates);
-                    }
+                let limit = limits.get(slot).copied().unwrap_or(0);
+                scheme.for_each_probe(key, threshold, |probe, flips| {
+                    probes.push(Bucket {
+                        lo: slot * table_len + probe,
+                        hi: 0,
+                        slot: slot as u8,
+                        variant: v as u8,
+                        allowed: (limit - flips as i32).max(0) as u8,
+                    });
                 });
             }
-            let qw = words(q);
-            // Verification in blocks: a load-only pass touches the first 16 bytes of each
-            // candidate (independent loads, so the cache misses overlap), then the compute
-            // pass finds the lines in L1. Safe-Rust software prefetching.
-            for block in candidates.chunks(VERIFY_BLOCK) {
-                let mut head = [[0u64; 2]; VERIFY_BLOCK];
-                for (slot, &id) in head.iter_mut().zip(block) {
-                    if let Some(h) = hashes.get(id as usize) {
-                        let w = words(h);
-                        *slot = [w[0], w[1]];
+        }
+        let entry = |i: usize| -> usize {
+            tables.get(i).map(|b| u32::from_le_bytes(*b)).unwrap_or(0) as usize
+        };
+        for p in probes.iter_mut() {
+            // Clamped: a corrupt table (only possible with Fast loading) can cost time but
+            // never reads out of range.
+            let at = p.lo;
+            p.lo = entry(at).min(n);
+            p.hi = entry(at + 1).min(n);
+        }
+        let mut buckets = probes;
+        buckets.retain(|b| b.lo < b.hi);
+        // Touch pass (safe-Rust software prefetch): the first and last byte of each posting
+        // range, every cache line of a slot-0 run of hashes.
+        let mut sink = 0u8;
+        for b in &buckets {
+            if b.slot == 0 {
+                for h in hashes.get(b.lo..b.hi).unwrap_or(&[]).iter().step_by(2) {
+                    sink ^= h[0];
+                }
+                sink ^= hashes.get(b.hi - 1).map_or(0, |h| h[31]);
+            } else {
+                let area = postings.get(b.slot as usize - 1).copied().unwrap_or(&[]);
+                let pb = posting_bits as usize;
+                sink ^= area.get(b.lo.saturating_mul(pb) / 8).copied().unwrap_or(0);
+                sink ^= area.get(b.hi.saturating_mul(pb) / 8).copied().unwrap_or(0);
+            }
+        }
+        std::hint::black_box(sink);
+        let sketches: Vec<Vec<u64>> = queries
+            .iter()
+            .map(|q| {
+                (0..thresholds.len())
+                    .map(|slot| u64::from(scheme.sketch(q, slot)))
+                    .collect()
+            })
+            .collect();
+        let mut candidates: Vec<u32> = Vec::with_capacity(1024);
+        let mut candidate_variants: Vec<u8> = Vec::with_capacity(1024);
+        for b in &buckets {
+            let v = b.variant as usize;
+            let qw = query_words.get(v).copied().unwrap_or_default();
+            if b.slot == 0 {
+                // Slot 0's bucket is a contiguous run of the sorted hashes: verify in place.
+                for (id, h) in hashes.get(b.lo..b.hi).unwrap_or(&[]).iter().enumerate() {
+                    let d = distance(&words(h), &qw);
+                    if d <= radius {
+                        hits.push(((b.lo + id) as u32, d, b.variant));
                     }
                 }
-                for (head, &id) in head.iter().zip(block) {
-                    // Early exit on the first 128 bits: random candidates differ in ~64.
-                    let half = (head[0] ^ qw[0]).count_ones() + (head[1] ^ qw[1]).count_ones();
-                    if half > radius {
-                        continue;
-                    }
-                    if let Some(h) = hashes.get(id as usize) {
-                        let hw = words(h);
-                        let d = half + (hw[2] ^ qw[2]).count_ones() + (hw[3] ^ qw[3]).count_ones();
-                        if d <= radius {
-                            hits.push((id, d, v as u8));
-                        }
+            } else if let Some(area) = postings.get(b.slot as usize - 1) {
+                let before = candidates.len();
+                scan_postings(
+                    area,
+                    posting_bits,
+                    sketch_bits,
+                    b.lo,
+                    b.hi,
+                    sketches
+                        .get(v)
+                        .and_then(|s| s.get(b.slot as usize))
+                        .copied()
+                        .unwrap_or(0),
+                    u32::from(b.allowed),
+                    &mut candidates,
+                );
+                candidate_variants.resize(candidates.len().max(before), b.variant);
+            }
+        }
+        // Verification in blocks: a load-only pass touches the first 16 bytes of each
+        // candidate (independent loads, so the cache misses overlap), then the compute pass
+        // finds the lines in L1. Safe-Rust software prefetching.
+        for (block, block_variants) in candidates
+            .chunks(VERIFY_BLOCK)
+            .zip(candidate_variants.chunks(VERIFY_BLOCK))
+        {
+            let mut head = [[0u64; 2]; VERIFY_BLOCK];
+            for (slot, &id) in head.iter_mut().zip(block) {
+                if let Some(h) = hashes.get(id as usize) {
+                    let w = words(h);
+                    *slot = [w[0], w[1]];
+                }
+            }
+            for ((head, &id), &v) in head.iter().zip(block).zip(block_variants) {
+                let qw = query_words.get(v as usize).copied().unwrap_or_default();
+                // Early exit on the first 128 bits: random candidates differ in ~64.
+                let half = (head[0] ^ qw[0]).count_ones() + (head[1] ^ qw[1]).count_ones();
+                if half > radius {
+                    continue;
+                }
+                if let Some(h) = hashes.get(id as usize) {
+                    let hw = words(h);
+                    let d = half + (hw[2] ^ qw[2]).count_ones() + (hw[3] ^ qw[3]).count_ones();
+                    if d <= radius {
+                        hits.push((id, d, v));
                     }
                 }
             }
