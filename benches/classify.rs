@@ -250,6 +250,21 @@ fn main() {
             &nudenet_model,
             nn,
         );
+        // What the Scanner does: the DCT-scaled decode (boxes come out in its coordinates).
+        let nn_fast = |p: &Path| set.nudenet(&decode_jpeg_scaled(p)).unwrap().len() as f32;
+        let counts = (nn(&large[0]), nn_fast(&large[0]));
+        compare(
+            &format!(
+                "  same, DCT-scaled decode ({} vs {} boxes)",
+                counts.0, counts.1
+            ),
+            &large,
+            iters.div_ceil(2),
+            threads,
+            "time-nudenet",
+            &nudenet_model,
+            nn_fast,
+        );
     } else {
         println!("nudenet: skipped (opt-in; PREFLIGHT_WITH_NUDENET=1 scripts/setup-onnx.sh)");
     }
