@@ -223,3 +223,57 @@ fn policy_workflow_end_to_end() {
     ));
     assert_eq!(forced["version"], 1);
 }
+
+#[test]
+fn build_chooses_the_pdq_sketch_width() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let hma = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lists/hma_sample.txt");
+    json(&run(d, &["keygen", "--out", "issuer", "--json"]));
+    let build = |out: &str, extra: &[&str]| {
+        let mut args = vec![
+            "list",
+            "build",
+            "--key",
+            "issuer.key",
+            "--version",
+            "1",
+            "--out",
+            out,
+            "--hma",
+            hma.to_str().unwrap(),
+            "--skip-invalid",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        run(d, &args)
+    };
+    json(&build("default.pflist", &[]));
+    json(&build("compact.pflist", &["--pdq-sketch-bits", "0"]));
+    let size = |f: &str| std::fs::metadata(d.join(f)).unwrap().len();
+    assert!(
+        size("compact.pflist") < size("default.pflist"),
+        "compact {} default {}",
+        size("compact.pflist"),
+        size("default.pflist")
+    );
+    for f in ["default.pflist", "compact.pflist"] {
+        let v = json(&run(
+            d,
+            &["list", "verify", f, "--trust", "issuer.pub", "--json"],
+        ));
+        assert!(
+            v["digest_hex"].as_str().is_some_and(|h| h.len() == 64),
+            "{v}"
+        );
+    }
+    // Wider than a 16-bit slot: refused with a message, no file written.
+    let out = build("wide.pflist", &["--pdq-sketch-bits", "40"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("sketch"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!d.join("wide.pflist").exists());
+}
