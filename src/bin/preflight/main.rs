@@ -1,5 +1,6 @@
 //! `preflight`: the command line tool for policy teams (hashing, lists, text scanning, benchmarks).
 
+mod bench_cmd;
 mod demo_cmd;
 mod hash_cmd;
 mod lexicon_cmd;
@@ -37,6 +38,8 @@ enum Command {
     Keygen(list_cmd::KeygenArgs),
     /// Build, verify, inspect, diff and apply signed hash lists.
     List(list_cmd::ListArgs),
+    /// Time JPEG -> PDQ and list queries against in-run baselines (runs on a device as is).
+    Bench(bench_cmd::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -50,5 +53,6 @@ fn main() -> ExitCode {
         Command::Classify(args) => classify_cmd::run(args),
         Command::Keygen(args) => list_cmd::keygen(args),
         Command::List(args) => list_cmd::run(args),
+        Command::Bench(args) => bench_cmd::run(args),
     }
 }
