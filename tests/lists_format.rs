@@ -13,23 +13,7 @@ fn trusted(k: &IssuerSecretKey) -> TrustedKeys {
     TrustedKeys::new(vec![k.public()])
 }
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn bytes<const N: usize>(&mut self) -> [u8; N] {
-        let mut out = [0u8; N];
-        for b in out.iter_mut() {
-            *b = self.next() as u8;
-        }
-        out
-    }
-}
+use preflight::lists::random::SplitMix64 as Rng;
 
 /// A list with every kind, several orgs, labels and categories.
 fn sample_builder(with_pdq: bool) -> ListBuilder {

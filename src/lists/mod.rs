@@ -35,6 +35,8 @@ pub mod kinds;
 pub mod list;
 pub mod matching;
 mod packed;
+#[doc(hidden)]
+pub mod random;
 pub mod store;
 
 pub use builder::{ListBuilder, PdqIndexScheme};

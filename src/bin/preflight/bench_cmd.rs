@@ -15,6 +15,7 @@
 
 use clap::Args;
 use preflight::hash::{pdq, pdq_reference, PDQ_DECODE_MIN_SIDE};
+use preflight::lists::random::SplitMix64;
 use preflight::lists::{HashKind, HashList, IssuerSecretKey, ListBuilder, TrustedKeys};
 use preflight::media::{self, DecodeLimits};
 use serde::Serialize;
@@ -84,32 +85,11 @@ fn best_ms<T>(rounds: usize, mut f: impl FnMut() -> T) -> f64 {
         .fold(f64::INFINITY, f64::min)
 }
 
-/// SplitMix64: reproducible pseudo-random data without a dependency.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn hash(&mut self) -> [u8; 32] {
-        let mut out = [0u8; 32];
-        for c in out.chunks_mut(8) {
-            c.copy_from_slice(&self.next().to_le_bytes());
-        }
-        out
-    }
-}
-
 /// A 4032x3024 photo-like picture (smooth shapes plus sensor-like noise, so the JPEG has a
 /// phone photo's entropy), encoded as a baseline 4:2:0 JPEG at quality 90 by libjpeg-turbo.
 fn synthetic_photo() -> Result<Vec<u8>, String> {
     let (w, h) = (4032usize, 3024usize);
-    let mut rng = SplitMix(12);
+    let mut rng = SplitMix64(12);
     let mut px = Vec::with_capacity(w * h * 3);
     for y in 0..h {
         for x in 0..w {
@@ -187,7 +167,7 @@ fn image_figures(jpeg: &[u8], rounds: usize, out: &mut Vec<Figure>) -> Result<()
 fn list_figures(n: usize, rounds: usize, out: &mut Vec<Figure>) -> Result<f64, String> {
     let key = IssuerSecretKey::from_seed(&[7; 32]);
     let keys = TrustedKeys::new(vec![key.public()]);
-    let mut rng = SplitMix(n as u64);
+    let mut rng = SplitMix64(n as u64);
     let mut builder = ListBuilder::new(1, 0);
     let org = builder.add_org("bench").map_err(|e| e.to_string())?;
     let mut probe = [0u8; 32];
