@@ -19,6 +19,7 @@ pub mod error;
 #[cfg(feature = "ffi")]
 pub mod ffi;
 pub mod hash;
+mod hex;
 pub mod lists;
 pub mod media;
 pub mod policy;

@@ -91,10 +91,8 @@ impl TempStore {
         let mut nonce = [0u8; 8];
         getrandom::fill(&mut nonce)
             .map_err(|e| ScanError::Config(format!("no randomness: {e}")))?;
-        let dir = std::env::temp_dir().join(format!(
-            "preflight-store-{}",
-            crate::hash::pdq::hex_string(&nonce)
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("preflight-store-{}", crate::hex::encode(&nonce)));
         Ok(TempStore(dir))
     }
 }
@@ -223,7 +221,7 @@ impl Scanner {
         if accepted.is_empty() {
             return Vec::new();
         }
-        let digest = crate::hash::pdq::hex_string(&list.digest());
+        let digest = crate::hex::encode(&list.digest());
         let evidence: Vec<Evidence> = accepted
             .into_iter()
             .map(|m| Evidence::ListMatch {

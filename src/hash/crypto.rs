@@ -31,9 +31,9 @@ impl Serialize for CryptoHashes {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let mut st = s.serialize_struct("CryptoHashes", 3)?;
-        st.serialize_field("md5", &super::pdq::hex_string(&self.md5))?;
-        st.serialize_field("sha1", &super::pdq::hex_string(&self.sha1))?;
-        st.serialize_field("sha256", &super::pdq::hex_string(&self.sha256))?;
+        st.serialize_field("md5", &crate::hex::encode(&self.md5))?;
+        st.serialize_field("sha1", &crate::hex::encode(&self.sha1))?;
+        st.serialize_field("sha256", &crate::hex::encode(&self.sha256))?;
         st.end()
     }
 }
@@ -41,7 +41,7 @@ impl Serialize for CryptoHashes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hash::pdq::hex_string;
+    use crate::hex::encode as hex_string;
 
     #[test]
     fn known_answers() {

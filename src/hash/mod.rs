@@ -34,9 +34,9 @@ impl ImageHashes {
     /// MD5, SHA-1 and SHA-256 as lowercase hex.
     pub fn crypto_hex(&self) -> (String, String, String) {
         (
-            pdq::hex_string(&self.crypto.md5),
-            pdq::hex_string(&self.crypto.sha1),
-            pdq::hex_string(&self.crypto.sha256),
+            crate::hex::encode(&self.crypto.md5),
+            crate::hex::encode(&self.crypto.sha1),
+            crate::hex::encode(&self.crypto.sha256),
         )
     }
 }

@@ -55,22 +55,15 @@ impl PdqHash {
         let err = || PdqParseError {
             got: text.chars().take(80).collect(),
         };
-        let bytes = text.as_bytes();
-        if bytes.len() != 64 {
-            return Err(err());
-        }
-        let mut out = [0u8; 32];
-        for (slot, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
-            let hi = hex_val(pair[0]).ok_or_else(err)?;
-            let lo = hex_val(pair[1]).ok_or_else(err)?;
-            *slot = (hi << 4) | lo;
-        }
-        Ok(PdqHash(out))
+        crate::hex::decode(text)
+            .and_then(|b| <[u8; 32]>::try_from(b).ok())
+            .map(PdqHash)
+            .ok_or_else(err)
     }
 
     /// The lowercase 64-hex-digit form, as Meta's tools print it.
     pub fn to_hex(&self) -> String {
-        hex_string(&self.0)
+        crate::hex::encode(&self.0)
     }
 
     /// Hamming distance (number of differing bits).
@@ -118,26 +111,6 @@ impl Serialize for PdqHash {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.to_hex())
     }
-}
-
-fn hex_val(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    }
-}
-
-/// Lowercase hex of any byte string (shared by the hash modules).
-pub(crate) fn hex_string(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 15)]));
-    }
-    s
 }
 
 /// The eight dihedral transforms of an image, in the reference's order. The variant hash `V`
