@@ -196,14 +196,9 @@ fn main() {
     // Our model run, nearly alone: a 256x256 image needs no resize, only the crop and the
     // mean subtraction. Compare with the Python run alone printed above.
     let square = image::RgbImage::from_fn(256, 256, |x, y| image::Rgb([x as u8, y as u8, 99]));
-    let mut rust_run = f64::INFINITY;
-    for _ in 0..ROUNDS {
-        let start = Instant::now();
-        for _ in 0..iters {
-            std::hint::black_box(set.nsfw(&square).unwrap());
-        }
-        rust_run = rust_run.min(start.elapsed().as_secs_f64() / iters as f64);
-    }
+    let rust_run = (0..ROUNDS)
+        .map(|_| time_rust(&fixtures[..1], iters, |_| set.nsfw(&square).unwrap().nsfw))
+        .fold(f64::INFINITY, f64::min);
     println!(
         "{:<34} rust model run (256x256 input, crop only) {:>8.2} ms/img",
         "",

@@ -85,11 +85,7 @@ impl NsfwModel {
     /// Load the model at `path` and check it takes `[N, 224, 224, 3]`.
     pub(crate) fn load(runtime: &Runtime, path: &Path) -> Result<Self, ClassifyError> {
         let model = Model::load(runtime, MODEL_NAME, path)?;
-        let (input, shape) = model
-            .inputs()
-            .first()
-            .cloned()
-            .ok_or_else(|| model.shape_error("no inputs"))?;
+        let (input, shape) = model.first_input()?;
         if shape.len() != 4 || shape[1..] != [CROP as i64, CROP as i64, 3] {
             return Err(model.shape_error(format!(
                 "input {input} has shape {shape:?}, expected [N, 224, 224, 3]"

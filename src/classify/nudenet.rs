@@ -204,11 +204,7 @@ impl NudeNet {
         min_score: f32,
     ) -> Result<Self, ClassifyError> {
         let model = Model::load(runtime, MODEL_NAME, path)?;
-        let (input, shape) = model
-            .inputs()
-            .first()
-            .cloned()
-            .ok_or_else(|| model.shape_error("no inputs"))?;
+        let (input, shape) = model.first_input()?;
         let ok = shape.len() == 4
             && shape[1] == 3
             && shape[2..].iter().all(|&d| d == SIZE as i64 || d < 0);

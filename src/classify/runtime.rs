@@ -173,8 +173,17 @@ impl Model {
     }
 
     /// Input names and declared shapes (`-1` for dynamic dimensions).
+    #[cfg_attr(not(feature = "onnx-text"), allow(dead_code))]
     pub(crate) fn inputs(&self) -> &[(String, Vec<i64>)] {
         &self.inputs
+    }
+
+    /// The first input's name and declared shape (image models take one input).
+    pub(crate) fn first_input(&self) -> Result<(String, Vec<i64>), ClassifyError> {
+        self.inputs
+            .first()
+            .cloned()
+            .ok_or_else(|| self.shape_error("no inputs"))
     }
 
     /// Input element types (`None` for non-tensor inputs).
