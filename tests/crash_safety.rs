@@ -9,6 +9,7 @@
 //! open) is atomic at the process level; it does not simulate power loss (see THREAT_MODEL.md).
 
 use preflight::hash::pdq::PdqHash;
+use preflight::lists::random::SplitMix64 as Rng;
 use preflight::lists::{
     make_delta, HashKind, HashList, IssuerSecretKey, ListBuilder, LiveList, TrustedKeys,
 };
@@ -101,18 +102,6 @@ impl Drop for ChildGuard {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
-    }
-}
-
-/// A tiny xorshift generator (no `rand` dependency for one test).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
     }
 }
 

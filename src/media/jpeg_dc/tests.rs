@@ -3,6 +3,7 @@
 
 use super::parallel::mcu_boundaries;
 use super::*;
+use crate::lists::random::SplitMix64 as Rng;
 use mozjpeg::{ColorSpace, Compress, Decompress};
 
 fn read(path: &str) -> Vec<u8> {
@@ -516,23 +517,11 @@ fn headers_without_a_scan_or_with_huge_sizes_are_refused() {
     expect_corrupt("8000x8000 claimed", &big);
 }
 
-/// A tiny deterministic generator for the garbage tests.
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-}
-
 #[test]
 fn garbage_entropy_data_never_panics_and_is_thread_invariant() {
     let bytes = encode(333, 211, Some((2, 2)), 92.0);
     let start = scan_start(&bytes);
-    let mut rng = Lcg(7);
+    let mut rng = Rng(7);
     for round in 0..60 {
         let mut g = bytes[..start].to_vec();
         let n = 200 + (rng.next() % 20_000) as usize;
@@ -564,7 +553,7 @@ fn garbage_entropy_data_never_panics_and_is_thread_invariant() {
 #[test]
 fn random_byte_flips_never_panic() {
     let bytes = encode(333, 211, Some((2, 1)), 92.0);
-    let mut rng = Lcg(11);
+    let mut rng = Rng(11);
     for _ in 0..400 {
         let mut g = bytes.clone();
         for _ in 0..1 + rng.next() % 4 {
