@@ -4,7 +4,7 @@
 # Usage:
 #   scripts/bindings.sh [--release]           regenerate bindings/ (commit the result)
 #   scripts/bindings.sh --check [--release]   regenerate into a temp dir; fail if bindings/ differs
-# Builds `--features cli,bindgen` so the test suite's build (same features) is reused.
+# Builds preflight-ffi with `--features bindgen` (the uniffi-bindgen binary).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 check=0; profile_flag=(); profile_dir=debug
@@ -15,11 +15,12 @@ for arg in "$@"; do
     *) echo "usage: $0 [--check] [--release]" >&2; exit 2 ;;
   esac
 done
-cargo build "${profile_flag[@]}" --quiet --features cli,bindgen --lib --bin uniffi-bindgen
-lib="target/$profile_dir/libpreflight.so"
+cargo build "${profile_flag[@]}" --quiet -p preflight-ffi --features bindgen --lib --bin uniffi-bindgen
+lib="target/$profile_dir/libpreflight_ffi.so"
 bindgen="target/$profile_dir/uniffi-bindgen"
 
-out=bindings
+ffi=crates/preflight-ffi
+out=$ffi/bindings
 if [ "$check" = 1 ]; then out=$(mktemp -d); trap 'rm -rf "$out"' EXIT; fi
 for lang in kotlin swift; do
   rm -rf "${out:?}/$lang"
@@ -27,7 +28,7 @@ for lang in kotlin swift; do
 done
 
 if [ "$check" = 1 ]; then
-  if ! { diff -r bindings/kotlin "$out/kotlin" && diff -r bindings/swift "$out/swift"; } >"$out.diff" 2>&1; then
+  if ! { diff -r $ffi/bindings/kotlin "$out/kotlin" && diff -r $ffi/bindings/swift "$out/swift"; } >"$out.diff" 2>&1; then
     echo "bindings/ is stale: regenerate with scripts/bindings.sh and commit. Diff:" >&2
     head -40 "$out.diff" >&2; rm -f "$out.diff"; exit 1
   fi

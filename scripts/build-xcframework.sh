@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Builds platform/apple/PreflightFFI.xcframework for iOS: a device slice (aarch64-apple-ios) and a
+# Builds crates/preflight-ffi/platform/apple/PreflightFFI.xcframework for iOS: a device slice (aarch64-apple-ios) and a
 # simulator slice (aarch64-apple-ios-sim + x86_64-apple-ios, merged with lipo), each the Rust
-# static library with bindings/swift/PreflightFFI.h and its module map; then copies the generated
-# Swift source into the Swift package (platform/apple/Package.swift).
+# static library with crates/preflight-ffi/bindings/swift/PreflightFFI.h and its module map; then copies the generated
+# Swift source into the Swift package (crates/preflight-ffi/platform/apple/Package.swift).
 #
 # NEEDS macOS with Xcode (xcodebuild, lipo) and the Rust iOS targets; the x86_64 simulator slice
 # also needs `nasm` (brew install nasm) for libjpeg-turbo's SIMD. Not run by the test suite (no
@@ -16,23 +16,23 @@ profile=mobile
 targets=(aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios)
 rustup target add "${targets[@]}"
 for t in "${targets[@]}"; do
-  IPHONEOS_DEPLOYMENT_TARGET=15.0 cargo build --profile "$profile" --target "$t" --features ffi --lib
+  IPHONEOS_DEPLOYMENT_TARGET=15.0 cargo build --profile "$profile" --target "$t" -p preflight-ffi --lib
 done
 
 out=target/xcframework
 rm -rf "$out" && mkdir -p "$out/headers" "$out/sim"
-cp bindings/swift/PreflightFFI.h "$out/headers/"
-cp bindings/swift/PreflightFFI.modulemap "$out/headers/module.modulemap"
+cp crates/preflight-ffi/bindings/swift/PreflightFFI.h "$out/headers/"
+cp crates/preflight-ffi/bindings/swift/PreflightFFI.modulemap "$out/headers/module.modulemap"
 lipo -create \
-  "target/aarch64-apple-ios-sim/$profile/libpreflight.a" \
-  "target/x86_64-apple-ios/$profile/libpreflight.a" \
-  -output "$out/sim/libpreflight.a"
+  "target/aarch64-apple-ios-sim/$profile/libpreflight_ffi.a" \
+  "target/x86_64-apple-ios/$profile/libpreflight_ffi.a" \
+  -output "$out/sim/libpreflight_ffi.a"
 
-xcf=platform/apple/PreflightFFI.xcframework
+xcf=crates/preflight-ffi/platform/apple/PreflightFFI.xcframework
 rm -rf "$xcf"
 xcodebuild -create-xcframework \
-  -library "target/aarch64-apple-ios/$profile/libpreflight.a" -headers "$out/headers" \
-  -library "$out/sim/libpreflight.a" -headers "$out/headers" \
+  -library "target/aarch64-apple-ios/$profile/libpreflight_ffi.a" -headers "$out/headers" \
+  -library "$out/sim/libpreflight_ffi.a" -headers "$out/headers" \
   -output "$xcf"
-cp bindings/swift/Preflight.swift platform/apple/Sources/Preflight/Preflight.swift
-echo "built $xcf; add platform/apple as a Swift package (product: Preflight)"
+cp crates/preflight-ffi/bindings/swift/Preflight.swift crates/preflight-ffi/platform/apple/Sources/Preflight/Preflight.swift
+echo "built $xcf; add crates/preflight-ffi/platform/apple as a Swift package (product: Preflight)"

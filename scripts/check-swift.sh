@@ -1,25 +1,25 @@
 #!/usr/bin/env bash
 # Checks the generated Swift bindings without swiftc (none on Linux here):
-#  1. the generated C header (bindings/swift/PreflightFFI.h) compiles as Objective-C with clang,
+#  1. the generated C header (crates/preflight-ffi/bindings/swift/PreflightFFI.h) compiles as Objective-C with clang,
 #     warnings as errors, included the way the Swift module map includes it;
 #  2. every function the header declares is exported by the cdylib (`nm -D --defined-only`), and
 #     every uniffi symbol the cdylib exports is declared (the header is not stale or partial).
 # The Swift source itself (Preflight.swift) is only compiled on macOS (build-xcframework.sh).
-# Usage: scripts/check-swift.sh [DIR_WITH_libpreflight.so]   (default target/release)
+# Usage: scripts/check-swift.sh [DIR_WITH_libpreflight_ffi.so]   (default target/release)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 lib_dir=${1:-target/release}
-lib="$lib_dir/libpreflight.so"
-header=bindings/swift/PreflightFFI.h
+lib="$lib_dir/libpreflight_ffi.so"
+header=crates/preflight-ffi/bindings/swift/PreflightFFI.h
 scripts/ensure-deps.sh clang binutils:nm
 [ -f "$lib" ] || { echo "check-swift: $lib not found (build with --features bindgen first)" >&2; exit 1; }
 
 printf '#include "PreflightFFI.h"\n' |
-  clang -fsyntax-only -x objective-c -std=gnu11 -Wall -Wextra -Werror -I bindings/swift -
+  clang -fsyntax-only -x objective-c -std=gnu11 -Wall -Wextra -Werror -I crates/preflight-ffi/bindings/swift -
 
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 printf '#include "PreflightFFI.h"\n' |
-  clang -fsyntax-only -x objective-c -I bindings/swift -Xclang -ast-dump - 2>/dev/null |
+  clang -fsyntax-only -x objective-c -I crates/preflight-ffi/bindings/swift -Xclang -ast-dump - 2>/dev/null |
   grep -E '^[|`]-FunctionDecl' | grep -v ' implicit ' |
   sed -E 's/.* (line|col):[0-9:]+ ([A-Za-z_][A-Za-z0-9_]*) .*/\2/' | sort -u >"$tmp/declared"
 nm -D --defined-only "$lib" | awk '{print $3}' | grep -E '^(uniffi_preflight_|ffi_preflight_)' |

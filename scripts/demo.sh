@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-deps.sh nasm
-cargo run --quiet --release --features cli --bin preflight -- demo samples "$@"
+cargo run --quiet --release -p preflight-cli --bin preflight -- demo samples "$@"

@@ -3,12 +3,12 @@
 # the host cdylib through JNA. Fetches what it needs on first use:
 #   kotlinc  from the npm package `kotlin-compiler` (into .tools/, gitignored);
 #   JNA      from Debian's libjna-java (/usr/share/java/jna.jar).
-# Usage: scripts/test-kotlin.sh [DIR_WITH_libpreflight.so]   (default target/release)
+# Usage: scripts/test-kotlin.sh [DIR_WITH_libpreflight_ffi.so]   (default target/release)
 # Exits non-zero unless the test program reports "kotlin: N passed, 0 failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 lib_dir=$(cd "${1:-target/release}" && pwd)
-[ -f "$lib_dir/libpreflight.so" ] || { echo "test-kotlin: $lib_dir/libpreflight.so not found" >&2; exit 1; }
+[ -f "$lib_dir/libpreflight_ffi.so" ] || { echo "test-kotlin: $lib_dir/libpreflight_ffi.so not found" >&2; exit 1; }
 
 KOTLIN_VERSION=2.4.20
 kotlin_home=.tools/kotlin-compiler-$KOTLIN_VERSION
@@ -24,7 +24,7 @@ fi
 jna=/usr/share/java/jna.jar
 stdlib=$kotlin_home/lib/kotlin-stdlib.jar
 
-sources=(bindings/kotlin/dev/preflight/preflight.kt tests/kotlin/PreflightTest.kt)
+sources=(crates/preflight-ffi/bindings/kotlin/dev/preflight/preflight.kt crates/preflight-ffi/tests/kotlin/PreflightTest.kt)
 jar=target/kotlin/preflight-tests.jar
 mkdir -p target/kotlin
 # Recompile only when a source changed (kotlinc takes ~20 s).

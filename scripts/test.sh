@@ -8,7 +8,7 @@ scripts/setup-onnx.sh
 
 mkdir -p target
 echo "== cargo test (all features)"
-cargo test --release --features cli,onnx-text,bindgen 2>&1 | tee target/test-output.txt | grep -E "^(test result|running|error|failures:|---- )" || true
+cargo test --workspace --release --all-features 2>&1 | tee target/test-output.txt | grep -E "^(test result|running|error|failures:|---- )" || true
 if grep -qE "^test result: FAILED|^error(\[|:)" target/test-output.txt; then
   echo "cargo test failed; full output in target/test-output.txt" >&2
   grep -A30 "^failures:" target/test-output.txt | head -80 >&2 || true
@@ -16,7 +16,7 @@ if grep -qE "^test result: FAILED|^error(\[|:)" target/test-output.txt; then
 fi
 passed=$(grep -Eo "test result: ok\. [0-9]+ passed" target/test-output.txt | awk '{s+=$4} END {print s+0}')
 echo "== benches compile"
-cargo build --release --benches --features cli,onnx-text,bindgen --quiet
+cargo build --workspace --release --benches --all-features --quiet
 echo "== bindings (staleness), Swift header + symbols, Kotlin on the JVM"
 scripts/bindings.sh --check --release
 scripts/check-swift.sh target/release

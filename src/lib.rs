@@ -10,14 +10,14 @@
 //! - [`text`]: evasion-resistant normalization, lexicons, conversation-level risk.
 //! - [`scanner`], [`verdict`], [`policy`]: the object an app holds, what it returns, and the
 //!   thresholds that decide it.
-//! - `ffi` (feature `ffi`): the thin uniffi surface behind the Swift and Kotlin bindings.
+//!
+//! The Swift/Kotlin surface lives in the `preflight-ffi` crate and the policy-team tool in
+//! `preflight-cli` (the `preflight` binary); this crate has neither dependency.
 #![warn(missing_docs)]
 
 #[cfg(feature = "onnx")]
 pub mod classify;
 pub mod error;
-#[cfg(feature = "ffi")]
-pub mod ffi;
 pub mod hash;
 mod hex;
 pub mod lists;
@@ -31,8 +31,3 @@ pub use error::{Error, Result};
 pub use policy::Policy;
 pub use scanner::{ReportBundle, ScanError, Scanner, ScannerConfig};
 pub use verdict::{Action, Category, Evidence, Signal, Verdict};
-
-// The uniffi scaffolding (namespace `preflight`) must sit at the crate root: the proc-macros in
-// `ffi` refer to the `crate::UniFfiTag` it defines.
-#[cfg(feature = "ffi")]
-uniffi::setup_scaffolding!("preflight");

@@ -3,6 +3,7 @@
 
 pub mod crypto;
 pub mod pdq;
+#[cfg(any(test, feature = "testing"))]
 pub mod pdq_reference;
 pub mod perceptual;
 

@@ -36,6 +36,7 @@ pub mod list;
 pub mod matching;
 mod packed;
 #[doc(hidden)]
+#[cfg(any(test, feature = "testing"))]
 pub mod random;
 pub mod store;
 

@@ -234,7 +234,7 @@ pub fn decode_for_hashing(
 /// `media::jpeg_dc`) on exactly `threads` threads for any data size (`Some(0)` = as in
 /// production; `None` = not at all, libjpeg decodes at 1/8 as before the DC decoder existed),
 /// also returning whether that decoder was used (false: libjpeg decoded the image).
-#[doc(hidden)]
+#[cfg(any(test, feature = "testing"))]
 pub fn decode_for_hashing_threads(
     bytes: &[u8],
     limits: &DecodeLimits,

@@ -1,0 +1,279 @@
+//! End-to-end test of the policy CLI: keygen, list build (with invalid rows reported by line),
+//! verify, inspect, diff (signed delta), apply (delta, rollback refusal), all with `--json`.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_preflight"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "command failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn policy_workflow_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let fixtures = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("tests/fixtures/lists");
+    let hma = fixtures.join("hma_sample.txt");
+    let csv = fixtures.join("sample.csv");
+    let (hma, csv) = (hma.to_str().unwrap(), csv.to_str().unwrap());
+
+    let key = json(&run(d, &["keygen", "--out", "issuer", "--json"]));
+    let key_id = key["key_id"].as_str().unwrap().to_owned();
+    assert_eq!(key_id.len(), 16);
+    assert!(
+        !run(d, &["keygen", "--out", "issuer"]).status.success(),
+        "overwrote a key"
+    );
+
+    // Invalid rows fail the build, naming file and line.
+    let out = run(
+        d,
+        &[
+            "list",
+            "build",
+            "--key",
+            "issuer.key",
+            "--version",
+            "1",
+            "--out",
+            "v1.pflist",
+            "--hma",
+            hma,
+        ],
+    );
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("hma_sample.txt:12:"), "{stderr}");
+    assert!(!d.join("v1.pflist").exists());
+
+    let v1 = json(&run(
+        d,
+        &[
+            "list",
+            "build",
+            "--key",
+            "issuer.key",
+            "--version",
+            "1",
+            "--out",
+            "v1.pflist",
+            "--hma",
+            hma,
+            "--source",
+            "NCMEC",
+            "--skip-invalid",
+            "--created-at",
+            "100",
+            "--json",
+        ],
+    ));
+    assert_eq!(v1["list"]["counts"]["pdq"], 8);
+    assert_eq!(v1["list"]["issuer_key_id"], key_id.as_str());
+    assert_eq!(v1["inputs"][0]["issues"].as_array().unwrap().len(), 4);
+
+    let v2 = json(&run(
+        d,
+        &[
+            "list",
+            "build",
+            "--key",
+            "issuer.key",
+            "--version",
+            "2",
+            "--out",
+            "v2.pflist",
+            "--hma",
+            hma,
+            "--csv",
+            csv,
+            "--source",
+            "NCMEC",
+            "--skip-invalid",
+            "--created-at",
+            "200",
+            "--json",
+        ],
+    ));
+    let digest2 = v2["list"]["digest_hex"].as_str().unwrap().to_owned();
+
+    let verified = json(&run(
+        d,
+        &[
+            "list",
+            "verify",
+            "v2.pflist",
+            "--trust",
+            "issuer.pub",
+            "--json",
+        ],
+    ));
+    assert_eq!(verified["digest_hex"], digest2.as_str());
+    run(d, &["keygen", "--out", "other"]);
+    let out = run(d, &["list", "verify", "v2.pflist", "--trust", "other.pub"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not among the trusted keys"));
+
+    let inspected = json(&run(
+        d,
+        &[
+            "list",
+            "inspect",
+            "v2.pflist",
+            "--stats",
+            "--trust",
+            "issuer.pub",
+            "--entries",
+            "2",
+            "--json",
+        ],
+    ));
+    assert_eq!(inspected["list"]["version"], 2);
+    assert!(inspected["stats"]["bytes_per_entry"].as_f64().unwrap() > 32.0);
+    assert!(inspected["entries"].as_array().unwrap().len() >= 2);
+
+    let diff = json(&run(
+        d,
+        &[
+            "list",
+            "diff",
+            "v1.pflist",
+            "v2.pflist",
+            "--key",
+            "issuer.key",
+            "--out",
+            "d12.bin",
+            "--json",
+        ],
+    ));
+    assert_eq!(diff["delta"]["target_digest_hex"], digest2.as_str());
+    assert_eq!(diff["delta"]["adds"]["pdq"], 2);
+
+    let applied = json(&run(
+        d,
+        &[
+            "list",
+            "apply",
+            "v1.pflist",
+            "--store",
+            "store",
+            "--trust",
+            "issuer.pub",
+            "--json",
+        ],
+    ));
+    assert_eq!(applied["version"], 1);
+    let applied = json(&run(
+        d,
+        &[
+            "list",
+            "apply",
+            "d12.bin",
+            "--store",
+            "store",
+            "--trust",
+            "issuer.pub",
+            "--json",
+        ],
+    ));
+    assert_eq!(
+        applied["digest_hex"],
+        digest2.as_str(),
+        "delta reproduced the signed v2"
+    );
+    let out = run(
+        d,
+        &[
+            "list",
+            "apply",
+            "v1.pflist",
+            "--store",
+            "store",
+            "--trust",
+            "issuer.pub",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("refusing rollback"));
+    let forced = json(&run(
+        d,
+        &[
+            "list",
+            "apply",
+            "v1.pflist",
+            "--store",
+            "store",
+            "--trust",
+            "issuer.pub",
+            "--force",
+            "--json",
+        ],
+    ));
+    assert_eq!(forced["version"], 1);
+}
+
+#[test]
+fn build_chooses_the_pdq_sketch_width() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let hma = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("tests/fixtures/lists/hma_sample.txt");
+    json(&run(d, &["keygen", "--out", "issuer", "--json"]));
+    let build = |out: &str, extra: &[&str]| {
+        let mut args = vec![
+            "list",
+            "build",
+            "--key",
+            "issuer.key",
+            "--version",
+            "1",
+            "--out",
+            out,
+            "--hma",
+            hma.to_str().unwrap(),
+            "--skip-invalid",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        run(d, &args)
+    };
+    json(&build("default.pflist", &[]));
+    json(&build("compact.pflist", &["--pdq-sketch-bits", "0"]));
+    let size = |f: &str| std::fs::metadata(d.join(f)).unwrap().len();
+    assert!(
+        size("compact.pflist") < size("default.pflist"),
+        "compact {} default {}",
+        size("compact.pflist"),
+        size("default.pflist")
+    );
+    for f in ["default.pflist", "compact.pflist"] {
+        let v = json(&run(
+            d,
+            &["list", "verify", f, "--trust", "issuer.pub", "--json"],
+        ));
+        assert!(
+            v["digest_hex"].as_str().is_some_and(|h| h.len() == 64),
+            "{v}"
+        );
+    }
+    // Wider than a 16-bit slot: refused with a message, no file written.
+    let out = build("wide.pflist", &["--pdq-sketch-bits", "40"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("sketch"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!d.join("wide.pflist").exists());
+}

@@ -1,0 +1,187 @@
+//! The FFI surface exercised from Rust exactly as the bindings call it (owned `String`s and
+//! `Vec<u8>`s, records in and out): configuration validation, typed errors, the committed demo
+//! lists, conversation export/import and the report bundle. The same scenarios run again on the
+//! JVM through the generated Kotlin (tests/kotlin), which proves the marshalling.
+
+use preflight_ffi::{
+    default_policy, library_version, Action, AgeBand, Category, Direction, Evidence,
+    PreflightError, Scanner, ScannerConfig,
+};
+use std::path::PathBuf;
+
+fn root() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+}
+
+fn read(rel: &str) -> Vec<u8> {
+    std::fs::read(root().join(rel)).unwrap()
+}
+
+fn test_key() -> String {
+    String::from_utf8(read("tests/fixtures/ffi/test-issuer.pub"))
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
+fn scanner() -> std::sync::Arc<Scanner> {
+    Scanner::new(ScannerConfig {
+        list_store_dir: None,
+        trusted_list_keys: vec![test_key()],
+        extra_lexicon_files: vec![],
+        policy: None,
+        decode_limits: None,
+        classifiers: None,
+    })
+    .unwrap()
+}
+
+#[test]
+fn list_update_then_image_scans_block_listed_images_only() {
+    let s = scanner();
+    assert_eq!(s.list_info().version, 0);
+    let info = s
+        .apply_list_update(read("tests/fixtures/ffi/demo-list-v1.pflist"), false)
+        .unwrap();
+    assert_eq!(info.version, 1);
+    assert_eq!(info.counts.pdq, 1);
+    assert_eq!(s.list_info(), info);
+
+    let v = s
+        .scan_image(read("tests/fixtures/pdq/images/bridge-2-rotate-90.jpg"))
+        .unwrap();
+    assert_eq!(v.action, Action::Block);
+    assert_eq!(v.signals[0].category, Category::KnownCsam);
+    match &v.signals[0].evidence[0] {
+        Evidence::ListMatch {
+            kind,
+            label,
+            sources,
+            list_digest,
+            ..
+        } => {
+            assert_eq!(kind, "pdq");
+            assert_eq!(label, "demo-bridge");
+            assert_eq!(sources.len(), 2);
+            assert_eq!(list_digest, &info.digest_hex);
+        }
+        other => panic!("{other:?}"),
+    }
+    let wee = read("tests/fixtures/pdq/images/wee.jpg");
+    assert_eq!(s.scan_image(wee.clone()).unwrap().action, Action::Allow);
+
+    // The v1 -> v2 delta adds wee.jpg's MD5; v1 again is a rollback.
+    let v2 = s
+        .apply_list_update(read("tests/fixtures/ffi/demo-delta-v1-v2.pfdelta"), false)
+        .unwrap();
+    assert_eq!((v2.version, v2.counts.md5), (2, 1));
+    assert_eq!(s.scan_image(wee).unwrap().action, Action::Block);
+    let err = s
+        .apply_list_update(read("tests/fixtures/ffi/demo-list-v1.pflist"), false)
+        .unwrap_err();
+    assert!(
+        matches!(err, PreflightError::ListRejected(ref m) if m.contains("rollback")),
+        "{err}"
+    );
+    assert_eq!(s.list_info().version, 2);
+}
+
+#[test]
+fn bad_inputs_are_typed_errors_with_clear_messages() {
+    let s = scanner();
+    let err = s
+        .scan_image(b"definitely not an image".to_vec())
+        .unwrap_err();
+    assert!(matches!(err, PreflightError::InvalidImage(_)), "{err}");
+    assert!(
+        err.to_string().contains("unrecognised image format"),
+        "{err}"
+    );
+    assert!(matches!(
+        s.scan_image(Vec::new()),
+        Err(PreflightError::InvalidImage(_))
+    ));
+
+    let err = s.apply_list_update(b"garbage".to_vec(), false).unwrap_err();
+    assert!(matches!(err, PreflightError::ListRejected(_)), "{err}");
+
+    let err = s
+        .import_conversation("not a state document".into())
+        .unwrap_err();
+    assert!(matches!(err, PreflightError::InvalidState(_)), "{err}");
+
+    let bad_key = Scanner::new(ScannerConfig {
+        list_store_dir: None,
+        trusted_list_keys: vec!["abc".into()],
+        extra_lexicon_files: vec![],
+        policy: None,
+        decode_limits: None,
+        classifiers: None,
+    });
+    assert!(matches!(bad_key, Err(PreflightError::InvalidConfig(_))));
+    let bad_policy = Scanner::new(ScannerConfig {
+        list_store_dir: None,
+        trusted_list_keys: vec![],
+        extra_lexicon_files: vec![],
+        policy: Some(preflight_ffi::PolicyConfig {
+            grooming_warn: f32::NAN,
+            ..default_policy()
+        }),
+        decode_limits: None,
+        classifiers: None,
+    });
+    assert!(
+        matches!(bad_policy, Err(PreflightError::InvalidConfig(ref m)) if m.contains("grooming_warn"))
+    );
+}
+
+#[test]
+fn escalating_conversation_warns_and_survives_export_import() {
+    let s = scanner();
+    let id = "conv-1".to_string();
+    let first = s
+        .scan_text(
+            id.clone(),
+            Direction::Received,
+            AgeBand::Age13To15,
+            "hey how was school".into(),
+        )
+        .unwrap();
+    assert_eq!(first.action, Action::Allow);
+    for line in [
+        "you're so mature for your age",
+        "don't tell your parents we talk, it's our little secret",
+        "add me on snap, it's easier",
+        "send me a pic of you, nobody will see it but me",
+    ] {
+        s.scan_text(
+            id.clone(),
+            Direction::Received,
+            AgeBand::Age13To15,
+            line.into(),
+        )
+        .unwrap();
+    }
+    let v = s
+        .scan_text(
+            id.clone(),
+            Direction::Received,
+            AgeBand::Age13To15,
+            "delete this chat after ok?".into(),
+        )
+        .unwrap();
+    assert_eq!(v.action, Action::Warn, "{v:?}");
+    assert!(v.signals.iter().any(|g| g.category == Category::Grooming));
+
+    let doc = s.export_conversation(id.clone()).unwrap().unwrap();
+    let other = scanner();
+    assert_eq!(other.import_conversation(doc).unwrap(), id);
+    let bundle = other.report_bundle(id.clone()).unwrap().unwrap();
+    assert_eq!(bundle.conversation.messages, 6);
+    assert!(bundle.conversation.grooming_alert);
+    assert_eq!(bundle.library_version, library_version());
+    assert!(bundle.json.contains("\"conversation_id\":\"conv-1\""));
+    assert!(other.report_bundle("unknown".into()).unwrap().is_none());
+    assert!(other.forget_conversation(id.clone()));
+    assert!(other.export_conversation(id).unwrap().is_none());
+}
