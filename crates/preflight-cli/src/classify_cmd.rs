@@ -125,56 +125,7 @@ fn run_inner(args: ClassifyArgs) -> Result<(), String> {
                 config.nsfw_model = Some(m);
             }
             config.nudenet_model = nudenet_model;
-            let with_nudenet = config.nudenet_model.is_some();
-            let set = ClassifierSet::new(config);
-            let mut reports = Vec::new();
-            for path in files {
-                let bytes = std::fs::read(&path)
-                    .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-                let img =
-                    preflight::media::decode(&bytes, &preflight::media::DecodeLimits::default())
-                        .map_err(|e| format!("{}: cannot decode: {e}", path.display()))?
-                        .pixels
-                        .to_rgb();
-                let nsfw = set
-                    .nsfw(&img)
-                    .map_err(|e| format!("{}: {e}", path.display()))?;
-                let nudenet = if with_nudenet {
-                    Some(
-                        set.nudenet(&img)
-                            .map_err(|e| format!("{}: {e}", path.display()))?,
-                    )
-                } else {
-                    None
-                };
-                if !args.json {
-                    println!(
-                        "{:.4}  {} {}  {}",
-                        nsfw.nsfw,
-                        nsfw.model,
-                        nsfw.label,
-                        path.display()
-                    );
-                    for d in nudenet.iter().flatten() {
-                        let b = d.bbox;
-                        println!(
-                            "        {:.3}  {} {}  box {:.0},{:.0} {:.0}x{:.0}",
-                            d.score, d.model, d.label, b.x, b.y, b.w, b.h
-                        );
-                    }
-                }
-                reports.push(ImageReport {
-                    path,
-                    nsfw,
-                    nudenet,
-                });
-            }
-            if args.json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&reports).map_err(|e| e.to_string())?
-                );
-            }
+            classify_images(config, files, args.json)
         }
         ClassifyCommand::Text {
             texts,
@@ -200,24 +151,92 @@ fn run_inner(args: ClassifyArgs) -> Result<(), String> {
                 max_length,
                 outputs_probabilities: probabilities,
             });
-            let set = ClassifierSet::new(config);
-            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-            let scores = set.text(&refs).map_err(|e| e.to_string())?;
-            if args.json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&scores).map_err(|e| e.to_string())?
-                );
-            } else {
-                for (text, s) in texts.iter().zip(&scores) {
-                    let parts: Vec<String> = s
-                        .scores
-                        .iter()
-                        .map(|l| format!("{}={:.3}", l.label, l.score))
-                        .collect();
-                    println!("{}  {:?}", parts.join(" "), text);
-                }
-            }
+            classify_texts(config, &texts, args.json)
+        }
+    }
+}
+
+/// `classify image`: open_nsfw (and NudeNet when configured) on each file.
+fn classify_images(
+    config: ClassifierConfig,
+    files: Vec<PathBuf>,
+    json: bool,
+) -> Result<(), String> {
+    let with_nudenet = config.nudenet_model.is_some();
+    let set = ClassifierSet::new(config);
+    let mut reports = Vec::new();
+    for path in files {
+        let bytes =
+            std::fs::read(&path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        let img = preflight::media::decode(&bytes, &preflight::media::DecodeLimits::default())
+            .map_err(|e| format!("{}: cannot decode: {e}", path.display()))?
+            .pixels
+            .to_rgb();
+        let nsfw = set
+            .nsfw(&img)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let nudenet = if with_nudenet {
+            Some(
+                set.nudenet(&img)
+                    .map_err(|e| format!("{}: {e}", path.display()))?,
+            )
+        } else {
+            None
+        };
+        if !json {
+            print_image_report(&path, &nsfw, nudenet.as_deref());
+        }
+        reports.push(ImageReport {
+            path,
+            nsfw,
+            nudenet,
+        });
+    }
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&reports).map_err(|e| e.to_string())?
+        );
+    }
+    Ok(())
+}
+
+/// One image's scores as text lines: the open_nsfw score, then each NudeNet box.
+fn print_image_report(path: &std::path::Path, nsfw: &NsfwScore, nudenet: Option<&[Detection]>) {
+    println!(
+        "{:.4}  {} {}  {}",
+        nsfw.nsfw,
+        nsfw.model,
+        nsfw.label,
+        path.display()
+    );
+    for d in nudenet.into_iter().flatten() {
+        let b = d.bbox;
+        println!(
+            "        {:.3}  {} {}  box {:.0},{:.0} {:.0}x{:.0}",
+            d.score, d.model, d.label, b.x, b.y, b.w, b.h
+        );
+    }
+}
+
+/// `classify text`: the bring-your-own text classifier on each text.
+fn classify_texts(config: ClassifierConfig, texts: &[String], json: bool) -> Result<(), String> {
+    let set = ClassifierSet::new(config);
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let scores = set.text(&refs).map_err(|e| e.to_string())?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&scores).map_err(|e| e.to_string())?
+        );
+    } else {
+        for (text, s) in texts.iter().zip(&scores) {
+            let parts: Vec<String> = s
+                .scores
+                .iter()
+                .map(|l| format!("{}={:.3}", l.label, l.score))
+                .collect();
+            println!("{}  {:?}", parts.join(" "), text);
         }
     }
     Ok(())

@@ -8,7 +8,10 @@ use std::process::Command;
 fn demo_scans_the_bundled_samples() {
     let out = Command::new(env!("CARGO_BIN_EXE_preflight"))
         .args(["demo", "--json"])
-        .arg(concat!(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."), "/samples"))
+        .arg(concat!(
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../.."),
+            "/samples"
+        ))
         .output()
         .unwrap();
     assert!(

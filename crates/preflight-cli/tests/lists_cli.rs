@@ -25,7 +25,8 @@ fn json(out: &Output) -> serde_json::Value {
 fn policy_workflow_end_to_end() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let fixtures = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("tests/fixtures/lists");
+    let fixtures =
+        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("tests/fixtures/lists");
     let hma = fixtures.join("hma_sample.txt");
     let csv = fixtures.join("sample.csv");
     let (hma, csv) = (hma.to_str().unwrap(), csv.to_str().unwrap());
@@ -228,7 +229,8 @@ fn policy_workflow_end_to_end() {
 fn build_chooses_the_pdq_sketch_width() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let hma = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("tests/fixtures/lists/hma_sample.txt");
+    let hma = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .join("tests/fixtures/lists/hma_sample.txt");
     json(&run(d, &["keygen", "--out", "issuer", "--json"]));
     let build = |out: &str, extra: &[&str]| {
         let mut args = vec![
