@@ -105,3 +105,33 @@ fn random_inputs_never_panic_and_spans_are_exact() {
         "the generator should produce matches too ({matched})"
     );
 }
+
+/// The state_import fuzz target's seed is a real exported document (regenerate with
+/// `PREFLIGHT_WRITE_FUZZ_SEEDS=1`). It was written by state version 1, so it also proves that a
+/// version-1 document still imports after any version bump.
+#[test]
+fn fuzz_seed_is_an_exported_conversation_state() {
+    use preflight::text::{AgeBand, ConversationConfig, Conversations, Direction, TextEngine};
+    let engine = std::sync::Arc::new(TextEngine::default_english().unwrap());
+    let seed = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/corpus/state_import/seed-v1-grooming.toml");
+    if std::env::var_os("PREFLIGHT_WRITE_FUZZ_SEEDS").is_some() {
+        let c = Conversations::new(engine.clone(), ConversationConfig::default());
+        for (dir, text) in [
+            (Direction::Received, "hey ur so mature for ur age"),
+            (Direction::Received, "dont tell ur mom we talk ok"),
+            (Direction::Sent, "i want to die"),
+        ] {
+            c.observe("seed", dir, AgeBand::Age13To15, text);
+        }
+        let doc = c.export_state("seed").unwrap().unwrap();
+        std::fs::create_dir_all(seed.parent().unwrap()).unwrap();
+        std::fs::write(&seed, doc).unwrap();
+    }
+    let doc = std::fs::read_to_string(&seed).unwrap();
+    let c = Conversations::new(engine, ConversationConfig::default());
+    let id = c.import_state(&doc).unwrap();
+    assert_eq!(id, "seed");
+    let a = c.assessment("seed").unwrap();
+    assert!(a.grooming_risk > 0.0, "the imported state lost its evidence");
+}

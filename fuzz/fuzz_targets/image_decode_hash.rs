@@ -5,6 +5,16 @@
 
 use libfuzzer_sys::fuzz_target;
 use preflight::media::DecodeLimits;
+use preflight_fuzz::{mib, within_bounds, Bounds};
+use std::time::Duration;
+
+/// Decoding is bounded by `DecodeLimits::max_alloc_bytes` (64 MiB here) and by ARCHITECTURE.md's
+/// "<= 1 s for JPEG, <= 2 s for other formats" per image.
+const BOUNDS: Bounds = Bounds {
+    what: "decode + hash one image",
+    max_heap: mib(64),
+    max_time: Duration::from_secs(2),
+};
 
 fuzz_target!(|data: &[u8]| {
     // Small limits keep each run fast and make the "refused before decoding" paths reachable
@@ -16,7 +26,7 @@ fuzz_target!(|data: &[u8]| {
         max_dimension: 8_192,
         max_alloc_bytes: 64 << 20,
     };
-    if let Ok(h) = preflight::hash::hash_image_bytes(data, &limits) {
+    if let Ok(h) = within_bounds(BOUNDS, || preflight::hash::hash_image_bytes(data, &limits)) {
         let (w, hgt) = h.decoded_size;
         assert!(w > 0 && hgt > 0, "decoded an image with no pixels");
         assert!(

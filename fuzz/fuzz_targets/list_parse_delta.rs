@@ -12,7 +12,17 @@ use libfuzzer_sys::fuzz_target;
 use preflight::lists::delta::{apply_delta, inspect_delta};
 use preflight::lists::format::{parse_container, FileKind, TRAILER_LEN};
 use preflight::lists::{HashKind, HashList, IssuerSecretKey, ListBuilder, Verification};
+use preflight_fuzz::{mib, within_bounds, Bounds};
 use std::sync::OnceLock;
+use std::time::Duration;
+
+/// Parsing, verifying and matching one list or delta of up to 16 KiB (PDQ mode builds a ~4 MB
+/// list first): linear work, memory a small multiple of the file.
+const BOUNDS: Bounds = Bounds {
+    what: "parse + match one list or delta",
+    max_heap: mib(64),
+    max_time: Duration::from_secs(2),
+};
 
 /// SHA-256 via the library's own digests (no extra dependency in the fuzz crate).
 fn digest(bytes: &[u8]) -> [u8; 32] {
@@ -61,6 +71,11 @@ fn pdq_mode(data: &[u8]) -> Vec<u8> {
 }
 
 fuzz_target!(|data: &[u8]| {
+    let _ = base();
+    within_bounds(BOUNDS, || one_input(data));
+});
+
+fn one_input(data: &[u8]) {
     let pdq = data.first() == Some(&0xFF);
     let mut bytes = if pdq { pdq_mode(data) } else { data.to_vec() };
     if bytes.len() >= 64 + TRAILER_LEN {
@@ -118,4 +133,4 @@ fuzz_target!(|data: &[u8]| {
             let _ = apply_delta(base(), &delta);
         }
     }
-});
+}

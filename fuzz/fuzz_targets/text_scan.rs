@@ -5,7 +5,19 @@
 
 use libfuzzer_sys::fuzz_target;
 use preflight::text::{AgeBand, ConversationConfig, Conversations, Direction, TextEngine};
+use preflight_fuzz::{mib, within_bounds, Bounds};
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+/// Text scanning is linear (ARCHITECTURE.md: at most 32 matches per entry and 256 per message,
+/// bounded gap windows; about 0.1 s and 50-60 bytes of working memory per input byte per MB).
+fn bounds(len: usize) -> Bounds {
+    Bounds {
+        what: "analyse + observe one message",
+        max_heap: mib(8) + 64 * len,
+        max_time: Duration::from_millis(200) + Duration::from_micros(len as u64 / 2),
+    }
+}
 
 fn conversations() -> &'static Conversations {
     static C: OnceLock<Conversations> = OnceLock::new();
@@ -20,7 +32,11 @@ fuzz_target!(|data: &[u8]| {
     // binding converts lossily, as the app would.
     let text = String::from_utf8_lossy(data);
     let c = conversations();
-    let a = c.engine().analyze(&text);
+    within_bounds(bounds(data.len()), || one_message(c, data, &text));
+});
+
+fn one_message(c: &Conversations, data: &[u8], text: &str) {
+    let a = c.engine().analyze(text);
     for m in &a.matches {
         assert!(m.start <= m.end && m.end <= text.len(), "span out of range");
         assert!(
@@ -38,6 +54,6 @@ fuzz_target!(|data: &[u8]| {
     } else {
         Direction::Received
     };
-    let a = c.observe("fuzz", dir, AgeBand::Age13To15, &text);
+    let a = c.observe("fuzz", dir, AgeBand::Age13To15, text);
     assert!(a.grooming_risk.is_finite() && (0.0..=1.0).contains(&a.grooming_risk));
-});
+}
