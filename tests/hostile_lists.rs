@@ -43,7 +43,7 @@ fn md5_list(version: u64, hashes: &[[u8; 16]]) -> Vec<u8> {
 }
 
 /// Bytes of a hash section's own header (count, tag/id/key bits, scheme, padding) before the
-/// first stored hash (see src/lists/format.rs).
+/// first stored hash (see src/lists/format/mod.rs).
 const HASH_SECTION_HEADER: usize = 64;
 
 /// Byte offset of the first stored hash of `kind` in a full list.

@@ -12,6 +12,10 @@
 //! # let _ = (hits, exact); Ok(()) }
 //! ```
 //!
+//! Folders: `format/` (the bytes: layout, builder, list view, deltas, importers), `trust/`
+//! (issuer keys), `store/` (the device store), `index/` (the PDQ multi-index and matching).
+//! The modules keep their flat paths (`lists::builder`, `lists::keys`, ...) as re-exports.
+//!
 //! Module map:
 //! - [`format`](mod@format): the binary layout (spec in its module docs) and low-level parsing/writing.
 //! - [`kinds`]: hash kinds and hex parsing.
@@ -24,20 +28,18 @@
 //! - [`delta`]: signed deltas (adds + tombstones) between consecutive versions.
 //! - [`store`]: [`LiveList`], the on-disk store with rollback protection and atomic swap.
 
-pub mod builder;
-pub mod delta;
 pub mod error;
 pub mod format;
-pub mod import;
 mod index;
-pub mod keys;
-pub mod kinds;
-pub mod list;
-pub mod matching;
-mod packed;
 #[doc(hidden)]
 pub mod random;
 pub mod store;
+pub mod trust;
+
+pub use format::{builder, delta, import, kinds, list};
+pub(crate) use format::packed;
+pub use index::matching;
+pub use trust::keys;
 
 pub use builder::{ListBuilder, PdqIndexScheme};
 pub use delta::{apply_delta, make_delta, parse_delta, Delta, DeltaSummary};

@@ -72,6 +72,13 @@
 use crate::lists::ListError;
 use std::ops::Range;
 
+pub mod builder;
+pub mod delta;
+pub mod import;
+pub mod kinds;
+pub mod list;
+pub(crate) mod packed;
+
 /// File magic.
 pub const MAGIC: [u8; 8] = *b"PFHLIST\0";
 /// The format version this build writes and reads.
