@@ -26,7 +26,11 @@
 //! - [`matching`]: PDQ multi-index radius search, pHash radius search, exact lookups, source policy.
 //! - [`import`]: HMA/ThreatExchange and CSV/TSV importers with per-line error reports.
 //! - [`delta`]: signed deltas (adds + tombstones) between consecutive versions.
-//! - [`store`]: [`LiveList`], the on-disk store with rollback protection and atomic swap.
+//! - [`store`]: [`LiveList`], the on-disk store (cross-process lock, rollback floor, expiry,
+//!   fallback to the last known-good list, updates from files) and [`ListSet`], lists from
+//!   several issuers with corroboration by independent signatures.
+//! - [`log`]: the issuers' transparency logs (RFC 6962 Merkle trees, signed tree heads).
+//! - [`detached`]: the device-built PDQ index of a distributable list.
 
 pub mod error;
 pub mod format;
@@ -38,8 +42,8 @@ pub mod trust;
 
 pub use format::{builder, delta, import, kinds, list};
 pub(crate) use format::packed;
-pub use index::matching;
-pub use trust::keys;
+pub use index::{detached, matching};
+pub use trust::{keys, log};
 
 pub use builder::{ListBuilder, PdqIndexScheme};
 pub use delta::{apply_delta, make_delta, parse_delta, Delta, DeltaSummary};
@@ -49,4 +53,8 @@ pub use keys::{IssuerPublicKey, IssuerSecretKey, KeyId, TrustedKeys};
 pub use kinds::HashKind;
 pub use list::{HashList, ListCounts, ListEntry, ListInfo, Verification};
 pub use matching::{ListMatch, SourcePolicy};
-pub use store::LiveList;
+pub use store::set::{Corroboration, IssuerConfig, IssuerHit, IssuerPolicy, ListSet};
+pub use store::{
+    ForcedInstall, ListHealth, ListStatus, LiveList, StoreOptions, UpdateControl, UpdateProgress,
+    UpdateStage,
+};
