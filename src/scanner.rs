@@ -99,7 +99,8 @@ impl TempStore {
 
 impl Scanner {
     /// Builds a scanner: opens (or creates) the list store and verifies the installed list,
-    /// compiles the lexicons.
+    /// compiles the lexicons. A bad installed list does not fail this (see
+    /// [`Scanner::list_status`]); an invalid trusted key or an uncreatable store does.
     pub fn new(config: ScannerConfig) -> Result<Scanner, ScanError> {
         let keys = config
             .trusted_list_keys
@@ -357,16 +358,54 @@ impl Scanner {
         }
     }
 
-    /// Installs a signed full list or delta (verified against the trusted keys, refused if not
-    /// newer unless `force`), atomically, while scans continue. On error the previous list
-    /// stays live.
+    /// Installs a signed full list or delta (verified against the trusted keys; refused as a
+    /// rollback, a conflict, a too-large version jump or already expired unless `force`, which
+    /// is then recorded), atomically, while scans continue. Safe against other processes
+    /// using the same store. On error the previous list stays live.
     pub fn apply_list_update(&self, bytes: &[u8], force: bool) -> Result<ListInfo, ScanError> {
         Ok(self.lists.apply_update(bytes, force)?)
     }
 
-    /// Version, digest and counts of the live list.
+    /// Like [`Scanner::apply_list_update`] with the update's transparency-log proof
+    /// (`LogProof` bytes), checked against the tree head the store holds.
+    pub fn apply_list_update_with_proof(
+        &self,
+        bytes: &[u8],
+        proof: &[u8],
+        force: bool,
+    ) -> Result<ListInfo, ScanError> {
+        Ok(self.lists.apply_update_with_proof(bytes, proof, force)?)
+    }
+
+    /// Installs an update from a file (memory-mapped, verified while streaming) with progress
+    /// reports and cancellation; `proof` is optional `LogProof` bytes.
+    pub fn apply_list_file(
+        &self,
+        path: &std::path::Path,
+        proof: Option<&[u8]>,
+        force: bool,
+        control: crate::lists::UpdateControl<'_>,
+    ) -> Result<ListInfo, ScanError> {
+        Ok(self.lists.apply_file(path, proof, force, control)?)
+    }
+
+    /// Version, digest, counts and expiry of the live list; `forced` when it was installed
+    /// by force.
     pub fn list_info(&self) -> ListInfo {
         self.lists.info()
+    }
+
+    /// Whether the scanner runs on its installed list and why not (a damaged installed list
+    /// leaves the scanner up, on the previous list or none), staleness, rollback floor,
+    /// forced install and the last transparency tree head.
+    pub fn list_status(&self) -> crate::lists::ListStatus {
+        self.lists.status()
+    }
+
+    /// The last verified transparency-log tree head (hex), for auditors to compare across
+    /// devices.
+    pub fn list_tree_head(&self) -> Option<String> {
+        self.lists.tree_head().map(|h| h.to_hex())
     }
 
     /// Exports one conversation's state (a versioned TOML document) for the app to persist,

@@ -43,7 +43,7 @@ fn md5_list(version: u64, hashes: &[[u8; 16]]) -> Vec<u8> {
 }
 
 /// Bytes of a hash section's own header (count, tag/id/key bits, scheme, padding) before the
-/// first stored hash (see src/lists/format.rs).
+/// first stored hash (see src/lists/format/mod.rs).
 const HASH_SECTION_HEADER: usize = 64;
 
 /// Byte offset of the first stored hash of `kind` in a full list.
@@ -475,4 +475,100 @@ fn fuzz_seeds_are_valid_lists_and_deltas() {
             "{target} seeds must stay small"
         );
     }
+}
+
+/// A distributable PDQ list (no index in the file) re-signed with hostile section headers,
+/// and hostile device index files: typed errors, never a panic, and matching never trusts a
+/// bad index (the store rebuilds it).
+#[test]
+fn hostile_distributable_lists_and_index_files_are_refused() {
+    use preflight::lists::{detached, PdqIndexScheme};
+    let mut b = ListBuilder::new(1, 0);
+    b.set_pdq_index_scheme(PdqIndexScheme::Detached);
+    let mut rng = preflight::lists::random::SplitMix64(17);
+    let mut hashes = Vec::new();
+    for _ in 0..300 {
+        let h = rng.hash();
+        hashes.push(h);
+        b.add(HashKind::Pdq, &h, 0, "l", "c").unwrap();
+    }
+    let good = b.build(&key()).unwrap();
+    let section = hashes_at(&good, HashKind::Pdq) - HASH_SECTION_HEADER;
+    // Section header fields (tag bits, id bits, key bits, scheme, sketch bits) set to values
+    // that do not fit a distributable section: each refused as malformed.
+    for (field, value) in [(8usize, 40u32), (12, 9), (16, 16), (20, 1), (20, 7), (24, 12)] {
+        let mut bad = good.clone();
+        bad[section + field..section + field + 4].copy_from_slice(&value.to_le_bytes());
+        resign(&mut bad, &SEED);
+        match HashList::from_bytes(bad, &trusted()) {
+            Err(ListError::Malformed(_)) => {}
+            other => panic!("field {field} = {value}: {other:?}"),
+        }
+    }
+    let list = HashList::from_bytes(good.clone(), &trusted()).unwrap();
+    assert!(list.pdq_index_missing());
+    let index = detached::build_index(&list).unwrap();
+    // Every truncation and a flip of every header byte and of sampled body bytes.
+    let mut cases: Vec<Vec<u8>> = (0..index.len()).step_by(61).map(|n| index[..n].to_vec()).collect();
+    for at in (0..128).chain((128..index.len()).step_by(97)) {
+        let mut bad = index.clone();
+        bad[at] ^= 0x5A;
+        cases.push(bad);
+    }
+    let mut padded = index.clone();
+    padded.extend_from_slice(&[0; 8]);
+    cases.push(padded);
+    for (i, bad) in cases.into_iter().enumerate() {
+        let mut target = HashList::from_bytes(good.clone(), &trusted()).unwrap();
+        match detached::attach(&mut target, bad, Verification::Full) {
+            Err(ListError::IndexMismatch(_) | ListError::Malformed(_)) => {
+                assert!(target.pdq_index_missing(), "case {i}: list unchanged");
+            }
+            Err(other) => panic!("case {i}: {other:?}"),
+            Ok(()) => panic!("case {i}: a damaged index was accepted"),
+        }
+        // Without an index the list still answers exactly (linear scan).
+        assert_eq!(target.match_pdq(&[hashes[7]], 31).len(), 1);
+    }
+    // An index built for another list is refused by digest.
+    let mut other = ListBuilder::new(2, 0);
+    other.set_pdq_index_scheme(PdqIndexScheme::Detached);
+    for h in &hashes {
+        other.add(HashKind::Pdq, h, 0, "l", "c").unwrap();
+    }
+    let other = HashList::from_bytes(other.build(&key()).unwrap(), &trusted()).unwrap();
+    let mut target = HashList::from_bytes(good, &trusted()).unwrap();
+    assert!(matches!(
+        detached::attach(&mut target, detached::build_index(&other).unwrap(), Verification::Fast),
+        Err(ListError::IndexMismatch(_))
+    ));
+    detached::attach(&mut target, index, Verification::Full).unwrap();
+    assert_eq!(target.match_pdq(&[hashes[7]], 31), target.match_pdq_linear(&[hashes[7]], 31));
+}
+
+/// Hostile transparency inputs through the store: garbage and truncated proofs are typed
+/// errors and leave the list and the stored tree head alone.
+#[test]
+fn hostile_log_proofs_leave_the_store_unchanged() {
+    use preflight::lists::log::IssuerLog;
+    let dir = tempfile::tempdir().unwrap();
+    let live = LiveList::open(dir.path(), trusted()).unwrap();
+    let v1 = md5_list(1, &[[1; 16]]);
+    let d1 = HashList::from_bytes(v1.clone(), &trusted()).unwrap().digest();
+    let mut log = IssuerLog::new();
+    log.append(d1);
+    let proof = log.prove(&d1, 0, &key(), 1).unwrap().to_bytes();
+    for cut in [0, 7, 8, 100, 207, proof.len() - 1] {
+        assert!(matches!(
+            live.apply_update_with_proof(&v1, &proof[..cut], false),
+            Err(ListError::LogProof(_))
+        ));
+    }
+    let mut forged = proof.clone();
+    forged[60] ^= 1; // inside the signed tree head's root
+    assert!(live.apply_update_with_proof(&v1, &forged, false).is_err());
+    assert_eq!(live.info().version, 0);
+    assert!(live.tree_head().is_none());
+    live.apply_update_with_proof(&v1, &proof, false).unwrap();
+    assert_eq!(live.tree_head().unwrap().tree_size, 1);
 }

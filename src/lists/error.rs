@@ -102,6 +102,51 @@ pub enum ListError {
         /// Every invalid row, by line number.
         issues: Vec<crate::lists::ImportIssue>,
     },
+    /// The same version as the installed (or highest seen) list, but a different list: the
+    /// issuer published two lists under one version, or someone replays a forged one.
+    #[error("list conflict: version {version} is already installed with digest {installed}, the update has digest {offered}")]
+    ListConflict {
+        /// The version both lists claim.
+        version: u64,
+        /// Digest of the list this store holds for that version.
+        installed: String,
+        /// Digest of the offered list.
+        offered: String,
+    },
+    /// The update jumps further ahead than the store allows in one step.
+    #[error("refusing version jump: update version {offered} is more than {max_jump} ahead of version {current} (raise StoreOptions::max_version_jump or force)")]
+    VersionJump {
+        /// Version offered.
+        offered: u64,
+        /// Highest version this store has seen.
+        current: u64,
+        /// The configured bound.
+        max_jump: u64,
+    },
+    /// The offered list had already expired when it arrived (a replayed or frozen update).
+    #[error("refusing expired list: it expired at {expires_at} (unix seconds), now is {now}")]
+    Expired {
+        /// Expiry in the list header.
+        expires_at: u64,
+        /// The device clock.
+        now: u64,
+    },
+    /// A device-built index does not belong to, or does not fit, its list.
+    #[error("list index mismatch: {0}")]
+    IndexMismatch(String),
+    /// A transparency-log tree head, proof or log file is malformed or does not verify.
+    #[error("transparency log proof invalid: {0}")]
+    LogProof(String),
+    /// The issuer's log is not an extension of the tree head this device stored: the log
+    /// forked or rewrote history (or the device is shown a different log than others).
+    #[error("transparency log inconsistency: {0}")]
+    LogFork(String),
+    /// No issuer with this name is configured in the list set.
+    #[error("unknown list issuer {0:?}")]
+    UnknownIssuer(String),
+    /// The operation was cancelled through its cancellation flag.
+    #[error("cancelled")]
+    Cancelled,
     /// The random number generator failed while generating a key.
     #[error("random number generator failed: {0}")]
     Random(String),

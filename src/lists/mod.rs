@@ -12,6 +12,10 @@
 //! # let _ = (hits, exact); Ok(()) }
 //! ```
 //!
+//! Folders: `format/` (the bytes: layout, builder, list view, deltas, importers), `trust/`
+//! (issuer keys), `store/` (the device store), `index/` (the PDQ multi-index and matching).
+//! The modules keep their flat paths (`lists::builder`, `lists::keys`, ...) as re-exports.
+//!
 //! Module map:
 //! - [`format`](mod@format): the binary layout (spec in its module docs) and low-level parsing/writing.
 //! - [`kinds`]: hash kinds and hex parsing.
@@ -22,23 +26,25 @@
 //! - [`matching`]: PDQ multi-index radius search, pHash radius search, exact lookups, source policy.
 //! - [`import`]: HMA/ThreatExchange and CSV/TSV importers with per-line error reports.
 //! - [`delta`]: signed deltas (adds + tombstones) between consecutive versions.
-//! - [`store`]: [`LiveList`], the on-disk store with rollback protection and atomic swap.
+//! - [`store`]: [`LiveList`], the on-disk store (cross-process lock, rollback floor, expiry,
+//!   fallback to the last known-good list, updates from files) and [`ListSet`], lists from
+//!   several issuers with corroboration by independent signatures.
+//! - [`log`]: the issuers' transparency logs (RFC 6962 Merkle trees, signed tree heads).
+//! - [`detached`]: the device-built PDQ index of a distributable list.
 
-pub mod builder;
-pub mod delta;
 pub mod error;
 pub mod format;
-pub mod import;
 mod index;
-pub mod keys;
-pub mod kinds;
-pub mod list;
-pub mod matching;
-mod packed;
 #[doc(hidden)]
 #[cfg(any(test, feature = "testing"))]
 pub mod random;
 pub mod store;
+pub mod trust;
+
+pub use format::{builder, delta, import, kinds, list};
+pub(crate) use format::packed;
+pub use index::{detached, matching};
+pub use trust::{keys, log};
 
 pub use builder::{ListBuilder, PdqIndexScheme};
 pub use delta::{apply_delta, make_delta, parse_delta, Delta, DeltaSummary};
@@ -48,4 +54,8 @@ pub use keys::{IssuerPublicKey, IssuerSecretKey, KeyId, TrustedKeys};
 pub use kinds::HashKind;
 pub use list::{HashList, ListCounts, ListEntry, ListInfo, Verification};
 pub use matching::{ListMatch, SourcePolicy};
-pub use store::LiveList;
+pub use store::set::{Corroboration, IssuerConfig, IssuerHit, IssuerPolicy, ListSet};
+pub use store::{
+    ForcedInstall, ListHealth, ListStatus, LiveList, StoreOptions, UpdateControl, UpdateProgress,
+    UpdateStage,
+};

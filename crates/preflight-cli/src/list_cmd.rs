@@ -1,4 +1,4 @@
-//! `preflight keygen` and `preflight list build|verify|inspect|diff|apply`: the policy team's
+//! `preflight keygen` and `preflight list build|verify|inspect|diff|apply|log`: the policy team's
 //! tools for issuer keys and signed hash lists. Human output by default, JSON with `--json`;
 //! errors go to stderr with a non-zero exit code.
 
@@ -52,6 +52,8 @@ enum ListCommand {
     Diff(DiffArgs),
     /// Apply a full list or delta to a device-style store (rollback-protected, atomic).
     Apply(ApplyArgs),
+    /// The issuer's transparency log of list digests: append, prove, verify.
+    Log(crate::list_log_cmd::LogArgs),
 }
 
 #[derive(Args)]
@@ -94,6 +96,14 @@ struct BuildArgs {
     /// 4M entries, 16 above) meets the query-time targets at about 96 bytes/hash.
     #[arg(long)]
     pdq_sketch_bits: Option<u32>,
+    /// Write the distributable form: no PDQ index in the file (about 33 bytes/hash instead
+    /// of about 96); devices build the index on install.
+    #[arg(long)]
+    distributable: bool,
+    /// Expiry (unix seconds): devices report the list stale after it and refuse it as an
+    /// update once expired. Default: never.
+    #[arg(long)]
+    expires_at: Option<u64>,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -164,12 +174,12 @@ struct ApplyArgs {
     json: bool,
 }
 
-fn fail(e: impl std::fmt::Display) -> ExitCode {
+pub(crate) fn fail(e: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {e}");
     ExitCode::FAILURE
 }
 
-fn print_json<T: Serialize>(value: &T) -> ExitCode {
+pub(crate) fn print_json<T: Serialize>(value: &T) -> ExitCode {
     match serde_json::to_string_pretty(value) {
         Ok(s) => {
             println!("{s}");
@@ -179,11 +189,11 @@ fn print_json<T: Serialize>(value: &T) -> ExitCode {
     }
 }
 
-fn read_file(path: &Path) -> Result<Vec<u8>, ListError> {
+pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, ListError> {
     std::fs::read(path).map_err(|e| ListError::io(format!("reading {}", path.display()), e))
 }
 
-fn trusted(paths: &[PathBuf]) -> Result<TrustedKeys, ListError> {
+pub(crate) fn trusted(paths: &[PathBuf]) -> Result<TrustedKeys, ListError> {
     let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
     TrustedKeys::read_files(&refs)
 }
@@ -192,6 +202,12 @@ fn print_info(info: &ListInfo) {
     println!("version       {}", info.version);
     println!("digest        {}", info.digest_hex);
     println!("created at    {}", info.created_at);
+    if info.expires_at != 0 {
+        println!("expires at    {}", info.expires_at);
+    }
+    if info.forced {
+        println!("forced        yes (installed over a newer or conflicting list)");
+    }
     println!("issuer key id {}", info.issuer_key_id);
     println!("format        {}", info.format_version);
     println!("orgs          {}", info.orgs.join(", "));
@@ -258,6 +274,7 @@ pub fn run(args: ListArgs) -> ExitCode {
         ListCommand::Inspect(a) => inspect(a),
         ListCommand::Diff(a) => diff(a),
         ListCommand::Apply(a) => apply(a),
+        ListCommand::Log(a) => crate::list_log_cmd::run(a),
     }
 }
 
@@ -288,17 +305,28 @@ struct InputReport {
     report: ImportReport,
 }
 
+/// The builder `list build` fills: version, created-at (default now), sketch width, expiry
+/// and index form from the arguments.
+fn new_builder(a: &BuildArgs) -> ListBuilder {
+    let created_at = a.created_at.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+    });
+    let mut builder = ListBuilder::new(a.version, created_at);
+    builder.set_pdq_sketch_bits(a.pdq_sketch_bits);
+    builder.set_expires_at(a.expires_at.unwrap_or(0));
+    if a.distributable {
+        builder.set_pdq_index_scheme(preflight::lists::PdqIndexScheme::Detached);
+    }
+    builder
+}
+
 fn build(a: BuildArgs) -> ExitCode {
     let result = (|| -> Result<(ListInfo, Vec<InputReport>), ListError> {
         let key = IssuerSecretKey::read(&a.key)?;
-        let created_at = a.created_at.unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0)
-        });
-        let mut builder = ListBuilder::new(a.version, created_at);
-        builder.set_pdq_sketch_bits(a.pdq_sketch_bits);
+        let mut builder = new_builder(&a);
         let mut reports = Vec::new();
         let csv_opts = |delimiter: u8| CsvOptions {
             delimiter,
@@ -507,6 +535,10 @@ struct InfoView {
     version: u64,
     digest_hex: String,
     created_at: u64,
+    #[serde(default)]
+    expires_at: u64,
+    #[serde(default)]
+    forced: bool,
     issuer_key_id: String,
     counts: CountsView,
     orgs: Vec<String>,
@@ -529,6 +561,8 @@ impl InfoView {
             version: self.version,
             digest_hex: self.digest_hex,
             created_at: self.created_at,
+            expires_at: self.expires_at,
+            forced: self.forced,
             issuer_key_id: self.issuer_key_id,
             counts: preflight::lists::ListCounts {
                 pdq: self.counts.pdq,

@@ -5,6 +5,7 @@ mod demo_cmd;
 mod hash_cmd;
 mod lexicon_cmd;
 mod list_cmd;
+mod list_log_cmd;
 mod scan_cmd;
 
 use clap::{Parser, Subcommand};

@@ -3,7 +3,7 @@
 
 use crate::lists::format::{
     parse_container, parse_string_table, read_u32, read_u64, slice, to_usize, Container, FileKind,
-    Header, SEC_HASHES, SEC_ORGS, SEC_STRINGS, SEC_TAGS,
+    Header, SEC_HASHES, SEC_OPTIONAL, SEC_ORGS, SEC_STRINGS, SEC_TAGS,
 };
 use crate::lists::keys::KeyId;
 use crate::lists::kinds::hex_encode;
@@ -44,6 +44,12 @@ pub struct ListInfo {
     pub digest_hex: String,
     /// Unix seconds when the issuer built the list.
     pub created_at: u64,
+    /// Unix seconds after which the list is stale (0 = never). A stale list still matches;
+    /// [`crate::lists::LiveList::status`] reports it and apps decide.
+    pub expires_at: u64,
+    /// True when this list was installed with `force` (over a newer or conflicting list);
+    /// only a store sets it, and the next normal install clears it.
+    pub forced: bool,
     /// Issuer key id (16 hex chars: first 8 bytes of SHA-256 of the issuer public key).
     pub issuer_key_id: String,
     /// Entry counts per hash kind.
@@ -128,13 +134,13 @@ pub(crate) struct HashSection {
     pub(crate) postings: Vec<Range<usize>>,
 }
 
-enum Backing {
+pub(crate) enum Backing {
     Mapped(Mmap),
     Owned(Vec<u8>),
 }
 
 impl Backing {
-    fn bytes(&self) -> &[u8] {
+    pub(crate) fn bytes(&self) -> &[u8] {
         match self {
             Backing::Mapped(m) => m,
             Backing::Owned(v) => v,
@@ -146,6 +152,9 @@ impl Backing {
 /// file bytes in place. Immutable: updates produce a new `HashList`.
 pub struct HashList {
     data: Backing,
+    /// The device-built PDQ index of a distributable list (see `index::detached`); when set,
+    /// the PDQ section's `offsets` and `postings` ranges point into it.
+    pub(crate) index: Option<Backing>,
     header: Header,
     digest: [u8; 32],
     orgs: Vec<String>,
@@ -226,12 +235,22 @@ impl HashList {
         // from the bytes is bounds-checked before use.
         let map = unsafe { Mmap::map(&file) }
             .map_err(|e| ListError::io(format!("memory-mapping {}", path.display()), e))?;
-        HashList::parse(Backing::Mapped(map), keys, mode)
+        HashList::parse(Backing::Mapped(map), keys, mode, true)
+    }
+
+    /// Loads a list whose digest the caller has already computed and compared (while
+    /// streaming it, see `store::stream`): checks the signature, the structure and every
+    /// stored id like [`Verification::Full`], without hashing the bytes a second time.
+    pub(crate) fn from_backing_prehashed(
+        data: Backing,
+        keys: &TrustedKeys,
+    ) -> Result<HashList, ListError> {
+        HashList::parse(data, Some(keys), Verification::Full, false)
     }
 
     /// Verifies (fully) and loads a list held in memory.
     pub fn from_bytes(bytes: Vec<u8>, keys: &TrustedKeys) -> Result<HashList, ListError> {
-        HashList::parse(Backing::Owned(bytes), Some(keys), Verification::Full)
+        HashList::parse(Backing::Owned(bytes), Some(keys), Verification::Full, true)
     }
 
     /// Loads a list held in memory, verified per `mode`.
@@ -240,7 +259,7 @@ impl HashList {
         keys: Option<&TrustedKeys>,
         mode: Verification,
     ) -> Result<HashList, ListError> {
-        HashList::parse(Backing::Owned(bytes), keys, mode)
+        HashList::parse(Backing::Owned(bytes), keys, mode, true)
     }
 
     /// An empty list (version 0, no entries): what a device matches against before its
@@ -248,11 +267,13 @@ impl HashList {
     pub fn empty() -> HashList {
         HashList {
             data: Backing::Owned(Vec::new()),
+            index: None,
             header: Header {
                 file_kind: FileKind::Full,
                 list_version: 0,
                 base_version: 0,
                 created_at: 0,
+                expires_at: 0,
                 issuer_key_id: [0; 8],
             },
             digest: [0; 32],
@@ -267,6 +288,7 @@ impl HashList {
         data: Backing,
         keys: Option<&TrustedKeys>,
         mode: Verification,
+        rehash: bool,
     ) -> Result<HashList, ListError> {
         let bytes = data.bytes();
         let c = parse_container(bytes)?;
@@ -276,7 +298,11 @@ impl HashList {
                 found: c.header.file_kind.name(),
             });
         }
-        check_container(bytes, &c, keys, mode)?;
+        let check = match (mode, rehash) {
+            (Verification::Full, false) => Verification::Fast,
+            _ => mode,
+        };
+        check_container(bytes, &c, keys, check)?;
         let section_bytes = |kind: u32| -> Result<(&[u8], u64), ListError> {
             let s = c
                 .section(kind)
@@ -309,6 +335,8 @@ impl HashList {
                         *slot = Some(sec);
                     }
                 }
+                // Optional kinds this build does not know: skipped (still signed).
+                k if SEC_OPTIONAL.contains(&k) => {}
                 other => {
                     return Err(malformed(format!(
                         "unexpected section kind {other:#x} in a full list"
@@ -317,6 +345,7 @@ impl HashList {
             }
         }
         let list = HashList {
+            index: None,
             header: c.header.clone(),
             digest: c.signed_digest,
             orgs,
@@ -360,22 +389,30 @@ impl HashList {
                     )));
                 }
             }
-            let (sketch_bits, posting_bits) = sec
-                .scheme
-                .as_ref()
-                .map(|s| (s.sketch_bits, s.posting_bits(sec.id_bits)))
-                .unwrap_or((0, sec.id_bits));
-            for posting in &sec.postings {
-                let area = bytes.get(posting.clone()).unwrap_or(&[]);
-                for i in 0..sec.n {
-                    let id = get64(area, posting_bits, i).map_or(u64::MAX, |v| v >> sketch_bits);
-                    if id >= sec.n as u64 {
-                        return Err(malformed("PDQ index holds an entry id past the end"));
-                    }
-                }
-            }
+            check_posting_ids(self.index_bytes(), sec)?;
         }
         Ok(())
+    }
+
+    /// The bytes the PDQ section's index ranges point into (the detached index when one is
+    /// attached, else the list file).
+    pub(crate) fn index_bytes(&self) -> &[u8] {
+        self.index.as_ref().unwrap_or(&self.data).bytes()
+    }
+
+    /// Replaces the PDQ section's index description (used when attaching a detached index).
+    pub(crate) fn set_pdq_index(&mut self, index: Backing, sec: HashSection) {
+        if let Some(slot) = self.sections.get_mut(HashKind::Pdq.index()) {
+            *slot = Some(sec);
+        }
+        self.index = Some(index);
+    }
+
+    /// True when the list holds PDQ entries but no index for them (a distributable list
+    /// without its device-built index attached): PDQ queries then scan linearly.
+    pub fn pdq_index_missing(&self) -> bool {
+        self.section(HashKind::Pdq)
+            .is_some_and(|s| s.n > 0 && s.scheme.is_none())
     }
 
     /// The audit summary.
@@ -396,6 +433,8 @@ impl HashList {
             version: self.header.list_version,
             digest_hex: hex_encode(&self.digest),
             created_at: self.header.created_at,
+            expires_at: self.header.expires_at,
+            forced: false,
             issuer_key_id: KeyId(self.header.issuer_key_id).to_string(),
             counts,
             orgs: self.orgs.clone(),
@@ -447,20 +486,22 @@ impl HashList {
         self.sections.get(kind.index()).and_then(Option::as_ref)
     }
 
-    /// Id of the PDQ index scheme (0 without a PDQ section).
-    pub(crate) fn pdq_scheme_id(&self) -> u32 {
-        self.section(HashKind::Pdq)
-            .and_then(|s| s.scheme.as_ref())
-            .map(|s| s.id)
-            .unwrap_or(0)
+    /// Id of the PDQ index scheme in the signed file (0 without a PDQ section, or for a
+    /// distributable list even when a device-built index is attached).
+    pub(crate) fn signed_pdq_scheme_id(&self) -> u32 {
+        self.signed_pdq_scheme().map(|s| s.id).unwrap_or(0)
     }
 
-    /// Width of the PDQ neighbour sketches (0 without a PDQ section or without sketches).
-    pub(crate) fn pdq_sketch_bits(&self) -> u32 {
-        self.section(HashKind::Pdq)
-            .and_then(|s| s.scheme.as_ref())
-            .map(|s| s.sketch_bits)
-            .unwrap_or(0)
+    /// Width of the PDQ neighbour sketches in the signed file (0 as above, or no sketches).
+    pub(crate) fn signed_pdq_sketch_bits(&self) -> u32 {
+        self.signed_pdq_scheme().map(|s| s.sketch_bits).unwrap_or(0)
+    }
+
+    fn signed_pdq_scheme(&self) -> Option<&crate::lists::index::Scheme> {
+        if self.index.is_some() {
+            return None;
+        }
+        self.section(HashKind::Pdq).and_then(|s| s.scheme.as_ref())
     }
 
     pub(crate) fn header(&self) -> &Header {
@@ -583,27 +624,168 @@ pub(crate) fn hash_layout(
     let hashes = 64..64u64.checked_add(n.checked_mul(kind.width() as u64)?)?;
     let tags_start = pad8(hashes.end)?;
     let tags = tags_start..tags_start.checked_add(packed_len(n, tag_bits)?)?;
-    let mut next = pad8(tags.end)?;
-    let mut offsets = next..next;
-    let mut postings = Vec::new();
-    if let Some(scheme) = scheme {
-        let slots = scheme.slots.len() as u64;
-        offsets = next..next.checked_add(slots * scheme.table_len() as u64 * 4)?;
-        next = pad8(offsets.end)?;
-        let posting_bits = scheme.posting_bits(id_bits);
-        for _ in 1..slots {
-            let p = next..next.checked_add(packed_len(n, posting_bits)?)?;
-            next = pad8(p.end)?;
-            postings.push(p);
-        }
-    }
+    let start = pad8(tags.end)?;
+    let (offsets, postings, total) = match scheme {
+        Some(scheme) => index_layout(n, id_bits, scheme, start)?,
+        None => (start..start, Vec::new(), start),
+    };
     Some(HashLayout {
         hashes,
         tags,
         offsets,
         postings,
-        total: next,
+        total,
     })
+}
+
+/// Where an index written by `IndexWriter` at offset `start` puts its offset tables and
+/// posting lists, and where it ends (checked arithmetic).
+pub(crate) type IndexLayout = (Range<u64>, Vec<Range<u64>>, u64);
+
+/// Computes the [`IndexLayout`] of `n` entries under `scheme` starting at `start`.
+pub(crate) fn index_layout(
+    n: u64,
+    id_bits: u32,
+    scheme: &crate::lists::index::Scheme,
+    start: u64,
+) -> Option<IndexLayout> {
+    use crate::lists::format::pad8;
+    let slots = scheme.slots.len() as u64;
+    let offsets = start..start.checked_add(slots * scheme.table_len() as u64 * 4)?;
+    let mut next = pad8(offsets.end)?;
+    let posting_bits = scheme.posting_bits(id_bits);
+    let mut postings = Vec::new();
+    for _ in 1..slots {
+        let p = next..next.checked_add(packed_len(n, posting_bits)?)?;
+        next = pad8(p.end)?;
+        postings.push(p);
+    }
+    Some((offsets, postings, next))
+}
+
+/// Checks every posting of a PDQ section's index holds an entry id below `n` (linear).
+pub(crate) fn check_posting_ids(bytes: &[u8], sec: &HashSection) -> Result<(), ListError> {
+    let (sketch_bits, posting_bits) = sec
+        .scheme
+        .as_ref()
+        .map(|s| (s.sketch_bits, s.posting_bits(sec.id_bits)))
+        .unwrap_or((0, sec.id_bits));
+    for posting in &sec.postings {
+        let area = bytes.get(posting.clone()).unwrap_or(&[]);
+        for i in 0..sec.n {
+            let id = get64(area, posting_bits, i).map_or(u64::MAX, |v| v >> sketch_bits);
+            if id >= sec.n as u64 {
+                return Err(malformed("PDQ index holds an entry id past the end"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks that every slot's offset table starts at 0, never decreases and ends at `n`.
+pub(crate) fn check_offset_tables(
+    table: &[u8],
+    scheme: &crate::lists::index::Scheme,
+    n: usize,
+) -> Result<(), ListError> {
+    let table_len = scheme.table_len();
+    for slot in 0..scheme.slots.len() {
+        let base = slot * table_len * 4;
+        if read_u32(table, base)? != 0 {
+            return Err(malformed(format!(
+                "PDQ offset table {slot} does not start at 0"
+            )));
+        }
+        let mut prev = 0u32;
+        for i in 1..table_len {
+            let v = read_u32(table, base + i * 4)?;
+            if v < prev {
+                return Err(malformed(format!(
+                    "PDQ offset table {slot} is not monotonic"
+                )));
+            }
+            prev = v;
+        }
+        if prev as usize != n {
+            return Err(malformed(format!(
+                "PDQ offset table {slot} ends at {prev}, expected {n}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The 64-byte header of a hash section (or the index fields of a detached index).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct IndexFields {
+    pub(crate) n: u64,
+    pub(crate) tag_bits: u32,
+    pub(crate) id_bits: u32,
+    pub(crate) key_bits: u32,
+    pub(crate) scheme_id: u32,
+    pub(crate) sketch_bits: u32,
+}
+
+impl IndexFields {
+    fn read(sec: &[u8]) -> Result<IndexFields, ListError> {
+        Ok(IndexFields {
+            n: read_u64(sec, 0)?,
+            tag_bits: read_u32(sec, 8)?,
+            id_bits: read_u32(sec, 12)?,
+            key_bits: read_u32(sec, 16)?,
+            scheme_id: read_u32(sec, 20)?,
+            sketch_bits: read_u32(sec, 24)?,
+        })
+    }
+
+    /// True for all-zero index fields: no index stored (non-PDQ kinds, distributable PDQ).
+    fn no_index(&self) -> bool {
+        self.key_bits == 0 && self.scheme_id == 0 && self.sketch_bits == 0 && self.id_bits == 0
+    }
+
+    /// The PDQ scheme these fields describe, validated against `n` (`name` for messages).
+    pub(crate) fn pdq_scheme(&self, name: &str) -> Result<crate::lists::index::Scheme, ListError> {
+        let (n, id) = (self.n, self.scheme_id);
+        let needed_id_bits = bits_for(n.saturating_sub(1));
+        if self.id_bits != needed_id_bits {
+            return Err(malformed(format!(
+                "{name}: id width {} bits, expected {needed_id_bits}",
+                self.id_bits
+            )));
+        }
+        let scheme = crate::lists::index::Scheme::with_id(id, n)
+            .ok_or_else(|| malformed(format!("{name}: unknown index scheme {id}")))?;
+        let scheme = scheme
+            .with_sketch(self.sketch_bits, needed_id_bits)
+            .ok_or_else(|| {
+                malformed(format!(
+                    "{name}: {}-bit neighbour sketches do not fit index scheme {id}",
+                    self.sketch_bits
+                ))
+            })?;
+        if self.key_bits != scheme.key_bits {
+            return Err(malformed(format!(
+                "{name}: {}-bit index keys, scheme {id} uses {} for {n} entries",
+                self.key_bits, scheme.key_bits
+            )));
+        }
+        Ok(scheme)
+    }
+
+    /// The scheme of a hash section of `kind`: PDQ may have one (or none: distributable),
+    /// other kinds never do.
+    fn scheme(&self, kind: HashKind) -> Result<Option<crate::lists::index::Scheme>, ListError> {
+        let name = kind.name();
+        if self.no_index() {
+            return Ok(None);
+        }
+        if kind != HashKind::Pdq {
+            return Err(malformed(format!(
+                "{name} section: index fields must be zero"
+            )));
+        }
+        self.pdq_scheme(&format!("{name} section")).map(Some)
+    }
 }
 
 /// Parses one hash section; `check_tables` validates every PDQ offset table entry (linear in
@@ -620,54 +802,15 @@ fn parse_hash_section(
     let sec = bytes
         .get(range.clone())
         .ok_or_else(|| malformed(format!("{name} section out of bounds")))?;
-    let n = read_u64(sec, 0)?;
-    let tag_bits = read_u32(sec, 8)?;
-    let id_bits = read_u32(sec, 12)?;
-    let key_bits = read_u32(sec, 16)?;
-    let scheme_id = read_u32(sec, 20)?;
-    let sketch_bits = read_u32(sec, 24)?;
-    if n != count || n > u64::from(u32::MAX) || tag_bits > 32 || id_bits > 32 {
+    let f = IndexFields::read(sec)?;
+    if f.n != count || f.n > u64::from(u32::MAX) || f.tag_bits > 32 || f.id_bits > 32 {
         return Err(malformed(format!(
-            "{name} section header is inconsistent (n {n}, tag bits {tag_bits}, id bits {id_bits})"
+            "{name} section header is inconsistent (n {}, tag bits {}, id bits {})",
+            f.n, f.tag_bits, f.id_bits
         )));
     }
-    let needed_id_bits = if kind == HashKind::Pdq {
-        bits_for(n.saturating_sub(1))
-    } else {
-        0
-    };
-    let scheme = if kind == HashKind::Pdq {
-        let scheme = crate::lists::index::Scheme::with_id(scheme_id, n).ok_or_else(|| {
-            malformed(format!("{name} section: unknown index scheme {scheme_id}"))
-        })?;
-        let scheme = scheme
-            .with_sketch(sketch_bits, needed_id_bits)
-            .ok_or_else(|| {
-                malformed(format!(
-                    "{name} section: {sketch_bits}-bit neighbour sketches do not fit index scheme {scheme_id}"
-                ))
-            })?;
-        if key_bits != scheme.key_bits {
-            return Err(malformed(format!(
-                "{name} section: {key_bits}-bit index keys, scheme {scheme_id} uses {} for {n} entries",
-                scheme.key_bits
-            )));
-        }
-        Some(scheme)
-    } else {
-        if key_bits != 0 || scheme_id != 0 || sketch_bits != 0 {
-            return Err(malformed(format!(
-                "{name} section: index fields must be zero"
-            )));
-        }
-        None
-    };
-    if id_bits != needed_id_bits {
-        return Err(malformed(format!(
-            "{name} section: id width {id_bits} bits, expected {needed_id_bits}"
-        )));
-    }
-    let layout = hash_layout(kind, n, tag_bits, id_bits, scheme.as_ref())
+    let scheme = f.scheme(kind)?;
+    let layout = hash_layout(kind, f.n, f.tag_bits, f.id_bits, scheme.as_ref())
         .ok_or_else(|| malformed(format!("{name} section sizes overflow")))?;
     if layout.total != sec.len() as u64 {
         return Err(malformed(format!(
@@ -681,40 +824,16 @@ fn parse_hash_section(
         let end = range.start + to_usize(r.end, "offset")?;
         Ok(start..end)
     };
-    let n_usize = to_usize(n, "entry count")?;
+    let n_usize = to_usize(f.n, "entry count")?;
     let offsets = abs(layout.offsets.clone())?;
     if let (Some(scheme), true) = (&scheme, check_tables) {
-        let table = bytes.get(offsets.clone()).unwrap_or(&[]);
-        let table_len = scheme.table_len();
-        for slot in 0..scheme.slots.len() {
-            let base = slot * table_len * 4;
-            let mut prev = 0u32;
-            if read_u32(table, base)? != 0 {
-                return Err(malformed(format!(
-                    "PDQ offset table {slot} does not start at 0"
-                )));
-            }
-            for i in 1..table_len {
-                let v = read_u32(table, base + i * 4)?;
-                if v < prev {
-                    return Err(malformed(format!(
-                        "PDQ offset table {slot} is not monotonic"
-                    )));
-                }
-                prev = v;
-            }
-            if prev as usize != n_usize {
-                return Err(malformed(format!(
-                    "PDQ offset table {slot} ends at {prev}, expected {n}"
-                )));
-            }
-        }
+        check_offset_tables(bytes.get(offsets.clone()).unwrap_or(&[]), scheme, n_usize)?;
     }
     let _ = slice(bytes, range.start, sec.len())?;
     Ok(HashSection {
         n: n_usize,
-        tag_bits,
-        id_bits,
+        tag_bits: f.tag_bits,
+        id_bits: f.id_bits,
         scheme,
         hashes: abs(layout.hashes)?,
         tags: abs(layout.tags)?,

@@ -19,7 +19,9 @@
 //! 32     8     created_at       unix seconds (for a delta: the target list's created_at)
 //! 40     8     issuer_key_id    first 8 bytes of SHA-256(issuer ed25519 public key)
 //! 48     4     section_count
-//! 52     12    reserved, zero
+//! 52     8     expires_at       unix seconds after which the list is stale; 0 = never (files
+//!                               written before expiry existed have zero here)
+//! 60     4     reserved, zero
 //! 64     32*k  section table: kind u32, reserved u32 (0), offset u64, length u64, count u64
 //! ...          sections (offset/length from the table; in kind order, non-overlapping)
 //! len-96 32    digest           SHA-256 of bytes [0, len-96)
@@ -58,6 +60,18 @@
 //!   full list that results from applying the delta; the device rebuilds that list
 //!   deterministically and checks it.
 //!
+//! Section kinds are extensible. A reader meets a kind it does not know in one of two ways:
+//! - kinds `0x1000..=0x1FFF` are **optional**: a reader that does not know one skips it (its
+//!   bytes are still covered by the digest and the signature, so skipping cannot hide a
+//!   change), and the list works without it. Use these for data an older device can ignore.
+//! - every other unknown kind is **critical**: the file is refused (`Malformed`, naming the
+//!   kind), so a device never silently runs a list it only half understands.
+//!
+//! A PDQ hash section may also be written **without its index** (the distributable form):
+//! `scheme`, `key_bits`, `id_bits` and `sketch_bits` are all 0 and the section ends after the
+//! packed tag indexes. A device builds the multi-index on install and keeps it beside the
+//! list in its store (see the `index::detached` module), bound to the list digest.
+//!
 //! String table: `count + 1` `u32` byte offsets (relative to the end of the offset array,
 //! non-decreasing), then UTF-8 bytes.
 //!
@@ -71,6 +85,13 @@
 
 use crate::lists::ListError;
 use std::ops::Range;
+
+pub mod builder;
+pub mod delta;
+pub mod import;
+pub mod kinds;
+pub mod list;
+pub(crate) mod packed;
 
 /// File magic.
 pub const MAGIC: [u8; 8] = *b"PFHLIST\0";
@@ -96,6 +117,8 @@ pub const SEC_ADDS: u32 = 0x20;
 pub const SEC_REMOVES: u32 = 0x30;
 /// Section kind: the target digest and signature of a delta.
 pub const SEC_TARGET: u32 = 0x40;
+/// Section kinds in this range are optional: readers that do not know one skip it.
+pub const SEC_OPTIONAL: std::ops::RangeInclusive<u32> = 0x1000..=0x1FFF;
 
 /// Whether a file holds a full list or a delta.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,6 +157,8 @@ pub struct Header {
     pub base_version: u64,
     /// Unix seconds.
     pub created_at: u64,
+    /// Unix seconds after which the list is stale (0 = never).
+    pub expires_at: u64,
     /// Issuer key id (first 8 bytes of SHA-256 of the public key).
     pub issuer_key_id: [u8; 8],
 }
@@ -246,9 +271,10 @@ pub fn parse_container(bytes: &[u8]) -> Result<Container, ListError> {
         list_version: read_u64(bytes, 16)?,
         base_version: read_u64(bytes, 24)?,
         created_at: read_u64(bytes, 32)?,
+        expires_at: read_u64(bytes, 52)?,
         issuer_key_id,
     };
-    if slice(bytes, 52, 12)?.iter().any(|&b| b != 0) {
+    if slice(bytes, 60, 4)?.iter().any(|&b| b != 0) {
         return Err(malformed("reserved header bytes are not zero"));
     }
     let body_len = bytes.len() - TRAILER_LEN;
@@ -336,6 +362,17 @@ pub fn parse_string_table(bytes: &[u8], count: u64) -> Result<Vec<String>, ListE
     Ok(out)
 }
 
+/// Encodes a TAGS section body: 16 bytes per `(orgs, label, category)` tag.
+pub fn write_tag_table(tags: &[(u64, u32, u32)]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(tags.len() * 16);
+    for (orgs, label, category) in tags {
+        out.extend_from_slice(&orgs.to_le_bytes());
+        out.extend_from_slice(&label.to_le_bytes());
+        out.extend_from_slice(&category.to_le_bytes());
+    }
+    out
+}
+
 /// Encodes a string table section body.
 pub fn write_string_table(strings: &[String]) -> Vec<u8> {
     let mut out = Vec::new();
@@ -369,7 +406,8 @@ pub fn assemble(header: &Header, sections: &[(u32, u64, Vec<u8>)]) -> Vec<u8> {
     out.extend_from_slice(&header.created_at.to_le_bytes());
     out.extend_from_slice(&header.issuer_key_id);
     out.extend_from_slice(&(sections.len() as u32).to_le_bytes());
-    out.extend_from_slice(&[0u8; 12]);
+    out.extend_from_slice(&header.expires_at.to_le_bytes());
+    out.extend_from_slice(&[0u8; 4]);
     let mut offset = table_end as u64;
     for (kind, count, body) in sections {
         offset = offset.div_ceil(SECTION_ALIGN as u64) * SECTION_ALIGN as u64;

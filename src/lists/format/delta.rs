@@ -13,8 +13,8 @@
 use crate::lists::builder::attach_trailer;
 use crate::lists::format::{
     assemble, pad_vec8, parse_container, parse_string_table, read_u32, read_u64, slice, to_usize,
-    write_string_table, Container, FileKind, Header, SEC_ADDS, SEC_ORGS, SEC_REMOVES, SEC_STRINGS,
-    SEC_TAGS, SEC_TARGET, TRAILER_LEN,
+    write_string_table, write_tag_table, Container, FileKind, Header, SEC_ADDS, SEC_ORGS, SEC_REMOVES, SEC_STRINGS,
+    SEC_OPTIONAL, SEC_TAGS, SEC_TARGET, TRAILER_LEN,
 };
 use crate::lists::keys::KeyId;
 use crate::lists::kinds::hex_encode;
@@ -66,6 +66,8 @@ pub struct Delta {
     pub target_version: u64,
     /// created-at of the target list.
     pub target_created_at: u64,
+    /// expires-at of the target list (0 = never).
+    pub target_expires_at: u64,
     /// Org table of the target list.
     pub orgs: Vec<String>,
     /// Added entries per kind (index = kind code).
@@ -116,7 +118,8 @@ fn same_attrs(a: &ListEntry, b: &ListEntry) -> bool {
 }
 
 /// Computes the signed delta from `old` to `new` (both full lists; `new` must be newer and
-/// its org table must extend `old`'s). The delta is signed with `key`.
+/// its org table must extend `old`'s). The delta is signed with `key`. Its size is
+/// proportional to the change: adds (hash + 4-byte tag index) and tombstones (hash).
 pub fn make_delta(
     old: &HashList,
     new: &HashList,
@@ -134,104 +137,154 @@ pub fn make_delta(
             "the new list's org table must keep the old orgs at the same bits (append only)".into(),
         ));
     }
-    let mut strings: Vec<String> = Vec::new();
-    let mut string_ids: HashMap<String, u32> = HashMap::new();
-    let mut tags: Vec<(u64, u32, u32)> = Vec::new();
-    let mut tag_ids: HashMap<(u64, u32, u32), u32> = HashMap::new();
-    let mut intern = |s: &str, strings: &mut Vec<String>| -> u32 {
-        *string_ids.entry(s.to_owned()).or_insert_with(|| {
-            strings.push(s.to_owned());
-            (strings.len() - 1) as u32
-        })
-    };
-    let mut sections: Vec<(u32, u64, Vec<u8>)> = Vec::new();
+    let mut writer = DeltaWriter::default();
     let mut kind_sections: Vec<(u32, u64, Vec<u8>)> = Vec::new();
     for kind in HashKind::ALL {
         let old_entries: Vec<ListEntry> = old.entries(kind).collect();
         let new_entries: Vec<ListEntry> = new.entries(kind).collect();
-        let (mut adds, mut removes): (Vec<&ListEntry>, Vec<&ListEntry>) = (Vec::new(), Vec::new());
-        let (mut i, mut j) = (0, 0);
-        loop {
-            match (old_entries.get(i), new_entries.get(j)) {
-                (Some(o), Some(n)) => match o.hash.cmp(&n.hash) {
-                    Ordering::Less => {
-                        removes.push(o);
-                        i += 1;
-                    }
-                    Ordering::Greater => {
-                        adds.push(n);
-                        j += 1;
-                    }
-                    Ordering::Equal => {
-                        if !same_attrs(o, n) {
-                            removes.push(o);
-                            adds.push(n);
-                        }
-                        i += 1;
-                        j += 1;
-                    }
-                },
-                (Some(o), None) => {
+        let (adds, removes) = diff_entries(&old_entries, &new_entries);
+        if !adds.is_empty() {
+            kind_sections.push(writer.add_section(kind, &adds));
+        }
+        if !removes.is_empty() {
+            kind_sections.push(remove_section(kind, &removes));
+        }
+    }
+    let mut sections = writer.table_sections(new.orgs());
+    kind_sections.sort_by_key(|s| s.0);
+    sections.extend(kind_sections);
+    sections.push((SEC_TARGET, 1, target_section(new)?));
+    let header = Header {
+        file_kind: FileKind::Delta,
+        list_version: new.version(),
+        base_version: old.version(),
+        created_at: new.header().created_at,
+        expires_at: new.header().expires_at,
+        issuer_key_id: key.key_id().0,
+    };
+    let body = assemble(&header, &sections);
+    let digest: [u8; 32] = Sha256::digest(&body).into();
+    let signature = key.sign_digest(&digest);
+    Ok(attach_trailer(body, &digest, &signature))
+}
+
+/// Merges two sorted entry lists into adds (in `new` only, or changed) and removes (in `old`
+/// only, or changed: a changed entry is a tombstone plus an add).
+fn diff_entries<'a>(
+    old: &'a [ListEntry],
+    new: &'a [ListEntry],
+) -> (Vec<&'a ListEntry>, Vec<&'a ListEntry>) {
+    let (mut adds, mut removes) = (Vec::new(), Vec::new());
+    let (mut i, mut j) = (0, 0);
+    loop {
+        match (old.get(i), new.get(j)) {
+            (Some(o), Some(n)) => match o.hash.cmp(&n.hash) {
+                Ordering::Less => {
                     removes.push(o);
                     i += 1;
                 }
-                (None, Some(n)) => {
+                Ordering::Greater => {
                     adds.push(n);
                     j += 1;
                 }
-                (None, None) => break,
+                Ordering::Equal => {
+                    if !same_attrs(o, n) {
+                        removes.push(o);
+                        adds.push(n);
+                    }
+                    i += 1;
+                    j += 1;
+                }
+            },
+            (Some(o), None) => {
+                removes.push(o);
+                i += 1;
             }
-        }
-        if !adds.is_empty() {
-            let mut body = Vec::new();
-            body.extend_from_slice(&(adds.len() as u64).to_le_bytes());
-            for a in &adds {
-                body.extend_from_slice(&a.hash);
+            (None, Some(n)) => {
+                adds.push(n);
+                j += 1;
             }
-            pad_vec8(&mut body);
-            for a in &adds {
-                let label = intern(&a.label, &mut strings);
-                let category = intern(&a.category, &mut strings);
-                let t = (a.source_orgs, label, category);
-                let id = *tag_ids.entry(t).or_insert_with(|| {
-                    tags.push(t);
-                    (tags.len() - 1) as u32
-                });
-                body.extend_from_slice(&id.to_le_bytes());
-            }
-            pad_vec8(&mut body);
-            kind_sections.push((SEC_ADDS + kind.code(), adds.len() as u64, body));
-        }
-        if !removes.is_empty() {
-            let mut body = Vec::new();
-            body.extend_from_slice(&(removes.len() as u64).to_le_bytes());
-            for r in &removes {
-                body.extend_from_slice(&r.hash);
-            }
-            pad_vec8(&mut body);
-            kind_sections.push((SEC_REMOVES + kind.code(), removes.len() as u64, body));
+            (None, None) => break,
         }
     }
-    sections.push((
-        SEC_ORGS,
-        new.orgs().len() as u64,
-        write_string_table(new.orgs()),
-    ));
-    sections.push((
-        SEC_STRINGS,
-        strings.len() as u64,
-        write_string_table(&strings),
-    ));
-    let mut tag_bytes = Vec::new();
-    for (orgs, label, category) in &tags {
-        tag_bytes.extend_from_slice(&orgs.to_le_bytes());
-        tag_bytes.extend_from_slice(&label.to_le_bytes());
-        tag_bytes.extend_from_slice(&category.to_le_bytes());
+    (adds, removes)
+}
+
+/// The delta's own string and tag tables, interned as add sections are written.
+#[derive(Default)]
+struct DeltaWriter {
+    strings: Vec<String>,
+    string_ids: HashMap<String, u32>,
+    tags: Vec<(u64, u32, u32)>,
+    tag_ids: HashMap<(u64, u32, u32), u32>,
+}
+
+impl DeltaWriter {
+    fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.string_ids.get(s) {
+            return id;
+        }
+        self.strings.push(s.to_owned());
+        let id = (self.strings.len() - 1) as u32;
+        self.string_ids.insert(s.to_owned(), id);
+        id
     }
-    sections.push((SEC_TAGS, tags.len() as u64, tag_bytes));
-    sections.sort_by_key(|s| s.0);
-    kind_sections.sort_by_key(|s| s.0);
-    sections.extend(kind_sections);
+
+    fn tag(&mut self, a: &ListEntry) -> u32 {
+        let t = (a.source_orgs, self.intern(&a.label), self.intern(&a.category));
+        if let Some(&id) = self.tag_ids.get(&t) {
+            return id;
+        }
+        self.tags.push(t);
+        let id = (self.tags.len() - 1) as u32;
+        self.tag_ids.insert(t, id);
+        id
+    }
+
+    /// An ADDS section: count, sorted hashes, one u32 tag index per add.
+    fn add_section(&mut self, kind: HashKind, adds: &[&ListEntry]) -> (u32, u64, Vec<u8>) {
+        let mut body = Vec::new();
+        body.extend_from_slice(&(adds.len() as u64).to_le_bytes());
+        for a in adds {
+            body.extend_from_slice(&a.hash);
+        }
+        pad_vec8(&mut body);
+        for a in adds {
+            let id = self.tag(a);
+            body.extend_from_slice(&id.to_le_bytes());
+        }
+        pad_vec8(&mut body);
+        (SEC_ADDS + kind.code(), adds.len() as u64, body)
+    }
+
+    /// The ORGS (of the target list), STRINGS and TAGS sections.
+    fn table_sections(&self, orgs: &[String]) -> Vec<(u32, u64, Vec<u8>)> {
+        let tag_bytes = write_tag_table(&self.tags);
+        vec![
+            (SEC_ORGS, orgs.len() as u64, write_string_table(orgs)),
+            (
+                SEC_STRINGS,
+                self.strings.len() as u64,
+                write_string_table(&self.strings),
+            ),
+            (SEC_TAGS, self.tags.len() as u64, tag_bytes),
+        ]
+    }
+}
+
+/// A REMOVES section: count and sorted hashes.
+fn remove_section(kind: HashKind, removes: &[&ListEntry]) -> (u32, u64, Vec<u8>) {
+    let mut body = Vec::new();
+    body.extend_from_slice(&(removes.len() as u64).to_le_bytes());
+    for r in removes {
+        body.extend_from_slice(&r.hash);
+    }
+    pad_vec8(&mut body);
+    (SEC_REMOVES + kind.code(), removes.len() as u64, body)
+}
+
+/// The TARGET section: digest, signature, key id and PDQ index settings of `new`.
+fn target_section(new: &HashList) -> Result<Vec<u8>, ListError> {
     let new_bytes = new.as_bytes();
     let trailer = slice(
         new_bytes,
@@ -242,20 +295,9 @@ pub fn make_delta(
     target.extend_from_slice(&new.digest());
     target.extend_from_slice(trailer.get(32..96).unwrap_or(&[0; 64]));
     target.extend_from_slice(&new.header().issuer_key_id);
-    target.extend_from_slice(&new.pdq_scheme_id().to_le_bytes());
-    target.extend_from_slice(&new.pdq_sketch_bits().to_le_bytes());
-    sections.push((SEC_TARGET, 1, target));
-    let header = Header {
-        file_kind: FileKind::Delta,
-        list_version: new.version(),
-        base_version: old.version(),
-        created_at: new.header().created_at,
-        issuer_key_id: key.key_id().0,
-    };
-    let body = assemble(&header, &sections);
-    let digest: [u8; 32] = Sha256::digest(&body).into();
-    let signature = key.sign_digest(&digest);
-    Ok(attach_trailer(body, &digest, &signature))
+    target.extend_from_slice(&new.signed_pdq_scheme_id().to_le_bytes());
+    target.extend_from_slice(&new.signed_pdq_sketch_bits().to_le_bytes());
+    Ok(target)
 }
 
 fn malformed(msg: impl Into<String>) -> ListError {
@@ -288,6 +330,9 @@ pub fn inspect_delta(bytes: &[u8]) -> Result<Delta, ListError> {
     decode_delta(bytes, &c)
 }
 
+/// A delta's tags, resolved: `(sources, label, category)`.
+type DeltaTag = (u64, String, String);
+
 fn decode_delta(bytes: &[u8], c: &Container) -> Result<Delta, ListError> {
     if c.header.list_version <= c.header.base_version {
         return Err(malformed(format!(
@@ -307,29 +352,7 @@ fn decode_delta(bytes: &[u8], c: &Container) -> Result<Delta, ListError> {
     let (sb, sc) = sec(SEC_STRINGS).ok_or_else(|| malformed("delta has no string table"))?;
     let strings = parse_string_table(sb, sc)?;
     let (tb, tc) = sec(SEC_TAGS).ok_or_else(|| malformed("delta has no tag table"))?;
-    let tc = to_usize(tc, "tag count")?;
-    if tc.checked_mul(16) != Some(tb.len()) {
-        return Err(malformed("delta tag table length does not match its count"));
-    }
-    let known = if orgs.len() >= 64 {
-        u64::MAX
-    } else {
-        (1u64 << orgs.len()) - 1
-    };
-    let mut tags = Vec::with_capacity(tc);
-    for i in 0..tc {
-        let o = read_u64(tb, i * 16)?;
-        let l = strings.get(read_u32(tb, i * 16 + 8)? as usize);
-        let k = strings.get(read_u32(tb, i * 16 + 12)? as usize);
-        match (l, k) {
-            (Some(l), Some(k)) if o & !known == 0 => tags.push((o, l.clone(), k.clone())),
-            _ => {
-                return Err(malformed(format!(
-                    "delta tag {i} names an unknown organisation or string"
-                )))
-            }
-        }
-    }
+    let tags = decode_tags(tb, tc, orgs.len(), &strings)?;
     let mut adds: [Vec<DeltaAdd>; 5] = Default::default();
     let mut removes: [Vec<Vec<u8>>; 5] = Default::default();
     for s in &c.sections {
@@ -339,39 +362,13 @@ fn decode_delta(bytes: &[u8], c: &Container) -> Result<Delta, ListError> {
             SEC_ORGS | SEC_STRINGS | SEC_TAGS | SEC_TARGET => {}
             k if (SEC_ADDS..SEC_ADDS + 5).contains(&k) => {
                 let kind = kind_of(SEC_ADDS).ok_or_else(|| malformed("bad add section"))?;
-                let n = to_usize(read_u64(body, 0)?, "add count")?;
-                let w = kind.width();
-                let hashes_len = n
-                    .checked_mul(w)
-                    .ok_or_else(|| malformed("add count overflows"))?;
-                let hashes = slice(body, 8, hashes_len)?;
-                let tag_start = (8 + hashes_len + 7) & !7;
-                let out = &mut adds[kind.index()];
-                for (i, h) in hashes.chunks_exact(w).enumerate() {
-                    let t = read_u32(body, tag_start + i * 4)? as usize;
-                    let (o, l, k) = tags
-                        .get(t)
-                        .ok_or_else(|| malformed(format!("delta add {i} has an invalid tag")))?;
-                    out.push(DeltaAdd {
-                        hash: h.to_vec(),
-                        source_orgs: *o,
-                        label: l.clone(),
-                        category: k.clone(),
-                    });
-                }
+                adds[kind.index()] = decode_adds(body, kind, &tags)?;
             }
             k if (SEC_REMOVES..SEC_REMOVES + 5).contains(&k) => {
                 let kind = kind_of(SEC_REMOVES).ok_or_else(|| malformed("bad remove section"))?;
-                let n = to_usize(read_u64(body, 0)?, "remove count")?;
-                let w = kind.width();
-                let hashes = slice(
-                    body,
-                    8,
-                    n.checked_mul(w)
-                        .ok_or_else(|| malformed("remove count overflows"))?,
-                )?;
-                removes[kind.index()] = hashes.chunks_exact(w).map(<[u8]>::to_vec).collect();
+                removes[kind.index()] = decode_removes(body, kind)?;
             }
+            k if SEC_OPTIONAL.contains(&k) => {}
             other => {
                 return Err(malformed(format!(
                     "unexpected section kind {other:#x} in a delta"
@@ -387,22 +384,92 @@ fn decode_delta(bytes: &[u8], c: &Container) -> Result<Delta, ListError> {
     target_signature.copy_from_slice(slice(t, 32, 64)?);
     let mut target_key_id = [0u8; 8];
     target_key_id.copy_from_slice(slice(t, 96, 8)?);
-    let target_pdq_scheme = read_u32(t, 104)?;
-    let target_pdq_sketch_bits = read_u32(t, 108)?;
     Ok(Delta {
         base_version: c.header.base_version,
         target_version: c.header.list_version,
         target_created_at: c.header.created_at,
+        target_expires_at: c.header.expires_at,
         orgs,
         adds,
         removes,
         target_digest,
         target_signature,
         target_key_id,
-        target_pdq_scheme,
-        target_pdq_sketch_bits,
+        target_pdq_scheme: read_u32(t, 104)?,
+        target_pdq_sketch_bits: read_u32(t, 108)?,
         issuer_key_id: c.header.issuer_key_id,
     })
+}
+
+/// Decodes the delta's tag table against its org count and string table.
+fn decode_tags(
+    tb: &[u8],
+    tc: u64,
+    org_count: usize,
+    strings: &[String],
+) -> Result<Vec<DeltaTag>, ListError> {
+    let tc = to_usize(tc, "tag count")?;
+    if tc.checked_mul(16) != Some(tb.len()) {
+        return Err(malformed("delta tag table length does not match its count"));
+    }
+    let known = if org_count >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << org_count) - 1
+    };
+    let mut tags = Vec::with_capacity(tc);
+    for i in 0..tc {
+        let o = read_u64(tb, i * 16)?;
+        let l = strings.get(read_u32(tb, i * 16 + 8)? as usize);
+        let k = strings.get(read_u32(tb, i * 16 + 12)? as usize);
+        match (l, k) {
+            (Some(l), Some(k)) if o & !known == 0 => tags.push((o, l.clone(), k.clone())),
+            _ => {
+                return Err(malformed(format!(
+                    "delta tag {i} names an unknown organisation or string"
+                )))
+            }
+        }
+    }
+    Ok(tags)
+}
+
+/// Decodes an ADDS section body.
+fn decode_adds(body: &[u8], kind: HashKind, tags: &[DeltaTag]) -> Result<Vec<DeltaAdd>, ListError> {
+    let n = to_usize(read_u64(body, 0)?, "add count")?;
+    let w = kind.width();
+    let hashes_len = n
+        .checked_mul(w)
+        .ok_or_else(|| malformed("add count overflows"))?;
+    let hashes = slice(body, 8, hashes_len)?;
+    let tag_start = (8 + hashes_len + 7) & !7;
+    let mut out = Vec::with_capacity(n);
+    for (i, h) in hashes.chunks_exact(w).enumerate() {
+        let t = read_u32(body, tag_start + i * 4)? as usize;
+        let (o, l, k) = tags
+            .get(t)
+            .ok_or_else(|| malformed(format!("delta add {i} has an invalid tag")))?;
+        out.push(DeltaAdd {
+            hash: h.to_vec(),
+            source_orgs: *o,
+            label: l.clone(),
+            category: k.clone(),
+        });
+    }
+    Ok(out)
+}
+
+/// Decodes a REMOVES section body.
+fn decode_removes(body: &[u8], kind: HashKind) -> Result<Vec<Vec<u8>>, ListError> {
+    let n = to_usize(read_u64(body, 0)?, "remove count")?;
+    let w = kind.width();
+    let len = n
+        .checked_mul(w)
+        .ok_or_else(|| malformed("remove count overflows"))?;
+    Ok(slice(body, 8, len)?
+        .chunks_exact(w)
+        .map(<[u8]>::to_vec)
+        .collect())
 }
 
 /// Loads every entry of `list` into a builder (same version, created-at and org table).
@@ -453,6 +520,7 @@ pub fn apply_delta(base: &HashList, delta: &Delta) -> Result<Vec<u8>, ListError>
     b.set_pdq_sketch_bits(Some(delta.target_pdq_sketch_bits));
     b.set_version(delta.target_version);
     b.set_created_at(delta.target_created_at);
+    b.set_expires_at(delta.target_expires_at);
     let built = b.build_body(KeyId(delta.target_key_id))?;
     if built.digest != delta.target_digest {
         return Err(ListError::DeltaTargetMismatch {

@@ -34,6 +34,12 @@
 //! before the filter existed) disables it. Slot 0 needs no sketch: its candidates are
 //! contiguous in the hash array and verified in place.
 
+mod build;
+pub mod detached;
+pub mod matching;
+
+pub(crate) use build::IndexWriter;
+
 /// Scheme identifiers stored in the PDQ section header.
 pub const SCHEME_16X16: u32 = 1;
 /// 4 x 22-bit + 8 x 21-bit slots, for lists of 2^22 entries or more.

@@ -174,6 +174,211 @@ struct Bucket {
 /// A raw hit before decoding: entry, distance, variant.
 type Hit = (u32, u32, u8);
 
+/// One multi-index PDQ query (all variants at once), in named phases: probe the buckets,
+/// touch them, scan them with the sketch filter, verify the survivors.
+struct PdqQuery<'a> {
+    hashes: &'a [[u8; 32]],
+    tables: &'a [[u8; 4]],
+    postings: Vec<&'a [u8]>,
+    scheme: &'a Scheme,
+    thresholds: Vec<i32>,
+    /// Neighbour-slot filter (cycle lemma, see the `index` module): a candidate found
+    /// through slot j is kept only if flips_j + sketch distance in slot j + 1 <= limit_j.
+    limits: Vec<i32>,
+    posting_bits: u32,
+    n: usize,
+    radius: u32,
+    queries: Vec<&'a [u8; 32]>,
+    query_words: Vec<[u64; 4]>,
+}
+
+/// Candidates from the posting scans: entry ids and the variant that found each.
+struct Candidates {
+    ids: Vec<u32>,
+    variants: Vec<u8>,
+}
+
+impl<'a> PdqQuery<'a> {
+    fn new(
+        list: &'a HashList,
+        sec: &HashSection,
+        scheme: &'a Scheme,
+        variants: &'a [[u8; 32]],
+        radius: u32,
+    ) -> PdqQuery<'a> {
+        let bytes = list.as_bytes();
+        let index = list.index_bytes();
+        let hashes = bytes.get(sec.hashes.clone()).unwrap_or(&[]);
+        let (hashes, _) = hashes.as_chunks::<32>();
+        let tables = index.get(sec.offsets.clone()).unwrap_or(&[]);
+        let (tables, _) = tables.as_chunks::<4>();
+        let postings = sec
+            .postings
+            .iter()
+            .map(|r| index.get(r.clone()).unwrap_or(&[]))
+            .collect();
+        let thresholds = scheme.thresholds_for(radius);
+        let limits = Scheme::pair_limits(&thresholds);
+        let queries: Vec<&[u8; 32]> = variants.iter().take(8).collect();
+        let query_words = queries.iter().map(|q| words(q)).collect();
+        PdqQuery {
+            hashes,
+            tables,
+            postings,
+            scheme,
+            thresholds,
+            limits,
+            posting_bits: scheme.posting_bits(sec.id_bits),
+            n: sec.n,
+            radius,
+            queries,
+            query_words,
+        }
+    }
+
+    /// Phase 1: every probed bucket's range, for all variants. Probe keys first (no loads),
+    /// then the offset-table loads in a tight loop of independent loads, so many table misses
+    /// are in flight at once. Empty buckets are dropped.
+    fn buckets(&self) -> Vec<Bucket> {
+        let table_len = self.scheme.table_len();
+        let mut probes: Vec<Bucket> = Vec::with_capacity(self.queries.len() * 16 * 18);
+        for (v, q) in self.queries.iter().enumerate() {
+            for (slot, &threshold) in self.thresholds.iter().enumerate() {
+                let key = self.scheme.key(q, slot);
+                let limit = self.limits.get(slot).copied().unwrap_or(0);
+                self.scheme.for_each_probe(key, threshold, |probe, flips| {
+                    probes.push(Bucket {
+                        lo: slot * table_len + probe,
+                        hi: 0,
+                        slot: slot as u8,
+                        variant: v as u8,
+                        allowed: (limit - flips as i32).max(0) as u8,
+                    });
+                });
+            }
+        }
+        let entry = |i: usize| -> usize {
+            self.tables
+                .get(i)
+                .map(|b| u32::from_le_bytes(*b))
+                .unwrap_or(0) as usize
+        };
+        for p in probes.iter_mut() {
+            // Clamped: a corrupt table (only possible with Fast loading) can cost time but
+            // never reads out of range.
+            let at = p.lo;
+            p.lo = entry(at).min(self.n);
+            p.hi = entry(at + 1).min(self.n);
+        }
+        probes.retain(|b| b.lo < b.hi);
+        probes
+    }
+
+    /// Touch pass (safe-Rust software prefetch): the first and last byte of each posting
+    /// range, every cache line of a slot-0 run of hashes.
+    fn touch(&self, buckets: &[Bucket]) {
+        let mut sink = 0u8;
+        let pb = self.posting_bits as usize;
+        for b in buckets {
+            if b.slot == 0 {
+                for h in self.hashes.get(b.lo..b.hi).unwrap_or(&[]).iter().step_by(2) {
+                    sink ^= h[0];
+                }
+                sink ^= self.hashes.get(b.hi - 1).map_or(0, |h| h[31]);
+            } else {
+                let area = self.postings.get(b.slot as usize - 1).copied().unwrap_or(&[]);
+                sink ^= area.get(b.lo.saturating_mul(pb) / 8).copied().unwrap_or(0);
+                sink ^= area.get(b.hi.saturating_mul(pb) / 8).copied().unwrap_or(0);
+            }
+        }
+        std::hint::black_box(sink);
+    }
+
+    /// Phase 2: slot-0 buckets are verified in place (a contiguous run of the sorted hashes);
+    /// the others' postings pass the sketch test into the candidate list.
+    fn scan(&self, buckets: &[Bucket], hits: &mut Vec<Hit>) -> Candidates {
+        let sketches: Vec<Vec<u64>> = self
+            .queries
+            .iter()
+            .map(|q| {
+                (0..self.thresholds.len())
+                    .map(|slot| u64::from(self.scheme.sketch(q, slot)))
+                    .collect()
+            })
+            .collect();
+        let mut c = Candidates {
+            ids: Vec::with_capacity(1024),
+            variants: Vec::with_capacity(1024),
+        };
+        for b in buckets {
+            let v = b.variant as usize;
+            if b.slot == 0 {
+                let qw = self.query_words.get(v).copied().unwrap_or_default();
+                for (id, h) in self.hashes.get(b.lo..b.hi).unwrap_or(&[]).iter().enumerate() {
+                    let d = distance(&words(h), &qw);
+                    if d <= self.radius {
+                        hits.push(((b.lo + id) as u32, d, b.variant));
+                    }
+                }
+            } else if let Some(area) = self.postings.get(b.slot as usize - 1) {
+                let before = c.ids.len();
+                let query_sketch = sketches
+                    .get(v)
+                    .and_then(|s| s.get(b.slot as usize))
+                    .copied()
+                    .unwrap_or(0);
+                scan_postings(
+                    area,
+                    self.posting_bits,
+                    self.scheme.sketch_bits,
+                    b.lo,
+                    b.hi,
+                    query_sketch,
+                    u32::from(b.allowed),
+                    &mut c.ids,
+                );
+                c.variants.resize(c.ids.len().max(before), b.variant);
+            }
+        }
+        c
+    }
+
+    /// Phase 3: verification in blocks. A load-only pass touches the first 16 bytes of each
+    /// candidate (independent loads, so the cache misses overlap), then the compute pass
+    /// finds the lines in L1. Safe-Rust software prefetching.
+    fn verify(&self, c: &Candidates, hits: &mut Vec<Hit>) {
+        let radius = self.radius;
+        for (block, block_variants) in c
+            .ids
+            .chunks(VERIFY_BLOCK)
+            .zip(c.variants.chunks(VERIFY_BLOCK))
+        {
+            let mut head = [[0u64; 2]; VERIFY_BLOCK];
+            for (slot, &id) in head.iter_mut().zip(block) {
+                if let Some(h) = self.hashes.get(id as usize) {
+                    let w = words(h);
+                    *slot = [w[0], w[1]];
+                }
+            }
+            for ((head, &id), &v) in head.iter().zip(block).zip(block_variants) {
+                let qw = self.query_words.get(v as usize).copied().unwrap_or_default();
+                // Early exit on the first 128 bits: random candidates differ in ~64.
+                let half = (head[0] ^ qw[0]).count_ones() + (head[1] ^ qw[1]).count_ones();
+                if half > radius {
+                    continue;
+                }
+                if let Some(h) = self.hashes.get(id as usize) {
+                    let hw = words(h);
+                    let d = half + (hw[2] ^ qw[2]).count_ones() + (hw[3] ^ qw[3]).count_ones();
+                    if d <= radius {
+                        hits.push((id, d, v));
+                    }
+                }
+            }
+        }
+    }
+}
+
 impl HashList {
     /// Finds every PDQ entry within `radius` bits of any of the query `variants` (index =
     /// dihedral variant number, at most 8 used). One result per entry, with the smallest
@@ -223,153 +428,21 @@ impl HashList {
     }
 
     fn pdq_index_hits(&self, sec: &HashSection, variants: &[[u8; 32]], radius: u32) -> Vec<Hit> {
-        let bytes = self.as_bytes();
-        let hashes = bytes.get(sec.hashes.clone()).unwrap_or(&[]);
-        let (hashes, _) = hashes.as_chunks::<32>();
-        let tables = bytes.get(sec.offsets.clone()).unwrap_or(&[]);
-        let (tables, _) = tables.as_chunks::<4>();
-        let postings: Vec<&[u8]> = sec
-            .postings
-            .iter()
-            .map(|r| bytes.get(r.clone()).unwrap_or(&[]))
-            .collect();
         let Some(scheme) = sec.scheme.as_ref() else {
             return Vec::new();
         };
-        let thresholds = scheme.thresholds_for(radius);
-        // Neighbour-slot filter (cycle lemma, see the `index` module): a candidate found
-        // through slot j is kept only if flips_j + sketch distance in slot j + 1 <= limit_j.
-        let limits = Scheme::pair_limits(&thresholds);
-        let sketch_bits = scheme.sketch_bits;
-        let posting_bits = scheme.posting_bits(sec.id_bits);
-        let n = sec.n;
-        let table_len = scheme.table_len();
-        let mut hits: Vec<Hit> = Vec::new();
         // Phase 1 looks up every probed bucket's range for all variants (independent
         // offset-table loads) and touches the first and last byte of each bucket (independent
         // loads again, so the cache misses of the ~2000 buckets overlap instead of queueing
         // behind each other); phase 2 scans the buckets, now in cache, with the sketch test;
         // phase 3 verifies the few survivors in a tight loop whose random hash loads are
         // independent.
-        let queries: Vec<&[u8; 32]> = variants.iter().take(8).collect();
-        let query_words: Vec<[u64; 4]> = queries.iter().map(|q| words(q)).collect();
-        // Probe keys first (no loads), then the offset-table loads in a tight loop of
-        // independent loads, so many table misses are in flight at once.
-        let mut probes: Vec<Bucket> = Vec::with_capacity(queries.len() * 16 * 18);
-        for (v, q) in queries.iter().enumerate() {
-            for (slot, &threshold) in thresholds.iter().enumerate() {
-                let key = scheme.key(q, slot);
-                let limit = limits.get(slot).copied().unwrap_or(0);
-                scheme.for_each_probe(key, threshold, |probe, flips| {
-                    probes.push(Bucket {
-                        lo: slot * table_len + probe,
-                        hi: 0,
-                        slot: slot as u8,
-                        variant: v as u8,
-                        allowed: (limit - flips as i32).max(0) as u8,
-                    });
-                });
-            }
-        }
-        let entry = |i: usize| -> usize {
-            tables.get(i).map(|b| u32::from_le_bytes(*b)).unwrap_or(0) as usize
-        };
-        for p in probes.iter_mut() {
-            // Clamped: a corrupt table (only possible with Fast loading) can cost time but
-            // never reads out of range.
-            let at = p.lo;
-            p.lo = entry(at).min(n);
-            p.hi = entry(at + 1).min(n);
-        }
-        let mut buckets = probes;
-        buckets.retain(|b| b.lo < b.hi);
-        // Touch pass (safe-Rust software prefetch): the first and last byte of each posting
-        // range, every cache line of a slot-0 run of hashes.
-        let mut sink = 0u8;
-        for b in &buckets {
-            if b.slot == 0 {
-                for h in hashes.get(b.lo..b.hi).unwrap_or(&[]).iter().step_by(2) {
-                    sink ^= h[0];
-                }
-                sink ^= hashes.get(b.hi - 1).map_or(0, |h| h[31]);
-            } else {
-                let area = postings.get(b.slot as usize - 1).copied().unwrap_or(&[]);
-                let pb = posting_bits as usize;
-                sink ^= area.get(b.lo.saturating_mul(pb) / 8).copied().unwrap_or(0);
-                sink ^= area.get(b.hi.saturating_mul(pb) / 8).copied().unwrap_or(0);
-            }
-        }
-        std::hint::black_box(sink);
-        let sketches: Vec<Vec<u64>> = queries
-            .iter()
-            .map(|q| {
-                (0..thresholds.len())
-                    .map(|slot| u64::from(scheme.sketch(q, slot)))
-                    .collect()
-            })
-            .collect();
-        let mut candidates: Vec<u32> = Vec::with_capacity(1024);
-        let mut candidate_variants: Vec<u8> = Vec::with_capacity(1024);
-        for b in &buckets {
-            let v = b.variant as usize;
-            let qw = query_words.get(v).copied().unwrap_or_default();
-            if b.slot == 0 {
-                // Slot 0's bucket is a contiguous run of the sorted hashes: verify in place.
-                for (id, h) in hashes.get(b.lo..b.hi).unwrap_or(&[]).iter().enumerate() {
-                    let d = distance(&words(h), &qw);
-                    if d <= radius {
-                        hits.push(((b.lo + id) as u32, d, b.variant));
-                    }
-                }
-            } else if let Some(area) = postings.get(b.slot as usize - 1) {
-                let before = candidates.len();
-                scan_postings(
-                    area,
-                    posting_bits,
-                    sketch_bits,
-                    b.lo,
-                    b.hi,
-                    sketches
-                        .get(v)
-                        .and_then(|s| s.get(b.slot as usize))
-                        .copied()
-                        .unwrap_or(0),
-                    u32::from(b.allowed),
-                    &mut candidates,
-                );
-                candidate_variants.resize(candidates.len().max(before), b.variant);
-            }
-        }
-        // Verification in blocks: a load-only pass touches the first 16 bytes of each
-        // candidate (independent loads, so the cache misses overlap), then the compute pass
-        // finds the lines in L1. Safe-Rust software prefetching.
-        for (block, block_variants) in candidates
-            .chunks(VERIFY_BLOCK)
-            .zip(candidate_variants.chunks(VERIFY_BLOCK))
-        {
-            let mut head = [[0u64; 2]; VERIFY_BLOCK];
-            for (slot, &id) in head.iter_mut().zip(block) {
-                if let Some(h) = hashes.get(id as usize) {
-                    let w = words(h);
-                    *slot = [w[0], w[1]];
-                }
-            }
-            for ((head, &id), &v) in head.iter().zip(block).zip(block_variants) {
-                let qw = query_words.get(v as usize).copied().unwrap_or_default();
-                // Early exit on the first 128 bits: random candidates differ in ~64.
-                let half = (head[0] ^ qw[0]).count_ones() + (head[1] ^ qw[1]).count_ones();
-                if half > radius {
-                    continue;
-                }
-                if let Some(h) = hashes.get(id as usize) {
-                    let hw = words(h);
-                    let d = half + (hw[2] ^ qw[2]).count_ones() + (hw[3] ^ qw[3]).count_ones();
-                    if d <= radius {
-                        hits.push((id, d, v));
-                    }
-                }
-            }
-        }
+        let q = PdqQuery::new(self, sec, scheme, variants, radius);
+        let buckets = q.buckets();
+        q.touch(&buckets);
+        let mut hits: Vec<Hit> = Vec::new();
+        let candidates = q.scan(&buckets, &mut hits);
+        q.verify(&candidates, &mut hits);
         hits
     }
 

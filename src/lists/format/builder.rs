@@ -9,12 +9,12 @@
 //! lexicographically smallest `(label, category)` pair is kept.
 
 use crate::lists::format::{
-    assemble, pad_vec8, write_string_table, FileKind, Header, SEC_HASHES, SEC_ORGS, SEC_STRINGS,
+    assemble, pad_vec8, write_string_table, write_tag_table, FileKind, Header, SEC_HASHES, SEC_ORGS, SEC_STRINGS,
     SEC_TAGS,
 };
-use crate::lists::index::{default_sketch_bits, Scheme};
+use crate::lists::index::{default_sketch_bits, IndexWriter, Scheme};
 use crate::lists::keys::{IssuerSecretKey, KeyId};
-use crate::lists::packed::{bits_for, pack, pack64};
+use crate::lists::packed::{bits_for, pack};
 use crate::lists::{HashKind, ListError};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -33,12 +33,17 @@ pub enum PdqIndexScheme {
     Narrow,
     /// Always 12 slots (4 x 22 + 8 x 21 bits).
     Wide,
+    /// No index in the file: the distributable form (32 bytes and a few bits of tag index
+    /// per PDQ hash). A device builds the index on install (`index::detached`); without it,
+    /// PDQ queries fall back to the exact linear scan.
+    Detached,
 }
 
 impl PdqIndexScheme {
-    pub(crate) fn scheme(self, n: u64) -> Scheme {
+    /// The slot scheme for `n` entries (`None` for [`PdqIndexScheme::Detached`]).
+    pub(crate) fn scheme(self, n: u64) -> Option<Scheme> {
         use crate::lists::index::{SCHEME_12_SLOTS, SCHEME_16X16};
-        match self {
+        let chosen = match self {
             PdqIndexScheme::Auto => Scheme::for_entries(n),
             PdqIndexScheme::Narrow => {
                 Scheme::with_id(SCHEME_16X16, n).unwrap_or_else(|| Scheme::for_entries(n))
@@ -46,14 +51,18 @@ impl PdqIndexScheme {
             PdqIndexScheme::Wide => {
                 Scheme::with_id(SCHEME_12_SLOTS, n).unwrap_or_else(|| Scheme::for_entries(n))
             }
-        }
+            PdqIndexScheme::Detached => return None,
+        };
+        Some(chosen)
     }
 
+    /// The builder setting that reproduces a list whose PDQ section has scheme `id` (0: no
+    /// index in the file, or no PDQ section at all).
     pub(crate) fn from_id(id: u32) -> PdqIndexScheme {
         match id {
             crate::lists::index::SCHEME_16X16 => PdqIndexScheme::Narrow,
             crate::lists::index::SCHEME_12_SLOTS => PdqIndexScheme::Wide,
-            _ => PdqIndexScheme::Auto,
+            _ => PdqIndexScheme::Detached,
         }
     }
 }
@@ -77,6 +86,7 @@ struct KindEntries {
 pub struct ListBuilder {
     version: u64,
     created_at: u64,
+    expires_at: u64,
     orgs: Vec<String>,
     strings: Vec<String>,
     string_ids: HashMap<String, u32>,
@@ -97,6 +107,7 @@ impl ListBuilder {
         ListBuilder {
             version,
             created_at,
+            expires_at: 0,
             orgs: Vec::new(),
             strings: Vec::new(),
             string_ids: HashMap::new(),
@@ -127,6 +138,12 @@ impl ListBuilder {
     /// Sets created-at (unix seconds).
     pub fn set_created_at(&mut self, created_at: u64) {
         self.created_at = created_at;
+    }
+
+    /// Sets the expiry (unix seconds; 0 = never). After it, devices still match against the
+    /// list but report it stale (`LiveList::status`), and refuse it as a new update.
+    pub fn set_expires_at(&mut self, expires_at: u64) {
+        self.expires_at = expires_at;
     }
 
     /// The list version that will be written.
@@ -267,142 +284,97 @@ impl ListBuilder {
         Ok(attach_trailer(built.body, &built.digest, &signature))
     }
 
-    /// Builds the signed body (everything the digest covers) and its digest.
+    /// Builds the signed body (everything the digest covers) and its digest, in named
+    /// steps: canonical entries per kind, canonical string and tag tables, the table
+    /// sections, one hash section per kind, then header and assembly.
     pub(crate) fn build_body(&self, key_id: KeyId) -> Result<BuiltBody, ListError> {
-        // Canonical per-kind order and duplicate merge.
-        let mut merged: Vec<(Vec<u32>, Vec<Attr>)> = Vec::with_capacity(5);
-        for kind in HashKind::ALL {
-            merged.push(self.canonical_entries(kind));
-        }
-        // Canonical strings: only those used, sorted.
-        let mut used: Vec<u32> = merged
+        let merged: Vec<(Vec<u32>, Vec<Attr>)> = HashKind::ALL
             .iter()
-            .flat_map(|(_, attrs)| attrs.iter().flat_map(|a| [a.label, a.category]))
+            .map(|&kind| self.canonical_entries(kind))
             .collect();
-        used.sort_unstable();
-        used.dedup();
-        let mut strings: Vec<&str> = used
-            .iter()
-            .filter_map(|&id| self.strings.get(id as usize).map(String::as_str))
-            .collect();
-        strings.sort_unstable();
-        strings.dedup();
-        let final_id: HashMap<&str, u32> = strings
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (*s, i as u32))
-            .collect();
-        let remap = |id: u32| -> u32 {
-            self.strings
-                .get(id as usize)
-                .and_then(|s| final_id.get(s.as_str()).copied())
-                .unwrap_or(0)
-        };
-        // Canonical tags.
-        let mut tags: Vec<(u64, u32, u32)> = merged
-            .iter()
-            .flat_map(|(_, attrs)| {
-                attrs
-                    .iter()
-                    .map(|a| (a.orgs, remap(a.label), remap(a.category)))
-            })
-            .collect();
-        tags.sort_unstable();
-        tags.dedup();
-        let tag_id: HashMap<(u64, u32, u32), u32> = tags
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (*t, i as u32))
-            .collect();
-
-        let mut sections: Vec<(u32, u64, Vec<u8>)> = Vec::new();
-        sections.push((
-            SEC_ORGS,
-            self.orgs.len() as u64,
-            write_string_table(&self.orgs),
-        ));
-        let owned: Vec<String> = strings.iter().map(|s| (*s).to_owned()).collect();
-        sections.push((SEC_STRINGS, owned.len() as u64, write_string_table(&owned)));
-        let mut tag_bytes = Vec::with_capacity(tags.len() * 16);
-        for (orgs, label, category) in &tags {
-            tag_bytes.extend_from_slice(&orgs.to_le_bytes());
-            tag_bytes.extend_from_slice(&label.to_le_bytes());
-            tag_bytes.extend_from_slice(&category.to_le_bytes());
-        }
-        sections.push((SEC_TAGS, tags.len() as u64, tag_bytes));
-        let tag_bits = bits_for(tags.len().saturating_sub(1) as u64);
-
+        let tables = CanonicalTables::new(self, &merged);
+        let mut sections = tables.sections(&self.orgs);
         for kind in HashKind::ALL {
             let (order, attrs) = &merged[kind.index()];
-            if order.is_empty() {
-                continue;
+            if !order.is_empty() {
+                sections.push(self.hash_section(kind, order, attrs, &tables)?);
             }
-            let src = &self.kinds[kind.index()].hashes;
-            let w = kind.width();
-            let n = order.len();
-            let mut hashes = Vec::with_capacity(n * w);
-            for &i in order {
-                let start = i as usize * w;
-                hashes.extend_from_slice(src.get(start..start + w).unwrap_or(&[]));
-            }
-            let tag_values: Vec<u32> = attrs
-                .iter()
-                .map(|a| {
-                    tag_id
-                        .get(&(a.orgs, remap(a.label), remap(a.category)))
-                        .copied()
-                        .unwrap_or(0)
-                })
-                .collect();
-            let id_bits = if kind == HashKind::Pdq {
-                bits_for(n.saturating_sub(1) as u64)
-            } else {
-                0
-            };
-            let mut body = Vec::new();
-            body.extend_from_slice(&(n as u64).to_le_bytes());
-            body.extend_from_slice(&tag_bits.to_le_bytes());
-            body.extend_from_slice(&id_bits.to_le_bytes());
-            let scheme = if kind == HashKind::Pdq {
-                let base = self.pdq_scheme.scheme(n as u64);
-                let bits = self
-                    .pdq_sketch_bits
-                    .unwrap_or_else(|| default_sketch_bits(base.id, n as u64));
-                Some(base.with_sketch(bits, id_bits).ok_or_else(|| {
-                    ListError::TooLarge(format!(
-                        "a {bits}-bit PDQ sketch does not fit this index layout ({n} entries)"
-                    ))
-                })?)
-            } else {
-                None
-            };
-            let (key_bits, scheme_id, sketch_bits) = scheme
-                .as_ref()
-                .map(|s| (s.key_bits, s.id, s.sketch_bits))
-                .unwrap_or((0, 0, 0));
-            body.extend_from_slice(&key_bits.to_le_bytes());
-            body.extend_from_slice(&scheme_id.to_le_bytes());
-            body.extend_from_slice(&sketch_bits.to_le_bytes());
-            body.extend_from_slice(&[0u8; 36]);
-            body.extend_from_slice(&hashes);
-            pad_vec8(&mut body);
-            body.extend_from_slice(&pack(&tag_values, tag_bits));
-            pad_vec8(&mut body);
-            if let Some(scheme) = &scheme {
-                write_pdq_index(&mut body, &hashes, n, id_bits, scheme);
-            }
-            sections.push((SEC_HASHES + kind.code(), n as u64, body));
         }
         let header = Header {
             file_kind: FileKind::Full,
             list_version: self.version,
             base_version: 0,
             created_at: self.created_at,
+            expires_at: self.expires_at,
             issuer_key_id: key_id.0,
         };
         let body = assemble(&header, &sections);
         let digest: [u8; 32] = Sha256::digest(&body).into();
         Ok(BuiltBody { body, digest })
+    }
+
+    /// The PDQ slot scheme with its sketch width for `n` entries (`None`: no index in file).
+    fn pdq_scheme(&self, n: usize, id_bits: u32) -> Result<Option<Scheme>, ListError> {
+        let Some(base) = self.pdq_scheme.scheme(n as u64) else {
+            return Ok(None);
+        };
+        let bits = self
+            .pdq_sketch_bits
+            .unwrap_or_else(|| default_sketch_bits(base.id, n as u64));
+        base.with_sketch(bits, id_bits).map(Some).ok_or_else(|| {
+            ListError::TooLarge(format!(
+                "a {bits}-bit PDQ sketch does not fit this index layout ({n} entries)"
+            ))
+        })
+    }
+
+    /// One kind's hash section: 64-byte section header, sorted hashes, packed tag indexes and
+    /// (PDQ with an embedded index) the multi-index.
+    fn hash_section(
+        &self,
+        kind: HashKind,
+        order: &[u32],
+        attrs: &[Attr],
+        tables: &CanonicalTables<'_>,
+    ) -> Result<(u32, u64, Vec<u8>), ListError> {
+        let src = &self.kinds[kind.index()].hashes;
+        let w = kind.width();
+        let n = order.len();
+        let mut hashes = Vec::with_capacity(n * w);
+        for &i in order {
+            let start = i as usize * w;
+            hashes.extend_from_slice(src.get(start..start + w).unwrap_or(&[]));
+        }
+        let tag_values: Vec<u32> = attrs.iter().map(|a| tables.tag_of(a)).collect();
+        let scheme = if kind == HashKind::Pdq {
+            self.pdq_scheme(n, bits_for(n.saturating_sub(1) as u64))?
+        } else {
+            None
+        };
+        // id bits are only stored with an index (a detached PDQ section has all-zero fields).
+        let id_bits = match scheme {
+            Some(_) => bits_for(n.saturating_sub(1) as u64),
+            None => 0,
+        };
+        let (key_bits, scheme_id, sketch_bits) = scheme
+            .as_ref()
+            .map(|s| (s.key_bits, s.id, s.sketch_bits))
+            .unwrap_or((0, 0, 0));
+        let mut body = Vec::with_capacity(64 + hashes.len() + n);
+        body.extend_from_slice(&(n as u64).to_le_bytes());
+        for field in [tables.tag_bits, id_bits, key_bits, scheme_id, sketch_bits] {
+            body.extend_from_slice(&field.to_le_bytes());
+        }
+        body.extend_from_slice(&[0u8; 36]);
+        body.extend_from_slice(&hashes);
+        pad_vec8(&mut body);
+        body.extend_from_slice(&pack(&tag_values, tables.tag_bits));
+        pad_vec8(&mut body);
+        if let Some(scheme) = &scheme {
+            let (pdq, _) = hashes.as_chunks::<32>();
+            IndexWriter::new(pdq, id_bits, scheme).write(&mut body);
+        }
+        Ok((SEC_HASHES + kind.code(), n as u64, body))
     }
 
     /// Sorted, merged order for one kind: indexes into the raw arrays (first occurrence of
@@ -459,41 +431,85 @@ pub(crate) fn attach_trailer(
     body
 }
 
-/// Writes one offset table per slot and the posting lists of slots 1.. for sorted PDQ `hashes`
-/// (each posting: entry id above, sketch of the next slot in the low `sketch_bits` bits).
-fn write_pdq_index(body: &mut Vec<u8>, hashes: &[u8], n: usize, id_bits: u32, scheme: &Scheme) {
-    let (hashes, _) = hashes.as_chunks::<32>();
-    let mut postings: Vec<Vec<u8>> = Vec::with_capacity(scheme.slots.len());
-    let table_len = scheme.table_len();
-    for slot in 0..scheme.slots.len() {
-        let mut counts = vec![0u32; table_len];
-        for h in hashes {
-            counts[scheme.key(h, slot) + 1] += 1;
-        }
-        for i in 1..table_len {
-            counts[i] += counts[i - 1];
-        }
-        for c in &counts {
-            body.extend_from_slice(&c.to_le_bytes());
-        }
-        if slot > 0 {
-            let mut fill = counts;
-            let mut ids = vec![0u64; n];
-            let sk = scheme.sketch_bits;
-            for (id, h) in hashes.iter().enumerate() {
-                let c = scheme.key(h, slot);
-                let pos = fill[c] as usize;
-                if let Some(slot_ref) = ids.get_mut(pos) {
-                    *slot_ref = ((id as u64) << sk) | u64::from(scheme.sketch(h, slot));
-                }
-                fill[c] += 1;
-            }
-            postings.push(pack64(ids.into_iter(), n, scheme.posting_bits(id_bits)));
-        }
+/// The canonical string and tag tables of one build: only the strings in use, sorted; the
+/// distinct `(orgs, label, category)` tags, sorted; and the maps from builder ids to them.
+struct CanonicalTables<'a> {
+    builder_strings: &'a [String],
+    strings: Vec<&'a str>,
+    final_id: HashMap<&'a str, u32>,
+    tags: Vec<(u64, u32, u32)>,
+    tag_id: HashMap<(u64, u32, u32), u32>,
+    tag_bits: u32,
+}
+
+impl<'a> CanonicalTables<'a> {
+    fn new(builder: &'a ListBuilder, merged: &[(Vec<u32>, Vec<Attr>)]) -> CanonicalTables<'a> {
+        let mut used: Vec<u32> = merged
+            .iter()
+            .flat_map(|(_, attrs)| attrs.iter().flat_map(|a| [a.label, a.category]))
+            .collect();
+        used.sort_unstable();
+        used.dedup();
+        let mut strings: Vec<&str> = used
+            .iter()
+            .filter_map(|&id| builder.strings.get(id as usize).map(String::as_str))
+            .collect();
+        strings.sort_unstable();
+        strings.dedup();
+        let final_id = strings
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (*s, i as u32))
+            .collect();
+        let mut tables = CanonicalTables {
+            builder_strings: &builder.strings,
+            strings,
+            final_id,
+            tags: Vec::new(),
+            tag_id: HashMap::new(),
+            tag_bits: 0,
+        };
+        let mut tags: Vec<(u64, u32, u32)> = merged
+            .iter()
+            .flat_map(|(_, attrs)| attrs.iter().map(|a| tables.tag_key(a)))
+            .collect();
+        tags.sort_unstable();
+        tags.dedup();
+        tables.tag_id = tags
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (*t, i as u32))
+            .collect();
+        tables.tag_bits = bits_for(tags.len().saturating_sub(1) as u64);
+        tables.tags = tags;
+        tables
     }
-    pad_vec8(body);
-    for p in postings {
-        body.extend_from_slice(&p);
-        pad_vec8(body);
+
+    /// Canonical string id of a builder string id.
+    fn remap(&self, id: u32) -> u32 {
+        self.builder_strings
+            .get(id as usize)
+            .and_then(|s| self.final_id.get(s.as_str()).copied())
+            .unwrap_or(0)
+    }
+
+    fn tag_key(&self, a: &Attr) -> (u64, u32, u32) {
+        (a.orgs, self.remap(a.label), self.remap(a.category))
+    }
+
+    /// Canonical tag index of an entry's attributes.
+    fn tag_of(&self, a: &Attr) -> u32 {
+        self.tag_id.get(&self.tag_key(a)).copied().unwrap_or(0)
+    }
+
+    /// The ORGS, STRINGS and TAGS sections.
+    fn sections(&self, orgs: &[String]) -> Vec<(u32, u64, Vec<u8>)> {
+        let owned: Vec<String> = self.strings.iter().map(|s| (*s).to_owned()).collect();
+        let tag_bytes = write_tag_table(&self.tags);
+        vec![
+            (SEC_ORGS, orgs.len() as u64, write_string_table(orgs)),
+            (SEC_STRINGS, owned.len() as u64, write_string_table(&owned)),
+            (SEC_TAGS, self.tags.len() as u64, tag_bytes),
+        ]
     }
 }
