@@ -29,7 +29,7 @@ pub mod verdict;
 
 pub use error::{Error, Result};
 pub use policy::Policy;
-pub use scanner::{ReportBundle, ScanError, Scanner, ScannerConfig};
+pub use scanner::{ReportBundle, ScanError, Scanner, ScannerConfig, TextModelChoice};
 pub use verdict::{Action, Category, Evidence, Signal, Verdict};
 
 // The uniffi scaffolding (namespace `preflight`) must sit at the crate root: the proc-macros in

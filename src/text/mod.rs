@@ -21,6 +21,7 @@ pub mod conversation;
 pub mod error;
 pub mod lexicon;
 pub mod matcher;
+pub mod model;
 pub mod normalize;
 pub mod types;
 

@@ -6,6 +6,8 @@ mod hash_cmd;
 mod lexicon_cmd;
 mod list_cmd;
 mod scan_cmd;
+mod text_calibrate;
+mod text_model_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -38,6 +40,8 @@ enum Command {
     Keygen(list_cmd::KeygenArgs),
     /// Build, verify, inspect, diff and apply signed hash lists.
     List(list_cmd::ListArgs),
+    /// Train and measure the on-device message classifier (text-corpus/ -> models/text-model.pftm).
+    TextModel(text_model_cmd::TextModelArgs),
     /// Time JPEG -> PDQ and list queries against in-run baselines (runs on a device as is).
     Bench(bench_cmd::BenchArgs),
 }
@@ -54,5 +58,6 @@ fn main() -> ExitCode {
         Command::Keygen(args) => list_cmd::keygen(args),
         Command::List(args) => list_cmd::run(args),
         Command::Bench(args) => bench_cmd::run(args),
+        Command::TextModel(args) => text_model_cmd::run(args),
     }
 }
