@@ -2,6 +2,8 @@
 
 mod bench_cmd;
 mod demo_cmd;
+mod eval_cmd;
+mod eval_formats;
 mod hash_cmd;
 mod lexicon_cmd;
 mod list_cmd;
@@ -31,6 +33,8 @@ enum Command {
     Hash(hash_cmd::HashArgs),
     /// Scan a message or a chat transcript for grooming, self-harm and sexual-content signals.
     Scan(scan_cmd::ScanArgs),
+    /// Measure the text signals on labelled messages, conversations and real-world sets.
+    Eval(eval_cmd::EvalArgs),
     /// Lint lexicon files or run their examples.
     Lexicon(lexicon_cmd::LexiconArgs),
     /// Run the ONNX classifiers on images or texts.
@@ -52,6 +56,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo_cmd::run(args),
         Command::Hash(args) => hash_cmd::run(args),
         Command::Scan(args) => scan_cmd::run(args),
+        Command::Eval(args) => eval_cmd::run(args),
         Command::Lexicon(args) => lexicon_cmd::run(args),
         #[cfg(feature = "onnx")]
         Command::Classify(args) => classify_cmd::run(args),
