@@ -29,5 +29,5 @@ pub mod verdict;
 
 pub use error::{Error, Result};
 pub use policy::Policy;
-pub use scanner::{ReportBundle, ScanError, Scanner, ScannerConfig};
+pub use scanner::{ReportBundle, ScanError, Scanner, ScannerConfig, TextModelChoice};
 pub use verdict::{Action, Category, Evidence, Signal, Verdict};

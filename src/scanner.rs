@@ -8,6 +8,7 @@ use crate::hash::{self, crypto::CryptoHashes, pdq::Dihedral};
 use crate::lists::{HashKind, HashList, ListInfo, ListMatch, LiveList, TrustedKeys};
 use crate::media::{DecodeLimits, MediaError};
 use crate::policy::Policy;
+use crate::text::model::{Label, TextModel};
 use crate::text::{
     AgeBand, ConversationAssessment, ConversationConfig, Conversations, Direction, TextEngine,
     TextMatch,
@@ -34,10 +35,41 @@ pub struct ScannerConfig {
     pub extra_lexicon_files: Vec<PathBuf>,
     /// Conversation model tuning.
     pub conversation: ConversationConfig,
+    /// The learned message classifier read beside the lexicons (default: the embedded model
+    /// when built with the `text-model-embedded` feature, else none).
+    pub text_model: TextModelChoice,
     /// On-device classifiers (ONNX Runtime path and models). `None` runs none. Loaded lazily on
     /// the first scan that needs them; a missing runtime or model is then a typed error.
     #[cfg(feature = "onnx")]
     pub classifiers: Option<crate::classify::ClassifierConfig>,
+}
+
+/// Which learned message classifier ([`crate::text::model`]) a [`Scanner`] uses.
+#[derive(Debug, Clone, Default)]
+pub enum TextModelChoice {
+    /// The model carried in the binary if the crate was built with `text-model-embedded`,
+    /// otherwise none (lexicons only).
+    #[default]
+    Default,
+    /// Lexicons only.
+    Off,
+    /// A model the app loaded (from its asset bytes or a path).
+    Model(Arc<TextModel>),
+}
+
+impl TextModelChoice {
+    fn resolve(&self) -> Result<Option<Arc<TextModel>>, ScanError> {
+        match self {
+            TextModelChoice::Off => Ok(None),
+            TextModelChoice::Model(m) => Ok(Some(m.clone())),
+            #[cfg(feature = "text-model-embedded")]
+            TextModelChoice::Default => TextModel::embedded()
+                .map(|m| Some(Arc::new(m)))
+                .map_err(|e| ScanError::Config(e.to_string())),
+            #[cfg(not(feature = "text-model-embedded"))]
+            TextModelChoice::Default => Ok(None),
+        }
+    }
 }
 
 /// The scanner's error: the crate-wide [`crate::Error`].
@@ -124,7 +156,11 @@ impl Scanner {
         let engine = TextEngine::compile(&lexicons)?;
         Ok(Scanner {
             lists,
-            conversations: Conversations::new(Arc::new(engine), config.conversation),
+            conversations: Conversations::with_model(
+                Arc::new(engine),
+                config.text_model.resolve()?,
+                config.conversation,
+            ),
             policy: config.policy,
             limits: config.decode_limits,
             #[cfg(feature = "onnx")]
@@ -273,9 +309,30 @@ impl Scanner {
         };
         let of =
             |c: crate::text::Category| a.message.matches.iter().filter(move |m| m.category == c);
-
-        let groom_terms = of(crate::text::Category::Grooming).next().is_some();
-        if a.grooming_risk > 0.0 && (groom_terms || a.grooming_risk >= self.policy.grooming_report)
+        let phrases = |want: fn(&Label) -> bool| {
+            a.signals
+                .evidence
+                .iter()
+                .filter(move |(l, _)| want(l))
+                .map(|(l, e)| Evidence::Lexicon {
+                    lexicon_id: format!("model:{}", l.name()),
+                    start: e.start as u64,
+                    end: e.end as u64,
+                    excerpt: e.phrase.clone(),
+                    stage: match l {
+                        Label::Grooming(s) => Some(s.as_str().to_string()),
+                        _ => None,
+                    },
+                    level: match l {
+                        Label::SelfHarm(v) => Some(v.as_str().to_string()),
+                        _ => None,
+                    },
+                    modifiers: Vec::new(),
+                    weight: e.contribution,
+                })
+        };
+        let groom_here = a.signals.grooming.is_some();
+        if a.grooming_risk > 0.0 && (groom_here || a.grooming_risk >= self.policy.grooming_report)
         {
             let mut evidence = vec![Evidence::ConversationRisk {
                 grooming_risk: a.grooming_risk,
@@ -287,6 +344,7 @@ impl Scanner {
                 messages: a.messages,
             }];
             evidence.extend(of(crate::text::Category::Grooming).map(lexicon));
+            evidence.extend(phrases(|l| matches!(l, Label::Grooming(_))));
             signals.push(Signal {
                 category: Category::Grooming,
                 score: a.grooming_risk,
@@ -300,25 +358,23 @@ impl Scanner {
                 peer: a.peer_self_harm_level.map(|l| l.as_str().to_string()),
             }];
             evidence.extend(of(crate::text::Category::SelfHarm).map(lexicon));
+            evidence.extend(phrases(|l| matches!(l, Label::SelfHarm(_))));
             signals.push(Signal {
                 category: Category::SelfHarm,
                 score: level.map_or(0.0, |l| (l as u8 as f32 + 1.0) / 6.0),
                 evidence,
             });
         }
-        let sexual: Vec<&TextMatch> = of(crate::text::Category::Sexual)
-            .filter(|m| m.effective_weight > 0.0)
-            .collect();
-        if !sexual.is_empty() {
-            let score = sexual
-                .iter()
-                .map(|m| m.effective_weight)
-                .fold(0.0f32, f32::max)
-                .min(1.0);
+        if let Some(score) = a.signals.sexual {
+            let mut evidence: Vec<Evidence> = of(crate::text::Category::Sexual)
+                .filter(|m| m.effective_weight > 0.0)
+                .map(lexicon)
+                .collect();
+            evidence.extend(phrases(|l| matches!(l, Label::Sexual)));
             signals.push(Signal {
                 category: Category::Sexual,
                 score,
-                evidence: sexual.into_iter().map(lexicon).collect(),
+                evidence,
             });
         }
         #[cfg(feature = "onnx")]

@@ -2,10 +2,16 @@
 //! stages that drove it) and a self-harm level with support routing, per conversation.
 //!
 //! # Grooming risk
-//! Each match with a grooming stage (grooming entries and sexual entries, which feed
-//! `sexual_content`) adds `effective_weight × direction factor` to that stage's evidence
-//! (at most [`ConversationConfig::max_stage_gain_per_message`] per stage per message, at most
-//! [`MAX_STAGE_EVIDENCE`] in total). Direction factors, from the local user's point of view:
+//! Each message is read by the lexicon and, if the conversation set has one, the learned
+//! classifier ([`crate::text::model`]); both add evidence to grooming stages:
+//! a lexicon match adds `effective_weight × direction factor`, the classifier adds
+//! `MODEL_GAIN × grooming probability × direction factor` to its top stage (when the
+//! probability is at least `MODEL_MIN_PROB`). At most
+//! [`ConversationConfig::max_stage_gain_per_message`] per stage per message, at most
+//! [`MAX_STAGE_EVIDENCE`] in total. Sexual words (the `sexual` category, not grooming) feed
+//! `sexual_content` at a third of their weight unless the local user is a minor or an age gap
+//! was seen: adult consensual sexting does not make a grooming conversation. Direction factors,
+//! from the local user's point of view:
 //!
 //! | direction | local user's age band | factor |
 //! |-----------|----------------------|--------|
@@ -13,23 +19,33 @@
 //! | received  | unknown               | 0.7 |
 //! | received  | adult                 | 0.3 |
 //! | sent      | adult                 | 0.7 (an adult user writing grooming language) |
-//! | sent      | minor / unknown       | 0.3 |
+//! | sent      | minor / unknown, a **disclosure** ("he said not to tell my mom") | 1.0 |
+//! | sent      | minor / unknown, otherwise | 0.3 |
+//!
+//! **Age gap**: a received message stating an adult age ("im 24") while the local user is a
+//! minor (age band, or a minor age the user stated), or a disclosure naming an adult's age
+//! ("a 24 year old guy wants to meet me"), sets the conversation's age-gap flag.
 //!
 //! **Decay is by message count**: before each message is applied, every stage's evidence is
-//! multiplied by `0.5^(1 / half_life_messages)`. The library counts messages itself; the app
-//! does not pass timestamps.
+//! multiplied by `0.5^(1 / half_life_messages)`. The library counts messages itself.
 //!
-//! The risk is `intensity × breadth`, where a stage's score is `1 − e^(−evidence)`,
-//! `intensity = 1 − e^(−Σ stage_weight × score / 2)` and `breadth = min(stages with score ≥
-//! 0.3, 3) / 3`. One stage alone can therefore never exceed a third of the scale: a single
-//! phrase is not grooming. Stage weights: isolation/secrecy, image requests and sexual content
-//! 1.0; meeting 0.8; private channel and gifts 0.7; trust building and personal questions 0.5.
+//! The risk is a **calibrated probability**: `raw = Σ stage_weight × (1 − e^(−evidence)) +
+//! AGE_GAP_WEIGHT × age_gap + BREADTH_WEIGHT × (driving stages − 1)`, then
+//! `risk = 1 / (1 + e^(−(PLATT_A × raw + PLATT_B)))`, with `PLATT_A`/`PLATT_B` fitted on the
+//! train split of `text-corpus/conversations.jsonl` (`preflight text-model calibrate`; the
+//! reliability plot of the test split is `docs/text-conversation-reliability.svg`). Stage
+//! weights put isolation/secrecy and the age gap first, then image requests, sexual content
+//! and meeting, then gifts and private channels; trust building and personal questions
+//! ("asl", "how old are you") weigh least, so they never alert alone.
 //!
 //! # Self-harm
-//! A non-negated, non-hyperbolic self-harm match in a message the local user SENT sets the
-//! user's own level; one in a RECEIVED message, or one with a third-person cue, sets the peer
-//! level (a friend in crisis). Either suggests support, as does a help-seeking cue. Levels
-//! are held for [`ConversationConfig::self_harm_window_messages`] messages.
+//! A self-harm signal is reported **on the message that carries it** and fades: the
+//! assessment's `self_harm_level` / `peer_self_harm_level` / `support_suggested` describe the
+//! message just observed ("lol fine" and "bye" after a disclosure carry none), while
+//! `recent_self_harm_level` keeps the highest own level of the last
+//! [`ConversationConfig::self_harm_window_messages`] messages for context and report bundles.
+//! A first-person level in a message the local user SENT is the user's own; one in a RECEIVED
+//! message, or with a third-person or help-seeking cue, is a peer's (a friend in crisis).
 //!
 //! # Memory
 //! At most [`ConversationConfig::max_conversations`] conversations are kept (least recently
@@ -39,6 +55,8 @@
 
 use super::error::StateError;
 use super::matcher::{MessageAnalysis, TextEngine};
+use super::model::fusion::{fuse, MessageSignals};
+use super::model::TextModel;
 use super::types::{AgeBand, Category, Direction, GroomingStage, ModifierKind, SelfHarmLevel};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, VecDeque};
@@ -46,8 +64,24 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Upper bound of one stage's accumulated evidence.
 pub const MAX_STAGE_EVIDENCE: f32 = 6.0;
-/// Version of the exported state document.
-pub const STATE_VERSION: u32 = 1;
+/// Version of the exported state document. Version 1 documents (before the age-gap flags)
+/// are still imported: the new fields start unset.
+pub const STATE_VERSION: u32 = 2;
+/// Oldest state version [`Conversations::import_state`] migrates from.
+pub const OLDEST_STATE_VERSION: u32 = 1;
+/// Evidence the classifier adds per message at grooming probability 1 (before the direction
+/// factor).
+pub const MODEL_GAIN: f32 = 1.5;
+/// Grooming probability below which the classifier adds no evidence.
+pub const MODEL_MIN_PROB: f32 = 0.35;
+/// Weight of a seen age gap in the raw risk.
+pub const AGE_GAP_WEIGHT: f32 = 1.2;
+/// Weight of each driving stage beyond the first.
+pub const BREADTH_WEIGHT: f32 = 0.35;
+/// Platt scaling of the raw risk (fitted by `preflight text-model calibrate`).
+pub const PLATT_A: f32 = 5.559;
+/// Platt intercept.
+pub const PLATT_B: f32 = -3.498;
 /// Longest original-text excerpt kept in evidence, in bytes.
 const MAX_EXCERPT: usize = 80;
 /// Stage score from which a stage counts towards breadth and is reported as a driver.
@@ -128,18 +162,29 @@ pub struct ConversationAssessment {
     pub conversation_id: String,
     /// Messages observed so far.
     pub messages: u64,
-    /// Grooming risk, 0..1.
+    /// Grooming risk, a calibrated probability 0..1.
     pub grooming_risk: f32,
+    /// The uncalibrated risk the probability is computed from (see the module docs).
+    pub grooming_raw: f32,
     /// `grooming_risk >= grooming_alert_threshold`.
     pub grooming_alert: bool,
     /// Stages that drove the risk (score ≥ 0.3), largest contribution first.
     pub stages: Vec<StageScore>,
-    /// The local user's own self-harm level, if recently expressed.
+    /// True once an adult/minor age gap was seen (see the module docs).
+    pub age_gap: bool,
+    /// The local user's own self-harm level in the message just observed.
     pub self_harm_level: Option<SelfHarmLevel>,
-    /// A peer's self-harm level (the other party, or a third person the user wrote about).
+    /// A peer's self-harm level in the message just observed (the other party, or a third
+    /// person the user wrote about).
     pub peer_self_harm_level: Option<SelfHarmLevel>,
-    /// Support resources should be offered (own or peer self-harm, or help-seeking).
+    /// Highest own level of the last `self_harm_window_messages` messages (context only: it
+    /// does not make later messages warn).
+    pub recent_self_harm_level: Option<SelfHarmLevel>,
+    /// Support resources should be offered for the message just observed (own or peer
+    /// self-harm, or help-seeking).
     pub support_suggested: bool,
+    /// The fused lexicon + classifier signals of the message just observed.
+    pub signals: MessageSignals,
     /// Matches in the message just observed (empty for [`Conversations::assessment`]).
     pub message: MessageAnalysis,
     /// Recent evidence for the conversation, oldest first.
@@ -160,6 +205,15 @@ struct ConversationState {
     peer_self_harm: Option<LevelSeen>,
     support_at: Option<u64>,
     evidence: VecDeque<Evidence>,
+    /// Added in state version 2.
+    #[serde(default)]
+    adult_age_seen: bool,
+    /// Added in state version 2.
+    #[serde(default)]
+    minor_age_seen: bool,
+    /// Added in state version 2.
+    #[serde(default)]
+    age_gap: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -187,18 +241,20 @@ struct Table {
 #[derive(Debug)]
 pub struct Conversations {
     engine: Arc<TextEngine>,
+    model: Option<Arc<TextModel>>,
     config: ConversationConfig,
     table: Mutex<Table>,
 }
 
 fn stage_weight(stage: GroomingStage) -> f32 {
     match stage {
-        GroomingStage::TrustBuilding | GroomingStage::PersonalQuestions => 0.5,
-        GroomingStage::PrivateChannel | GroomingStage::GiftsOffers => 0.7,
-        GroomingStage::Meeting => 0.8,
-        GroomingStage::IsolationSecrecy
-        | GroomingStage::ImageRequest
-        | GroomingStage::SexualContent => 1.0,
+        GroomingStage::PersonalQuestions => 0.3,
+        GroomingStage::TrustBuilding => 0.4,
+        GroomingStage::PrivateChannel => 0.7,
+        GroomingStage::GiftsOffers => 0.8,
+        GroomingStage::Meeting | GroomingStage::SexualContent => 1.0,
+        GroomingStage::ImageRequest => 1.1,
+        GroomingStage::IsolationSecrecy => 1.3,
     }
 }
 
@@ -213,8 +269,8 @@ pub fn direction_factor(direction: Direction, age_band: AgeBand) -> f32 {
     }
 }
 
-/// Grooming risk and driving stages from per-stage evidence; see the module docs.
-pub fn grooming_risk(stage_evidence: &[f32; 8]) -> (f32, Vec<StageScore>) {
+/// The uncalibrated risk and the driving stages; see the module docs.
+pub fn raw_grooming_risk(stage_evidence: &[f32; 8], age_gap: bool) -> (f32, Vec<StageScore>) {
     let mut raw = 0.0;
     let mut drivers = Vec::new();
     for (stage, &e) in GroomingStage::ALL.iter().zip(stage_evidence) {
@@ -228,12 +284,21 @@ pub fn grooming_risk(stage_evidence: &[f32; 8]) -> (f32, Vec<StageScore>) {
             });
         }
     }
-    let breadth = drivers.len().min(3) as f32 / 3.0;
-    let intensity = 1.0 - (-raw / 2.0).exp();
+    raw += BREADTH_WEIGHT * drivers.len().saturating_sub(1) as f32;
+    if age_gap {
+        raw += AGE_GAP_WEIGHT;
+    }
     drivers.sort_by(|a, b| {
         (stage_weight(b.stage) * b.score).total_cmp(&(stage_weight(a.stage) * a.score))
     });
-    ((intensity * breadth).clamp(0.0, 1.0), drivers)
+    (raw, drivers)
+}
+
+/// Grooming risk (a calibrated probability) and driving stages; see the module docs.
+pub fn grooming_risk(stage_evidence: &[f32; 8], age_gap: bool) -> (f32, Vec<StageScore>) {
+    let (raw, drivers) = raw_grooming_risk(stage_evidence, age_gap);
+    let p = 1.0 / (1.0 + (-(PLATT_A * raw + PLATT_B)).exp());
+    (p.clamp(0.0, 1.0), drivers)
 }
 
 fn excerpt(s: &str) -> String {
@@ -250,8 +315,18 @@ fn excerpt(s: &str) -> String {
 impl Conversations {
     /// A new, empty set of conversations using `engine` to analyze messages.
     pub fn new(engine: Arc<TextEngine>, config: ConversationConfig) -> Self {
+        Self::with_model(engine, None, config)
+    }
+
+    /// A new set that also reads every message with the learned classifier `model`.
+    pub fn with_model(
+        engine: Arc<TextEngine>,
+        model: Option<Arc<TextModel>>,
+        config: ConversationConfig,
+    ) -> Self {
         Self {
             engine,
+            model,
             config,
             table: Mutex::new(Table::default()),
         }
@@ -277,7 +352,16 @@ impl Conversations {
         text: &str,
     ) -> ConversationAssessment {
         let analysis = self.engine.analyze(text);
-        self.observe_analysis(conversation_id, direction, age_band, analysis)
+        let model = self.model.as_deref();
+        let scores = model.map(|m| m.classify(text));
+        let signals = fuse(&analysis, scores.as_ref(), model);
+        let cues = MessageCues::read(text);
+        self.observe_signals(conversation_id, direction, age_band, analysis, signals, cues)
+    }
+
+    /// The classifier, if the set has one.
+    pub fn model(&self) -> Option<&Arc<TextModel>> {
+        self.model.as_ref()
     }
 
     /// Folds an already computed [`MessageAnalysis`] into the conversation's state.
@@ -288,14 +372,45 @@ impl Conversations {
         age_band: AgeBand,
         analysis: MessageAnalysis,
     ) -> ConversationAssessment {
+        let signals = fuse(&analysis, None, None);
+        self.observe_signals(
+            conversation_id,
+            direction,
+            age_band,
+            analysis,
+            signals,
+            MessageCues::default(),
+        )
+    }
+
+    fn observe_signals(
+        &self,
+        conversation_id: &str,
+        direction: Direction,
+        age_band: AgeBand,
+        analysis: MessageAnalysis,
+        signals: MessageSignals,
+        cues: MessageCues,
+    ) -> ConversationAssessment {
         let config = self.config;
         let mut table = self.lock();
         table.tick += 1;
         let tick = table.tick;
         let slot = table.slots.entry(conversation_id.to_string()).or_default();
         slot.last_used = tick;
-        apply(&mut slot.state, &config, direction, age_band, &analysis);
-        let assessment = assess(conversation_id, &slot.state, &config, analysis);
+        let message = Message {
+            direction,
+            age_band,
+            analysis: &analysis,
+            signals: &signals,
+            cues,
+        };
+        let own = apply(&mut slot.state, &config, &message);
+        let mut assessment = assess(conversation_id, &slot.state, &config, analysis);
+        assessment.self_harm_level = own.own;
+        assessment.peer_self_harm_level = own.peer;
+        assessment.support_suggested = own.support;
+        assessment.signals = signals;
         evict(&mut table, config.max_conversations);
         assessment
     }
@@ -341,7 +456,7 @@ impl Conversations {
             toml::from_str::<VersionOnly>(document).map_err(|e| StateError::Malformed {
                 message: e.message().to_string(),
             })?;
-        if v.version != STATE_VERSION {
+        if !(OLDEST_STATE_VERSION..=STATE_VERSION).contains(&v.version) {
             return Err(StateError::Version {
                 found: v.version,
                 expected: STATE_VERSION,
@@ -413,13 +528,121 @@ fn keep_higher(slot: &mut Option<LevelSeen>, level: SelfHarmLevel, at: u64, wind
     }
 }
 
+/// What the cheap text cues of one message say: stated ages and whether it reports what
+/// someone else said or wants (a disclosure, when the child writes it).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct MessageCues {
+    /// An age of 18 or more stated in the message ("im 24", "a 30 year old").
+    pub adult_age: bool,
+    /// An age under 18 stated in the message ("im 13", "i'm only 12").
+    pub minor_age: bool,
+    /// The message reports a third party ("he said", "this guy", "a man online").
+    pub reports_other: bool,
+}
+
+/// Words that, before a number, make it a stated age ("im 24", "i am 13", "age 15").
+const AGE_BEFORE: [&str; 8] = ["im", "i'm", "am", "age", "aged", "tengo", "tenho", "only"];
+/// Words that, after a number, make it a stated age ("24 yo", "13 years old").
+const AGE_AFTER: [&str; 9] = ["yo", "y/o", "year", "years", "yr", "yrs", "años", "anos", "m"];
+/// Third-party words that mark a report of what someone else said or wants.
+const REPORT_WORDS: [&str; 14] = [
+    "he", "hes", "he's", "him", "his", "guy", "man", "dude", "someone", "ele", "el", "chico",
+    "cara", "señor",
+];
+/// Longest message (bytes) scanned for cues.
+const MAX_CUE_BYTES: usize = 4096;
+
+impl MessageCues {
+    /// Reads the cues of `text` (first 4 KiB).
+    pub fn read(text: &str) -> Self {
+        let mut end = text.len().min(MAX_CUE_BYTES);
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let lower = text.get(..end).unwrap_or("").to_lowercase();
+        let words: Vec<&str> = lower
+            .split(|c: char| c.is_whitespace() || matches!(c, ',' | '.' | '!' | '?' | '(' | ')'))
+            .filter(|w| !w.is_empty())
+            .collect();
+        let mut out = MessageCues::default();
+        for (i, w) in words.iter().enumerate() {
+            let digits = w.trim_end_matches(|c: char| c.is_alphabetic() || c == '/');
+            let Ok(n) = digits.parse::<u32>() else {
+                if REPORT_WORDS.contains(w) {
+                    out.reports_other = true;
+                }
+                continue;
+            };
+            let suffix = &w[digits.len()..];
+            let before = i.checked_sub(1).and_then(|j| words.get(j));
+            let after = words.get(i + 1);
+            let is_age = before.is_some_and(|b| AGE_BEFORE.contains(b))
+                || after.is_some_and(|a| AGE_AFTER.contains(a))
+                || AGE_AFTER.contains(&suffix);
+            if is_age && (8..18).contains(&n) {
+                out.minor_age = true;
+            } else if is_age && (18..80).contains(&n) {
+                out.adult_age = true;
+            }
+        }
+        out
+    }
+}
+
+/// One message as [`apply`] sees it.
+struct Message<'a> {
+    direction: Direction,
+    age_band: AgeBand,
+    analysis: &'a MessageAnalysis,
+    signals: &'a MessageSignals,
+    cues: MessageCues,
+}
+
+/// The self-harm reading of the message just applied.
+struct MessageSelfHarm {
+    own: Option<SelfHarmLevel>,
+    peer: Option<SelfHarmLevel>,
+    support: bool,
+}
+
+fn add_stage(
+    state: &mut ConversationState,
+    gained: &mut [f32; 8],
+    config: &ConversationConfig,
+    stage: GroomingStage,
+    amount: f32,
+) -> f32 {
+    let i = stage.index();
+    let (Some(g), Some(e)) = (gained.get_mut(i), state.stage_evidence.get_mut(i)) else {
+        return 0.0;
+    };
+    let add = amount.min(config.max_stage_gain_per_message - *g).max(0.0);
+    *g += add;
+    *e = (*e + add).min(MAX_STAGE_EVIDENCE);
+    add
+}
+
+fn update_age_gap(state: &mut ConversationState, m: &Message<'_>) {
+    let minor_user = m.age_band.is_minor() || state.minor_age_seen;
+    match m.direction {
+        Direction::Sent if m.cues.minor_age => state.minor_age_seen = true,
+        Direction::Received if m.cues.adult_age => state.adult_age_seen = true,
+        _ => {}
+    }
+    let disclosed = m.direction == Direction::Sent
+        && m.cues.adult_age
+        && m.cues.reports_other
+        && m.age_band != AgeBand::Adult;
+    if disclosed || (state.adult_age_seen && (minor_user || state.minor_age_seen)) {
+        state.age_gap = true;
+    }
+}
+
 fn apply(
     state: &mut ConversationState,
     config: &ConversationConfig,
-    direction: Direction,
-    age_band: AgeBand,
-    analysis: &MessageAnalysis,
-) {
+    m: &Message<'_>,
+) -> MessageSelfHarm {
     let index = state.messages;
     state.messages += 1;
     let half_life = config.half_life_messages.max(1.0);
@@ -427,69 +650,116 @@ fn apply(
     for e in state.stage_evidence.iter_mut() {
         *e *= decay;
     }
-    let factor = direction_factor(direction, age_band);
+    update_age_gap(state, m);
+    let disclosure = m.direction == Direction::Sent
+        && m.age_band != AgeBand::Adult
+        && m.cues.reports_other
+        && m.signals.grooming.is_some();
+    let factor = if disclosure {
+        1.0
+    } else {
+        direction_factor(m.direction, m.age_band)
+    };
+    let sexual_factor = if m.age_band.is_minor() || state.age_gap {
+        1.0
+    } else {
+        1.0 / 3.0
+    };
     let mut gained = [0.0f32; 8];
-    let help_seeking = analysis
-        .message_modifiers
-        .contains(&ModifierKind::HelpSeeking);
-    let mut support = false;
-    for m in &analysis.matches {
-        let mut contribution = m.effective_weight;
-        match m.category {
-            Category::Grooming | Category::Sexual => {
-                if let Some(stage) = m.stage {
-                    let i = stage.index();
-                    if let (Some(g), Some(e)) = (gained.get_mut(i), state.stage_evidence.get_mut(i))
-                    {
-                        let add = (m.effective_weight * factor)
-                            .min(config.max_stage_gain_per_message - *g)
-                            .max(0.0);
-                        *g += add;
-                        *e = (*e + add).min(MAX_STAGE_EVIDENCE);
-                        contribution = add;
-                    }
-                }
-            }
-            Category::SelfHarm => {
-                let negated = m.modifiers.contains(&ModifierKind::Negation);
-                let hyperbole = m.modifiers.contains(&ModifierKind::Hyperbole);
-                let third = m.modifiers.contains(&ModifierKind::ThirdPerson);
-                if let Some(level) = m.level {
-                    if !negated && !hyperbole {
-                        let window = config.self_harm_window_messages;
-                        if third || direction == Direction::Received {
-                            keep_higher(&mut state.peer_self_harm, level, index, window);
-                        } else {
-                            keep_higher(&mut state.own_self_harm, level, index, window);
-                        }
-                        support = true;
-                    }
-                }
-                if help_seeking && !negated {
-                    support = true;
-                }
-            }
+    for t in &m.analysis.matches {
+        let mut contribution = t.effective_weight;
+        if let (Category::Grooming | Category::Sexual, Some(stage)) = (t.category, t.stage) {
+            let f = if t.category == Category::Sexual {
+                factor * sexual_factor
+            } else {
+                factor
+            };
+            contribution = add_stage(state, &mut gained, config, stage, t.effective_weight * f);
         }
-        state.evidence.push_back(Evidence {
-            message_index: index,
-            direction,
-            lexicon_id: m.lexicon_id.clone(),
-            category: m.category,
-            stage: m.stage,
-            level: m.level,
-            contribution,
-            start: m.start,
-            end: m.end,
-            excerpt: excerpt(&m.matched),
-            modifiers: m.modifiers.clone(),
-        });
-        while state.evidence.len() > config.max_evidence {
-            state.evidence.pop_front();
+        push_evidence(state, config, index, m.direction, t, contribution);
+    }
+    if let Some(probs) = m.signals.probs {
+        let g: f32 = probs.iter().take(8).sum();
+        if g >= MODEL_MIN_PROB {
+            let stage = top_stage(&probs);
+            let f = if stage == GroomingStage::SexualContent {
+                factor * sexual_factor
+            } else {
+                factor
+            };
+            add_stage(state, &mut gained, config, stage, MODEL_GAIN * g * f);
         }
     }
+    self_harm_of_message(state, config, m, index)
+}
+
+fn top_stage(probs: &[f32; 16]) -> GroomingStage {
+    let mut best = 0;
+    for i in 1..8 {
+        if probs.get(i) > probs.get(best) {
+            best = i;
+        }
+    }
+    GroomingStage::ALL
+        .get(best)
+        .copied()
+        .unwrap_or(GroomingStage::TrustBuilding)
+}
+
+fn push_evidence(
+    state: &mut ConversationState,
+    config: &ConversationConfig,
+    index: u64,
+    direction: Direction,
+    m: &super::matcher::TextMatch,
+    contribution: f32,
+) {
+    state.evidence.push_back(Evidence {
+        message_index: index,
+        direction,
+        lexicon_id: m.lexicon_id.clone(),
+        category: m.category,
+        stage: m.stage,
+        level: m.level,
+        contribution,
+        start: m.start,
+        end: m.end,
+        excerpt: excerpt(&m.matched),
+        modifiers: m.modifiers.clone(),
+    });
+    while state.evidence.len() > config.max_evidence {
+        state.evidence.pop_front();
+    }
+}
+
+fn self_harm_of_message(
+    state: &mut ConversationState,
+    config: &ConversationConfig,
+    m: &Message<'_>,
+    index: u64,
+) -> MessageSelfHarm {
+    let window = config.self_harm_window_messages;
+    let mut own = m.signals.self_harm.map(|x| x.0);
+    let mut peer = m.signals.peer_self_harm.map(|x| x.0);
+    if m.direction == Direction::Received {
+        peer = peer.max(own.take());
+    }
+    if let Some(level) = own {
+        keep_higher(&mut state.own_self_harm, level, index, window);
+    }
+    if let Some(level) = peer {
+        keep_higher(&mut state.peer_self_harm, level, index, window);
+    }
+    let help_seeking = m
+        .analysis
+        .message_modifiers
+        .contains(&ModifierKind::HelpSeeking)
+        && m.analysis.by_category(Category::SelfHarm).next().is_some();
+    let support = own.is_some() || peer.is_some() || help_seeking;
     if support {
         state.support_at = Some(index);
     }
+    MessageSelfHarm { own, peer, support }
 }
 
 fn assess(
@@ -498,25 +768,28 @@ fn assess(
     config: &ConversationConfig,
     message: MessageAnalysis,
 ) -> ConversationAssessment {
-    let (risk, stages) = grooming_risk(&state.stage_evidence);
+    let (raw, _) = raw_grooming_risk(&state.stage_evidence, state.age_gap);
+    let (risk, stages) = grooming_risk(&state.stage_evidence, state.age_gap);
     let last = state.messages.saturating_sub(1);
     let window = config.self_harm_window_messages;
     let recent = |at: u64| last.saturating_sub(at) < window;
+    let recent_own = state
+        .own_self_harm
+        .filter(|s| recent(s.at))
+        .map(|s| s.level);
     ConversationAssessment {
         conversation_id: conversation_id.to_string(),
         messages: state.messages,
         grooming_risk: risk,
+        grooming_raw: raw,
         grooming_alert: risk >= config.grooming_alert_threshold,
         stages,
-        self_harm_level: state
-            .own_self_harm
-            .filter(|s| recent(s.at))
-            .map(|s| s.level),
-        peer_self_harm_level: state
-            .peer_self_harm
-            .filter(|s| recent(s.at))
-            .map(|s| s.level),
-        support_suggested: state.support_at.is_some_and(recent),
+        age_gap: state.age_gap,
+        self_harm_level: None,
+        peer_self_harm_level: None,
+        recent_self_harm_level: recent_own,
+        support_suggested: false,
+        signals: MessageSignals::default(),
         message,
         evidence: state.evidence.iter().cloned().collect(),
     }
@@ -530,8 +803,8 @@ mod tests {
     fn one_stage_alone_stays_low() {
         let mut e = [0.0; 8];
         e[GroomingStage::ImageRequest.index()] = MAX_STAGE_EVIDENCE;
-        let (risk, stages) = grooming_risk(&e);
-        assert!(risk < 0.34, "{risk}");
+        let (risk, stages) = grooming_risk(&e, false);
+        assert!(risk < 0.5, "{risk}");
         assert_eq!(stages.len(), 1);
     }
 
@@ -546,10 +819,21 @@ mod tests {
         ] {
             e[s.index()] = 1.5;
         }
-        let (risk, stages) = grooming_risk(&e);
+        let (risk, stages) = grooming_risk(&e, false);
         assert!(risk > 0.6, "{risk}");
         assert_eq!(stages.len(), 4);
         assert_eq!(stages.last().unwrap().stage, GroomingStage::TrustBuilding);
+    }
+
+    #[test]
+    fn age_cues_and_reports_are_read() {
+        let c = MessageCues::read("a 24 year old guy wants to meet me");
+        assert!(c.adult_age && c.reports_other && !c.minor_age);
+        let c = MessageCues::read("im 13 lol");
+        assert!(c.minor_age && !c.adult_age && !c.reports_other);
+        assert_eq!(MessageCues::read("i have 24 pencils"), MessageCues::default());
+        assert!(MessageCues::read("i'm 25 btw").adult_age);
+        assert!(MessageCues::read("he's 19yo").adult_age);
     }
 
     #[test]

@@ -7,6 +7,8 @@
 //!   token gaps, safelists and self-harm modifiers; returns a [`MessageAnalysis`].
 //! - [`conversation`]: [`Conversations`], bounded per-conversation state that turns message
 //!   matches into a grooming risk and a self-harm level with support routing.
+//! - [`eval`]: evaluation metrics (precision/recall/F1, ROC AUC, recall at a false-positive
+//!   budget, latency-weighted F1) used by `preflight eval text`.
 //!
 //! ```
 //! use preflight::text::TextEngine;
@@ -19,8 +21,10 @@
 
 pub mod conversation;
 pub mod error;
+pub mod eval;
 pub mod lexicon;
 pub mod matcher;
+pub mod model;
 pub mod normalize;
 pub mod types;
 

@@ -2,11 +2,15 @@
 
 mod bench_cmd;
 mod demo_cmd;
+mod eval_cmd;
+mod eval_formats;
 mod hash_cmd;
 mod lexicon_cmd;
 mod list_cmd;
 mod list_log_cmd;
 mod scan_cmd;
+mod text_calibrate;
+mod text_model_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -30,6 +34,8 @@ enum Command {
     Hash(hash_cmd::HashArgs),
     /// Scan a message or a chat transcript for grooming, self-harm and sexual-content signals.
     Scan(scan_cmd::ScanArgs),
+    /// Measure the text signals on labelled messages, conversations and real-world sets.
+    Eval(eval_cmd::EvalArgs),
     /// Lint lexicon files or run their examples.
     Lexicon(lexicon_cmd::LexiconArgs),
     /// Run the ONNX classifiers on images or texts.
@@ -39,6 +45,8 @@ enum Command {
     Keygen(list_cmd::KeygenArgs),
     /// Build, verify, inspect, diff and apply signed hash lists.
     List(list_cmd::ListArgs),
+    /// Train and measure the on-device message classifier (text-corpus/ -> models/text-model.pftm).
+    TextModel(text_model_cmd::TextModelArgs),
     /// Time JPEG -> PDQ and list queries against in-run baselines (runs on a device as is).
     Bench(bench_cmd::BenchArgs),
 }
@@ -49,11 +57,13 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo_cmd::run(args),
         Command::Hash(args) => hash_cmd::run(args),
         Command::Scan(args) => scan_cmd::run(args),
+        Command::Eval(args) => eval_cmd::run(args),
         Command::Lexicon(args) => lexicon_cmd::run(args),
         #[cfg(feature = "onnx")]
         Command::Classify(args) => classify_cmd::run(args),
         Command::Keygen(args) => list_cmd::keygen(args),
         Command::List(args) => list_cmd::run(args),
         Command::Bench(args) => bench_cmd::run(args),
+        Command::TextModel(args) => text_model_cmd::run(args),
     }
 }

@@ -571,6 +571,7 @@ impl TryFrom<ScannerConfig> for preflight::scanner::ScannerConfig {
                 .unwrap_or_default(),
             extra_lexicon_files: c.extra_lexicon_files.into_iter().map(Into::into).collect(),
             conversation: Default::default(),
+            text_model: Default::default(),
             #[cfg(feature = "onnx")]
             classifiers,
         })

@@ -1,0 +1,142 @@
+//! Fusion of the two message-level layers: the lexicon (precise, explainable, evasion-proof,
+//! and the only one that reads context cues such as negation, hyperbole, third person,
+//! help-seeking and school/news talk) and the classifier (reach: paraphrase, slang, typos).
+//!
+//! Rules, per family:
+//! - **grooming**: the classifier's grooming probability ≥ its threshold, or a lexicon
+//!   grooming match; the stage is the lexicon's if it has one, else the classifier's top stage.
+//! - **self-harm**: a first-person lexicon level (not negated, hyperbolic or third person), or
+//!   the classifier's self-harm probability ≥ its threshold in a message where the lexicon saw
+//!   no context cue that makes the mention not the user's own (negation, hyperbole, third
+//!   person, help-seeking). A third-person or help-seeking reading routes to *peer* support.
+//! - **sexual**: the classifier's sexual probability ≥ its threshold, or a sexual lexicon match.
+
+use super::{Label, ModelEvidence, ModelScores, TextModel};
+use crate::text::matcher::MessageAnalysis;
+use crate::text::types::{Category, GroomingStage, ModifierKind, SelfHarmLevel};
+use serde::{Deserialize, Serialize};
+
+/// Evidence phrases kept per signal.
+const EVIDENCE_PHRASES: usize = 3;
+
+/// What one message says, after fusing lexicon and classifier.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MessageSignals {
+    /// Grooming: the stage and a score in 0..1.
+    pub grooming: Option<(GroomingStage, f32)>,
+    /// The user's own self-harm level and a score in 0..1.
+    pub self_harm: Option<(SelfHarmLevel, f32)>,
+    /// A self-harm level about someone else (third person, help-seeking for a friend).
+    pub peer_self_harm: Option<(SelfHarmLevel, f32)>,
+    /// Sexual content score in 0..1.
+    pub sexual: Option<f32>,
+    /// The classifier's phrases behind each signal (grooming, self-harm, sexual).
+    pub evidence: Vec<(Label, ModelEvidence)>,
+    /// The classifier's probabilities, if it ran.
+    #[serde(skip)]
+    pub probs: Option<[f32; Label::COUNT]>,
+}
+
+impl MessageSignals {
+    /// True if any signal is set.
+    pub fn any(&self) -> bool {
+        self.grooming.is_some()
+            || self.self_harm.is_some()
+            || self.peer_self_harm.is_some()
+            || self.sexual.is_some()
+    }
+}
+
+fn context_cue(analysis: &MessageAnalysis) -> (bool, bool) {
+    let kinds = analysis
+        .message_modifiers
+        .iter()
+        .chain(analysis.matches.iter().flat_map(|m| m.modifiers.iter()));
+    let mut not_own = false;
+    let mut peer = false;
+    for k in kinds {
+        match k {
+            ModifierKind::Negation | ModifierKind::Hyperbole => not_own = true,
+            ModifierKind::ThirdPerson | ModifierKind::HelpSeeking => {
+                not_own = true;
+                peer = true;
+            }
+        }
+    }
+    (not_own, peer)
+}
+
+/// Fuses a lexicon analysis with the classifier's scores (`None`: lexicon only).
+pub fn fuse(
+    analysis: &MessageAnalysis,
+    scores: Option<&ModelScores>,
+    model: Option<&TextModel>,
+) -> MessageSignals {
+    let mut out = MessageSignals::default();
+    let lex_stage = analysis
+        .by_category(Category::Grooming)
+        .filter(|m| m.effective_weight > 0.0)
+        .max_by(|a, b| a.effective_weight.total_cmp(&b.effective_weight))
+        .and_then(|m| m.stage.map(|s| (s, m.effective_weight.min(1.0))));
+    let lex_sexual = analysis
+        .by_category(Category::Sexual)
+        .map(|m| m.effective_weight)
+        .fold(0f32, f32::max);
+    out.grooming = lex_stage;
+    out.self_harm = analysis.self_harm_level().map(|l| (l, 1.0));
+    out.peer_self_harm = analysis
+        .by_category(Category::SelfHarm)
+        .filter(|m| {
+            m.modifiers.contains(&ModifierKind::ThirdPerson)
+                && !m.is_negated()
+                && !m.modifiers.contains(&ModifierKind::Hyperbole)
+        })
+        .filter_map(|m| m.level)
+        .max()
+        .map(|l| (l, 1.0));
+    if lex_sexual > 0.0 {
+        out.sexual = Some(lex_sexual.min(1.0));
+    }
+    let (Some(s), Some(m)) = (scores, model) else {
+        return out;
+    };
+    out.probs = Some(s.probs);
+    let [tg, ts, tx] = m.thresholds();
+    let g = s.grooming();
+    if g >= tg {
+        let stage = lex_stage.map_or(s.top_stage(), |(st, _)| st);
+        out.grooming = Some((stage, g.max(lex_stage.map_or(0.0, |x| x.1))));
+        out.evidence.extend(
+            s.evidence(Label::Grooming(s.top_stage()), EVIDENCE_PHRASES)
+                .into_iter()
+                .map(|e| (Label::Grooming(s.top_stage()), e)),
+        );
+    }
+    let sh = s.self_harm();
+    let (not_own, peer) = context_cue(analysis);
+    if sh >= ts {
+        let level = s.top_level();
+        if !not_own && out.self_harm.is_none() {
+            out.self_harm = Some((level, sh));
+        } else if peer && out.peer_self_harm.is_none() {
+            out.peer_self_harm = Some((level, sh));
+        }
+        if out.self_harm.is_some() || out.peer_self_harm.is_some() {
+            out.evidence.extend(
+                s.evidence(Label::SelfHarm(level), EVIDENCE_PHRASES)
+                    .into_iter()
+                    .map(|e| (Label::SelfHarm(level), e)),
+            );
+        }
+    }
+    let x = s.sexual();
+    if x >= tx {
+        out.sexual = Some(x.max(lex_sexual));
+        out.evidence.extend(
+            s.evidence(Label::Sexual, EVIDENCE_PHRASES)
+                .into_iter()
+                .map(|e| (Label::Sexual, e)),
+        );
+    }
+    out
+}
