@@ -10,6 +10,7 @@
 //! - [`text`]: evasion-resistant normalization, lexicons, conversation-level risk.
 //! - [`scanner`], [`verdict`], [`policy`]: the object an app holds, what it returns, and the
 //!   thresholds that decide it.
+//! - [`video`]: animated images and video: frame sampling, the video scan session, vPDQ.
 //! - `ffi` (feature `ffi`): the thin uniffi surface behind the Swift and Kotlin bindings.
 #![warn(missing_docs)]
 
@@ -26,11 +27,13 @@ pub mod policy;
 pub mod scanner;
 pub mod text;
 pub mod verdict;
+pub mod video;
 
 pub use error::{Error, Result};
 pub use policy::Policy;
 pub use scanner::{ReportBundle, ScanError, Scanner, ScannerConfig};
-pub use verdict::{Action, Category, Evidence, Signal, Verdict};
+pub use verdict::{Action, Category, Evidence, MatchedFrame, Signal, Verdict};
+pub use video::{FrameOutcome, VideoScan, VideoScanOptions};
 
 // The uniffi scaffolding (namespace `preflight`) must sit at the crate root: the proc-macros in
 // `ffi` refer to the `crate::UniFfiTag` it defines.
