@@ -15,7 +15,8 @@
 //!   as Meta's vPDQ does (`preflight hash VIDEO`).
 
 pub(crate) mod bags;
-// ffmpeg (feature video) comes with the CLI step.
+#[cfg(feature = "video")]
+pub mod ffmpeg;
 pub mod session;
 pub mod vpdq;
 
