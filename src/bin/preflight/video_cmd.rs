@@ -75,3 +75,46 @@ pub fn hash_videos(
         ExitCode::SUCCESS
     }
 }
+
+/// `list build --vpdq FILE`: adds the file's video (its distinct frames of quality >= 50) to the
+/// builder. A malformed line is reported as an import issue; a file without a good frame too.
+pub fn import_vpdq(
+    path: &Path,
+    builder: &mut preflight::lists::ListBuilder,
+    source: Option<&str>,
+    label: &str,
+    category: &str,
+) -> Result<preflight::lists::ImportReport, preflight::lists::ListError> {
+    use preflight::lists::{ImportIssue, ImportReport, ListError};
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ListError::io(format!("reading {}", path.display()), e))?;
+    let issue = |line: usize, message: String| ImportReport {
+        rows: 1,
+        added: 0,
+        issues: vec![ImportIssue { line, message }],
+    };
+    let features = match preflight::video::vpdq::parse_vpdq(&text) {
+        Ok(f) => f,
+        Err(preflight::video::VideoError::InvalidVpdq { line, detail }) => {
+            return Ok(issue(line, detail))
+        }
+        Err(e) => return Ok(issue(0, e.to_string())),
+    };
+    let video = preflight::lists::video::VideoInput::from_vpdq(&features);
+    if video.frames.is_empty() {
+        return Ok(issue(
+            1,
+            "no frame of quality >= 50: nothing to match on".into(),
+        ));
+    }
+    let orgs = match source {
+        Some(s) => 1u64 << builder.add_org(s)?,
+        None => 0,
+    };
+    builder.add_video(video, orgs, label, category)?;
+    Ok(ImportReport {
+        rows: features.len(),
+        added: 1,
+        issues: Vec::new(),
+    })
+}
