@@ -272,40 +272,65 @@ impl Scanner {
         if !exact.is_empty() {
             return Ok(verdict(&policy, exact));
         }
-        let frames = AnimationFrames::open(bytes, kind, &limits, &video.animation)
-            .map_err(animation_error)?;
         let mut matcher = FrameMatcher::new(list.clone(), policy);
-        let mut sampler = FrameSampler::new(video.sampling);
         let mut classifier = FrameClassifier::new(self, video.sampling.classified_frames);
-        let mut last: Option<AnimationFrame> = None;
-        let mut hash_one =
-            |f: &AnimationFrame, matcher: &mut FrameMatcher| -> Result<bool, ScanError> {
+        // Decoding (and sampling) runs on a second thread, hashing and matching here, so the
+        // two overlap; the channel holds one frame, so at most three canvases are alive. When
+        // a match is certain the receiver is dropped and the decoder stops at its next send.
+        std::thread::scope(|scope| -> Result<(), ScanError> {
+            let (tx, rx) = std::sync::mpsc::sync_channel(1);
+            scope.spawn(|| decode_sampled(bytes, kind, &limits, &video, tx));
+            for frame in rx {
+                let f = frame.map_err(animation_error)?;
                 let d = pdq::hash_pixels(f.pixels.as_pdq_input()).map_err(|e| corrupt(kind, e))?;
-                let certain = matcher.check(f.index, f.start_ms, &d);
-                if !certain {
-                    classifier.offer(&f.pixels);
-                }
-                Ok(certain)
-            };
-        let mut certain = false;
-        for frame in frames {
-            let frame = frame.map_err(animation_error)?;
-            if sampler.take(frame.index, frame.start_ms) {
-                last = None;
-                if hash_one(&frame, &mut matcher)? {
-                    certain = true;
+                if matcher.check(f.index, f.start_ms, &d) {
                     break;
                 }
-            } else {
-                last = Some(frame);
+                classifier.offer(&f.pixels);
             }
-        }
-        if let Some(f) = last.filter(|_| !certain && sampler.take_last()) {
-            hash_one(&f, &mut matcher)?;
-        }
+            Ok(())
+        })?;
         let mut signals = matcher.into_signals();
         classifier.finish(&mut signals)?;
         Ok(verdict(&policy, signals))
+    }
+}
+
+/// The decoding side of `scan_animation`: opens the animation, decodes every frame in turn and
+/// sends the sampled ones (and the last, if the cap allows); stops when the receiver is gone.
+fn decode_sampled(
+    bytes: &[u8],
+    kind: AnimationKind,
+    limits: &DecodeLimits,
+    video: &super::VideoConfig,
+    tx: std::sync::mpsc::SyncSender<Result<AnimationFrame, AnimationError>>,
+) {
+    let frames = match AnimationFrames::open(bytes, kind, limits, &video.animation) {
+        Ok(f) => f,
+        Err(e) => {
+            let _ = tx.send(Err(e));
+            return;
+        }
+    };
+    let mut sampler = FrameSampler::new(video.sampling);
+    let mut last: Option<AnimationFrame> = None;
+    for frame in frames {
+        match frame {
+            Err(e) => {
+                let _ = tx.send(Err(e));
+                return;
+            }
+            Ok(f) if sampler.take(f.index, f.start_ms) => {
+                last = None;
+                if tx.send(Ok(f)).is_err() {
+                    return;
+                }
+            }
+            Ok(f) => last = Some(f),
+        }
+    }
+    if let Some(f) = last.filter(|_| sampler.take_last()) {
+        let _ = tx.send(Ok(f));
     }
 }
 
