@@ -42,6 +42,8 @@ pub struct ScannerConfig {
     /// the first scan that needs them; a missing runtime or model is then a typed error.
     #[cfg(feature = "onnx")]
     pub classifiers: Option<crate::classify::ClassifierConfig>,
+    /// Animated images and video scans: frame sampling and caps (issue 13).
+    pub video: crate::video::VideoConfig,
 }
 
 /// Which learned message classifier ([`crate::text::model`]) a [`Scanner`] uses.
@@ -93,7 +95,8 @@ pub struct Scanner {
     policy: Policy,
     limits: DecodeLimits,
     #[cfg(feature = "onnx")]
-    classifiers: Option<crate::classify::ClassifierSet>,
+    classifiers: Option<Arc<crate::classify::ClassifierSet>>,
+    video: crate::video::VideoConfig,
     _temp_store: Option<TempStore>,
 }
 
@@ -164,7 +167,10 @@ impl Scanner {
             policy: config.policy,
             limits: config.decode_limits,
             #[cfg(feature = "onnx")]
-            classifiers: config.classifiers.map(crate::classify::ClassifierSet::new),
+            classifiers: config
+                .classifiers
+                .map(|c| Arc::new(crate::classify::ClassifierSet::new(c))),
+            video: config.video,
             _temp_store: temp,
         })
     }
@@ -184,6 +190,10 @@ impl Scanner {
         matches.extend(list.match_exact(HashKind::Md5, &crypto.md5));
         matches.extend(list.match_exact(HashKind::Sha1, &crypto.sha1));
         matches.extend(list.match_exact(HashKind::Sha256, &crypto.sha256));
+        // video (issue 13): animated GIF/APNG/WebP are scanned frame by frame (src/video/session.rs).
+        if let Some(kind) = crate::media::animation::sniff(bytes) {
+            return self.scan_animation(bytes, kind, &list, matches);
+        }
         match crate::media::decode_for_hashing(bytes, &self.limits, hash::PDQ_DECODE_MIN_SIDE) {
             Ok(decoded) => {
                 let pdq = hash::pdq::hash_pixels(decoded.pixels.as_pdq_input()).map_err(|e| {
@@ -217,31 +227,7 @@ impl Scanner {
         pixels: &crate::media::Pixels,
         signals: &mut Vec<Signal>,
     ) -> Result<(), ScanError> {
-        let Some(set) = &self.classifiers else {
-            return Ok(());
-        };
-        // Borrow RGB pixels as they are; only a grey image needs converting.
-        let rgb = match pixels {
-            crate::media::Pixels::Rgb8(i) => std::borrow::Cow::Borrowed(i),
-            grey => std::borrow::Cow::Owned(grey.to_rgb()),
-        };
-        let mut found = Vec::new();
-        let mut run = || -> Result<(), crate::classify::ClassifyError> {
-            if set.config().nsfw_model.is_some() {
-                found.push(set.nsfw(&rgb)?.signal());
-            }
-            if set.config().nudenet_model.is_some() {
-                found.extend(set.nudenet(&rgb)?.iter().filter_map(|d| d.signal()));
-            }
-            Ok(())
-        };
-        match run() {
-            Ok(()) => {}
-            Err(_) if signals.iter().any(|s| s.category == Category::KnownCsam) => return Ok(()),
-            Err(e) => return Err(e.into()),
-        }
-        signals.extend(classifier_signals(found));
-        Ok(())
+        classify_pixels(self.classifiers.as_deref(), pixels, signals)
     }
 
     #[cfg(not(feature = "onnx"))]
@@ -253,7 +239,25 @@ impl Scanner {
         Ok(())
     }
 
-    fn list_signals(&self, list: &HashList, matches: Vec<ListMatch>) -> Vec<Signal> {
+    /// The live list, the policy, the decode limits and the video settings (for `video`).
+    pub(crate) fn parts(
+        &self,
+    ) -> (
+        Arc<HashList>,
+        Policy,
+        DecodeLimits,
+        crate::video::VideoConfig,
+    ) {
+        (self.lists.current(), self.policy, self.limits, self.video)
+    }
+
+    /// The classifiers, shared with video scan sessions.
+    #[cfg(feature = "onnx")]
+    pub(crate) fn classifier_set(&self) -> Option<Arc<crate::classify::ClassifierSet>> {
+        self.classifiers.clone()
+    }
+
+    pub(crate) fn list_signals(&self, list: &HashList, matches: Vec<ListMatch>) -> Vec<Signal> {
         let accepted = self.policy.sources.filter(matches);
         if accepted.is_empty() {
             return Vec::new();
@@ -490,6 +494,42 @@ impl Scanner {
             conversation,
         })
     }
+}
+
+/// Runs the configured classifiers on one image and adds their signals. A classifier failure
+/// (missing runtime or model) is returned as an error, except when a known-image match already
+/// decides the verdict: that is never lost.
+#[cfg(feature = "onnx")]
+pub(crate) fn classify_pixels(
+    set: Option<&crate::classify::ClassifierSet>,
+    pixels: &crate::media::Pixels,
+    signals: &mut Vec<Signal>,
+) -> Result<(), ScanError> {
+    let Some(set) = set else {
+        return Ok(());
+    };
+    // Borrow RGB pixels as they are; only a grey image needs converting.
+    let rgb = match pixels {
+        crate::media::Pixels::Rgb8(i) => std::borrow::Cow::Borrowed(i),
+        grey => std::borrow::Cow::Owned(grey.to_rgb()),
+    };
+    let mut found = Vec::new();
+    let mut run = || -> Result<(), crate::classify::ClassifyError> {
+        if set.config().nsfw_model.is_some() {
+            found.push(set.nsfw(&rgb)?.signal());
+        }
+        if set.config().nudenet_model.is_some() {
+            found.extend(set.nudenet(&rgb)?.iter().filter_map(|d| d.signal()));
+        }
+        Ok(())
+    };
+    match run() {
+        Ok(()) => {}
+        Err(_) if signals.iter().any(|s| s.category == Category::KnownCsam) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    }
+    signals.extend(classifier_signals(found));
+    Ok(())
 }
 
 /// Classifier findings as verdict signals, one per category, evidence naming model and label.

@@ -31,6 +31,7 @@
 //!   several issuers with corroboration by independent signatures.
 //! - [`log`]: the issuers' transparency logs (RFC 6962 Merkle trees, signed tree heads).
 //! - [`detached`]: the device-built PDQ index of a distributable list.
+//! - [`video`]: the video section (listed videos as bags of frame hashes, sharing the PDQ index).
 
 pub mod error;
 pub mod format;
@@ -40,6 +41,8 @@ mod index;
 pub mod random;
 pub mod store;
 pub mod trust;
+// video (issue 13): the video section (listed videos as bags of frame hashes).
+pub mod video;
 
 pub use format::{builder, delta, import, kinds, list};
 pub(crate) use format::packed;

@@ -11,6 +11,7 @@ mod list_log_cmd;
 mod scan_cmd;
 mod text_calibrate;
 mod text_model_cmd;
+mod video_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

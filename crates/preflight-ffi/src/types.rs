@@ -128,6 +128,56 @@ pub enum Evidence {
         /// SHA-256 digest of that list (auditable across devices).
         list_digest: String,
     },
+    /// A hash-list entry matched one frame of an animated image or a video.
+    FrameMatch {
+        /// 0-based frame index.
+        frame_index: u32,
+        /// When the frame is shown, in milliseconds.
+        timestamp_ms: u64,
+        /// `pdq`.
+        kind: String,
+        /// Entry index in its section.
+        entry: u32,
+        /// The listed hash (hex).
+        hash: String,
+        /// Hamming distance.
+        distance: u32,
+        /// Which rotation/flip of the frame matched.
+        variant: String,
+        /// The entry's label.
+        label: String,
+        /// The entry's category as the list states it.
+        list_category: String,
+        /// Organisations that listed the entry.
+        sources: Vec<String>,
+        /// Version of the list that matched.
+        list_version: u64,
+        /// SHA-256 digest of that list.
+        list_digest: String,
+    },
+    /// A listed video matched (vPDQ query/target percentages).
+    VideoMatch {
+        /// Index of the video in the list's video section.
+        entry: u32,
+        /// The video's label.
+        label: String,
+        /// The video's category as the list states it.
+        list_category: String,
+        /// Organisations that listed the video.
+        sources: Vec<String>,
+        /// Which rotation/flip of the scanned frames matched.
+        variant: String,
+        /// Percentage of the scanned video's distinct frames that matched.
+        query_match_pct: f32,
+        /// Percentage of the listed video's distinct frames that were matched.
+        target_match_pct: f32,
+        /// The scanned frames that matched.
+        matched_frames: Vec<MatchedFrame>,
+        /// Version of the list that matched.
+        list_version: u64,
+        /// SHA-256 digest of that list.
+        list_digest: String,
+    },
     /// A lexicon term matched in the message.
     Lexicon {
         /// Lexicon entry id.
@@ -174,9 +224,83 @@ pub enum Evidence {
     },
 }
 
+/// One scanned frame that matched a frame of a listed video.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct MatchedFrame {
+    /// 0-based index of the scanned frame.
+    pub frame_index: u32,
+    /// Its time in milliseconds.
+    pub timestamp_ms: u64,
+    /// Index of the closest frame in the listed video's frame list.
+    pub listed_frame: u32,
+    /// Hamming distance to it.
+    pub distance: u32,
+}
+
+impl From<preflight::verdict::MatchedFrame> for MatchedFrame {
+    fn from(m: preflight::verdict::MatchedFrame) -> Self {
+        MatchedFrame {
+            frame_index: m.frame_index,
+            timestamp_ms: m.timestamp_ms,
+            listed_frame: m.listed_frame,
+            distance: m.distance,
+        }
+    }
+}
+
 impl From<core::Evidence> for Evidence {
     fn from(e: core::Evidence) -> Self {
         match e {
+            core::Evidence::FrameMatch {
+                frame_index,
+                timestamp_ms,
+                kind,
+                entry,
+                hash,
+                distance,
+                variant,
+                label,
+                list_category,
+                sources,
+                list_version,
+                list_digest,
+            } => Evidence::FrameMatch {
+                frame_index,
+                timestamp_ms,
+                kind,
+                entry,
+                hash,
+                distance,
+                variant,
+                label,
+                list_category,
+                sources,
+                list_version,
+                list_digest,
+            },
+            core::Evidence::VideoMatch {
+                entry,
+                label,
+                list_category,
+                sources,
+                variant,
+                query_match_pct,
+                target_match_pct,
+                matched_frames,
+                list_version,
+                list_digest,
+            } => Evidence::VideoMatch {
+                entry,
+                label,
+                list_category,
+                sources,
+                variant,
+                query_match_pct,
+                target_match_pct,
+                matched_frames: matched_frames.into_iter().map(Into::into).collect(),
+                list_version,
+                list_digest,
+            },
             core::Evidence::ListMatch {
                 kind,
                 entry,
@@ -439,6 +563,8 @@ impl TryFrom<PolicyConfig> for Policy {
             nudity_warn: p.nudity_warn,
             warn_sexual_to_minors: p.warn_sexual_to_minors,
             text_model_min_score: p.text_model_min_score,
+            // video (issue 13): not mirrored in PolicyConfig yet; the core defaults apply.
+            ..Policy::default()
         })
     }
 }
@@ -572,6 +698,7 @@ impl TryFrom<ScannerConfig> for preflight::scanner::ScannerConfig {
             extra_lexicon_files: c.extra_lexicon_files.into_iter().map(Into::into).collect(),
             conversation: Default::default(),
             text_model: Default::default(),
+            video: Default::default(),
             #[cfg(feature = "onnx")]
             classifiers,
         })

@@ -93,6 +93,8 @@ pub struct ListBuilder {
     kinds: [KindEntries; 5],
     pdq_scheme: PdqIndexScheme,
     pdq_sketch_bits: Option<u32>,
+    /// video (issue 13): listed videos, by id; their frames join the PDQ section at build time.
+    videos: Vec<(crate::lists::video::VideoInput, Attr)>,
 }
 
 /// The signed-body output of a build, before the trailer is attached.
@@ -114,6 +116,7 @@ impl ListBuilder {
             kinds: Default::default(),
             pdq_scheme: PdqIndexScheme::Auto,
             pdq_sketch_bits: None,
+            videos: Vec::new(),
         }
     }
 
@@ -244,6 +247,62 @@ impl ListBuilder {
         Ok(())
     }
 
+    /// video (issue 13): adds a video (its distinct good frames, see
+    /// [`crate::lists::video::VideoInput`]). Its frames are merged into the PDQ section with the
+    /// video's tag when the list is built. A video with the same frames as one already added
+    /// merges like a duplicate hash (sources OR-ed, smallest label/category kept).
+    pub fn add_video(
+        &mut self,
+        video: crate::lists::video::VideoInput,
+        orgs: u64,
+        label: &str,
+        category: &str,
+    ) -> Result<(), ListError> {
+        if video.frames.is_empty() {
+            return Err(ListError::InvalidHash(
+                "a video needs at least one frame of quality >= 50".into(),
+            ));
+        }
+        // Validates the org bitmap the same way `add` does, on a scratch copy.
+        let mut probe = ListBuilder::new(0, 0);
+        probe.orgs = self.orgs.clone();
+        probe.add(HashKind::Pdq, &video.frames[0].0, orgs, label, category)?;
+        let attr = Attr {
+            orgs,
+            label: self.intern(label),
+            category: self.intern(category),
+        };
+        let id = video.id();
+        match self.videos.iter_mut().find(|(v, _)| v.id() == id) {
+            Some((_, a)) => {
+                a.orgs |= attr.orgs;
+                let text = |i: u32| self.strings.get(i as usize).cloned().unwrap_or_default();
+                if (text(attr.label), text(attr.category)) < (text(a.label), text(a.category)) {
+                    a.label = attr.label;
+                    a.category = attr.category;
+                }
+            }
+            None => self.videos.push((video, attr)),
+        }
+        Ok(())
+    }
+
+    /// video (issue 13): removes the videos whose id is in `ids`; returns how many.
+    pub fn remove_videos(&mut self, ids: &[[u8; 32]]) -> usize {
+        let before = self.videos.len();
+        self.videos.retain(|(v, _)| !ids.contains(&v.id()));
+        before - self.videos.len()
+    }
+
+    /// video (issue 13): the videos added so far with their sources, label and category.
+    pub fn videos(&self) -> Vec<(crate::lists::video::VideoInput, u64, String, String)> {
+        let text = |i: u32| self.strings.get(i as usize).cloned().unwrap_or_default();
+        self.videos
+            .iter()
+            .map(|(v, a)| (v.clone(), a.orgs, text(a.label), text(a.category)))
+            .collect()
+    }
+
     /// Removes every entry of `kind` whose hash is in `tombstones` (each of the kind's width).
     /// Returns how many entries were removed.
     pub fn remove(&mut self, kind: HashKind, tombstones: &[Vec<u8>]) -> usize {
@@ -288,17 +347,45 @@ impl ListBuilder {
     /// steps: canonical entries per kind, canonical string and tag tables, the table
     /// sections, one hash section per kind, then header and assembly.
     pub(crate) fn build_body(&self, key_id: KeyId) -> Result<BuiltBody, ListError> {
+        // video (issue 13): frames of listed videos join the PDQ entries with the video's tag.
+        if self.videos.is_empty() {
+            return self.build_body_with(key_id, &[]);
+        }
+        let mut with_frames = self.clone();
+        for (v, a) in &self.videos {
+            let entries = &mut with_frames.kinds[HashKind::Pdq.index()];
+            for f in &v.frames {
+                entries.hashes.extend_from_slice(&f.0);
+                entries.attrs.push(*a);
+            }
+        }
+        let mut videos = self.videos.clone();
+        videos.sort_by_key(|(v, _)| v.id());
+        with_frames.build_body_with(key_id, &videos)
+    }
+
+    /// [`Self::build_body`] with the listed videos (sorted by id; their frames already among
+    /// the PDQ entries).
+    fn build_body_with(
+        &self,
+        key_id: KeyId,
+        videos: &[(crate::lists::video::VideoInput, Attr)],
+    ) -> Result<BuiltBody, ListError> {
         let merged: Vec<(Vec<u32>, Vec<Attr>)> = HashKind::ALL
             .iter()
             .map(|&kind| self.canonical_entries(kind))
             .collect();
-        let tables = CanonicalTables::new(self, &merged);
+        let video_attrs: Vec<Attr> = videos.iter().map(|(_, a)| *a).collect();
+        let tables = CanonicalTables::new(self, &merged, &video_attrs);
         let mut sections = tables.sections(&self.orgs);
         for kind in HashKind::ALL {
             let (order, attrs) = &merged[kind.index()];
             if !order.is_empty() {
                 sections.push(self.hash_section(kind, order, attrs, &tables)?);
             }
+        }
+        if !videos.is_empty() {
+            sections.push(self.video_section(&merged[HashKind::Pdq.index()].0, videos, &tables)?);
         }
         let header = Header {
             file_kind: FileKind::Full,
@@ -377,6 +464,29 @@ impl ListBuilder {
         Ok((SEC_HASHES + kind.code(), n as u64, body))
     }
 
+    /// video (issue 13): the video section, whose frame references point into the sorted PDQ
+    /// hashes (`pdq_order`, the PDQ section's canonical order).
+    fn video_section(
+        &self,
+        pdq_order: &[u32],
+        videos: &[(crate::lists::video::VideoInput, Attr)],
+        tables: &CanonicalTables<'_>,
+    ) -> Result<(u32, u64, Vec<u8>), ListError> {
+        let src = &self.kinds[HashKind::Pdq.index()].hashes;
+        let mut hashes = Vec::with_capacity(pdq_order.len() * 32);
+        for &i in pdq_order {
+            let start = i as usize * 32;
+            hashes.extend_from_slice(src.get(start..start + 32).unwrap_or(&[]));
+        }
+        let (sorted, _) = hashes.as_chunks::<32>();
+        let resolved: Vec<(crate::lists::video::VideoInput, u32)> = videos
+            .iter()
+            .map(|(v, a)| (v.clone(), tables.tag_of(a)))
+            .collect();
+        let body = crate::lists::video::encode_section(&resolved, sorted)?;
+        Ok((crate::lists::video::SEC_VIDEOS, videos.len() as u64, body))
+    }
+
     /// Sorted, merged order for one kind: indexes into the raw arrays (first occurrence of
     /// each hash) and the merged attributes.
     fn canonical_entries(&self, kind: HashKind) -> (Vec<u32>, Vec<Attr>) {
@@ -443,11 +553,14 @@ struct CanonicalTables<'a> {
 }
 
 impl<'a> CanonicalTables<'a> {
-    fn new(builder: &'a ListBuilder, merged: &[(Vec<u32>, Vec<Attr>)]) -> CanonicalTables<'a> {
-        let mut used: Vec<u32> = merged
-            .iter()
-            .flat_map(|(_, attrs)| attrs.iter().flat_map(|a| [a.label, a.category]))
-            .collect();
+    /// `extra`: attributes used outside the hash sections (listed videos).
+    fn new(
+        builder: &'a ListBuilder,
+        merged: &[(Vec<u32>, Vec<Attr>)],
+        extra: &[Attr],
+    ) -> CanonicalTables<'a> {
+        let all = || merged.iter().flat_map(|(_, attrs)| attrs.iter()).chain(extra);
+        let mut used: Vec<u32> = all().flat_map(|a| [a.label, a.category]).collect();
         used.sort_unstable();
         used.dedup();
         let mut strings: Vec<&str> = used
@@ -469,10 +582,7 @@ impl<'a> CanonicalTables<'a> {
             tag_id: HashMap::new(),
             tag_bits: 0,
         };
-        let mut tags: Vec<(u64, u32, u32)> = merged
-            .iter()
-            .flat_map(|(_, attrs)| attrs.iter().map(|a| tables.tag_key(a)))
-            .collect();
+        let mut tags: Vec<(u64, u32, u32)> = all().map(|a| tables.tag_key(a)).collect();
         tags.sort_unstable();
         tags.dedup();
         tables.tag_id = tags
