@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-deps.sh nasm
+scripts/image-decode-deps.sh
 echo "== ONNX Runtime, models and Python references (scripts/setup-onnx.sh)"
 scripts/setup-onnx.sh
 
