@@ -10,6 +10,10 @@
 //!   hash); `end_to_end_libjpeg_eighth`, libjpeg at 1/8 (the path before `jpeg_dc`);
 //!   `end_to_end_dc_1_thread`, `jpeg_dc` on one thread.
 //!
+//! - `progressive/*` (issue 12): a 10 MP progressive JPEG made at bench time, hashed from its
+//!   DC scans (`jpeg_dc::progressive`) against full decode + hash of the same file; the ratio
+//!   is printed as `progressive_ratio` (target <= 0.3x).
+//!
 //! Against Meta's C++ in the same run: when `.tools/venv` (scripts/setup-onnx.sh) has pip
 //! `pdqhash` (the C++ reference behind a Cython wrapper), `ratio_report` times it through
 //! `scripts/pdq_reference_bench.py` on the same two images, times ours the same way (best of
@@ -167,5 +171,79 @@ fn ratio_report(_c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, bench, ratio_report);
+/// A 10 MP progressive JPEG (3872x2592) made now by libjpeg-turbo's compressor (standard
+/// progression: DC with successive approximation, then AC scans) from the 12 MP photo
+/// fixture, or from a generated photo-like image when the fixture is absent. Returns the file
+/// and where its pixels came from.
+fn progressive_10mp() -> (Vec<u8>, &'static str) {
+    let (w, h) = (3872usize, 2592usize);
+    let path = format!(
+        "{}/tests/fixtures/pdq/images/exif-rotn-6.jpg",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let (rgb, src_w, source) = match std::fs::read(path)
+        .ok()
+        .and_then(|b| media::decode(&b, &DecodeLimits::default()).ok())
+    {
+        Some(d) if d.pixels.width() as usize >= w && d.pixels.height() as usize >= h => {
+            let sw = d.pixels.width() as usize;
+            (d.pixels.to_rgb().into_raw(), sw, "the 12 MP photo fixture, cropped")
+        }
+        _ => {
+            let mut rng = preflight::lists::random::SplitMix64(1);
+            let px = (0..w * h)
+                .flat_map(|i| {
+                    let (x, y) = (i % w, i / w);
+                    let n = (rng.next() % 16) as usize;
+                    [(x * 255 / w + n) as u8, (y * 255 / h) as u8, ((x ^ y) % 256) as u8]
+                })
+                .collect();
+            (px, w, "a generated image")
+        }
+    };
+    let mut c = mozjpeg::Compress::new(mozjpeg::ColorSpace::JCS_RGB);
+    c.set_fastest_defaults();
+    c.set_size(w, h);
+    c.set_quality(90.0);
+    c.set_progressive_mode();
+    let mut started = c.start_compress(Vec::new()).unwrap();
+    for y in 0..h {
+        started
+            .write_scanlines(&rgb[y * src_w * 3..(y * src_w + w) * 3])
+            .unwrap();
+    }
+    (started.finish().unwrap(), source)
+}
+
+/// Issue 12: a progressive photo hashed from its DC scans alone against the full decode of the
+/// same file (the shape of the reference tool), in one run; target <= 0.3x.
+fn progressive(c: &mut Criterion) {
+    let (jpeg, source) = progressive_10mp();
+    let limits = DecodeLimits::default();
+    let min = preflight::hash::PDQ_DECODE_MIN_SIDE;
+    let dc_path = || {
+        let (d, used_dc) = media::decode_for_hashing_threads(&jpeg, &limits, min, Some(0)).unwrap();
+        assert!(used_dc, "the progressive file did not take the DC path");
+        pdq::hash_pixels(d.pixels.as_pdq_input()).unwrap()
+    };
+    let full = || {
+        let d = media::decode(&jpeg, &limits).unwrap();
+        pdq::hash_pixels(d.pixels.as_pdq_input()).unwrap()
+    };
+    let mut g = c.benchmark_group("progressive");
+    g.sample_size(10);
+    g.bench_function("dc_scans/jpeg_10mp_progressive", |b| b.iter(dc_path));
+    g.bench_function("full_decode/jpeg_10mp_progressive", |b| b.iter(full));
+    g.finish();
+    let dc_ms = best_ms(10, dc_path);
+    let full_ms = best_ms(5, full);
+    println!(
+        "progressive_ratio: 10 MP progressive JPEG ({} bytes, from {source}) -> PDQ from the DC \
+         scans {dc_ms:.1} ms / full decode + PDQ {full_ms:.1} ms = {:.2}x (target <= 0.3x)",
+        jpeg.len(),
+        dc_ms / full_ms
+    );
+}
+
+criterion_group!(benches, bench, ratio_report, progressive);
 criterion_main!(benches);

@@ -68,6 +68,74 @@ pub fn normalize(img: DynamicImage) -> Pixels {
     }
 }
 
+/// The sample layout of a decoder's output row (16-bit samples big-endian, as PNG stores
+/// them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum RowFormat {
+    L8,
+    La8,
+    Rgb8,
+    Rgba8,
+    L16,
+    La16,
+    Rgb16,
+    Rgba16,
+}
+
+impl RowFormat {
+    /// Bytes per input pixel.
+    pub(super) fn bytes_per_pixel(self) -> usize {
+        match self {
+            RowFormat::L8 => 1,
+            RowFormat::La8 | RowFormat::L16 => 2,
+            RowFormat::Rgb8 => 3,
+            RowFormat::Rgba8 | RowFormat::La16 => 4,
+            RowFormat::Rgb16 => 6,
+            RowFormat::Rgba16 => 8,
+        }
+    }
+
+    /// Channels of the normalised output: 1 (grey) or 3 (RGB), as [`normalize`] chooses.
+    pub(super) fn out_channels(self) -> usize {
+        match self {
+            RowFormat::L8 | RowFormat::La8 | RowFormat::L16 | RowFormat::La16 => 1,
+            _ => 3,
+        }
+    }
+}
+
+/// Normalises one row of pixels exactly as [`normalize`] does whole images, appending the 8-bit
+/// grey or RGB samples to `out`.
+pub(super) fn normalize_row(format: RowFormat, src: &[u8], out: &mut Vec<u8>) {
+    let be = |p: &[u8], i: usize| u32::from(u16::from_be_bytes([p[2 * i], p[2 * i + 1]]));
+    let px = src.chunks_exact(format.bytes_per_pixel());
+    match format {
+        RowFormat::L8 | RowFormat::Rgb8 => out.extend_from_slice(src),
+        RowFormat::La8 => out.extend(
+            px.map(|p| over_white(u32::from(p[0]), u32::from(p[1]), 255) as u8),
+        ),
+        RowFormat::Rgba8 => {
+            for p in px {
+                let a = u32::from(p[3]);
+                out.extend((0..3).map(|c| over_white(u32::from(p[c]), a, 255) as u8));
+            }
+        }
+        RowFormat::L16 => out.extend(px.map(|p| to8(be(p, 0)))),
+        RowFormat::La16 => out.extend(px.map(|p| to8(over_white(be(p, 0), be(p, 1), 65535)))),
+        RowFormat::Rgb16 => {
+            for p in px {
+                out.extend((0..3).map(|c| to8(be(p, c))));
+            }
+        }
+        RowFormat::Rgba16 => {
+            for p in px {
+                let a = be(p, 3);
+                out.extend((0..3).map(|c| to8(over_white(be(p, c), a, 65535))));
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,6 +163,37 @@ mod tests {
         match normalize(DynamicImage::ImageRgba8(img)) {
             Pixels::Rgb8(i) => assert!(i.pixels().all(|p| p.0 == [255, 255, 255])),
             Pixels::Luma8(_) => panic!("RGBA must become RGB"),
+        }
+    }
+
+    #[test]
+    fn rows_normalise_like_whole_images() {
+        let mut rng = crate::lists::random::SplitMix64(7);
+        let raw: Vec<u8> = (0..8 * 5).map(|_| rng.next() as u8).collect();
+        let ne16 = |b: &[u8]| -> Vec<u16> {
+            b.chunks_exact(2)
+                .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                .collect()
+        };
+        let cases: [(RowFormat, DynamicImage); 8] = [
+            (RowFormat::L8, image::GrayImage::from_raw(5, 1, raw[..5].to_vec()).unwrap().into()),
+            (RowFormat::La8, image::GrayAlphaImage::from_raw(5, 1, raw[..10].to_vec()).unwrap().into()),
+            (RowFormat::Rgb8, RgbImage::from_raw(5, 1, raw[..15].to_vec()).unwrap().into()),
+            (RowFormat::Rgba8, image::RgbaImage::from_raw(5, 1, raw[..20].to_vec()).unwrap().into()),
+            (RowFormat::L16, image::ImageBuffer::<image::Luma<u16>, _>::from_raw(5, 1, ne16(&raw[..10])).unwrap().into()),
+            (RowFormat::La16, image::ImageBuffer::<image::LumaA<u16>, _>::from_raw(5, 1, ne16(&raw[..20])).unwrap().into()),
+            (RowFormat::Rgb16, image::ImageBuffer::<image::Rgb<u16>, _>::from_raw(5, 1, ne16(&raw[..30])).unwrap().into()),
+            (RowFormat::Rgba16, image::ImageBuffer::<image::Rgba<u16>, _>::from_raw(5, 1, ne16(&raw[..40])).unwrap().into()),
+        ];
+        for (format, img) in cases {
+            let mut row = Vec::new();
+            normalize_row(format, &raw[..5 * format.bytes_per_pixel()], &mut row);
+            let whole = match normalize(img) {
+                Pixels::Luma8(i) => i.into_raw(),
+                Pixels::Rgb8(i) => i.into_raw(),
+            };
+            assert_eq!(row, whole, "{format:?}");
+            assert_eq!(row.len(), 5 * format.out_channels(), "{format:?}");
         }
     }
 

@@ -12,7 +12,8 @@
 //! wrapped in `catch_unwind`, so corrupt input becomes a [`MediaError`], never a crash. libjpeg
 //! silently pads a truncated file with grey; `container::jpeg` refuses such files first.
 
-use super::jpeg_dc::{DcError, Parallelism};
+use super::jpeg_dc::{DcError, Parallelism, MAX_SCANS};
+use super::sample::{should_sample, RowSink};
 use super::{check_dims, DecodeLimits, DecodedImage, MediaError};
 use image::metadata::Orientation;
 use image::{DynamicImage, GrayImage, RgbImage};
@@ -70,6 +71,7 @@ fn finish(
     orientation: Orientation,
     (width, height): (u32, u32),
     numerator: Option<u8>,
+    sampled: bool,
 ) -> DecodedImage {
     img.apply_orientation(orientation);
     DecodedImage {
@@ -79,13 +81,44 @@ fn finish(
         source_height: height,
         exif_orientation: super::orientation_number(orientation),
         scale_denominator: numerator.map_or(1, |m| 8 / m.max(1)),
+        sampled,
     }
 }
 
-/// Decodes a JPEG. With `scale_min_side`, decodes at the smallest DCT scale keeping both sides
-/// at or above it (no scaling when the image is not larger). At 1/8 scale the DC-only decoder
-/// (`jpeg_dc`, threads as `par` says) is tried first; the JPEG variants it does not handle go to
-/// libjpeg. Also says whether the DC decoder was used.
+/// What libjpeg may hold whole when decoding for hashing: the coefficient buffer of a
+/// multi-scan (progressive) file, 128 bytes per block of every component. Over it, a
+/// progressive file is decoded from its DC scans at 1/8 scale instead.
+const HASH_COEFFICIENT_BUDGET: u64 = 24 << 20;
+
+/// Why `decode_unguarded` gave up.
+enum Failure {
+    Media(MediaError),
+    /// A multi-scan file whose coefficient buffer (this many bytes) is over the budget.
+    Coefficients(u64),
+}
+
+impl From<MediaError> for Failure {
+    fn from(e: MediaError) -> Self {
+        Failure::Media(e)
+    }
+}
+
+fn coefficient_refusal(bytes: u64, budget: u64) -> MediaError {
+    MediaError::MemoryLimit {
+        format: NAME,
+        detail: format!(
+            "this multi-scan JPEG needs a {} MB coefficient buffer, over the {} MB allowed",
+            bytes >> 20,
+            budget >> 20
+        ),
+    }
+}
+
+/// Decodes a JPEG. With `scale_min_side` (decoding for hashing), decodes at the smallest DCT
+/// scale keeping both sides at or above it (no scaling when the image is not larger), keeps
+/// only PDQ's sample of a large output (`sample`), and bounds what libjpeg buffers. At 1/8
+/// scale the DC-only decoder (`jpeg_dc`, threads as `par` says) is tried first; the JPEG
+/// variants it does not handle go to libjpeg. Also says whether the DC decoder was used.
 pub(super) fn decode_with(
     bytes: &[u8],
     limits: &DecodeLimits,
@@ -94,22 +127,48 @@ pub(super) fn decode_with(
 ) -> Result<(DecodedImage, bool), MediaError> {
     let (claimed_w, claimed_h) = super::container::jpeg(bytes)?;
     check_dims(claimed_w, claimed_h, limits)?;
+    let scans = super::jpeg_dc::count_scans(bytes);
+    if scans > MAX_SCANS {
+        return Err(MediaError::LimitExceeded {
+            format: NAME,
+            what: "scans",
+            count: scans as u64,
+            max: MAX_SCANS as u64,
+        });
+    }
     let numerator = scale_min_side.and_then(|min| pick_numerator(claimed_w, claimed_h, min));
+    let dc_only = |bytes: &[u8]| match super::jpeg_dc::decode(bytes, limits, par) {
+        Ok(d) => Ok(Some((
+            finish(d.image, d.orientation, (d.width, d.height), Some(1), false),
+            true,
+        ))),
+        Err(DcError::Failed(e)) => Err(e),
+        Err(DcError::Unsupported(_)) => Ok(None),
+    };
     if numerator == Some(1) && !par.disabled {
-        match super::jpeg_dc::decode(bytes, limits, par) {
-            Ok(d) => {
-                let img = finish(d.image, d.orientation, (d.width, d.height), Some(1));
-                return Ok((img, true));
-            }
-            Err(DcError::Failed(e)) => return Err(e),
-            Err(DcError::Unsupported(_)) => {}
+        if let Some(done) = dc_only(bytes)? {
+            return Ok(done);
         }
     }
+    let budget = if scale_min_side.is_some() {
+        HASH_COEFFICIENT_BUDGET
+    } else {
+        limits.max_alloc_bytes
+    };
     let result = catch_unwind(AssertUnwindSafe(|| {
-        decode_unguarded(bytes, limits, scale_min_side)
+        decode_unguarded(bytes, limits, scale_min_side, scans > 1, budget)
     }));
     match result {
-        Ok(r) => r.map(|d| (d, false)),
+        Ok(Ok(d)) => Ok((d, false)),
+        Ok(Err(Failure::Media(e))) => Err(e),
+        Ok(Err(Failure::Coefficients(need))) => {
+            if scale_min_side.is_some() && !par.disabled && numerator != Some(1) {
+                if let Some(done) = dc_only(bytes)? {
+                    return Ok(done);
+                }
+            }
+            Err(coefficient_refusal(need, budget))
+        }
         Err(payload) => {
             let msg = payload
                 .downcast_ref::<String>()
@@ -123,11 +182,53 @@ pub(super) fn decode_with(
     }
 }
 
+/// Bytes of libjpeg's whole-image coefficient buffer: 64 coefficients of 2 bytes for every
+/// block of every component, padded to whole MCUs (`jdcoefct.c`).
+fn coefficient_bytes(comps: &[mozjpeg::CompInfo]) -> u64 {
+    comps
+        .iter()
+        .map(|c| {
+            let pad = |n: u32, f: i32| u64::from(n).next_multiple_of(u64::from(f.max(1) as u32));
+            pad(c.width_in_blocks, c.h_samp_factor) * pad(c.height_in_blocks, c.v_samp_factor) * 128
+        })
+        .sum()
+}
+
+/// Reads every scanline, keeping PDQ's sample only (see `sample`); `channels` is libjpeg's
+/// output (1 grey, 3 RGB, 4 CMYK).
+fn read_sampled<R: std::io::BufRead>(
+    started: &mut mozjpeg::decompress::DecompressStarted<R>,
+    (ow, oh): (u32, u32),
+    channels: usize,
+    adobe: bool,
+    orientation: Orientation,
+) -> Result<DynamicImage, MediaError> {
+    let mut sink = RowSink::new(ow, oh, channels.min(3), orientation, true);
+    let mut row = vec![0u8; ow as usize * channels];
+    for y in 0..oh as usize {
+        started
+            .read_scanlines_into::<u8>(&mut row)
+            .map_err(|e| corrupt(e.to_string()))?;
+        if !sink.wants(y) {
+            continue;
+        }
+        if channels == 4 {
+            let rgb = cmyk_to_rgb(&row, ow, 1, adobe).ok_or_else(|| corrupt("short read"))?;
+            sink.push(y, rgb.as_raw());
+        } else {
+            sink.push(y, &row);
+        }
+    }
+    Ok(sink.finish())
+}
+
 fn decode_unguarded(
     bytes: &[u8],
     limits: &DecodeLimits,
     scale_min_side: Option<u32>,
-) -> Result<DecodedImage, MediaError> {
+    multi_scan: bool,
+    coefficient_budget: u64,
+) -> Result<DecodedImage, Failure> {
     let mut dec = Decompress::with_markers(&[Marker::APP(1), Marker::APP(14)])
         .from_mem(bytes)
         .map_err(|e| corrupt(e.to_string()))?;
@@ -135,6 +236,12 @@ fn decode_unguarded(
     let width = u32::try_from(w).unwrap_or(u32::MAX);
     let height = u32::try_from(h).unwrap_or(u32::MAX);
     check_dims(width, height, limits)?;
+    if multi_scan {
+        let need = coefficient_bytes(dec.components());
+        if need > coefficient_budget {
+            return Err(Failure::Coefficients(need));
+        }
+    }
 
     let mut orientation = Orientation::NoTransforms;
     let mut adobe = false;
@@ -164,19 +271,27 @@ fn decode_unguarded(
         .to_colorspace(out_space)
         .map_err(|e| corrupt(e.to_string()))?;
     let (ow, oh) = (started.width() as u32, started.height() as u32);
+    let channels = match out_space {
+        ColorSpace::JCS_GRAYSCALE => 1,
+        ColorSpace::JCS_CMYK => 4,
+        _ => 3,
+    };
+    if scale_min_side.is_some() && should_sample(ow, oh) {
+        let img = read_sampled(&mut started, (ow, oh), channels, adobe, orientation)?;
+        started.finish().map_err(|e| corrupt(e.to_string()))?;
+        return Ok(finish(img, orientation, (width, height), numerator, true));
+    }
     let data = started
         .read_scanlines::<u8>()
         .map_err(|e| corrupt(e.to_string()))?;
     started.finish().map_err(|e| corrupt(e.to_string()))?;
-    let pixels = match out_space {
-        ColorSpace::JCS_GRAYSCALE => {
-            GrayImage::from_raw(ow, oh, data).map(DynamicImage::ImageLuma8)
-        }
-        ColorSpace::JCS_CMYK => cmyk_to_rgb(&data, ow, oh, adobe).map(DynamicImage::ImageRgb8),
+    let pixels = match channels {
+        1 => GrayImage::from_raw(ow, oh, data).map(DynamicImage::ImageLuma8),
+        4 => cmyk_to_rgb(&data, ow, oh, adobe).map(DynamicImage::ImageRgb8),
         _ => RgbImage::from_raw(ow, oh, data).map(DynamicImage::ImageRgb8),
     }
     .ok_or_else(|| corrupt("short read"))?;
-    Ok(finish(pixels, orientation, (width, height), numerator))
+    Ok(finish(pixels, orientation, (width, height), numerator, false))
 }
 
 #[cfg(test)]

@@ -16,9 +16,13 @@
 pub mod animation;
 mod container;
 mod convert;
+mod gif_frames;
+mod heif;
 mod jpeg;
 mod jpeg_dc;
 mod pixels;
+mod png_rows;
+mod sample;
 
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
 use std::io::Cursor;
@@ -69,7 +73,7 @@ pub enum MediaError {
         max: usize,
     },
     /// The bytes are not a format this library decodes.
-    #[error("unrecognised image format (supported: JPEG, PNG, WebP, GIF, BMP)")]
+    #[error("unrecognised image format (supported: JPEG, PNG, WebP, GIF, BMP, and with their cargo features TIFF, HEIF/HEIC and AVIF)")]
     UnknownFormat,
     /// The header claims a zero width or height.
     #[error("the image header claims a {width}x{height} image, which has no pixels")]
@@ -112,6 +116,19 @@ pub enum MediaError {
         format: &'static str,
         /// The decoder's message.
         detail: String,
+    },
+    /// The file's structure goes past a fixed limit (for example a JPEG with more scans than
+    /// any encoder writes, each of which costs a pass over the image): refused, not decoded.
+    #[error("the {format} image has more than {max} {what} ({count} seen); refused")]
+    LimitExceeded {
+        /// Format named by the header.
+        format: &'static str,
+        /// What was counted ("scans", ...).
+        what: &'static str,
+        /// How many were seen (counting stops just past the limit).
+        count: u64,
+        /// The limit.
+        max: u64,
     },
     /// The format is recognised but this variant of it is not supported.
     #[error("unsupported {format} image: {detail}")]
@@ -184,6 +201,14 @@ impl Pixels {
         }
     }
 
+    /// Into an `image` crate dynamic image, without a copy.
+    pub(crate) fn to_dynamic_owned(self) -> DynamicImage {
+        match self {
+            Pixels::Luma8(i) => DynamicImage::ImageLuma8(i),
+            Pixels::Rgb8(i) => DynamicImage::ImageRgb8(i),
+        }
+    }
+
     /// As an `image` crate dynamic image.
     pub fn to_dynamic(&self) -> DynamicImage {
         match self {
@@ -208,6 +233,10 @@ pub struct DecodedImage {
     pub exif_orientation: u8,
     /// 1 for a full decode; 2, 4 or 8 when a JPEG was decoded at reduced scale.
     pub scale_denominator: u8,
+    /// True when a large image decoded for hashing kept only PDQ's 512x512 nearest-neighbour
+    /// sample of the displayed image (see [`decode_for_hashing`]): PDQ is the same as on the
+    /// full image, the pixels are 512x512 whatever the aspect ratio.
+    pub sampled: bool,
 }
 
 /// Decodes at full resolution, within the limits.
@@ -267,6 +296,7 @@ fn format_name(f: ImageFormat) -> &'static str {
         ImageFormat::WebP => "WebP",
         ImageFormat::Gif => "GIF",
         ImageFormat::Bmp => "BMP",
+        ImageFormat::Tiff => "TIFF",
         _ => "image",
     }
 }
@@ -306,6 +336,35 @@ fn map_image_error(format: &'static str, e: image::ImageError) -> MediaError {
     }
 }
 
+/// What an image decoder that only returns whole frames (WebP, BMP, TIFF, HEIF) may hold when
+/// decoding for hashing: its output buffer plus our normalised copy. Larger images of those
+/// formats are refused with [`MediaError::MemoryLimit`] (PNG, GIF and JPEG are decoded row by
+/// row and need no such cap).
+pub(crate) const WHOLE_FRAME_BUDGET: u64 = 32 << 20;
+
+/// Refuses a whole-frame decode of `width x height` needing `bytes_per_pixel` bytes a pixel
+/// over `budget`.
+pub(crate) fn check_whole_frame(
+    format: &'static str,
+    (width, height): (u32, u32),
+    bytes_per_pixel: u64,
+    budget: u64,
+) -> Result<(), MediaError> {
+    let need = u64::from(width) * u64::from(height) * bytes_per_pixel;
+    if need > budget {
+        return Err(MediaError::MemoryLimit {
+            format,
+            detail: format!(
+                "the {format} decoder needs the whole {width}x{height} frame in memory \
+                 ({} MB), over the {} MB allowed",
+                need >> 20,
+                budget >> 20
+            ),
+        });
+    }
+    Ok(())
+}
+
 fn decode_inner(
     bytes: &[u8],
     limits: &DecodeLimits,
@@ -321,26 +380,44 @@ fn decode_inner(
             max: limits.max_input_bytes,
         });
     }
+    let for_hashing = scaled_min_side.is_some();
+    if heif::is_heif(bytes) {
+        return heif::decode(bytes, limits, for_hashing).map(|d| (d, false));
+    }
     let format = image::guess_format(bytes).map_err(|_| MediaError::UnknownFormat)?;
-    if !matches!(
-        format,
-        ImageFormat::Jpeg
-            | ImageFormat::Png
-            | ImageFormat::WebP
-            | ImageFormat::Gif
-            | ImageFormat::Bmp
-    ) {
-        return Err(MediaError::UnknownFormat);
-    }
-    let name = format_name(format);
-
     match format {
-        ImageFormat::Jpeg => return jpeg::decode_with(bytes, limits, scaled_min_side, par),
-        ImageFormat::Png => container::png(bytes)?,
-        ImageFormat::WebP => container::webp(bytes)?,
-        _ => {}
+        ImageFormat::Jpeg => jpeg::decode_with(bytes, limits, scaled_min_side, par),
+        ImageFormat::Png => {
+            container::png(bytes)?;
+            png_rows::decode(bytes, limits, for_hashing).map(|d| (d, false))
+        }
+        ImageFormat::Gif => gif_frames::decode(bytes, limits, for_hashing).map(|d| (d, false)),
+        ImageFormat::WebP => {
+            container::webp(bytes)?;
+            whole_frame(bytes, format, limits, for_hashing).map(|d| (d, false))
+        }
+        ImageFormat::Bmp => whole_frame(bytes, format, limits, for_hashing).map(|d| (d, false)),
+        #[cfg(feature = "tiff")]
+        ImageFormat::Tiff => whole_frame(bytes, format, limits, for_hashing).map(|d| (d, false)),
+        #[cfg(not(feature = "tiff"))]
+        ImageFormat::Tiff => Err(MediaError::Unsupported {
+            format: "TIFF",
+            detail: "this build has no TIFF decoder (cargo feature `tiff`)".into(),
+        }),
+        _ => Err(MediaError::UnknownFormat),
     }
+}
 
+/// Decodes a format whose decoder returns only whole frames (WebP, BMP, TIFF) through
+/// `image`, within [`WHOLE_FRAME_BUDGET`] when decoding for hashing; a large result is then
+/// sampled for PDQ.
+fn whole_frame(
+    bytes: &[u8],
+    format: ImageFormat,
+    limits: &DecodeLimits,
+    for_hashing: bool,
+) -> Result<DecodedImage, MediaError> {
+    let name = format_name(format);
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut image_limits = image::Limits::default();
     image_limits.max_alloc = Some(limits.max_alloc_bytes);
@@ -359,20 +436,32 @@ fn decode_inner(
     })?;
     let (width, height) = decoder.dimensions();
     check_dims(width, height, limits)?;
+    if for_hashing {
+        // The decoder's output, its own working planes (WebP keeps YUV or ARGB beside it),
+        // and our 8-bit RGB copy.
+        let out = u64::from(decoder.color_type().bytes_per_pixel());
+        let working = if format == ImageFormat::WebP { 4 } else { 0 };
+        check_whole_frame(name, (width, height), out + working + 3, WHOLE_FRAME_BUDGET)?;
+    }
     let orientation = decoder
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
-    let mut img = DynamicImage::from_decoder(decoder).map_err(|e| map_image_error(name, e))?;
+    let img = DynamicImage::from_decoder(decoder).map_err(|e| map_image_error(name, e))?;
+    let sampled = for_hashing && sample::should_sample(width, height);
+    let mut img = convert::normalize(img).to_dynamic_owned();
+    if sampled {
+        img = sample::sample_image(&img, orientation);
+    }
     img.apply_orientation(orientation);
-    let decoded = DecodedImage {
+    Ok(DecodedImage {
         pixels: convert::normalize(img),
         format: name,
         source_width: width,
         source_height: height,
         exif_orientation: orientation_number(orientation),
         scale_denominator: 1,
-    };
-    Ok((decoded, false))
+        sampled,
+    })
 }
 
 /// The EXIF number (1..=8) of an orientation.

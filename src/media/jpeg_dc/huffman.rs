@@ -267,6 +267,15 @@ impl<'a> BitReader<'a> {
         self.n -= bits;
     }
 
+    /// Reads one bit (a DC refinement bit of a progressive scan).
+    #[inline]
+    pub(super) fn bit(&mut self) -> u32 {
+        if self.n == 0 {
+            self.refill();
+        }
+        self.take(1)
+    }
+
     /// Reads `bits` (0..=16) bits as an unsigned number.
     #[inline]
     fn take(&mut self, bits: u32) -> u32 {
@@ -327,6 +336,23 @@ fn extend(v: u32, size: u32) -> i32 {
     }
 }
 
+/// Decodes one DC difference (the Huffman-coded size, then that many value bits, F.2.2.1).
+#[inline]
+pub(super) fn decode_dc(r: &mut BitReader<'_>, table: &Table) -> Result<i32, Fault> {
+    r.refill();
+    let e = table.fast[(r.buf >> (64 - LOOKAHEAD)) as usize];
+    let size = if e & VALID != 0 {
+        r.consume(e & 31);
+        (e >> 16) & 31
+    } else {
+        let at = r.pos();
+        let (sym, len) = table.slow((r.buf >> 48) as u32).ok_or(Fault::BadCode(at))?;
+        r.consume(len);
+        u32::from(sym & 15)
+    };
+    Ok(extend(r.take(size), size))
+}
+
 /// Decodes one MCU: for each block the DC difference is added to its component's predictor and
 /// the predictor stored (as libjpeg stores it, truncated to a 16-bit coefficient) in `out`; the
 /// AC symbols are skipped. On a fault the reader is left somewhere inside the MCU.
@@ -338,19 +364,7 @@ pub(super) fn decode_mcu(
     out: &mut [i16],
 ) -> Result<(), Fault> {
     for (b, slot) in blocks.iter().zip(out.iter_mut()) {
-        // DC.
-        r.refill();
-        let e = b.dc.fast[(r.buf >> (64 - LOOKAHEAD)) as usize];
-        let size = if e & VALID != 0 {
-            r.consume(e & 31);
-            (e >> 16) & 31
-        } else {
-            let at = r.pos();
-            let (sym, len) = b.dc.slow((r.buf >> 48) as u32).ok_or(Fault::BadCode(at))?;
-            r.consume(len);
-            u32::from(sym & 15)
-        };
-        let diff = extend(r.take(size), size);
+        let diff = decode_dc(r, b.dc)?;
         let p = &mut preds[b.comp];
         *p = p.wrapping_add(diff);
         *slot = *p as i16;

@@ -16,12 +16,14 @@
 //!
 //! Supported: baseline and extended sequential Huffman, 8-bit, grey or YCbCr, one interleaved
 //! scan holding every component, luma sampling at the maximum and chroma factors dividing it,
-//! optional restart intervals. Anything else is [`DcError::Unsupported`] and the caller decodes
+//! optional restart intervals; and progressive Huffman files of the same kinds, whose DC scans
+//! alone are decoded (`progressive`: every AC scan is skipped unread). Anything else is [`DcError::Unsupported`] and the caller decodes
 //! with libjpeg as before. Corrupt entropy data is a [`DcError::Corrupt`], never a panic; the
 //! result is the same whatever the number of threads.
 
 mod huffman;
 mod parallel;
+mod progressive;
 #[cfg(test)]
 mod tests;
 
@@ -120,8 +122,11 @@ struct Header {
     ac_tables: [Option<Table>; 4],
     restart_interval: usize,
     orientation: Orientation,
-    /// Offset of the first entropy-coded byte.
+    /// Sequential: offset of the first entropy-coded byte. Progressive: offset of the first
+    /// start-of-scan marker (`progressive` reads every scan header itself).
     scan_start: usize,
+    /// A progressive (SOF2) frame.
+    progressive: bool,
 }
 
 /// The MCU layout of a frame.
@@ -162,6 +167,7 @@ fn parse_header(bytes: &[u8]) -> Result<Header, DcError> {
         restart_interval: 0,
         orientation: Orientation::NoTransforms,
         scan_start: 0,
+        progressive: false,
     };
     let mut saw_frame = false;
     let mut saw_jfif = false;
@@ -186,16 +192,17 @@ fn parse_header(bytes: &[u8]) -> Result<Header, DcError> {
         }
         let seg = bytes.get(i + 2..i + len).ok_or_else(cut)?;
         match marker {
-            0xC0 | 0xC1 => {
+            0xC0..=0xC2 => {
                 if saw_frame {
                     return Err(DcError::Unsupported("two frame headers"));
                 }
                 saw_frame = true;
+                h.progressive = marker == 0xC2;
                 parse_sof(seg, &mut h)?;
             }
-            0xC2 | 0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => {
+            0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => {
                 return Err(DcError::Unsupported(
-                    "progressive, lossless, hierarchical or arithmetic-coded JPEG",
+                    "lossless, hierarchical or arithmetic-coded JPEG",
                 ))
             }
             0xC4 => parse_dht(seg, &mut h)?,
@@ -206,6 +213,10 @@ fn parse_header(bytes: &[u8]) -> Result<Header, DcError> {
             0xDA => {
                 if !saw_frame {
                     return Err(corrupt("no frame header (SOF) before the image data"));
+                }
+                if h.progressive {
+                    h.scan_start = i - 2;
+                    break;
                 }
                 parse_sos(seg, &mut h)?;
                 h.scan_start = i + len;
@@ -275,6 +286,8 @@ fn parse_sof(seg: &[u8], h: &mut Header) -> Result<(), DcError> {
     }
     Ok(())
 }
+
+pub(super) use progressive::{count_scans, MAX_SCANS};
 
 fn parse_dqt(mut seg: &[u8], h: &mut Header) -> Result<(), DcError> {
     while let Some((&pq_tq, rest)) = seg.split_first() {
@@ -412,6 +425,18 @@ fn has_ff(w: u64) -> bool {
 /// Removes byte stuffing from the scan starting at `bytes[start]` and splits it at restart
 /// markers; stops at the first other marker, which must be the end of image.
 fn destuff(bytes: &[u8], start: usize) -> Result<Entropy, DcError> {
+    let (entropy, end) = destuff_scan(bytes, start)?;
+    if bytes.get(end + 1) != Some(&0xD9) {
+        return Err(DcError::Unsupported(
+            "a marker other than EOI after the scan",
+        ));
+    }
+    Ok(entropy)
+}
+
+/// Removes byte stuffing from the scan starting at `bytes[start]` and splits it at restart
+/// markers, up to the first other marker; returns the data and that marker's offset.
+fn destuff_scan(bytes: &[u8], start: usize) -> Result<(Entropy, usize), DcError> {
     let src = bytes.get(start..).unwrap_or(&[]);
     let mut data = Vec::with_capacity(src.len());
     let mut segments = vec![0usize];
@@ -449,16 +474,11 @@ fn destuff(bytes: &[u8], start: usize) -> Result<Entropy, DcError> {
                 segments.push(data.len());
                 i += 2;
             }
-            Some(0xD9) => break,
             Some(0xFF) => {
                 // Fill bytes before a marker.
                 i += 1;
             }
-            Some(_) => {
-                return Err(DcError::Unsupported(
-                    "a marker other than EOI after the scan",
-                ))
-            }
+            Some(_) => break,
             None => {
                 return Err(corrupt(
                     "truncated: the image data ends without an end-of-image marker",
@@ -466,7 +486,7 @@ fn destuff(bytes: &[u8], start: usize) -> Result<Entropy, DcError> {
             }
         }
     }
-    Ok(Entropy { data, segments })
+    Ok((Entropy { data, segments }, start + i))
 }
 
 /// The decoded DC values and what is needed to turn them into pixels.
@@ -488,6 +508,9 @@ fn decode_planes(
     let h = parse_header(bytes)?;
     check_dims(h.width, h.height, limits).map_err(DcError::Failed)?;
     let lay = layout(&h)?;
+    if h.progressive {
+        return progressive::decode(bytes, h, lay);
+    }
     // Tables of every block position in the MCU.
     let mut blocks: Vec<BlockTables<'_>> = Vec::with_capacity(lay.blocks_per_mcu);
     let mut q0 = [0i32; 3];

@@ -1,0 +1,242 @@
+//! HEIC/HEIF and AVIF (the iPhone and Android camera formats) through libheif (`libheif-rs`,
+//! cargo feature `heif`; without it such files are refused as unsupported, not unknown).
+//!
+//! The size the file claims is checked against [`DecodeLimits`] before anything is decoded.
+//! libheif then decodes the primary image in its native planar YCbCr (1.5 bytes a pixel for
+//! 4:2:0, no RGB copy), with the file's rotation and mirroring applied (`irot`/`imir`, which
+//! take the place of EXIF orientation in HEIF). The planes are turned into 8-bit RGB one row
+//! at a time and handed to a [`RowSink`](super::sample::RowSink), so a 12 MP photo decoded for
+//! hashing keeps only PDQ's 512x512 sample beside libheif's planes. The colour conversion
+//! follows the file's `nclx` matrix and range (BT.601 full range when absent, libheif's
+//! default) with nearest-neighbour chroma, as libheif 1.15 itself converts.
+
+/// ISO BMFF brands of still HEIF images: HEVC (`heic`, `heix`, `heim`, `heis`, `mif1`...) and
+/// AV1 (`avif`, `avis`).
+const BRANDS: [&[u8; 4]; 10] = [
+    b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif", b"avis",
+];
+
+/// Whether the bytes start with an ISO BMFF `ftyp` box naming a HEIF or AVIF brand (major or
+/// compatible).
+pub(super) fn is_heif(bytes: &[u8]) -> bool {
+    if bytes.get(4..8) != Some(b"ftyp") {
+        return false;
+    }
+    let size = bytes
+        .get(..4)
+        .map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize);
+    let end = size.clamp(16, 256).min(bytes.len());
+    let brand = |b: &[u8]| BRANDS.iter().any(|x| &x[..] == b);
+    bytes.get(8..12).is_some_and(brand)
+        || bytes
+            .get(16..end)
+            .is_some_and(|rest| rest.chunks_exact(4).any(brand))
+}
+
+#[cfg(not(feature = "heif"))]
+pub(super) fn decode(
+    _bytes: &[u8],
+    _limits: &super::DecodeLimits,
+    _for_hashing: bool,
+) -> Result<super::DecodedImage, super::MediaError> {
+    Err(super::MediaError::Unsupported {
+        format: "HEIF",
+        detail: "this build has no HEIF/AVIF decoder (cargo feature `heif`); decode with the \
+                 platform and pass the pixels"
+            .into(),
+    })
+}
+
+#[cfg(feature = "heif")]
+pub(super) use with_libheif::decode;
+
+#[cfg(feature = "heif")]
+mod with_libheif {
+    use super::super::convert::{normalize_row, RowFormat};
+    use super::super::sample::{should_sample, RowSink};
+    use super::super::{check_dims, check_whole_frame, DecodeLimits, DecodedImage, MediaError};
+    use image::metadata::Orientation;
+    use libheif_rs::{ColorSpace, HeifContext, LibHeif, MatrixCoefficients, Plane};
+
+    const NAME: &str = "HEIF";
+
+    /// libheif's planes (4:2:0 YCbCr plus alpha at most 2.5 bytes a pixel, 16-bit samples
+    /// twice that) and the decoder's own picture buffers: allowed up to this many bytes.
+    const PLANES_BUDGET: u64 = 40 << 20;
+
+    fn failed(e: libheif_rs::HeifError) -> MediaError {
+        MediaError::Corrupt {
+            format: NAME,
+            detail: e.message,
+        }
+    }
+
+    /// YCbCr to RGB for one matrix and range, in floating point (rounded once).
+    struct Ycc {
+        kr: f32,
+        kb: f32,
+        full: bool,
+    }
+
+    impl Ycc {
+        fn new(matrix: Option<MatrixCoefficients>, full: bool) -> Self {
+            use MatrixCoefficients as M;
+            let (kr, kb) = match matrix {
+                Some(M::ITU_R_BT_709_5) => (0.2126, 0.0722),
+                Some(M::US_FCC_T47) => (0.30, 0.11),
+                Some(M::SMPTE_240M) => (0.212, 0.087),
+                Some(
+                    M::ITU_R_BT_2020_2_NonConstantLuminance
+                    | M::ITU_R_BT_2020_2_ConstantLuminance,
+                ) => (0.2627, 0.0593),
+                _ => (0.299, 0.114),
+            };
+            Ycc { kr, kb, full }
+        }
+
+        fn rgb(&self, y: f32, cb: f32, cr: f32) -> [u8; 3] {
+            let (y, cb, cr) = if self.full {
+                (y, cb - 128.0, cr - 128.0)
+            } else {
+                (
+                    (y - 16.0) * 255.0 / 219.0,
+                    (cb - 128.0) * 255.0 / 224.0,
+                    (cr - 128.0) * 255.0 / 224.0,
+                )
+            };
+            let kg = 1.0 - self.kr - self.kb;
+            let r = y + 2.0 * (1.0 - self.kr) * cr;
+            let b = y + 2.0 * (1.0 - self.kb) * cb;
+            let g = y - 2.0 * self.kb * (1.0 - self.kb) / kg * cb
+                - 2.0 * self.kr * (1.0 - self.kr) / kg * cr;
+            [r, g, b].map(|v| v.round().clamp(0.0, 255.0) as u8)
+        }
+    }
+
+    /// Reads 8-bit or 16-bit (native-endian) samples of a plane as 8-bit values.
+    struct Samples<'a> {
+        plane: &'a Plane<&'a [u8]>,
+        max: u32,
+    }
+
+    impl<'a> Samples<'a> {
+        fn new(plane: &'a Plane<&'a [u8]>) -> Self {
+            let bits = u32::from(plane.bits_per_pixel.clamp(1, 16));
+            Samples {
+                plane,
+                max: (1u32 << bits) - 1,
+            }
+        }
+
+        /// Sample (x, y), clamped to the plane, scaled to 0..=255.
+        fn at(&self, x: usize, y: usize) -> f32 {
+            let p = self.plane;
+            let x = x.min(p.width.saturating_sub(1) as usize);
+            let y = y.min(p.height.saturating_sub(1) as usize);
+            let v = if p.storage_bits_per_pixel > 8 {
+                let i = y * p.stride + 2 * x;
+                p.data
+                    .get(i..i + 2)
+                    .map_or(0, |b| u32::from(u16::from_ne_bytes([b[0], b[1]])))
+            } else {
+                p.data.get(y * p.stride + x).map_or(0, |&b| u32::from(b))
+            };
+            if self.max == 255 {
+                v as f32
+            } else {
+                v.min(self.max) as f32 * 255.0 / self.max as f32
+            }
+        }
+
+        /// Source position in this plane of luma position `x` of a `full`-wide image.
+        fn scale(&self, x: usize, full: usize, along_width: bool) -> usize {
+            let n = if along_width {
+                self.plane.width
+            } else {
+                self.plane.height
+            } as usize;
+            x * n / full.max(1)
+        }
+    }
+
+    /// Decodes the primary image of a HEIF/AVIF file; `for_hashing` lets a large one be
+    /// sampled.
+    pub(in crate::media) fn decode(
+        bytes: &[u8],
+        limits: &DecodeLimits,
+        for_hashing: bool,
+    ) -> Result<DecodedImage, MediaError> {
+        let ctx = HeifContext::read_from_bytes(bytes).map_err(failed)?;
+        let handle = ctx.primary_image_handle().map_err(failed)?;
+        let (width, height) = (handle.width(), handle.height());
+        check_dims(width, height, limits)?;
+        let deep = handle.luma_bits_per_pixel() > 8;
+        let per_pixel = if deep { 5 } else { 3 };
+        check_whole_frame(NAME, (width, height), per_pixel, PLANES_BUDGET)?;
+        let nclx = handle.color_profile_nclx();
+        let lib = LibHeif::new();
+        let img = lib
+            .decode(&handle, ColorSpace::Undefined, None)
+            .map_err(failed)?;
+        let planes = img.planes();
+        let (w, h) = (img.width() as usize, img.height() as usize);
+        check_dims(w as u32, h as u32, limits)?;
+        let (y_plane, alpha) = (planes.y.as_ref(), planes.a.as_ref());
+        let Some(y_plane) = y_plane else {
+            return Err(MediaError::Unsupported {
+                format: NAME,
+                detail: "the image has no luma plane (RGB-coded HEIF)".into(),
+            });
+        };
+        let luma = Samples::new(y_plane);
+        let chroma = match (planes.cb.as_ref(), planes.cr.as_ref()) {
+            (Some(cb), Some(cr)) => Some((Samples::new(cb), Samples::new(cr))),
+            _ => None,
+        };
+        let alpha = alpha.map(Samples::new);
+        let ycc = Ycc::new(
+            nclx.as_ref().map(|n| n.matrix_coefficients()),
+            nclx.as_ref().is_none_or(|n| n.full_range_flag() != 0),
+        );
+        let sample = for_hashing && should_sample(w as u32, h as u32);
+        let channels = if chroma.is_some() { 3 } else { 1 };
+        let mut sink = RowSink::new(w as u32, h as u32, channels, Orientation::NoTransforms, sample);
+        let mut rgba = Vec::with_capacity(w * 4);
+        let mut out = Vec::with_capacity(w * 3);
+        for y in 0..h {
+            if !sink.wants(y) {
+                continue;
+            }
+            rgba.clear();
+            out.clear();
+            for x in 0..w {
+                let yv = luma.at(x, y);
+                let a = alpha.as_ref().map_or(255, |a| a.at(x, y).round() as u8);
+                match &chroma {
+                    Some((cb, cr)) => {
+                        let (cx, cy) = (cb.scale(x, w, true), cb.scale(y, h, false));
+                        let px = ycc.rgb(yv, cb.at(cx, cy), cr.at(cx, cy));
+                        rgba.extend_from_slice(&[px[0], px[1], px[2], a]);
+                    }
+                    None => rgba.extend_from_slice(&[yv.round() as u8, a]),
+                }
+            }
+            let format = if chroma.is_some() {
+                RowFormat::Rgba8
+            } else {
+                RowFormat::La8
+            };
+            normalize_row(format, &rgba, &mut out);
+            sink.push(y, &out);
+        }
+        Ok(DecodedImage {
+            pixels: super::super::convert::normalize(sink.finish()),
+            format: NAME,
+            source_width: width,
+            source_height: height,
+            exif_orientation: 1,
+            scale_denominator: 1,
+            sampled: sample,
+        })
+    }
+}

@@ -1,0 +1,138 @@
+//! PNG decoded row by row with the `png` crate (the decoder `image` itself uses, with the same
+//! `EXPAND` transformation, so the pixels are the same), each row normalised and handed to a
+//! [`RowSink`] as it comes: no full-size buffer in the source's sample format ever exists,
+//! and a large image decoded for hashing keeps only PDQ's 512x512 sample.
+//!
+//! Ancillary chunks that only a colour-managed viewer needs are not read: the ICC profile
+//! (`iCCP`, zlib-compressed, a one-pixel file can carry a profile that inflates to hundreds of
+//! MB) and the text chunks (`zTXt`/`iTXt`, compressed too). The `eXIf` chunk is kept for the
+//! orientation; it is stored uncompressed, so it is never larger than the file.
+
+use super::convert::{normalize_row, RowFormat};
+use super::sample::{should_sample, RowSink};
+use super::{check_dims, DecodeLimits, DecodedImage, MediaError};
+use image::metadata::Orientation;
+use std::io::Cursor;
+
+const NAME: &str = "PNG";
+
+/// What the PNG decoder may allocate besides our own buffers (its row and unfiltering
+/// buffers, the palette, the `eXIf` chunk): far more than a valid file needs.
+const DECODER_BYTES: usize = 16 << 20;
+
+/// Adam7 passes: (x step, x offset, y step, y offset).
+const ADAM7: [(usize, usize, usize, usize); 7] = [
+    (8, 0, 8, 0),
+    (8, 4, 8, 0),
+    (4, 0, 8, 4),
+    (4, 2, 4, 0),
+    (2, 0, 4, 2),
+    (2, 1, 2, 0),
+    (1, 0, 2, 1),
+];
+
+fn png_error(e: png::DecodingError) -> MediaError {
+    match e {
+        png::DecodingError::LimitsExceeded => MediaError::MemoryLimit {
+            format: NAME,
+            detail: "the PNG decoder's own buffers exceed their limit".into(),
+        },
+        other => MediaError::Corrupt {
+            format: NAME,
+            detail: other.to_string(),
+        },
+    }
+}
+
+/// The image row and pixel layout `(y, x0, dx)` of each row the decoder returns, in
+/// its order (the `png` crate's own Adam7 iteration: passes with no pixels are skipped).
+fn row_positions(width: usize, height: usize, interlaced: bool) -> Vec<(usize, usize, usize)> {
+    if !interlaced {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (xs, xo, ys, yo) in ADAM7 {
+        let samples = width.saturating_sub(xo).div_ceil(xs);
+        let lines = height.saturating_sub(yo).div_ceil(ys);
+        if samples == 0 {
+            continue;
+        }
+        out.extend((0..lines).map(|l| (l * ys + yo, xo, xs)));
+    }
+    out
+}
+
+/// Decodes a PNG; `for_hashing` lets a large one be sampled (see `sample`).
+pub(super) fn decode(
+    bytes: &[u8],
+    limits: &DecodeLimits,
+    for_hashing: bool,
+) -> Result<DecodedImage, MediaError> {
+    let mut dec = png::Decoder::new_with_limits(
+        Cursor::new(bytes),
+        png::Limits {
+            bytes: DECODER_BYTES,
+        },
+    );
+    dec.set_ignore_iccp_chunk(true);
+    dec.set_ignore_text_chunk(true);
+    let info = dec.read_header_info().map_err(png_error)?;
+    let (width, height, interlaced) = (info.width, info.height, info.interlaced);
+    check_dims(width, height, limits)?;
+    dec.set_transformations(png::Transformations::EXPAND);
+    let mut reader = dec.read_info().map_err(png_error)?;
+    let format = match reader.output_color_type() {
+        (png::ColorType::Grayscale, png::BitDepth::Eight) => RowFormat::L8,
+        (png::ColorType::Grayscale, png::BitDepth::Sixteen) => RowFormat::L16,
+        (png::ColorType::GrayscaleAlpha, png::BitDepth::Eight) => RowFormat::La8,
+        (png::ColorType::GrayscaleAlpha, png::BitDepth::Sixteen) => RowFormat::La16,
+        (png::ColorType::Rgb, png::BitDepth::Eight) => RowFormat::Rgb8,
+        (png::ColorType::Rgb, png::BitDepth::Sixteen) => RowFormat::Rgb16,
+        (png::ColorType::Rgba, png::BitDepth::Eight) => RowFormat::Rgba8,
+        (png::ColorType::Rgba, png::BitDepth::Sixteen) => RowFormat::Rgba16,
+        (kind, bits) => {
+            return Err(MediaError::Unsupported {
+                format: NAME,
+                detail: format!("{kind:?} at {bits:?} bits after expansion"),
+            })
+        }
+    };
+    let orientation = reader
+        .info()
+        .exif_metadata
+        .as_ref()
+        .and_then(|exif| Orientation::from_exif_chunk(exif))
+        .unwrap_or(Orientation::NoTransforms);
+    let sample = for_hashing && should_sample(width, height);
+    let mut sink = RowSink::new(width, height, format.out_channels(), orientation, sample);
+    let positions = row_positions(width as usize, height as usize, interlaced);
+    let mut norm = Vec::with_capacity(width as usize * format.out_channels());
+    let mut n = 0usize;
+    while let Some(row) = reader.next_interlaced_row().map_err(png_error)? {
+        let (y, x0, dx) = if interlaced {
+            positions.get(n).copied().ok_or_else(|| MediaError::Corrupt {
+                format: NAME,
+                detail: "more interlaced rows than the image has".into(),
+            })?
+        } else {
+            (n, 0, 1)
+        };
+        n += 1;
+        if sink.wants(y) {
+            norm.clear();
+            normalize_row(format, row.data(), &mut norm);
+            sink.push_strided(y, x0, dx, &norm);
+        }
+    }
+    let mut img = sink.finish();
+    img.apply_orientation(orientation);
+    Ok(DecodedImage {
+        pixels: super::convert::normalize(img),
+        format: NAME,
+        source_width: width,
+        source_height: height,
+        exif_orientation: super::orientation_number(orientation),
+        scale_denominator: 1,
+        sampled: sample,
+    })
+}
