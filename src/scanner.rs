@@ -207,7 +207,7 @@ impl Scanner {
                     matches.extend(list.match_pdq(&variants, self.policy.pdq_radius));
                 }
                 if self.policy.phash_radius > 0 && list.len(HashKind::PHash) > 0 {
-                    let p = hash::perceptual::hash(&decoded.pixels.to_dynamic());
+                    let p = hash::perceptual::hash_pixels(&decoded.pixels);
                     matches.extend(list.match_phash(p.phash, self.policy.phash_radius));
                 }
                 let mut signals = self.list_signals(&list, matches);

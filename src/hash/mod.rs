@@ -6,6 +6,7 @@ pub mod pdq;
 #[cfg(any(test, feature = "testing"))]
 pub mod pdq_reference;
 pub mod perceptual;
+pub mod pil_resize;
 
 use crate::media::{self, DecodeLimits, MediaError};
 use serde::Serialize;
@@ -51,7 +52,7 @@ pub fn hash_image_bytes(bytes: &[u8], limits: &DecodeLimits) -> Result<ImageHash
     })?;
     Ok(ImageHashes {
         pdq,
-        perceptual: perceptual::hash(&decoded.pixels.to_dynamic()),
+        perceptual: perceptual::hash_pixels(&decoded.pixels),
         crypto: crypto::CryptoHashes::of(bytes),
         decoded_size: (decoded.pixels.width(), decoded.pixels.height()),
         scale_denominator: decoded.scale_denominator,

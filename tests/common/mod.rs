@@ -43,3 +43,28 @@ pub fn png_claiming(width: u32, height: u32, bit_depth: u8, colour: u8, interlac
     png_chunk(&mut out, b"IEND", &[]);
     out
 }
+
+/// The image-matching evaluation set (`.tools/image_match-eval`, made from scikit-image's PyPI
+/// wheel and Debian's mate-backgrounds by `scripts/image_match-setup.sh`, which this runs when
+/// the set is missing). `None`, with the reason printed, when it cannot be fetched (offline);
+/// under `PREFLIGHT_REQUIRE_ALL=1` that is a failure instead.
+pub fn image_match_eval() -> Option<std::path::PathBuf> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tools = std::env::var_os("PREFLIGHT_TOOLS_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root.join(".tools"));
+    let eval = tools.join("image_match-eval");
+    if !eval.join(".complete-v1").exists() {
+        let status = std::process::Command::new(root.join("scripts/image_match-setup.sh"))
+            .status();
+        if !matches!(status, Ok(s) if s.success()) {
+            let why = "scripts/image_match-setup.sh failed (needs PyPI and Debian access)";
+            if std::env::var("PREFLIGHT_REQUIRE_ALL").as_deref() == Ok("1") {
+                panic!("PREFLIGHT_REQUIRE_ALL=1 but {why}");
+            }
+            eprintln!("skipped: {why}");
+            return None;
+        }
+    }
+    Some(eval)
+}
