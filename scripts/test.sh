@@ -5,6 +5,10 @@ cd "$(dirname "$0")/.."
 scripts/ensure-deps.sh nasm
 echo "== ONNX Runtime, models and Python references (scripts/setup-onnx.sh)"
 scripts/setup-onnx.sh
+echo "== test images from PyPI and Debian, pip pdqhash references (scripts/fetch-test-images.sh)"
+scripts/fetch-test-images.sh
+# Tests that need a fetched tool or data set skip in plain `cargo test`; here they must run.
+export PREFLIGHT_REQUIRE_ALL=1
 
 mkdir -p target
 echo "== cargo test (all features)"
