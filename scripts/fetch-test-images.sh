@@ -70,9 +70,12 @@ EOF
 
 # 3. Large photos from a Debian wallpaper package.
 DEB="$TOOLS/wheels/$UKUI_DEB"
-if [ ! -f "$DEB" ]; then
-  (cd "$TOOLS/wheels" && apt-get download ukui-wallpapers=20.04.3-1.1) >>"$LOG" 2>&1 \
-    || fail "apt-get download ukui-wallpapers=20.04.3-1.1"
+download_deb() { (cd "$TOOLS/wheels" && apt-get download ukui-wallpapers=20.04.3-1.1) >>"$LOG" 2>&1; }
+if [ ! -f "$DEB" ] && ! download_deb; then
+  # Stale or empty package lists: refresh them once (as scripts/ensure-deps.sh does) and retry.
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq >>"$LOG" 2>&1 || true
+  download_deb || fail "apt-get download ukui-wallpapers=20.04.3-1.1"
 fi
 check_sha "$DEB" "$UKUI_SHA256"
 rm -rf "$SRC/deb" "$SRC/ukui" && mkdir -p "$SRC/ukui"

@@ -178,6 +178,11 @@ fn the_reference_set_covers_every_mode_format_and_orientation() {
     }
     for name in &required {
         let r = find(&refs, &format!("registry/{name}"));
+        // <= 512 px, so small_images_are_bit_exact_to_pip_pdqhash holds each to bit-exactness.
+        assert!(
+            r.small() || name.starts_with("large-"),
+            "{name} is not small"
+        );
         if let Some(o) = name.strip_prefix("exif-") {
             assert_eq!(o[..1].parse::<u8>().unwrap(), r.orientation, "{name}");
         }
