@@ -142,7 +142,7 @@ fn main() {
     let nudenet_model = tools().join("models/320n.onnx");
     let fixtures: Vec<PathBuf> = ["astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg"]
         .iter()
-        .map(|f| root().join("tests/fixtures/classify").join(f))
+        .map(|f| tools().join("test-images/classify").join(f))
         .collect();
     let large_dir = tempfile::tempdir().expect("tempdir");
     let large = large_dir.path().join("large.jpg");

@@ -7,6 +7,10 @@ scripts/video-setup.sh   # video (issue 13): FFmpeg libraries and tool, pip vpdq
 scripts/image-decode-deps.sh
 echo "== ONNX Runtime, models and Python references (scripts/setup-onnx.sh)"
 scripts/setup-onnx.sh
+echo "== test images from PyPI and Debian, pip pdqhash references (scripts/fetch-test-images.sh)"
+scripts/fetch-test-images.sh
+# Tests that need a fetched tool or data set skip in plain `cargo test`; here they must run.
+export PREFLIGHT_REQUIRE_ALL=1
 
 mkdir -p target
 echo "== cargo test (all features)"

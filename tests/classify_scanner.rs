@@ -2,11 +2,12 @@
 //! model and label as evidence; a missing runtime is a typed error, never a crash, and never
 //! hides a known-image match. Needs `scripts/setup-onnx.sh` (the suite runs it).
 
+mod common;
+
 mod classify_support;
 
 use classify_support::{fixture, model, runtime};
 use preflight::classify::ClassifierConfig;
-use preflight::hash::pdq::PdqHash;
 use preflight::lists::{HashKind, IssuerSecretKey, ListBuilder};
 use preflight::{Action, Category, Error, Evidence, Scanner, ScannerConfig};
 
@@ -76,8 +77,7 @@ fn missing_runtime_is_a_typed_error_but_known_matches_still_block() {
     );
 
     let mut b = ListBuilder::new(1, 0);
-    let h = PdqHash::from_hex("d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22")
-        .unwrap();
+    let h = common::drawn_pdq("bridge-1-original.jpg");
     b.add(HashKind::Pdq, &h.0, 0, "demo", "test").unwrap();
     s.apply_list_update(&b.build(&key).unwrap(), false).unwrap();
     assert_eq!(s.scan_image(&bridge()).unwrap().action, Action::Block);

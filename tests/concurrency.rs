@@ -3,7 +3,8 @@
 //! consistent with every list version (a listed image is always blocked, an unlisted one never,
 //! and evidence always names a version that was installed), and resident memory must stay flat.
 
-use preflight::hash::pdq::PdqHash;
+mod common;
+
 use preflight::lists::{make_delta, HashKind, HashList, IssuerSecretKey, ListBuilder, TrustedKeys};
 use preflight::text::{AgeBand, Direction};
 use preflight::{Action, Category, Evidence, Scanner, ScannerConfig};
@@ -23,16 +24,13 @@ fn key() -> IssuerSecretKey {
     IssuerSecretKey::from_seed(&[5u8; 32])
 }
 
-/// Bridge-1's reference PDQ hash.
-const BRIDGE: &str = "d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22";
-
 /// Version `v` of the list: always the bridge, plus filler entries that change every version.
 fn list(v: u64) -> Vec<u8> {
     let mut b = ListBuilder::new(v, 1_700_000_000 + v);
     let org = b.add_org("org-a").unwrap();
     b.add(
         HashKind::Pdq,
-        &PdqHash::from_hex(BRIDGE).unwrap().0,
+        &common::drawn_pdq("bridge-1-original.jpg").0, // bridge-1
         1 << org,
         "bridge",
         "test",

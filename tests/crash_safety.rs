@@ -42,9 +42,7 @@ fn list_bytes(v: u64) -> Vec<u8> {
     }
     // Every version lists the same fixed hash too (used by nothing here, but keeps deltas
     // realistic: they carry adds and tombstones).
-    let fixed =
-        PdqHash::from_hex("d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22")
-            .unwrap();
+    let fixed = PdqHash::from_hex(&"5ac3".repeat(16)).unwrap();
     b.add(HashKind::Pdq, &fixed.0, 1 << org, "fixed", "test")
         .unwrap();
     b.add(

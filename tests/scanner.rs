@@ -2,7 +2,9 @@
 //! rotations and exact digests, k-of-n corroboration, updates swapped in while other threads
 //! scan, and conversations that escalate or stay benign.
 
-use preflight::hash::{crypto::CryptoHashes, pdq::PdqHash};
+mod common;
+
+use preflight::hash::crypto::CryptoHashes;
 use preflight::lists::{HashKind, IssuerSecretKey, ListBuilder, SourcePolicy};
 use preflight::text::{AgeBand, Direction};
 use preflight::{Action, Category, Evidence, Policy, ScanError, Scanner, ScannerConfig};
@@ -20,14 +22,12 @@ fn key() -> IssuerSecretKey {
     IssuerSecretKey::from_seed(&[7u8; 32])
 }
 
-/// Bridge-1's C++ reference PDQ hash, listed by two organisations, plus wee.jpg's MD5 by one.
+/// Bridge-1's PDQ hash, listed by two organisations, plus wee.jpg's MD5 by one.
 fn demo_list(version: u64) -> Vec<u8> {
     let mut b = ListBuilder::new(version, 1_700_000_000);
     let ncmec = b.add_org("org-a").unwrap();
     let iwf = b.add_org("org-b").unwrap();
-    let bridge =
-        PdqHash::from_hex("d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22")
-            .unwrap();
+    let bridge = common::drawn_pdq("bridge-1-original.jpg");
     b.add(
         HashKind::Pdq,
         &bridge.0,

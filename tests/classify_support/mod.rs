@@ -17,14 +17,26 @@ pub fn tools() -> PathBuf {
         .unwrap_or_else(|| root().join(".tools"))
 }
 
-/// A bundled fixture image.
-pub fn fixture(name: &str) -> PathBuf {
-    root().join("tests/fixtures/classify").join(name)
+/// Where `scripts/fetch-test-images.sh` puts the classifier images (scikit-image's data from
+/// PyPI; see tests/fixtures/classify/README.md), checked.
+fn fixture_dir() -> PathBuf {
+    let dir = tools().join("test-images/classify");
+    assert!(
+        dir.join("coffee.png").exists(),
+        "classifier test images missing at {}: run scripts/fetch-test-images.sh first",
+        dir.display()
+    );
+    dir
 }
 
-/// All bundled fixture images, sorted.
+/// A classifier test image (fetched from a registry, not committed).
+pub fn fixture(name: &str) -> PathBuf {
+    fixture_dir().join(name)
+}
+
+/// All classifier test images, sorted.
 pub fn fixtures() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("tests/fixtures/classify"))
+    let mut v: Vec<PathBuf> = std::fs::read_dir(fixture_dir())
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("png" | "jpg")))

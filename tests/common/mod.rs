@@ -1,4 +1,5 @@
-//! Helpers shared by integration tests: hand-made image containers for hostile-input tests.
+//! Helpers shared by integration tests: hand-made image containers for hostile-input tests, and
+//! where the test images are (committed drawn ones; the registry set fetched at test time).
 #![allow(dead_code)]
 
 /// CRC-32 (ISO-HDLC), as PNG chunks use it.
@@ -49,7 +50,7 @@ pub fn png_claiming(width: u32, height: u32, bit_depth: u8, colour: u8, interlac
 /// the set is missing). `None`, with the reason printed, when it cannot be fetched (offline);
 /// under `PREFLIGHT_REQUIRE_ALL=1` that is a failure instead.
 pub fn image_match_eval() -> Option<std::path::PathBuf> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = repo_root();
     let tools = std::env::var_os("PREFLIGHT_TOOLS_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| root.join(".tools"));
@@ -67,4 +68,69 @@ pub fn image_match_eval() -> Option<std::path::PathBuf> {
         }
     }
     Some(eval)
+}
+
+/// The repository root.
+/// (This module also serves the FFI and CLI crates' tests, whose manifest directory is below it.)
+pub fn repo_root() -> std::path::PathBuf {
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .ancestors()
+        .find(|p| p.join("Cargo.lock").is_file())
+        .unwrap_or(manifest)
+        .to_path_buf()
+}
+
+/// True under `PREFLIGHT_REQUIRE_ALL=1` (scripts/test.sh sets it): a test whose tool or data is
+/// missing must then fail instead of skipping.
+pub fn require_all() -> bool {
+    std::env::var("PREFLIGHT_REQUIRE_ALL").is_ok_and(|v| v == "1")
+}
+
+/// Skips (prints why and returns `None`) or, under `PREFLIGHT_REQUIRE_ALL=1`, fails when `what`
+/// is missing; `Some(())` when it is there.
+pub fn present_or_skip(present: bool, what: &str, fix: &str) -> Option<()> {
+    if present {
+        return Some(());
+    }
+    assert!(
+        !require_all(),
+        "{what} missing (PREFLIGHT_REQUIRE_ALL=1): {fix}"
+    );
+    eprintln!("skipped: {what} missing; {fix}");
+    None
+}
+
+/// A directory of the test-time image set that scripts/fetch-test-images.sh builds from
+/// registry packages (`pdq`: photos and pip `pdqhash` references; `classify`), under
+/// `.tools/test-images` (or `$PREFLIGHT_TOOLS_DIR/test-images`). `None` after printing why when
+/// it was not fetched (plain `cargo test` offline); a failure under `PREFLIGHT_REQUIRE_ALL=1`.
+pub fn test_images(sub: &str) -> Option<std::path::PathBuf> {
+    let tools = std::env::var_os("PREFLIGHT_TOOLS_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| repo_root().join(".tools"));
+    let dir = tools.join("test-images").join(sub);
+    present_or_skip(
+        dir.join(".complete").exists(),
+        &format!("registry test images ({})", dir.display()),
+        "run scripts/fetch-test-images.sh (needs PyPI and Debian)",
+    )?;
+    Some(dir)
+}
+
+/// A committed drawn image (tests/fixtures/make_drawn.py) from tests/fixtures/pdq/images.
+pub fn drawn(name: &str) -> Vec<u8> {
+    let p = repo_root().join("tests/fixtures/pdq/images").join(name);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// The PDQ hash (production path) of a committed drawn image, which tests list as "known"
+/// imagery. Computed, not committed: tests/pdq_conformance.rs checks the hasher against Meta's
+/// C++ (pip `pdqhash`) on these images.
+pub fn drawn_pdq(name: &str) -> preflight::hash::pdq::PdqHash {
+    let limits = preflight::media::DecodeLimits::default();
+    preflight::hash::hash_image_bytes(&drawn(name), &limits)
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+        .pdq
+        .hashes[0]
 }

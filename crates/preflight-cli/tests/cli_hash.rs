@@ -1,6 +1,9 @@
 //! `preflight hash` end to end: TSV and JSON output agree with the library, directories are
 //! walked, and a bad file is reported without stopping the run.
 
+#[path = "../../../tests/common/mod.rs"]
+mod common;
+
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -31,11 +34,8 @@ fn hashes_files_and_reports_bad_ones_without_stopping() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(lines.len(), 2, "{stdout}");
-    // wee.jpg's C++ reference hash (tests/fixtures/pdq/reference_hashes.csv).
-    assert_eq!(
-        lines[0]["pdq"],
-        "6227401f601ff4ccafcc9fad4b0d95d371a2eb7265a3285234d228ca94deeb2d"
-    );
+    // The library's hash of wee.jpg (tests/pdq_conformance.rs checks it against Meta's C++).
+    assert_eq!(lines[0]["pdq"], common::drawn_pdq("wee.jpg").to_hex());
     assert_eq!(lines[0]["quality"], 100);
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(
@@ -63,9 +63,6 @@ fn tsv_with_dihedral_variants() {
     let row: Vec<&str> = lines.next().unwrap().split('\t').collect();
     assert_eq!(header.len(), 16);
     assert_eq!(row.len(), 16);
-    assert_eq!(
-        row[1],
-        "d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22"
-    );
+    assert_eq!(row[1], common::drawn_pdq("bridge-1-original.jpg").to_hex());
     assert_eq!(header[15], "pdq_flip_minus1");
 }

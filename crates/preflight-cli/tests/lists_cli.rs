@@ -287,7 +287,7 @@ fn build_chooses_the_pdq_sketch_width() {
 fn distributable_lists_and_the_transparency_log_from_the_cli() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lists");
+    let fixtures = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("tests/fixtures/lists");
     let csv = fixtures.join("sample.csv");
     let csv = csv.to_str().unwrap();
     json(&run(d, &["keygen", "--out", "issuer", "--json"]));

@@ -4,7 +4,10 @@
 //! the documented inputs (fixed test key seed, fixed timestamps), so they can be audited and
 //! regenerated: `PREFLIGHT_BLESS=1 cargo test --test ffi_fixtures`.
 
-use preflight::hash::{crypto::CryptoHashes, pdq::PdqHash};
+#[path = "../../../tests/common/mod.rs"]
+mod common;
+
+use preflight::hash::crypto::CryptoHashes;
 use preflight::lists::{make_delta, HashKind, HashList, IssuerSecretKey, ListBuilder, TrustedKeys};
 use std::path::{Path, PathBuf};
 
@@ -19,16 +22,14 @@ fn image(name: &str) -> Vec<u8> {
     std::fs::read(root().join("tests/fixtures/pdq/images").join(name)).unwrap()
 }
 
-/// v1: bridge-1-original.jpg's reference PDQ hash, listed by two organisations.
+/// v1: bridge-1-original.jpg's PDQ hash, listed by two organisations.
 /// v2: v1 plus wee.jpg's MD5, listed by one (committed as a delta from v1).
 fn demo_list(version: u64) -> Vec<u8> {
     let key = IssuerSecretKey::from_seed(&TEST_KEY_SEED);
     let mut b = ListBuilder::new(version, 1_700_000_000 + version);
     let a = b.add_org("demo-org-a").unwrap();
     let c = b.add_org("demo-org-b").unwrap();
-    let bridge =
-        PdqHash::from_hex("d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22")
-            .unwrap();
+    let bridge = common::drawn_pdq("bridge-1-original.jpg");
     b.add(
         HashKind::Pdq,
         &bridge.0,
