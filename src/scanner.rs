@@ -336,8 +336,7 @@ impl Scanner {
                 })
         };
         let groom_here = a.signals.grooming.is_some();
-        if a.grooming_risk > 0.0 && (groom_here || a.grooming_risk >= self.policy.grooming_report)
-        {
+        if a.grooming_risk > 0.0 && (groom_here || a.grooming_risk >= self.policy.grooming_report) {
             let mut evidence = vec![Evidence::ConversationRisk {
                 grooming_risk: a.grooming_risk,
                 stages: a

@@ -62,7 +62,12 @@ fn hash_in_child(name: &str, bytes: &[u8]) -> Outcome {
 
 fn hash_file_in_child(name: &str, path: &Path) -> Outcome {
     let out = Command::new(std::env::current_exe().unwrap())
-        .args(["--ignored", "--exact", "child_hashes_one_file", "--nocapture"])
+        .args([
+            "--ignored",
+            "--exact",
+            "child_hashes_one_file",
+            "--nocapture",
+        ])
         .args(["--test-threads", "1"])
         .env(CHILD_FILE, path)
         .output()
@@ -86,7 +91,11 @@ fn hash_file_in_child(name: &str, path: &Path) -> Outcome {
     let o = Outcome {
         peak_kib: field("peak_kib="),
         ms: field("ms="),
-        result: line.split_whitespace().skip(2).collect::<Vec<_>>().join(" "),
+        result: line
+            .split_whitespace()
+            .skip(2)
+            .collect::<Vec<_>>()
+            .join(" "),
     };
     eprintln!(
         "{name}: {} bytes, peak RSS {} KiB, {} ms, {}",

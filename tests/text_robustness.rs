@@ -133,5 +133,8 @@ fn fuzz_seed_is_an_exported_conversation_state() {
     let id = c.import_state(&doc).unwrap();
     assert_eq!(id, "seed");
     let a = c.assessment("seed").unwrap();
-    assert!(a.grooming_risk > 0.0, "the imported state lost its evidence");
+    assert!(
+        a.grooming_risk > 0.0,
+        "the imported state lost its evidence"
+    );
 }

@@ -36,16 +36,21 @@
 pub mod error;
 pub mod format;
 mod index;
+/// A small deterministic generator (SplitMix64): public for tests and benches (`testing`),
+/// crate-private otherwise (the text-model trainer seeds its shuffles with it).
 #[doc(hidden)]
 #[cfg(any(test, feature = "testing"))]
 pub mod random;
+#[cfg(not(any(test, feature = "testing")))]
+#[allow(dead_code)]
+pub(crate) mod random;
 pub mod store;
 pub mod trust;
 // video (issue 13): the video section (listed videos as bags of frame hashes).
 pub mod video;
 
-pub use format::{builder, delta, import, kinds, list};
 pub(crate) use format::packed;
+pub use format::{builder, delta, import, kinds, list};
 pub use index::{detached, matching};
 pub use trust::{keys, log};
 

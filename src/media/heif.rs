@@ -86,8 +86,7 @@ mod with_libheif {
                 Some(M::US_FCC_T47) => (0.30, 0.11),
                 Some(M::SMPTE_240M) => (0.212, 0.087),
                 Some(
-                    M::ITU_R_BT_2020_2_NonConstantLuminance
-                    | M::ITU_R_BT_2020_2_ConstantLuminance,
+                    M::ITU_R_BT_2020_2_NonConstantLuminance | M::ITU_R_BT_2020_2_ConstantLuminance,
                 ) => (0.2627, 0.0593),
                 _ => (0.299, 0.114),
             };
@@ -107,7 +106,8 @@ mod with_libheif {
             let kg = 1.0 - self.kr - self.kb;
             let r = y + 2.0 * (1.0 - self.kr) * cr;
             let b = y + 2.0 * (1.0 - self.kb) * cb;
-            let g = y - 2.0 * self.kb * (1.0 - self.kb) / kg * cb
+            let g = y
+                - 2.0 * self.kb * (1.0 - self.kb) / kg * cb
                 - 2.0 * self.kr * (1.0 - self.kr) / kg * cr;
             [r, g, b].map(|v| v.round().clamp(0.0, 255.0) as u8)
         }
@@ -200,7 +200,13 @@ mod with_libheif {
         );
         let sample = for_hashing && should_sample(w as u32, h as u32);
         let channels = if chroma.is_some() { 3 } else { 1 };
-        let mut sink = RowSink::new(w as u32, h as u32, channels, Orientation::NoTransforms, sample);
+        let mut sink = RowSink::new(
+            w as u32,
+            h as u32,
+            channels,
+            Orientation::NoTransforms,
+            sample,
+        );
         let mut rgba = Vec::with_capacity(w * 4);
         let mut out = Vec::with_capacity(w * 3);
         for y in 0..h {

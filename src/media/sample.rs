@@ -151,7 +151,8 @@ impl RowSink {
                     }
                 }
                 for k in rows.skip(1) {
-                    self.out.copy_within(first * stride..(first + 1) * stride, k * stride);
+                    self.out
+                        .copy_within(first * stride..(first + 1) * stride, k * stride);
                 }
             }
         }

@@ -356,7 +356,14 @@ impl Conversations {
         let scores = model.map(|m| m.classify(text));
         let signals = fuse(&analysis, scores.as_ref(), model);
         let cues = MessageCues::read(text);
-        self.observe_signals(conversation_id, direction, age_band, analysis, signals, cues)
+        self.observe_signals(
+            conversation_id,
+            direction,
+            age_band,
+            analysis,
+            signals,
+            cues,
+        )
     }
 
     /// The classifier, if the set has one.
@@ -543,7 +550,9 @@ pub struct MessageCues {
 /// Words that, before a number, make it a stated age ("im 24", "i am 13", "age 15").
 const AGE_BEFORE: [&str; 8] = ["im", "i'm", "am", "age", "aged", "tengo", "tenho", "only"];
 /// Words that, after a number, make it a stated age ("24 yo", "13 years old").
-const AGE_AFTER: [&str; 9] = ["yo", "y/o", "year", "years", "yr", "yrs", "años", "anos", "m"];
+const AGE_AFTER: [&str; 9] = [
+    "yo", "y/o", "year", "years", "yr", "yrs", "años", "anos", "m",
+];
 /// Third-party words that mark a report of what someone else said or wants.
 const REPORT_WORDS: [&str; 14] = [
     "he", "hes", "he's", "him", "his", "guy", "man", "dude", "someone", "ele", "el", "chico",
@@ -831,7 +840,10 @@ mod tests {
         assert!(c.adult_age && c.reports_other && !c.minor_age);
         let c = MessageCues::read("im 13 lol");
         assert!(c.minor_age && !c.adult_age && !c.reports_other);
-        assert_eq!(MessageCues::read("i have 24 pencils"), MessageCues::default());
+        assert_eq!(
+            MessageCues::read("i have 24 pencils"),
+            MessageCues::default()
+        );
         assert!(MessageCues::read("i'm 25 btw").adult_age);
         assert!(MessageCues::read("he's 19yo").adult_age);
     }

@@ -9,8 +9,8 @@
 //! lexicographically smallest `(label, category)` pair is kept.
 
 use crate::lists::format::{
-    assemble, pad_vec8, write_string_table, write_tag_table, FileKind, Header, SEC_HASHES, SEC_ORGS, SEC_STRINGS,
-    SEC_TAGS,
+    assemble, pad_vec8, write_string_table, write_tag_table, FileKind, Header, SEC_HASHES,
+    SEC_ORGS, SEC_STRINGS, SEC_TAGS,
 };
 use crate::lists::index::{default_sketch_bits, IndexWriter, Scheme};
 use crate::lists::keys::{IssuerSecretKey, KeyId};
@@ -559,7 +559,12 @@ impl<'a> CanonicalTables<'a> {
         merged: &[(Vec<u32>, Vec<Attr>)],
         extra: &[Attr],
     ) -> CanonicalTables<'a> {
-        let all = || merged.iter().flat_map(|(_, attrs)| attrs.iter()).chain(extra);
+        let all = || {
+            merged
+                .iter()
+                .flat_map(|(_, attrs)| attrs.iter())
+                .chain(extra)
+        };
         let mut used: Vec<u32> = all().flat_map(|a| [a.label, a.category]).collect();
         used.sort_unstable();
         used.dedup();

@@ -116,7 +116,13 @@ impl<'a> Install<'a> {
         let head = self.check_log(&list, &seen.state)?;
         self.cancel_point()?;
         self.write_index(&list)?;
-        let state = self.next_state(&seen.state, &base, &list, overrode || expiry_overridden, head);
+        let state = self.next_state(
+            &seen.state,
+            &base,
+            &list,
+            overrode || expiry_overridden,
+            head,
+        );
         if state.forced.is_some() {
             // A forced install is recorded before the list moves, so it can never go unrecorded.
             state.write(&store.dir, &self.token)?;
@@ -295,7 +301,9 @@ impl<'a> Install<'a> {
     /// that changed under us can never be installed).
     fn write_list(&self, list: &HashList) -> Result<(), ListError> {
         let bytes = list.as_bytes();
-        let body_len = bytes.len().saturating_sub(crate::lists::format::TRAILER_LEN);
+        let body_len = bytes
+            .len()
+            .saturating_sub(crate::lists::format::TRAILER_LEN);
         let total = bytes.len() as u64;
         let mut outcome: Result<(), ListError> = Ok(());
         let written = files::write_atomically(&self.store.dir, LIST_FILE, &self.token, |f| {

@@ -117,7 +117,11 @@ pub(crate) fn verify_file(
             computed: hex_encode(&computed),
         });
     }
-    keys.verify(&KeyId(c.header.issuer_key_id), &c.signed_digest, &c.signature)?;
+    keys.verify(
+        &KeyId(c.header.issuer_key_id),
+        &c.signed_digest,
+        &c.signature,
+    )?;
     match c.header.file_kind {
         FileKind::Full => Ok(Verified::Full(HashList::from_backing_prehashed(
             backing, keys,

@@ -199,8 +199,16 @@ mod tests {
         let a = extract("dont tell your mom", c);
         let b = extract("dont tlel your mom", c);
         let set: std::collections::HashSet<u32> = a.features.iter().map(|f| f.bucket).collect();
-        let shared = b.features.iter().filter(|f| set.contains(&f.bucket)).count();
-        assert!(shared * 10 >= b.features.len() * 6, "{shared}/{}", b.features.len());
+        let shared = b
+            .features
+            .iter()
+            .filter(|f| set.contains(&f.bucket))
+            .count();
+        assert!(
+            shared * 10 >= b.features.len() * 6,
+            "{shared}/{}",
+            b.features.len()
+        );
     }
 
     #[test]

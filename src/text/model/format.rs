@@ -167,11 +167,17 @@ pub fn decode(bytes: &[u8]) -> Result<ModelParams, ModelError> {
     }
     let classes = r.u16();
     if usize::from(classes) != Label::COUNT {
-        return Err(field("classes", format!("{classes}, expected {}", Label::COUNT)));
+        return Err(field(
+            "classes",
+            format!("{classes}, expected {}", Label::COUNT),
+        ));
     }
     let [bucket_bits, char_min, char_max, words] = r.take::<4>();
     if !(10..=MAX_BUCKET_BITS).contains(&bucket_bits) {
-        return Err(field("bucket_bits", format!("{bucket_bits} not in 10..={MAX_BUCKET_BITS}")));
+        return Err(field(
+            "bucket_bits",
+            format!("{bucket_bits} not in 10..={MAX_BUCKET_BITS}"),
+        ));
     }
     if char_max > 8 || char_min > char_max || words > 1 || (char_min == 0 && words == 0) {
         return Err(field("features", "char_min/char_max/words out of range"));

@@ -199,7 +199,12 @@ impl ModelScores {
             .logits_by_word
             .iter()
             .enumerate()
-            .map(|(i, l)| (i, l.get(c).copied().unwrap_or(0.0) - l.get(b).copied().unwrap_or(0.0)))
+            .map(|(i, l)| {
+                (
+                    i,
+                    l.get(c).copied().unwrap_or(0.0) - l.get(b).copied().unwrap_or(0.0),
+                )
+            })
             .filter(|&(_, v)| v > 0.0)
             .collect();
         per.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));

@@ -109,7 +109,11 @@ pub fn train(examples: &[Example], corpus_sha256: [u8; 32], config: &TrainConfig
         .map(|e| {
             let ex = extract(&e.text, config.features);
             let v = ex.value();
-            (e.label.index(), ex.features.iter().map(|f| f.bucket).collect(), v)
+            (
+                e.label.index(),
+                ex.features.iter().map(|f| f.bucket).collect(),
+                v,
+            )
         })
         .collect();
     let mut counts = [0usize; Label::COUNT];
@@ -181,7 +185,12 @@ pub fn train(examples: &[Example], corpus_sha256: [u8; 32], config: &TrainConfig
     format::encode(&params)
 }
 
-fn quantize(w: &[f32], bias: [f32; Label::COUNT], corpus: [u8; 32], c: &TrainConfig) -> ModelParams {
+fn quantize(
+    w: &[f32],
+    bias: [f32; Label::COUNT],
+    corpus: [u8; 32],
+    c: &TrainConfig,
+) -> ModelParams {
     let k = Label::COUNT;
     let mut scale = [0f32; Label::COUNT];
     for (class, s) in scale.iter_mut().enumerate() {
