@@ -16,6 +16,10 @@ use crate::text::matcher::MessageAnalysis;
 use crate::text::types::{Category, GroomingStage, ModifierKind, SelfHarmLevel};
 use serde::{Deserialize, Serialize};
 
+/// With the classifier present, a lexicon self-harm or grooming match counts only if the
+/// classifier gives its family at least this probability: topic words ("suicide" in a news
+/// story, "pick you up" from a parent) are vetoed when the whole message reads as benign.
+pub const LEXICON_VETO_FLOOR: f32 = 0.12;
 /// Evidence phrases kept per signal.
 const EVIDENCE_PHRASES: usize = 3;
 
@@ -102,6 +106,13 @@ pub fn fuse(
     };
     out.probs = Some(s.probs);
     let [tg, ts, tx] = m.thresholds();
+    if s.grooming() < LEXICON_VETO_FLOOR {
+        out.grooming = None;
+    }
+    if s.self_harm() < LEXICON_VETO_FLOOR {
+        out.self_harm = None;
+        out.peer_self_harm = None;
+    }
     let g = s.grooming();
     if g >= tg {
         let stage = lex_stage.map_or(s.top_stage(), |(st, _)| st);
