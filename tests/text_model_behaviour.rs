@@ -90,7 +90,7 @@ fn evidence_names_the_words_that_drove_the_class() {
     let text = "pls dont tell ur mom we talk ok";
     let s = model().classify(text);
     assert!(matches!(s.top(), Label::Grooming(_)), "{:?}", s.top());
-    let ev = s.evidence(s.top(), 3);
+    let ev = s.evidence(model(), s.top(), 3);
     assert!(!ev.is_empty());
     for e in &ev {
         assert_eq!(&text[e.start..e.end], e.phrase);

@@ -118,7 +118,7 @@ pub fn fuse(
         let stage = lex_stage.map_or(s.top_stage(), |(st, _)| st);
         out.grooming = Some((stage, g.max(lex_stage.map_or(0.0, |x| x.1))));
         out.evidence.extend(
-            s.evidence(Label::Grooming(s.top_stage()), EVIDENCE_PHRASES)
+            s.evidence(m, Label::Grooming(s.top_stage()), EVIDENCE_PHRASES)
                 .into_iter()
                 .map(|e| (Label::Grooming(s.top_stage()), e)),
         );
@@ -134,7 +134,7 @@ pub fn fuse(
         }
         if out.self_harm.is_some() || out.peer_self_harm.is_some() {
             out.evidence.extend(
-                s.evidence(Label::SelfHarm(level), EVIDENCE_PHRASES)
+                s.evidence(m, Label::SelfHarm(level), EVIDENCE_PHRASES)
                     .into_iter()
                     .map(|e| (Label::SelfHarm(level), e)),
             );
@@ -144,7 +144,7 @@ pub fn fuse(
     if x >= tx {
         out.sexual = Some(x.max(lex_sexual));
         out.evidence.extend(
-            s.evidence(Label::Sexual, EVIDENCE_PHRASES)
+            s.evidence(m, Label::Sexual, EVIDENCE_PHRASES)
                 .into_iter()
                 .map(|e| (Label::Sexual, e)),
         );
