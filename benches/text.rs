@@ -79,6 +79,44 @@ fn bench(c: &mut Criterion) {
         })
     });
     group.finish();
+    scan_text_group(c);
+}
+
+/// The whole `Scanner::scan_text` (lexicons + learned classifier + conversation model) against
+/// the lexicon-only scanner, per message. Target: ≥ 20,000 85-byte messages/s on one core.
+fn scan_text_group(c: &mut Criterion) {
+    use preflight::text::model::TextModel;
+    use preflight::text::{AgeBand, Direction};
+    use preflight::{Scanner, ScannerConfig, TextModelChoice};
+    use std::sync::Arc;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/text-model.pftm");
+    let model = Arc::new(TextModel::from_path(&path).expect("committed model loads"));
+    let mut group = c.benchmark_group("scan_text_85b");
+    group.throughput(Throughput::Elements(CORPUS.len() as u64));
+    for (name, choice) in [
+        ("with_classifier", TextModelChoice::Model(model)),
+        ("lexicons_only", TextModelChoice::Off),
+    ] {
+        let scanner = Scanner::new(ScannerConfig {
+            text_model: choice,
+            ..ScannerConfig::default()
+        })
+        .expect("scanner");
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let mut n = 0;
+                for (i, m) in CORPUS.iter().enumerate() {
+                    let id = if i % 2 == 0 { "a" } else { "b" };
+                    let v = scanner
+                        .scan_text(id, Direction::Received, AgeBand::Age13To15, black_box(m))
+                        .expect("scan");
+                    n += v.signals.len();
+                }
+                n
+            })
+        });
+    }
+    group.finish();
 }
 
 /// Times both engines in alternating short rounds, so machine load (these runners are shared)

@@ -364,7 +364,16 @@ impl Scanner {
             evidence.extend(phrases(|l| matches!(l, Label::SelfHarm(_))));
             signals.push(Signal {
                 category: Category::SelfHarm,
-                score: level.map_or(0.0, |l| (l as u8 as f32 + 1.0) / 6.0),
+                // Half severity, half confidence (1 for a lexicon level, the classifier's
+                // self-harm probability otherwise), so scores rank as well as order levels.
+                score: level.map_or(0.0, |l| {
+                    let confidence = a
+                        .signals
+                        .self_harm
+                        .or(a.signals.peer_self_harm)
+                        .map_or(1.0, |x| x.1);
+                    0.5 * (l as u8 as f32 + 1.0) / 6.0 + 0.5 * confidence
+                }),
                 evidence,
             });
         }

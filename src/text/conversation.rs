@@ -5,8 +5,8 @@
 //! Each message is read by the lexicon and, if the conversation set has one, the learned
 //! classifier ([`crate::text::model`]); both add evidence to grooming stages:
 //! a lexicon match adds `effective_weight × direction factor`, the classifier adds
-//! `MODEL_GAIN × grooming probability × direction factor` to its top stage (when the
-//! probability is at least `MODEL_MIN_PROB`). At most
+//! `MODEL_GAIN × (p − MODEL_MIN_PROB)/(1 − MODEL_MIN_PROB) × direction factor` to its top
+//! stage, for a grooming probability `p` of at least `MODEL_MIN_PROB`. At most
 //! [`ConversationConfig::max_stage_gain_per_message`] per stage per message, at most
 //! [`MAX_STAGE_EVIDENCE`] in total. Sexual words (the `sexual` category, not grooming) feed
 //! `sexual_content` at a third of their weight unless the local user is a minor or an age gap
@@ -26,12 +26,18 @@
 //! minor (age band, or a minor age the user stated), or a disclosure naming an adult's age
 //! ("a 24 year old guy wants to meet me"), sets the conversation's age-gap flag.
 //!
+//! **A minor must be involved**: when the local user's age band is not a minor band and no
+//! message stated a minor age, used child-life words (school, parents, homework ...) or showed
+//! an age gap, the raw risk is capped at `NO_MINOR_CAP`, below the alert.
+//!
 //! **Decay is by message count**: before each message is applied, every stage's evidence is
 //! multiplied by `0.5^(1 / half_life_messages)`. The library counts messages itself.
 //!
 //! The risk is a **calibrated probability**: `raw = Σ stage_weight × (1 − e^(−evidence)) +
 //! AGE_GAP_WEIGHT × age_gap + BREADTH_WEIGHT × (driving stages − 1)`, then
-//! `risk = 1 / (1 + e^(−(PLATT_A × raw + PLATT_B)))`, with `PLATT_A`/`PLATT_B` fitted on the
+//! `risk = 1 / (1 + e^(−(PLATT_A × raw + PLATT_B)))`; breadth counts only stages of weight
+//! ≥ 0.7, and a single driving stage other than isolation/secrecy is capped at
+//! `SINGLE_STAGE_CAP` (one repeated phrase is not grooming), with `PLATT_A`/`PLATT_B` fitted on the
 //! train split of `text-corpus/conversations.jsonl` (`preflight text-model calibrate`; the
 //! reliability plot of the test split is `docs/text-conversation-reliability.svg`). Stage
 //! weights put isolation/secrecy and the age gap first, then image requests, sexual content
@@ -73,15 +79,24 @@ pub const OLDEST_STATE_VERSION: u32 = 1;
 /// factor).
 pub const MODEL_GAIN: f32 = 1.5;
 /// Grooming probability below which the classifier adds no evidence.
-pub const MODEL_MIN_PROB: f32 = 0.35;
+pub const MODEL_MIN_PROB: f32 = 0.5;
 /// Weight of a seen age gap in the raw risk.
 pub const AGE_GAP_WEIGHT: f32 = 1.2;
-/// Weight of each driving stage beyond the first.
+/// Weight of each driving stage beyond the first (only stages of weight ≥ 0.7 count).
 pub const BREADTH_WEIGHT: f32 = 0.35;
+/// Stage weight from which a stage counts towards breadth.
+const CONCERNING_WEIGHT: f32 = 0.7;
+/// Most raw risk one stage alone can give (isolation/secrecy excepted; an age gap adds to
+/// it): one repeated phrase is not grooming.
+pub const SINGLE_STAGE_CAP: f32 = 0.4;
+/// Most raw risk of a conversation with no sign that a minor is involved (local user's age
+/// unknown, no minor age stated, no child-life words, no age gap): adults' chats, however
+/// sexual or flirtatious, stay below the alert.
+pub const NO_MINOR_CAP: f32 = 0.4;
 /// Platt scaling of the raw risk (fitted by `preflight text-model calibrate`).
-pub const PLATT_A: f32 = 5.559;
+pub const PLATT_A: f32 = 6.799;
 /// Platt intercept.
-pub const PLATT_B: f32 = -3.498;
+pub const PLATT_B: f32 = -2.956;
 /// Longest original-text excerpt kept in evidence, in bytes.
 const MAX_EXCERPT: usize = 80;
 /// Stage score from which a stage counts towards breadth and is reported as a driver.
@@ -214,6 +229,9 @@ struct ConversationState {
     /// Added in state version 2.
     #[serde(default)]
     age_gap: bool,
+    /// Added in state version 2: a minor is involved (age band, stated age, child-life words).
+    #[serde(default)]
+    minor_seen: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -284,7 +302,19 @@ pub fn raw_grooming_risk(stage_evidence: &[f32; 8], age_gap: bool) -> (f32, Vec<
             });
         }
     }
-    raw += BREADTH_WEIGHT * drivers.len().saturating_sub(1) as f32;
+    let concerning = drivers
+        .iter()
+        .filter(|d| stage_weight(d.stage) >= CONCERNING_WEIGHT)
+        .count();
+    if drivers.len() >= 2 {
+        raw += BREADTH_WEIGHT * concerning.min(drivers.len() - 1) as f32;
+    }
+    let isolation = drivers
+        .iter()
+        .any(|d| d.stage == GroomingStage::IsolationSecrecy);
+    if drivers.len() < 2 && !isolation {
+        raw = raw.min(SINGLE_STAGE_CAP);
+    }
     if age_gap {
         raw += AGE_GAP_WEIGHT;
     }
@@ -294,11 +324,17 @@ pub fn raw_grooming_risk(stage_evidence: &[f32; 8], age_gap: bool) -> (f32, Vec<
     (raw, drivers)
 }
 
-/// Grooming risk (a calibrated probability) and driving stages; see the module docs.
+/// The calibrated probability of a raw risk (Platt scaling).
+pub fn calibrate(raw: f32) -> f32 {
+    let p = 1.0 / (1.0 + (-(PLATT_A * raw + PLATT_B)).exp());
+    p.clamp(0.0, 1.0)
+}
+
+/// Grooming risk (a calibrated probability) and driving stages of a conversation in which a
+/// minor is known to be involved; see the module docs.
 pub fn grooming_risk(stage_evidence: &[f32; 8], age_gap: bool) -> (f32, Vec<StageScore>) {
     let (raw, drivers) = raw_grooming_risk(stage_evidence, age_gap);
-    let p = 1.0 / (1.0 + (-(PLATT_A * raw + PLATT_B)).exp());
-    (p.clamp(0.0, 1.0), drivers)
+    (calibrate(raw), drivers)
 }
 
 fn excerpt(s: &str) -> String {
@@ -473,6 +509,10 @@ impl Conversations {
             message: e.message().to_string(),
         })?;
         let mut state = doc.state;
+        if v.version == 1 {
+            // Version 1 had no minor-involvement cap: keep such conversations uncapped.
+            state.minor_seen = true;
+        }
         if state
             .stage_evidence
             .iter()
@@ -545,6 +585,8 @@ pub struct MessageCues {
     pub minor_age: bool,
     /// The message reports a third party ("he said", "this guy", "a man online").
     pub reports_other: bool,
+    /// The message talks about a child's life (school, parents, homework, curfew).
+    pub minor_context: bool,
 }
 
 /// Words that, before a number, make it a stated age ("im 24", "i am 13", "age 15").
@@ -557,6 +599,13 @@ const AGE_AFTER: [&str; 9] = [
 const REPORT_WORDS: [&str; 14] = [
     "he", "hes", "he's", "him", "his", "guy", "man", "dude", "someone", "ele", "el", "chico",
     "cara", "señor",
+];
+/// Words of a child's life: in a conversation whose local user's age is unknown, grooming
+/// needs some sign that a minor is involved (these, a stated minor age, or an age gap).
+const MINOR_WORDS: [&str; 22] = [
+    "school", "parents", "mom", "mum", "dad", "homework", "grade", "teacher", "class",
+    "curfew", "babysitter", "recess", "detention", "bedtime", "highschool", "freshman",
+    "sophomore", "escuela", "colegio", "escola", "mamá", "mãe",
 ];
 /// Longest message (bytes) scanned for cues.
 const MAX_CUE_BYTES: usize = 4096;
@@ -579,6 +628,9 @@ impl MessageCues {
             let Ok(n) = digits.parse::<u32>() else {
                 if REPORT_WORDS.contains(w) {
                     out.reports_other = true;
+                }
+                if MINOR_WORDS.contains(w) {
+                    out.minor_context = true;
                 }
                 continue;
             };
@@ -633,10 +685,18 @@ fn add_stage(
 
 fn update_age_gap(state: &mut ConversationState, m: &Message<'_>) {
     let minor_user = m.age_band.is_minor() || state.minor_age_seen;
-    match m.direction {
-        Direction::Sent if m.cues.minor_age => state.minor_age_seen = true,
-        Direction::Received if m.cues.adult_age => state.adult_age_seen = true,
-        _ => {}
+    // A minor age in any message of a conversation whose local user is not an adult (the
+    // child's own "im 13", or a transcript without directions); an adult age only from the
+    // other party.
+    if m.cues.minor_age && m.age_band != AgeBand::Adult {
+        state.minor_age_seen = true;
+    }
+    if m.direction == Direction::Received && m.cues.adult_age {
+        state.adult_age_seen = true;
+    }
+    let adult_user = m.age_band == AgeBand::Adult;
+    if m.age_band.is_minor() || (!adult_user && (m.cues.minor_age || m.cues.minor_context)) {
+        state.minor_seen = true;
     }
     let disclosed = m.direction == Direction::Sent
         && m.cues.adult_age
@@ -696,7 +756,8 @@ fn apply(
             } else {
                 factor
             };
-            add_stage(state, &mut gained, config, stage, MODEL_GAIN * g * f);
+            let strength = (g - MODEL_MIN_PROB) / (1.0 - MODEL_MIN_PROB);
+            add_stage(state, &mut gained, config, stage, MODEL_GAIN * strength * f);
         }
     }
     self_harm_of_message(state, config, m, index)
@@ -777,8 +838,11 @@ fn assess(
     config: &ConversationConfig,
     message: MessageAnalysis,
 ) -> ConversationAssessment {
-    let (raw, _) = raw_grooming_risk(&state.stage_evidence, state.age_gap);
-    let (risk, stages) = grooming_risk(&state.stage_evidence, state.age_gap);
+    let (mut raw, stages) = raw_grooming_risk(&state.stage_evidence, state.age_gap);
+    if !(state.minor_seen || state.age_gap) {
+        raw = raw.min(NO_MINOR_CAP);
+    }
+    let risk = calibrate(raw);
     let last = state.messages.saturating_sub(1);
     let window = config.self_harm_window_messages;
     let recent = |at: u64| last.saturating_sub(at) < window;
@@ -809,12 +873,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn one_stage_alone_stays_low() {
+    fn weak_stages_alone_stay_below_the_alert() {
+        for stage in [GroomingStage::PersonalQuestions, GroomingStage::TrustBuilding] {
+            let mut e = [0.0; 8];
+            e[stage.index()] = MAX_STAGE_EVIDENCE;
+            let (risk, stages) = grooming_risk(&e, false);
+            assert!(risk < 0.5, "{stage}: {risk}");
+            assert_eq!(stages.len(), 1);
+        }
         let mut e = [0.0; 8];
-        e[GroomingStage::ImageRequest.index()] = MAX_STAGE_EVIDENCE;
-        let (risk, stages) = grooming_risk(&e, false);
-        assert!(risk < 0.5, "{risk}");
-        assert_eq!(stages.len(), 1);
+        e[GroomingStage::IsolationSecrecy.index()] = MAX_STAGE_EVIDENCE;
+        assert!(grooming_risk(&e, false).0 > grooming_risk(&[0.0; 8], true).0);
     }
 
     #[test]

@@ -5,6 +5,9 @@
 //! - [`lexicon`]: the TOML lexicon format, parsing and validation ([`LexiconSet`]).
 //! - [`matcher`]: [`TextEngine`], the compiled Aho-Corasick matcher with word boundaries,
 //!   token gaps, safelists and self-harm modifiers; returns a [`MessageAnalysis`].
+//! - [`model`]: the learned message classifier (pure Rust, hashed character/word n-grams; 16
+//!   classes with readable evidence), its file format and deterministic trainer, and the
+//!   fusion of lexicon and classifier ([`model::fusion`]).
 //! - [`conversation`]: [`Conversations`], bounded per-conversation state that turns message
 //!   matches into a grooming risk and a self-harm level with support routing.
 //! - [`eval`]: evaluation metrics (precision/recall/F1, ROC AUC, recall at a false-positive

@@ -219,6 +219,13 @@ pub fn run(args: BenchArgs) -> ExitCode {
         };
         let mut figures = Vec::new();
         image_figures(&jpeg, args.rounds, &mut figures)?;
+        let (with, without) = crate::bench_text::scan_text_ms(args.rounds, 2000)?;
+        figures.push(Figure::new(
+            "scan_text 2000 msgs + model",
+            with,
+            "lexicons only",
+            without,
+        ));
         let bytes_per_hash = if args.list_size > 0 {
             Some(list_figures(args.list_size, args.rounds, &mut figures)?)
         } else {
@@ -249,6 +256,12 @@ pub fn run(args: BenchArgs) -> ExitCode {
                 "image: {} ({} bytes); {} threads available",
                 r.image, r.image_bytes, r.threads_available
             );
+            for f in r.figures.iter().filter(|f| f.name.starts_with("scan_text")) {
+                println!(
+                    "scan_text with the classifier: {:.0} messages/s on one thread",
+                    2000.0 / (f.ms / 1e3)
+                );
+            }
             for f in &r.figures {
                 println!(
                     "{:<28} {:>9.3} ms   vs {} {:>9.3} ms   = {:.3}x",

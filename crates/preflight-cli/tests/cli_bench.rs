@@ -44,6 +44,7 @@ fn bench_reports_ratios_against_in_run_baselines() {
             "jpeg_to_pdq",
             "jpeg_to_pdq_one_thread",
             "pdq_hash_only",
+            "scan_text 2000 msgs + model",
             "list_query_r31_8_variants"
         ]
     );

@@ -36,7 +36,7 @@ pub struct FeatureConfig {
 impl Default for FeatureConfig {
     fn default() -> Self {
         Self {
-            bucket_bits: 18,
+            bucket_bits: 16,
             char_min: 3,
             char_max: 5,
             words: 1,

@@ -16,6 +16,10 @@ use crate::text::matcher::MessageAnalysis;
 use crate::text::types::{Category, GroomingStage, ModifierKind, SelfHarmLevel};
 use serde::{Deserialize, Serialize};
 
+/// With the classifier present, a lexicon self-harm or grooming match counts only if the
+/// classifier gives its family at least this probability: topic words ("suicide" in a news
+/// story, "pick you up" from a parent) are vetoed when the whole message reads as benign.
+pub const LEXICON_VETO_FLOOR: f32 = 0.12;
 /// Evidence phrases kept per signal.
 const EVIDENCE_PHRASES: usize = 3;
 
@@ -102,12 +106,19 @@ pub fn fuse(
     };
     out.probs = Some(s.probs);
     let [tg, ts, tx] = m.thresholds();
+    if s.grooming() < LEXICON_VETO_FLOOR {
+        out.grooming = None;
+    }
+    if s.self_harm() < LEXICON_VETO_FLOOR {
+        out.self_harm = None;
+        out.peer_self_harm = None;
+    }
     let g = s.grooming();
     if g >= tg {
         let stage = lex_stage.map_or(s.top_stage(), |(st, _)| st);
         out.grooming = Some((stage, g.max(lex_stage.map_or(0.0, |x| x.1))));
         out.evidence.extend(
-            s.evidence(Label::Grooming(s.top_stage()), EVIDENCE_PHRASES)
+            s.evidence(m, Label::Grooming(s.top_stage()), EVIDENCE_PHRASES)
                 .into_iter()
                 .map(|e| (Label::Grooming(s.top_stage()), e)),
         );
@@ -123,7 +134,7 @@ pub fn fuse(
         }
         if out.self_harm.is_some() || out.peer_self_harm.is_some() {
             out.evidence.extend(
-                s.evidence(Label::SelfHarm(level), EVIDENCE_PHRASES)
+                s.evidence(m, Label::SelfHarm(level), EVIDENCE_PHRASES)
                     .into_iter()
                     .map(|e| (Label::SelfHarm(level), e)),
             );
@@ -133,7 +144,7 @@ pub fn fuse(
     if x >= tx {
         out.sexual = Some(x.max(lex_sexual));
         out.evidence.extend(
-            s.evidence(Label::Sexual, EVIDENCE_PHRASES)
+            s.evidence(m, Label::Sexual, EVIDENCE_PHRASES)
                 .into_iter()
                 .map(|e| (Label::Sexual, e)),
         );

@@ -16,7 +16,7 @@
 //! let model = TextModel::embedded()?;
 //! let scores = model.classify("dont tell ur mom we talk ok");
 //! assert_eq!(scores.top(), Label::Grooming(preflight::text::GroomingStage::IsolationSecrecy));
-//! assert!(!scores.evidence(scores.top(), 3).is_empty());
+//! assert!(!scores.evidence(&model, scores.top(), 3).is_empty());
 //! # }
 //! # Ok(()) }
 //! ```
@@ -128,7 +128,8 @@ pub struct ModelEvidence {
 pub struct ModelScores {
     /// Softmax probability per class, in [`Label::from_index`] order.
     pub probs: [f32; Label::COUNT],
-    logits_by_word: Vec<[f32; Label::COUNT]>,
+    features: Vec<features::Feature>,
+    value: f32,
     spans: Vec<(usize, usize)>,
     text: String,
 }
@@ -192,19 +193,12 @@ impl ModelScores {
 
     /// Up to `n` words (adjacent ones merged into a phrase) that raised `label` most over
     /// benign, largest first. Empty if nothing pushed towards `label`.
-    pub fn evidence(&self, label: Label, n: usize) -> Vec<ModelEvidence> {
-        let c = label.index();
-        let b = Label::BENIGN;
-        let mut per: Vec<(usize, f32)> = self
-            .logits_by_word
-            .iter()
+    /// `model` must be the model that produced these scores.
+    pub fn evidence(&self, model: &TextModel, label: Label, n: usize) -> Vec<ModelEvidence> {
+        let mut per: Vec<(usize, f32)> = model
+            .word_contributions(self, label)
+            .into_iter()
             .enumerate()
-            .map(|(i, l)| {
-                (
-                    i,
-                    l.get(c).copied().unwrap_or(0.0) - l.get(b).copied().unwrap_or(0.0),
-                )
-            })
             .filter(|&(_, v)| v > 0.0)
             .collect();
         per.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
@@ -275,32 +269,47 @@ impl TextModel {
         self.params.weights.len()
     }
 
+    /// Per word of a classified message: how much its features raised `label`'s logit over
+    /// benign (bigrams split between their two words).
+    fn word_contributions(&self, scores: &ModelScores, label: Label) -> Vec<f32> {
+        let p = &self.params;
+        let (c, b) = (label.index(), Label::BENIGN);
+        let (sc, sb) = (
+            p.scale.get(c).copied().unwrap_or(0.0),
+            p.scale.get(b).copied().unwrap_or(0.0),
+        );
+        let mut out = vec![0f32; scores.spans.len()];
+        for f in &scores.features {
+            let base = f.bucket as usize * Label::COUNT;
+            let (Some(&wc), Some(&wb)) = (p.weights.get(base + c), p.weights.get(base + b)) else {
+                continue;
+            };
+            let d = (f32::from(wc) * sc - f32::from(wb) * sb) * scores.value;
+            let w = f.word as usize;
+            if f.bigram {
+                for t in [w, w + 1] {
+                    if let Some(x) = out.get_mut(t) {
+                        *x += d / 2.0;
+                    }
+                }
+            } else if let Some(x) = out.get_mut(w) {
+                *x += d;
+            }
+        }
+        out
+    }
+
     /// Classifies one message.
     pub fn classify(&self, text: &str) -> ModelScores {
         let p = &self.params;
         let ex = features::extract(text, p.features);
         let v = ex.value();
-        let mut per_word = vec![[0f32; Label::COUNT]; ex.words.len()];
         let mut acc = [0i32; Label::COUNT];
         for f in &ex.features {
             let base = f.bucket as usize * Label::COUNT;
-            let Some(row) = p.weights.get(base..base + Label::COUNT) else {
-                continue;
-            };
-            for (a, &w) in acc.iter_mut().zip(row) {
-                *a += i32::from(w);
-            }
-            let targets: &[usize] = if f.bigram {
-                &[f.word as usize, f.word as usize + 1]
-            } else {
-                &[f.word as usize]
-            };
-            let share = v / targets.len() as f32;
-            for &t in targets {
-                if let Some(pw) = per_word.get_mut(t) {
-                    for ((x, &w), s) in pw.iter_mut().zip(row).zip(&p.scale) {
-                        *x += f32::from(w) * s * share;
-                    }
+            if let Some(row) = p.weights.get(base..base + Label::COUNT) {
+                for (a, &w) in acc.iter_mut().zip(row) {
+                    *a += i32::from(w);
                 }
             }
         }
@@ -319,7 +328,8 @@ impl TextModel {
             .collect();
         ModelScores {
             probs: softmax(&logits),
-            logits_by_word: per_word,
+            features: ex.features,
+            value: v,
             spans,
             text: text.to_string(),
         }

@@ -95,7 +95,7 @@ impl Default for TrainConfig {
             l2: 1e-6,
             benign_weight: 1.5,
             seed: 0x5052_4546_4c49_4748,
-            thresholds: [0.5, 0.5, 0.6],
+            thresholds: [0.6, 0.5, 0.6],
         }
     }
 }
