@@ -187,7 +187,11 @@ fn progressive_10mp() -> (Vec<u8>, &'static str) {
     {
         Some(d) if d.pixels.width() as usize >= w && d.pixels.height() as usize >= h => {
             let sw = d.pixels.width() as usize;
-            (d.pixels.to_rgb().into_raw(), sw, "the 12 MP photo fixture, cropped")
+            (
+                d.pixels.to_rgb().into_raw(),
+                sw,
+                "the 12 MP photo fixture, cropped",
+            )
         }
         _ => {
             let mut rng = preflight::lists::random::SplitMix64(1);
@@ -195,7 +199,11 @@ fn progressive_10mp() -> (Vec<u8>, &'static str) {
                 .flat_map(|i| {
                     let (x, y) = (i % w, i / w);
                     let n = (rng.next() % 16) as usize;
-                    [(x * 255 / w + n) as u8, (y * 255 / h) as u8, ((x ^ y) % 256) as u8]
+                    [
+                        (x * 255 / w + n) as u8,
+                        (y * 255 / h) as u8,
+                        ((x ^ y) % 256) as u8,
+                    ]
                 })
                 .collect();
             (px, w, "a generated image")

@@ -122,12 +122,18 @@ fn prefix_points(convs: &[&LabelledConversation], traces: &[Trace]) -> Vec<(f32,
 pub fn run(corpus: &Path, conv_dir: &Path, svg: &Path) -> Result<(), String> {
     let tsv = std::fs::read_to_string(corpus).map_err(|e| format!("{}: {e}", corpus.display()))?;
     let examples = parse_corpus(&tsv).map_err(|e| e.to_string())?;
-    let (model, _) = train_model(&examples, &["train"], corpus_digest(&tsv), &TrainConfig::default())
-        .map_err(|e| e.to_string())?;
+    let (model, _) = train_model(
+        &examples,
+        &["train"],
+        corpus_digest(&tsv),
+        &TrainConfig::default(),
+    )
+    .map_err(|e| e.to_string())?;
     let engine = Arc::new(TextEngine::default_english().map_err(|e| e.to_string())?);
     let convs = load_conversations(conv_dir)?;
     let run_split = |split: &str, model: Option<Arc<TextModel>>| {
-        let chosen: Vec<&LabelledConversation> = convs.iter().filter(|c| c.split == split).collect();
+        let chosen: Vec<&LabelledConversation> =
+            convs.iter().filter(|c| c.split == split).collect();
         let c = Conversations::with_model(engine.clone(), model, ConversationConfig::default());
         let traces: Vec<Trace> = chosen.iter().map(|v| trace(&c, v)).collect();
         (chosen, traces)
@@ -141,7 +147,10 @@ pub fn run(corpus: &Path, conv_dir: &Path, svg: &Path) -> Result<(), String> {
             .collect::<Vec<_>>(),
     );
     println!("platt fit on train conversations: PLATT_A = {a:.3}, PLATT_B = {b:.3}");
-    for (name, m) in [("lexicon + model", Some(model.clone())), ("lexicon only", None)] {
+    for (name, m) in [
+        ("lexicon + model", Some(model.clone())),
+        ("lexicon only", None),
+    ] {
         let (test_c, test_t) = run_split("test", m);
         println!("== test conversations, {name}");
         report(&test_c, &test_t);
@@ -198,7 +207,9 @@ fn report(convs: &[&LabelledConversation], traces: &[Trace]) {
         delays.iter().filter(|d| **d <= 2).count()
     );
     println!("  non-grooming conversations alerted {benign_alerted}/{benign}");
-    println!("  self-harm conversations flagged on the message and faded by the end {sh_faded}/{sh}");
+    println!(
+        "  self-harm conversations flagged on the message and faded by the end {sh_faded}/{sh}"
+    );
     println!("  AUC of max risk (grooming vs rest) {:.3}", auc(&scored));
 }
 
@@ -209,7 +220,13 @@ pub fn auc(scored: &[(f32, bool)]) -> f64 {
     let mut sum = 0.0;
     for p in &pos {
         for n in &neg {
-            sum += if p > n { 1.0 } else if p == n { 0.5 } else { 0.0 };
+            sum += if p > n {
+                1.0
+            } else if p == n {
+                0.5
+            } else {
+                0.0
+            };
         }
     }
     sum / (pos.len() * neg.len()).max(1) as f64
@@ -230,7 +247,10 @@ fn reliability(points: &[(f32, f32, bool)], svg: &Path) -> Result<(), String> {
         .map(|&(_, p, y)| (f64::from(p) - if y { 1.0 } else { 0.0 }).powi(2))
         .sum::<f64>()
         / points.len().max(1) as f64;
-    println!("  reliability (test prefixes, {} points, Brier {brier:.3}):", points.len());
+    println!(
+        "  reliability (test prefixes, {} points, Brier {brier:.3}):",
+        points.len()
+    );
     let mut dots = String::new();
     for (i, (n, pos, sum)) in bins.iter().enumerate() {
         if *n == 0 {
@@ -238,7 +258,11 @@ fn reliability(points: &[(f32, f32, bool)], svg: &Path) -> Result<(), String> {
         }
         let mean = sum / *n as f64;
         let frac = *pos as f64 / *n as f64;
-        println!("    bin {:.1}-{:.1}: n {n:>4}, mean predicted {mean:.2}, observed {frac:.2}", i as f64 / 10.0, (i + 1) as f64 / 10.0);
+        println!(
+            "    bin {:.1}-{:.1}: n {n:>4}, mean predicted {mean:.2}, observed {frac:.2}",
+            i as f64 / 10.0,
+            (i + 1) as f64 / 10.0
+        );
         let r = 3.0 + (*n as f64).sqrt().min(12.0);
         dots.push_str(&format!(
             "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"{r:.1}\" fill=\"#3465a4\" fill-opacity=\"0.7\"><title>n={n}</title></circle>\n",

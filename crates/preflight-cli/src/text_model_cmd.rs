@@ -4,7 +4,9 @@
 
 use clap::{Args, Subcommand};
 use preflight::text::model::fusion::fuse;
-use preflight::text::model::train::{corpus_digest, parse_corpus, train_model, Example, TrainConfig};
+use preflight::text::model::train::{
+    corpus_digest, parse_corpus, train_model, Example, TrainConfig,
+};
 use preflight::text::model::{Label, TextModel};
 use preflight::text::TextEngine;
 use sha2::{Digest, Sha256};
@@ -104,7 +106,12 @@ fn train_cmd(corpus: &std::path::Path, out: &std::path::Path, splits: &str) -> R
         .map_err(|e| e.to_string())?;
     std::fs::write(out, &bytes).map_err(|e| format!("{}: {e}", out.display()))?;
     let sum = Sha256::digest(&bytes);
-    println!("{}  {} ({} bytes)", preflight_hex(&sum), out.display(), bytes.len());
+    println!(
+        "{}  {} ({} bytes)",
+        preflight_hex(&sum),
+        out.display(),
+        bytes.len()
+    );
     Ok(())
 }
 
@@ -131,8 +138,15 @@ impl Prf {
     fn line(&self, name: &str) -> String {
         let p = self.tp as f64 / (self.tp + self.fp).max(1) as f64;
         let r = self.tp as f64 / (self.tp + self.fn_).max(1) as f64;
-        let f = if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 };
-        format!("{name:<10} P {p:.3} R {r:.3} F1 {f:.3} (tp {} fp {} fn {})", self.tp, self.fp, self.fn_)
+        let f = if p + r > 0.0 {
+            2.0 * p * r / (p + r)
+        } else {
+            0.0
+        };
+        format!(
+            "{name:<10} P {p:.3} R {r:.3} F1 {f:.3} (tp {} fp {} fn {})",
+            self.tp, self.fp, self.fn_
+        )
     }
 }
 
@@ -173,9 +187,21 @@ fn eval_cmd(
         let f = fuse(&a, Some(&s), Some(&model));
         let l = fuse(&a, None, None);
         let th = model.thresholds();
-        let got = [f.grooming.is_some(), f.self_harm.is_some() || f.peer_self_harm.is_some(), f.sexual.is_some()];
-        let lex = [l.grooming.is_some(), l.self_harm.is_some() || l.peer_self_harm.is_some(), l.sexual.is_some()];
-        let mdl = [s.grooming() >= th[0], s.self_harm() >= th[1], s.sexual() >= th[2]];
+        let got = [
+            f.grooming.is_some(),
+            f.self_harm.is_some() || f.peer_self_harm.is_some(),
+            f.sexual.is_some(),
+        ];
+        let lex = [
+            l.grooming.is_some(),
+            l.self_harm.is_some() || l.peer_self_harm.is_some(),
+            l.sexual.is_some(),
+        ];
+        let mdl = [
+            s.grooming() >= th[0],
+            s.self_harm() >= th[1],
+            s.sexual() >= th[2],
+        ];
         let fam = family(e.label);
         for i in 0..3 {
             let truth = fam == i;
@@ -183,7 +209,11 @@ fn eval_cmd(
             alone[i].add(truth, mdl[i]);
             lexicon[i].add(truth, lex[i]);
         }
-        let hit = if fam == 3 { got.iter().any(|x| *x) } else { got[fam] };
+        let hit = if fam == 3 {
+            got.iter().any(|x| *x)
+        } else {
+            got[fam]
+        };
         if fam == 3 {
             let k = benign_kinds.entry(e.kind.clone()).or_default();
             k.0 += usize::from(hit);
@@ -196,7 +226,11 @@ fn eval_cmd(
             println!("ERR {}\t{}\t{:?}", e.label.name(), e.text, s.top());
         }
     }
-    for (title, set) in [("fused (lexicon + model)", &fused), ("model alone", &alone), ("lexicon alone", &lexicon)] {
+    for (title, set) in [
+        ("fused (lexicon + model)", &fused),
+        ("model alone", &alone),
+        ("lexicon alone", &lexicon),
+    ] {
         println!("== {title}, split {split}");
         for (i, n) in names.iter().enumerate() {
             println!("  {}", set[i].line(n));
@@ -204,16 +238,26 @@ fn eval_cmd(
     }
     println!("== fused: share flagged per label (benign: any signal)");
     for (k, (h, n)) in &by_label {
-        println!("  {k:<32} {h:>4}/{n:<4} {:.1}%", 100.0 * *h as f64 / (*n).max(1) as f64);
+        println!(
+            "  {k:<32} {h:>4}/{n:<4} {:.1}%",
+            100.0 * *h as f64 / (*n).max(1) as f64
+        );
     }
     println!("== fused: benign with any signal, by kind");
     let (mut th, mut tn) = (0, 0);
     for (k, (h, n)) in &benign_kinds {
         th += h;
         tn += n;
-        println!("  {k:<20} {h:>4}/{n:<4} {:.1}%", 100.0 * *h as f64 / (*n).max(1) as f64);
+        println!(
+            "  {k:<20} {h:>4}/{n:<4} {:.1}%",
+            100.0 * *h as f64 / (*n).max(1) as f64
+        );
     }
-    println!("  {:<20} {th:>4}/{tn:<4} {:.1}%", "all", 100.0 * th as f64 / tn.max(1) as f64);
+    println!(
+        "  {:<20} {th:>4}/{tn:<4} {:.1}%",
+        "all",
+        100.0 * th as f64 / tn.max(1) as f64
+    );
     Ok(())
 }
 

@@ -70,7 +70,8 @@ fn messages_tsv_figures_match_hand_count() {
 /// Writes the bundled grooming sample (ChatLine JSONL) as a labelled conversation file.
 fn write_grooming_conversation(dir: &Path) {
     let sample = std::fs::read_to_string(
-        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("samples/chats/grooming_escalation.jsonl"),
+        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+            .join("samples/chats/grooming_escalation.jsonl"),
     )
     .unwrap();
     let mut out = String::from(

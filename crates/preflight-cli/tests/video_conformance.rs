@@ -15,7 +15,9 @@ use std::process::Command;
 fn tools() -> PathBuf {
     std::env::var_os("PREFLIGHT_TOOLS_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join(".tools"))
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join(".tools")
+        })
 }
 
 /// The reference Python, or `None` (after printing why) when the tools are missing.
