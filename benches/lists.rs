@@ -197,7 +197,12 @@ fn peak_kib() -> Option<u64> {
 }
 
 /// A distributable list of `n` random PDQ hashes with dictionary-coded metadata.
-fn distributable(n: usize, version: u64, seed: u64, key: &IssuerSecretKey) -> (Vec<u8>, Vec<[u8; 32]>) {
+fn distributable(
+    n: usize,
+    version: u64,
+    seed: u64,
+    key: &IssuerSecretKey,
+) -> (Vec<u8>, Vec<[u8; 32]>) {
     let mut rng = Rng(seed);
     let mut b = ListBuilder::new(version, 0);
     b.set_pdq_index_scheme(PdqIndexScheme::Detached);
@@ -290,7 +295,8 @@ fn bench_install(n: usize, dir: &std::path::Path) {
     let tomb: Vec<Vec<u8>> = hashes[..changes].iter().map(|h| h.to_vec()).collect();
     b.remove(HashKind::Pdq, &tomb);
     for _ in 0..changes {
-        b.add(HashKind::Pdq, &rng.hash(), 1, "case-new", "csam").expect("add");
+        b.add(HashKind::Pdq, &rng.hash(), 1, "case-new", "csam")
+            .expect("add");
     }
     let new = HashList::from_bytes(b.build(&key).expect("build"), &keys).expect("new");
     let delta = make_delta(&old, &new, &key).expect("delta");

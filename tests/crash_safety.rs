@@ -207,10 +207,7 @@ fn crash_safety_under_sigkill() {
                 "iteration {iterations}: digest"
             );
         }
-        assert!(
-            !has_temp_file(dir.path()),
-            "open removes a stale temp file"
-        );
+        assert!(!has_temp_file(dir.path()), "open removes a stale temp file");
         if info.version == reported + 1 {
             advanced_after_report += 1;
         }

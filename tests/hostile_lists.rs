@@ -496,7 +496,14 @@ fn hostile_distributable_lists_and_index_files_are_refused() {
     let section = hashes_at(&good, HashKind::Pdq) - HASH_SECTION_HEADER;
     // Section header fields (tag bits, id bits, key bits, scheme, sketch bits) set to values
     // that do not fit a distributable section: each refused as malformed.
-    for (field, value) in [(8usize, 40u32), (12, 9), (16, 16), (20, 1), (20, 7), (24, 12)] {
+    for (field, value) in [
+        (8usize, 40u32),
+        (12, 9),
+        (16, 16),
+        (20, 1),
+        (20, 7),
+        (24, 12),
+    ] {
         let mut bad = good.clone();
         bad[section + field..section + field + 4].copy_from_slice(&value.to_le_bytes());
         resign(&mut bad, &SEED);
@@ -509,7 +516,10 @@ fn hostile_distributable_lists_and_index_files_are_refused() {
     assert!(list.pdq_index_missing());
     let index = detached::build_index(&list).unwrap();
     // Every truncation and a flip of every header byte and of sampled body bytes.
-    let mut cases: Vec<Vec<u8>> = (0..index.len()).step_by(61).map(|n| index[..n].to_vec()).collect();
+    let mut cases: Vec<Vec<u8>> = (0..index.len())
+        .step_by(61)
+        .map(|n| index[..n].to_vec())
+        .collect();
     for at in (0..128).chain((128..index.len()).step_by(97)) {
         let mut bad = index.clone();
         bad[at] ^= 0x5A;
@@ -539,11 +549,18 @@ fn hostile_distributable_lists_and_index_files_are_refused() {
     let other = HashList::from_bytes(other.build(&key()).unwrap(), &trusted()).unwrap();
     let mut target = HashList::from_bytes(good, &trusted()).unwrap();
     assert!(matches!(
-        detached::attach(&mut target, detached::build_index(&other).unwrap(), Verification::Fast),
+        detached::attach(
+            &mut target,
+            detached::build_index(&other).unwrap(),
+            Verification::Fast
+        ),
         Err(ListError::IndexMismatch(_))
     ));
     detached::attach(&mut target, index, Verification::Full).unwrap();
-    assert_eq!(target.match_pdq(&[hashes[7]], 31), target.match_pdq_linear(&[hashes[7]], 31));
+    assert_eq!(
+        target.match_pdq(&[hashes[7]], 31),
+        target.match_pdq_linear(&[hashes[7]], 31)
+    );
 }
 
 /// Hostile transparency inputs through the store: garbage and truncated proofs are typed
@@ -554,7 +571,9 @@ fn hostile_log_proofs_leave_the_store_unchanged() {
     let dir = tempfile::tempdir().unwrap();
     let live = LiveList::open(dir.path(), trusted()).unwrap();
     let v1 = md5_list(1, &[[1; 16]]);
-    let d1 = HashList::from_bytes(v1.clone(), &trusted()).unwrap().digest();
+    let d1 = HashList::from_bytes(v1.clone(), &trusted())
+        .unwrap()
+        .digest();
     let mut log = IssuerLog::new();
     log.append(d1);
     let proof = log.prove(&d1, 0, &key(), 1).unwrap().to_bytes();

@@ -292,15 +292,40 @@ fn distributable_lists_and_the_transparency_log_from_the_cli() {
     for v in ["1", "2"] {
         let out = format!("v{v}.pflist");
         let args = [
-            "list", "build", "--key", "issuer.key", "--version", v, "--out", &out, "--csv", csv,
-            "--skip-invalid", "--distributable", "--expires-at", "4102444800", "--json",
+            "list",
+            "build",
+            "--key",
+            "issuer.key",
+            "--version",
+            v,
+            "--out",
+            &out,
+            "--csv",
+            csv,
+            "--skip-invalid",
+            "--distributable",
+            "--expires-at",
+            "4102444800",
+            "--json",
         ];
         let built = json(&run(d, &args));
         assert_eq!(built["list"]["expires_at"], 4102444800u64, "{built}");
     }
     let embedded = run(
         d,
-        &["list", "build", "--key", "issuer.key", "--version", "1", "--out", "e.pflist", "--csv", csv, "--skip-invalid"],
+        &[
+            "list",
+            "build",
+            "--key",
+            "issuer.key",
+            "--version",
+            "1",
+            "--out",
+            "e.pflist",
+            "--csv",
+            csv,
+            "--skip-invalid",
+        ],
     );
     assert!(embedded.status.success());
     let size = |f: &str| std::fs::metadata(d.join(f)).unwrap().len();
@@ -311,22 +336,122 @@ fn distributable_lists_and_the_transparency_log_from_the_cli() {
         all.push("--json");
         run(d, &all)
     };
-    let head1 = json(&log(&["append", "--log", "issuer.pflog", "--list", "v1.pflist", "--key", "issuer.key", "--head-out", "head1.sth"]));
+    let head1 = json(&log(&[
+        "append",
+        "--log",
+        "issuer.pflog",
+        "--list",
+        "v1.pflist",
+        "--key",
+        "issuer.key",
+        "--head-out",
+        "head1.sth",
+    ]));
     assert_eq!(head1["tree_size"], 1);
-    json(&log(&["prove", "--log", "issuer.pflog", "--list", "v1.pflist", "--key", "issuer.key", "--out", "p1.proof"]));
-    json(&log(&["verify", "--proof", "p1.proof", "--list", "v1.pflist", "--trust", "issuer.pub"]));
-    json(&log(&["append", "--log", "issuer.pflog", "--list", "v2.pflist", "--key", "issuer.key"]));
-    json(&log(&["prove", "--log", "issuer.pflog", "--list", "v2.pflist", "--key", "issuer.key", "--from-size", "1", "--out", "p2.proof"]));
-    let head2 = json(&log(&["verify", "--proof", "p2.proof", "--list", "v2.pflist", "--trust", "issuer.pub", "--head", "head1.sth"]));
+    json(&log(&[
+        "prove",
+        "--log",
+        "issuer.pflog",
+        "--list",
+        "v1.pflist",
+        "--key",
+        "issuer.key",
+        "--out",
+        "p1.proof",
+    ]));
+    json(&log(&[
+        "verify",
+        "--proof",
+        "p1.proof",
+        "--list",
+        "v1.pflist",
+        "--trust",
+        "issuer.pub",
+    ]));
+    json(&log(&[
+        "append",
+        "--log",
+        "issuer.pflog",
+        "--list",
+        "v2.pflist",
+        "--key",
+        "issuer.key",
+    ]));
+    json(&log(&[
+        "prove",
+        "--log",
+        "issuer.pflog",
+        "--list",
+        "v2.pflist",
+        "--key",
+        "issuer.key",
+        "--from-size",
+        "1",
+        "--out",
+        "p2.proof",
+    ]));
+    let head2 = json(&log(&[
+        "verify",
+        "--proof",
+        "p2.proof",
+        "--list",
+        "v2.pflist",
+        "--trust",
+        "issuer.pub",
+        "--head",
+        "head1.sth",
+    ]));
     assert_eq!(head2["tree_size"], 2);
     // A forked log: another first entry, so its size-1 head differs from head1.
-    json(&log(&["append", "--log", "fork.pflog", "--list", "e.pflist", "--key", "issuer.key", "--head-out", "fork1.sth"]));
-    let refused = log(&["verify", "--proof", "p2.proof", "--list", "v2.pflist", "--trust", "issuer.pub", "--head", "fork1.sth"]);
+    json(&log(&[
+        "append",
+        "--log",
+        "fork.pflog",
+        "--list",
+        "e.pflist",
+        "--key",
+        "issuer.key",
+        "--head-out",
+        "fork1.sth",
+    ]));
+    let refused = log(&[
+        "verify",
+        "--proof",
+        "p2.proof",
+        "--list",
+        "v2.pflist",
+        "--trust",
+        "issuer.pub",
+        "--head",
+        "fork1.sth",
+    ]);
     assert!(!refused.status.success());
     let stderr = String::from_utf8_lossy(&refused.stderr);
-    assert!(stderr.contains("transparency log inconsistency"), "{stderr}");
+    assert!(
+        stderr.contains("transparency log inconsistency"),
+        "{stderr}"
+    );
     // The proof applies to a device store together with the list.
-    let applied = run(d, &["list", "apply", "v1.pflist", "--store", "store", "--trust", "issuer.pub", "--json"]);
-    assert!(applied.status.success(), "{}", String::from_utf8_lossy(&applied.stderr));
-    assert!(std::fs::read_dir(d.join("store")).unwrap().flatten().any(|e| e.file_name().to_string_lossy().ends_with(".pfidx")));
+    let applied = run(
+        d,
+        &[
+            "list",
+            "apply",
+            "v1.pflist",
+            "--store",
+            "store",
+            "--trust",
+            "issuer.pub",
+            "--json",
+        ],
+    );
+    assert!(
+        applied.status.success(),
+        "{}",
+        String::from_utf8_lossy(&applied.stderr)
+    );
+    assert!(std::fs::read_dir(d.join("store"))
+        .unwrap()
+        .flatten()
+        .any(|e| e.file_name().to_string_lossy().ends_with(".pfidx")));
 }

@@ -55,7 +55,7 @@ fn writer_child() {
         let current = live.current();
         let v = current.version() + 1 + rng.next() % 2;
         let target = list(v);
-        let update = if rng.next() % 3 == 0 && current.version() > 0 {
+        let update = if rng.next().is_multiple_of(3) && current.version() > 0 {
             make_delta(&current, &target, &key()).unwrap()
         } else {
             target.as_bytes().to_vec()
@@ -83,7 +83,13 @@ impl Child {
     fn spawn(dir: &Path, seed: u64) -> Child {
         let exe = std::env::current_exe().unwrap();
         let mut proc = Command::new(exe)
-            .args(["--ignored", "--exact", "writer_child", "--nocapture", "--test-threads=1"])
+            .args([
+                "--ignored",
+                "--exact",
+                "writer_child",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(DIR_ENV, dir)
             .env(SEED_ENV, seed.to_string())
             .stdout(Stdio::piped())
@@ -122,10 +128,16 @@ impl Child {
         let (mut tried, mut committed) = (0, 0);
         for line in self.lines.try_iter() {
             // libtest's own "test writer_child ... " has no newline; a report may follow it.
-            if let Some(v) = line.rsplit_once("try ").and_then(|(_, v)| v.parse::<u64>().ok()) {
+            if let Some(v) = line
+                .rsplit_once("try ")
+                .and_then(|(_, v)| v.parse::<u64>().ok())
+            {
                 tried = tried.max(v);
             }
-            if let Some(v) = line.rsplit_once("ok ").and_then(|(_, v)| v.parse::<u64>().ok()) {
+            if let Some(v) = line
+                .rsplit_once("ok ")
+                .and_then(|(_, v)| v.parse::<u64>().ok())
+            {
                 committed = committed.max(v);
             }
         }
@@ -155,7 +167,7 @@ fn two_writers_with_kills() {
     for round in 0..ROUNDS {
         let a = Child::spawn(dir.path(), rng.next());
         let b = Child::spawn(dir.path(), rng.next());
-        let kill = rng.next() % 3 == 0;
+        let kill = rng.next().is_multiple_of(3);
         if kill {
             std::thread::sleep(Duration::from_micros(rng.next() % 20_000));
             kills += 1;
@@ -176,7 +188,11 @@ fn two_writers_with_kills() {
             v >= max_committed && v <= max_tried,
             "round {round}: installed v{v}, committed up to {max_committed}, tried up to {max_tried}"
         );
-        assert_eq!(status.info.digest_hex, list(v).info().digest_hex, "round {round}");
+        assert_eq!(
+            status.info.digest_hex,
+            list(v).info().digest_hex,
+            "round {round}"
+        );
         assert_eq!(status.floor_version, v, "round {round}");
         // A killed writer's commit may be unreported: what is installed is the new maximum.
         max_committed = v;

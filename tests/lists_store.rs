@@ -31,13 +31,20 @@ fn now() -> u64 {
 }
 
 /// A list of `version` with MD5 entries `0..n` plus `extra` (changes the digest).
-fn md5_list_with(version: u64, n: u8, extra: u8, expires_at: u64, signer: &IssuerSecretKey) -> Vec<u8> {
+fn md5_list_with(
+    version: u64,
+    n: u8,
+    extra: u8,
+    expires_at: u64,
+    signer: &IssuerSecretKey,
+) -> Vec<u8> {
     let mut b = ListBuilder::new(version, 1_700_000_000);
     b.set_expires_at(expires_at);
     for i in 0..n {
         b.add(HashKind::Md5, &[i; 16], 0, "l", "c").unwrap();
     }
-    b.add(HashKind::Md5, &[0xF0 | extra; 16], 0, "extra", "c").unwrap();
+    b.add(HashKind::Md5, &[0xF0 | extra; 16], 0, "extra", "c")
+        .unwrap();
     b.build(signer).unwrap()
 }
 
@@ -63,7 +70,8 @@ fn pdq_list(version: u64, hashes: &[[u8; 32]], scheme: PdqIndexScheme) -> Vec<u8
     let org = b.add_org("org").unwrap();
     b.set_pdq_index_scheme(scheme);
     for (i, h) in hashes.iter().enumerate() {
-        b.add(HashKind::Pdq, h, 1 << org, &format!("e{}", i % 7), "cat").unwrap();
+        b.add(HashKind::Pdq, h, 1 << org, &format!("e{}", i % 7), "cat")
+            .unwrap();
     }
     b.build(&key()).unwrap()
 }
@@ -111,7 +119,11 @@ fn a_bad_installed_list_leaves_the_scanner_up_and_an_update_repairs_it() {
                 Err(ListError::Rollback { current: 5, .. })
             ));
             // The good v5 re-sent repairs the store, as does any valid newer list.
-            assert_eq!(live.apply_update(&good, false).unwrap().version, 5, "{what}");
+            assert_eq!(
+                live.apply_update(&good, false).unwrap().version,
+                5,
+                "{what}"
+            );
             assert_eq!(live.status().health, ListHealth::Installed);
             assert_eq!(live.apply_update(&md5_list(6), false).unwrap().version, 6);
         }
@@ -125,7 +137,10 @@ fn a_bad_installed_list_leaves_the_scanner_up_and_an_update_repairs_it() {
         ..ScannerConfig::default()
     };
     let s = Scanner::new(config).unwrap();
-    assert!(matches!(s.list_status().health, ListHealth::Unavailable { .. }));
+    assert!(matches!(
+        s.list_status().health,
+        ListHealth::Unavailable { .. }
+    ));
     s.scan_text(
         "c1",
         preflight::text::Direction::Received,
@@ -149,7 +164,10 @@ fn deleting_the_list_does_not_reset_the_rollback_floor() {
     assert_eq!(live.status().health, ListHealth::NoneInstalled);
     assert!(matches!(
         live.apply_update(&md5_list(4), false),
-        Err(ListError::Rollback { offered: 4, current: 5 })
+        Err(ListError::Rollback {
+            offered: 4,
+            current: 5
+        })
     ));
     // Same version, other digest: a conflict even with no list installed.
     assert!(matches!(
@@ -171,11 +189,18 @@ fn conflicts_jumps_expiry_and_forced_installs() {
     // Re-applying the installed list is nothing new; another list under version 5 conflicts.
     assert!(matches!(
         live.apply_update(&md5_list(5), false),
-        Err(ListError::Rollback { offered: 5, current: 5 })
+        Err(ListError::Rollback {
+            offered: 5,
+            current: 5
+        })
     ));
     let other5 = md5_list_with(5, 2, 1, 0, &key());
     match live.apply_update(&other5, false) {
-        Err(ListError::ListConflict { version: 5, installed, offered }) => {
+        Err(ListError::ListConflict {
+            version: 5,
+            installed,
+            offered,
+        }) => {
             assert_eq!(installed, live.info().digest_hex);
             assert_ne!(installed, offered);
         }
@@ -184,7 +209,11 @@ fn conflicts_jumps_expiry_and_forced_installs() {
     // Jump bound: 5 + 10 is fine, 5 + 11 is not; u64::MAX never blocks the store.
     assert!(matches!(
         live.apply_update(&md5_list(16), false),
-        Err(ListError::VersionJump { offered: 16, current: 5, max_jump: 10 })
+        Err(ListError::VersionJump {
+            offered: 16,
+            current: 5,
+            max_jump: 10
+        })
     ));
     assert!(matches!(
         live.apply_update(&md5_list(u64::MAX), false),
@@ -203,7 +232,9 @@ fn conflicts_jumps_expiry_and_forced_installs() {
     assert!(!live.status().stale);
     assert!(!info.forced);
     // Forcing the expired list: installed, stale, recorded, reported, and kept across reopen.
-    let info = live.apply_update(&md5_list_with(14, 3, 2, now() - 60, &key()), true).unwrap();
+    let info = live
+        .apply_update(&md5_list_with(14, 3, 2, now() - 60, &key()), true)
+        .unwrap();
     assert!(info.forced);
     let status = live.status();
     assert!(status.stale && status.info.forced);
@@ -288,7 +319,10 @@ fn a_distributable_list_gets_its_index_on_install_and_matches_exactly() {
     // Reopen: uses the index file. Damaged index: rebuilt, still exact. Missing: rebuilt.
     drop(list);
     drop(live);
-    check(&LiveList::open(dir.path(), keys()).unwrap().current(), &mut rng);
+    check(
+        &LiveList::open(dir.path(), keys()).unwrap().current(),
+        &mut rng,
+    );
     let path = index_files[0].path();
     let mut bytes = std::fs::read(&path).unwrap();
     let at = bytes.len() - 100;
@@ -298,7 +332,10 @@ fn a_distributable_list_gets_its_index_on_install_and_matches_exactly() {
     assert_eq!(reopened.status().health, ListHealth::Installed);
     check(&reopened.current(), &mut rng);
     std::fs::remove_file(&path).unwrap();
-    check(&LiveList::open(dir.path(), keys()).unwrap().current(), &mut rng);
+    check(
+        &LiveList::open(dir.path(), keys()).unwrap().current(),
+        &mut rng,
+    );
     // Deltas between distributable lists stay proportional to the change.
     let v1 = HashList::from_bytes(dist, &keys()).unwrap();
     let mut next = hashes.clone();
@@ -306,9 +343,16 @@ fn a_distributable_list_gets_its_index_on_install_and_matches_exactly() {
     next.extend(pdq_hashes(10, 77));
     let v2 = HashList::from_bytes(pdq_list(2, &next, PdqIndexScheme::Detached), &keys()).unwrap();
     let delta = make_delta(&v1, &v2, &key()).unwrap();
-    assert!(delta.len() < 2000, "delta of 20 changes is {} bytes", delta.len());
+    assert!(
+        delta.len() < 2000,
+        "delta of 20 changes is {} bytes",
+        delta.len()
+    );
     let live = LiveList::open(dir.path(), keys()).unwrap();
-    assert_eq!(live.apply_update(&delta, false).unwrap().digest_hex, v2.info().digest_hex);
+    assert_eq!(
+        live.apply_update(&delta, false).unwrap().digest_hex,
+        v2.info().digest_hex
+    );
     assert!(!live.current().pdq_index_missing());
 }
 
@@ -317,7 +361,11 @@ fn transparency_proofs_are_checked_against_the_stored_tree_head() {
     let dir = tempfile::tempdir().unwrap();
     let live = LiveList::open(dir.path(), keys()).unwrap();
     let mut log = IssuerLog::new();
-    let digest = |bytes: &[u8]| HashList::from_bytes(bytes.to_vec(), &keys()).unwrap().digest();
+    let digest = |bytes: &[u8]| {
+        HashList::from_bytes(bytes.to_vec(), &keys())
+            .unwrap()
+            .digest()
+    };
     let (v1, v2, v3) = (md5_list(1), md5_list(2), md5_list(3));
     log.append(digest(&v1));
     let p1 = log.prove(&digest(&v1), 0, &key(), 10).unwrap().to_bytes();
@@ -327,9 +375,15 @@ fn transparency_proofs_are_checked_against_the_stored_tree_head() {
     log.append(digest(&v2));
     // A proof for another list, or from a size the device does not hold, is refused.
     let wrong = log.prove(&digest(&v1), 1, &key(), 20).unwrap().to_bytes();
-    assert!(matches!(live.apply_update_with_proof(&v2, &wrong, false), Err(ListError::LogProof(_))));
+    assert!(matches!(
+        live.apply_update_with_proof(&v2, &wrong, false),
+        Err(ListError::LogProof(_))
+    ));
     let from0 = log.prove(&digest(&v2), 0, &key(), 20).unwrap().to_bytes();
-    assert!(matches!(live.apply_update_with_proof(&v2, &from0, false), Err(ListError::LogProof(_))));
+    assert!(matches!(
+        live.apply_update_with_proof(&v2, &from0, false),
+        Err(ListError::LogProof(_))
+    ));
     let p2 = log.prove(&digest(&v2), 1, &key(), 20).unwrap().to_bytes();
     live.apply_update_with_proof(&v2, &p2, false).unwrap();
     assert_eq!(live.tree_head().unwrap().tree_size, 2);
@@ -338,8 +392,14 @@ fn transparency_proofs_are_checked_against_the_stored_tree_head() {
     forked.append([0xAB; 32]);
     forked.append(digest(&v2));
     forked.append(digest(&v3));
-    let p3 = forked.prove(&digest(&v3), 2, &key(), 30).unwrap().to_bytes();
-    assert!(matches!(live.apply_update_with_proof(&v3, &p3, false), Err(ListError::LogFork(_))));
+    let p3 = forked
+        .prove(&digest(&v3), 2, &key(), 30)
+        .unwrap()
+        .to_bytes();
+    assert!(matches!(
+        live.apply_update_with_proof(&v3, &p3, false),
+        Err(ListError::LogFork(_))
+    ));
     assert_eq!(live.info().version, 2);
     log.append(digest(&v3));
     let p3 = log.prove(&digest(&v3), 2, &key(), 30).unwrap().to_bytes();
@@ -353,7 +413,10 @@ fn transparency_proofs_are_checked_against_the_stored_tree_head() {
     };
     let live = LiveList::open_with_options(dir.path(), keys(), strict).unwrap();
     assert_eq!(live.tree_head().unwrap().to_hex(), exported);
-    assert!(matches!(live.apply_update(&md5_list(4), false), Err(ListError::LogProof(_))));
+    assert!(matches!(
+        live.apply_update(&md5_list(4), false),
+        Err(ListError::LogProof(_))
+    ));
 }
 
 #[test]
@@ -379,7 +442,10 @@ fn updates_from_files_report_progress_and_can_be_cancelled() {
         progress: Some(&progress),
         cancel: Some(&cancel),
     };
-    assert!(matches!(live.apply_file(&file, None, false, control), Err(ListError::Cancelled)));
+    assert!(matches!(
+        live.apply_file(&file, None, false, control),
+        Err(ListError::Cancelled)
+    ));
     assert_eq!(live.info().version, 0);
     assert!(!store.join("current.pflist").exists());
     cancel.store(false, std::sync::atomic::Ordering::Relaxed);
@@ -389,9 +455,20 @@ fn updates_from_files_report_progress_and_can_be_cancelled() {
         progress: Some(&progress),
         cancel: None,
     };
-    assert_eq!(live.apply_file(&file, None, false, control).unwrap().version, 1);
+    assert_eq!(
+        live.apply_file(&file, None, false, control)
+            .unwrap()
+            .version,
+        1
+    );
     let seen = seen.into_inner().unwrap();
-    let last = |stage| seen.iter().rev().find(|p| p.stage == stage).copied().unwrap();
+    let last = |stage| {
+        seen.iter()
+            .rev()
+            .find(|p| p.stage == stage)
+            .copied()
+            .unwrap()
+    };
     let v = last(UpdateStage::Verifying);
     assert_eq!(v.done, v.total);
     let w = last(UpdateStage::Writing);
@@ -414,7 +491,12 @@ fn several_issuers_corroborate_only_with_independent_signatures() {
     let ka = IssuerSecretKey::from_seed(&[1; 32]);
     let kb = IssuerSecretKey::from_seed(&[2; 32]);
     let issuer = |name: &str, k: &IssuerSecretKey, cat: &str| {
-        IssuerConfig::new(name, dir.path().join(name), TrustedKeys::new(vec![k.public()]), cat)
+        IssuerConfig::new(
+            name,
+            dir.path().join(name),
+            TrustedKeys::new(vec![k.public()]),
+            cat,
+        )
     };
     // "c" is a second name for issuer A's key: it must not count as independent.
     let set = ListSet::open(vec![
@@ -435,17 +517,25 @@ fn several_issuers_corroborate_only_with_independent_signatures() {
         }
         b.build(k).unwrap()
     };
-    set.apply_update("a", &list(1, &[shared, [1; 16]], &ka), false).unwrap();
-    set.apply_update("c", &list(1, &[shared], &ka), false).unwrap();
+    set.apply_update("a", &list(1, &[shared, [1; 16]], &ka), false)
+        .unwrap();
+    set.apply_update("c", &list(1, &[shared], &ka), false)
+        .unwrap();
     // An issuer's update must carry its own signature.
-    assert!(set.apply_update("b", &list(1, &[shared], &ka), false).is_err());
-    assert!(matches!(set.apply_update("zz", &list(1, &[shared], &kb), false), Err(ListError::UnknownIssuer(_))));
+    assert!(set
+        .apply_update("b", &list(1, &[shared], &ka), false)
+        .is_err());
+    assert!(matches!(
+        set.apply_update("zz", &list(1, &[shared], &kb), false),
+        Err(ListError::UnknownIssuer(_))
+    ));
     let two = IssuerPolicy::k_of_n(2);
     let hit = set.match_exact(HashKind::Md5, &shared, &two);
     assert_eq!(hit.issuers.len(), 2);
     assert_eq!(hit.independent_issuers, 1);
     assert!(!hit.counted, "a and c share a key");
-    set.apply_update("b", &list(1, &[shared], &kb), false).unwrap();
+    set.apply_update("b", &list(1, &[shared], &kb), false)
+        .unwrap();
     let hit = set.match_exact(HashKind::Md5, &shared, &two);
     assert!(hit.counted);
     let names: Vec<&str> = hit.issuers.iter().map(|i| i.issuer.as_str()).collect();
@@ -453,7 +543,10 @@ fn several_issuers_corroborate_only_with_independent_signatures() {
     assert_eq!(hit.issuers[1].category, "terror");
     // Only "a" holds [1; 16]: one issuer is not two.
     assert!(!set.match_exact(HashKind::Md5, &[1; 16], &two).counted);
-    assert!(set.match_exact(HashKind::Md5, &[1; 16], &IssuerPolicy::k_of_n(1)).counted);
+    assert!(
+        set.match_exact(HashKind::Md5, &[1; 16], &IssuerPolicy::k_of_n(1))
+            .counted
+    );
     // n restricts who counts: with only a and c counted, b's signature does not help.
     let restricted = IssuerPolicy {
         min_issuers: 2,
@@ -461,7 +554,8 @@ fn several_issuers_corroborate_only_with_independent_signatures() {
     };
     assert!(!set.match_exact(HashKind::Md5, &shared, &restricted).counted);
     // Independent updates and floors per issuer.
-    set.apply_update("b", &list(3, &[shared], &kb), false).unwrap();
+    set.apply_update("b", &list(3, &[shared], &kb), false)
+        .unwrap();
     let status = set.status();
     assert_eq!(status[0].1.info.version, 1);
     assert_eq!(status[1].1.info.version, 3);

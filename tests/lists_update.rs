@@ -127,14 +127,23 @@ fn rollback_is_refused_unless_forced() {
         .apply_update(&list_bytes(4, 0..3, false), false)
         .unwrap_err();
     assert!(
-        matches!(err, ListError::Rollback { offered: 4, current: 5 }),
+        matches!(
+            err,
+            ListError::Rollback {
+                offered: 4,
+                current: 5
+            }
+        ),
         "{err}"
     );
     // Another list under the installed version is a conflict, not "not newer".
     let err = live
         .apply_update(&list_bytes(5, 0..3, false), false)
         .unwrap_err();
-    assert!(matches!(err, ListError::ListConflict { version: 5, .. }), "{err}");
+    assert!(
+        matches!(err, ListError::ListConflict { version: 5, .. }),
+        "{err}"
+    );
     assert_eq!(live.info().version, 5);
     assert_eq!(live.current().len(HashKind::Pdq), 10);
     let info = live

@@ -40,8 +40,8 @@ pub mod random;
 pub mod store;
 pub mod trust;
 
-pub use format::{builder, delta, import, kinds, list};
 pub(crate) use format::packed;
+pub use format::{builder, delta, import, kinds, list};
 pub use index::{detached, matching};
 pub use trust::{keys, log};
 

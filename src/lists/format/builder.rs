@@ -9,8 +9,8 @@
 //! lexicographically smallest `(label, category)` pair is kept.
 
 use crate::lists::format::{
-    assemble, pad_vec8, write_string_table, write_tag_table, FileKind, Header, SEC_HASHES, SEC_ORGS, SEC_STRINGS,
-    SEC_TAGS,
+    assemble, pad_vec8, write_string_table, write_tag_table, FileKind, Header, SEC_HASHES,
+    SEC_ORGS, SEC_STRINGS, SEC_TAGS,
 };
 use crate::lists::index::{default_sketch_bits, IndexWriter, Scheme};
 use crate::lists::keys::{IssuerSecretKey, KeyId};

@@ -13,8 +13,8 @@
 use crate::lists::builder::attach_trailer;
 use crate::lists::format::{
     assemble, pad_vec8, parse_container, parse_string_table, read_u32, read_u64, slice, to_usize,
-    write_string_table, write_tag_table, Container, FileKind, Header, SEC_ADDS, SEC_ORGS, SEC_REMOVES, SEC_STRINGS,
-    SEC_OPTIONAL, SEC_TAGS, SEC_TARGET, TRAILER_LEN,
+    write_string_table, write_tag_table, Container, FileKind, Header, SEC_ADDS, SEC_OPTIONAL,
+    SEC_ORGS, SEC_REMOVES, SEC_STRINGS, SEC_TAGS, SEC_TARGET, TRAILER_LEN,
 };
 use crate::lists::keys::KeyId;
 use crate::lists::kinds::hex_encode;
@@ -231,7 +231,11 @@ impl DeltaWriter {
     }
 
     fn tag(&mut self, a: &ListEntry) -> u32 {
-        let t = (a.source_orgs, self.intern(&a.label), self.intern(&a.category));
+        let t = (
+            a.source_orgs,
+            self.intern(&a.label),
+            self.intern(&a.category),
+        );
         if let Some(&id) = self.tag_ids.get(&t) {
             return id;
         }

@@ -61,7 +61,10 @@ pub const INDEX_HEADER_LEN: usize = 128;
 
 /// File name of the index of the list with `digest` inside a store directory.
 pub fn index_file_name(digest: &[u8; 32]) -> String {
-    format!("index-{}.pfidx", hex_encode(digest.get(..16).unwrap_or(&[])))
+    format!(
+        "index-{}.pfidx",
+        hex_encode(digest.get(..16).unwrap_or(&[]))
+    )
 }
 
 fn mismatch(reason: impl Into<String>) -> ListError {
@@ -104,7 +107,14 @@ fn default_layout(list: &HashList) -> Result<(Scheme, u32, &[[u8; 32]]), ListErr
 fn header(list: &HashList, scheme: &Scheme, id_bits: u32, sum: &[u8; 32]) -> Vec<u8> {
     let mut out = Vec::with_capacity(INDEX_HEADER_LEN);
     out.extend_from_slice(&INDEX_MAGIC);
-    for field in [INDEX_FORMAT, scheme.id, scheme.key_bits, id_bits, scheme.sketch_bits, 0] {
+    for field in [
+        INDEX_FORMAT,
+        scheme.id,
+        scheme.key_bits,
+        id_bits,
+        scheme.sketch_bits,
+        0,
+    ] {
         out.extend_from_slice(&field.to_le_bytes());
     }
     out.extend_from_slice(&(list.len(HashKind::Pdq) as u64).to_le_bytes());
@@ -116,12 +126,19 @@ fn header(list: &HashList, scheme: &Scheme, id_bits: u32, sum: &[u8; 32]) -> Vec
 
 /// Writes the index file for `list` to `out` (a file through a `BufWriter`) without holding
 /// the index in memory: header, then `IndexWriter::write_to`. Returns the bytes written.
-pub(crate) fn write_index(list: &HashList, out: &mut (impl std::io::Write + std::io::Seek)) -> Result<(), ListError> {
+pub(crate) fn write_index(
+    list: &HashList,
+    out: &mut (impl std::io::Write + std::io::Seek),
+) -> Result<(), ListError> {
     let io = |e| ListError::io("writing the list index", e);
     let (scheme, id_bits, hashes) = default_layout(list)?;
     let writer = IndexWriter::new(hashes, id_bits, &scheme);
-    out.write_all(&header(list, &scheme, id_bits, &[0u8; 32])).map_err(io)?;
-    let mut hashing = HashingWriter { inner: &mut *out, sha: Sha256::new() };
+    out.write_all(&header(list, &scheme, id_bits, &[0u8; 32]))
+        .map_err(io)?;
+    let mut hashing = HashingWriter {
+        inner: &mut *out,
+        sha: Sha256::new(),
+    };
     writer.write_to(&mut hashing).map_err(io)?;
     let sum: [u8; 32] = hashing.sha.finalize().into();
     out.seek(std::io::SeekFrom::Start(72)).map_err(io)?;
@@ -165,7 +182,11 @@ pub fn attach_file(list: &mut HashList, path: &Path, mode: Verification) -> Resu
     attach_backing(list, Backing::Mapped(map), mode)
 }
 
-fn attach_backing(list: &mut HashList, index: Backing, mode: Verification) -> Result<(), ListError> {
+fn attach_backing(
+    list: &mut HashList,
+    index: Backing,
+    mode: Verification,
+) -> Result<(), ListError> {
     let sec = parse_index(list, index.bytes(), mode)?;
     list.set_pdq_index(index, sec);
     Ok(())
@@ -173,7 +194,11 @@ fn attach_backing(list: &mut HashList, index: Backing, mode: Verification) -> Re
 
 /// Validates index bytes against `list` and returns the PDQ section description that points
 /// into them.
-fn parse_index(list: &HashList, bytes: &[u8], mode: Verification) -> Result<HashSection, ListError> {
+fn parse_index(
+    list: &HashList,
+    bytes: &[u8],
+    mode: Verification,
+) -> Result<HashSection, ListError> {
     if bytes.get(..8) != Some(&INDEX_MAGIC[..]) {
         return Err(mismatch("not a Preflight index file (bad magic bytes)"));
     }

@@ -286,7 +286,11 @@ impl<'a> PdqQuery<'a> {
                 }
                 sink ^= self.hashes.get(b.hi - 1).map_or(0, |h| h[31]);
             } else {
-                let area = self.postings.get(b.slot as usize - 1).copied().unwrap_or(&[]);
+                let area = self
+                    .postings
+                    .get(b.slot as usize - 1)
+                    .copied()
+                    .unwrap_or(&[]);
                 sink ^= area.get(b.lo.saturating_mul(pb) / 8).copied().unwrap_or(0);
                 sink ^= area.get(b.hi.saturating_mul(pb) / 8).copied().unwrap_or(0);
             }
@@ -314,7 +318,13 @@ impl<'a> PdqQuery<'a> {
             let v = b.variant as usize;
             if b.slot == 0 {
                 let qw = self.query_words.get(v).copied().unwrap_or_default();
-                for (id, h) in self.hashes.get(b.lo..b.hi).unwrap_or(&[]).iter().enumerate() {
+                for (id, h) in self
+                    .hashes
+                    .get(b.lo..b.hi)
+                    .unwrap_or(&[])
+                    .iter()
+                    .enumerate()
+                {
                     let d = distance(&words(h), &qw);
                     if d <= self.radius {
                         hits.push(((b.lo + id) as u32, d, b.variant));
@@ -361,7 +371,11 @@ impl<'a> PdqQuery<'a> {
                 }
             }
             for ((head, &id), &v) in head.iter().zip(block).zip(block_variants) {
-                let qw = self.query_words.get(v as usize).copied().unwrap_or_default();
+                let qw = self
+                    .query_words
+                    .get(v as usize)
+                    .copied()
+                    .unwrap_or_default();
                 // Early exit on the first 128 bits: random candidates differ in ~64.
                 let half = (head[0] ^ qw[0]).count_ones() + (head[1] ^ qw[1]).count_ones();
                 if half > radius {

@@ -120,7 +120,12 @@ pub(crate) fn file_id(path: &Path) -> Option<FileId> {
 
 /// Links (or, where hard links are not supported, copies) `from` to `<dir>/<name>`
 /// atomically, so the previous list stays beside the new one.
-pub(crate) fn keep_copy(from: &Path, dir: &Path, name: &str, unique: &str) -> Result<(), ListError> {
+pub(crate) fn keep_copy(
+    from: &Path,
+    dir: &Path,
+    name: &str,
+    unique: &str,
+) -> Result<(), ListError> {
     let temp = dir.join(format!("{name}{TEMP_MARKER}-{unique}"));
     let made = std::fs::hard_link(from, &temp).or_else(|_| std::fs::copy(from, &temp).map(|_| ()));
     let result = made

@@ -21,7 +21,7 @@ use std::sync::Arc;
 /// An update whose signature and digest verified, not yet checked against the store.
 pub(crate) enum Verified {
     /// A full list (in memory or memory-mapped), fully verified.
-    Full(HashList),
+    Full(Box<HashList>),
     /// A delta, signature-verified; rebuilt under the lock on the on-disk list.
     Delta(Box<Delta>),
 }
@@ -31,11 +31,11 @@ impl Verified {
     pub(crate) fn from_bytes(bytes: &[u8], keys: &TrustedKeys) -> Result<Verified, ListError> {
         let container = parse_container(bytes)?;
         match container.header.file_kind {
-            FileKind::Full => Ok(Verified::Full(HashList::from_bytes_with(
+            FileKind::Full => Ok(Verified::Full(Box::new(HashList::from_bytes_with(
                 bytes.to_vec(),
                 Some(keys),
                 Verification::Full,
-            )?)),
+            )?))),
             FileKind::Delta => Ok(Verified::Delta(Box::new(parse_delta(bytes, keys)?))),
         }
     }
@@ -116,7 +116,13 @@ impl<'a> Install<'a> {
         let head = self.check_log(&list, &seen.state)?;
         self.cancel_point()?;
         self.write_index(&list)?;
-        let state = self.next_state(&seen.state, &base, &list, overrode || expiry_overridden, head);
+        let state = self.next_state(
+            &seen.state,
+            &base,
+            &list,
+            overrode || expiry_overridden,
+            head,
+        );
         if state.forced.is_some() {
             // A forced install is recorded before the list moves, so it can never go unrecorded.
             state.write(&store.dir, &self.token)?;
@@ -194,7 +200,7 @@ impl<'a> Install<'a> {
     /// and verified fully against the issuer's target signature.
     fn materialise(&self, update: Verified, base: &HashList) -> Result<HashList, ListError> {
         match update {
-            Verified::Full(list) => Ok(list),
+            Verified::Full(list) => Ok(*list),
             Verified::Delta(delta) => {
                 let rebuilt = apply_delta(base, &delta)?;
                 HashList::from_bytes_with(rebuilt, Some(&self.store.keys), Verification::Full)
@@ -295,7 +301,9 @@ impl<'a> Install<'a> {
     /// that changed under us can never be installed).
     fn write_list(&self, list: &HashList) -> Result<(), ListError> {
         let bytes = list.as_bytes();
-        let body_len = bytes.len().saturating_sub(crate::lists::format::TRAILER_LEN);
+        let body_len = bytes
+            .len()
+            .saturating_sub(crate::lists::format::TRAILER_LEN);
         let total = bytes.len() as u64;
         let mut outcome: Result<(), ListError> = Ok(());
         let written = files::write_atomically(&self.store.dir, LIST_FILE, &self.token, |f| {

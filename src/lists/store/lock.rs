@@ -47,10 +47,9 @@ impl StoreLock {
         match file.try_lock() {
             Ok(()) => Ok(Some(StoreLock { file })),
             Err(std::fs::TryLockError::WouldBlock) => Ok(None),
-            Err(std::fs::TryLockError::Error(e)) => Err(ListError::io(
-                format!("locking store {}", dir.display()),
-                e,
-            )),
+            Err(std::fs::TryLockError::Error(e)) => {
+                Err(ListError::io(format!("locking store {}", dir.display()), e))
+            }
         }
     }
 }

@@ -144,7 +144,10 @@ impl ListSet {
                     config.name
                 )));
             }
-            if members.iter().any(|m| m.config.store_dir == config.store_dir) {
+            if members
+                .iter()
+                .any(|m| m.config.store_dir == config.store_dir)
+            {
                 return Err(ListError::UnknownIssuer(format!(
                     "{} shares a store directory with another issuer",
                     config.name

@@ -76,11 +76,8 @@ impl StoreState {
     pub(crate) fn write(&self, dir: &Path, unique: &str) -> Result<(), ListError> {
         let text = toml::to_string(self)
             .map_err(|e| ListError::Malformed(format!("cannot encode store state: {e}")))?;
-        crate::lists::store::files::write_atomically(
-            dir,
-            STATE_FILE,
-            unique,
-            |f| std::io::Write::write_all(f, text.as_bytes()),
-        )
+        crate::lists::store::files::write_atomically(dir, STATE_FILE, unique, |f| {
+            std::io::Write::write_all(f, text.as_bytes())
+        })
     }
 }

@@ -127,7 +127,11 @@ pub fn consistency_path(m: usize, leaves: &[Hash]) -> Vec<Hash> {
     fn sub(m: usize, leaves: &[Hash], complete: bool) -> Vec<Hash> {
         let n = leaves.len();
         if m == n {
-            return if complete { Vec::new() } else { vec![root(leaves)] };
+            return if complete {
+                Vec::new()
+            } else {
+                vec![root(leaves)]
+            };
         }
         let k = split(n);
         if m <= k {
@@ -254,7 +258,8 @@ impl SignedTreeHead {
     /// Signs a head for `tree_size` and `root` with `key`.
     pub fn sign(key: &IssuerSecretKey, tree_size: u64, timestamp: u64, root: Hash) -> Self {
         let key_id = key.key_id().0;
-        let digest: Hash = Sha256::digest(Self::signed_part(&key_id, tree_size, timestamp, &root)).into();
+        let digest: Hash =
+            Sha256::digest(Self::signed_part(&key_id, tree_size, timestamp, &root)).into();
         SignedTreeHead {
             key_id,
             tree_size,
@@ -339,7 +344,8 @@ pub struct LogProof {
 impl LogProof {
     /// The binary encoding (see the module docs).
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(PROOF_FIXED + 32 * (self.inclusion.len() + self.consistency.len()));
+        let mut out =
+            Vec::with_capacity(PROOF_FIXED + 32 * (self.inclusion.len() + self.consistency.len()));
         out.extend_from_slice(&PROOF_MAGIC);
         out.extend_from_slice(&1u32.to_le_bytes());
         out.extend_from_slice(&0u32.to_le_bytes());
@@ -362,7 +368,10 @@ impl LogProof {
             return Err(bad("not a log proof (bad magic bytes)"));
         }
         if bytes.len() < PROOF_FIXED {
-            return Err(bad(format!("log proof is truncated ({} bytes)", bytes.len())));
+            return Err(bad(format!(
+                "log proof is truncated ({} bytes)",
+                bytes.len()
+            )));
         }
         if read_u32(bytes, 8)? != 1 || read_u32(bytes, 12)? != 0 {
             return Err(bad("unsupported log proof version"));
@@ -371,7 +380,9 @@ impl LogProof {
         let i = read_u32(bytes, 200)? as usize;
         let c = read_u32(bytes, 204)? as usize;
         if i > MAX_PATH || c > MAX_PATH {
-            return Err(bad(format!("proof paths of {i} and {c} hashes (at most {MAX_PATH})")));
+            return Err(bad(format!(
+                "proof paths of {i} and {c} hashes (at most {MAX_PATH})"
+            )));
         }
         if bytes.len() != PROOF_FIXED + 32 * (i + c) {
             return Err(bad(format!(
@@ -416,7 +427,13 @@ pub fn verify_update(
         )));
     }
     head.verify(keys)?;
-    if !verify_inclusion(proof.leaf_index, head.tree_size, &leaf_hash(digest), &proof.inclusion, &head.root) {
+    if !verify_inclusion(
+        proof.leaf_index,
+        head.tree_size,
+        &leaf_hash(digest),
+        &proof.inclusion,
+        &head.root,
+    ) {
         return Err(bad(format!(
             "list {} is not at position {} of the log of size {}",
             hex_encode(digest),
@@ -448,7 +465,13 @@ pub fn verify_update(
             proof.consistency_from, old.tree_size
         )));
     }
-    if !verify_consistency(old.tree_size, head.tree_size, &old.root, &head.root, &proof.consistency) {
+    if !verify_consistency(
+        old.tree_size,
+        head.tree_size,
+        &old.root,
+        &head.root,
+        &proof.consistency,
+    ) {
         return Err(ListError::LogFork(format!(
             "the log of {} entries does not extend the one of {} this device holds",
             head.tree_size, old.tree_size
@@ -538,7 +561,7 @@ impl IssuerLog {
             return Err(bad("not a Preflight issuer log (bad magic bytes)"));
         }
         let body = &bytes[8..];
-        if body.len() % 32 != 0 || body.len() / 32 > MAX_LOG_ENTRIES {
+        if !body.len().is_multiple_of(32) || body.len() / 32 > MAX_LOG_ENTRIES {
             return Err(bad(format!(
                 "issuer log body is {} bytes (a multiple of 32, at most {MAX_LOG_ENTRIES} entries)",
                 body.len()
@@ -591,9 +614,27 @@ mod tests {
         assert!(!verify_consistency(6, 7, &hash2, &top, &[j, i, k]));
         assert!(!verify_consistency(6, 7, &hash2, &top, &[i, j]));
         for (m, path) in [(0usize, vec![b, h, l]), (3, vec![c, g, l]), (6, vec![i, k])] {
-            assert!(verify_inclusion(m as u64, 7, &leaf_hash(&d(m as u8)), &path, &top));
-            assert!(!verify_inclusion(m as u64, 4, &leaf_hash(&d(m as u8)), &path, &top));
-            assert!(!verify_inclusion(m as u64, 7, &leaf_hash(&d(9)), &path, &top));
+            assert!(verify_inclusion(
+                m as u64,
+                7,
+                &leaf_hash(&d(m as u8)),
+                &path,
+                &top
+            ));
+            assert!(!verify_inclusion(
+                m as u64,
+                4,
+                &leaf_hash(&d(m as u8)),
+                &path,
+                &top
+            ));
+            assert!(!verify_inclusion(
+                m as u64,
+                7,
+                &leaf_hash(&d(9)),
+                &path,
+                &top
+            ));
         }
     }
 
@@ -605,21 +646,42 @@ mod tests {
             let r = root(t);
             for m in 0..n {
                 let p = inclusion_path(m, t);
-                assert!(verify_inclusion(m as u64, n as u64, &leaf_hash(&t[m]), &p, &r));
+                assert!(verify_inclusion(
+                    m as u64,
+                    n as u64,
+                    &leaf_hash(&t[m]),
+                    &p,
+                    &r
+                ));
                 if let Some(first) = p.first() {
                     let mut bad = p.clone();
                     bad[0] = node_hash(first, first);
-                    assert!(!verify_inclusion(m as u64, n as u64, &leaf_hash(&t[m]), &bad, &r));
+                    assert!(!verify_inclusion(
+                        m as u64,
+                        n as u64,
+                        &leaf_hash(&t[m]),
+                        &bad,
+                        &r
+                    ));
                 }
             }
             for m in 1..=n {
                 let p = consistency_path(m, t);
-                assert!(verify_consistency(m as u64, n as u64, &root(&t[..m]), &r, &p), "{m}->{n}");
+                assert!(
+                    verify_consistency(m as u64, n as u64, &root(&t[..m]), &r, &p),
+                    "{m}->{n}"
+                );
                 // A rewritten history (one old leaf changed) is never consistent.
                 let mut forged = t.to_vec();
                 forged[m - 1] = d(99);
                 if m < n {
-                    assert!(!verify_consistency(m as u64, n as u64, &root(&forged[..m]), &r, &p));
+                    assert!(!verify_consistency(
+                        m as u64,
+                        n as u64,
+                        &root(&forged[..m]),
+                        &r,
+                        &p
+                    ));
                 }
             }
         }
@@ -645,7 +707,10 @@ mod tests {
         }
         let mut huge = bytes.clone();
         huge[200..204].copy_from_slice(&u32::MAX.to_le_bytes());
-        assert!(matches!(LogProof::from_bytes(&huge), Err(ListError::LogProof(_))));
+        assert!(matches!(
+            LogProof::from_bytes(&huge),
+            Err(ListError::LogProof(_))
+        ));
         for at in 0..bytes.len() {
             let mut flipped = bytes.clone();
             flipped[at] ^= 1;
@@ -654,7 +719,10 @@ mod tests {
                 .is_ok();
             // Only the unsigned consistency fields may change without failing a first-use
             // check (they are checked against a stored head, see the store tests).
-            assert!(!ok || (192..200).contains(&at) || at >= PROOF_FIXED + 32 * proof.inclusion.len(), "byte {at}");
+            assert!(
+                !ok || (192..200).contains(&at) || at >= PROOF_FIXED + 32 * proof.inclusion.len(),
+                "byte {at}"
+            );
         }
         assert!(IssuerLog::from_bytes(b"PFLOGDAT\x01").is_err());
     }
