@@ -55,7 +55,7 @@ fn writer_child() {
         let current = live.current();
         let v = current.version() + 1 + rng.next() % 2;
         let target = list(v);
-        let update = if rng.next() % 3 == 0 && current.version() > 0 {
+        let update = if rng.next().is_multiple_of(3) && current.version() > 0 {
             make_delta(&current, &target, &key()).unwrap()
         } else {
             target.as_bytes().to_vec()
@@ -167,7 +167,7 @@ fn two_writers_with_kills() {
     for round in 0..ROUNDS {
         let a = Child::spawn(dir.path(), rng.next());
         let b = Child::spawn(dir.path(), rng.next());
-        let kill = rng.next() % 3 == 0;
+        let kill = rng.next().is_multiple_of(3);
         if kill {
             std::thread::sleep(Duration::from_micros(rng.next() % 20_000));
             kills += 1;

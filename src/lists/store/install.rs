@@ -21,7 +21,7 @@ use std::sync::Arc;
 /// An update whose signature and digest verified, not yet checked against the store.
 pub(crate) enum Verified {
     /// A full list (in memory or memory-mapped), fully verified.
-    Full(HashList),
+    Full(Box<HashList>),
     /// A delta, signature-verified; rebuilt under the lock on the on-disk list.
     Delta(Box<Delta>),
 }
@@ -31,11 +31,11 @@ impl Verified {
     pub(crate) fn from_bytes(bytes: &[u8], keys: &TrustedKeys) -> Result<Verified, ListError> {
         let container = parse_container(bytes)?;
         match container.header.file_kind {
-            FileKind::Full => Ok(Verified::Full(HashList::from_bytes_with(
+            FileKind::Full => Ok(Verified::Full(Box::new(HashList::from_bytes_with(
                 bytes.to_vec(),
                 Some(keys),
                 Verification::Full,
-            )?)),
+            )?))),
             FileKind::Delta => Ok(Verified::Delta(Box::new(parse_delta(bytes, keys)?))),
         }
     }
@@ -200,7 +200,7 @@ impl<'a> Install<'a> {
     /// and verified fully against the issuer's target signature.
     fn materialise(&self, update: Verified, base: &HashList) -> Result<HashList, ListError> {
         match update {
-            Verified::Full(list) => Ok(list),
+            Verified::Full(list) => Ok(*list),
             Verified::Delta(delta) => {
                 let rebuilt = apply_delta(base, &delta)?;
                 HashList::from_bytes_with(rebuilt, Some(&self.store.keys), Verification::Full)

@@ -123,9 +123,9 @@ pub(crate) fn verify_file(
         &c.signature,
     )?;
     match c.header.file_kind {
-        FileKind::Full => Ok(Verified::Full(HashList::from_backing_prehashed(
+        FileKind::Full => Ok(Verified::Full(Box::new(HashList::from_backing_prehashed(
             backing, keys,
-        )?)),
+        )?))),
         // Deltas are small (proportional to the change) and rebuilt in memory anyway.
         FileKind::Delta => Ok(Verified::Delta(Box::new(parse_delta(bytes, keys)?))),
     }

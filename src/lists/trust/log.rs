@@ -561,7 +561,7 @@ impl IssuerLog {
             return Err(bad("not a Preflight issuer log (bad magic bytes)"));
         }
         let body = &bytes[8..];
-        if body.len() % 32 != 0 || body.len() / 32 > MAX_LOG_ENTRIES {
+        if !body.len().is_multiple_of(32) || body.len() / 32 > MAX_LOG_ENTRIES {
             return Err(bad(format!(
                 "issuer log body is {} bytes (a multiple of 32, at most {MAX_LOG_ENTRIES} entries)",
                 body.len()
