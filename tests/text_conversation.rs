@@ -128,7 +128,9 @@ fn direction_and_age_band_weight_the_risk() {
     assert!(to_unknown > to_adult);
     assert!(to_minor > from_minor);
     assert!(to_minor >= 0.5, "{to_minor}");
-    assert!(to_adult < 0.5, "{to_adult}");
+    // An adult user receiving the same messages carries well under the minor's risk (the
+    // absolute level depends on how many lexicon phrases the script hits).
+    assert!(to_adult < 0.8 * to_minor, "{to_adult} {to_minor}");
 }
 
 #[test]

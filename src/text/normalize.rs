@@ -72,6 +72,28 @@ pub struct Normalized {
 }
 
 impl Normalized {
+    /// Builds a skeleton from its parts (used by [`crate::text::canonical`], which rewrites
+    /// tokens of an existing skeleton). `spans` must hold one entry per byte of `text`.
+    pub(crate) fn from_parts(
+        text: String,
+        spans: Vec<(usize, usize)>,
+        has_spaced_run: bool,
+        has_ambiguous_leet: bool,
+    ) -> Normalized {
+        debug_assert_eq!(text.len(), spans.len());
+        Normalized {
+            text,
+            spans,
+            has_spaced_run,
+            has_ambiguous_leet,
+        }
+    }
+
+    /// For every byte of the skeleton, the byte range of the original text it came from.
+    pub(crate) fn spans(&self) -> &[(usize, usize)] {
+        &self.spans
+    }
+
     /// The normalized skeleton (lowercase, single separators, collapsed repeats).
     pub fn as_str(&self) -> &str {
         &self.text
@@ -655,7 +677,7 @@ fn is_emoji_joiner(ch: char) -> bool {
 }
 
 /// Pictographic emoji ranges (kept intact, never folded).
-fn is_emoji(ch: char) -> bool {
+pub(crate) fn is_emoji(ch: char) -> bool {
     matches!(ch,
         '\u{2190}'..='\u{21ff}'
         | '\u{2300}'..='\u{23ff}'

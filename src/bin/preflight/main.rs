@@ -7,6 +7,7 @@ mod eval_formats;
 mod hash_cmd;
 mod lexicon_cmd;
 mod list_cmd;
+mod scan_batch;
 mod scan_cmd;
 
 use clap::{Parser, Subcommand};
