@@ -42,68 +42,106 @@ const MAX_SPLIT: usize = 48;
 const MAX_WORD: usize = 20;
 
 /// Chat abbreviations and contractions, in their normalized form (apostrophes dropped,
-/// doubled letters collapsed: `i'll` → `il`). Applied to patterns and messages alike.
+/// doubled letters collapsed: `i'll` → `il`), with their expansion. Applied to patterns and
+/// messages alike; Spanish and Portuguese chat forms at the end.
+pub const ABBREVIATIONS: [(&str, &str); 89] = [
+    ("u", "you"),
+    ("yu", "you"),
+    ("ur", "your"),
+    ("yr", "your"),
+    ("youre", "your"),
+    ("yore", "your"),
+    ("r", "are"),
+    ("rn", "right now"),
+    ("pls", "please"),
+    ("plz", "please"),
+    ("plis", "please"),
+    ("pl", "please"),
+    ("wyd", "what are you doing"),
+    ("wya", "where are you at"),
+    ("hbu", "how about you"),
+    ("wbu", "how about you"),
+    ("ppl", "people"),
+    ("bc", "because"),
+    ("cuz", "because"),
+    ("coz", "because"),
+    ("bcuz", "because"),
+    ("bcoz", "because"),
+    ("gona", "going to"),
+    ("wana", "want to"),
+    ("gota", "got to"),
+    ("tmrw", "tomorrow"),
+    ("tmr", "tomorrow"),
+    ("tmrow", "tomorrow"),
+    ("tomoz", "tomorrow"),
+    ("tonite", "tonight"),
+    ("abt", "about"),
+    ("bout", "about"),
+    ("thru", "through"),
+    ("pix", "pic"),
+    ("pics", "pic"),
+    ("picture", "pic"),
+    ("pictures", "pic"),
+    ("photo", "pic"),
+    ("photos", "pic"),
+    ("im", "i am"),
+    ("ive", "i have"),
+    ("il", "i will"),
+    ("id", "i would"),
+    ("dont", "do not"),
+    ("dnt", "do not"),
+    ("doesnt", "does not"),
+    ("didnt", "did not"),
+    ("cant", "can not"),
+    ("cannot", "can not"),
+    ("wont", "will not"),
+    ("wouldnt", "would not"),
+    ("shouldnt", "should not"),
+    ("isnt", "is not"),
+    ("arent", "are not"),
+    ("wasnt", "was not"),
+    ("whats", "what is"),
+    ("wats", "what is"),
+    ("wat", "what"),
+    ("wut", "what"),
+    ("wht", "what"),
+    ("thats", "that is"),
+    ("theres", "there is"),
+    ("lets", "let us"),
+    ("shes", "she is"),
+    ("hes", "he is"),
+    ("theyre", "they are"),
+    ("4", "for"),
+    ("2", "to"),
+    ("n", "and"),
+    ("w", "with"),
+    ("bf", "boyfriend"),
+    ("gf", "girlfriend"),
+    ("sc", "snap"),
+    ("snapchat", "snap"),
+    ("snapchats", "snap"),
+    ("insta", "instagram"),
+    ("ig", "instagram"),
+    ("whatsap", "whatsapp"),
+    ("zap", "whatsapp"),
+    ("vbuck", "vbucks"),
+    ("vc", "voce"),
+    ("q", "que"),
+    ("pq", "porque"),
+    ("xq", "porque"),
+    ("porq", "porque"),
+    ("tb", "tambem"),
+    ("tbm", "tambem"),
+    ("cmg", "comigo"),
+    ("hj", "hoje"),
+];
+
+/// The expansion of a chat abbreviation or contraction (see [`ABBREVIATIONS`]).
 pub fn expand(token: &str) -> Option<&'static str> {
-    Some(match token {
-        "u" | "yu" => "you",
-        "ur" | "yr" | "youre" | "yore" => "your",
-        "r" => "are",
-        "rn" => "right now",
-        "pls" | "plz" | "plis" | "pl" => "please",
-        "wyd" => "what are you doing",
-        "wya" => "where are you at",
-        "hbu" | "wbu" => "how about you",
-        "ppl" => "people",
-        "bc" | "cuz" | "coz" | "bcuz" | "bcoz" => "because",
-        "gona" => "going to",
-        "wana" => "want to",
-        "gota" => "got to",
-        "tmrw" | "tmr" | "tmrow" | "tomoz" => "tomorrow",
-        "tonite" => "tonight",
-        "abt" | "bout" => "about",
-        "thru" => "through",
-        "pix" | "pics" | "picture" | "pictures" | "photo" | "photos" => "pic",
-        "im" => "i am",
-        "ive" => "i have",
-        "il" => "i will",
-        "id" => "i would",
-        "dont" | "dnt" => "do not",
-        "doesnt" => "does not",
-        "didnt" => "did not",
-        "cant" | "cannot" => "can not",
-        "wont" => "will not",
-        "wouldnt" => "would not",
-        "shouldnt" => "should not",
-        "isnt" => "is not",
-        "arent" => "are not",
-        "wasnt" => "was not",
-        "whats" | "wats" => "what is",
-        "wat" | "wut" | "wht" => "what",
-        "thats" => "that is",
-        "theres" => "there is",
-        "lets" => "let us",
-        "shes" => "she is",
-        "hes" => "he is",
-        "theyre" => "they are",
-        "4" => "for",
-        "2" => "to",
-        "n" => "and",
-        "w" => "with",
-        "bf" => "boyfriend",
-        "gf" => "girlfriend",
-        "sc" | "snapchat" | "snapchats" => "snap",
-        "insta" | "ig" => "instagram",
-        "whatsap" | "zap" => "whatsapp",
-        "vbuck" => "vbucks",
-        // Spanish and Portuguese chat forms.
-        "vc" => "voce",
-        "q" => "que",
-        "pq" | "xq" | "porq" => "porque",
-        "tb" | "tbm" => "tambem",
-        "cmg" => "comigo",
-        "hj" => "hoje",
-        _ => return None,
-    })
+    ABBREVIATIONS
+        .iter()
+        .find(|(k, _)| *k == token)
+        .map(|(_, v)| *v)
 }
 
 /// A hasher for keys that are already hashes.
@@ -139,11 +177,52 @@ fn fnv(bytes: &[u8], skip: Option<usize>) -> u64 {
     h
 }
 
+/// A one-hash Bloom filter over 64-bit hashes: a cache-resident pre-check before the hash
+/// tables (most probes are misses, and each table miss cost a cache miss).
+#[derive(Debug, Clone)]
+struct Bits(Vec<u64>);
+
+/// log2 of the filter size in bits (2^17 bits = 16 KiB).
+const BITS_LOG2: u32 = 17;
+
+impl Default for Bits {
+    fn default() -> Self {
+        Bits(vec![0; 1 << (BITS_LOG2 - 6)])
+    }
+}
+
+impl Bits {
+    fn slot(h: u64) -> (usize, u64) {
+        let i = (h >> (64 - BITS_LOG2)) as usize;
+        (i >> 6, 1u64 << (i & 63))
+    }
+
+    fn set(&mut self, h: u64) {
+        let (w, b) = Self::slot(h);
+        if let Some(x) = self.0.get_mut(w) {
+            *x |= b;
+        }
+    }
+
+    #[inline]
+    fn may_contain(&self, h: u64) -> bool {
+        let (w, b) = Self::slot(h);
+        self.0.get(w).is_some_and(|x| x & b != 0)
+    }
+}
+
 /// The words of the compiled lexicons, indexed for the message-side rewrites.
 #[derive(Debug, Clone, Default)]
 pub struct Vocabulary {
+    /// Pre-check for `words`.
+    word_bits: Bits,
+    /// Pre-check for `deletes`.
+    delete_bits: Bits,
     /// Hashes of every vocabulary word (and compact phrase form).
     words: FastSet,
+    /// Abbreviation expansions by the hash of the abbreviation (a linear search through
+    /// [`ABBREVIATIONS`] on every token and candidate split was the main cost).
+    abbreviations: FastMap<(&'static str, &'static str)>,
     /// Misspelling targets, by the hash of the word and of each of its one-deletion forms.
     deletes: FastMap<Vec<u32>>,
     /// Misspelling targets.
@@ -162,12 +241,15 @@ impl Vocabulary {
         extra: impl IntoIterator<Item = &'a str>,
     ) -> Vocabulary {
         let mut v = Vocabulary::default();
+        for (k, x) in ABBREVIATIONS {
+            v.abbreviations.insert(fnv(k.as_bytes(), None), (k, x));
+        }
         let mut seen: HashSet<&str> = HashSet::new();
         for w in words {
             if w.is_empty() || !seen.insert(w) {
                 continue;
             }
-            v.words.insert(fnv(w.as_bytes(), None));
+            v.insert_word(fnv(w.as_bytes(), None));
             let len = w.chars().count();
             if v.by_len.len() <= len {
                 v.by_len.resize(len + 1, Vec::new());
@@ -177,7 +259,7 @@ impl Vocabulary {
             }
         }
         for w in extra {
-            v.words.insert(fnv(w.as_bytes(), None));
+            v.insert_word(fnv(w.as_bytes(), None));
         }
         let mut seen_t: HashSet<&str> = HashSet::new();
         for t in targets {
@@ -194,14 +276,54 @@ impl Vocabulary {
             keys.sort_unstable();
             keys.dedup();
             for k in keys {
+                v.delete_bits.set(k);
                 v.deletes.entry(k).or_default().push(idx);
             }
         }
         v
     }
 
+    /// [`expand`] through the hash table.
+    #[inline]
+    fn expand(&self, token: &str) -> Option<&'static str> {
+        if token.len() > 8 {
+            return None;
+        }
+        let (k, x) = self
+            .abbreviations
+            .get(&fnv(token.as_bytes(), None))
+            .copied()?;
+        // Hash collisions are possible in principle: confirm.
+        (k == token).then_some(x)
+    }
+
+    /// True if `bytes` hash to an abbreviation (no confirmation: used while splitting).
+    #[inline]
+    fn is_abbreviation_hash(&self, h: u64) -> bool {
+        self.abbreviations.contains_key(&h)
+    }
+
+    fn insert_word(&mut self, h: u64) {
+        self.word_bits.set(h);
+        self.words.insert(h);
+    }
+
     fn contains(&self, token: &str) -> bool {
-        self.words.contains(&fnv(token.as_bytes(), None))
+        self.contains_hash(fnv(token.as_bytes(), None))
+    }
+
+    #[inline]
+    fn contains_hash(&self, h: u64) -> bool {
+        self.word_bits.may_contain(h) && self.words.contains(&h)
+    }
+
+    #[inline]
+    fn deleted(&self, h: u64) -> Option<&Vec<u32>> {
+        if self.delete_bits.may_contain(h) {
+            self.deletes.get(&h)
+        } else {
+            None
+        }
     }
 
     /// The vocabulary word for an ASCII token one edit away, if exactly one target fits.
@@ -223,13 +345,13 @@ impl Vocabulary {
             true
         };
         // Deletion typo (token = target minus a letter) and the token itself.
-        if !consider(self.deletes.get(&fnv(b, None)), &mut found) {
+        if !consider(self.deleted(fnv(b, None)), &mut found) {
             return None;
         }
         // Insertion, substitution, transposition: a deletion of the token is the target or
         // one of its deletions.
         for i in 0..b.len() {
-            if !consider(self.deletes.get(&fnv(b, Some(i))), &mut found) {
+            if !consider(self.deleted(fnv(b, Some(i))), &mut found) {
                 return None;
             }
         }
@@ -254,68 +376,74 @@ impl Vocabulary {
         hit
     }
 
-    /// The stem of an inflected token when the stem is a vocabulary word.
+    /// The stem of an inflected ASCII token when the stem is a vocabulary word. Works in a
+    /// stack buffer: this runs on every unknown word, and allocating here was measurable.
     fn stem(&self, token: &str) -> Option<String> {
-        const RULES: [(&str, &str); 7] = [
-            ("ies", "y"),
-            ("es", ""),
-            ("s", ""),
-            ("ing", ""),
-            ("ing", "e"),
-            ("ed", ""),
-            ("d", ""),
+        const RULES: [(&[u8], &[u8]); 7] = [
+            (b"ies", b"y"),
+            (b"es", b""),
+            (b"s", b""),
+            (b"ing", b""),
+            (b"ing", b"e"),
+            (b"ed", b""),
+            (b"d", b""),
         ];
+        let t = token.as_bytes();
+        let mut buf = [0u8; 2 * MAX_WORD];
         for (suffix, add) in RULES {
-            if let Some(base) = token.strip_suffix(suffix) {
-                if base.len() >= 2 {
-                    let stem = format!("{base}{add}");
-                    if self.contains(&stem) {
-                        return Some(stem);
-                    }
-                }
+            let Some(base) = t.strip_suffix(suffix) else {
+                continue;
+            };
+            let len = base.len() + add.len();
+            if base.len() < 2 || len > buf.len() {
+                continue;
+            }
+            let (head, tail) = buf.split_at_mut(base.len());
+            head.copy_from_slice(base);
+            tail.get_mut(..add.len())?.copy_from_slice(add);
+            let stem = buf.get(..len)?;
+            if self.contains_hash(fnv(stem, None)) {
+                return std::str::from_utf8(stem).ok().map(str::to_string);
             }
         }
         None
     }
 
-    /// Splits a run of letters into vocabulary words (fewest words), if it splits entirely.
-    /// A collapsed double letter may be shared by two words (`wantokil` → `want to kil`).
+    /// Splits an ASCII run of letters into vocabulary words (fewest words), if it splits
+    /// entirely. A collapsed double letter may be shared by two words (`wantokil` → `want to
+    /// kil`). Allocation-free until a split is found.
     fn split(&self, token: &str) -> Option<Vec<String>> {
-        let chars: Vec<char> = token.chars().collect();
-        let n = chars.len();
-        if !(MIN_SPLIT..=MAX_SPLIT).contains(&n) {
+        let b = token.as_bytes();
+        let n = b.len();
+        if !(MIN_SPLIT..=MAX_SPLIT).contains(&n) || !token.is_ascii() {
             return None;
         }
         // best[i] = (words, start of the last word, end of the previous word) covering ..i.
-        let mut best: Vec<Option<(u32, usize, usize)>> = vec![None; n + 1];
-        if let Some(b) = best.get_mut(0) {
-            *b = Some((0, 0, 0));
-        }
+        let mut best = [None::<(u8, u8, u8)>; MAX_SPLIT + 1];
+        best[0] = Some((0, 0, 0));
         for end_prev in 0..n {
             let Some((count, _, _)) = best.get(end_prev).copied().flatten() else {
                 continue;
             };
-            let shared = end_prev > 0 && end_prev < n;
-            for start in [end_prev, end_prev.wrapping_sub(1)] {
-                if start > end_prev || (start < end_prev && !shared) {
-                    continue;
-                }
+            let starts = [Some(end_prev), (end_prev > 0).then(|| end_prev - 1)];
+            for start in starts.into_iter().flatten() {
+                // FNV-1a extended one byte at a time: O(1) per candidate end.
+                let mut h: u64 = 0xcbf2_9ce4_8422_2325;
                 for end in start + 1..=(start + MAX_WORD).min(n) {
+                    let c = *b.get(end - 1)?;
+                    h ^= u64::from(c);
+                    h = h.wrapping_mul(0x0100_0000_01b3);
                     if end <= end_prev {
                         continue;
                     }
-                    let w: String = chars.get(start..end)?.iter().collect();
-                    let ok = if w.chars().count() == 1 {
-                        matches!(w.as_str(), "i" | "u" | "a" | "r")
+                    let ok = if end - start == 1 {
+                        matches!(c, b'i' | b'u' | b'a' | b'r')
                     } else {
-                        self.contains(&w) || expand(&w).is_some()
+                        self.contains_hash(h) || self.is_abbreviation_hash(h)
                     };
-                    if ok {
-                        let cand = (count + 1, start, end_prev);
-                        let slot = best.get_mut(end)?;
-                        if slot.is_none_or(|s| cand.0 < s.0) {
-                            *slot = Some(cand);
-                        }
+                    let slot = best.get_mut(end)?;
+                    if ok && slot.is_none_or(|s| count + 1 < s.0) {
+                        *slot = Some((count + 1, start as u8, end_prev as u8));
                     }
                 }
             }
@@ -324,8 +452,8 @@ impl Vocabulary {
         let mut at = n;
         while at > 0 {
             let (_, start, prev) = best.get(at).copied().flatten()?;
-            words.push(chars.get(start..at)?.iter().collect::<String>());
-            at = prev;
+            words.push(token.get(usize::from(start)..at)?.to_string());
+            at = usize::from(prev);
         }
         words.reverse();
         (words.len() >= 2).then_some(words)
@@ -395,20 +523,29 @@ enum Rewrite {
     Drop,
 }
 
-/// Byte ranges of the tokens of a skeleton (maximal runs of non-separator characters).
+/// Byte ranges of the tokens of a skeleton: maximal runs of word characters, or of emoji
+/// (`🤫dont` is two tokens, so `dont` is still rewritten), between separators.
 fn tokens(text: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
-    let mut start = None;
+    let mut start: Option<(usize, bool)> = None;
     for (i, c) in text.char_indices() {
         if c == ' ' || c == '.' {
-            if let Some(s) = start.take() {
+            if let Some((s, _)) = start.take() {
                 out.push((s, i));
             }
-        } else if start.is_none() {
-            start = Some(i);
+            continue;
+        }
+        let emoji = !c.is_alphanumeric();
+        match start {
+            Some((s, e)) if e != emoji => {
+                out.push((s, i));
+                start = Some((i, emoji));
+            }
+            Some(_) => {}
+            None => start = Some((i, emoji)),
         }
     }
-    if let Some(s) = start {
+    if let Some((s, _)) = start {
         out.push((s, text.len()));
     }
     out
@@ -482,7 +619,7 @@ fn same_sentence(text: &str, a: Option<&(usize, usize)>, b: Option<&(usize, usiz
 
 /// The rewrite of one ordinary word token.
 fn rewrite_word(token: &str, vocab: &Vocabulary) -> Rewrite {
-    if let Some(x) = expand(token) {
+    if let Some(x) = vocab.expand(token) {
         return Rewrite::Static(x);
     }
     // Long runs (a joined spaced-out message can be megabytes) are only ever split, and only
@@ -505,7 +642,7 @@ fn rewrite_word(token: &str, vocab: &Vocabulary) -> Rewrite {
     if let Some(words) = vocab.split(token) {
         let parts: Vec<&str> = words
             .iter()
-            .map(|w| expand(w).unwrap_or(w.as_str()))
+            .map(|w| vocab.expand(w).unwrap_or(w.as_str()))
             .collect();
         return Rewrite::Replace(parts.join(" "));
     }
@@ -598,7 +735,13 @@ fn rebuild(
                 copy(at, e, &mut out, &mut out_spans);
             }
             Rewrite::Drop => {
-                // Skip the token and the separator before it.
+                // Skip the token and the separator before it; keep the words apart if the
+                // emoji was glued to them (`so😍mature`).
+                let glued = text.get(at..s).is_some_and(str::is_empty)
+                    && text.get(e..).is_some_and(|r| !r.starts_with([' ', '.']));
+                if glued {
+                    push(&mut out, &mut out_spans, " ", span);
+                }
                 at = e;
                 continue;
             }
@@ -689,6 +832,11 @@ mod tests {
         assert_eq!(canon("iwanttokillmyself"), "i want to kil myself");
         assert_eq!(canon("delte this chat"), "delete this chat");
         assert_eq!(canon("r u home alone rn"), "are you home alone right now");
+        assert_eq!(
+            canon("🤫dont tell ur parents🤫"),
+            "🤫do not tel your parents🤫"
+        );
+        assert_eq!(canon("so😍mature"), "so mature.😍");
         // Ordinary words are left alone.
         assert_eq!(canon("putting the kettle on"), "puting the ketle on");
         let text = "dont t*ll ur parets";
