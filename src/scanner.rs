@@ -152,7 +152,7 @@ impl Scanner {
             (None, None) => return Err(ScanError::Config("no list store".into())),
         };
         let lists = LiveList::open(&dir, TrustedKeys::new(keys))?;
-        let mut lexicons = crate::text::LexiconSet::english()?;
+        let mut lexicons = crate::text::LexiconSet::embedded()?;
         for file in &config.extra_lexicon_files {
             lexicons.add_file(file)?;
         }

@@ -141,6 +141,7 @@ fn direction_and_age_band_weight_the_risk() {
     };
     assert!(p(to_minor) >= 0.5, "{to_minor}");
     assert!(p(to_adult) < 0.5, "{to_adult}");
+    assert!(to_adult < 0.8 * to_minor, "{to_adult} {to_minor}");
 }
 
 #[test]

@@ -28,8 +28,9 @@
 //!
 //! [[modifier]]                  # context cues applied to self-harm matches
 //! id = "mod.negation.en"
-//! kind = "negation"             # negation | hyperbole | third_person | help_seeking
-//! scope = "before"              # before (within `window` words, same sentence) | overlap | message
+//! kind = "negation"             # negation | hyperbole | third_person | help_seeking | discussion
+//! scope = "before"              # before / after (within `window` words, same sentence) |
+//!                               #   overlap | sentence | message
 //! window = 3
 //! patterns = ["never", "not", "don't"]
 //! ```
@@ -58,6 +59,10 @@ pub enum ModifierScope {
     Overlap,
     /// Anywhere in the message.
     Message,
+    /// Anywhere in the same sentence as the match.
+    Sentence,
+    /// Starts at most `window` words after the match, in the same sentence.
+    After,
 }
 
 /// One validated lexicon entry.
@@ -145,6 +150,27 @@ pub const EMBEDDED_ENGLISH: [(&str, &str); 5] = [
     (
         "lexicons/en/safelist.toml",
         include_str!("../../lexicons/en/safelist.toml"),
+    ),
+];
+
+/// The Spanish and Portuguese lexicons compiled into the binary (same stages and levels as
+/// the English ones; see [`LexiconSet::embedded`]).
+pub const EMBEDDED_OTHER: [(&str, &str); 4] = [
+    (
+        "lexicons/es/grooming.toml",
+        include_str!("../../lexicons/es/grooming.toml"),
+    ),
+    (
+        "lexicons/es/self_harm.toml",
+        include_str!("../../lexicons/es/self_harm.toml"),
+    ),
+    (
+        "lexicons/pt/grooming.toml",
+        include_str!("../../lexicons/pt/grooming.toml"),
+    ),
+    (
+        "lexicons/pt/self_harm.toml",
+        include_str!("../../lexicons/pt/self_harm.toml"),
     ),
 ];
 
@@ -264,6 +290,16 @@ impl LexiconSet {
         Ok(set)
     }
 
+    /// Every embedded lexicon: English, Spanish and Portuguese. Modifier cues only apply to
+    /// entries of their own language.
+    pub fn embedded() -> Result<Self, LexiconError> {
+        let mut set = Self::english()?;
+        for (name, text) in EMBEDDED_OTHER {
+            set.add_toml(name, text)?;
+        }
+        Ok(set)
+    }
+
     /// Parses and adds one lexicon document. `source_name` labels errors and entries.
     pub fn add_toml(&mut self, source_name: &str, text: &str) -> Result<&mut Self, LexiconError> {
         let raw: RawFile = toml::from_str(text).map_err(|e| {
@@ -344,13 +380,22 @@ impl LexiconSet {
         Ok(self)
     }
 
-    /// Reads and adds one lexicon file.
+    /// Reads and adds one lexicon file. A file identical to an embedded lexicon that is
+    /// already loaded (`--lexicon lexicons/es/grooming.toml` on top of the embedded set) is
+    /// skipped instead of failing on duplicate ids.
     pub fn add_file(&mut self, path: impl AsRef<Path>) -> Result<&mut Self, LexiconError> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|source| LexiconError::Io {
             path: path.display().to_string(),
             source,
         })?;
+        let already = EMBEDDED_ENGLISH
+            .iter()
+            .chain(EMBEDDED_OTHER.iter())
+            .any(|(name, body)| *body == text && self.lexicons.iter().any(|l| l.source == *name));
+        if already {
+            return Ok(self);
+        }
         self.add_toml(&path.display().to_string(), &text)
     }
 

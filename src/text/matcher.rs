@@ -2,6 +2,7 @@
 //! safelist phrase and modifier cue, plus the checks done on each raw hit (word boundaries,
 //! token gaps, safelist containment, modifier context).
 
+use super::canonical::{canonical_message, canonical_pattern, Vocabulary, MIN_FUZZY_SINGLE};
 use super::error::LexiconError;
 use super::lexicon::{split_gaps, LexiconEntry, LexiconSet, Modifier, ModifierScope};
 use super::normalize::{normalize, Leet, NormalizeOptions, Normalized};
@@ -32,7 +33,7 @@ fn gap_limit(words: u8) -> usize {
 pub const HYPERBOLE_FACTOR: f32 = 0.25;
 
 /// Words that end a third-person context ("she told me I want to die").
-const FIRST_PERSON: [&str; 6] = ["i", "im", "ive", "me", "my", "myself"];
+const FIRST_PERSON: [&str; 9] = ["i", "im", "ive", "id", "il", "me", "my", "myself", "mine"];
 
 /// One lexicon hit in a message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -98,6 +99,7 @@ impl MessageAnalysis {
                         ModifierKind::Negation
                             | ModifierKind::Hyperbole
                             | ModifierKind::ThirdPerson
+                            | ModifierKind::Discussion
                     )
                 })
             })
@@ -105,13 +107,41 @@ impl MessageAnalysis {
             .max()
     }
 
+    /// The highest self-harm level among third-person (a friend, a sibling), non-negated,
+    /// non-hyperbolic matches: a peer in crisis, not the writer.
+    pub fn peer_self_harm_level(&self) -> Option<SelfHarmLevel> {
+        self.by_category(Category::SelfHarm)
+            .filter(|m| {
+                m.modifiers.contains(&ModifierKind::ThirdPerson)
+                    && !m.modifiers.iter().any(|k| {
+                        matches!(
+                            k,
+                            ModifierKind::Negation
+                                | ModifierKind::Hyperbole
+                                | ModifierKind::Discussion
+                        )
+                    })
+            })
+            .filter_map(|m| m.level)
+            .max()
+    }
+
+    /// True if the message asks for help ("how do i help someone who is suicidal", "i need
+    /// help"): route to support. Combined with [`Self::self_harm_level`] being `None`, the
+    /// writer asks on someone else's behalf and their own level must not be set.
+    pub fn help_seeking(&self) -> bool {
+        self.message_modifiers.contains(&ModifierKind::HelpSeeking)
+    }
+
     /// True if support resources should be offered for this message: a non-negated
-    /// self-harm match that is not hyperbole (first or third person), or any non-negated
-    /// self-harm match in a message with a help-seeking cue.
+    /// self-harm match that is neither hyperbole nor a discussion of the topic (first or
+    /// third person), or any non-negated self-harm match in a message with a help-seeking
+    /// cue.
     pub fn support_suggested(&self) -> bool {
         self.by_category(Category::SelfHarm).any(|m| {
             !m.is_negated()
-                && (!m.modifiers.contains(&ModifierKind::Hyperbole)
+                && ((!m.modifiers.contains(&ModifierKind::Hyperbole)
+                    && !m.modifiers.contains(&ModifierKind::Discussion))
                     || m.modifiers.contains(&ModifierKind::HelpSeeking))
         })
     }
@@ -155,7 +185,117 @@ pub struct TextEngine {
     modifiers: Vec<Modifier>,
     patterns: Vec<CompiledPattern>,
     targets: Vec<Vec<Target>>,
+    vocabulary: Vocabulary,
     automaton: AhoCorasick,
+}
+
+/// How a compiled key is used, for the vocabulary of the canonical rewrites.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyUse {
+    /// A segment of an entry's pattern: its words may be misspelling targets.
+    Segment,
+    /// The compact (space-free) form of a phrase: kept whole, never split.
+    Compact,
+    /// A cue, safelist phrase or exception: its words are vocabulary, not targets.
+    Other,
+}
+
+/// The automaton's keys while compiling: canonical normalized phrases and what they stand for.
+#[derive(Default)]
+struct Keys {
+    index: HashMap<String, usize>,
+    strings: Vec<String>,
+    targets: Vec<Vec<Target>>,
+    uses: Vec<KeyUse>,
+}
+
+impl Keys {
+    /// Adds a phrase (normalized and canonicalized like message text).
+    fn add(&mut self, phrase: &str, target: Target, used: KeyUse) {
+        let n = normalize(phrase, NormalizeOptions::default());
+        let c = canonical_pattern(&n);
+        let key = c
+            .as_ref()
+            .unwrap_or(&n)
+            .as_str()
+            .trim_matches(|c: char| c == ' ' || c == '.')
+            .to_string();
+        if key.is_empty() {
+            return;
+        }
+        let idx = match self.index.get(&key) {
+            Some(&i) => i,
+            None => {
+                self.index.insert(key.clone(), self.strings.len());
+                self.strings.push(key);
+                self.targets.push(Vec::new());
+                self.uses.push(used);
+                self.strings.len() - 1
+            }
+        };
+        if let Some(t) = self.targets.get_mut(idx) {
+            t.push(target);
+        }
+        if let Some(u) = self.uses.get_mut(idx) {
+            if used == KeyUse::Segment {
+                *u = KeyUse::Segment;
+            }
+        }
+    }
+
+    /// The vocabulary of every key: all words; misspelling targets from pattern segments
+    /// (words of 5+ letters in multi-word segments, single-word segments of 7+ letters).
+    fn vocabulary(&self) -> Vocabulary {
+        let mut all = Vec::new();
+        let mut fuzzy = Vec::new();
+        let mut compact = Vec::new();
+        for (k, u) in self.strings.iter().zip(&self.uses) {
+            let ws: Vec<&str> = k.split([' ', '.']).filter(|w| !w.is_empty()).collect();
+            match u {
+                KeyUse::Compact => compact.push(k.as_str()),
+                KeyUse::Segment if ws.len() > 1 => fuzzy.extend(ws.iter().copied()),
+                KeyUse::Segment => {
+                    fuzzy.extend(ws.iter().copied().filter(|w| w.len() >= MIN_FUZZY_SINGLE))
+                }
+                KeyUse::Other => {}
+            }
+            all.extend(ws);
+        }
+        Vocabulary::new(all, fuzzy, compact)
+    }
+}
+
+/// Compiles one pattern of entry `entry` (and its compact form).
+fn add_pattern(
+    keys: &mut Keys,
+    patterns: &mut Vec<CompiledPattern>,
+    entry: u32,
+    p: &str,
+) -> Result<(), LexiconError> {
+    let pattern = u32::try_from(patterns.len()).map_err(|_| too_many())?;
+    let segs = split_gaps(p);
+    let segments = u8::try_from(segs.len()).map_err(|_| too_many())?;
+    for (si, s) in segs.iter().enumerate() {
+        let seg = u8::try_from(si).map_err(|_| too_many())?;
+        keys.add(s, Target::Segment { pattern, seg }, KeyUse::Segment);
+    }
+    patterns.push(CompiledPattern { entry, segments });
+    // Compact form of a multi-word phrase ("kill myself" → "killmyself"): catches hashtags
+    // (#sendnudes) and fully spaced-out text ("k i l l m y s e l f", which the joining pass
+    // turns into one word). Short forms are skipped: they could collide with ordinary words.
+    if segments == 1 && p.split_whitespace().nth(1).is_some() {
+        let compact: String = p.split_whitespace().collect();
+        if compact_len(&compact) >= MIN_COMPACT_LEN {
+            let pattern = u32::try_from(patterns.len()).map_err(|_| too_many())?;
+            keys.add(
+                &compact,
+                Target::Segment { pattern, seg: 0 },
+                KeyUse::Compact,
+            );
+            patterns.push(CompiledPattern { entry, segments: 1 });
+        }
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -168,6 +308,11 @@ impl TextEngine {
     /// The embedded English lexicons.
     pub fn default_english() -> Result<Self, LexiconError> {
         Self::compile(&LexiconSet::english()?)
+    }
+
+    /// Every embedded lexicon (English, Spanish, Portuguese), as the scanner uses them.
+    pub fn default_embedded() -> Result<Self, LexiconError> {
+        Self::compile(&LexiconSet::embedded()?)
     }
 
     /// Only the given lexicon files (no embedded English).
@@ -188,70 +333,31 @@ impl TextEngine {
 
     /// Compiles a lexicon set.
     pub fn compile(set: &LexiconSet) -> Result<Self, LexiconError> {
-        let mut keys: HashMap<String, usize> = HashMap::new();
-        let mut strings: Vec<String> = Vec::new();
-        let mut targets: Vec<Vec<Target>> = Vec::new();
-        let mut add = |phrase: &str, target: Target| {
-            let n = normalize(phrase, NormalizeOptions::default());
-            let key = n
-                .as_str()
-                .trim_matches(|c: char| c == ' ' || c == '.')
-                .to_string();
-            if key.is_empty() {
-                return;
-            }
-            let idx = *keys.entry(key.clone()).or_insert_with(|| {
-                strings.push(key);
-                targets.push(Vec::new());
-                strings.len() - 1
-            });
-            if let Some(t) = targets.get_mut(idx) {
-                t.push(target);
-            }
-        };
+        let mut keys = Keys::default();
         let mut patterns = Vec::new();
         for (ei, e) in set.entries.iter().enumerate() {
             let entry = u32::try_from(ei).map_err(|_| too_many())?;
             for p in &e.patterns {
-                let pattern = u32::try_from(patterns.len()).map_err(|_| too_many())?;
-                let segs = split_gaps(p);
-                let segments = u8::try_from(segs.len()).map_err(|_| too_many())?;
-                for (si, s) in segs.iter().enumerate() {
-                    let seg = u8::try_from(si).map_err(|_| too_many())?;
-                    add(s, Target::Segment { pattern, seg });
-                }
-                patterns.push(CompiledPattern { entry, segments });
-                // Compact form of a multi-word phrase ("kill myself" → "killmyself"): catches
-                // hashtags (#sendnudes) and fully spaced-out text ("k i l l m y s e l f",
-                // which the joining pass turns into one word). Short forms are skipped: they
-                // could collide with ordinary words.
-                if segments == 1 && p.split_whitespace().nth(1).is_some() {
-                    let compact: String = p.split_whitespace().collect();
-                    if compact_len(&compact) >= MIN_COMPACT_LEN {
-                        let pattern = u32::try_from(patterns.len()).map_err(|_| too_many())?;
-                        add(&compact, Target::Segment { pattern, seg: 0 });
-                        patterns.push(CompiledPattern { entry, segments: 1 });
-                    }
-                }
+                add_pattern(&mut keys, &mut patterns, entry, p)?;
             }
             for x in &e.exceptions {
-                add(x, Target::Safe { entry: Some(entry) });
+                keys.add(x, Target::Safe { entry: Some(entry) }, KeyUse::Other);
             }
         }
         for s in &set.safelist {
-            add(s, Target::Safe { entry: None });
+            keys.add(s, Target::Safe { entry: None }, KeyUse::Other);
         }
         for (mi, m) in set.modifiers.iter().enumerate() {
             let modifier = u32::try_from(mi).map_err(|_| too_many())?;
             for p in &m.patterns {
-                add(p, Target::Cue { modifier });
+                keys.add(p, Target::Cue { modifier }, KeyUse::Other);
             }
         }
         // The default (contiguous NFA for this size) is nearly as fast as a full DFA here and
         // several times smaller (see `automaton_bytes`, reported by `preflight lexicon lint`).
         let automaton = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
-            .build(&strings)
+            .build(&keys.strings)
             .map_err(|e| LexiconError::Build {
                 message: e.to_string(),
             })?;
@@ -259,7 +365,8 @@ impl TextEngine {
             entries: set.entries.clone(),
             modifiers: set.modifiers.clone(),
             patterns,
-            targets,
+            vocabulary: keys.vocabulary(),
+            targets: keys.targets,
             automaton,
         })
     }
@@ -316,7 +423,7 @@ impl TextEngine {
     pub fn analyze(&self, text: &str) -> MessageAnalysis {
         let mut out = MessageAnalysis::default();
         let base = normalize(text, NormalizeOptions::default());
-        self.scan(text, &base, &mut out);
+        self.scan_canonical(text, &base, &mut out);
         if base.has_spaced_run() {
             let joined = normalize(
                 text,
@@ -325,7 +432,7 @@ impl TextEngine {
                     leet: Leet::OneAsI,
                 },
             );
-            self.scan(text, &joined, &mut out);
+            self.scan_canonical(text, &joined, &mut out);
         }
         if base.has_ambiguous_leet() {
             let as_l = normalize(
@@ -335,10 +442,19 @@ impl TextEngine {
                     leet: Leet::OneAsL,
                 },
             );
-            self.scan(text, &as_l, &mut out);
+            self.scan_canonical(text, &as_l, &mut out);
         }
         out.matches.sort_by_key(|m| (m.start, m.end));
+        carry_third_person(text, &mut out.matches);
         out
+    }
+
+    /// Scans the canonical form of a normalized pass (see [`super::canonical`]).
+    fn scan_canonical(&self, original: &str, n: &Normalized, out: &mut MessageAnalysis) {
+        match canonical_message(original, n, &self.vocabulary) {
+            Some(c) => self.scan(original, &c, out),
+            None => self.scan(original, n, out),
+        }
     }
 
     fn scan(&self, original: &str, n: &Normalized, out: &mut MessageAnalysis) {
@@ -429,6 +545,60 @@ impl TextEngine {
         }
     }
 
+    /// The context modifiers that apply to a self-harm match at `span` of the skeleton.
+    fn modifiers_for(
+        &self,
+        text: &str,
+        entry: &LexiconEntry,
+        span: Hit,
+        cues: &[(u32, Hit)],
+    ) -> Vec<ModifierKind> {
+        let mut kinds = Vec::new();
+        for &(mi, cue) in cues {
+            let Some(m) = self.modifiers.get(mi as usize) else {
+                continue;
+            };
+            if m.language != entry.language || kinds.contains(&m.kind) {
+                continue;
+            }
+            // A first-person word between the cue and the match makes the match about the
+            // writer again: "she said I want to die", "not gonna lie i want to die".
+            let guarded = matches!(
+                m.kind,
+                ModifierKind::ThirdPerson | ModifierKind::Negation | ModifierKind::Discussion
+            );
+            let in_window = |gap: &str| {
+                gap.len() <= gap_limit(m.window)
+                    && words_between(gap).is_some_and(|w| w <= usize::from(m.window))
+                    && !(guarded && has_first_person(gap))
+            };
+            let applies = match m.scope {
+                ModifierScope::Message => true,
+                ModifierScope::Overlap => cue.start < span.end && span.start < cue.end,
+                ModifierScope::Before => {
+                    cue.end <= span.start && text.get(cue.end..span.start).is_some_and(in_window)
+                }
+                ModifierScope::After => {
+                    span.end <= cue.start && text.get(span.end..cue.start).is_some_and(in_window)
+                }
+                ModifierScope::Sentence => {
+                    let (a, b) = if cue.end <= span.start {
+                        (cue.end, span.start)
+                    } else {
+                        (span.end, cue.start)
+                    };
+                    a > b || text.get(a..b).is_some_and(|g| !g.contains('.'))
+                }
+            };
+            let applies =
+                applies && (m.kind != ModifierKind::Discussion || !first_person_near(text, span));
+            if applies {
+                kinds.push(m.kind);
+            }
+        }
+        kinds
+    }
+
     fn emit(
         &self,
         original: &str,
@@ -454,38 +624,17 @@ impl TextEngine {
         if same_entry >= MAX_MATCHES_PER_ENTRY {
             return;
         }
-        let mut modifiers = Vec::new();
-        if entry.category == Category::SelfHarm {
-            let text = n.as_str();
-            for &(mi, cue) in cues {
-                let Some(m) = self.modifiers.get(mi as usize) else {
-                    continue;
-                };
-                if m.language != entry.language {
-                    continue;
-                }
-                let applies = match m.scope {
-                    ModifierScope::Message => true,
-                    ModifierScope::Overlap => cue.start < span.end && span.start < cue.end,
-                    ModifierScope::Before => text.get(cue.end..span.start).is_some_and(|gap| {
-                        cue.end <= span.start
-                            && gap.len() <= gap_limit(m.window)
-                            && words_between(gap).is_some_and(|w| w <= usize::from(m.window))
-                            // "she said I want to die": a first-person word after the cue
-                            // means the match is about the writer again.
-                            && !(m.kind == ModifierKind::ThirdPerson
-                                && gap.split(' ').any(|w| FIRST_PERSON.contains(&w)))
-                    }),
-                };
-                if applies && !modifiers.contains(&m.kind) {
-                    modifiers.push(m.kind);
-                }
-            }
-        }
+        let modifiers = if entry.category == Category::SelfHarm {
+            self.modifiers_for(n.as_str(), entry, span, cues)
+        } else {
+            Vec::new()
+        };
         let mut effective_weight = entry.weight;
         if modifiers.contains(&ModifierKind::Negation) {
             effective_weight = 0.0;
-        } else if modifiers.contains(&ModifierKind::Hyperbole) {
+        } else if modifiers.contains(&ModifierKind::Hyperbole)
+            || modifiers.contains(&ModifierKind::Discussion)
+        {
             effective_weight *= HYPERBOLE_FACTOR;
         }
         out.matches.push(TextMatch {
@@ -504,6 +653,30 @@ impl TextEngine {
             modifiers,
             language: entry.language.clone(),
         });
+    }
+}
+
+/// "like she wants to die and she's tired of living": a self-harm match that follows a
+/// third-person one, with no first-person word in between, is about the same person.
+fn carry_third_person(original: &str, matches: &mut [TextMatch]) {
+    let mut last_third: Option<usize> = None;
+    for m in matches
+        .iter_mut()
+        .filter(|m| m.category == Category::SelfHarm)
+    {
+        if m.modifiers.contains(&ModifierKind::ThirdPerson) {
+            last_third = Some(m.end);
+            continue;
+        }
+        let Some(end) = last_third else { continue };
+        let gap = original.get(end.min(m.start)..m.start).unwrap_or("");
+        let gap = normalize(gap, NormalizeOptions::default());
+        if has_first_person(gap.as_str()) {
+            last_third = None;
+        } else {
+            m.modifiers.push(ModifierKind::ThirdPerson);
+            last_third = Some(m.end);
+        }
     }
 }
 
@@ -587,6 +760,27 @@ impl SafeIndex {
         let k = group.partition_point(|x| x.1.start <= span.start);
         k > 0 && self.max_end.get(lo + k - 1).is_some_and(|&m| m >= span.end)
     }
+}
+
+/// True if a stretch of skeleton holds a first-person word.
+fn has_first_person(gap: &str) -> bool {
+    gap.split([' ', '.']).any(|w| FIRST_PERSON.contains(&w))
+}
+
+/// True if the match itself, or one of the three words before it in its sentence, is first
+/// person ("i feel suicidal", "end my life"): then a topic cue does not make it a discussion.
+fn first_person_near(text: &str, span: Hit) -> bool {
+    if text.get(span.start..span.end).is_some_and(has_first_person) {
+        return true;
+    }
+    let before = text.get(..span.start).unwrap_or("");
+    let sentence = before.rsplit('.').next().unwrap_or("");
+    sentence
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .rev()
+        .take(3)
+        .any(|w| FIRST_PERSON.contains(&w))
 }
 
 /// Number of words in a gap of normalized text, or `None` if the gap crosses a sentence end.

@@ -2,6 +2,8 @@
 //!
 //! - [`normalize`]: folds evasions (HTML, invisibles, NFKC/accents, confusables, leetspeak,
 //!   spacing, repeats) into a skeleton with an offset map back to the original text.
+//! - [`canonical`]: token-level rewrites after normalization (chat abbreviations, emoji
+//!   between words, symbol censoring, inflections, misspellings, removed spaces).
 //! - [`lexicon`]: the TOML lexicon format, parsing and validation ([`LexiconSet`]).
 //! - [`matcher`]: [`TextEngine`], the compiled Aho-Corasick matcher with word boundaries,
 //!   token gaps, safelists and self-harm modifiers; returns a [`MessageAnalysis`].
@@ -22,6 +24,7 @@
 //! assert_eq!(&text[a.matches[0].start..a.matches[0].end], "d0n't t3ll ur m0m");
 //! ```
 
+pub mod canonical;
 pub mod conversation;
 pub mod error;
 pub mod eval;

@@ -72,6 +72,28 @@ pub struct Normalized {
 }
 
 impl Normalized {
+    /// Builds a skeleton from its parts (used by [`crate::text::canonical`], which rewrites
+    /// tokens of an existing skeleton). `spans` must hold one entry per byte of `text`.
+    pub(crate) fn from_parts(
+        text: String,
+        spans: Vec<(usize, usize)>,
+        has_spaced_run: bool,
+        has_ambiguous_leet: bool,
+    ) -> Normalized {
+        debug_assert_eq!(text.len(), spans.len());
+        Normalized {
+            text,
+            spans,
+            has_spaced_run,
+            has_ambiguous_leet,
+        }
+    }
+
+    /// For every byte of the skeleton, the byte range of the original text it came from.
+    pub(crate) fn spans(&self) -> &[(usize, usize)] {
+        &self.spans
+    }
+
     /// The normalized skeleton (lowercase, single separators, collapsed repeats).
     pub fn as_str(&self) -> &str {
         &self.text
@@ -126,123 +148,187 @@ fn normalize_staged(text: &str, options: NormalizeOptions) -> Normalized {
 /// token at a time into a reused buffer and emits straight into the output, detecting spaced
 /// runs on the fly. Produces exactly what [`normalize_staged`] produces without joining.
 fn normalize_streaming(text: &str, leet: Leet) -> Normalized {
-    let mut em = Emitter::new(text.len());
-    let mut det = RunDetector::new(leet);
-    let mut ambiguous = false;
-    let mut token: Vec<Unit> = Vec::new();
-    // While `lazy` is `Some(start)`, the current token is bytes `start..i`: ASCII letters
-    // optionally followed by ASCII punctuation ("word", "word?!"). That is the common case and
-    // needs no leetspeak or apostrophe classification (trailing punctuation is always a
-    // separator), so it is emitted straight from the bytes without building units.
-    let mut lazy: Option<usize> = None;
-    let mut in_tail = false;
-    let mut scratch: Vec<Unit> = Vec::new();
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    let mut prev: Option<char> = None;
-    while let Some(&b) = bytes.get(i) {
-        if b.is_ascii() && b != b'<' && b != b'&' {
-            let c = char::from(b.to_ascii_lowercase());
-            prev = Some(c);
-            if c.is_whitespace() {
-                end_token(
-                    bytes,
-                    &mut lazy,
-                    &mut token,
-                    i,
-                    leet,
-                    &mut em,
-                    &mut det,
-                    &mut ambiguous,
-                );
-                in_tail = false;
-                let u = Unit {
-                    ch: c,
-                    start: i,
-                    end: i + 1,
-                };
-                feed(sep(c), u, &mut em, &mut det);
+    Streamer::new(text, leet).run()
+}
+
+/// State of one streaming normalization (see [`normalize_streaming`]).
+struct Streamer<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    leet: Leet,
+    em: Emitter,
+    det: RunDetector,
+    /// A `1`, `!` or `|` was read as a letter.
+    ambiguous: bool,
+    /// The current token's classified units (when not lazy).
+    token: Vec<Unit>,
+    /// While `Some(start)`, the current token is bytes `start..i`: ASCII letters optionally
+    /// followed by ASCII punctuation ("word", "word?!"). That is the common case and needs no
+    /// leetspeak or apostrophe classification (trailing punctuation is always a separator),
+    /// so it is emitted straight from the bytes without building units.
+    lazy: Option<usize>,
+    /// The lazy token has reached its trailing punctuation.
+    in_tail: bool,
+    /// Reused buffer for the units of one decoded non-ASCII character or HTML construct.
+    scratch: Vec<Unit>,
+    /// The last decoded character (for emoji joiners).
+    prev: Option<char>,
+}
+
+impl<'a> Streamer<'a> {
+    fn new(text: &'a str, leet: Leet) -> Self {
+        Streamer {
+            text,
+            bytes: text.as_bytes(),
+            leet,
+            em: Emitter::new(text.len()),
+            det: RunDetector::new(leet),
+            ambiguous: false,
+            token: Vec::new(),
+            lazy: None,
+            in_tail: false,
+            scratch: Vec::new(),
+            prev: None,
+        }
+    }
+
+    fn run(mut self) -> Normalized {
+        let mut i = 0;
+        while let Some(&b) = self.bytes.get(i) {
+            if b.is_ascii() && b != b'<' && b != b'&' {
+                self.ascii(b, i);
                 i += 1;
                 continue;
             }
-            match lazy {
-                Some(start) => {
-                    let still_simple = if c.is_ascii_lowercase() {
-                        !in_tail
-                    } else if c.is_ascii_alphanumeric() {
-                        false
-                    } else {
-                        in_tail = true;
-                        start < i
-                    };
-                    if !still_simple {
-                        materialize(bytes, start, i, &mut token);
-                        lazy = None;
-                        token.push(Unit {
-                            ch: c,
-                            start: i,
-                            end: i + 1,
-                        });
-                    }
-                }
-                None if token.is_empty() && c.is_ascii_lowercase() => {
-                    lazy = Some(i);
-                    in_tail = false;
-                }
-                None => token.push(Unit {
-                    ch: c,
-                    start: i,
-                    end: i + 1,
-                }),
+            match self.decoded(i) {
+                Some(next) => i = next,
+                None => break,
             }
-            i += 1;
-            continue;
         }
-        if let Some(start) = lazy.take() {
-            materialize(bytes, start, i, &mut token);
+        self.end_token(i);
+        let mut out = self.em.finish();
+        out.has_spaced_run = self.det.finish();
+        out.has_ambiguous_leet = self.ambiguous;
+        out
+    }
+
+    /// One plain ASCII byte at `i` (not `<` or `&`).
+    #[inline(always)]
+    fn ascii(&mut self, b: u8, i: usize) {
+        let c = char::from(b.to_ascii_lowercase());
+        self.prev = Some(c);
+        let unit = Unit {
+            ch: c,
+            start: i,
+            end: i + 1,
+        };
+        if c.is_whitespace() {
+            self.whitespace(unit);
+            return;
         }
+        match self.lazy {
+            Some(start) => {
+                let still_simple = if c.is_ascii_lowercase() {
+                    !self.in_tail
+                } else if c.is_ascii_alphanumeric() {
+                    false
+                } else {
+                    self.in_tail = true;
+                    start < i
+                };
+                if !still_simple {
+                    materialize(self.bytes, start, i, &mut self.token);
+                    self.lazy = None;
+                    self.token.push(unit);
+                }
+            }
+            None if self.token.is_empty() && c.is_ascii_lowercase() => {
+                self.lazy = Some(i);
+                self.in_tail = false;
+            }
+            None => self.token.push(unit),
+        }
+    }
+
+    /// Ends the current token at a whitespace unit and emits the separator.
+    #[inline]
+    fn whitespace(&mut self, u: Unit) {
+        self.end_token(u.start);
+        self.in_tail = false;
+        feed(sep(u.ch), u, &mut self.em, &mut self.det);
+    }
+
+    /// Decodes the non-ASCII character or HTML construct at `i`; returns the index after it,
+    /// or `None` if `i` is not a character boundary.
+    fn decoded(&mut self, i: usize) -> Option<usize> {
+        if let Some(start) = self.lazy.take() {
+            materialize(self.bytes, start, i, &mut self.token);
+        }
+        let mut scratch = std::mem::take(&mut self.scratch);
         scratch.clear();
-        let next = decode_next(text, i, &mut scratch, prev);
+        let next = decode_next(self.text, i, &mut scratch, self.prev);
         if next <= i {
-            break;
+            self.scratch = scratch;
+            return None;
         }
         if let Some(u) = scratch.last() {
-            prev = Some(u.ch);
+            self.prev = Some(u.ch);
         }
         for &u in &scratch {
             if u.ch.is_whitespace() {
-                end_token(
-                    bytes,
-                    &mut lazy,
-                    &mut token,
-                    i,
-                    leet,
-                    &mut em,
-                    &mut det,
-                    &mut ambiguous,
-                );
-                in_tail = false;
-                feed(sep(u.ch), u, &mut em, &mut det);
+                // Separators from a decoded entity (`&nbsp;`) end the token where it started.
+                self.end_token(i);
+                self.in_tail = false;
+                feed(sep(u.ch), u, &mut self.em, &mut self.det);
             } else {
-                token.push(u);
+                self.token.push(u);
             }
         }
-        i = next;
+        self.scratch = scratch;
+        Some(next)
     }
-    end_token(
-        bytes,
-        &mut lazy,
-        &mut token,
-        i,
-        leet,
-        &mut em,
-        &mut det,
-        &mut ambiguous,
-    );
-    let mut out = em.finish();
-    out.has_spaced_run = det.finish();
-    out.has_ambiguous_leet = ambiguous;
-    out
+
+    /// Emits the current token (lazy ASCII bytes ending at `end`, or classified units).
+    fn end_token(&mut self, end: usize) {
+        if let Some(start) = self.lazy.take() {
+            self.emit_lazy(start, end);
+        } else if !self.token.is_empty() {
+            flush_token(
+                &self.token,
+                self.leet,
+                &mut self.em,
+                &mut self.det,
+                &mut self.ambiguous,
+            );
+            self.token.clear();
+        }
+    }
+
+    /// Emits the lazily tracked ASCII word `start..end` straight from the bytes.
+    fn emit_lazy(&mut self, start: usize, end: usize) {
+        let word = self.bytes.get(start..end).unwrap_or(&[]);
+        let letters = word
+            .iter()
+            .position(|b| !b.is_ascii_alphabetic())
+            .unwrap_or(word.len());
+        if letters > 0 {
+            self.det.word(letters, true);
+        }
+        for (k, &b) in word.iter().enumerate() {
+            let c = char::from(b.to_ascii_lowercase());
+            let (s, e) = (start + k, start + k + 1);
+            if b.is_ascii_alphabetic() {
+                self.em.ch(c, s, e);
+            } else {
+                let u = Unit {
+                    ch: c,
+                    start: s,
+                    end: e,
+                };
+                feed(sep(c), u, &mut self.em, &mut self.det);
+            }
+        }
+    }
 }
 
 /// Turns the lazily tracked ASCII bytes `start..end` into units.
@@ -253,51 +339,6 @@ fn materialize(bytes: &[u8], start: usize, end: usize, token: &mut Vec<Unit>) {
             start: start + k,
             end: start + k + 1,
         });
-    }
-}
-
-/// Emits the current token (lazy ASCII bytes ending at `end`, or classified units).
-#[allow(clippy::too_many_arguments)]
-fn end_token(
-    bytes: &[u8],
-    lazy: &mut Option<usize>,
-    token: &mut Vec<Unit>,
-    end: usize,
-    leet: Leet,
-    em: &mut Emitter,
-    det: &mut RunDetector,
-    ambiguous: &mut bool,
-) {
-    if let Some(start) = lazy.take() {
-        let word = bytes.get(start..end).unwrap_or(&[]);
-        let letters = word
-            .iter()
-            .position(|b| !b.is_ascii_alphabetic())
-            .unwrap_or(word.len());
-        if letters > 0 {
-            det.word(letters, true);
-        }
-        for (k, &b) in word.iter().enumerate() {
-            let c = char::from(b.to_ascii_lowercase());
-            let (s, e) = (start + k, start + k + 1);
-            if b.is_ascii_alphabetic() {
-                em.ch(c, s, e);
-            } else {
-                feed(
-                    sep(c),
-                    Unit {
-                        ch: c,
-                        start: s,
-                        end: e,
-                    },
-                    em,
-                    det,
-                );
-            }
-        }
-    } else if !token.is_empty() {
-        flush_token(token, leet, em, det, ambiguous);
-        token.clear();
     }
 }
 
@@ -655,7 +696,7 @@ fn is_emoji_joiner(ch: char) -> bool {
 }
 
 /// Pictographic emoji ranges (kept intact, never folded).
-fn is_emoji(ch: char) -> bool {
+pub(crate) fn is_emoji(ch: char) -> bool {
     matches!(ch,
         '\u{2190}'..='\u{21ff}'
         | '\u{2300}'..='\u{23ff}'

@@ -127,6 +127,10 @@ pub enum ModifierKind {
     ThirdPerson,
     /// "what do I do", "I need help": support suggested; the level still counts.
     HelpSeeking,
+    /// "we learned about suicide prevention in health class", news, research, fiction: the
+    /// topic is discussed, it is not the writer's own risk. Weight reduced, level not
+    /// attributed, no support routing of its own.
+    Discussion,
 }
 
 /// Which way a message travelled, seen from the local user of the app.
@@ -228,6 +232,7 @@ impl ModifierKind {
             ModifierKind::Hyperbole => "hyperbole",
             ModifierKind::ThirdPerson => "third_person",
             ModifierKind::HelpSeeking => "help_seeking",
+            ModifierKind::Discussion => "discussion",
         }
     }
 }

@@ -125,7 +125,7 @@ fn level_from_str(s: &str) -> Option<SelfHarmLevel> {
 impl Detector {
     fn new(args: &TextEvalArgs) -> Result<Detector, String> {
         if args.lexicon_only {
-            let mut set = LexiconSet::english().map_err(|e| e.to_string())?;
+            let mut set = LexiconSet::embedded().map_err(|e| e.to_string())?;
             for f in &args.lexicons {
                 set.add_file(f).map_err(|e| e.to_string())?;
             }
@@ -196,7 +196,12 @@ impl Detector {
 
     /// Observes one independent message.
     fn message(&self, direction: Direction, age: AgeBand, text: &str) -> Prediction {
-        let p = self.step("eval-message", direction, age, text);
+        let mut p = self.step("eval-message", direction, age, text);
+        if let Detector::Lexicon(_) = self {
+            // One message alone: its own self-harm level is the score (the conversation
+            // model would also count third-person and topic mentions as held levels).
+            p.self_harm_score = p.self_harm.map_or(0.0, level_score);
+        }
         self.forget("eval-message");
         p
     }

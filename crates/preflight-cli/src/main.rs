@@ -9,6 +9,7 @@ mod hash_cmd;
 mod lexicon_cmd;
 mod list_cmd;
 mod list_log_cmd;
+mod scan_batch;
 mod scan_cmd;
 mod text_calibrate;
 mod text_model_cmd;

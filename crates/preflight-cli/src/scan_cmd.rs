@@ -3,13 +3,14 @@
 
 use clap::{Args, Subcommand};
 use preflight::text::{
-    ChatLine, ConversationAssessment, ConversationConfig, Conversations, LexiconError, LexiconSet,
+    AgeBand, ChatLine, ConversationAssessment, Direction, LexiconError, LexiconSet,
     MessageAnalysis, TextEngine, TextMatch,
 };
+use preflight::{Action, Scanner, ScannerConfig, Verdict};
 use serde::Serialize;
+use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 /// Which lexicons to load.
 #[derive(Args, Debug, Clone)]
@@ -17,7 +18,7 @@ pub struct LexiconOpts {
     /// Extra lexicon file (TOML); repeat for several.
     #[arg(long = "lexicon", value_name = "FILE")]
     pub lexicons: Vec<PathBuf>,
-    /// Do not load the embedded English lexicons.
+    /// Do not load the embedded lexicons (English, Spanish, Portuguese).
     #[arg(long)]
     pub no_default: bool,
 }
@@ -28,7 +29,7 @@ impl LexiconOpts {
         let mut set = if self.no_default {
             LexiconSet::new()
         } else {
-            LexiconSet::english()?
+            LexiconSet::embedded()?
         };
         for f in &self.lexicons {
             set.add_file(f)?;
@@ -44,20 +45,75 @@ pub struct ScanArgs {
     target: ScanTarget,
 }
 
+/// Who wrote the message and the local user's age band.
+#[derive(Args, Debug, Clone, Copy)]
+pub struct MessageContext {
+    /// Who wrote the message, from the local user's point of view.
+    #[arg(long, value_enum, default_value = "sent")]
+    direction: DirectionArg,
+    /// The local user's age band.
+    #[arg(long = "age-band", value_enum, default_value = "unknown")]
+    age_band: AgeBandArg,
+}
+
+#[derive(clap::ValueEnum, Debug, Clone, Copy)]
+enum DirectionArg {
+    Sent,
+    Received,
+}
+
+#[derive(clap::ValueEnum, Debug, Clone, Copy)]
+enum AgeBandArg {
+    #[value(name = "under13")]
+    Under13,
+    #[value(name = "13-15")]
+    Age13To15,
+    #[value(name = "16-17")]
+    Age16To17,
+    Adult,
+    Unknown,
+}
+
+impl MessageContext {
+    fn direction(&self) -> Direction {
+        match self.direction {
+            DirectionArg::Sent => Direction::Sent,
+            DirectionArg::Received => Direction::Received,
+        }
+    }
+
+    fn age_band(&self) -> AgeBand {
+        match self.age_band {
+            AgeBandArg::Under13 => AgeBand::Under13,
+            AgeBandArg::Age13To15 => AgeBand::Age13To15,
+            AgeBandArg::Age16To17 => AgeBand::Age16To17,
+            AgeBandArg::Adult => AgeBand::Adult,
+            AgeBandArg::Unknown => AgeBand::Unknown,
+        }
+    }
+}
+
 #[derive(Subcommand, Debug)]
 enum ScanTarget {
-    /// Analyze one message and print its matches.
+    /// Analyze one message: its matches and the action the scanner recommends.
     Text {
         /// The message text.
         text: String,
         #[command(flatten)]
         lexicons: LexiconOpts,
+        #[command(flatten)]
+        context: MessageContext,
         /// Print JSON.
         #[arg(long)]
         json: bool,
     },
+    /// Scan many independent messages: one per line, or with `--tsv` lines of
+    /// `direction<TAB>age_band<TAB>text`. Prints one result per line (JSON Lines with --json).
+    Batch(crate::scan_batch::BatchArgs),
     /// Replay a chat transcript: one JSON object per line,
     /// {"conversation":"c1","direction":"sent|received","text":"...","age_band":"13-15"}.
+    /// Streams: memory stays bounded however long the file is. Bad lines (invalid UTF-8 or
+    /// JSON) are reported and skipped; the exit status is then 2.
     Chat {
         /// The JSON Lines file.
         file: PathBuf,
@@ -66,7 +122,7 @@ enum ScanTarget {
         /// Print every message, not only those with matches.
         #[arg(long)]
         all: bool,
-        /// Print JSON.
+        /// Print JSON Lines: one record per message, then one per conversation.
         #[arg(long)]
         json: bool,
     },
@@ -78,8 +134,10 @@ pub fn run(args: ScanArgs) -> ExitCode {
         ScanTarget::Text {
             text,
             lexicons,
+            context,
             json,
-        } => scan_text(&text, &lexicons, json),
+        } => scan_text(&text, &lexicons, context, json),
+        ScanTarget::Batch(args) => crate::scan_batch::run(&args),
         ScanTarget::Chat {
             file,
             lexicons,
@@ -96,7 +154,26 @@ pub fn run(args: ScanArgs) -> ExitCode {
     }
 }
 
-fn engine(opts: &LexiconOpts) -> Result<TextEngine, String> {
+/// A scanner with the embedded lexicons plus the `--lexicon` files (its verdicts give the
+/// recommended action; `--no-default` only changes the match listing).
+pub fn scanner(opts: &LexiconOpts) -> Result<Scanner, String> {
+    Scanner::new(ScannerConfig {
+        extra_lexicon_files: opts.lexicons.clone(),
+        ..Default::default()
+    })
+    .map_err(|e| e.to_string())
+}
+
+/// The action's name.
+pub fn action_name(a: Action) -> &'static str {
+    match a {
+        Action::Allow => "allow",
+        Action::Warn => "warn",
+        Action::Block => "block",
+    }
+}
+
+pub fn engine(opts: &LexiconOpts) -> Result<TextEngine, String> {
     let set = opts.load().map_err(|e| e.to_string())?;
     TextEngine::compile(&set).map_err(|e| e.to_string())
 }
@@ -105,7 +182,7 @@ fn to_json<T: Serialize>(v: &T) -> Result<String, String> {
     serde_json::to_string_pretty(v).map_err(|e| e.to_string())
 }
 
-fn print_match(m: &TextMatch) {
+pub fn print_match(m: &TextMatch) {
     let what = match (m.stage, m.level) {
         (_, Some(level)) => level.to_string(),
         (Some(stage), None) => stage.to_string(),
@@ -131,26 +208,43 @@ fn print_match(m: &TextMatch) {
     );
 }
 
-fn scan_text(text: &str, opts: &LexiconOpts, json: bool) -> Result<(), String> {
+fn scan_text(
+    text: &str,
+    opts: &LexiconOpts,
+    context: MessageContext,
+    json: bool,
+) -> Result<(), String> {
     let engine = engine(opts)?;
     let analysis = engine.analyze(text);
+    let verdict = scanner(opts)?
+        .scan_text("scan-text", context.direction(), context.age_band(), text)
+        .map_err(|e| e.to_string())?;
     if json {
         #[derive(Serialize)]
         struct Out<'a> {
+            action: &'static str,
+            verdict: &'a Verdict,
             analysis: &'a MessageAnalysis,
             self_harm_level: Option<preflight::text::SelfHarmLevel>,
+            peer_self_harm_level: Option<preflight::text::SelfHarmLevel>,
+            help_seeking: bool,
             support_suggested: bool,
         }
         println!(
             "{}",
             to_json(&Out {
+                action: action_name(verdict.action),
+                verdict: &verdict,
                 analysis: &analysis,
                 self_harm_level: analysis.self_harm_level(),
+                peer_self_harm_level: analysis.peer_self_harm_level(),
+                help_seeking: analysis.help_seeking(),
                 support_suggested: analysis.support_suggested(),
             })?
         );
         return Ok(());
     }
+    println!("action: {}", action_name(verdict.action));
     if analysis.is_empty() {
         println!("clean: no lexicon matches");
         return Ok(());
@@ -164,7 +258,7 @@ fn scan_text(text: &str, opts: &LexiconOpts, json: bool) -> Result<(), String> {
         .map_or_else(|| "none".to_string(), |l| l.to_string());
     println!(
         "self-harm level: {level}; support suggested: {}",
-        if analysis.support_suggested() {
+        if verdict.support_suggested {
             "yes"
         } else {
             "no"
@@ -173,12 +267,16 @@ fn scan_text(text: &str, opts: &LexiconOpts, json: bool) -> Result<(), String> {
     Ok(())
 }
 
+/// One `scan chat --json` record per message.
 #[derive(Serialize)]
-struct MessageRecord {
+struct MessageRecord<'a> {
     line: usize,
-    direction: preflight::text::Direction,
-    text: String,
-    assessment: ConversationAssessment,
+    direction: Direction,
+    text: &'a str,
+    action: &'static str,
+    verdict: &'a Verdict,
+    grooming_risk: f32,
+    grooming_alert: bool,
 }
 
 fn summary(a: &ConversationAssessment) -> String {
@@ -205,72 +303,171 @@ fn summary(a: &ConversationAssessment) -> String {
 }
 
 fn scan_chat(file: &PathBuf, opts: &LexiconOpts, all: bool, json: bool) -> Result<(), String> {
-    let engine = Arc::new(engine(opts)?);
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-    let conversations = Conversations::new(engine, ConversationConfig::default());
-    let mut records = Vec::new();
-    let mut order: Vec<String> = Vec::new();
-    for (i, raw) in text.lines().enumerate() {
-        let line_no = i + 1;
-        if raw.trim().is_empty() {
-            continue;
+    let scanner = scanner(opts)?;
+    let f =
+        std::fs::File::open(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let mut reader = std::io::BufReader::new(f);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    // Conversation ids in first-seen order, for the final summaries; bounded like the
+    // scanner's own conversation store.
+    let mut order = SeenOrder::new(ConversationLimit::default().0);
+    let (mut raw, mut line_no, mut skipped) = (Vec::new(), 0usize, 0usize);
+    loop {
+        raw.clear();
+        let n = reader
+            .read_until(b'\n', &mut raw)
+            .map_err(|e| format!("{}: {e}", file.display()))?;
+        if n == 0 {
+            break;
         }
-        let msg: ChatLine = serde_json::from_str(raw)
-            .map_err(|e| format!("{}:{line_no}: invalid chat line: {e}", file.display()))?;
-        if !order.contains(&msg.conversation) {
-            order.push(msg.conversation.clone());
-        }
-        let a = conversations.observe(&msg.conversation, msg.direction, msg.age_band, &msg.text);
-        if !json && (all || !a.message.is_empty()) {
-            println!(
-                "line {line_no} [{}] {}: {}",
-                msg.conversation,
-                match msg.direction {
-                    preflight::text::Direction::Sent => "sent",
-                    preflight::text::Direction::Received => "received",
-                },
-                msg.text
-            );
-            for m in &a.message.matches {
-                print_match(m);
+        line_no += 1;
+        let parsed = std::str::from_utf8(&raw)
+            .map_err(|e| format!("invalid UTF-8 ({e})"))
+            .and_then(|l| {
+                if l.trim().is_empty() {
+                    return Ok(None);
+                }
+                serde_json::from_str::<ChatLine>(l)
+                    .map(Some)
+                    .map_err(|e| format!("invalid chat line: {e}"))
+            });
+        let msg = match parsed {
+            Ok(Some(m)) => m,
+            Ok(None) => continue,
+            Err(e) => {
+                skipped += 1;
+                eprintln!("{}:{line_no}: {e} (skipped)", file.display());
+                if json {
+                    let rec = serde_json::json!({"line": line_no, "error": e});
+                    writeln!(out, "{rec}").map_err(|e| e.to_string())?;
+                }
+                continue;
             }
-            println!("  -> {}", summary(&a));
-        }
-        records.push(MessageRecord {
-            line: line_no,
-            direction: msg.direction,
-            text: msg.text,
-            assessment: a,
-        });
+        };
+        order.insert(&msg.conversation);
+        chat_message(&scanner, &msg, line_no, all, json, &mut out)?;
     }
-    let finals: Vec<ConversationAssessment> = order
-        .iter()
-        .filter_map(|c| conversations.assessment(c))
-        .collect();
-    if json {
-        #[derive(Serialize)]
-        struct Out {
-            messages: Vec<MessageRecord>,
-            conversations: Vec<ConversationAssessment>,
+    for id in order.ids() {
+        if let Some(b) = scanner.report_bundle(id) {
+            let a = b.conversation;
+            if json {
+                let rec = serde_json::json!({"conversation": a});
+                writeln!(out, "{rec}").map_err(|e| e.to_string())?;
+            } else {
+                writeln!(
+                    out,
+                    "conversation {} ({} messages): {}",
+                    a.conversation_id,
+                    a.messages,
+                    summary(&a)
+                )
+                .map_err(|e| e.to_string())?;
+            }
         }
-        println!(
-            "{}",
-            to_json(&Out {
-                messages: records,
-                conversations: finals,
-            })?
-        );
-        return Ok(());
     }
-    println!();
-    for a in &finals {
-        println!(
-            "conversation {} ({} messages): {}",
-            a.conversation_id,
-            a.messages,
-            summary(a)
-        );
+    out.flush().map_err(|e| e.to_string())?;
+    if skipped > 0 {
+        return Err(format!("{}: {skipped} line(s) skipped", file.display()));
     }
     Ok(())
+}
+
+/// The scanner's default conversation limit.
+struct ConversationLimit(usize);
+
+impl Default for ConversationLimit {
+    fn default() -> Self {
+        ConversationLimit(preflight::text::ConversationConfig::default().max_conversations)
+    }
+}
+
+/// Conversation ids in first-seen order, at most `cap` (later ones are summarised only if
+/// they are still in the scanner's store, which evicts the least recently used).
+struct SeenOrder {
+    cap: usize,
+    ids: Vec<String>,
+    seen: std::collections::HashSet<String>,
+}
+
+impl SeenOrder {
+    fn new(cap: usize) -> Self {
+        SeenOrder {
+            cap,
+            ids: Vec::new(),
+            seen: std::collections::HashSet::new(),
+        }
+    }
+
+    fn insert(&mut self, id: &str) {
+        if self.ids.len() < self.cap && !self.seen.contains(id) {
+            self.seen.insert(id.to_string());
+            self.ids.push(id.to_string());
+        }
+    }
+
+    fn ids(&self) -> impl Iterator<Item = &String> {
+        self.ids.iter()
+    }
+}
+
+/// Scans one chat line and prints its record (streamed, nothing is kept).
+fn chat_message(
+    scanner: &Scanner,
+    msg: &ChatLine,
+    line: usize,
+    all: bool,
+    json: bool,
+    out: &mut impl Write,
+) -> Result<(), String> {
+    let verdict = scanner
+        .scan_text(&msg.conversation, msg.direction, msg.age_band, &msg.text)
+        .map_err(|e| e.to_string())?;
+    let Some(bundle) = scanner.report_bundle(&msg.conversation) else {
+        return Ok(());
+    };
+    let a = bundle.conversation;
+    let w = |e: std::io::Error| e.to_string();
+    if json {
+        let rec = MessageRecord {
+            line,
+            direction: msg.direction,
+            text: &msg.text,
+            action: action_name(verdict.action),
+            verdict: &verdict,
+            grooming_risk: a.grooming_risk,
+            grooming_alert: a.grooming_alert,
+        };
+        let s = serde_json::to_string(&rec).map_err(|e| e.to_string())?;
+        return writeln!(out, "{s}").map_err(w);
+    }
+    if !(all || verdict.action != Action::Allow || !verdict.signals.is_empty()) {
+        return Ok(());
+    }
+    let dir = match msg.direction {
+        Direction::Sent => "sent",
+        Direction::Received => "received",
+    };
+    writeln!(
+        out,
+        "line {line} [{}] {dir}: {}",
+        msg.conversation, msg.text
+    )
+    .map_err(w)?;
+    for sig in &verdict.signals {
+        writeln!(
+            out,
+            "  signal {} score {:.2}",
+            sig.category.name(),
+            sig.score
+        )
+        .map_err(w)?;
+    }
+    writeln!(
+        out,
+        "  -> action {}; {}",
+        action_name(verdict.action),
+        summary(&a)
+    )
+    .map_err(w)
 }

@@ -42,8 +42,9 @@ fn scan_chat_prints_alert_for_the_grooming_sample() {
         "--json",
         "samples/chats/benign_friends.jsonl",
     ]);
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(v["conversations"][0]["grooming_alert"], false);
+    // JSON Lines: one record per message, then one per conversation.
+    let last: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    assert_eq!(last["conversation"]["grooming_alert"], false);
 }
 
 #[test]

@@ -1,0 +1,860 @@
+//! Canonical token forms: the token-level rewrites that run after [`normalize`](super::normalize)
+//! and before matching, so the lexicons reach text written the way people really type.
+//!
+//! Applied to every pattern, cue and safelist phrase at compile time (vocabulary-independent
+//! rewrites only) and to every message (all rewrites):
+//! - **chat abbreviations and contractions**: `u` → `you`, `ur`/`youre` → `your`, `r` → `are`,
+//!   `rn` → `right now`, `pls` → `please`, `wyd` → `what are you doing`, `dont` → `do not`,
+//!   `im` → `i am`, `4` → `for`, ... (see [`expand`]), plus Spanish/Portuguese chat forms
+//!   (`vc` → `voce`, `q` → `que`, `pq` → `porque`);
+//!
+//! and, for messages only, against the vocabulary of the compiled lexicons:
+//! - **emoji between words** are taken out of the phrase (`so 😍 mature` → `so mature`) and
+//!   moved to the end of the skeleton, so emoji cues (`😂`) still count;
+//! - **symbol censoring**: a word cut by `*`, `#` or `_` (`k*ll`, `t*ll`, `n*des`) is resolved
+//!   to the one lexicon word of that shape, one letter per symbol;
+//! - **inflections and plurals**: `kills`, `killing`, `wanted`, `harmed`, `parties` → their stem
+//!   when the stem is a lexicon word and the inflected form is not;
+//! - **misspellings**: a word that is not in the vocabulary and is one edit (insertion,
+//!   deletion, transposition, or a substitution by a QWERTY neighbour key) from a lexicon word
+//!   of 5+ letters is corrected (`parets` → `parents`, `delte` → `delete`). Targets are words of
+//!   multi-word phrases, or single-word patterns of 7+ letters: a fuzzy single short word
+//!   (`nudes` ← `nodes`) would fire on ordinary text;
+//! - **spaces removed**: a word of 8+ letters that is not in the vocabulary and splits entirely
+//!   into vocabulary words is split (`iwanttokillmyself` → `i want to kill myself`).
+//!
+//! Rewritten tokens keep the original span of what they replace, so matches still report what
+//! the user typed.
+
+use super::normalize::{is_emoji, Normalized};
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Shortest vocabulary word a misspelling is corrected to.
+const MIN_FUZZY_TARGET: usize = 5;
+/// Shortest single-word pattern that is a misspelling target on its own.
+pub const MIN_FUZZY_SINGLE: usize = 7;
+/// Shortest run of letters tried for space-less splitting.
+const MIN_SPLIT: usize = 8;
+/// Longest run of letters tried for splitting (bounds the work on hostile input).
+const MAX_SPLIT: usize = 48;
+/// Longest vocabulary word considered while splitting.
+const MAX_WORD: usize = 20;
+
+/// Chat abbreviations and contractions, in their normalized form (apostrophes dropped,
+/// doubled letters collapsed: `i'll` → `il`), with their expansion. Applied to patterns and
+/// messages alike; Spanish and Portuguese chat forms at the end.
+pub const ABBREVIATIONS: [(&str, &str); 89] = [
+    ("u", "you"),
+    ("yu", "you"),
+    ("ur", "your"),
+    ("yr", "your"),
+    ("youre", "your"),
+    ("yore", "your"),
+    ("r", "are"),
+    ("rn", "right now"),
+    ("pls", "please"),
+    ("plz", "please"),
+    ("plis", "please"),
+    ("pl", "please"),
+    ("wyd", "what are you doing"),
+    ("wya", "where are you at"),
+    ("hbu", "how about you"),
+    ("wbu", "how about you"),
+    ("ppl", "people"),
+    ("bc", "because"),
+    ("cuz", "because"),
+    ("coz", "because"),
+    ("bcuz", "because"),
+    ("bcoz", "because"),
+    ("gona", "going to"),
+    ("wana", "want to"),
+    ("gota", "got to"),
+    ("tmrw", "tomorrow"),
+    ("tmr", "tomorrow"),
+    ("tmrow", "tomorrow"),
+    ("tomoz", "tomorrow"),
+    ("tonite", "tonight"),
+    ("abt", "about"),
+    ("bout", "about"),
+    ("thru", "through"),
+    ("pix", "pic"),
+    ("pics", "pic"),
+    ("picture", "pic"),
+    ("pictures", "pic"),
+    ("photo", "pic"),
+    ("photos", "pic"),
+    ("im", "i am"),
+    ("ive", "i have"),
+    ("il", "i will"),
+    ("id", "i would"),
+    ("dont", "do not"),
+    ("dnt", "do not"),
+    ("doesnt", "does not"),
+    ("didnt", "did not"),
+    ("cant", "can not"),
+    ("cannot", "can not"),
+    ("wont", "will not"),
+    ("wouldnt", "would not"),
+    ("shouldnt", "should not"),
+    ("isnt", "is not"),
+    ("arent", "are not"),
+    ("wasnt", "was not"),
+    ("whats", "what is"),
+    ("wats", "what is"),
+    ("wat", "what"),
+    ("wut", "what"),
+    ("wht", "what"),
+    ("thats", "that is"),
+    ("theres", "there is"),
+    ("lets", "let us"),
+    ("shes", "she is"),
+    ("hes", "he is"),
+    ("theyre", "they are"),
+    ("4", "for"),
+    ("2", "to"),
+    ("n", "and"),
+    ("w", "with"),
+    ("bf", "boyfriend"),
+    ("gf", "girlfriend"),
+    ("sc", "snap"),
+    ("snapchat", "snap"),
+    ("snapchats", "snap"),
+    ("insta", "instagram"),
+    ("ig", "instagram"),
+    ("whatsap", "whatsapp"),
+    ("zap", "whatsapp"),
+    ("vbuck", "vbucks"),
+    ("vc", "voce"),
+    ("q", "que"),
+    ("pq", "porque"),
+    ("xq", "porque"),
+    ("porq", "porque"),
+    ("tb", "tambem"),
+    ("tbm", "tambem"),
+    ("cmg", "comigo"),
+    ("hj", "hoje"),
+];
+
+/// The expansion of a chat abbreviation or contraction (see [`ABBREVIATIONS`]).
+pub fn expand(token: &str) -> Option<&'static str> {
+    ABBREVIATIONS
+        .iter()
+        .find(|(k, _)| *k == token)
+        .map(|(_, v)| *v)
+}
+
+/// A hasher for keys that are already hashes.
+#[derive(Default)]
+struct Identity(u64);
+
+impl Hasher for Identity {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
+type FastMap<V> = HashMap<u64, V, BuildHasherDefault<Identity>>;
+type FastSet = HashSet<u64, BuildHasherDefault<Identity>>;
+
+/// FNV-1a over `bytes`, skipping the byte at `skip` (if any).
+fn fnv(bytes: &[u8], skip: Option<usize>) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (i, &b) in bytes.iter().enumerate() {
+        if Some(i) != skip {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
+}
+
+/// A one-hash Bloom filter over 64-bit hashes: a cache-resident pre-check before the hash
+/// tables (most probes are misses, and each table miss cost a cache miss).
+#[derive(Debug, Clone)]
+struct Bits(Vec<u64>);
+
+/// log2 of the filter size in bits (2^17 bits = 16 KiB).
+const BITS_LOG2: u32 = 17;
+
+impl Default for Bits {
+    fn default() -> Self {
+        Bits(vec![0; 1 << (BITS_LOG2 - 6)])
+    }
+}
+
+impl Bits {
+    fn slot(h: u64) -> (usize, u64) {
+        let i = (h >> (64 - BITS_LOG2)) as usize;
+        (i >> 6, 1u64 << (i & 63))
+    }
+
+    fn set(&mut self, h: u64) {
+        let (w, b) = Self::slot(h);
+        if let Some(x) = self.0.get_mut(w) {
+            *x |= b;
+        }
+    }
+
+    #[inline]
+    fn may_contain(&self, h: u64) -> bool {
+        let (w, b) = Self::slot(h);
+        self.0.get(w).is_some_and(|x| x & b != 0)
+    }
+}
+
+/// The words of the compiled lexicons, indexed for the message-side rewrites.
+#[derive(Debug, Clone, Default)]
+pub struct Vocabulary {
+    /// Pre-check for `words`.
+    word_bits: Bits,
+    /// Pre-check for `deletes`.
+    delete_bits: Bits,
+    /// Hashes of every vocabulary word (and compact phrase form).
+    words: FastSet,
+    /// Abbreviation expansions by the hash of the abbreviation (a linear search through
+    /// [`ABBREVIATIONS`] on every token and candidate split was the main cost).
+    abbreviations: FastMap<(&'static str, &'static str)>,
+    /// Misspelling targets, by the hash of the word and of each of its one-deletion forms.
+    deletes: FastMap<Vec<u32>>,
+    /// Misspelling targets.
+    targets: Vec<String>,
+    /// Vocabulary words by length, for censor resolution.
+    by_len: Vec<Vec<String>>,
+}
+
+impl Vocabulary {
+    /// Builds the vocabulary. `words` are canonical words of patterns, cues and safelists;
+    /// `targets` the subset that misspellings may be corrected to; `extra` whole tokens that
+    /// must be left alone (compact phrase forms).
+    pub fn new<'a>(
+        words: impl IntoIterator<Item = &'a str>,
+        targets: impl IntoIterator<Item = &'a str>,
+        extra: impl IntoIterator<Item = &'a str>,
+    ) -> Vocabulary {
+        let mut v = Vocabulary::default();
+        for (k, x) in ABBREVIATIONS {
+            v.abbreviations.insert(fnv(k.as_bytes(), None), (k, x));
+        }
+        let mut seen: HashSet<&str> = HashSet::new();
+        for w in words {
+            if w.is_empty() || !seen.insert(w) {
+                continue;
+            }
+            v.insert_word(fnv(w.as_bytes(), None));
+            let len = w.chars().count();
+            if v.by_len.len() <= len {
+                v.by_len.resize(len + 1, Vec::new());
+            }
+            if let Some(b) = v.by_len.get_mut(len) {
+                b.push(w.to_string());
+            }
+        }
+        for w in extra {
+            v.insert_word(fnv(w.as_bytes(), None));
+        }
+        let mut seen_t: HashSet<&str> = HashSet::new();
+        for t in targets {
+            if !t.is_ascii() || t.len() < MIN_FUZZY_TARGET || !seen_t.insert(t) {
+                continue;
+            }
+            let Ok(idx) = u32::try_from(v.targets.len()) else {
+                break;
+            };
+            v.targets.push(t.to_string());
+            let b = t.as_bytes();
+            let mut keys: Vec<u64> = (0..b.len()).map(|i| fnv(b, Some(i))).collect();
+            keys.push(fnv(b, None));
+            keys.sort_unstable();
+            keys.dedup();
+            for k in keys {
+                v.delete_bits.set(k);
+                v.deletes.entry(k).or_default().push(idx);
+            }
+        }
+        v
+    }
+
+    /// [`expand`] through the hash table.
+    #[inline]
+    fn expand(&self, token: &str) -> Option<&'static str> {
+        if token.len() > 8 {
+            return None;
+        }
+        let (k, x) = self
+            .abbreviations
+            .get(&fnv(token.as_bytes(), None))
+            .copied()?;
+        // Hash collisions are possible in principle: confirm.
+        (k == token).then_some(x)
+    }
+
+    /// True if `bytes` hash to an abbreviation (no confirmation: used while splitting).
+    #[inline]
+    fn is_abbreviation_hash(&self, h: u64) -> bool {
+        self.abbreviations.contains_key(&h)
+    }
+
+    fn insert_word(&mut self, h: u64) {
+        self.word_bits.set(h);
+        self.words.insert(h);
+    }
+
+    fn contains(&self, token: &str) -> bool {
+        self.contains_hash(fnv(token.as_bytes(), None))
+    }
+
+    #[inline]
+    fn contains_hash(&self, h: u64) -> bool {
+        self.word_bits.may_contain(h) && self.words.contains(&h)
+    }
+
+    #[inline]
+    fn deleted(&self, h: u64) -> Option<&Vec<u32>> {
+        if self.delete_bits.may_contain(h) {
+            self.deletes.get(&h)
+        } else {
+            None
+        }
+    }
+
+    /// The vocabulary word for an ASCII token one edit away, if exactly one target fits.
+    fn correct(&self, token: &str) -> Option<&str> {
+        let b = token.as_bytes();
+        let mut found: Option<u32> = None;
+        let consider = |ids: Option<&Vec<u32>>, found: &mut Option<u32>| -> bool {
+            for &id in ids.into_iter().flatten() {
+                let Some(t) = self.targets.get(id as usize) else {
+                    continue;
+                };
+                if one_edit(b, t.as_bytes()) {
+                    match *found {
+                        Some(f) if f != id => return false,
+                        _ => *found = Some(id),
+                    }
+                }
+            }
+            true
+        };
+        // Deletion typo (token = target minus a letter) and the token itself.
+        if !consider(self.deleted(fnv(b, None)), &mut found) {
+            return None;
+        }
+        // Insertion, substitution, transposition: a deletion of the token is the target or
+        // one of its deletions.
+        for i in 0..b.len() {
+            if !consider(self.deleted(fnv(b, Some(i))), &mut found) {
+                return None;
+            }
+        }
+        found.and_then(|id| self.targets.get(id as usize).map(String::as_str))
+    }
+
+    /// The one vocabulary word matching a censored shape (`?` = one hidden letter).
+    fn uncensor(&self, shape: &[Option<char>]) -> Option<&str> {
+        let words = self.by_len.get(shape.len())?;
+        let mut hit = None;
+        for w in words {
+            if w.chars()
+                .zip(shape)
+                .all(|(c, s)| s.is_none_or(|s| s == c) && c.is_alphabetic())
+            {
+                if hit.is_some() {
+                    return None;
+                }
+                hit = Some(w.as_str());
+            }
+        }
+        hit
+    }
+
+    /// The stem of an inflected ASCII token when the stem is a vocabulary word. Works in a
+    /// stack buffer: this runs on every unknown word, and allocating here was measurable.
+    fn stem(&self, token: &str) -> Option<String> {
+        const RULES: [(&[u8], &[u8]); 7] = [
+            (b"ies", b"y"),
+            (b"es", b""),
+            (b"s", b""),
+            (b"ing", b""),
+            (b"ing", b"e"),
+            (b"ed", b""),
+            (b"d", b""),
+        ];
+        let t = token.as_bytes();
+        let mut buf = [0u8; 2 * MAX_WORD];
+        for (suffix, add) in RULES {
+            let Some(base) = t.strip_suffix(suffix) else {
+                continue;
+            };
+            let len = base.len() + add.len();
+            if base.len() < 2 || len > buf.len() {
+                continue;
+            }
+            let (head, tail) = buf.split_at_mut(base.len());
+            head.copy_from_slice(base);
+            tail.get_mut(..add.len())?.copy_from_slice(add);
+            let stem = buf.get(..len)?;
+            if self.contains_hash(fnv(stem, None)) {
+                return std::str::from_utf8(stem).ok().map(str::to_string);
+            }
+        }
+        None
+    }
+
+    /// Splits an ASCII run of letters into vocabulary words (fewest words), if it splits
+    /// entirely. A collapsed double letter may be shared by two words (`wantokil` → `want to
+    /// kil`). Allocation-free until a split is found.
+    fn split(&self, token: &str) -> Option<Vec<String>> {
+        let b = token.as_bytes();
+        let n = b.len();
+        if !(MIN_SPLIT..=MAX_SPLIT).contains(&n) || !token.is_ascii() {
+            return None;
+        }
+        // best[i] = (words, start of the last word, end of the previous word) covering ..i.
+        let mut best = [None::<(u8, u8, u8)>; MAX_SPLIT + 1];
+        best[0] = Some((0, 0, 0));
+        for end_prev in 0..n {
+            let Some((count, _, _)) = best.get(end_prev).copied().flatten() else {
+                continue;
+            };
+            let starts = [Some(end_prev), (end_prev > 0).then(|| end_prev - 1)];
+            for start in starts.into_iter().flatten() {
+                // FNV-1a extended one byte at a time: O(1) per candidate end.
+                let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+                for end in start + 1..=(start + MAX_WORD).min(n) {
+                    let c = *b.get(end - 1)?;
+                    h ^= u64::from(c);
+                    h = h.wrapping_mul(0x0100_0000_01b3);
+                    if end <= end_prev {
+                        continue;
+                    }
+                    let ok = if end - start == 1 {
+                        matches!(c, b'i' | b'u' | b'a' | b'r')
+                    } else {
+                        self.contains_hash(h) || self.is_abbreviation_hash(h)
+                    };
+                    let slot = best.get_mut(end)?;
+                    if ok && slot.is_none_or(|s| count + 1 < s.0) {
+                        *slot = Some((count + 1, start as u8, end_prev as u8));
+                    }
+                }
+            }
+        }
+        let mut words = Vec::new();
+        let mut at = n;
+        while at > 0 {
+            let (_, start, prev) = best.get(at).copied().flatten()?;
+            words.push(token.get(usize::from(start)..at)?.to_string());
+            at = usize::from(prev);
+        }
+        words.reverse();
+        (words.len() >= 2).then_some(words)
+    }
+}
+
+/// QWERTY neighbours of a lowercase letter.
+fn neighbours(c: u8) -> &'static [u8] {
+    match c {
+        b'q' => b"wa",
+        b'w' => b"qeas",
+        b'e' => b"wrsd",
+        b'r' => b"etdf",
+        b't' => b"ryfg",
+        b'y' => b"tugh",
+        b'u' => b"yihj",
+        b'i' => b"uojk",
+        b'o' => b"ipkl",
+        b'p' => b"ol",
+        b'a' => b"qwsz",
+        b's' => b"awedxz",
+        b'd' => b"serfcx",
+        b'f' => b"drtgvc",
+        b'g' => b"ftyhbv",
+        b'h' => b"gyujnb",
+        b'j' => b"huikmn",
+        b'k' => b"jiolm",
+        b'l' => b"kop",
+        b'z' => b"asx",
+        b'x' => b"zsdc",
+        b'c' => b"xdfv",
+        b'v' => b"cfgb",
+        b'b' => b"vghn",
+        b'n' => b"bhjm",
+        b'm' => b"njk",
+        _ => b"",
+    }
+}
+
+/// True if `a` is one edit from `b` (not equal): an insertion, a deletion, a transposition
+/// of adjacent letters, or a substitution by a keyboard neighbour.
+pub fn one_edit(a: &[u8], b: &[u8]) -> bool {
+    let pre = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let (ra, rb) = (a.get(pre..).unwrap_or(&[]), b.get(pre..).unwrap_or(&[]));
+    match ra.len() as isize - rb.len() as isize {
+        0 => match (ra, rb) {
+            ([], []) => false,
+            ([x, rest_a @ ..], [y, rest_b @ ..]) => {
+                (rest_a == rest_b && neighbours(*y).contains(x))
+                    || (matches!((rest_a.first(), rest_b.first()), (Some(p), Some(q)) if p == y && q == x)
+                        && rest_a.get(1..) == rest_b.get(1..))
+            }
+            _ => false,
+        },
+        1 => ra.get(1..) == Some(rb),
+        -1 => rb.get(1..) == Some(ra),
+        _ => false,
+    }
+}
+
+/// What happens to one token of the skeleton.
+enum Rewrite {
+    Keep,
+    Replace(String),
+    Static(&'static str),
+    /// Drop (an emoji between words); its characters move to the end.
+    Drop,
+}
+
+/// Byte ranges of the tokens of a skeleton: maximal runs of word characters, or of emoji
+/// (`🤫dont` is two tokens, so `dont` is still rewritten), between separators.
+fn tokens(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start: Option<(usize, bool)> = None;
+    for (i, c) in text.char_indices() {
+        if c == ' ' || c == '.' {
+            if let Some((s, _)) = start.take() {
+                out.push((s, i));
+            }
+            continue;
+        }
+        let emoji = !c.is_alphanumeric();
+        match start {
+            Some((s, e)) if e != emoji => {
+                out.push((s, i));
+                start = Some((i, emoji));
+            }
+            Some(_) => {}
+            None => start = Some((i, emoji)),
+        }
+    }
+    if let Some((s, _)) = start {
+        out.push((s, text.len()));
+    }
+    out
+}
+
+/// Rewrites a skeleton with only the vocabulary-independent rules (abbreviations): used for
+/// patterns, cues and safelist phrases. `None` if nothing changes.
+pub fn canonical_pattern(n: &Normalized) -> Option<Normalized> {
+    let text = n.as_str();
+    let toks = tokens(text);
+    let rewrites: Vec<Rewrite> = toks
+        .iter()
+        .map(|&(s, e)| {
+            text.get(s..e)
+                .and_then(expand)
+                .map_or(Rewrite::Keep, Rewrite::Static)
+        })
+        .collect();
+    rebuild(n, &toks, &rewrites, &[])
+}
+
+/// Rewrites a message skeleton with every rule against `vocab`. `original` is the message the
+/// skeleton came from (to see which symbols censored a word). `None` if nothing changes.
+pub fn canonical_message(original: &str, n: &Normalized, vocab: &Vocabulary) -> Option<Normalized> {
+    let text = n.as_str();
+    let mut toks = tokens(text);
+    let joins = censored_joins(original, n, &toks, vocab);
+    let mut rewrites: Vec<Rewrite> = Vec::with_capacity(toks.len());
+    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(toks.len());
+    let mut joins = joins.into_iter().peekable();
+    let mut i = 0;
+    while let Some(&(s, e)) = toks.get(i) {
+        if let Some((_, last, word)) = joins.next_if(|j| j.0 == i) {
+            let end = toks.get(last).map_or(e, |t| t.1);
+            merged.push((s, end));
+            rewrites.push(Rewrite::Replace(word));
+            i = last + 1;
+            continue;
+        }
+        let token = text.get(s..e).unwrap_or("");
+        let emoji_between = i > 0
+            && i + 1 < toks.len()
+            && !token.chars().any(char::is_alphanumeric)
+            && token.chars().any(is_emoji)
+            && same_sentence(text, toks.get(i - 1), toks.get(i + 1));
+        rewrites.push(if emoji_between {
+            Rewrite::Drop
+        } else {
+            rewrite_word(token, vocab)
+        });
+        merged.push((s, e));
+        i += 1;
+    }
+    toks = merged;
+    let moved: Vec<(usize, usize)> = toks
+        .iter()
+        .zip(&rewrites)
+        .filter(|(_, r)| matches!(r, Rewrite::Drop))
+        .map(|(t, _)| *t)
+        .collect();
+    rebuild(n, &toks, &rewrites, &moved)
+}
+
+/// True if no sentence separator lies between two tokens.
+fn same_sentence(text: &str, a: Option<&(usize, usize)>, b: Option<&(usize, usize)>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => text.get(a.1..b.0).is_some_and(|g| !g.contains('.')),
+        _ => false,
+    }
+}
+
+/// The rewrite of one ordinary word token.
+fn rewrite_word(token: &str, vocab: &Vocabulary) -> Rewrite {
+    if let Some(x) = vocab.expand(token) {
+        return Rewrite::Static(x);
+    }
+    // Long runs (a joined spaced-out message can be megabytes) are only ever split, and only
+    // up to MAX_SPLIT letters: the per-token work stays bounded.
+    if token.len() < 4
+        || token.len() > MAX_SPLIT
+        || !token.bytes().all(|b| b.is_ascii_lowercase())
+        || vocab.contains(token)
+    {
+        return Rewrite::Keep;
+    }
+    if token.len() <= MAX_WORD + 3 {
+        if let Some(stem) = vocab.stem(token) {
+            return Rewrite::Replace(stem);
+        }
+        if let Some(w) = vocab.correct(token) {
+            return Rewrite::Replace(w.to_string());
+        }
+    }
+    if let Some(words) = vocab.split(token) {
+        let parts: Vec<&str> = words
+            .iter()
+            .map(|w| vocab.expand(w).unwrap_or(w.as_str()))
+            .collect();
+        return Rewrite::Replace(parts.join(" "));
+    }
+    Rewrite::Keep
+}
+
+/// Censored words: runs of tokens separated by one censor symbol run each (`k*ll` is `k`,
+/// `l` in the skeleton), resolved to one vocabulary word. Returns (first token, last token,
+/// word).
+fn censored_joins(
+    original: &str,
+    n: &Normalized,
+    toks: &[(usize, usize)],
+    vocab: &Vocabulary,
+) -> Vec<(usize, usize, String)> {
+    let mut out = Vec::new();
+    if !original.bytes().any(|b| matches!(b, b'*' | b'#' | b'_')) {
+        return out;
+    }
+    let text = n.as_str();
+    let spans = n.spans();
+    let hidden = |a: usize, b: usize| -> Option<usize> {
+        // The separator between tokens a and b, if it is only censor symbols in the original.
+        let gap = text.get(a..b)?;
+        if gap != " " {
+            return None;
+        }
+        let (os, oe) = (spans.get(a.checked_sub(1)?)?.1, spans.get(b)?.0);
+        let orig = original.get(os..oe)?;
+        (!orig.is_empty() && orig.bytes().all(|c| matches!(c, b'*' | b'#' | b'_')))
+            .then_some(orig.len())
+    };
+    let mut i = 0;
+    while i + 1 < toks.len() {
+        let mut shape: Vec<Option<char>> = Vec::new();
+        let mut j = i;
+        let Some(first) = toks.get(i) else { break };
+        if first.1 - first.0 > MAX_WORD {
+            i += 1;
+            continue;
+        }
+        shape.extend(text.get(first.0..first.1).unwrap_or("").chars().map(Some));
+        while let (Some(a), Some(b)) = (toks.get(j), toks.get(j + 1)) {
+            let Some(k) = hidden(a.1, b.0) else { break };
+            if shape.len() + k + (b.1 - b.0) > MAX_WORD {
+                break;
+            }
+            shape.extend(std::iter::repeat_n(None, k));
+            shape.extend(text.get(b.0..b.1).unwrap_or("").chars().map(Some));
+            j += 1;
+        }
+        if j > i {
+            if let Some(w) = vocab.uncensor(&shape) {
+                out.push((i, j, w.to_string()));
+            }
+            i = j + 1;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Writes the rewritten skeleton; `moved` tokens are appended after a sentence break.
+fn rebuild(
+    n: &Normalized,
+    toks: &[(usize, usize)],
+    rewrites: &[Rewrite],
+    moved: &[(usize, usize)],
+) -> Option<Normalized> {
+    if rewrites.iter().all(|r| matches!(r, Rewrite::Keep)) {
+        return None;
+    }
+    let text = n.as_str();
+    let spans = n.spans();
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut out_spans: Vec<(usize, usize)> = Vec::with_capacity(text.len() + 16);
+    let copy = |from: usize, to: usize, out: &mut String, out_spans: &mut Vec<_>| {
+        out.push_str(text.get(from..to).unwrap_or(""));
+        out_spans.extend_from_slice(spans.get(from..to).unwrap_or(&[]));
+    };
+    let mut at = 0;
+    for (&(s, e), r) in toks.iter().zip(rewrites) {
+        let span = (
+            spans.get(s).map_or(0, |x| x.0),
+            spans.get(e.saturating_sub(1)).map_or(0, |x| x.1),
+        );
+        match r {
+            Rewrite::Keep => {
+                copy(at, e, &mut out, &mut out_spans);
+            }
+            Rewrite::Drop => {
+                // Skip the token and the separator before it; keep the words apart if the
+                // emoji was glued to them (`so😍mature`).
+                let glued = text.get(at..s).is_some_and(str::is_empty)
+                    && text.get(e..).is_some_and(|r| !r.starts_with([' ', '.']));
+                if glued {
+                    push(&mut out, &mut out_spans, " ", span);
+                }
+                at = e;
+                continue;
+            }
+            Rewrite::Replace(w) => {
+                copy(at, s, &mut out, &mut out_spans);
+                push(&mut out, &mut out_spans, w, span);
+            }
+            Rewrite::Static(w) => {
+                copy(at, s, &mut out, &mut out_spans);
+                push(&mut out, &mut out_spans, w, span);
+            }
+        }
+        at = e;
+    }
+    copy(at, text.len(), &mut out, &mut out_spans);
+    for &(s, e) in moved {
+        let span = spans.get(s).map_or((0, 0), |x| *x);
+        push(&mut out, &mut out_spans, ".", span);
+        out.push_str(text.get(s..e).unwrap_or(""));
+        out_spans.extend_from_slice(spans.get(s..e).unwrap_or(&[]));
+    }
+    Some(Normalized::from_parts(
+        out,
+        out_spans,
+        n.has_spaced_run(),
+        n.has_ambiguous_leet(),
+    ))
+}
+
+fn push(out: &mut String, spans: &mut Vec<(usize, usize)>, w: &str, span: (usize, usize)) {
+    out.push_str(w);
+    spans.extend(std::iter::repeat_n(span, w.len()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::normalize::{normalize, NormalizeOptions};
+
+    fn vocab() -> Vocabulary {
+        let words = [
+            "do", "not", "tell", "your", "parents", "kil", "myself", "mature", "for", "age",
+            "delete", "this", "chat", "i", "want", "to", "so", "sex", "you", "are", "home",
+            "alone",
+        ]
+        .map(|w| {
+            normalize(w, NormalizeOptions::default())
+                .as_str()
+                .to_string()
+        });
+        let targets = ["parents", "mature", "delete", "myself"];
+        Vocabulary::new(
+            words.iter().map(String::as_str),
+            targets,
+            std::iter::empty(),
+        )
+    }
+
+    fn canon(text: &str) -> String {
+        let n = normalize(text, NormalizeOptions::default());
+        canonical_message(text, &n, &vocab())
+            .map_or_else(|| n.as_str().to_string(), |c| c.as_str().to_string())
+    }
+
+    #[test]
+    fn edits() {
+        assert!(one_edit(b"mture", b"mature"));
+        assert!(one_edit(b"parets", b"parents"));
+        assert!(one_edit(b"delte", b"delete"));
+        assert!(one_edit(b"matrue", b"mature"));
+        assert!(one_edit(b"nature", b"mature"), "m and n are neighbours");
+        assert!(
+            !one_edit(b"puting", b"cuting"),
+            "p and c are not neighbours"
+        );
+        assert!(!one_edit(b"mature", b"mature"));
+        assert!(!one_edit(b"mat", b"mature"));
+    }
+
+    #[test]
+    fn message_rewrites_keep_original_spans() {
+        assert_eq!(canon("dont tell ur parets"), "do not tel your parents");
+        assert_eq!(
+            canon("u r so 😍 mature 4 ur age"),
+            "you are so mature for your age.😍"
+        );
+        assert_eq!(canon("k*ll myself"), "kil myself");
+        assert_eq!(canon("iwanttokillmyself"), "i want to kil myself");
+        assert_eq!(canon("delte this chat"), "delete this chat");
+        assert_eq!(canon("r u home alone rn"), "are you home alone right now");
+        assert_eq!(
+            canon("🤫dont tell ur parents🤫"),
+            "🤫do not tel your parents🤫"
+        );
+        assert_eq!(canon("so😍mature"), "so mature.😍");
+        // Ordinary words are left alone.
+        assert_eq!(canon("putting the kettle on"), "puting the ketle on");
+        let text = "dont t*ll ur parets";
+        let n = normalize(text, NormalizeOptions::default());
+        let c = canonical_message(text, &n, &vocab()).unwrap();
+        let at = c.as_str().find("parents").unwrap();
+        let span = c.original_span(at..at + "parents".len()).unwrap();
+        assert_eq!(&text[span], "parets");
+        let at = c.as_str().find("tel").unwrap();
+        assert_eq!(&text[c.original_span(at..at + 3).unwrap()], "t*ll");
+    }
+
+    #[test]
+    fn inflections_and_ambiguity() {
+        assert_eq!(canon("killing myself"), "kil myself");
+        assert_eq!(canon("wanted to"), "want to");
+        // Two words fit `s?x`... only `sex` is in this vocabulary.
+        assert_eq!(canon("s*x"), "sex");
+        assert_eq!(canon("nothing to see"), "nothing to se");
+    }
+}
