@@ -85,6 +85,8 @@ pub struct Delta {
     pub target_pdq_sketch_bits: u32,
     /// Key id that signed the delta.
     pub issuer_key_id: [u8; 8],
+    /// video (issue 13): videos added and removed.
+    pub videos: crate::lists::video::VideoDelta,
 }
 
 fn counts(f: impl Fn(HashKind) -> usize) -> ListCounts {
@@ -212,6 +214,16 @@ pub fn make_delta(
             kind_sections.push((SEC_REMOVES + kind.code(), removes.len() as u64, body));
         }
     }
+    // video (issue 13): video adds/removes, tagged through the same tables.
+    let video_sections = crate::lists::video::delta_sections(old, new, &mut |o, l, k| {
+        let label = intern(l, &mut strings);
+        let category = intern(k, &mut strings);
+        let t = (o, label, category);
+        *tag_ids.entry(t).or_insert_with(|| {
+            tags.push(t);
+            (tags.len() - 1) as u32
+        })
+    })?;
     sections.push((
         SEC_ORGS,
         new.orgs().len() as u64,
@@ -245,6 +257,7 @@ pub fn make_delta(
     target.extend_from_slice(&new.pdq_scheme_id().to_le_bytes());
     target.extend_from_slice(&new.pdq_sketch_bits().to_le_bytes());
     sections.push((SEC_TARGET, 1, target));
+    sections.extend(video_sections);
     let header = Header {
         file_kind: FileKind::Delta,
         list_version: new.version(),
@@ -332,11 +345,15 @@ fn decode_delta(bytes: &[u8], c: &Container) -> Result<Delta, ListError> {
     }
     let mut adds: [Vec<DeltaAdd>; 5] = Default::default();
     let mut removes: [Vec<Vec<u8>>; 5] = Default::default();
+    let mut videos = crate::lists::video::VideoDelta::default();
     for s in &c.sections {
         let body = bytes.get(s.range.clone()).unwrap_or(&[]);
         let kind_of = |base: u32| HashKind::from_code(s.kind.wrapping_sub(base));
         match s.kind {
             SEC_ORGS | SEC_STRINGS | SEC_TAGS | SEC_TARGET => {}
+            k @ (crate::lists::video::SEC_VIDEO_ADDS | crate::lists::video::SEC_VIDEO_REMOVES) => {
+                crate::lists::video::decode_delta_section(k, body, &tags, &mut videos)?;
+            }
             k if (SEC_ADDS..SEC_ADDS + 5).contains(&k) => {
                 let kind = kind_of(SEC_ADDS).ok_or_else(|| malformed("bad add section"))?;
                 let n = to_usize(read_u64(body, 0)?, "add count")?;
@@ -402,6 +419,7 @@ fn decode_delta(bytes: &[u8], c: &Container) -> Result<Delta, ListError> {
         target_pdq_scheme,
         target_pdq_sketch_bits,
         issuer_key_id: c.header.issuer_key_id,
+        videos,
     })
 }
 
@@ -426,6 +444,9 @@ pub fn builder_from_list(list: &HashList) -> Result<ListBuilder, ListError> {
             )?;
         }
     }
+    for v in crate::lists::video::listed_videos(list)? {
+        b.add_video(v.video, v.source_orgs, &v.label, &v.category)?;
+    }
     Ok(b)
 }
 
@@ -446,6 +467,10 @@ pub fn apply_delta(base: &HashList, delta: &Delta) -> Result<Vec<u8>, ListError>
         for a in &delta.adds[kind.index()] {
             b.add(kind, &a.hash, a.source_orgs, &a.label, &a.category)?;
         }
+    }
+    b.remove_videos(&delta.videos.removes);
+    for a in &delta.videos.adds {
+        b.add_video(a.video.clone(), a.source_orgs, &a.label, &a.category)?;
     }
     b.set_pdq_index_scheme(crate::lists::builder::PdqIndexScheme::from_id(
         delta.target_pdq_scheme,
