@@ -421,3 +421,78 @@ fn video_sections_round_trip_and_merge_frames_into_the_pdq_index() {
     );
     assert!(e.is_err());
 }
+
+#[test]
+fn deltas_add_and_remove_videos_and_rebuild_the_signed_list() {
+    let scenes = video_scenes();
+    let feats = |range: std::ops::Range<usize>| -> Vec<VpdqFeature> {
+        range
+            .map(|i| {
+                let d = pdq_of(&scenes[i]);
+                VpdqFeature {
+                    frame_number: i as u64,
+                    quality: d.quality,
+                    hash: d.hashes[0],
+                    timestamp: i as f64,
+                }
+            })
+            .collect()
+    };
+    let build = |version: u64, videos: &[(std::ops::Range<usize>, &str)]| {
+        let mut b = ListBuilder::new(version, 1_700_000_000 + version);
+        let org = b.add_org("org-v").unwrap();
+        b.add(
+            HashKind::Pdq,
+            &pdq_of(&picture(99, 160, 120)).hashes[0].0,
+            1 << org,
+            "a-still",
+            "test",
+        )
+        .unwrap();
+        for (r, label) in videos {
+            b.add_video(
+                VideoInput::from_vpdq(&feats(r.clone())),
+                1 << org,
+                label,
+                "test",
+            )
+            .unwrap();
+        }
+        b.build(&key()).unwrap()
+    };
+    // v1: videos A (scenes 0..6) and B (4..10, sharing scenes 4 and 5); v2: A gone, C added.
+    let v1 = build(1, &[(0..6, "video-a"), (4..10, "video-b")]);
+    let v2 = build(2, &[(4..10, "video-b"), (7..10, "video-c")]);
+    let keys = preflight::lists::TrustedKeys::new(vec![key().public()]);
+    let (l1, l2) = (
+        preflight::lists::HashList::from_bytes(v1.clone(), &keys).unwrap(),
+        preflight::lists::HashList::from_bytes(v2.clone(), &keys).unwrap(),
+    );
+    let delta = preflight::lists::make_delta(&l1, &l2, &key()).unwrap();
+    let parsed = preflight::lists::parse_delta(&delta, &keys).unwrap();
+    assert_eq!(
+        (parsed.videos.adds.len(), parsed.videos.removes.len()),
+        (1, 1)
+    );
+    assert_eq!(parsed.videos.adds[0].label, "video-c");
+    assert_eq!(preflight::lists::apply_delta(&l1, &parsed).unwrap(), v2);
+    // On a device: the delta installs, and scene 0 (only in the removed video) no longer matches.
+    let s = scanner_with(v1, Policy::default());
+    s.apply_list_update(&delta, false).unwrap();
+    assert_eq!(s.list_info().version, 2);
+    let png = |img: &RgbImage| {
+        let mut out = Vec::new();
+        image::DynamicImage::ImageRgb8(img.clone())
+            .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+            .unwrap();
+        out
+    };
+    assert_eq!(
+        s.scan_image(&png(&scenes[0])).unwrap().action,
+        Action::Allow
+    );
+    assert_eq!(
+        s.scan_image(&png(&scenes[8])).unwrap().action,
+        Action::Block
+    );
+}

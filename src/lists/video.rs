@@ -270,3 +270,165 @@ impl VideoSection {
             .collect()
     }
 }
+
+/// Section kind of video additions in deltas: `n u64`, then per video `tag u32` (delta tag
+/// table), `frames u32`, `source_frames u32`, 4 zero bytes, `duration_ms u64`, and its `frames`
+/// sorted hashes (32 bytes each).
+pub const SEC_VIDEO_ADDS: u32 = 0x51;
+/// Section kind of video removals (tombstones) in deltas: `n u64`, then `n` video ids (32
+/// bytes each, sorted). A removed video's frames leave the PDQ section through the delta's
+/// PDQ tombstones, as any entry does.
+pub const SEC_VIDEO_REMOVES: u32 = 0x52;
+
+/// A video with its sources, label and category (in a delta or read back from a list).
+#[derive(Debug, Clone, PartialEq)]
+pub struct VideoAdd {
+    /// Its frames and metadata.
+    pub video: VideoInput,
+    /// Source bitmap.
+    pub source_orgs: u64,
+    /// Label.
+    pub label: String,
+    /// Category.
+    pub category: String,
+}
+
+/// The video part of a delta.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VideoDelta {
+    /// Videos added (or re-sent with new sources/label/category).
+    pub adds: Vec<VideoAdd>,
+    /// Ids of videos removed.
+    pub removes: Vec<[u8; 32]>,
+}
+
+/// Every video of `list`, frames read back from its PDQ section.
+pub fn listed_videos(list: &crate::lists::HashList) -> Result<Vec<VideoAdd>, ListError> {
+    let Some(sec) = list.videos() else {
+        return Ok(Vec::new());
+    };
+    let bytes = list.as_bytes();
+    let bad = |i: usize| ListError::Malformed(format!("video {i} cannot be read"));
+    (0..sec.len())
+        .map(|i| {
+            let rec = sec.record(bytes, i).ok_or_else(|| bad(i))?;
+            let tag = list.tag_record(rec.tag).ok_or_else(|| bad(i))?;
+            let frames = rec
+                .refs
+                .clone()
+                .map(|k| {
+                    let e = sec.frame_entry(bytes, k) as usize;
+                    let h = list
+                        .hash_at(crate::lists::HashKind::Pdq, e)
+                        .ok_or_else(|| bad(i))?;
+                    <[u8; 32]>::try_from(h).map(PdqHash).map_err(|_| bad(i))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(VideoAdd {
+                video: VideoInput {
+                    frames,
+                    source_frames: rec.source_frames,
+                    duration_ms: rec.duration_ms,
+                },
+                source_orgs: tag.orgs,
+                label: list.string(tag.label).to_string(),
+                category: list.string(tag.category).to_string(),
+            })
+        })
+        .collect()
+}
+
+/// The delta sections that turn `old`'s videos into `new`'s; `tag_of` interns a delta tag.
+pub(crate) fn delta_sections(
+    old: &crate::lists::HashList,
+    new: &crate::lists::HashList,
+    tag_of: &mut dyn FnMut(u64, &str, &str) -> u32,
+) -> Result<Vec<(u32, u64, Vec<u8>)>, ListError> {
+    let (old_v, new_v) = (listed_videos(old)?, listed_videos(new)?);
+    let adds: Vec<&VideoAdd> = new_v.iter().filter(|v| !old_v.contains(v)).collect();
+    let mut removes: Vec<[u8; 32]> = old_v
+        .iter()
+        .filter(|v| !new_v.contains(v))
+        .map(|v| v.video.id())
+        .collect();
+    removes.sort_unstable();
+    let mut out = Vec::new();
+    if !adds.is_empty() {
+        let mut body = (adds.len() as u64).to_le_bytes().to_vec();
+        for a in &adds {
+            let tag = tag_of(a.source_orgs, &a.label, &a.category);
+            for x in [tag, a.video.frames.len() as u32, a.video.source_frames, 0] {
+                body.extend_from_slice(&x.to_le_bytes());
+            }
+            body.extend_from_slice(&a.video.duration_ms.to_le_bytes());
+            a.video
+                .frames
+                .iter()
+                .for_each(|f| body.extend_from_slice(&f.0));
+        }
+        out.push((SEC_VIDEO_ADDS, adds.len() as u64, body));
+    }
+    if !removes.is_empty() {
+        let mut body = (removes.len() as u64).to_le_bytes().to_vec();
+        removes.iter().for_each(|id| body.extend_from_slice(id));
+        out.push((SEC_VIDEO_REMOVES, removes.len() as u64, body));
+    }
+    Ok(out)
+}
+
+/// Decodes one video delta section into `out` (`tags` = the delta's tag table).
+pub(crate) fn decode_delta_section(
+    kind: u32,
+    body: &[u8],
+    tags: &[(u64, String, String)],
+    out: &mut VideoDelta,
+) -> Result<(), ListError> {
+    let bad = |m: &str| ListError::Malformed(format!("delta video section: {m}"));
+    let n = u64_at(body, 0) as usize;
+    if body.len() < 8 {
+        return Err(bad("too short"));
+    }
+    let mut at = 8usize;
+    for _ in 0..n {
+        if kind == SEC_VIDEO_REMOVES {
+            let id: [u8; 32] = body
+                .get(at..at + 32)
+                .and_then(|s| s.try_into().ok())
+                .ok_or_else(|| bad("truncated id"))?;
+            out.removes.push(id);
+            at += 32;
+            continue;
+        }
+        let head = body
+            .get(at..at + 24)
+            .ok_or_else(|| bad("truncated video"))?;
+        let (tag, frames, source_frames) =
+            (u32_at(head, 0), u32_at(head, 4) as usize, u32_at(head, 8));
+        let duration_ms = u64_at(head, 16);
+        let (o, l, k) = tags.get(tag as usize).ok_or_else(|| bad("unknown tag"))?;
+        let hashes = frames
+            .checked_mul(32)
+            .and_then(|len| body.get(at + 24..at + 24 + len))
+            .ok_or_else(|| bad("truncated frames"))?;
+        let (chunks, _) = hashes.as_chunks::<32>();
+        let frames: Vec<PdqHash> = chunks.iter().map(|c| PdqHash(*c)).collect();
+        if frames.is_empty() || frames.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(bad("frames empty or not strictly sorted"));
+        }
+        at += 24 + hashes.len();
+        out.adds.push(VideoAdd {
+            video: VideoInput {
+                frames,
+                source_frames,
+                duration_ms,
+            },
+            source_orgs: *o,
+            label: l.clone(),
+            category: k.clone(),
+        });
+    }
+    if at != body.len() {
+        return Err(bad("trailing bytes"));
+    }
+    Ok(())
+}

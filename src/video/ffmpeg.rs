@@ -169,7 +169,7 @@ impl FrameHasher {
         while decoder.receive_frame(&mut self.decoded).is_ok() {
             let n = self.next;
             self.next += 1;
-            if n % self.frame_mod != 0 {
+            if !n.is_multiple_of(self.frame_mod) {
                 continue;
             }
             let f = self.hash(cx, n)?;

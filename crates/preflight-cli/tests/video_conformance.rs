@@ -76,15 +76,12 @@ fn ffmpeg(args: &[&str]) {
     );
 }
 
-fn pip_vpdq(py: &Path, video: &Path, seconds_per_hash: f64) -> String {
-    let script = "import sys, vpdq\nfor f in vpdq.computeHash(sys.argv[1], seconds_per_hash=float(sys.argv[2])):\n    print(f'{f.frame_number},{f.quality},{f.hex},{f.timestamp:.3f}')\n";
+/// Runs `script` with the reference Python and returns its stdout.
+fn python(py: &Path, script: &str, args: &[&str]) -> String {
     let out = Command::new(py)
-        .args([
-            "-c",
-            script,
-            video.to_str().unwrap(),
-            &seconds_per_hash.to_string(),
-        ])
+        .arg("-c")
+        .arg(script)
+        .args(args)
         .output()
         .unwrap();
     assert!(
@@ -93,6 +90,15 @@ fn pip_vpdq(py: &Path, video: &Path, seconds_per_hash: f64) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap()
+}
+
+fn pip_vpdq(py: &Path, video: &Path, seconds_per_hash: f64) -> String {
+    let script = "import sys, vpdq\nfor f in vpdq.computeHash(sys.argv[1], seconds_per_hash=float(sys.argv[2])):\n    print(f'{f.frame_number},{f.quality},{f.hex},{f.timestamp:.3f}')\n";
+    python(
+        py,
+        script,
+        &[video.to_str().unwrap(), &seconds_per_hash.to_string()],
+    )
 }
 
 /// vPDQ's decision on two pip-computed hash lists: Meta's README algorithm (dedupe by hash,
@@ -111,21 +117,11 @@ qm = sum(any(a.hamming_distance(b) <= 31 for b in t) for a in q)
 tm = sum(any(a.hamming_distance(b) <= 31 for b in q) for a in t)
 print(qm * 100 / len(q), tm * 100 / len(t))
 "#;
-    let out = Command::new(py)
-        .args([
-            "-c",
-            script,
-            query.to_str().unwrap(),
-            target.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let text = python(
+        py,
+        script,
+        &[query.to_str().unwrap(), target.to_str().unwrap()],
     );
-    let text = String::from_utf8(out.stdout).unwrap();
     let v: Vec<f64> = text
         .split_whitespace()
         .map(|x| x.parse().unwrap())
@@ -283,5 +279,56 @@ fn frame_hashes_and_match_decisions_equal_metas_vpdq() {
     )
     .unwrap();
     assert_eq!(l.videos().map(|v| v.len()), Some(1));
+
+    // A device scanning the greyed copy frame by frame (raw RGB from the ffmpeg tool, pushed
+    // with their times) is told to block once 80% of the listed video is matched.
+    let raw = Command::new("ffmpeg")
+        .args([
+            "-loglevel",
+            "error",
+            "-i",
+            grey.to_str().unwrap(),
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    assert!(raw.status.success());
+    let pubkey = std::fs::read_to_string(format!("{}.pub", key.display())).unwrap();
+    let scanner = preflight::Scanner::new(preflight::ScannerConfig {
+        trusted_list_keys: vec![pubkey.trim().to_string()],
+        ..Default::default()
+    })
+    .unwrap();
+    scanner
+        .apply_list_update(&std::fs::read(&list).unwrap(), false)
+        .unwrap();
+    let mut scan = scanner.begin_video(preflight::VideoScanOptions::default());
+    let mut certain = false;
+    for (i, frame) in raw.stdout.chunks_exact(320 * 180 * 3).enumerate() {
+        let buf = preflight::media::PixelBuffer {
+            width: 320,
+            height: 180,
+            row_stride: 960,
+            format: preflight::media::PixelFormat::Rgb888,
+            orientation: preflight::media::Orientation::Up,
+            bytes: frame.to_vec(),
+        };
+        if scan.push_frame(buf, i as u64 * 1000 / 30).unwrap()
+            == preflight::FrameOutcome::MatchCertain
+        {
+            certain = true;
+            break;
+        }
+    }
+    let v = scan.finish().unwrap();
+    assert!(certain, "{v:?}");
+    assert_eq!(v.action, preflight::Action::Block);
+    assert!(
+        matches!(&v.signals[0].evidence[0], preflight::Evidence::VideoMatch { label, target_match_pct, .. } if label == "hd-original" && *target_match_pct >= 80.0)
+    );
     assert_eq!(parse_vpdq(&format_vpdq(&hd_f)).unwrap(), hd_f);
 }

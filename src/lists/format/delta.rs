@@ -87,6 +87,8 @@ pub struct Delta {
     pub target_pdq_sketch_bits: u32,
     /// Key id that signed the delta.
     pub issuer_key_id: [u8; 8],
+    /// video (issue 13): videos added and removed.
+    pub videos: crate::lists::video::VideoDelta,
 }
 
 fn counts(f: impl Fn(HashKind) -> usize) -> ListCounts {
@@ -150,10 +152,14 @@ pub fn make_delta(
             kind_sections.push(remove_section(kind, &removes));
         }
     }
+    // video (issue 13): video adds/removes, tagged through the same tables.
+    let video_sections =
+        crate::lists::video::delta_sections(old, new, &mut |o, l, k| writer.tag_parts(o, l, k))?;
     let mut sections = writer.table_sections(new.orgs());
     kind_sections.sort_by_key(|s| s.0);
     sections.extend(kind_sections);
     sections.push((SEC_TARGET, 1, target_section(new)?));
+    sections.extend(video_sections);
     let header = Header {
         file_kind: FileKind::Delta,
         list_version: new.version(),
@@ -231,11 +237,12 @@ impl DeltaWriter {
     }
 
     fn tag(&mut self, a: &ListEntry) -> u32 {
-        let t = (
-            a.source_orgs,
-            self.intern(&a.label),
-            self.intern(&a.category),
-        );
+        self.tag_parts(a.source_orgs, &a.label, &a.category)
+    }
+
+    /// The tag index of `(orgs, label, category)`, interned on first use.
+    fn tag_parts(&mut self, orgs: u64, label: &str, category: &str) -> u32 {
+        let t = (orgs, self.intern(label), self.intern(category));
         if let Some(&id) = self.tag_ids.get(&t) {
             return id;
         }
@@ -359,11 +366,15 @@ fn decode_delta(bytes: &[u8], c: &Container) -> Result<Delta, ListError> {
     let tags = decode_tags(tb, tc, orgs.len(), &strings)?;
     let mut adds: [Vec<DeltaAdd>; 5] = Default::default();
     let mut removes: [Vec<Vec<u8>>; 5] = Default::default();
+    let mut videos = crate::lists::video::VideoDelta::default();
     for s in &c.sections {
         let body = bytes.get(s.range.clone()).unwrap_or(&[]);
         let kind_of = |base: u32| HashKind::from_code(s.kind.wrapping_sub(base));
         match s.kind {
             SEC_ORGS | SEC_STRINGS | SEC_TAGS | SEC_TARGET => {}
+            k @ (crate::lists::video::SEC_VIDEO_ADDS | crate::lists::video::SEC_VIDEO_REMOVES) => {
+                crate::lists::video::decode_delta_section(k, body, &tags, &mut videos)?;
+            }
             k if (SEC_ADDS..SEC_ADDS + 5).contains(&k) => {
                 let kind = kind_of(SEC_ADDS).ok_or_else(|| malformed("bad add section"))?;
                 adds[kind.index()] = decode_adds(body, kind, &tags)?;
@@ -402,6 +413,7 @@ fn decode_delta(bytes: &[u8], c: &Container) -> Result<Delta, ListError> {
         target_pdq_scheme: read_u32(t, 104)?,
         target_pdq_sketch_bits: read_u32(t, 108)?,
         issuer_key_id: c.header.issuer_key_id,
+        videos,
     })
 }
 
@@ -497,6 +509,9 @@ pub fn builder_from_list(list: &HashList) -> Result<ListBuilder, ListError> {
             )?;
         }
     }
+    for v in crate::lists::video::listed_videos(list)? {
+        b.add_video(v.video, v.source_orgs, &v.label, &v.category)?;
+    }
     Ok(b)
 }
 
@@ -517,6 +532,10 @@ pub fn apply_delta(base: &HashList, delta: &Delta) -> Result<Vec<u8>, ListError>
         for a in &delta.adds[kind.index()] {
             b.add(kind, &a.hash, a.source_orgs, &a.label, &a.category)?;
         }
+    }
+    b.remove_videos(&delta.videos.removes);
+    for a in &delta.videos.adds {
+        b.add_video(a.video.clone(), a.source_orgs, &a.label, &a.category)?;
     }
     b.set_pdq_index_scheme(crate::lists::builder::PdqIndexScheme::from_id(
         delta.target_pdq_scheme,

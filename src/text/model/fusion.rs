@@ -60,7 +60,9 @@ fn context_cue(analysis: &MessageAnalysis) -> (bool, bool) {
     let mut peer = false;
     for k in kinds {
         match k {
-            ModifierKind::Negation | ModifierKind::Hyperbole => not_own = true,
+            ModifierKind::Negation | ModifierKind::Hyperbole | ModifierKind::Discussion => {
+                not_own = true
+            }
             ModifierKind::ThirdPerson | ModifierKind::HelpSeeking => {
                 not_own = true;
                 peer = true;

@@ -1571,6 +1571,95 @@ public func FfiConverterTypeListInfo_lower(_ value: ListInfo) -> RustBuffer {
 
 
 /**
+ * One scanned frame that matched a frame of a listed video.
+ */
+public struct MatchedFrame: Equatable, Hashable {
+    /**
+     * 0-based index of the scanned frame.
+     */
+    public var frameIndex: UInt32
+    /**
+     * Its time in milliseconds.
+     */
+    public var timestampMs: UInt64
+    /**
+     * Index of the closest frame in the listed video's frame list.
+     */
+    public var listedFrame: UInt32
+    /**
+     * Hamming distance to it.
+     */
+    public var distance: UInt32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * 0-based index of the scanned frame.
+         */frameIndex: UInt32, 
+        /**
+         * Its time in milliseconds.
+         */timestampMs: UInt64, 
+        /**
+         * Index of the closest frame in the listed video's frame list.
+         */listedFrame: UInt32, 
+        /**
+         * Hamming distance to it.
+         */distance: UInt32) {
+        self.frameIndex = frameIndex
+        self.timestampMs = timestampMs
+        self.listedFrame = listedFrame
+        self.distance = distance
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MatchedFrame: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMatchedFrame: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MatchedFrame {
+        return
+            try MatchedFrame(
+                frameIndex: FfiConverterUInt32.read(from: &buf), 
+                timestampMs: FfiConverterUInt64.read(from: &buf), 
+                listedFrame: FfiConverterUInt32.read(from: &buf), 
+                distance: FfiConverterUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MatchedFrame, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.frameIndex, into: &buf)
+        FfiConverterUInt64.write(value.timestampMs, into: &buf)
+        FfiConverterUInt32.write(value.listedFrame, into: &buf)
+        FfiConverterUInt32.write(value.distance, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMatchedFrame_lift(_ buf: RustBuffer) throws -> MatchedFrame {
+    return try FfiConverterTypeMatchedFrame.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMatchedFrame_lower(_ value: MatchedFrame) -> RustBuffer {
+    return FfiConverterTypeMatchedFrame.lower(value)
+}
+
+
+/**
  * Thresholds and rules; start from `defaultPolicy()` and change what you need.
  */
 public struct PolicyConfig: Equatable, Hashable {
@@ -2577,6 +2666,82 @@ public enum Evidence: Equatable, Hashable {
          */listDigest: String
     )
     /**
+     * A hash-list entry matched one frame of an animated image or a video.
+     */
+    case frameMatch(
+        /**
+         * 0-based frame index.
+         */frameIndex: UInt32, 
+        /**
+         * When the frame is shown, in milliseconds.
+         */timestampMs: UInt64, 
+        /**
+         * `pdq`.
+         */kind: String, 
+        /**
+         * Entry index in its section.
+         */entry: UInt32, 
+        /**
+         * The listed hash (hex).
+         */hash: String, 
+        /**
+         * Hamming distance.
+         */distance: UInt32, 
+        /**
+         * Which rotation/flip of the frame matched.
+         */variant: String, 
+        /**
+         * The entry's label.
+         */label: String, 
+        /**
+         * The entry's category as the list states it.
+         */listCategory: String, 
+        /**
+         * Organisations that listed the entry.
+         */sources: [String], 
+        /**
+         * Version of the list that matched.
+         */listVersion: UInt64, 
+        /**
+         * SHA-256 digest of that list.
+         */listDigest: String
+    )
+    /**
+     * A listed video matched (vPDQ query/target percentages).
+     */
+    case videoMatch(
+        /**
+         * Index of the video in the list's video section.
+         */entry: UInt32, 
+        /**
+         * The video's label.
+         */label: String, 
+        /**
+         * The video's category as the list states it.
+         */listCategory: String, 
+        /**
+         * Organisations that listed the video.
+         */sources: [String], 
+        /**
+         * Which rotation/flip of the scanned frames matched.
+         */variant: String, 
+        /**
+         * Percentage of the scanned video's distinct frames that matched.
+         */queryMatchPct: Float, 
+        /**
+         * Percentage of the listed video's distinct frames that were matched.
+         */targetMatchPct: Float, 
+        /**
+         * The scanned frames that matched.
+         */matchedFrames: [MatchedFrame], 
+        /**
+         * Version of the list that matched.
+         */listVersion: UInt64, 
+        /**
+         * SHA-256 digest of that list.
+         */listDigest: String
+    )
+    /**
      * A lexicon term matched in the message.
      */
     case lexicon(
@@ -2668,16 +2833,22 @@ public struct FfiConverterTypeEvidence: FfiConverterRustBuffer {
         case 1: return .listMatch(kind: try FfiConverterString.read(from: &buf), entry: try FfiConverterUInt32.read(from: &buf), hash: try FfiConverterString.read(from: &buf), distance: try FfiConverterUInt32.read(from: &buf), variant: try FfiConverterString.read(from: &buf), label: try FfiConverterString.read(from: &buf), listCategory: try FfiConverterString.read(from: &buf), sources: try FfiConverterSequenceString.read(from: &buf), listVersion: try FfiConverterUInt64.read(from: &buf), listDigest: try FfiConverterString.read(from: &buf)
         )
         
-        case 2: return .lexicon(lexiconId: try FfiConverterString.read(from: &buf), start: try FfiConverterUInt64.read(from: &buf), end: try FfiConverterUInt64.read(from: &buf), excerpt: try FfiConverterString.read(from: &buf), stage: try FfiConverterOptionString.read(from: &buf), level: try FfiConverterOptionString.read(from: &buf), modifiers: try FfiConverterSequenceString.read(from: &buf), weight: try FfiConverterFloat.read(from: &buf)
+        case 2: return .frameMatch(frameIndex: try FfiConverterUInt32.read(from: &buf), timestampMs: try FfiConverterUInt64.read(from: &buf), kind: try FfiConverterString.read(from: &buf), entry: try FfiConverterUInt32.read(from: &buf), hash: try FfiConverterString.read(from: &buf), distance: try FfiConverterUInt32.read(from: &buf), variant: try FfiConverterString.read(from: &buf), label: try FfiConverterString.read(from: &buf), listCategory: try FfiConverterString.read(from: &buf), sources: try FfiConverterSequenceString.read(from: &buf), listVersion: try FfiConverterUInt64.read(from: &buf), listDigest: try FfiConverterString.read(from: &buf)
         )
         
-        case 3: return .conversationRisk(groomingRisk: try FfiConverterFloat.read(from: &buf), stages: try FfiConverterSequenceString.read(from: &buf), messages: try FfiConverterUInt64.read(from: &buf)
+        case 3: return .videoMatch(entry: try FfiConverterUInt32.read(from: &buf), label: try FfiConverterString.read(from: &buf), listCategory: try FfiConverterString.read(from: &buf), sources: try FfiConverterSequenceString.read(from: &buf), variant: try FfiConverterString.read(from: &buf), queryMatchPct: try FfiConverterFloat.read(from: &buf), targetMatchPct: try FfiConverterFloat.read(from: &buf), matchedFrames: try FfiConverterSequenceTypeMatchedFrame.read(from: &buf), listVersion: try FfiConverterUInt64.read(from: &buf), listDigest: try FfiConverterString.read(from: &buf)
         )
         
-        case 4: return .selfHarmLevel(own: try FfiConverterOptionString.read(from: &buf), peer: try FfiConverterOptionString.read(from: &buf)
+        case 4: return .lexicon(lexiconId: try FfiConverterString.read(from: &buf), start: try FfiConverterUInt64.read(from: &buf), end: try FfiConverterUInt64.read(from: &buf), excerpt: try FfiConverterString.read(from: &buf), stage: try FfiConverterOptionString.read(from: &buf), level: try FfiConverterOptionString.read(from: &buf), modifiers: try FfiConverterSequenceString.read(from: &buf), weight: try FfiConverterFloat.read(from: &buf)
         )
         
-        case 5: return .classifier(model: try FfiConverterString.read(from: &buf), label: try FfiConverterString.read(from: &buf), score: try FfiConverterFloat.read(from: &buf)
+        case 5: return .conversationRisk(groomingRisk: try FfiConverterFloat.read(from: &buf), stages: try FfiConverterSequenceString.read(from: &buf), messages: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 6: return .selfHarmLevel(own: try FfiConverterOptionString.read(from: &buf), peer: try FfiConverterOptionString.read(from: &buf)
+        )
+        
+        case 7: return .classifier(model: try FfiConverterString.read(from: &buf), label: try FfiConverterString.read(from: &buf), score: try FfiConverterFloat.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -2702,8 +2873,38 @@ public struct FfiConverterTypeEvidence: FfiConverterRustBuffer {
             FfiConverterString.write(listDigest, into: &buf)
             
         
-        case let .lexicon(lexiconId,start,end,excerpt,stage,level,modifiers,weight):
+        case let .frameMatch(frameIndex,timestampMs,kind,entry,hash,distance,variant,label,listCategory,sources,listVersion,listDigest):
             writeInt(&buf, Int32(2))
+            FfiConverterUInt32.write(frameIndex, into: &buf)
+            FfiConverterUInt64.write(timestampMs, into: &buf)
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterUInt32.write(entry, into: &buf)
+            FfiConverterString.write(hash, into: &buf)
+            FfiConverterUInt32.write(distance, into: &buf)
+            FfiConverterString.write(variant, into: &buf)
+            FfiConverterString.write(label, into: &buf)
+            FfiConverterString.write(listCategory, into: &buf)
+            FfiConverterSequenceString.write(sources, into: &buf)
+            FfiConverterUInt64.write(listVersion, into: &buf)
+            FfiConverterString.write(listDigest, into: &buf)
+            
+        
+        case let .videoMatch(entry,label,listCategory,sources,variant,queryMatchPct,targetMatchPct,matchedFrames,listVersion,listDigest):
+            writeInt(&buf, Int32(3))
+            FfiConverterUInt32.write(entry, into: &buf)
+            FfiConverterString.write(label, into: &buf)
+            FfiConverterString.write(listCategory, into: &buf)
+            FfiConverterSequenceString.write(sources, into: &buf)
+            FfiConverterString.write(variant, into: &buf)
+            FfiConverterFloat.write(queryMatchPct, into: &buf)
+            FfiConverterFloat.write(targetMatchPct, into: &buf)
+            FfiConverterSequenceTypeMatchedFrame.write(matchedFrames, into: &buf)
+            FfiConverterUInt64.write(listVersion, into: &buf)
+            FfiConverterString.write(listDigest, into: &buf)
+            
+        
+        case let .lexicon(lexiconId,start,end,excerpt,stage,level,modifiers,weight):
+            writeInt(&buf, Int32(4))
             FfiConverterString.write(lexiconId, into: &buf)
             FfiConverterUInt64.write(start, into: &buf)
             FfiConverterUInt64.write(end, into: &buf)
@@ -2715,20 +2916,20 @@ public struct FfiConverterTypeEvidence: FfiConverterRustBuffer {
             
         
         case let .conversationRisk(groomingRisk,stages,messages):
-            writeInt(&buf, Int32(3))
+            writeInt(&buf, Int32(5))
             FfiConverterFloat.write(groomingRisk, into: &buf)
             FfiConverterSequenceString.write(stages, into: &buf)
             FfiConverterUInt64.write(messages, into: &buf)
             
         
         case let .selfHarmLevel(own,peer):
-            writeInt(&buf, Int32(4))
+            writeInt(&buf, Int32(6))
             FfiConverterOptionString.write(own, into: &buf)
             FfiConverterOptionString.write(peer, into: &buf)
             
         
         case let .classifier(model,label,score):
-            writeInt(&buf, Int32(5))
+            writeInt(&buf, Int32(7))
             FfiConverterString.write(model, into: &buf)
             FfiConverterString.write(label, into: &buf)
             FfiConverterFloat.write(score, into: &buf)
@@ -3059,6 +3260,31 @@ fileprivate struct FfiConverterSequenceTypeConversationEvidence: FfiConverterRus
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeConversationEvidence.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeMatchedFrame: FfiConverterRustBuffer {
+    typealias SwiftType = [MatchedFrame]
+
+    public static func write(_ value: [MatchedFrame], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeMatchedFrame.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [MatchedFrame] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [MatchedFrame]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeMatchedFrame.read(from: &buf))
         }
         return seq
     }

@@ -2219,6 +2219,69 @@ public object FfiConverterTypeListInfo: FfiConverterRustBuffer<ListInfo> {
 
 
 /**
+ * One scanned frame that matched a frame of a listed video.
+ */
+data class MatchedFrame (
+    /**
+     * 0-based index of the scanned frame.
+     */
+    var `frameIndex`: kotlin.UInt
+    , 
+    /**
+     * Its time in milliseconds.
+     */
+    var `timestampMs`: kotlin.ULong
+    , 
+    /**
+     * Index of the closest frame in the listed video's frame list.
+     */
+    var `listedFrame`: kotlin.UInt
+    , 
+    /**
+     * Hamming distance to it.
+     */
+    var `distance`: kotlin.UInt
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeMatchedFrame: FfiConverterRustBuffer<MatchedFrame> {
+    override fun read(buf: ByteBuffer): MatchedFrame {
+        return MatchedFrame(
+            FfiConverterUInt.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: MatchedFrame) = (
+            FfiConverterUInt.allocationSize(value.`frameIndex`) +
+            FfiConverterULong.allocationSize(value.`timestampMs`) +
+            FfiConverterUInt.allocationSize(value.`listedFrame`) +
+            FfiConverterUInt.allocationSize(value.`distance`)
+    )
+
+    override fun write(value: MatchedFrame, buf: ByteBuffer) {
+            FfiConverterUInt.write(value.`frameIndex`, buf)
+            FfiConverterULong.write(value.`timestampMs`, buf)
+            FfiConverterUInt.write(value.`listedFrame`, buf)
+            FfiConverterUInt.write(value.`distance`, buf)
+    }
+}
+
+
+
+/**
  * Thresholds and rules; start from `defaultPolicy()` and change what you need.
  */
 data class PolicyConfig (
@@ -2900,6 +2963,116 @@ sealed class Evidence {
     }
     
     /**
+     * A hash-list entry matched one frame of an animated image or a video.
+     */
+    data class FrameMatch(
+        /**
+         * 0-based frame index.
+         */
+        val `frameIndex`: kotlin.UInt, 
+        /**
+         * When the frame is shown, in milliseconds.
+         */
+        val `timestampMs`: kotlin.ULong, 
+        /**
+         * `pdq`.
+         */
+        val `kind`: kotlin.String, 
+        /**
+         * Entry index in its section.
+         */
+        val `entry`: kotlin.UInt, 
+        /**
+         * The listed hash (hex).
+         */
+        val `hash`: kotlin.String, 
+        /**
+         * Hamming distance.
+         */
+        val `distance`: kotlin.UInt, 
+        /**
+         * Which rotation/flip of the frame matched.
+         */
+        val `variant`: kotlin.String, 
+        /**
+         * The entry's label.
+         */
+        val `label`: kotlin.String, 
+        /**
+         * The entry's category as the list states it.
+         */
+        val `listCategory`: kotlin.String, 
+        /**
+         * Organisations that listed the entry.
+         */
+        val `sources`: List<kotlin.String>, 
+        /**
+         * Version of the list that matched.
+         */
+        val `listVersion`: kotlin.ULong, 
+        /**
+         * SHA-256 digest of that list.
+         */
+        val `listDigest`: kotlin.String) : Evidence()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A listed video matched (vPDQ query/target percentages).
+     */
+    data class VideoMatch(
+        /**
+         * Index of the video in the list's video section.
+         */
+        val `entry`: kotlin.UInt, 
+        /**
+         * The video's label.
+         */
+        val `label`: kotlin.String, 
+        /**
+         * The video's category as the list states it.
+         */
+        val `listCategory`: kotlin.String, 
+        /**
+         * Organisations that listed the video.
+         */
+        val `sources`: List<kotlin.String>, 
+        /**
+         * Which rotation/flip of the scanned frames matched.
+         */
+        val `variant`: kotlin.String, 
+        /**
+         * Percentage of the scanned video's distinct frames that matched.
+         */
+        val `queryMatchPct`: kotlin.Float, 
+        /**
+         * Percentage of the listed video's distinct frames that were matched.
+         */
+        val `targetMatchPct`: kotlin.Float, 
+        /**
+         * The scanned frames that matched.
+         */
+        val `matchedFrames`: List<dev.preflight.MatchedFrame>, 
+        /**
+         * Version of the list that matched.
+         */
+        val `listVersion`: kotlin.ULong, 
+        /**
+         * SHA-256 digest of that list.
+         */
+        val `listDigest`: kotlin.String) : Evidence()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
      * A lexicon term matched in the message.
      */
     data class Lexicon(
@@ -3035,7 +3208,33 @@ public object FfiConverterTypeEvidence : FfiConverterRustBuffer<Evidence>{
                 FfiConverterULong.read(buf),
                 FfiConverterString.read(buf),
                 )
-            2 -> Evidence.Lexicon(
+            2 -> Evidence.FrameMatch(
+                FfiConverterUInt.read(buf),
+                FfiConverterULong.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterUInt.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterUInt.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterSequenceString.read(buf),
+                FfiConverterULong.read(buf),
+                FfiConverterString.read(buf),
+                )
+            3 -> Evidence.VideoMatch(
+                FfiConverterUInt.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterSequenceString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterFloat.read(buf),
+                FfiConverterFloat.read(buf),
+                FfiConverterSequenceTypeMatchedFrame.read(buf),
+                FfiConverterULong.read(buf),
+                FfiConverterString.read(buf),
+                )
+            4 -> Evidence.Lexicon(
                 FfiConverterString.read(buf),
                 FfiConverterULong.read(buf),
                 FfiConverterULong.read(buf),
@@ -3045,16 +3244,16 @@ public object FfiConverterTypeEvidence : FfiConverterRustBuffer<Evidence>{
                 FfiConverterSequenceString.read(buf),
                 FfiConverterFloat.read(buf),
                 )
-            3 -> Evidence.ConversationRisk(
+            5 -> Evidence.ConversationRisk(
                 FfiConverterFloat.read(buf),
                 FfiConverterSequenceString.read(buf),
                 FfiConverterULong.read(buf),
                 )
-            4 -> Evidence.SelfHarmLevel(
+            6 -> Evidence.SelfHarmLevel(
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            5 -> Evidence.Classifier(
+            7 -> Evidence.Classifier(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterFloat.read(buf),
@@ -3076,6 +3275,40 @@ public object FfiConverterTypeEvidence : FfiConverterRustBuffer<Evidence>{
                 + FfiConverterString.allocationSize(value.`label`)
                 + FfiConverterString.allocationSize(value.`listCategory`)
                 + FfiConverterSequenceString.allocationSize(value.`sources`)
+                + FfiConverterULong.allocationSize(value.`listVersion`)
+                + FfiConverterString.allocationSize(value.`listDigest`)
+            )
+        }
+        is Evidence.FrameMatch -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterUInt.allocationSize(value.`frameIndex`)
+                + FfiConverterULong.allocationSize(value.`timestampMs`)
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterUInt.allocationSize(value.`entry`)
+                + FfiConverterString.allocationSize(value.`hash`)
+                + FfiConverterUInt.allocationSize(value.`distance`)
+                + FfiConverterString.allocationSize(value.`variant`)
+                + FfiConverterString.allocationSize(value.`label`)
+                + FfiConverterString.allocationSize(value.`listCategory`)
+                + FfiConverterSequenceString.allocationSize(value.`sources`)
+                + FfiConverterULong.allocationSize(value.`listVersion`)
+                + FfiConverterString.allocationSize(value.`listDigest`)
+            )
+        }
+        is Evidence.VideoMatch -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterUInt.allocationSize(value.`entry`)
+                + FfiConverterString.allocationSize(value.`label`)
+                + FfiConverterString.allocationSize(value.`listCategory`)
+                + FfiConverterSequenceString.allocationSize(value.`sources`)
+                + FfiConverterString.allocationSize(value.`variant`)
+                + FfiConverterFloat.allocationSize(value.`queryMatchPct`)
+                + FfiConverterFloat.allocationSize(value.`targetMatchPct`)
+                + FfiConverterSequenceTypeMatchedFrame.allocationSize(value.`matchedFrames`)
                 + FfiConverterULong.allocationSize(value.`listVersion`)
                 + FfiConverterString.allocationSize(value.`listDigest`)
             )
@@ -3138,8 +3371,38 @@ public object FfiConverterTypeEvidence : FfiConverterRustBuffer<Evidence>{
                 FfiConverterString.write(value.`listDigest`, buf)
                 Unit
             }
-            is Evidence.Lexicon -> {
+            is Evidence.FrameMatch -> {
                 buf.putInt(2)
+                FfiConverterUInt.write(value.`frameIndex`, buf)
+                FfiConverterULong.write(value.`timestampMs`, buf)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterUInt.write(value.`entry`, buf)
+                FfiConverterString.write(value.`hash`, buf)
+                FfiConverterUInt.write(value.`distance`, buf)
+                FfiConverterString.write(value.`variant`, buf)
+                FfiConverterString.write(value.`label`, buf)
+                FfiConverterString.write(value.`listCategory`, buf)
+                FfiConverterSequenceString.write(value.`sources`, buf)
+                FfiConverterULong.write(value.`listVersion`, buf)
+                FfiConverterString.write(value.`listDigest`, buf)
+                Unit
+            }
+            is Evidence.VideoMatch -> {
+                buf.putInt(3)
+                FfiConverterUInt.write(value.`entry`, buf)
+                FfiConverterString.write(value.`label`, buf)
+                FfiConverterString.write(value.`listCategory`, buf)
+                FfiConverterSequenceString.write(value.`sources`, buf)
+                FfiConverterString.write(value.`variant`, buf)
+                FfiConverterFloat.write(value.`queryMatchPct`, buf)
+                FfiConverterFloat.write(value.`targetMatchPct`, buf)
+                FfiConverterSequenceTypeMatchedFrame.write(value.`matchedFrames`, buf)
+                FfiConverterULong.write(value.`listVersion`, buf)
+                FfiConverterString.write(value.`listDigest`, buf)
+                Unit
+            }
+            is Evidence.Lexicon -> {
+                buf.putInt(4)
                 FfiConverterString.write(value.`lexiconId`, buf)
                 FfiConverterULong.write(value.`start`, buf)
                 FfiConverterULong.write(value.`end`, buf)
@@ -3151,20 +3414,20 @@ public object FfiConverterTypeEvidence : FfiConverterRustBuffer<Evidence>{
                 Unit
             }
             is Evidence.ConversationRisk -> {
-                buf.putInt(3)
+                buf.putInt(5)
                 FfiConverterFloat.write(value.`groomingRisk`, buf)
                 FfiConverterSequenceString.write(value.`stages`, buf)
                 FfiConverterULong.write(value.`messages`, buf)
                 Unit
             }
             is Evidence.SelfHarmLevel -> {
-                buf.putInt(4)
+                buf.putInt(6)
                 FfiConverterOptionalString.write(value.`own`, buf)
                 FfiConverterOptionalString.write(value.`peer`, buf)
                 Unit
             }
             is Evidence.Classifier -> {
-                buf.putInt(5)
+                buf.putInt(7)
                 FfiConverterString.write(value.`model`, buf)
                 FfiConverterString.write(value.`label`, buf)
                 FfiConverterFloat.write(value.`score`, buf)
@@ -3491,6 +3754,34 @@ public object FfiConverterSequenceTypeConversationEvidence: FfiConverterRustBuff
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeConversationEvidence.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeMatchedFrame: FfiConverterRustBuffer<List<MatchedFrame>> {
+    override fun read(buf: ByteBuffer): List<MatchedFrame> {
+        val len = buf.getInt()
+        return List<MatchedFrame>(len) {
+            FfiConverterTypeMatchedFrame.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<MatchedFrame>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeMatchedFrame.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<MatchedFrame>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeMatchedFrame.write(it, buf)
         }
     }
 }

@@ -1,6 +1,5 @@
 //! `preflight scan text|batch|chat` as a user runs them: actions, direction and age band,
 //! batch mode, streaming chat replay with bounded memory, bad lines reported not fatal.
-#![cfg(feature = "cli")]
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -8,7 +7,7 @@ use std::process::{Command, Stdio};
 fn preflight(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_preflight"))
         .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
         .output()
         .unwrap();
     (
