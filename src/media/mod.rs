@@ -433,11 +433,18 @@ fn whole_frame(
     let (width, height) = decoder.dimensions();
     check_dims(width, height, limits)?;
     if for_hashing {
-        // The decoder's output, its own working planes (WebP keeps YUV or ARGB beside it),
-        // and our 8-bit RGB copy.
-        let out = u64::from(decoder.color_type().bytes_per_pixel());
+        // The decoder's output, its own working planes (WebP keeps its YUV or ARGB frame
+        // beside it, at most 4 bytes a pixel), and our 8-bit copy when the output is not
+        // already 8-bit grey or RGB (which `normalize` takes over without copying).
+        let color = decoder.color_type();
+        let out = u64::from(color.bytes_per_pixel());
         let working = if format == ImageFormat::WebP { 4 } else { 0 };
-        check_whole_frame(name, (width, height), out + working + 3, WHOLE_FRAME_BUDGET)?;
+        let copy = if matches!(color, image::ColorType::L8 | image::ColorType::Rgb8) {
+            0
+        } else {
+            3
+        };
+        check_whole_frame(name, (width, height), out + working + copy, WHOLE_FRAME_BUDGET)?;
     }
     let orientation = decoder
         .orientation()
