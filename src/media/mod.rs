@@ -9,8 +9,15 @@
 //! - JPEG is decoded by libjpeg-turbo, as Meta's reference and HMA do (see `jpeg`), and photos
 //!   far larger than the hashers need are decoded at reduced scale in the DCT domain
 //!   ([`decode_for_hashing`]), which skips most of the decoding work; at 1/8 scale our own
-//!   DC-only decoder (`jpeg_dc`) does it, its entropy decoding split across threads, with
-//!   libjpeg kept for the JPEG variants it does not handle.
+//!   DC-only decoder (`jpeg_dc`) does it, its entropy decoding split across threads (and for
+//!   progressive files from the DC scans alone), with libjpeg kept for the JPEG variants it
+//!   does not handle;
+//! - memory stays bounded when decoding for hashing: PNG (`png_rows`), GIF (`gif_frames`) and
+//!   full-size JPEG decodes stream rows into `sample::RowSink`, which keeps only PDQ's 512x512
+//!   sample of an image over 4 MP (PDQ unchanged); formats decoded whole (WebP, BMP, TIFF) are
+//!   refused over [`WHOLE_FRAME_BUDGET`]; JPEGs with more than 500 scans are refused;
+//! - HEIC/HEIF and AVIF go to libheif (`heif`, cargo feature `heif`), TIFF to `image`
+//!   (feature `tiff`); without the feature they are a typed `Unsupported` error.
 
 mod container;
 mod convert;
