@@ -9,7 +9,10 @@
 //! hashing one image may use at most 48 MB of it. Timings are printed for the record; they are
 //! measured by benches/image_decode.rs, not asserted here.
 
-use std::io::Write;
+#[path = "image_decode_cases/mod.rs"]
+mod cases;
+
+use cases::{bmp_header, gif_big_screen, jpeg, jpeg_with_scans, png_icc_bomb, png_rgb};
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
@@ -75,7 +78,7 @@ fn hash_file_in_child(name: &str, path: &Path) -> Outcome {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let line = stdout
         .lines()
-        .find_map(|l| l.strip_prefix("RESULT "))
+        .find_map(|l| l.split_once("RESULT ").map(|(_, r)| r))
         .unwrap_or_else(|| {
             panic!(
                 "{name}: the child printed no result\n{stdout}\n{}",
@@ -118,108 +121,6 @@ fn assert_bounded(name: &str, o: &Outcome, expect: &str) {
         "{name}: peak RSS {} KiB, over {PEAK_LIMIT_KIB} KiB",
         o.peak_kib
     );
-}
-
-/// A photo-like RGB row: gradients and a few hard edges, varying with `y`.
-fn photo_row(y: usize, w: usize, out: &mut Vec<u8>) {
-    out.clear();
-    for x in 0..w {
-        let edge = if (x / 301 + y / 173) % 4 == 0 { 70 } else { 0 };
-        out.push(((x * 255 / w) as u8).wrapping_add(edge));
-        out.push(((y * 7 + x / 64) % 256) as u8);
-        out.push((((x + y) / 40) % 256) as u8);
-    }
-}
-
-/// A valid RGB PNG of `w x h`, written row by row.
-fn png_rgb(w: usize, h: usize) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut enc = png::Encoder::new(&mut out, w as u32, h as u32);
-    enc.set_color(png::ColorType::Rgb);
-    enc.set_depth(png::BitDepth::Eight);
-    enc.set_compression(png::Compression::Fast);
-    let mut writer = enc.write_header().unwrap();
-    let mut stream = writer.stream_writer().unwrap();
-    let mut row = Vec::with_capacity(w * 3);
-    for y in 0..h {
-        photo_row(y, w, &mut row);
-        stream.write_all(&row).unwrap();
-    }
-    stream.finish().unwrap();
-    drop(writer);
-    out
-}
-
-fn png_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
-    let mut c = (data.len() as u32).to_be_bytes().to_vec();
-    c.extend_from_slice(kind);
-    c.extend_from_slice(data);
-    let mut crc = flate2::Crc::new();
-    crc.update(kind);
-    crc.update(data);
-    c.extend_from_slice(&crc.sum().to_be_bytes());
-    c
-}
-
-/// A 1x1 PNG whose ICC profile inflates to `inflated` bytes.
-fn png_icc_bomb(inflated: usize) -> Vec<u8> {
-    let one = png_rgb(1, 1);
-    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
-    let zeros = vec![0u8; 1 << 20];
-    for _ in 0..inflated >> 20 {
-        z.write_all(&zeros).unwrap();
-    }
-    let mut iccp = b"bomb\0\0".to_vec();
-    iccp.extend_from_slice(&z.finish().unwrap());
-    // Signature and IHDR (8 + 25 bytes), then the iCCP chunk, then the rest of the file.
-    let mut out = one[..33].to_vec();
-    out.extend_from_slice(&png_chunk(b"iCCP", &iccp));
-    out.extend_from_slice(&one[33..]);
-    out
-}
-
-/// A GIF with a `screen x screen` logical screen and a single 1x1 frame: 62 bytes or so.
-fn gif_big_screen(screen: u16) -> Vec<u8> {
-    let mut g = b"GIF89a".to_vec();
-    g.extend_from_slice(&screen.to_le_bytes());
-    g.extend_from_slice(&screen.to_le_bytes());
-    g.extend_from_slice(&[0x80, 0, 0, 0, 0, 0, 255, 255, 255]);
-    g.push(0x2C);
-    g.extend_from_slice(&[0, 0, 0, 0, 1, 0, 1, 0, 0]);
-    g.extend_from_slice(&[2, 2, 0x4C, 0x01, 0, 0x3B]);
-    g
-}
-
-/// A JPEG of `w x h` photo-like pixels made by libjpeg-turbo (JCP_FASTEST), progressive or not.
-fn jpeg(w: usize, h: usize, progressive: bool) -> Vec<u8> {
-    let mut c = mozjpeg::Compress::new(mozjpeg::ColorSpace::JCS_RGB);
-    c.set_fastest_defaults();
-    c.set_size(w, h);
-    c.set_quality(80.0);
-    if progressive {
-        c.set_progressive_mode();
-    }
-    let mut started = c.start_compress(Vec::new()).unwrap();
-    let mut row = Vec::with_capacity(w * 3);
-    for y in 0..h {
-        photo_row(y, w, &mut row);
-        started.write_scanlines(&row).unwrap();
-    }
-    started.finish().unwrap()
-}
-
-/// A progressive JPEG whose last scan is repeated until it has `scans` scans.
-fn jpeg_with_scans(scans: usize) -> Vec<u8> {
-    let base = jpeg(640, 480, true);
-    let last = base.windows(2).rposition(|w| w == [0xFF, 0xDA]).unwrap();
-    let eoi = base.len() - 2;
-    let have = base.windows(2).filter(|w| *w == [0xFF, 0xDA]).count();
-    let mut out = base[..eoi].to_vec();
-    for _ in have..scans {
-        out.extend_from_slice(&base[last..eoi]);
-    }
-    out.extend_from_slice(&[0xFF, 0xD9]);
-    out
 }
 
 #[test]
@@ -274,16 +175,45 @@ fn a_thin_panorama_is_sampled_scanline_by_scanline() {
 
 #[test]
 fn whole_frame_formats_over_the_budget_are_refused_from_the_header() {
-    // A BMP header claiming 8000x8000 (24-bit) with no pixel data behind it.
-    let mut bmp = b"BM".to_vec();
-    let (w, h) = (8000i32, 8000i32);
-    let size = 54 + (w * 3) as u32 * h as u32;
-    bmp.extend_from_slice(&size.to_le_bytes());
-    bmp.extend_from_slice(&[0, 0, 0, 0, 54, 0, 0, 0, 40, 0, 0, 0]);
-    bmp.extend_from_slice(&w.to_le_bytes());
-    bmp.extend_from_slice(&h.to_le_bytes());
-    bmp.extend_from_slice(&[1, 0, 24, 0]);
-    bmp.extend_from_slice(&[0; 24]);
+    let bmp = bmp_header(8000, 8000);
     let o = hash_in_child("big.bmp", &bmp);
     assert_bounded("8000x8000 BMP", &o, "err MemoryLimit");
+}
+
+/// A 12 MP HEIC (an iPhone photo's size) made by heif-enc: libheif's planes plus PDQ's sample.
+#[cfg(feature = "heif")]
+#[test]
+fn a_12_megapixel_heic_stays_within_the_bound() {
+    let Some(enc) = std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join("heif-enc"))
+            .find(|f| f.is_file())
+    }) else {
+        let msg = "heif-enc is not installed (scripts/image-decode-deps.sh installs it)";
+        assert!(
+            std::env::var("PREFLIGHT_REQUIRE_ALL").as_deref() != Ok("1"),
+            "{msg}"
+        );
+        eprintln!("skipped: {msg}");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("photo.png");
+    std::fs::write(&png, png_rgb(4032, 3024)).unwrap();
+    let heic = dir.path().join("photo.heic");
+    let status = Command::new(enc)
+        .args(["-q", "60", "-p", "preset=ultrafast"])
+        .arg(&png)
+        .arg("-o")
+        .arg(&heic)
+        .status()
+        .unwrap();
+    assert!(status.success(), "heif-enc failed");
+    let o = hash_file_in_child("photo.heic", &heic);
+    // Known gap (issue 12): libheif 1.15 decodes a single-image HEIC whole (libde265's picture
+    // plus libheif's planes, ~4.5 bytes a pixel): measured 62 MB here, over the 48 MB target.
+    // Phones write grids of 512x512 tiles, which libheif decodes tile by tile. This bounds
+    // what we have (our own code adds one row and the 512x512 sample).
+    assert!(o.result.starts_with("ok 512x512"), "12 MP HEIC: {}", o.result);
+    assert!(o.peak_kib <= 72 * 1024, "12 MP HEIC: peak RSS {} KiB", o.peak_kib);
 }

@@ -62,13 +62,22 @@ fn empty_input() {
 fn unknown_formats() {
     for bytes in [
         &b"hello, this is not an image at all"[..],
-        b"II*\x00\x08\x00\x00\x00",
         &[0u8; 64],
     ] {
         let err = decode(bytes).unwrap_err();
         assert!(matches!(err, MediaError::UnknownFormat), "{err:?}");
         assert!(err.to_string().contains("unrecognised image format"));
     }
+    // A TIFF header alone is recognised now (issue 12): a typed TIFF error, corrupt with the
+    // `tiff` feature, unsupported without it.
+    let err = decode(b"II*\x00\x08\x00\x00\x00").unwrap_err();
+    assert!(
+        matches!(
+            err,
+            MediaError::Corrupt { format: "TIFF", .. } | MediaError::Unsupported { format: "TIFF", .. }
+        ),
+        "{err:?}"
+    );
 }
 
 #[test]

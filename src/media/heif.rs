@@ -56,7 +56,7 @@ mod with_libheif {
     use super::super::sample::{should_sample, RowSink};
     use super::super::{check_dims, check_whole_frame, DecodeLimits, DecodedImage, MediaError};
     use image::metadata::Orientation;
-    use libheif_rs::{ColorSpace, HeifContext, LibHeif, MatrixCoefficients, Plane};
+    use libheif_rs::{Chroma, ColorSpace, HeifContext, LibHeif, MatrixCoefficients, Plane};
 
     const NAME: &str = "HEIF";
 
@@ -159,6 +159,60 @@ mod with_libheif {
         }
     }
 
+    /// One decoded pixel before alpha.
+    enum Pixel {
+        Grey(u8),
+        Rgb([u8; 3]),
+    }
+
+    /// The planes libheif returned: YCbCr (any chroma subsampling), grey, planar RGB, or
+    /// interleaved 8-bit RGB(A).
+    enum Colour<'a> {
+        Ycc(Samples<'a>, Samples<'a>, Samples<'a>),
+        Grey(Samples<'a>),
+        Planar(Samples<'a>, Samples<'a>, Samples<'a>),
+        Interleaved(&'a Plane<&'a [u8]>, usize),
+    }
+
+    impl<'a> Colour<'a> {
+        fn of(p: &'a libheif_rs::Planes<&'a [u8]>) -> Option<Self> {
+            let s = |q: &'a Option<Plane<&'a [u8]>>| q.as_ref().map(Samples::new);
+            if let Some(y) = s(&p.y) {
+                return Some(match (s(&p.cb), s(&p.cr)) {
+                    (Some(cb), Some(cr)) => Colour::Ycc(y, cb, cr),
+                    _ => Colour::Grey(y),
+                });
+            }
+            if let (Some(r), Some(g), Some(b)) = (s(&p.r), s(&p.g), s(&p.b)) {
+                return Some(Colour::Planar(r, g, b));
+            }
+            let i = p.interleaved.as_ref()?;
+            match i.storage_bits_per_pixel {
+                24 => Some(Colour::Interleaved(i, 3)),
+                32 => Some(Colour::Interleaved(i, 4)),
+                _ => None,
+            }
+        }
+
+        fn pixel(&self, ycc: &Ycc, x: usize, y: usize, (w, h): (usize, usize)) -> Pixel {
+            match self {
+                Colour::Ycc(l, cb, cr) => {
+                    let (cx, cy) = (cb.scale(x, w, true), cb.scale(y, h, false));
+                    Pixel::Rgb(ycc.rgb(l.at(x, y), cb.at(cx, cy), cr.at(cx, cy)))
+                }
+                Colour::Grey(l) => Pixel::Grey(l.at(x, y).round() as u8),
+                Colour::Planar(r, g, b) => {
+                    Pixel::Rgb([r, g, b].map(|c| c.at(x, y).round() as u8))
+                }
+                Colour::Interleaved(p, n) => {
+                    let i = y * p.stride + x * n;
+                    let px = p.data.get(i..i + 3).unwrap_or(&[0, 0, 0]);
+                    Pixel::Rgb([px[0], px[1], px[2]])
+                }
+            }
+        }
+    }
+
     /// Decodes the primary image of a HEIF/AVIF file; `for_hashing` lets a large one be
     /// sampled.
     pub(in crate::media) fn decode(
@@ -176,39 +230,26 @@ mod with_libheif {
         let nclx = handle.color_profile_nclx();
         let lib = LibHeif::new();
         let img = lib
-            .decode(&handle, ColorSpace::Undefined, None)
+            .decode(&handle, ColorSpace::YCbCr(Chroma::C420), None)
             .map_err(failed)?;
         let planes = img.planes();
         let (w, h) = (img.width() as usize, img.height() as usize);
         check_dims(w as u32, h as u32, limits)?;
-        let (y_plane, alpha) = (planes.y.as_ref(), planes.a.as_ref());
-        let Some(y_plane) = y_plane else {
-            return Err(MediaError::Unsupported {
-                format: NAME,
-                detail: "the image has no luma plane (RGB-coded HEIF)".into(),
-            });
-        };
-        let luma = Samples::new(y_plane);
-        let chroma = match (planes.cb.as_ref(), planes.cr.as_ref()) {
-            (Some(cb), Some(cr)) => Some((Samples::new(cb), Samples::new(cr))),
-            _ => None,
-        };
-        let alpha = alpha.map(Samples::new);
+        let colour = Colour::of(&planes).ok_or_else(|| MediaError::Unsupported {
+            format: NAME,
+            detail: format!("no usable planes in a {:?} image", img.color_space()),
+        })?;
+        let alpha = planes.a.as_ref().map(Samples::new);
         let ycc = Ycc::new(
             nclx.as_ref().map(|n| n.matrix_coefficients()),
             nclx.as_ref().is_none_or(|n| n.full_range_flag() != 0),
         );
         let sample = for_hashing && should_sample(w as u32, h as u32);
-        let channels = if chroma.is_some() { 3 } else { 1 };
-        let mut sink = RowSink::new(
-            w as u32,
-            h as u32,
-            channels,
-            Orientation::NoTransforms,
-            sample,
-        );
+        let grey = matches!(colour, Colour::Grey(_));
+        let mut sink = RowSink::new(w as u32, h as u32, if grey { 1 } else { 3 }, Orientation::NoTransforms, sample);
         let mut rgba = Vec::with_capacity(w * 4);
         let mut out = Vec::with_capacity(w * 3);
+        let format = if grey { RowFormat::La8 } else { RowFormat::Rgba8 };
         for y in 0..h {
             if !sink.wants(y) {
                 continue;
@@ -216,22 +257,12 @@ mod with_libheif {
             rgba.clear();
             out.clear();
             for x in 0..w {
-                let yv = luma.at(x, y);
                 let a = alpha.as_ref().map_or(255, |a| a.at(x, y).round() as u8);
-                match &chroma {
-                    Some((cb, cr)) => {
-                        let (cx, cy) = (cb.scale(x, w, true), cb.scale(y, h, false));
-                        let px = ycc.rgb(yv, cb.at(cx, cy), cr.at(cx, cy));
-                        rgba.extend_from_slice(&[px[0], px[1], px[2], a]);
-                    }
-                    None => rgba.extend_from_slice(&[yv.round() as u8, a]),
+                match colour.pixel(&ycc, x, y, (w, h)) {
+                    Pixel::Grey(v) => rgba.extend_from_slice(&[v, a]),
+                    Pixel::Rgb(p) => rgba.extend_from_slice(&[p[0], p[1], p[2], a]),
                 }
             }
-            let format = if chroma.is_some() {
-                RowFormat::Rgba8
-            } else {
-                RowFormat::La8
-            };
             normalize_row(format, &rgba, &mut out);
             sink.push(y, &out);
         }

@@ -9,8 +9,15 @@
 //! - JPEG is decoded by libjpeg-turbo, as Meta's reference and HMA do (see `jpeg`), and photos
 //!   far larger than the hashers need are decoded at reduced scale in the DCT domain
 //!   ([`decode_for_hashing`]), which skips most of the decoding work; at 1/8 scale our own
-//!   DC-only decoder (`jpeg_dc`) does it, its entropy decoding split across threads, with
-//!   libjpeg kept for the JPEG variants it does not handle.
+//!   DC-only decoder (`jpeg_dc`) does it, its entropy decoding split across threads (and for
+//!   progressive files from the DC scans alone), with libjpeg kept for the JPEG variants it
+//!   does not handle;
+//! - memory stays bounded when decoding for hashing: PNG (`png_rows`), GIF (`gif_frames`) and
+//!   full-size JPEG decodes stream rows into `sample::RowSink`, which keeps only PDQ's 512x512
+//!   sample of an image over 4 MP (PDQ unchanged); formats decoded whole (WebP, BMP, TIFF) are
+//!   refused over [`WHOLE_FRAME_BUDGET`]; JPEGs with more than 500 scans are refused;
+//! - HEIC/HEIF and AVIF go to libheif (`heif`, cargo feature `heif`), TIFF to `image`
+//!   (feature `tiff`); without the feature they are a typed `Unsupported` error.
 
 // video: animated GIF/APNG/WebP frame iteration and raw app pixel buffers (issue 13).
 pub mod animation;
@@ -437,11 +444,18 @@ fn whole_frame(
     let (width, height) = decoder.dimensions();
     check_dims(width, height, limits)?;
     if for_hashing {
-        // The decoder's output, its own working planes (WebP keeps YUV or ARGB beside it),
-        // and our 8-bit RGB copy.
-        let out = u64::from(decoder.color_type().bytes_per_pixel());
+        // The decoder's output, its own working planes (WebP keeps its YUV or ARGB frame
+        // beside it, at most 4 bytes a pixel), and our 8-bit copy when the output is not
+        // already 8-bit grey or RGB (which `normalize` takes over without copying).
+        let color = decoder.color_type();
+        let out = u64::from(color.bytes_per_pixel());
         let working = if format == ImageFormat::WebP { 4 } else { 0 };
-        check_whole_frame(name, (width, height), out + working + 3, WHOLE_FRAME_BUDGET)?;
+        let copy = if matches!(color, image::ColorType::L8 | image::ColorType::Rgb8) {
+            0
+        } else {
+            3
+        };
+        check_whole_frame(name, (width, height), out + working + copy, WHOLE_FRAME_BUDGET)?;
     }
     let orientation = decoder
         .orientation()

@@ -1,0 +1,42 @@
+//! Time to hash the large and hostile images of issue 12 (made by
+//! tests/image_decode_cases, the generators tests/image_decode_memory.rs measures memory on),
+//! through the production path `hash::hash_image_bytes`. Targets: <= 1 s for a JPEG, <= 2 s
+//! for other formats, on this machine. Refused files are timed too: refusing must be fast.
+
+#[path = "../tests/image_decode_cases/mod.rs"]
+mod cases;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use preflight::media::DecodeLimits;
+use std::hint::black_box;
+use std::time::Duration;
+
+fn bench(c: &mut Criterion) {
+    let inputs: Vec<(&str, Vec<u8>)> = vec![
+        ("png_64mp_rgb", cases::png_rgb(8000, 8000)),
+        ("png_icc_bomb_512mb", cases::png_icc_bomb(512 << 20)),
+        ("gif_8000x8000_screen", cases::gif_big_screen(8000)),
+        ("jpeg_5000_scans", cases::jpeg_with_scans(5000)),
+        ("jpeg_64mp_baseline", cases::jpeg(8000, 8000, false)),
+        ("jpeg_64mp_progressive", cases::jpeg(8000, 8000, true)),
+        ("jpeg_40000x1000_baseline", cases::jpeg(40_000, 1000, false)),
+        ("jpeg_30000x1500_progressive", cases::jpeg(30_000, 1500, true)),
+    ];
+    let limits = DecodeLimits::default();
+    let mut g = c.benchmark_group("image_decode");
+    g.sample_size(10);
+    g.warm_up_time(Duration::from_millis(500));
+    g.measurement_time(Duration::from_secs(3));
+    for (name, bytes) in &inputs {
+        g.bench_function(*name, |b| {
+            b.iter(|| {
+                let r = preflight::hash::hash_image_bytes(black_box(bytes), &limits);
+                black_box(r.map(|h| h.decoded_size).map_err(|e| e.to_string()))
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
