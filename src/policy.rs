@@ -7,6 +7,12 @@ use crate::text::AgeBand;
 use crate::verdict::{Action, Category, Signal};
 use serde::Serialize;
 
+/// Score of a known-image signal made only of uncorroborated pHash hits: it warns (below 1).
+pub const UNCORROBORATED_SCORE: f32 = 0.5;
+
+/// Default pHash radius. PHASH_RADIUS_NOTE
+pub const DEFAULT_PHASH_RADIUS: u32 = 8;
+
 /// Thresholds and rules. Every field has a documented default.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Policy {
@@ -16,8 +22,9 @@ pub struct Policy {
     /// PDQ hashes of lower quality are not matched (default 50, Meta's guidance: flat or tiny
     /// images give unstable hashes).
     pub pdq_min_quality: u8,
-    /// pHash match radius in bits, 0 to disable (default 4: pHash is 64 bits and collides far
-    /// more easily than PDQ, so it is kept tight).
+    /// pHash match radius in bits, 0 to disable (default [`DEFAULT_PHASH_RADIUS`], set from
+    /// measured distributions, see there). A pHash hit never blocks on its own: without a PDQ or
+    /// exact-digest hit in the same scan, or a second source organisation listing it, it warns.
     pub phash_radius: u32,
     /// k-of-n source corroboration for list matches (default: one source suffices).
     pub sources: SourcePolicy,
@@ -42,7 +49,7 @@ impl Default for Policy {
         Policy {
             pdq_radius: 31,
             pdq_min_quality: 50,
-            phash_radius: 4,
+            phash_radius: DEFAULT_PHASH_RADIUS,
             sources: SourcePolicy::default(),
             grooming_report: 0.25,
             grooming_warn: 0.5,
@@ -58,7 +65,9 @@ impl Policy {
     /// The action one signal calls for.
     pub fn action_for(&self, signal: &Signal, age_band: AgeBand) -> Action {
         match signal.category {
-            Category::KnownCsam => Action::Block,
+            // Score 1: a PDQ or exact-digest hit, or a corroborated pHash hit. Below: pHash alone.
+            Category::KnownCsam if signal.score >= 1.0 => Action::Block,
+            Category::KnownCsam => Action::Warn,
             Category::Grooming if signal.score >= self.grooming_block => Action::Block,
             Category::Grooming if signal.score >= self.grooming_warn => Action::Warn,
             Category::Grooming => Action::Allow,
@@ -113,6 +122,8 @@ mod tests {
             Action::Allow
         );
         assert_eq!(p.decide(&[], AgeBand::Unknown), Action::Allow);
+        let phash_only = signal(Category::KnownCsam, UNCORROBORATED_SCORE);
+        assert_eq!(p.decide(&[phash_only], AgeBand::Unknown), Action::Warn);
     }
 
     #[test]

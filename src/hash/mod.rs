@@ -1,11 +1,13 @@
 //! Image and byte hashes: PDQ (Meta's perceptual hash, all eight rotations/flips), pHash and
 //! dHash, and cryptographic digests, plus [`hash_image_bytes`] which runs them all on one file.
 
+pub mod augment;
 pub mod crypto;
 pub mod pdq;
 pub mod pdq_reference;
 pub mod perceptual;
 pub mod pil_resize;
+pub mod variants;
 
 use crate::media::{self, DecodeLimits, MediaError};
 use serde::Serialize;

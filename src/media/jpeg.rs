@@ -79,6 +79,7 @@ fn finish(
         source_height: height,
         exif_orientation: super::orientation_number(orientation),
         scale_denominator: numerator.map_or(1, |m| 8 / m.max(1)),
+        partial: false,
     }
 }
 

@@ -16,6 +16,8 @@ mod container;
 mod convert;
 mod jpeg;
 mod jpeg_dc;
+mod partial;
+pub mod reframe;
 
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
 use std::io::Cursor;
@@ -50,7 +52,8 @@ impl Default for DecodeLimits {
     }
 }
 
-/// Why an image could not be decoded. Nothing is partially returned.
+/// Why an image could not be decoded. (A truncated file that still holds a picture is not an
+/// error: it decodes with [`DecodedImage::partial`] set.)
 #[derive(Debug, Error)]
 pub enum MediaError {
     /// Zero bytes were given.
@@ -204,6 +207,9 @@ pub struct DecodedImage {
     pub exif_orientation: u8,
     /// 1 for a full decode; 2, 4 or 8 when a JPEG was decoded at reduced scale.
     pub scale_denominator: u8,
+    /// The file was truncated and only what it holds was decoded (a JPEG cut in or after its
+    /// scan data, a PNG without IEND); the pixels are the part that was there.
+    pub partial: bool,
 }
 
 /// Decodes at full resolution, within the limits.
@@ -331,8 +337,14 @@ fn decode_inner(
     let name = format_name(format);
 
     match format {
-        ImageFormat::Jpeg => return jpeg::decode_with(bytes, limits, scaled_min_side, par),
-        ImageFormat::Png => container::png(bytes)?,
+        // Truncated files: decode what is there, flagged partial (media::partial).
+        ImageFormat::Jpeg => match container::jpeg_repair(bytes) {
+            Some(repaired) => return partial::decode_jpeg(&repaired, limits, scaled_min_side, par),
+            None => return jpeg::decode_with(bytes, limits, scaled_min_side, par),
+        },
+        ImageFormat::Png if !container::png(bytes)? => {
+            return partial::decode_png(bytes, limits).map(|d| (d, false));
+        }
         ImageFormat::WebP => container::webp(bytes)?,
         _ => {}
     }
@@ -367,6 +379,7 @@ fn decode_inner(
         source_height: height,
         exif_orientation: orientation_number(orientation),
         scale_denominator: 1,
+        partial: false,
     };
     Ok((decoded, false))
 }
