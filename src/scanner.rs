@@ -154,30 +154,53 @@ impl Scanner {
         let list = self.lists.current();
         let crypto = CryptoHashes::of(bytes);
         let mut matches: Vec<Tagged> = Vec::new();
-        let whole = |m| Tagged { m, reframe: Reframe::Whole };
-        matches.extend(list.match_exact(HashKind::Md5, &crypto.md5).into_iter().map(whole));
-        matches.extend(list.match_exact(HashKind::Sha1, &crypto.sha1).into_iter().map(whole));
-        matches.extend(list.match_exact(HashKind::Sha256, &crypto.sha256).into_iter().map(whole));
+        let whole = |m| Tagged {
+            m,
+            reframe: Reframe::Whole,
+        };
+        matches.extend(
+            list.match_exact(HashKind::Md5, &crypto.md5)
+                .into_iter()
+                .map(whole),
+        );
+        matches.extend(
+            list.match_exact(HashKind::Sha1, &crypto.sha1)
+                .into_iter()
+                .map(whole),
+        );
+        matches.extend(
+            list.match_exact(HashKind::Sha256, &crypto.sha256)
+                .into_iter()
+                .map(whole),
+        );
         match crate::media::decode_for_hashing(bytes, &self.limits, hash::PDQ_DECODE_MIN_SIDE) {
             Ok(decoded) => {
                 let with_phash = self.policy.phash_radius > 0 && list.len(HashKind::PHash) > 0;
-                let regions = hash::variants::hash_regions(&decoded.pixels, with_phash).map_err(
-                    |e| MediaError::Corrupt {
-                        format: decoded.format,
-                        detail: e.to_string(),
-                    },
-                )?;
+                let regions =
+                    hash::variants::hash_regions(&decoded.pixels, with_phash).map_err(|e| {
+                        MediaError::Corrupt {
+                            format: decoded.format,
+                            detail: e.to_string(),
+                        }
+                    })?;
                 for r in &regions {
-                    let tag = |m| Tagged { m, reframe: r.reframe };
+                    let tag = |m| Tagged {
+                        m,
+                        reframe: r.reframe,
+                    };
                     if r.pdq.quality >= self.policy.pdq_min_quality {
                         let variants: Vec<[u8; 32]> = r.pdq.hashes.iter().map(|h| h.0).collect();
                         matches.extend(
-                            list.match_pdq(&variants, self.policy.pdq_radius).into_iter().map(tag),
+                            list.match_pdq(&variants, self.policy.pdq_radius)
+                                .into_iter()
+                                .map(tag),
                         );
                     }
                     if let Some(p) = r.phash {
                         matches.extend(
-                            list.match_phash(p, self.policy.phash_radius).into_iter().map(tag),
+                            list.match_phash(p, self.policy.phash_radius)
+                                .into_iter()
+                                .map(tag),
                         );
                     }
                 }
@@ -222,7 +245,11 @@ impl Scanner {
         };
         match run() {
             Ok(()) => {}
-            Err(_) if signals.iter().any(|s| s.category == Category::KnownCsam && s.score >= 1.0) => {
+            Err(_)
+                if signals
+                    .iter()
+                    .any(|s| s.category == Category::KnownCsam && s.score >= 1.0) =>
+            {
                 return Ok(())
             }
             Err(e) => return Err(e.into()),
@@ -247,8 +274,14 @@ impl Scanner {
     /// policy turns into a warning. Each entry is reported once, at its smallest distance.
     fn list_signals(&self, list: &HashList, matches: Vec<Tagged>, partial: bool) -> Vec<Signal> {
         let mut best: Vec<Tagged> = Vec::new();
-        for t in matches.into_iter().filter(|t| self.policy.sources.accepts(&t.m)) {
-            match best.iter_mut().find(|b| b.m.kind == t.m.kind && b.m.entry == t.m.entry) {
+        for t in matches
+            .into_iter()
+            .filter(|t| self.policy.sources.accepts(&t.m))
+        {
+            match best
+                .iter_mut()
+                .find(|b| b.m.kind == t.m.kind && b.m.entry == t.m.entry)
+            {
                 Some(b) if t.m.distance < b.m.distance => *b = t,
                 Some(_) => {}
                 None => best.push(t),
@@ -293,11 +326,19 @@ impl Scanner {
                 partial,
                 corroborated_by,
             };
-            if alone { weak.push(evidence) } else { decided.push(evidence) }
+            if alone {
+                weak.push(evidence)
+            } else {
+                decided.push(evidence)
+            }
         }
         let mut signals = Vec::new();
         if !decided.is_empty() {
-            signals.push(Signal { category: Category::KnownCsam, score: 1.0, evidence: decided });
+            signals.push(Signal {
+                category: Category::KnownCsam,
+                score: 1.0,
+                evidence: decided,
+            });
         }
         if !weak.is_empty() {
             signals.push(Signal {

@@ -57,13 +57,22 @@ fn build_list(eval: &Path, augmented: bool) -> (Vec<u8>, usize) {
         let bytes = std::fs::read(&path).unwrap();
         let label = path.file_stem().unwrap().to_string_lossy().to_string();
         let h = hash::hash_image_bytes(&bytes, &DecodeLimits::default()).unwrap();
-        b.add(HashKind::Pdq, &h.pdq.hashes[0].0, 1 << org, &label, "eval").unwrap();
-        b.add(HashKind::PHash, &h.perceptual.phash.to_be_bytes(), 1 << org, &label, "eval")
+        b.add(HashKind::Pdq, &h.pdq.hashes[0].0, 1 << org, &label, "eval")
             .unwrap();
+        b.add(
+            HashKind::PHash,
+            &h.perceptual.phash.to_be_bytes(),
+            1 << org,
+            &label,
+            "eval",
+        )
+        .unwrap();
         n += 1;
         if augmented {
-            for (_, pdq) in augment::augmented_pdq_bytes(&bytes, &DecodeLimits::default()).unwrap() {
-                b.add(HashKind::Pdq, &pdq.0, 1 << org, &label, "eval").unwrap();
+            for (_, pdq) in augment::augmented_pdq_bytes(&bytes, &DecodeLimits::default()).unwrap()
+            {
+                b.add(HashKind::Pdq, &pdq.0, 1 << org, &label, "eval")
+                    .unwrap();
             }
         }
     }
@@ -113,7 +122,9 @@ fn scan_group(s: &Scanner, dir: &Path) -> BTreeMap<String, Counts> {
 
 #[test]
 fn reshared_copies_match_and_unlisted_images_never_block() {
-    let Some(eval) = common::image_match_eval() else { return };
+    let Some(eval) = common::image_match_eval() else {
+        return;
+    };
     let (list, listed) = build_list(&eval, true);
     let s = scanner(&list);
     let hits = scan_group(&s, &eval.join("listed"));
@@ -130,12 +141,17 @@ fn reshared_copies_match_and_unlisted_images_never_block() {
     let mut failures = Vec::new();
     for (t, _, floor) in TRANSFORMS {
         if hits[t].blocked < floor {
-            failures.push(format!("{t}: {}/{listed} blocked, floor {floor}", hits[t].blocked));
+            failures.push(format!(
+                "{t}: {}/{listed} blocked, floor {floor}",
+                hits[t].blocked
+            ));
         }
         if unlisted[t].blocked > 0 {
-            failures.push(format!("{t}: {} unlisted images blocked", unlisted[t].blocked));
+            failures.push(format!(
+                "{t}: {} unlisted images blocked",
+                unlisted[t].blocked
+            ));
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }
-

@@ -155,13 +155,20 @@ fn truncated_files_decode_what_is_there_flagged_partial() {
                     assert!(d.pixels.width() > 0 && d.pixels.height() > 0);
                 }
                 Err(e) => {
-                    assert!(matches!(e, MediaError::Corrupt { .. }), "{name} cut at {cut}: {e:?}");
+                    assert!(
+                        matches!(e, MediaError::Corrupt { .. }),
+                        "{name} cut at {cut}: {e:?}"
+                    );
                     assert!(!e.to_string().is_empty());
                 }
             }
         }
         // Dropping only the end (EOI / IEND) always still gives the picture.
-        let cut = if name.ends_with(".jpg") { full.len() - 2 } else { full.len() - 12 };
+        let cut = if name.ends_with(".jpg") {
+            full.len() - 2
+        } else {
+            full.len() - 12
+        };
         let d = decode(&full[..cut]).unwrap_or_else(|e| panic!("{name} without its end: {e}"));
         assert!(d.partial);
         let whole = decode(&full).unwrap();
@@ -206,7 +213,10 @@ fn every_prefix_of_a_small_jpeg_is_handled() {
                 partial += 1;
             }
             Err(e) => assert!(
-                matches!(e, MediaError::Corrupt { .. } | MediaError::Empty | MediaError::UnknownFormat),
+                matches!(
+                    e,
+                    MediaError::Corrupt { .. } | MediaError::Empty | MediaError::UnknownFormat
+                ),
                 "prefix of {cut} bytes: {e:?}"
             ),
         }

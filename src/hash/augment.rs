@@ -58,18 +58,54 @@ pub const AUGMENTATIONS: [Augmentation; 21] = [
     Augmentation::Dihedral { index: 7 },
     Augmentation::CropCentre { percent: 5 },
     Augmentation::CropCentre { percent: 10 },
-    Augmentation::CropCorner { percent: 5, corner: 0 },
-    Augmentation::CropCorner { percent: 5, corner: 1 },
-    Augmentation::CropCorner { percent: 5, corner: 2 },
-    Augmentation::CropCorner { percent: 5, corner: 3 },
-    Augmentation::CropCorner { percent: 10, corner: 0 },
-    Augmentation::CropCorner { percent: 10, corner: 1 },
-    Augmentation::CropCorner { percent: 10, corner: 2 },
-    Augmentation::CropCorner { percent: 10, corner: 3 },
-    Augmentation::Rotate { degrees: 3.0, fill: 255 },
-    Augmentation::Rotate { degrees: -3.0, fill: 255 },
-    Augmentation::Rotate { degrees: 3.0, fill: 0 },
-    Augmentation::Rotate { degrees: -3.0, fill: 0 },
+    Augmentation::CropCorner {
+        percent: 5,
+        corner: 0,
+    },
+    Augmentation::CropCorner {
+        percent: 5,
+        corner: 1,
+    },
+    Augmentation::CropCorner {
+        percent: 5,
+        corner: 2,
+    },
+    Augmentation::CropCorner {
+        percent: 5,
+        corner: 3,
+    },
+    Augmentation::CropCorner {
+        percent: 10,
+        corner: 0,
+    },
+    Augmentation::CropCorner {
+        percent: 10,
+        corner: 1,
+    },
+    Augmentation::CropCorner {
+        percent: 10,
+        corner: 2,
+    },
+    Augmentation::CropCorner {
+        percent: 10,
+        corner: 3,
+    },
+    Augmentation::Rotate {
+        degrees: 3.0,
+        fill: 255,
+    },
+    Augmentation::Rotate {
+        degrees: -3.0,
+        fill: 255,
+    },
+    Augmentation::Rotate {
+        degrees: 3.0,
+        fill: 0,
+    },
+    Augmentation::Rotate {
+        degrees: -3.0,
+        fill: 0,
+    },
 ];
 
 impl Augmentation {
@@ -77,7 +113,9 @@ impl Augmentation {
     pub fn name(&self) -> String {
         match self {
             Augmentation::CropCentre { percent } => format!("crop_centre_{percent}"),
-            Augmentation::CropCorner { percent, corner } => format!("crop_corner_{percent}_{corner}"),
+            Augmentation::CropCorner { percent, corner } => {
+                format!("crop_corner_{percent}_{corner}")
+            }
             Augmentation::Dihedral { index } => format!("dihedral_{index}"),
             Augmentation::Rotate { degrees, fill } => format!("rotate_{degrees}_fill_{fill}"),
         }
@@ -90,13 +128,29 @@ impl Augmentation {
         match *self {
             Augmentation::CropCentre { percent } => {
                 let (cw, ch) = (cut(w, percent), cut(h, percent));
-                crop(p, Rect { x: cw / 2, y: ch / 2, w: w - cw, h: h - ch })
+                crop(
+                    p,
+                    Rect {
+                        x: cw / 2,
+                        y: ch / 2,
+                        w: w - cw,
+                        h: h - ch,
+                    },
+                )
             }
             Augmentation::CropCorner { percent, corner } => {
                 let (cw, ch) = (cut(w, percent), cut(h, percent));
                 let x = if corner == 1 || corner == 2 { cw } else { 0 };
                 let y = if corner >= 2 { ch } else { 0 };
-                crop(p, Rect { x, y, w: w - cw, h: h - ch })
+                crop(
+                    p,
+                    Rect {
+                        x,
+                        y,
+                        w: w - cw,
+                        h: h - ch,
+                    },
+                )
             }
             Augmentation::Dihedral { index } => dihedral(p, index),
             Augmentation::Rotate { degrees, fill } => rotate(p, degrees, fill),
@@ -115,7 +169,11 @@ fn dihedral(p: &Pixels, index: u8) -> Pixels {
                 3 => rotate270($img),
                 _ => $img.clone(),
             };
-            $wrap(if index & 1 == 1 { flip_horizontal(&turned) } else { turned })
+            $wrap(if index & 1 == 1 {
+                flip_horizontal(&turned)
+            } else {
+                turned
+            })
         }};
     }
     match p {
@@ -132,8 +190,12 @@ fn rotate(p: &Pixels, degrees: f32, fill: u8) -> Pixels {
         Pixels::Rgb8(c) => (c.as_raw(), 3),
     };
     let (sin, cos) = f64::from(degrees).to_radians().sin_cos();
-    let ow = (w as f64 * cos.abs() + h as f64 * sin.abs()).round().max(1.0) as usize;
-    let oh = (w as f64 * sin.abs() + h as f64 * cos.abs()).round().max(1.0) as usize;
+    let ow = (w as f64 * cos.abs() + h as f64 * sin.abs())
+        .round()
+        .max(1.0) as usize;
+    let oh = (w as f64 * sin.abs() + h as f64 * cos.abs())
+        .round()
+        .max(1.0) as usize;
     let (cx, cy) = (w as f64 / 2.0, h as f64 / 2.0);
     let (ocx, ocy) = (ow as f64 / 2.0, oh as f64 / 2.0);
     let sample = |x: i64, y: i64, c: usize| -> f64 {
@@ -200,11 +262,16 @@ mod tests {
 
     #[test]
     fn crops_and_rotations_have_the_expected_geometry() {
-        let img = image::GrayImage::from_fn(200, 100, |x, y| image::Luma([((x + 2 * y) % 256) as u8]));
+        let img =
+            image::GrayImage::from_fn(200, 100, |x, y| image::Luma([((x + 2 * y) % 256) as u8]));
         let p = Pixels::Luma8(img);
         let c = Augmentation::CropCentre { percent: 10 }.apply(&p);
         assert_eq!((c.width(), c.height()), (180, 90));
-        let r = Augmentation::Rotate { degrees: 3.0, fill: 255 }.apply(&p);
+        let r = Augmentation::Rotate {
+            degrees: 3.0,
+            fill: 255,
+        }
+        .apply(&p);
         assert_eq!((r.width(), r.height()), (205, 110));
         // Rotating by 0 is the identity.
         assert_eq!(rotate(&p, 0.0, 0).to_rgb(), p.to_rgb());

@@ -53,7 +53,14 @@ fn pack(bits: impl Iterator<Item = bool>) -> u64 {
 }
 
 /// Unnormalised DCT-II of `n` samples read with `stride` (scipy's default: 2·Σ x·cos(...)).
-fn dct_ii(input: &[f64], cos: &[f64], n: usize, k_max: usize, start: usize, stride: usize) -> Vec<f64> {
+fn dct_ii(
+    input: &[f64],
+    cos: &[f64],
+    n: usize,
+    k_max: usize,
+    start: usize,
+    stride: usize,
+) -> Vec<f64> {
     (0..k_max)
         .map(|k| {
             2.0 * (0..n)
@@ -104,7 +111,11 @@ pub fn dhash_luma(grey: &[u8], size: (usize, usize)) -> u64 {
     if small.len() != 72 {
         return 0;
     }
-    pack(small.chunks_exact(9).flat_map(|r| r.windows(2).map(|p| p[1] > p[0])))
+    pack(
+        small
+            .chunks_exact(9)
+            .flat_map(|r| r.windows(2).map(|p| p[1] > p[0])),
+    )
 }
 
 /// Computes pHash and dHash of decoded pixels.

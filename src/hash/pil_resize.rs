@@ -183,7 +183,11 @@ mod tests {
             .zip(&src)
             .map(|(w, &s)| w / sum * f64::from(s))
             .sum();
-        assert!((f64::from(out[0]) - expect).abs() <= 1.0, "{} vs {expect}", out[0]);
+        assert!(
+            (f64::from(out[0]) - expect).abs() <= 1.0,
+            "{} vs {expect}",
+            out[0]
+        );
         // Lanczos overshoots and is clipped, never wraps.
         let step: Vec<u8> = (0..64).map(|x| if x < 32 { 0 } else { 255 }).collect();
         let out = lanczos_resize_luma(&step, (64, 1), (48, 1));

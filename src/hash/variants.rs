@@ -4,7 +4,7 @@
 //! An ordinary photo has no extra region, so it costs one PDQ as before.
 
 use crate::hash::{pdq, perceptual};
-use crate::media::reframe::{self, Reframe, Rect};
+use crate::media::reframe::{self, Rect, Reframe};
 use crate::media::Pixels;
 
 /// The hashes of one region of an image.

@@ -111,6 +111,28 @@ pub(super) fn png(bytes: &[u8]) -> Result<bool, MediaError> {
     Ok(false)
 }
 
+/// The size a PNG (IHDR) or GIF (logical screen) header claims, read straight from the bytes,
+/// so a limit error names it even when the decoder refused the header itself.
+pub(super) fn claimed_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    let be = |i: usize| {
+        bytes
+            .get(i..i + 4)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let le16 = |i: usize| {
+        bytes
+            .get(i..i + 2)
+            .map(|b| u32::from(u16::from_le_bytes([b[0], b[1]])))
+    };
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.get(12..16) == Some(b"IHDR") {
+        return Some((be(16)?, be(20)?));
+    }
+    if bytes.starts_with(b"GIF8") {
+        return Some((le16(6)?, le16(8)?));
+    }
+    None
+}
+
 /// WebP: the RIFF header states the file length.
 pub(super) fn webp(bytes: &[u8]) -> Result<(), MediaError> {
     let Some(len) = bytes.get(4..8) else {
@@ -143,9 +165,22 @@ mod tests {
         f.extend_from_slice(&[0xFF, 0xD9]);
         assert_eq!(jpeg(&f).unwrap(), (8, 16));
         assert!(jpeg_repair(&f).is_none());
-        assert!(jpeg_repair(&f[..5]).is_none(), "cut in the headers: no picture, no repair");
+        assert!(
+            jpeg_repair(&f[..5]).is_none(),
+            "cut in the headers: no picture, no repair"
+        );
         assert!(jpeg(&[0xFF, 0xD8, 0xFF]).is_err());
         assert!(jpeg(b"not a jpeg").is_err());
+    }
+
+    #[test]
+    fn claimed_sizes_of_png_and_gif_headers() {
+        let mut p = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+        p.extend_from_slice(&70000u32.to_be_bytes());
+        p.extend_from_slice(&3u32.to_be_bytes());
+        assert_eq!(claimed_size(&p), Some((70000, 3)));
+        assert_eq!(claimed_size(b"GIF89a\x40\x1f\x40\x1f"), Some((8000, 8000)));
+        assert_eq!(claimed_size(b"GIF89a\x40"), None);
     }
 
     #[test]

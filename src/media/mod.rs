@@ -356,13 +356,16 @@ fn decode_inner(
     image_limits.max_image_height = Some(limits.max_dimension);
     reader.limits(image_limits);
     let mut decoder = reader.into_decoder().map_err(|e| match e {
-        image::ImageError::Limits(_) => MediaError::TooLarge {
-            width: 0,
-            height: 0,
-            pixels: 0,
-            max_pixels: limits.max_pixels,
-            max_dimension: limits.max_dimension,
-        },
+        image::ImageError::Limits(_) => {
+            let (width, height) = container::claimed_size(bytes).unwrap_or((0, 0));
+            MediaError::TooLarge {
+                width,
+                height,
+                pixels: u64::from(width) * u64::from(height),
+                max_pixels: limits.max_pixels,
+                max_dimension: limits.max_dimension,
+            }
+        }
         other => map_image_error(name, other),
     })?;
     let (width, height) = decoder.dimensions();

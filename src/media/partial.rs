@@ -18,7 +18,9 @@
 //! wrong rows at the full size move it by a handful. Measured on the evaluation set of
 //! `tests/image_match_resharing.rs`.
 
-use super::{check_dims, convert, jpeg, jpeg_dc::Parallelism, DecodeLimits, DecodedImage, MediaError, Pixels};
+use super::{
+    check_dims, convert, jpeg, jpeg_dc::Parallelism, DecodeLimits, DecodedImage, MediaError, Pixels,
+};
 use image::{DynamicImage, GrayAlphaImage, GrayImage, RgbImage, RgbaImage};
 use std::io::Cursor;
 
@@ -85,13 +87,15 @@ fn extend_bottom(p: &mut Pixels) -> bool {
             let w = g.width() as usize;
             let (head, tail) = g.split_at_mut(last as usize * w);
             let src = &head[(last as usize - 1) * w..];
-            tail.chunks_exact_mut(w).for_each(|r| r.copy_from_slice(src));
+            tail.chunks_exact_mut(w)
+                .for_each(|r| r.copy_from_slice(src));
         }
         Pixels::Rgb8(c) => {
             let w = c.width() as usize * 3;
             let (head, tail) = c.split_at_mut(last as usize * w);
             let src = &head[(last as usize - 1) * w..];
-            tail.chunks_exact_mut(w).for_each(|r| r.copy_from_slice(src));
+            tail.chunks_exact_mut(w)
+                .for_each(|r| r.copy_from_slice(src));
         }
     }
     true
@@ -146,7 +150,9 @@ pub(super) fn decode_png(bytes: &[u8], limits: &DecodeLimits) -> Result<DecodedI
     };
     check_dims(width, height, limits)?;
     if interlaced {
-        return Err(corrupt("truncated interlaced image (its rows are spread over the whole file)"));
+        return Err(corrupt(
+            "truncated interlaced image (its rows are spread over the whole file)",
+        ));
     }
     let (colour, _) = reader.output_color_type();
     let mut data = Vec::new();
@@ -159,12 +165,16 @@ pub(super) fn decode_png(bytes: &[u8], limits: &DecodeLimits) -> Result<DecodedI
         return Err(corrupt("truncated before the first complete row"));
     }
     let img = match colour {
-        png::ColorType::Grayscale => GrayImage::from_raw(width, rows, data).map(DynamicImage::ImageLuma8),
+        png::ColorType::Grayscale => {
+            GrayImage::from_raw(width, rows, data).map(DynamicImage::ImageLuma8)
+        }
         png::ColorType::GrayscaleAlpha => {
             GrayAlphaImage::from_raw(width, rows, data).map(DynamicImage::ImageLumaA8)
         }
         png::ColorType::Rgb => RgbImage::from_raw(width, rows, data).map(DynamicImage::ImageRgb8),
-        png::ColorType::Rgba => RgbaImage::from_raw(width, rows, data).map(DynamicImage::ImageRgba8),
+        png::ColorType::Rgba => {
+            RgbaImage::from_raw(width, rows, data).map(DynamicImage::ImageRgba8)
+        }
         png::ColorType::Indexed => None, // EXPAND turns palette images into RGB(A)
     }
     .ok_or_else(|| corrupt("unexpected row layout"))?;
@@ -189,7 +199,9 @@ mod tests {
             image::Luma([if y >= 24 { 128 } else { (x * 10 + y) as u8 }])
         });
         let out = extend_constant_edges(Pixels::Luma8(img));
-        let Pixels::Luma8(g) = out else { panic!("grey stays grey") };
+        let Pixels::Luma8(g) = out else {
+            panic!("grey stays grey")
+        };
         assert_eq!(g.dimensions(), (20, 30));
         for x in 0..20 {
             assert_eq!(g.get_pixel(x, 29).0[0], (x * 10 + 23) as u8);
@@ -202,7 +214,9 @@ mod tests {
 
     #[test]
     fn missing_png_rows_repeat_the_last_one() {
-        let img = DynamicImage::ImageLuma8(GrayImage::from_fn(4, 2, |x, y| image::Luma([(x + 4 * y) as u8])));
+        let img = DynamicImage::ImageLuma8(GrayImage::from_fn(4, 2, |x, y| {
+            image::Luma([(x + 4 * y) as u8])
+        }));
         let out = pad_rows(img, 5).into_luma8();
         assert_eq!(out.dimensions(), (4, 5));
         assert_eq!(out.get_pixel(2, 4).0[0], 6);

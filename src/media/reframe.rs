@@ -102,7 +102,11 @@ impl Grey<'_> {
     fn line(&self, horizontal: bool, i: u32, from: u32, to: u32) -> (u8, bool) {
         let mut hist = [0usize; 256];
         for k in from..to {
-            let v = if horizontal { self.at(k, i) } else { self.at(i, k) };
+            let v = if horizontal {
+                self.at(k, i)
+            } else {
+                self.at(i, k)
+            };
             hist[usize::from(v)] += 1;
         }
         let n = (to - from) as usize;
@@ -128,7 +132,11 @@ fn trim(g: &Grey, mut r: Rect, frame: Option<u8>) -> Rect {
         // top, bottom, left, right
         for side in 0..4 {
             let horizontal = side < 2;
-            let (len, across) = if horizontal { (r.h, (r.x, r.x + r.w)) } else { (r.w, (r.y, r.y + r.h)) };
+            let (len, across) = if horizontal {
+                (r.h, (r.x, r.x + r.w))
+            } else {
+                (r.w, (r.y, r.y + r.h))
+            };
             let line_at = |k: u32| match side {
                 0 => r.y + k,
                 1 => r.y + r.h - 1 - k,
@@ -208,14 +216,29 @@ fn frame_colour(g: &Grey) -> Option<u8> {
 
 /// The largest non-uniform block of `g`, border-trimmed (see [`longest_run`] for `frame`).
 fn content_block(g: &Grey, frame: Option<u8>) -> Rect {
-    let whole = Rect { x: 0, y: 0, w: g.w, h: g.h };
+    let whole = Rect {
+        x: 0,
+        y: 0,
+        w: g.w,
+        h: g.h,
+    };
     let (y0, y1) = longest_run(g, whole, true, frame);
-    let band = Rect { x: 0, y: y0, w: g.w, h: y1 - y0 };
+    let band = Rect {
+        x: 0,
+        y: y0,
+        w: g.w,
+        h: y1 - y0,
+    };
     if band.h == 0 {
         return whole;
     }
     let (x0, x1) = longest_run(g, band, false, frame);
-    let block = Rect { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
+    let block = Rect {
+        x: x0,
+        y: y0,
+        w: x1 - x0,
+        h: y1 - y0,
+    };
     if block.w == 0 {
         return whole;
     }
@@ -240,7 +263,12 @@ pub fn regions(pixels: &Pixels) -> Vec<(Reframe, Rect)> {
     if g.w < MIN_SIDE || g.h < MIN_SIDE {
         return Vec::new();
     }
-    let whole = Rect { x: 0, y: 0, w: g.w, h: g.h };
+    let whole = Rect {
+        x: 0,
+        y: 0,
+        w: g.w,
+        h: g.h,
+    };
     let area = u64::from(g.w) * u64::from(g.h);
     let mut out: Vec<(Reframe, Rect)> = Vec::new();
     let framed = frame_colour(&g).map(|f| content_block(&g, Some(f)));
@@ -250,7 +278,8 @@ pub fn regions(pixels: &Pixels) -> Vec<(Reframe, Rect)> {
         framed.map(|r| (Reframe::ContentBlock, r)),
     ];
     for (how, r) in candidates.into_iter().flatten() {
-        let big = r.w >= MIN_SIDE && r.h >= MIN_SIDE && u64::from(r.w) * u64::from(r.h) * 10 >= area;
+        let big =
+            r.w >= MIN_SIDE && r.h >= MIN_SIDE && u64::from(r.w) * u64::from(r.h) * 10 >= area;
         if big && r != whole && !out.iter().any(|(_, o)| *o == r) {
             out.push((how, r));
         }
@@ -291,24 +320,56 @@ mod tests {
         let img = image::GrayImage::from_fn(300, 600, |x, y| {
             let noise = ((x * 7 + y * 3) % 5) as u8;
             let v = match y {
-                0..=39 => if (10..30).contains(&y) && x % 20 < 8 { 250 } else { 30 },
+                0..=39 => {
+                    if (10..30).contains(&y) && x % 20 < 8 {
+                        250
+                    } else {
+                        30
+                    }
+                }
                 40..=199 => noise,
                 200..=399 => texture(x, y),
                 400..=559 => noise,
-                _ => if x % 60 < 20 && y % 20 < 10 { 240 } else { 30 },
+                _ => {
+                    if x % 60 < 20 && y % 20 < 10 {
+                        240
+                    } else {
+                        30
+                    }
+                }
             };
             image::Luma([v])
         });
         let found = regions(&Pixels::Luma8(img));
-        let block = found.iter().find(|(h, _)| *h == Reframe::ContentBlock).unwrap().1;
-        assert_eq!(block, Rect { x: 0, y: 200, w: 300, h: 200 });
+        let block = found
+            .iter()
+            .find(|(h, _)| *h == Reframe::ContentBlock)
+            .unwrap()
+            .1;
+        assert_eq!(
+            block,
+            Rect {
+                x: 0,
+                y: 200,
+                w: 300,
+                h: 200
+            }
+        );
     }
 
     #[test]
     fn tiny_images_and_crops_are_safe() {
         let img = image::GrayImage::from_pixel(10, 10, image::Luma([3]));
         assert!(regions(&Pixels::Luma8(img.clone())).is_empty());
-        let c = crop(&Pixels::Luma8(img), Rect { x: 8, y: 8, w: 50, h: 50 });
+        let c = crop(
+            &Pixels::Luma8(img),
+            Rect {
+                x: 8,
+                y: 8,
+                w: 50,
+                h: 50,
+            },
+        );
         assert_eq!((c.width(), c.height()), (2, 2));
     }
 }

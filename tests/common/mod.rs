@@ -55,8 +55,7 @@ pub fn image_match_eval() -> Option<std::path::PathBuf> {
         .unwrap_or_else(|| root.join(".tools"));
     let eval = tools.join("image_match-eval");
     if !eval.join(".complete-v2").exists() {
-        let status = std::process::Command::new(root.join("scripts/image_match-setup.sh"))
-            .status();
+        let status = std::process::Command::new(root.join("scripts/image_match-setup.sh")).status();
         if !matches!(status, Ok(s) if s.success()) {
             let why = "scripts/image_match-setup.sh failed (needs PyPI and Debian access)";
             if std::env::var("PREFLIGHT_REQUIRE_ALL").as_deref() == Ok("1") {

@@ -6,6 +6,7 @@ mod hash_cmd;
 mod lexicon_cmd;
 mod list_cmd;
 mod scan_cmd;
+mod scan_image_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -27,7 +28,8 @@ enum Command {
     Demo(demo_cmd::DemoArgs),
     /// Hash image files (PDQ, pHash, dHash, MD5, SHA-1, SHA-256) as TSV or JSON lines.
     Hash(hash_cmd::HashArgs),
-    /// Scan a message or a chat transcript for grooming, self-harm and sexual-content signals.
+    /// Scan images against a signed list or store, or a message or chat transcript for grooming,
+    /// self-harm and sexual-content signals.
     Scan(scan_cmd::ScanArgs),
     /// Lint lexicon files or run their examples.
     Lexicon(lexicon_cmd::LexiconArgs),

@@ -1,5 +1,6 @@
-//! `preflight scan text|chat`: run the text engine on one message, or replay a JSON Lines
-//! chat transcript through the conversation model, printing verdicts with their evidence.
+//! `preflight scan text|chat|image`: run the text engine on one message, or replay a JSON Lines
+//! chat transcript through the conversation model, printing verdicts with their evidence;
+//! `image` is in `scan_image_cmd`.
 
 use clap::{Args, Subcommand};
 use preflight::text::{
@@ -46,6 +47,8 @@ pub struct ScanArgs {
 
 #[derive(Subcommand, Debug)]
 enum ScanTarget {
+    /// Scan image files against a signed list (--list) or an installed store (--store).
+    Image(crate::scan_image_cmd::ScanImageArgs),
     /// Analyze one message and print its matches.
     Text {
         /// The message text.
@@ -75,6 +78,7 @@ enum ScanTarget {
 /// Runs the `scan` command.
 pub fn run(args: ScanArgs) -> ExitCode {
     let result = match args.target {
+        ScanTarget::Image(a) => return crate::scan_image_cmd::run(a),
         ScanTarget::Text {
             text,
             lexicons,
