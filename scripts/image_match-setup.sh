@@ -60,10 +60,10 @@ if [ ! -f "$MATE/.complete" ]; then
 fi
 
 EVAL="$TOOLS/image_match-eval"
-if [ ! -f "$EVAL/.complete-v1" ]; then
+if [ ! -f "$EVAL/.complete-v2" ]; then
   rm -rf "$EVAL"
   "$VENV/bin/python" "$ROOT/scripts/image_match_transforms.py" "$DATA" "$MATE" "$EVAL" >>"$LOG" 2>&1 \
     || fail "generating the evaluation set (scripts/image_match_transforms.py)"
-  touch "$EVAL/.complete-v1"
+  touch "$EVAL/.complete-v2"
 fi
 exit 0

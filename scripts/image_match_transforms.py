@@ -3,8 +3,10 @@
 
 Usage: image_match_transforms.py SKIMAGE_DATA_DIR MATE_BACKGROUNDS_DIR OUT_DIR
 
-OUT_DIR/listed/<transform>/<name>.<ext>    30 photos (18 from scikit-image's wheel, 12 from
-                                           Debian's mate-backgrounds) and what resharing does
+OUT_DIR/listed/<transform>/<name>.<ext>    30 photos (17 from scikit-image's wheel, 13 from
+                                           Debian's mate-backgrounds) and what resharing does.
+                                           clock_motion.png is not listed: its PDQ quality is 34,
+                                           below the 50 Meta's guidance lists or matches at.
 OUT_DIR/unlisted/<transform>/<name>.<ext>  other images (never put on a list) and the same
 OUT_DIR/reference.tsv                      path, imagehash.phash, imagehash.dhash (imagehash
                                            4.3.2 on the file as Pillow opens it)
@@ -21,20 +23,21 @@ import imagehash
 from PIL import Image, ImageDraw, ImageFont
 
 SKIMAGE_LISTED = [
-    "astronaut.png", "brick.png", "camera.png", "cell.png", "chelsea.png", "clock_motion.png",
+    "astronaut.png", "brick.png", "camera.png", "cell.png", "chelsea.png",
     "coffee.png", "coins.png", "grass.png", "gravel.png", "hubble_deep_field.jpg", "ihc.png",
     "moon.png", "motorcycle_left.png", "page.png", "retina.jpg", "rocket.jpg", "text.png",
 ]
 MATE_LISTED = [
     "Aqua.jpg", "Blinds.jpg", "Dune.jpg", "FreshFlower.jpg", "Garden.jpg", "GreenMeadow.jpg",
     "LadyBird.jpg", "RainDrops.jpg", "Storm.jpg", "TwoWings.jpg", "Wood.jpg", "YellowFlower.jpg",
+    "Elephants.jpg",
 ]
 SKIMAGE_UNLISTED = [
-    "motorcycle_right.png", "horse.png", "phantom.png", "logo.png", "color.png",
+    "motorcycle_right.png", "clock_motion.png", "horse.png", "phantom.png", "logo.png", "color.png",
     "chessboard_RGB.png", "microaneurysms.png",
 ]
 MATE_UNLISTED = [
-    "Elephants.jpg", "Flow.png", "Gulp.png", "Silk.png", "Spring.png", "Waves.png",
+    "Flow.png", "Gulp.png", "Silk.png", "Spring.png", "Waves.png",
     "GreenTraditional.jpg", "Stripes.png", "Float-into-MATE.png", "MATE-Stripes-Dark.png",
     "Ubuntu-Mate-Cold-no-logo.png", "Ubuntu-Mate-Warm-no-logo.png",
     "Arc-Colors-Transparent-Wallpaper.png",

@@ -6,6 +6,7 @@
 
 use crate::hash::{self, crypto::CryptoHashes, pdq::Dihedral};
 use crate::lists::{HashKind, HashList, ListInfo, ListMatch, LiveList, TrustedKeys};
+use crate::media::reframe::Reframe;
 use crate::media::{DecodeLimits, MediaError};
 use crate::policy::Policy;
 use crate::text::model::{Label, TextModel};
@@ -72,6 +73,12 @@ impl TextModelChoice {
             TextModelChoice::Default => Ok(None),
         }
     }
+}
+
+/// A list hit and the region of the image that produced it.
+struct Tagged {
+    m: ListMatch,
+    reframe: Reframe,
 }
 
 /// The scanner's error: the crate-wide [`crate::Error`].
@@ -180,42 +187,81 @@ impl Scanner {
         &self.policy
     }
 
-    /// Scans image bytes: exact digests, PDQ (all eight rotations/flips) and pHash against the
-    /// live list. A file that cannot be decoded still gets its exact digests matched; only when
-    /// nothing matched is the decoding error returned.
+    /// Scans image bytes: exact digests, then PDQ (all eight rotations/flips) and pHash of the
+    /// whole image and of every region `media::reframe` finds in it (border trimmed, picture
+    /// inside a screenshot or above a caption), against the live list. A truncated file is
+    /// decoded as far as it goes and its evidence says `partial`. A file that cannot be decoded
+    /// still gets its exact digests matched; only when nothing matched is the decoding error
+    /// returned. A pHash match alone warns, never blocks (see [`Policy::action_for`]).
     pub fn scan_image(&self, bytes: &[u8]) -> Result<Verdict, ScanError> {
         let list = self.lists.current();
         let crypto = CryptoHashes::of(bytes);
-        let mut matches = Vec::new();
-        matches.extend(list.match_exact(HashKind::Md5, &crypto.md5));
-        matches.extend(list.match_exact(HashKind::Sha1, &crypto.sha1));
-        matches.extend(list.match_exact(HashKind::Sha256, &crypto.sha256));
+        let mut matches: Vec<Tagged> = Vec::new();
+        let whole = |m| Tagged {
+            m,
+            reframe: Reframe::Whole,
+        };
+        matches.extend(
+            list.match_exact(HashKind::Md5, &crypto.md5)
+                .into_iter()
+                .map(whole),
+        );
+        matches.extend(
+            list.match_exact(HashKind::Sha1, &crypto.sha1)
+                .into_iter()
+                .map(whole),
+        );
+        matches.extend(
+            list.match_exact(HashKind::Sha256, &crypto.sha256)
+                .into_iter()
+                .map(whole),
+        );
         // video (issue 13): animated GIF/APNG/WebP are scanned frame by frame (src/video/session.rs).
         if let Some(kind) = crate::media::animation::sniff(bytes) {
-            return self.scan_animation(bytes, kind, &list, matches);
+            let exact = matches.into_iter().map(|t| t.m).collect();
+            return self.scan_animation(bytes, kind, &list, exact);
         }
         match crate::media::decode_for_hashing(bytes, &self.limits, hash::PDQ_DECODE_MIN_SIDE) {
             Ok(decoded) => {
-                let pdq = hash::pdq::hash_pixels(decoded.pixels.as_pdq_input()).map_err(|e| {
-                    MediaError::Corrupt {
-                        format: decoded.format,
-                        detail: e.to_string(),
+                let with_phash = self.policy.phash_radius > 0 && list.len(HashKind::PHash) > 0;
+                let regions =
+                    hash::variants::hash_regions(&decoded.pixels, with_phash).map_err(|e| {
+                        MediaError::Corrupt {
+                            format: decoded.format,
+                            detail: e.to_string(),
+                        }
+                    })?;
+                for r in &regions {
+                    let tag = |m| Tagged {
+                        m,
+                        reframe: r.reframe,
+                    };
+                    if r.pdq.quality >= self.policy.pdq_min_quality {
+                        let variants: Vec<[u8; 32]> = r.pdq.hashes.iter().map(|h| h.0).collect();
+                        matches.extend(
+                            list.match_pdq(&variants, self.policy.pdq_radius)
+                                .into_iter()
+                                .map(tag),
+                        );
                     }
-                })?;
-                if pdq.quality >= self.policy.pdq_min_quality {
-                    let variants: Vec<[u8; 32]> = pdq.hashes.iter().map(|h| h.0).collect();
-                    matches.extend(list.match_pdq(&variants, self.policy.pdq_radius));
+                    if let Some(p) = r.phash {
+                        matches.extend(
+                            list.match_phash(p, self.policy.phash_radius)
+                                .into_iter()
+                                .map(tag),
+                        );
+                    }
                 }
-                if self.policy.phash_radius > 0 && list.len(HashKind::PHash) > 0 {
-                    let p = hash::perceptual::hash_pixels(&decoded.pixels);
-                    matches.extend(list.match_phash(p.phash, self.policy.phash_radius));
-                }
-                let mut signals = self.list_signals(&list, matches);
+                let mut signals = self.tagged_signals(&list, matches, decoded.partial);
                 self.classify_image(&decoded.pixels, &mut signals)?;
                 Ok(self.verdict(signals, AgeBand::Unknown, false))
             }
             Err(e) if matches.is_empty() => Err(e.into()),
-            Err(_) => Ok(self.verdict(self.list_signals(&list, matches), AgeBand::Unknown, false)),
+            Err(_) => Ok(self.verdict(
+                self.tagged_signals(&list, matches, false),
+                AgeBand::Unknown,
+                false,
+            )),
         }
     }
 
@@ -257,35 +303,99 @@ impl Scanner {
         self.classifiers.clone()
     }
 
+    /// Known-image signals for hits on the whole image (video frames, animations).
     pub(crate) fn list_signals(&self, list: &HashList, matches: Vec<ListMatch>) -> Vec<Signal> {
-        let accepted = self.policy.sources.filter(matches);
-        if accepted.is_empty() {
+        let whole = matches
+            .into_iter()
+            .map(|m| Tagged {
+                m,
+                reframe: Reframe::Whole,
+            })
+            .collect();
+        self.tagged_signals(list, whole, false)
+    }
+
+    /// Turns list hits into known-image signals. PDQ and exact-digest hits decide alone
+    /// (score 1, block). A pHash hit counts as corroborated by any PDQ or exact hit in the same
+    /// scan, or by being listed by at least two counted source organisations (a second list);
+    /// corroborated it joins the score-1 signal, otherwise it forms a score-0.5 signal that the
+    /// policy turns into a warning. Each entry is reported once, at its smallest distance.
+    fn tagged_signals(&self, list: &HashList, matches: Vec<Tagged>, partial: bool) -> Vec<Signal> {
+        let mut best: Vec<Tagged> = Vec::new();
+        for t in matches
+            .into_iter()
+            .filter(|t| self.policy.sources.accepts(&t.m))
+        {
+            match best
+                .iter_mut()
+                .find(|b| b.m.kind == t.m.kind && b.m.entry == t.m.entry)
+            {
+                Some(b) if t.m.distance < b.m.distance => *b = t,
+                Some(_) => {}
+                None => best.push(t),
+            }
+        }
+        if best.is_empty() {
             return Vec::new();
         }
+        let mut strong_kinds: Vec<String> = Vec::new();
+        for t in best.iter().filter(|t| t.m.kind != HashKind::PHash) {
+            let name = t.m.kind.name().to_string();
+            if !strong_kinds.contains(&name) {
+                strong_kinds.push(name);
+            }
+        }
         let digest = crate::hex::encode(&list.digest());
-        let evidence: Vec<Evidence> = accepted
-            .into_iter()
-            .map(|m| Evidence::ListMatch {
-                kind: m.kind.name().to_string(),
-                entry: m.entry,
-                hash: m.hash_hex,
-                distance: m.distance,
-                variant: Dihedral::from_index(usize::from(m.variant))
+        let (mut decided, mut weak) = (Vec::new(), Vec::new());
+        for t in best {
+            let mut corroborated_by = Vec::new();
+            if t.m.kind == HashKind::PHash {
+                corroborated_by.clone_from(&strong_kinds);
+                if self.policy.sources.corroborating_sources(&t.m) >= 2 {
+                    corroborated_by.push("second_source".to_string());
+                }
+            }
+            let alone = t.m.kind == HashKind::PHash && corroborated_by.is_empty();
+            let evidence = Evidence::ListMatch {
+                kind: t.m.kind.name().to_string(),
+                entry: t.m.entry,
+                hash: t.m.hash_hex,
+                distance: t.m.distance,
+                variant: Dihedral::from_index(usize::from(t.m.variant))
                     .unwrap_or(Dihedral::Original)
                     .name()
                     .to_string(),
-                label: m.label,
-                list_category: m.category,
-                sources: m.source_org_names,
+                label: t.m.label,
+                list_category: t.m.category,
+                sources: t.m.source_org_names,
                 list_version: list.version(),
                 list_digest: digest.clone(),
-            })
-            .collect();
-        vec![Signal {
-            category: Category::KnownCsam,
-            score: 1.0,
-            evidence,
-        }]
+                reframe: t.reframe.name().to_string(),
+                partial,
+                corroborated_by,
+            };
+            if alone {
+                weak.push(evidence)
+            } else {
+                decided.push(evidence)
+            }
+        }
+        let mut signals = Vec::new();
+        if !decided.is_empty() {
+            signals.push(Signal {
+                category: Category::KnownCsam,
+                score: 1.0,
+                evidence: decided,
+            });
+        }
+        if !weak.is_empty() {
+            signals.push(Signal {
+                category: Category::KnownCsam,
+                score: crate::policy::UNCORROBORATED_SCORE,
+                evidence: weak,
+            });
+        }
+        signals
     }
 
     /// Scans one chat message and folds it into its conversation's state. `direction` is from

@@ -86,6 +86,16 @@ pub enum Evidence {
         list_version: u64,
         /// SHA-256 digest of that list (auditable across devices).
         list_digest: String,
+        /// Which region of the scanned image matched: `whole`, `trim_border` (uniform borders
+        /// removed) or `content_block` (the picture inside a screenshot, above a caption, ...).
+        reframe: String,
+        /// The file was truncated and the match is on the part that was there.
+        partial: bool,
+        /// For a pHash hit, what corroborates it: other kinds that matched in the same scan
+        /// (`pdq`, `md5`, `sha1`, `sha256`) and/or `second_source` (listed by two or more
+        /// organisations). Empty for a pHash hit means it only warns; always empty for the
+        /// kinds that decide alone.
+        corroborated_by: Vec<String>,
     },
     /// A hash-list entry matched one frame of an animated image or a video (issue 13).
     FrameMatch {

@@ -145,7 +145,9 @@ fn zero_sized_images() {
 }
 
 #[test]
-fn truncated_files_are_corrupt_not_grey() {
+fn truncated_files_decode_what_is_there_flagged_partial() {
+    // Policy (media::partial): a file cut after its headers decodes, flagged partial; a file
+    // cut inside its headers is a typed Corrupt error.
     for name in [
         "bridge-1-original.jpg",
         "wee.jpg",
@@ -154,14 +156,36 @@ fn truncated_files_are_corrupt_not_grey() {
         "pytx-LA.png",
     ] {
         let full = fixture(name);
+        assert!(!decode(&full).unwrap().partial, "{name} complete");
         for cut in [full.len() / 3, full.len() / 2, full.len() - 3] {
-            let err = decode(&full[..cut]).unwrap_err();
-            assert!(
-                matches!(err, MediaError::Corrupt { .. }),
-                "{name} cut at {cut}: {err:?}"
-            );
-            assert!(!err.to_string().is_empty());
+            match decode(&full[..cut]) {
+                Ok(d) => {
+                    assert!(d.partial, "{name} cut at {cut} not flagged partial");
+                    assert!(d.pixels.width() > 0 && d.pixels.height() > 0);
+                }
+                Err(e) => {
+                    assert!(
+                        matches!(e, MediaError::Corrupt { .. }),
+                        "{name} cut at {cut}: {e:?}"
+                    );
+                    assert!(!e.to_string().is_empty());
+                }
+            }
         }
+        // Dropping only the end (EOI / IEND) always still gives the picture.
+        let cut = if name.ends_with(".jpg") {
+            full.len() - 2
+        } else {
+            full.len() - 12
+        };
+        let d = decode(&full[..cut]).unwrap_or_else(|e| panic!("{name} without its end: {e}"));
+        assert!(d.partial);
+        let whole = decode(&full).unwrap();
+        assert_eq!(
+            (d.pixels.width(), d.pixels.height()),
+            (whole.pixels.width(), whole.pixels.height()),
+            "{name}: only the end marker was missing, nothing to crop"
+        );
     }
 }
 
@@ -187,16 +211,27 @@ fn garbage_after_a_valid_header_is_corrupt() {
 
 #[test]
 fn every_prefix_of_a_small_jpeg_is_handled() {
-    // Exhaustive truncation of a small progressive JPEG: never a panic, never an image unless
-    // complete.
+    // Exhaustive truncation of a small progressive JPEG: never a panic; a prefix gives either
+    // a typed error (cut in the headers) or an image flagged partial, never a complete one.
     let full = fixture("wee.jpg");
+    let mut partial = 0;
     for cut in 0..full.len() - 2 {
-        assert!(
-            decode(&full[..cut]).is_err(),
-            "prefix of {cut} bytes decoded"
-        );
+        match decode(&full[..cut]) {
+            Ok(d) => {
+                assert!(d.partial, "prefix of {cut} bytes decoded as complete");
+                partial += 1;
+            }
+            Err(e) => assert!(
+                matches!(
+                    e,
+                    MediaError::Corrupt { .. } | MediaError::Empty | MediaError::UnknownFormat
+                ),
+                "prefix of {cut} bytes: {e:?}"
+            ),
+        }
     }
-    assert!(decode(&full).is_ok());
+    assert!(partial > 0, "no prefix past the headers decoded");
+    assert!(!decode(&full).unwrap().partial);
 }
 
 #[test]

@@ -1,12 +1,14 @@
 //! Image and byte hashes: PDQ (Meta's perceptual hash, all eight rotations/flips), pHash and
 //! dHash, and cryptographic digests, plus [`hash_image_bytes`] which runs them all on one file.
 
+pub mod augment;
 pub mod crypto;
 pub mod pdq;
 #[cfg(any(test, feature = "testing"))]
 pub mod pdq_reference;
 pub mod perceptual;
 pub mod pil_resize;
+pub mod variants;
 
 use crate::media::{self, DecodeLimits, MediaError};
 use serde::Serialize;
@@ -28,6 +30,10 @@ pub struct ImageHashes {
     pub crypto: crypto::CryptoHashes,
     /// Width and height the hashes were computed from (after orientation and any scaled decode).
     pub decoded_size: (u32, u32),
+    /// The image's own width and height as displayed (header size, EXIF orientation applied).
+    pub image_size: (u32, u32),
+    /// The file was truncated and only what it holds was hashed.
+    pub partial: bool,
     /// 1, or 2/4/8 when a large JPEG was decoded at reduced scale.
     pub scale_denominator: u8,
 }
@@ -55,6 +61,12 @@ pub fn hash_image_bytes(bytes: &[u8], limits: &DecodeLimits) -> Result<ImageHash
         perceptual: perceptual::hash_pixels(&decoded.pixels),
         crypto: crypto::CryptoHashes::of(bytes),
         decoded_size: (decoded.pixels.width(), decoded.pixels.height()),
+        image_size: if decoded.exif_orientation >= 5 {
+            (decoded.source_height, decoded.source_width)
+        } else {
+            (decoded.source_width, decoded.source_height)
+        },
+        partial: decoded.partial,
         scale_denominator: decoded.scale_denominator,
     })
 }

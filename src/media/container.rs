@@ -1,8 +1,13 @@
 //! Container-level checks run before any decoder sees the bytes: is the file complete, and
-//! what size does it claim? Decoders are lenient by design (libjpeg pads a cut JPEG with grey,
-//! the PNG decoder returns the rows it got), which is right for a viewer and wrong for a
-//! scanner: a cut file hashes as a different picture. So a file whose container is incomplete
-//! is refused here with a clear message.
+//! what size does it claim?
+//!
+//! Policy for incomplete files: decode what is there and flag it (`DecodedImage::partial`,
+//! see `media::partial`). A JPEG cut after its headers, inside or after the scan data, is
+//! repaired by [`jpeg_repair`] (an end-of-image marker is appended) and a PNG that ends before
+//! IEND is reported by [`png`] so its complete rows are decoded. Refusing such files (the
+//! previous policy) let anyone evade every list by dropping the last two bytes, while every
+//! viewer still shows the picture. A file cut inside its headers has no picture and is still
+//! refused with a clear message, as is a truncated WebP.
 
 use super::MediaError;
 
@@ -70,9 +75,26 @@ pub(super) fn jpeg(bytes: &[u8]) -> Result<(u32, u32), MediaError> {
     }
 }
 
-/// PNG: walks the chunks (length, type, data, CRC) and requires the IEND chunk.
-pub(super) fn png(bytes: &[u8]) -> Result<(), MediaError> {
-    const P: &str = "PNG";
+/// A truncated JPEG made decodable: when the headers are complete up to the first scan but no
+/// end-of-image marker follows the scan data, returns the bytes with one appended (a dangling
+/// `0xFF` dropped first), which libjpeg decodes up to the cut. `None` for a complete file and
+/// for a file cut inside its headers (which [`jpeg`] refuses).
+pub(super) fn jpeg_repair(bytes: &[u8]) -> Option<Vec<u8>> {
+    match jpeg(bytes) {
+        Err(MediaError::Corrupt { detail, .. }) if detail.starts_with("truncated: ") => {
+            let body = bytes.strip_suffix(&[0xFF]).unwrap_or(bytes);
+            let mut out = Vec::with_capacity(body.len() + 2);
+            out.extend_from_slice(body);
+            out.extend_from_slice(&[0xFF, 0xD9]);
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
+/// PNG: walks the chunks (length, type, data, CRC). `Ok(true)` when the IEND chunk is there,
+/// `Ok(false)` when the file ends before it (the caller decodes the complete rows).
+pub(super) fn png(bytes: &[u8]) -> Result<bool, MediaError> {
     let mut i = 8usize;
     while i + 8 <= bytes.len() {
         let len = u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]) as usize;
@@ -82,11 +104,33 @@ pub(super) fn png(bytes: &[u8]) -> Result<(), MediaError> {
             break;
         }
         if kind == b"IEND" {
-            return Ok(());
+            return Ok(true);
         }
         i = end;
     }
-    Err(corrupt(P, "truncated: the file ends before its IEND chunk"))
+    Ok(false)
+}
+
+/// The size a PNG (IHDR) or GIF (logical screen) header claims, read straight from the bytes,
+/// so a limit error names it even when the decoder refused the header itself.
+pub(super) fn claimed_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    let be = |i: usize| {
+        bytes
+            .get(i..i + 4)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let le16 = |i: usize| {
+        bytes
+            .get(i..i + 2)
+            .map(|b| u32::from(u16::from_le_bytes([b[0], b[1]])))
+    };
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.get(12..16) == Some(b"IHDR") {
+        return Some((be(16)?, be(20)?));
+    }
+    if bytes.starts_with(b"GIF8") {
+        return Some((le16(6)?, le16(8)?));
+    }
+    None
 }
 
 /// WebP: the RIFF header states the file length.
@@ -116,18 +160,35 @@ mod tests {
         ];
         f.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x02, 1, 2, 3, 4]);
         assert!(jpeg(&f).is_err());
+        let repaired = jpeg_repair(&f).unwrap();
+        assert_eq!(jpeg(&repaired).unwrap(), (8, 16));
         f.extend_from_slice(&[0xFF, 0xD9]);
         assert_eq!(jpeg(&f).unwrap(), (8, 16));
+        assert!(jpeg_repair(&f).is_none());
+        assert!(
+            jpeg_repair(&f[..5]).is_none(),
+            "cut in the headers: no picture, no repair"
+        );
         assert!(jpeg(&[0xFF, 0xD8, 0xFF]).is_err());
         assert!(jpeg(b"not a jpeg").is_err());
+    }
+
+    #[test]
+    fn claimed_sizes_of_png_and_gif_headers() {
+        let mut p = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+        p.extend_from_slice(&70000u32.to_be_bytes());
+        p.extend_from_slice(&3u32.to_be_bytes());
+        assert_eq!(claimed_size(&p), Some((70000, 3)));
+        assert_eq!(claimed_size(b"GIF89a\x40\x1f\x40\x1f"), Some((8000, 8000)));
+        assert_eq!(claimed_size(b"GIF89a\x40"), None);
     }
 
     #[test]
     fn png_needs_iend() {
         let mut p = b"\x89PNG\r\n\x1a\n".to_vec();
         p.extend_from_slice(&[0, 0, 0, 0, b'I', b'D', b'A', b'T', 0, 0, 0, 0]);
-        assert!(png(&p).is_err());
+        assert!(!png(&p).unwrap());
         p.extend_from_slice(&[0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xAE, 0x42, 0x60, 0x82]);
-        assert!(png(&p).is_ok());
+        assert!(png(&p).unwrap());
     }
 }

@@ -102,6 +102,7 @@ pub(super) fn decode(
         exif_orientation: 1,
         scale_denominator: 1,
         sampled: sample,
+        partial: false,
     })
 }
 

@@ -274,6 +274,7 @@ mod with_libheif {
             exif_orientation: 1,
             scale_denominator: 1,
             sampled: sample,
+            partial: false,
         })
     }
 }

@@ -82,6 +82,7 @@ fn finish(
         exif_orientation: super::orientation_number(orientation),
         scale_denominator: numerator.map_or(1, |m| 8 / m.max(1)),
         sampled,
+        partial: false,
     }
 }
 

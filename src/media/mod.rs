@@ -30,6 +30,8 @@ mod jpeg_dc;
 mod pixels;
 mod png_rows;
 mod sample;
+mod partial;
+pub mod reframe;
 
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
 use std::io::Cursor;
@@ -65,7 +67,8 @@ impl Default for DecodeLimits {
     }
 }
 
-/// Why an image could not be decoded. Nothing is partially returned.
+/// Why an image could not be decoded. (A truncated file that still holds a picture is not an
+/// error: it decodes with [`DecodedImage::partial`] set.)
 #[derive(Debug, Error)]
 pub enum MediaError {
     /// Zero bytes were given.
@@ -244,6 +247,9 @@ pub struct DecodedImage {
     /// sample of the displayed image (see [`decode_for_hashing`]): PDQ is the same as on the
     /// full image, the pixels are 512x512 whatever the aspect ratio.
     pub sampled: bool,
+    /// The file was truncated and only what it holds was decoded (a JPEG cut in or after its
+    /// scan data, a PNG without IEND); the pixels are the part that was there.
+    pub partial: bool,
 }
 
 /// Decodes at full resolution, within the limits.
@@ -393,10 +399,17 @@ fn decode_inner(
     }
     let format = image::guess_format(bytes).map_err(|_| MediaError::UnknownFormat)?;
     match format {
-        ImageFormat::Jpeg => jpeg::decode_with(bytes, limits, scaled_min_side, par),
+        // Truncated files: decode what is there, flagged partial (media::partial).
+        ImageFormat::Jpeg => match container::jpeg_repair(bytes) {
+            Some(repaired) => partial::decode_jpeg(&repaired, limits, scaled_min_side, par),
+            None => jpeg::decode_with(bytes, limits, scaled_min_side, par),
+        },
         ImageFormat::Png => {
-            container::png(bytes)?;
-            png_rows::decode(bytes, limits, for_hashing).map(|d| (d, false))
+            if container::png(bytes)? {
+                png_rows::decode(bytes, limits, for_hashing).map(|d| (d, false))
+            } else {
+                partial::decode_png(bytes, limits).map(|d| (d, false))
+            }
         }
         ImageFormat::Gif => gif_frames::decode(bytes, limits, for_hashing).map(|d| (d, false)),
         ImageFormat::WebP => {
@@ -432,13 +445,16 @@ fn whole_frame(
     image_limits.max_image_height = Some(limits.max_dimension);
     reader.limits(image_limits);
     let mut decoder = reader.into_decoder().map_err(|e| match e {
-        image::ImageError::Limits(_) => MediaError::TooLarge {
-            width: 0,
-            height: 0,
-            pixels: 0,
-            max_pixels: limits.max_pixels,
-            max_dimension: limits.max_dimension,
-        },
+        image::ImageError::Limits(_) => {
+            let (width, height) = container::claimed_size(bytes).unwrap_or((0, 0));
+            MediaError::TooLarge {
+                width,
+                height,
+                pixels: u64::from(width) * u64::from(height),
+                max_pixels: limits.max_pixels,
+                max_dimension: limits.max_dimension,
+            }
+        }
         other => map_image_error(name, other),
     })?;
     let (width, height) = decoder.dimensions();
@@ -475,6 +491,7 @@ fn whole_frame(
         exif_orientation: orientation_number(orientation),
         scale_denominator: 1,
         sampled,
+        partial: false,
     })
 }
 

@@ -137,5 +137,6 @@ pub(super) fn decode(
         exif_orientation: super::orientation_number(orientation),
         scale_denominator: 1,
         sampled: sample,
+        partial: false,
     })
 }

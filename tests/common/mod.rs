@@ -55,7 +55,7 @@ pub fn image_match_eval() -> Option<std::path::PathBuf> {
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| root.join(".tools"));
     let eval = tools.join("image_match-eval");
-    if !eval.join(".complete-v1").exists() {
+    if !eval.join(".complete-v2").exists() {
         let status = std::process::Command::new(root.join("scripts/image_match-setup.sh")).status();
         if !matches!(status, Ok(s) if s.success()) {
             let why = "scripts/image_match-setup.sh failed (needs PyPI and Debian access)";

@@ -1,6 +1,9 @@
 //! `preflight hash`: hashes image files (PDQ with quality, pHash, dHash, MD5, SHA-1, SHA-256)
 //! as TSV or JSON lines. Directories are walked recursively with a progress bar; a file that
-//! cannot be read or decoded is reported on stderr and the run goes on.
+//! cannot be read or decoded is reported on stderr and the run goes on, as is a path that
+//! yields no file or a symlink that is skipped. Reads stop at the input limit (so `/dev/zero`
+//! fails at once), the size printed is the image's own (header, orientation applied), a
+//! truncated file is hashed and marked partial, and a closed stdout ends the run quietly.
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -38,14 +41,25 @@ fn collect(paths: &[PathBuf]) -> (Vec<PathBuf>, bool) {
     let mut files = Vec::new();
     let mut walked = false;
     for p in paths {
+        let before = files.len();
         if p.is_dir() {
             walked = true;
             for entry in walkdir::WalkDir::new(p).sort_by_file_name().into_iter() {
                 match entry {
                     Ok(e) if e.file_type().is_file() => files.push(e.into_path()),
+                    Ok(e) if e.path_is_symlink() => eprintln!(
+                        "preflight: {}: skipped: a symlink (directories are walked without following links)",
+                        e.path().display()
+                    ),
                     Ok(_) => {}
                     Err(e) => eprintln!("preflight: {}: {e}", p.display()),
                 }
+            }
+            if files.len() == before {
+                eprintln!(
+                    "preflight: {}: warning: no files found under this directory",
+                    p.display()
+                );
             }
         } else {
             files.push(p.clone());
@@ -54,8 +68,24 @@ fn collect(paths: &[PathBuf]) -> (Vec<PathBuf>, bool) {
     (files, walked)
 }
 
+/// Reads at most `max + 1` bytes: a larger input is refused without reading it all.
+pub fn read_capped(path: &Path, max: usize) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let mut bytes = Vec::new();
+    file.take(max as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() > max {
+        return Err(format!(
+            "the input is over the {max}-byte limit; not read further"
+        ));
+    }
+    Ok(bytes)
+}
+
 fn hash_file(path: &Path, limits: &DecodeLimits) -> Result<ImageHashes, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+    let bytes = read_capped(path, limits.max_input_bytes)?;
     hash::hash_image_bytes(&bytes, limits).map_err(|e| e.to_string())
 }
 
@@ -69,11 +99,12 @@ fn tsv_line(path: &Path, h: &ImageHashes, dihedral: bool) -> String {
         h.crypto_hex().0,
         h.crypto_hex().1,
         h.crypto_hex().2,
-        format!("{}x{}", h.decoded_size.0, h.decoded_size.1),
+        format!("{}x{}", h.image_size.0, h.image_size.1),
     ];
     if dihedral {
         cols.extend(h.pdq.hashes[1..].iter().map(|v| v.to_hex()));
     }
+    cols.push(h.partial.to_string());
     cols.join("\t")
 }
 
@@ -86,7 +117,9 @@ fn json_line(path: &Path, h: &ImageHashes, dihedral: bool) -> String {
         "phash": hex64(h.perceptual.phash),
         "dhash": hex64(h.perceptual.dhash),
         "md5": md5, "sha1": sha1, "sha256": sha256,
-        "width": h.decoded_size.0, "height": h.decoded_size.1,
+        "width": h.image_size.0, "height": h.image_size.1,
+        "decoded_width": h.decoded_size.0, "decoded_height": h.decoded_size.1,
+        "partial": h.partial,
     });
     if dihedral {
         let variants: serde_json::Map<String, serde_json::Value> = Dihedral::ALL
@@ -137,7 +170,10 @@ pub fn run(args: HashArgs) -> ExitCode {
                 header.push_str(v.name());
             }
         }
-        let _ = writeln!(out, "{header}");
+        header.push_str("\tpartial");
+        if writeln!(out, "{header}").is_err() {
+            return ExitCode::SUCCESS; // stdout closed (`| head`): nothing more to say
+        }
     }
     let mut failed = 0usize;
     for path in &files {
@@ -148,7 +184,10 @@ pub fn run(args: HashArgs) -> ExitCode {
                 } else {
                     tsv_line(path, &h, args.dihedral)
                 };
-                let _ = writeln!(out, "{line}");
+                if writeln!(out, "{line}").and_then(|_| out.flush()).is_err() {
+                    bar.finish_and_clear();
+                    return ExitCode::SUCCESS; // stdout closed (`| head`)
+                }
             }
             Err(e) => {
                 failed += 1;

@@ -80,6 +80,15 @@ struct BuildArgs {
     /// and Meta's tools write them), one listed video each, with --source/--label/--category.
     #[arg(long)]
     vpdq: Vec<PathBuf>,
+    /// Image files to hash into the list: the PDQ and pHash of each, labelled with its file
+    /// name (or --label when given).
+    #[arg(long, value_name = "FILE")]
+    images: Vec<PathBuf>,
+    /// With --images: also list the PDQ of crops, small rotations and the true rotations/flips
+    /// of each image (`preflight::hash::augment`, 21 more entries per image), so reshared
+    /// copies that the scanner cannot undo still match.
+    #[arg(long, requires = "images")]
+    augment: bool,
     /// Source organisation for HMA lines and CSV rows without a source.
     #[arg(long)]
     source: Option<String>,
@@ -377,6 +386,7 @@ fn build(a: BuildArgs) -> ExitCode {
                 )?,
             });
         }
+        add_images(&mut builder, &a)?;
         let issues: usize = reports.iter().map(|r| r.report.issues.len()).sum();
         for r in &reports {
             for i in &r.report.issues {
@@ -431,6 +441,55 @@ fn build(a: BuildArgs) -> ExitCode {
         }
         Err(e) => fail(e),
     }
+}
+
+/// Hashes `--images` into the builder (with `--augment`, their augmentations too).
+fn add_images(builder: &mut ListBuilder, a: &BuildArgs) -> Result<(), ListError> {
+    if a.images.is_empty() {
+        return Ok(());
+    }
+    let orgs = match &a.source {
+        Some(name) => 1u64 << builder.add_org(name)?,
+        None => 0,
+    };
+    let limits = preflight::media::DecodeLimits::default();
+    let (mut images, mut extra) = (0usize, 0usize);
+    for path in &a.images {
+        let bytes = crate::hash_cmd::read_capped(path, limits.max_input_bytes)
+            .map_err(|e| ListError::InvalidHash(format!("{}: {e}", path.display())))?;
+        let bad = |e: preflight::media::MediaError| {
+            ListError::InvalidHash(format!("{}: {e}", path.display()))
+        };
+        let h = preflight::hash::hash_image_bytes(&bytes, &limits).map_err(bad)?;
+        let label = if a.label.is_empty() {
+            path.file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default()
+        } else {
+            a.label.clone()
+        };
+        builder.add(HashKind::Pdq, &h.pdq.hashes[0].0, orgs, &label, &a.category)?;
+        builder.add(
+            HashKind::PHash,
+            &h.perceptual.phash.to_be_bytes(),
+            orgs,
+            &label,
+            &a.category,
+        )?;
+        images += 1;
+        if a.augment {
+            for (_, pdq) in
+                preflight::hash::augment::augmented_pdq_bytes(&bytes, &limits).map_err(bad)?
+            {
+                builder.add(HashKind::Pdq, &pdq.0, orgs, &label, &a.category)?;
+                extra += 1;
+            }
+        }
+    }
+    if !a.json {
+        eprintln!("images: {images} hashed (PDQ + pHash), {extra} augmentation PDQs added");
+    }
+    Ok(())
 }
 
 fn verify(a: VerifyArgs) -> ExitCode {

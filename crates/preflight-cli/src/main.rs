@@ -14,6 +14,7 @@ mod scan_cmd;
 mod text_calibrate;
 mod text_model_cmd;
 mod video_cmd;
+mod scan_image_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -35,7 +36,8 @@ enum Command {
     Demo(demo_cmd::DemoArgs),
     /// Hash image files (PDQ, pHash, dHash, MD5, SHA-1, SHA-256) as TSV or JSON lines.
     Hash(hash_cmd::HashArgs),
-    /// Scan a message or a chat transcript for grooming, self-harm and sexual-content signals.
+    /// Scan images against a signed list or store, or a message or chat transcript for grooming,
+    /// self-harm and sexual-content signals.
     Scan(scan_cmd::ScanArgs),
     /// Measure the text signals on labelled messages, conversations and real-world sets.
     Eval(eval_cmd::EvalArgs),

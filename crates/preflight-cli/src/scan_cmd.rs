@@ -1,5 +1,6 @@
-//! `preflight scan text|chat`: run the text engine on one message, or replay a JSON Lines
-//! chat transcript through the conversation model, printing verdicts with their evidence.
+//! `preflight scan text|chat|batch|image`: run the text engine on one message, or replay a JSON
+//! Lines chat transcript through the conversation model, printing verdicts with their evidence;
+//! `image` is in `scan_image_cmd`.
 
 use clap::{Args, Subcommand};
 use preflight::text::{
@@ -95,6 +96,8 @@ impl MessageContext {
 
 #[derive(Subcommand, Debug)]
 enum ScanTarget {
+    /// Scan image files against a signed list (--list) or an installed store (--store).
+    Image(crate::scan_image_cmd::ScanImageArgs),
     /// Analyze one message: its matches and the action the scanner recommends.
     Text {
         /// The message text.
@@ -131,6 +134,7 @@ enum ScanTarget {
 /// Runs the `scan` command.
 pub fn run(args: ScanArgs) -> ExitCode {
     let result = match args.target {
+        ScanTarget::Image(a) => return crate::scan_image_cmd::run(a),
         ScanTarget::Text {
             text,
             lexicons,

@@ -33,10 +33,9 @@ fn demo_scans_the_bundled_samples() {
     assert_eq!(image("bridge.jpg")["verdict"]["action"], "block");
     assert_eq!(image("bridge-rotated.jpg")["verdict"]["action"], "block");
     assert_eq!(image("street.jpg")["verdict"]["action"], "allow");
-    assert!(image("bridge-truncated.jpg")["error"]
-        .as_str()
-        .unwrap()
-        .contains("truncated"));
+    // A cut download is decoded as far as it goes (11% of the file here): a verdict, not an
+    // error (media::partial).
+    assert!(image("bridge-truncated.jpg")["verdict"]["action"].is_string());
     let actions = |chat: &str| -> Vec<String> {
         lines
             .iter()

@@ -36,9 +36,11 @@ fn hashes_files_and_reports_bad_ones_without_stopping() {
     assert_eq!(lines.len(), 2, "{stdout}");
     // The library's hash of wee.jpg (tests/pdq_conformance.rs checks it against Meta's C++).
     assert_eq!(lines[0]["pdq"], common::drawn_pdq("wee.jpg").to_hex());
+    assert_eq!(lines[0]["partial"], false);
     assert_eq!(lines[0]["quality"], 100);
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(
+        // Half of this small progressive file is cut inside its headers: no picture to decode.
         stderr.contains("c-cut.jpg") && stderr.contains("truncated"),
         "{stderr}"
     );
@@ -61,8 +63,9 @@ fn tsv_with_dihedral_variants() {
     let mut lines = stdout.lines();
     let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
     let row: Vec<&str> = lines.next().unwrap().split('\t').collect();
-    assert_eq!(header.len(), 16);
-    assert_eq!(row.len(), 16);
     assert_eq!(row[1], common::drawn_pdq("bridge-1-original.jpg").to_hex());
+    assert_eq!(header.len(), 17);
+    assert_eq!(row.len(), 17);
+    assert_eq!((header[16], row[16]), ("partial", "false"));
     assert_eq!(header[15], "pdq_flip_minus1");
 }

@@ -312,6 +312,7 @@ impl From<core::Evidence> for Evidence {
                 sources,
                 list_version,
                 list_digest,
+                ..
             } => Evidence::ListMatch {
                 kind,
                 entry,
