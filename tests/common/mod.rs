@@ -43,3 +43,18 @@ pub fn png_claiming(width: u32, height: u32, bit_depth: u8, colour: u8, interlac
     png_chunk(&mut out, b"IEND", &[]);
     out
 }
+
+/// Runs the `preflight` binary `bin` (pass `env!("CARGO_BIN_EXE_preflight")`) from the crate
+/// root; returns (exit code, stdout, stderr).
+pub fn run_cli(bin: &str, args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(bin)
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the preflight binary runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
