@@ -4,17 +4,11 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
+#[path = "../../../tests/common/mod.rs"]
+mod common;
+
 fn preflight(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_preflight"))
-        .args(args)
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::run_cli(env!("CARGO_BIN_EXE_preflight"), args)
 }
 
 #[test]
