@@ -8,7 +8,7 @@
 //! them). Without a tool a test prints why and skips, unless PREFLIGHT_REQUIRE_ALL=1 (set by
 //! scripts/test.sh), where it fails.
 
-use preflight::hash::{pdq, PDQ_DECODE_MIN_SIDE};
+use preflight::hash::PDQ_DECODE_MIN_SIDE;
 use preflight::media::{self, DecodeLimits, MediaError, Pixels};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -50,6 +50,7 @@ fn photo(w: u32, h: u32) -> image::RgbImage {
     })
 }
 
+#[cfg(feature = "heif")]
 fn write_png(img: &image::RgbImage, path: &Path) {
     img.save_with_format(path, image::ImageFormat::Png).unwrap();
 }
@@ -70,10 +71,14 @@ fn mean_diff(a: &image::RgbImage, b: &image::RgbImage) -> f64 {
     sum as f64 / a.as_raw().len() as f64
 }
 
-fn pdq_of(p: &Pixels) -> pdq::PdqHash {
-    pdq::hash_pixels(p.as_pdq_input()).unwrap().hashes[0]
+#[cfg(feature = "heif")]
+fn pdq_of(p: &Pixels) -> preflight::hash::pdq::PdqHash {
+    preflight::hash::pdq::hash_pixels(p.as_pdq_input())
+        .unwrap()
+        .hashes[0]
 }
 
+#[cfg(feature = "heif")]
 /// Encodes `img` with heif-enc (`avif`: AV1) and returns the file, or None to skip.
 fn heif_file(dir: &Path, img: &image::RgbImage, avif: bool) -> Option<Vec<u8>> {
     let enc = tool("heif-enc")?;
@@ -89,6 +94,7 @@ fn heif_file(dir: &Path, img: &image::RgbImage, avif: bool) -> Option<Vec<u8>> {
     Some(std::fs::read(out).unwrap())
 }
 
+#[cfg(feature = "heif")]
 /// libheif's own decode of a file to RGB (heif-convert), for comparison.
 fn libheif_reference(dir: &Path, file: &[u8]) -> Option<image::RgbImage> {
     let conv = tool("heif-convert")?;
@@ -114,12 +120,22 @@ fn heic_and_avif_decode_like_libheif() {
         };
         let ours = media::decode(&file, &DecodeLimits::default()).unwrap();
         assert_eq!(ours.format, "HEIF", "{what}");
-        assert_eq!((ours.source_width, ours.source_height), (640, 480), "{what}");
+        assert_eq!(
+            (ours.source_width, ours.source_height),
+            (640, 480),
+            "{what}"
+        );
         let ours_rgb = rgb_of(&ours.pixels);
         let d = mean_diff(&ours_rgb, &reference);
-        assert!(d < 1.5, "{what}: {d} levels from libheif's own RGB on average");
+        assert!(
+            d < 1.5,
+            "{what}: {d} levels from libheif's own RGB on average"
+        );
         // Close to the source too (lossy coding), and PDQ agrees with libheif's pixels.
-        assert!(mean_diff(&ours_rgb, &img) < 6.0, "{what}: far from the source");
+        assert!(
+            mean_diff(&ours_rgb, &img) < 6.0,
+            "{what}: far from the source"
+        );
         let dist = pdq_of(&ours.pixels).distance(&pdq_of(&Pixels::Rgb8(reference.clone())));
         assert!(dist <= 8, "{what}: PDQ {dist} bits from libheif's decode");
         // The hashing path takes the same route.
@@ -145,7 +161,10 @@ fn heif_limits_apply_before_decoding() {
             height: 400,
             ..
         }) => {}
-        other => panic!("expected TooLarge 600x400, got {:?}", other.map(|d| d.pixels)),
+        other => panic!(
+            "expected TooLarge 600x400, got {:?}",
+            other.map(|d| d.pixels)
+        ),
     }
     // Cut short or damaged: a typed error, never a panic.
     for cut in [40, file.len() / 3, file.len() - 9] {
@@ -161,7 +180,10 @@ fn heif_without_the_feature_is_unsupported_not_unknown() {
     ftyp.extend_from_slice(&[0; 64]);
     match media::decode(&ftyp, &DecodeLimits::default()) {
         Err(MediaError::Unsupported { format: "HEIF", .. }) => {}
-        other => panic!("expected Unsupported HEIF, got {:?}", other.map(|d| d.pixels)),
+        other => panic!(
+            "expected Unsupported HEIF, got {:?}",
+            other.map(|d| d.pixels)
+        ),
     }
 }
 
@@ -190,14 +212,20 @@ fn tiff_without_the_feature_is_unsupported() {
 fn cjpeg(dir: &Path, img: &image::RgbImage, args: &[&str], name: &str) -> Option<Vec<u8>> {
     let cj = tool("cjpeg")?;
     let ppm = dir.join("in.ppm");
-    img.save_with_format(&ppm, image::ImageFormat::Pnm).ok().or_else(|| {
-        // `image` may lack the PNM encoder: write a binary PPM by hand.
-        let mut p = format!("P6\n{} {}\n255\n", img.width(), img.height()).into_bytes();
-        p.extend_from_slice(img.as_raw());
-        std::fs::write(&ppm, p).ok()
-    })?;
+    img.save_with_format(&ppm, image::ImageFormat::Pnm)
+        .ok()
+        .or_else(|| {
+            // `image` may lack the PNM encoder: write a binary PPM by hand.
+            let mut p = format!("P6\n{} {}\n255\n", img.width(), img.height()).into_bytes();
+            p.extend_from_slice(img.as_raw());
+            std::fs::write(&ppm, p).ok()
+        })?;
     let out = dir.join(name);
-    run(Command::new(cj).args(args).arg("-outfile").arg(&out).arg(&ppm));
+    run(Command::new(cj)
+        .args(args)
+        .arg("-outfile")
+        .arg(&out)
+        .arg(&ppm));
     Some(std::fs::read(out).unwrap())
 }
 
@@ -205,7 +233,10 @@ fn cjpeg(dir: &Path, img: &image::RgbImage, args: &[&str], name: &str) -> Option
 fn arithmetic_coded_jpeg_decodes_to_the_same_pixels_as_huffman() {
     let dir = tempfile::tempdir().unwrap();
     let img = photo(333, 222);
-    for (label, extra) in [("sequential", &[][..]), ("progressive", &["-progressive"][..])] {
+    for (label, extra) in [
+        ("sequential", &[][..]),
+        ("progressive", &["-progressive"][..]),
+    ] {
         let mut huff_args = vec!["-quality", "85"];
         huff_args.extend_from_slice(extra);
         let mut arith_args = huff_args.clone();
@@ -217,7 +248,9 @@ fn arithmetic_coded_jpeg_decodes_to_the_same_pixels_as_huffman() {
             return;
         };
         assert!(
-            arith.windows(2).any(|w| w == [0xFF, 0xC9] || w == [0xFF, 0xCA]),
+            arith
+                .windows(2)
+                .any(|w| w == [0xFF, 0xC9] || w == [0xFF, 0xCA]),
             "{label}: cjpeg did not write an arithmetic-coded frame"
         );
         let a = media::decode(&arith, &DecodeLimits::default()).unwrap();
@@ -275,7 +308,10 @@ fn scripted_progressive_files_with_restarts_decode_like_libjpeg() {
             "restart every 7 blocks",
             vec!["-grayscale", "-progressive", "-restart", "7B"],
         ),
-        ("successive approximation script", vec!["-grayscale", "-scans", &script]),
+        (
+            "successive approximation script",
+            vec!["-grayscale", "-scans", &script],
+        ),
         (
             "script with restarts",
             vec!["-grayscale", "-scans", &script, "-restart", "5B"],
@@ -284,9 +320,15 @@ fn scripted_progressive_files_with_restarts_decode_like_libjpeg() {
         let Some(bytes) = cjpeg(dir.path(), &grey_rgb, &args, "p.jpg") else {
             return;
         };
-        assert!(bytes.windows(2).any(|w| w == [0xFF, 0xC2]), "{label}: not progressive");
+        assert!(
+            bytes.windows(2).any(|w| w == [0xFF, 0xC2]),
+            "{label}: not progressive"
+        );
         if label.contains("restart") {
-            assert!(bytes.windows(2).any(|w| w == [0xFF, 0xDD]), "{label}: no DRI");
+            assert!(
+                bytes.windows(2).any(|w| w == [0xFF, 0xDD]),
+                "{label}: no DRI"
+            );
         }
         assert_dc_path_matches_libjpeg(label, &bytes);
     }
@@ -327,14 +369,18 @@ fn per_component_dc_scans_decode_like_libjpeg() {
             lj.scale(1);
             let mut s = lj.rgb().unwrap();
             let (w, h) = (s.width() as u32, s.height() as u32);
-            let theirs = image::RgbImage::from_raw(w, h, s.read_scanlines::<u8>().unwrap()).unwrap();
+            let theirs =
+                image::RgbImage::from_raw(w, h, s.read_scanlines::<u8>().unwrap()).unwrap();
             s.finish().unwrap();
             let ours = rgb_of(&d.pixels);
             if sample == "1x1" {
                 assert!(ours == theirs, "{name}: RGB differs from libjpeg's");
             } else {
                 let diff = mean_diff(&ours, &theirs);
-                assert!(diff < 2.0, "{name}: {diff} levels from libjpeg's RGB on average");
+                assert!(
+                    diff < 2.0,
+                    "{name}: {diff} levels from libjpeg's RGB on average"
+                );
             }
         }
     }

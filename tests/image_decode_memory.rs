@@ -65,7 +65,12 @@ fn hash_in_child(name: &str, bytes: &[u8]) -> Outcome {
 
 fn hash_file_in_child(name: &str, path: &Path) -> Outcome {
     let out = Command::new(std::env::current_exe().unwrap())
-        .args(["--ignored", "--exact", "child_hashes_one_file", "--nocapture"])
+        .args([
+            "--ignored",
+            "--exact",
+            "child_hashes_one_file",
+            "--nocapture",
+        ])
         .args(["--test-threads", "1"])
         .env(CHILD_FILE, path)
         .output()
@@ -89,7 +94,11 @@ fn hash_file_in_child(name: &str, path: &Path) -> Outcome {
     let o = Outcome {
         peak_kib: field("peak_kib="),
         ms: field("ms="),
-        result: line.split_whitespace().skip(2).collect::<Vec<_>>().join(" "),
+        result: line
+            .split_whitespace()
+            .skip(2)
+            .collect::<Vec<_>>()
+            .join(" "),
     };
     eprintln!(
         "{name}: {} bytes, peak RSS {} KiB, {} ms, {}",
@@ -205,6 +214,14 @@ fn a_12_megapixel_heic_stays_within_the_bound() {
     // plus libheif's planes, ~4.5 bytes a pixel): measured 62 MB here, over the 48 MB target.
     // Phones write grids of 512x512 tiles, which libheif decodes tile by tile. This bounds
     // what we have (our own code adds one row and the 512x512 sample).
-    assert!(o.result.starts_with("ok 512x512"), "12 MP HEIC: {}", o.result);
-    assert!(o.peak_kib <= 72 * 1024, "12 MP HEIC: peak RSS {} KiB", o.peak_kib);
+    assert!(
+        o.result.starts_with("ok 512x512"),
+        "12 MP HEIC: {}",
+        o.result
+    );
+    assert!(
+        o.peak_kib <= 72 * 1024,
+        "12 MP HEIC: peak RSS {} KiB",
+        o.peak_kib
+    );
 }

@@ -111,9 +111,9 @@ pub(super) fn normalize_row(format: RowFormat, src: &[u8], out: &mut Vec<u8>) {
     let px = src.chunks_exact(format.bytes_per_pixel());
     match format {
         RowFormat::L8 | RowFormat::Rgb8 => out.extend_from_slice(src),
-        RowFormat::La8 => out.extend(
-            px.map(|p| over_white(u32::from(p[0]), u32::from(p[1]), 255) as u8),
-        ),
+        RowFormat::La8 => {
+            out.extend(px.map(|p| over_white(u32::from(p[0]), u32::from(p[1]), 255) as u8))
+        }
         RowFormat::Rgba8 => {
             for p in px {
                 let a = u32::from(p[3]);
@@ -176,14 +176,52 @@ mod tests {
                 .collect()
         };
         let cases: [(RowFormat, DynamicImage); 8] = [
-            (RowFormat::L8, image::GrayImage::from_raw(5, 1, raw[..5].to_vec()).unwrap().into()),
-            (RowFormat::La8, image::GrayAlphaImage::from_raw(5, 1, raw[..10].to_vec()).unwrap().into()),
-            (RowFormat::Rgb8, RgbImage::from_raw(5, 1, raw[..15].to_vec()).unwrap().into()),
-            (RowFormat::Rgba8, image::RgbaImage::from_raw(5, 1, raw[..20].to_vec()).unwrap().into()),
-            (RowFormat::L16, image::ImageBuffer::<image::Luma<u16>, _>::from_raw(5, 1, ne16(&raw[..10])).unwrap().into()),
-            (RowFormat::La16, image::ImageBuffer::<image::LumaA<u16>, _>::from_raw(5, 1, ne16(&raw[..20])).unwrap().into()),
-            (RowFormat::Rgb16, image::ImageBuffer::<image::Rgb<u16>, _>::from_raw(5, 1, ne16(&raw[..30])).unwrap().into()),
-            (RowFormat::Rgba16, image::ImageBuffer::<image::Rgba<u16>, _>::from_raw(5, 1, ne16(&raw[..40])).unwrap().into()),
+            (
+                RowFormat::L8,
+                image::GrayImage::from_raw(5, 1, raw[..5].to_vec())
+                    .unwrap()
+                    .into(),
+            ),
+            (
+                RowFormat::La8,
+                image::GrayAlphaImage::from_raw(5, 1, raw[..10].to_vec())
+                    .unwrap()
+                    .into(),
+            ),
+            (
+                RowFormat::Rgb8,
+                RgbImage::from_raw(5, 1, raw[..15].to_vec()).unwrap().into(),
+            ),
+            (
+                RowFormat::Rgba8,
+                image::RgbaImage::from_raw(5, 1, raw[..20].to_vec())
+                    .unwrap()
+                    .into(),
+            ),
+            (
+                RowFormat::L16,
+                image::ImageBuffer::<image::Luma<u16>, _>::from_raw(5, 1, ne16(&raw[..10]))
+                    .unwrap()
+                    .into(),
+            ),
+            (
+                RowFormat::La16,
+                image::ImageBuffer::<image::LumaA<u16>, _>::from_raw(5, 1, ne16(&raw[..20]))
+                    .unwrap()
+                    .into(),
+            ),
+            (
+                RowFormat::Rgb16,
+                image::ImageBuffer::<image::Rgb<u16>, _>::from_raw(5, 1, ne16(&raw[..30]))
+                    .unwrap()
+                    .into(),
+            ),
+            (
+                RowFormat::Rgba16,
+                image::ImageBuffer::<image::Rgba<u16>, _>::from_raw(5, 1, ne16(&raw[..40]))
+                    .unwrap()
+                    .into(),
+            ),
         ];
         for (format, img) in cases {
             let mut row = Vec::new();

@@ -74,11 +74,7 @@ pub(super) fn decode(
         {
             return Err(corrupt("image truncated"));
         }
-        let fy = if interlaced {
-            interlaced_row(n, fh)
-        } else {
-            n
-        };
+        let fy = if interlaced { interlaced_row(n, fh) } else { n };
         let y = top + fy;
         if y >= height || !sink.wants(y) {
             continue;

@@ -291,7 +291,13 @@ fn decode_unguarded(
         _ => RgbImage::from_raw(ow, oh, data).map(DynamicImage::ImageRgb8),
     }
     .ok_or_else(|| corrupt("short read"))?;
-    Ok(finish(pixels, orientation, (width, height), numerator, false))
+    Ok(finish(
+        pixels,
+        orientation,
+        (width, height),
+        numerator,
+        false,
+    ))
 }
 
 #[cfg(test)]

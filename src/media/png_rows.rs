@@ -110,10 +110,13 @@ pub(super) fn decode(
     let mut n = 0usize;
     while let Some(row) = reader.next_interlaced_row().map_err(png_error)? {
         let (y, x0, dx) = if interlaced {
-            positions.get(n).copied().ok_or_else(|| MediaError::Corrupt {
-                format: NAME,
-                detail: "more interlaced rows than the image has".into(),
-            })?
+            positions
+                .get(n)
+                .copied()
+                .ok_or_else(|| MediaError::Corrupt {
+                    format: NAME,
+                    detail: "more interlaced rows than the image has".into(),
+                })?
         } else {
             (n, 0, 1)
         };

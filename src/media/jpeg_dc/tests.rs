@@ -621,10 +621,7 @@ fn unsupported_variants_fall_back() {
     let mut chroma_max = bytes.clone();
     chroma_max[sof + 11] = 0x11; // Y 1x1, Cb 1x1: fine ...
     chroma_max[sof + 14] = 0x22; // ... but Cb 2x2 exceeds luma
-    for (what, b) in [
-        ("12-bit", twelve_bit),
-        ("chroma above luma", chroma_max),
-    ] {
+    for (what, b) in [("12-bit", twelve_bit), ("chroma above luma", chroma_max)] {
         assert!(
             matches!(
                 decode_planes(&b, &DecodeLimits::default(), &threads(2)),

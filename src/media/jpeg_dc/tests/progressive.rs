@@ -2,8 +2,8 @@
 //! compressor makes (successive-approximation DC with refinement, interleaved and per-component
 //! DC scans, every chroma sampling), AC scans never read, and the scan cap.
 
-use super::*;
 use super::super::progressive as prog;
+use super::*;
 use mozjpeg::ScanMode;
 
 /// A synthetic photo-like RGB image: gradients, a few edges and noise (no fixture needed).
@@ -101,7 +101,10 @@ fn y_plane_is_libjpegs_for_progressive_files() {
             for (w, h) in [(333, 211), (64, 48), (1, 1), (17, 9), (250, 1)] {
                 let bytes = encode_progressive(w, h, chroma, script);
                 let name = format!("{script:?} {label} {w}x{h}");
-                assert!(bytes.windows(2).any(|m| m == [0xFF, 0xC2]), "{name}: not progressive");
+                assert!(
+                    bytes.windows(2).any(|m| m == [0xFF, 0xC2]),
+                    "{name}: not progressive"
+                );
                 let s = scans(&bytes);
                 assert!(s.iter().any(|sc| sc.1 > 0), "{name}: no AC scan");
                 refined += s.iter().filter(|sc| sc.1 == 0 && sc.3 > 0).count();
@@ -112,7 +115,10 @@ fn y_plane_is_libjpegs_for_progressive_files() {
     }
     // The scripts really exercise successive approximation and (grey) non-interleaved DC scans.
     assert!(refined >= 30, "only {refined} DC refinement scans");
-    assert!(per_component >= 10, "only {per_component} single-component DC scans");
+    assert!(
+        per_component >= 10,
+        "only {per_component} single-component DC scans"
+    );
 }
 
 /// The entropy data of every AC scan is replaced by noise: our result cannot change (it never
@@ -142,7 +148,11 @@ fn ac_scans_are_never_decoded() {
             i = end;
         }
     }
-    assert!(ac_bytes > bytes.len() / 2, "AC scans are {ac_bytes} of {} bytes", bytes.len());
+    assert!(
+        ac_bytes > bytes.len() / 2,
+        "AC scans are {ac_bytes} of {} bytes",
+        bytes.len()
+    );
     let after = to_pixels(&planes(&noisy, &threads(1)));
     assert_eq!(before.as_bytes(), after.as_bytes());
 }
