@@ -20,7 +20,10 @@ fn bench(c: &mut Criterion) {
         ("jpeg_64mp_baseline", cases::jpeg(8000, 8000, false)),
         ("jpeg_64mp_progressive", cases::jpeg(8000, 8000, true)),
         ("jpeg_40000x1000_baseline", cases::jpeg(40_000, 1000, false)),
-        ("jpeg_30000x1500_progressive", cases::jpeg(30_000, 1500, true)),
+        (
+            "jpeg_30000x1500_progressive",
+            cases::jpeg(30_000, 1500, true),
+        ),
     ];
     let limits = DecodeLimits::default();
     let mut g = c.benchmark_group("image_decode");

@@ -171,7 +171,7 @@ fn ratio_report(_c: &mut Criterion) {
     );
 }
 
-/// A 10 MP progressive JPEG (3872x2592) made now by libjpeg-turbo's compressor (standard
+/// A 10 MP progressive JPEG (3872x2592, or 2592x3872 from a portrait photo) made now by libjpeg-turbo's compressor (standard
 /// progression: DC with successive approximation, then AC scans) from the 12 MP photo
 /// fixture, or from a generated photo-like image when the fixture is absent. Returns the file
 /// and where its pixels came from.
@@ -181,10 +181,15 @@ fn progressive_10mp() -> (Vec<u8>, &'static str) {
         "{}/tests/fixtures/pdq/images/exif-rotn-6.jpg",
         env!("CARGO_MANIFEST_DIR")
     );
-    let (rgb, src_w, source) = match std::fs::read(path)
+    let photo = std::fs::read(path)
         .ok()
-        .and_then(|b| media::decode(&b, &DecodeLimits::default()).ok())
-    {
+        .and_then(|b| media::decode(&b, &DecodeLimits::default()).ok());
+    // The photo is shown in portrait: crop a portrait 10 MP then.
+    let (w, h) = match &photo {
+        Some(d) if d.pixels.width() < d.pixels.height() => (h, w),
+        _ => (w, h),
+    };
+    let (rgb, src_w, source) = match photo {
         Some(d) if d.pixels.width() as usize >= w && d.pixels.height() as usize >= h => {
             let sw = d.pixels.width() as usize;
             (

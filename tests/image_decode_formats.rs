@@ -8,7 +8,7 @@
 //! them). Without a tool a test prints why and skips, unless PREFLIGHT_REQUIRE_ALL=1 (set by
 //! scripts/test.sh), where it fails.
 
-use preflight::hash::{pdq, PDQ_DECODE_MIN_SIDE};
+use preflight::hash::PDQ_DECODE_MIN_SIDE;
 use preflight::media::{self, DecodeLimits, MediaError, Pixels};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -50,6 +50,7 @@ fn photo(w: u32, h: u32) -> image::RgbImage {
     })
 }
 
+#[cfg(feature = "heif")]
 fn write_png(img: &image::RgbImage, path: &Path) {
     img.save_with_format(path, image::ImageFormat::Png).unwrap();
 }
@@ -70,10 +71,14 @@ fn mean_diff(a: &image::RgbImage, b: &image::RgbImage) -> f64 {
     sum as f64 / a.as_raw().len() as f64
 }
 
-fn pdq_of(p: &Pixels) -> pdq::PdqHash {
-    pdq::hash_pixels(p.as_pdq_input()).unwrap().hashes[0]
+#[cfg(feature = "heif")]
+fn pdq_of(p: &Pixels) -> preflight::hash::pdq::PdqHash {
+    preflight::hash::pdq::hash_pixels(p.as_pdq_input())
+        .unwrap()
+        .hashes[0]
 }
 
+#[cfg(feature = "heif")]
 /// Encodes `img` with heif-enc (`avif`: AV1) and returns the file, or None to skip.
 fn heif_file(dir: &Path, img: &image::RgbImage, avif: bool) -> Option<Vec<u8>> {
     let enc = tool("heif-enc")?;
@@ -89,6 +94,7 @@ fn heif_file(dir: &Path, img: &image::RgbImage, avif: bool) -> Option<Vec<u8>> {
     Some(std::fs::read(out).unwrap())
 }
 
+#[cfg(feature = "heif")]
 /// libheif's own decode of a file to RGB (heif-convert), for comparison.
 fn libheif_reference(dir: &Path, file: &[u8]) -> Option<image::RgbImage> {
     let conv = tool("heif-convert")?;

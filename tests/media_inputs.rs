@@ -60,10 +60,7 @@ fn empty_input() {
 
 #[test]
 fn unknown_formats() {
-    for bytes in [
-        &b"hello, this is not an image at all"[..],
-        &[0u8; 64],
-    ] {
+    for bytes in [&b"hello, this is not an image at all"[..], &[0u8; 64]] {
         let err = decode(bytes).unwrap_err();
         assert!(matches!(err, MediaError::UnknownFormat), "{err:?}");
         assert!(err.to_string().contains("unrecognised image format"));
@@ -74,7 +71,8 @@ fn unknown_formats() {
     assert!(
         matches!(
             err,
-            MediaError::Corrupt { format: "TIFF", .. } | MediaError::Unsupported { format: "TIFF", .. }
+            MediaError::Corrupt { format: "TIFF", .. }
+                | MediaError::Unsupported { format: "TIFF", .. }
         ),
         "{err:?}"
     );

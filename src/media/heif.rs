@@ -201,9 +201,7 @@ mod with_libheif {
                     Pixel::Rgb(ycc.rgb(l.at(x, y), cb.at(cx, cy), cr.at(cx, cy)))
                 }
                 Colour::Grey(l) => Pixel::Grey(l.at(x, y).round() as u8),
-                Colour::Planar(r, g, b) => {
-                    Pixel::Rgb([r, g, b].map(|c| c.at(x, y).round() as u8))
-                }
+                Colour::Planar(r, g, b) => Pixel::Rgb([r, g, b].map(|c| c.at(x, y).round() as u8)),
                 Colour::Interleaved(p, n) => {
                     let i = y * p.stride + x * n;
                     let px = p.data.get(i..i + 3).unwrap_or(&[0, 0, 0]);
@@ -246,10 +244,20 @@ mod with_libheif {
         );
         let sample = for_hashing && should_sample(w as u32, h as u32);
         let grey = matches!(colour, Colour::Grey(_));
-        let mut sink = RowSink::new(w as u32, h as u32, if grey { 1 } else { 3 }, Orientation::NoTransforms, sample);
+        let mut sink = RowSink::new(
+            w as u32,
+            h as u32,
+            if grey { 1 } else { 3 },
+            Orientation::NoTransforms,
+            sample,
+        );
         let mut rgba = Vec::with_capacity(w * 4);
         let mut out = Vec::with_capacity(w * 3);
-        let format = if grey { RowFormat::La8 } else { RowFormat::Rgba8 };
+        let format = if grey {
+            RowFormat::La8
+        } else {
+            RowFormat::Rgba8
+        };
         for y in 0..h {
             if !sink.wants(y) {
                 continue;

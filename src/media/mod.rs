@@ -212,7 +212,7 @@ impl Pixels {
     }
 
     /// Into an `image` crate dynamic image, without a copy.
-    pub(crate) fn to_dynamic_owned(self) -> DynamicImage {
+    pub(crate) fn into_dynamic(self) -> DynamicImage {
         match self {
             Pixels::Luma8(i) => DynamicImage::ImageLuma8(i),
             Pixels::Rgb8(i) => DynamicImage::ImageRgb8(i),
@@ -471,14 +471,19 @@ fn whole_frame(
         } else {
             3
         };
-        check_whole_frame(name, (width, height), out + working + copy, WHOLE_FRAME_BUDGET)?;
+        check_whole_frame(
+            name,
+            (width, height),
+            out + working + copy,
+            WHOLE_FRAME_BUDGET,
+        )?;
     }
     let orientation = decoder
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
     let img = DynamicImage::from_decoder(decoder).map_err(|e| map_image_error(name, e))?;
     let sampled = for_hashing && sample::should_sample(width, height);
-    let mut img = convert::normalize(img).to_dynamic_owned();
+    let mut img = convert::normalize(img).into_dynamic();
     if sampled {
         img = sample::sample_image(&img, orientation);
     }

@@ -142,7 +142,7 @@ impl RowSink {
                 let stride = SAMPLED_SIDE * ch;
                 let line = &mut self.out[first * stride..][..stride];
                 for (j, &c) in cols.iter().enumerate() {
-                    if c < x0 || (c - x0) % dx != 0 {
+                    if c < x0 || !(c - x0).is_multiple_of(dx) {
                         continue;
                     }
                     let i = (c - x0) / dx * ch;

@@ -9,7 +9,11 @@ use std::io::Write;
 pub fn photo_row(y: usize, w: usize, out: &mut Vec<u8>) {
     out.clear();
     for x in 0..w {
-        let edge = if (x / 301 + y / 173) % 4 == 0 { 70 } else { 0 };
+        let edge = if (x / 301 + y / 173).is_multiple_of(4) {
+            70
+        } else {
+            0
+        };
         out.push(((x * 255 / w) as u8).wrapping_add(edge));
         out.push(((y * 7 + x / 64) % 256) as u8);
         out.push((((x + y) / 40) % 256) as u8);
