@@ -20,9 +20,13 @@ for t in "${targets[@]}"; do
 done
 
 out=target/xcframework
-rm -rf "$out" && mkdir -p "$out/headers" "$out/sim"
-cp crates/preflight-ffi/bindings/swift/PreflightFFI.h "$out/headers/"
-cp crates/preflight-ffi/bindings/swift/PreflightFFI.modulemap "$out/headers/module.modulemap"
+# The headers and one module map declaring both C modules (PreflightFFI for the FFI crate,
+# PreflightCoreFFI for the core's derived types) sit in their own subdirectory, so the
+# module.modulemap does not collide with another uniffi framework's at the Headers root.
+bindings=crates/preflight-ffi/bindings/swift
+rm -rf "$out" && mkdir -p "$out/headers/PreflightFFI" "$out/sim"
+cp "$bindings/PreflightFFI.h" "$bindings/PreflightCoreFFI.h" "$out/headers/PreflightFFI/"
+cat "$bindings/PreflightCoreFFI.modulemap" "$bindings/PreflightFFI.modulemap" >"$out/headers/PreflightFFI/module.modulemap"
 lipo -create \
   "target/aarch64-apple-ios-sim/$profile/libpreflight_ffi.a" \
   "target/x86_64-apple-ios/$profile/libpreflight_ffi.a" \
@@ -34,5 +38,5 @@ xcodebuild -create-xcframework \
   -library "target/aarch64-apple-ios/$profile/libpreflight_ffi.a" -headers "$out/headers" \
   -library "$out/sim/libpreflight_ffi.a" -headers "$out/headers" \
   -output "$xcf"
-cp crates/preflight-ffi/bindings/swift/Preflight.swift crates/preflight-ffi/platform/apple/Sources/Preflight/Preflight.swift
+cp "$bindings/Preflight.swift" "$bindings/PreflightCore.swift" crates/preflight-ffi/platform/apple/Sources/Preflight/
 echo "built $xcf; add crates/preflight-ffi/platform/apple as a Swift package (product: Preflight)"

@@ -24,7 +24,9 @@ fi
 jna=/usr/share/java/jna.jar
 stdlib=$kotlin_home/lib/kotlin-stdlib.jar
 
-sources=(crates/preflight-ffi/bindings/kotlin/dev/preflight/preflight.kt crates/preflight-ffi/tests/kotlin/PreflightTest.kt)
+sources=(crates/preflight-ffi/bindings/kotlin/dev/preflight/preflight.kt
+  crates/preflight-ffi/bindings/kotlin/dev/preflight/core/preflight_core.kt
+  crates/preflight-ffi/tests/kotlin/PreflightTest.kt)
 jar=target/kotlin/preflight-tests.jar
 mkdir -p target/kotlin
 # Recompile only when a source changed (kotlinc takes ~20 s).

@@ -100,7 +100,11 @@ impl TempStore {
 impl Scanner {
     /// Builds a scanner: opens (or creates) the list store and verifies the installed list,
     /// compiles the lexicons.
+    /// Fails with [`ScanError::Config`] for an out-of-range policy or decoding limit
+    /// ([`Policy::validate`], [`DecodeLimits::validate`]) or a malformed key.
     pub fn new(config: ScannerConfig) -> Result<Scanner, ScanError> {
+        config.policy.validate()?;
+        config.decode_limits.validate()?;
         let keys = config
             .trusted_list_keys
             .iter()
@@ -225,14 +229,11 @@ impl Scanner {
         let evidence: Vec<Evidence> = accepted
             .into_iter()
             .map(|m| Evidence::ListMatch {
-                kind: m.kind.name().to_string(),
+                kind: m.kind,
                 entry: m.entry,
                 hash: m.hash_hex,
                 distance: m.distance,
-                variant: Dihedral::from_index(usize::from(m.variant))
-                    .unwrap_or(Dihedral::Original)
-                    .name()
-                    .to_string(),
+                variant: Dihedral::from_index(usize::from(m.variant)).unwrap_or(Dihedral::Original),
                 label: m.label,
                 list_category: m.category,
                 sources: m.source_org_names,
@@ -265,9 +266,9 @@ impl Scanner {
             start: m.start as u64,
             end: m.end as u64,
             excerpt: m.matched.clone(),
-            stage: m.stage.map(|s| s.as_str().to_string()),
-            level: m.level.map(|l| l.as_str().to_string()),
-            modifiers: m.modifiers.iter().map(|k| k.as_str().to_string()).collect(),
+            stage: m.stage,
+            level: m.level,
+            modifiers: m.modifiers.clone(),
             weight: m.effective_weight,
         };
         let of =
@@ -278,11 +279,7 @@ impl Scanner {
         {
             let mut evidence = vec![Evidence::ConversationRisk {
                 grooming_risk: a.grooming_risk,
-                stages: a
-                    .stages
-                    .iter()
-                    .map(|s| s.stage.as_str().to_string())
-                    .collect(),
+                stages: a.stages.iter().map(|s| s.stage).collect(),
                 messages: a.messages,
             }];
             evidence.extend(of(crate::text::Category::Grooming).map(lexicon));
@@ -295,8 +292,8 @@ impl Scanner {
         if a.self_harm_level.is_some() || a.peer_self_harm_level.is_some() {
             let level = a.self_harm_level.max(a.peer_self_harm_level);
             let mut evidence = vec![Evidence::SelfHarmLevel {
-                own: a.self_harm_level.map(|l| l.as_str().to_string()),
-                peer: a.peer_self_harm_level.map(|l| l.as_str().to_string()),
+                own: a.self_harm_level,
+                peer: a.peer_self_harm_level,
             }];
             evidence.extend(of(crate::text::Category::SelfHarm).map(lexicon));
             signals.push(Signal {

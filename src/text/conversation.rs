@@ -111,6 +111,7 @@ pub struct Evidence {
 }
 
 /// One grooming stage's contribution to the risk.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct StageScore {
     /// The stage.

@@ -6,9 +6,9 @@
 //! through this surface. Byte arrays are copied once into Rust-owned memory for the call.
 
 use super::error::PreflightError;
-use super::types::{
-    AgeBand, Direction, ListInfo, PolicyConfig, ReportBundle, ScannerConfig, Verdict,
-};
+use super::types::{ReportBundle, ScannerConfig};
+use preflight::text::{AgeBand, Direction};
+use preflight::{lists::ListInfo, Policy, Verdict};
 use std::sync::Arc;
 
 /// The on-device scanner. Create one per app (it compiles the lexicons and opens the list
@@ -36,7 +36,7 @@ impl Scanner {
     /// list: exact digests, PDQ over all eight rotations/flips, pHash. Throws `InvalidImage`
     /// when the bytes cannot be decoded and no exact digest matched them.
     pub fn scan_image(&self, image: Vec<u8>) -> Result<Verdict, PreflightError> {
-        Ok(self.inner.scan_image(&image)?.into())
+        Ok(self.inner.scan_image(&image)?)
     }
 
     /// Scans one chat message and folds it into its conversation's state (grooming is a
@@ -52,8 +52,7 @@ impl Scanner {
     ) -> Result<Verdict, PreflightError> {
         Ok(self
             .inner
-            .scan_text(&conversation_id, direction.into(), age_band.into(), &text)?
-            .into())
+            .scan_text(&conversation_id, direction, age_band, &text)?)
     }
 
     /// Installs a signed full list or delta, verified against the trusted keys, atomically
@@ -65,17 +64,17 @@ impl Scanner {
         update: Vec<u8>,
         force: bool,
     ) -> Result<ListInfo, PreflightError> {
-        Ok(self.inner.apply_list_update(&update, force)?.into())
+        Ok(self.inner.apply_list_update(&update, force)?)
     }
 
     /// Version, digest and counts of the live list (version 0 before any list is installed).
     pub fn list_info(&self) -> ListInfo {
-        self.inner.list_info().into()
+        self.inner.list_info()
     }
 
     /// The policy in force.
-    pub fn policy(&self) -> PolicyConfig {
-        (*self.inner.policy()).into()
+    pub fn policy(&self) -> Policy {
+        *self.inner.policy()
     }
 
     /// Exports one conversation's state (a versioned text document) for the app to persist
@@ -111,7 +110,7 @@ impl Scanner {
             .map_err(|e| PreflightError::InvalidState(format!("cannot serialize report: {e}")))?;
         Ok(Some(ReportBundle {
             library_version: bundle.library_version.to_string(),
-            list: bundle.list.into(),
+            list: bundle.list,
             conversation: bundle.conversation.into(),
             json,
         }))

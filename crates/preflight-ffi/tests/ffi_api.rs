@@ -4,8 +4,8 @@
 //! JVM through the generated Kotlin (tests/kotlin), which proves the marshalling.
 
 use preflight_ffi::{
-    default_policy, library_version, Action, AgeBand, Category, Direction, Evidence,
-    PreflightError, Scanner, ScannerConfig,
+    default_policy, library_version, Action, AgeBand, Category, Direction, Evidence, HashKind,
+    PreflightError, Scanner, ScannerConfig, SourcePolicy,
 };
 use std::path::PathBuf;
 
@@ -24,9 +24,14 @@ fn test_key() -> String {
         .to_string()
 }
 
+/// A fresh store directory, kept for the test's duration (leaked: removed with the temp dir).
+fn store() -> String {
+    tempfile::tempdir().unwrap().keep().display().to_string()
+}
+
 fn scanner() -> std::sync::Arc<Scanner> {
     Scanner::new(ScannerConfig {
-        list_store_dir: None,
+        list_store_dir: store(),
         trusted_list_keys: vec![test_key()],
         extra_lexicon_files: vec![],
         policy: None,
@@ -60,7 +65,7 @@ fn list_update_then_image_scans_block_listed_images_only() {
             list_digest,
             ..
         } => {
-            assert_eq!(kind, "pdq");
+            assert_eq!(*kind, HashKind::Pdq);
             assert_eq!(label, "demo-bridge");
             assert_eq!(sources.len(), 2);
             assert_eq!(list_digest, &info.digest_hex);
@@ -111,7 +116,7 @@ fn bad_inputs_are_typed_errors_with_clear_messages() {
     assert!(matches!(err, PreflightError::InvalidState(_)), "{err}");
 
     let bad_key = Scanner::new(ScannerConfig {
-        list_store_dir: None,
+        list_store_dir: store(),
         trusted_list_keys: vec!["abc".into()],
         extra_lexicon_files: vec![],
         policy: None,
@@ -120,11 +125,15 @@ fn bad_inputs_are_typed_errors_with_clear_messages() {
     });
     assert!(matches!(bad_key, Err(PreflightError::InvalidConfig(_))));
     let bad_policy = Scanner::new(ScannerConfig {
-        list_store_dir: None,
+        list_store_dir: store(),
         trusted_list_keys: vec![],
         extra_lexicon_files: vec![],
-        policy: Some(preflight_ffi::PolicyConfig {
+        policy: Some(preflight_ffi::Policy {
             grooming_warn: f32::NAN,
+            sources: SourcePolicy {
+                min_sources: 2,
+                counted_orgs: u64::MAX,
+            },
             ..default_policy()
         }),
         decode_limits: None,
@@ -133,6 +142,20 @@ fn bad_inputs_are_typed_errors_with_clear_messages() {
     assert!(
         matches!(bad_policy, Err(PreflightError::InvalidConfig(ref m)) if m.contains("grooming_warn"))
     );
+    for dir in ["", "relative/store"] {
+        let no_store = Scanner::new(ScannerConfig {
+            list_store_dir: dir.into(),
+            trusted_list_keys: vec![],
+            extra_lexicon_files: vec![],
+            policy: None,
+            decode_limits: None,
+            classifiers: None,
+        });
+        assert!(
+            matches!(no_store, Err(PreflightError::InvalidConfig(ref m)) if m.contains("list_store_dir")),
+            "{dir:?}"
+        );
+    }
 }
 
 #[test]

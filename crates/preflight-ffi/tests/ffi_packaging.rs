@@ -22,7 +22,10 @@ fn swift_package_matches_the_generated_module_names() {
         swift.contains("import PreflightFFI"),
         "Swift source imports its C module"
     );
-    assert!(read("crates/preflight-ffi/bindings/swift/PreflightFFI.modulemap").contains("module PreflightFFI"));
+    assert!(
+        read("crates/preflight-ffi/bindings/swift/PreflightFFI.modulemap")
+            .contains("module PreflightFFI")
+    );
     let package = read("crates/preflight-ffi/platform/apple/Package.swift");
     assert!(package
         .contains(".binaryTarget(name: \"PreflightFFI\", path: \"PreflightFFI.xcframework\")"));
@@ -32,8 +35,8 @@ fn swift_package_matches_the_generated_module_names() {
         "aarch64-apple-ios ",
         "aarch64-apple-ios-sim",
         "platform/apple/PreflightFFI.xcframework",
-        "bindings/swift/PreflightFFI.modulemap \"$out/headers/module.modulemap\"",
-        "platform/apple/Sources/Preflight/Preflight.swift",
+        "\"$bindings/PreflightCoreFFI.modulemap\" \"$bindings/PreflightFFI.modulemap\" >\"$out/headers/PreflightFFI/module.modulemap\"",
+        "\"$bindings/Preflight.swift\" \"$bindings/PreflightCore.swift\" crates/preflight-ffi/platform/apple/Sources/Preflight/",
     ] {
         assert!(
             script.contains(needle),
@@ -81,6 +84,7 @@ fn gradle_module_compiles_the_checked_in_kotlin_and_packs_every_abi() {
     }
     assert!(
         script.contains("-o \"$jni\"")
-            && script.contains("jni=platform/android/preflight/src/main/jniLibs")
+            && script
+                .contains("jni=crates/preflight-ffi/platform/android/preflight/src/main/jniLibs")
     );
 }

@@ -465,22 +465,6 @@ fileprivate final class UniffiHandleMap<T>: @unchecked Sendable {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterUInt8: FfiConverterPrimitive {
-    typealias FfiType = UInt8
-    typealias SwiftType = UInt8
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt8 {
-        return try lift(readInt(&buf))
-    }
-
-    public static func write(_ value: UInt8, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
     typealias FfiType = UInt32
     typealias SwiftType = UInt32
@@ -659,7 +643,7 @@ public protocol PreflightScannerProtocol: AnyObject, Sendable {
     /**
      * The policy in force.
      */
-    func policy()  -> PolicyConfig
+    func policy()  -> Policy
     
     /**
      * The evidence for one conversation, for a report the user chose to send, or
@@ -830,8 +814,8 @@ open func listInfo() -> ListInfo  {
     /**
      * The policy in force.
      */
-open func policy() -> PolicyConfig  {
-    return try!  FfiConverterTypePolicyConfig_lift(try! rustCall() {
+open func policy() -> Policy  {
+    return try!  FfiConverterTypePolicy_lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_preflight_ffi_fn_method_scanner_policy(
             self.uniffiCloneHandle(),uniffiCallStatus
@@ -1034,11 +1018,15 @@ public struct ConversationEvidence: Equatable, Hashable {
     /**
      * Grooming stage, if any.
      */
-    public var stage: String?
+    public var stage: GroomingStage?
     /**
      * Self-harm level, if any.
      */
-    public var level: String?
+    public var level: SelfHarmLevel?
+    /**
+     * Context modifiers that applied.
+     */
+    public var modifiers: [ModifierKind]
     /**
      * Original text of the span (at most 80 bytes).
      */
@@ -1058,10 +1046,13 @@ public struct ConversationEvidence: Equatable, Hashable {
          */lexiconId: String, 
         /**
          * Grooming stage, if any.
-         */stage: String?, 
+         */stage: GroomingStage?, 
         /**
          * Self-harm level, if any.
-         */level: String?, 
+         */level: SelfHarmLevel?, 
+        /**
+         * Context modifiers that applied.
+         */modifiers: [ModifierKind], 
         /**
          * Original text of the span (at most 80 bytes).
          */excerpt: String) {
@@ -1070,6 +1061,7 @@ public struct ConversationEvidence: Equatable, Hashable {
         self.lexiconId = lexiconId
         self.stage = stage
         self.level = level
+        self.modifiers = modifiers
         self.excerpt = excerpt
     }
 
@@ -1092,8 +1084,9 @@ public struct FfiConverterTypeConversationEvidence: FfiConverterRustBuffer {
                 messageIndex: FfiConverterUInt64.read(from: &buf), 
                 direction: FfiConverterTypeDirection.read(from: &buf), 
                 lexiconId: FfiConverterString.read(from: &buf), 
-                stage: FfiConverterOptionString.read(from: &buf), 
-                level: FfiConverterOptionString.read(from: &buf), 
+                stage: FfiConverterOptionTypeGroomingStage.read(from: &buf), 
+                level: FfiConverterOptionTypeSelfHarmLevel.read(from: &buf), 
+                modifiers: FfiConverterSequenceTypeModifierKind.read(from: &buf), 
                 excerpt: FfiConverterString.read(from: &buf)
         )
     }
@@ -1102,8 +1095,9 @@ public struct FfiConverterTypeConversationEvidence: FfiConverterRustBuffer {
         FfiConverterUInt64.write(value.messageIndex, into: &buf)
         FfiConverterTypeDirection.write(value.direction, into: &buf)
         FfiConverterString.write(value.lexiconId, into: &buf)
-        FfiConverterOptionString.write(value.stage, into: &buf)
-        FfiConverterOptionString.write(value.level, into: &buf)
+        FfiConverterOptionTypeGroomingStage.write(value.stage, into: &buf)
+        FfiConverterOptionTypeSelfHarmLevel.write(value.level, into: &buf)
+        FfiConverterSequenceTypeModifierKind.write(value.modifiers, into: &buf)
         FfiConverterString.write(value.excerpt, into: &buf)
     }
 }
@@ -1151,11 +1145,15 @@ public struct ConversationReport: Equatable, Hashable {
     /**
      * The local user's own self-harm level, if recently expressed.
      */
-    public var selfHarmLevel: String?
+    public var selfHarmLevel: SelfHarmLevel?
     /**
      * A peer's self-harm level, if recently expressed.
      */
-    public var peerSelfHarmLevel: String?
+    public var peerSelfHarmLevel: SelfHarmLevel?
+    /**
+     * Support resources should be offered (own or peer self-harm, or help-seeking).
+     */
+    public var supportSuggested: Bool
     /**
      * Recent evidence, oldest first.
      */
@@ -1181,10 +1179,13 @@ public struct ConversationReport: Equatable, Hashable {
          */stages: [StageScore], 
         /**
          * The local user's own self-harm level, if recently expressed.
-         */selfHarmLevel: String?, 
+         */selfHarmLevel: SelfHarmLevel?, 
         /**
          * A peer's self-harm level, if recently expressed.
-         */peerSelfHarmLevel: String?, 
+         */peerSelfHarmLevel: SelfHarmLevel?, 
+        /**
+         * Support resources should be offered (own or peer self-harm, or help-seeking).
+         */supportSuggested: Bool, 
         /**
          * Recent evidence, oldest first.
          */evidence: [ConversationEvidence]) {
@@ -1195,6 +1196,7 @@ public struct ConversationReport: Equatable, Hashable {
         self.stages = stages
         self.selfHarmLevel = selfHarmLevel
         self.peerSelfHarmLevel = peerSelfHarmLevel
+        self.supportSuggested = supportSuggested
         self.evidence = evidence
     }
 
@@ -1219,8 +1221,9 @@ public struct FfiConverterTypeConversationReport: FfiConverterRustBuffer {
                 groomingRisk: FfiConverterFloat.read(from: &buf), 
                 groomingAlert: FfiConverterBool.read(from: &buf), 
                 stages: FfiConverterSequenceTypeStageScore.read(from: &buf), 
-                selfHarmLevel: FfiConverterOptionString.read(from: &buf), 
-                peerSelfHarmLevel: FfiConverterOptionString.read(from: &buf), 
+                selfHarmLevel: FfiConverterOptionTypeSelfHarmLevel.read(from: &buf), 
+                peerSelfHarmLevel: FfiConverterOptionTypeSelfHarmLevel.read(from: &buf), 
+                supportSuggested: FfiConverterBool.read(from: &buf), 
                 evidence: FfiConverterSequenceTypeConversationEvidence.read(from: &buf)
         )
     }
@@ -1231,8 +1234,9 @@ public struct FfiConverterTypeConversationReport: FfiConverterRustBuffer {
         FfiConverterFloat.write(value.groomingRisk, into: &buf)
         FfiConverterBool.write(value.groomingAlert, into: &buf)
         FfiConverterSequenceTypeStageScore.write(value.stages, into: &buf)
-        FfiConverterOptionString.write(value.selfHarmLevel, into: &buf)
-        FfiConverterOptionString.write(value.peerSelfHarmLevel, into: &buf)
+        FfiConverterOptionTypeSelfHarmLevel.write(value.selfHarmLevel, into: &buf)
+        FfiConverterOptionTypeSelfHarmLevel.write(value.peerSelfHarmLevel, into: &buf)
+        FfiConverterBool.write(value.supportSuggested, into: &buf)
         FfiConverterSequenceTypeConversationEvidence.write(value.evidence, into: &buf)
     }
 }
@@ -1343,395 +1347,6 @@ public func FfiConverterTypeDecodeLimits_lower(_ value: DecodeLimits) -> RustBuf
 
 
 /**
- * Entry counts per hash kind.
- */
-public struct ListCounts: Equatable, Hashable {
-    /**
-     * PDQ entries.
-     */
-    public var pdq: UInt64
-    /**
-     * pHash entries.
-     */
-    public var phash: UInt64
-    /**
-     * MD5 entries.
-     */
-    public var md5: UInt64
-    /**
-     * SHA-1 entries.
-     */
-    public var sha1: UInt64
-    /**
-     * SHA-256 entries.
-     */
-    public var sha256: UInt64
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * PDQ entries.
-         */pdq: UInt64, 
-        /**
-         * pHash entries.
-         */phash: UInt64, 
-        /**
-         * MD5 entries.
-         */md5: UInt64, 
-        /**
-         * SHA-1 entries.
-         */sha1: UInt64, 
-        /**
-         * SHA-256 entries.
-         */sha256: UInt64) {
-        self.pdq = pdq
-        self.phash = phash
-        self.md5 = md5
-        self.sha1 = sha1
-        self.sha256 = sha256
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension ListCounts: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeListCounts: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ListCounts {
-        return
-            try ListCounts(
-                pdq: FfiConverterUInt64.read(from: &buf), 
-                phash: FfiConverterUInt64.read(from: &buf), 
-                md5: FfiConverterUInt64.read(from: &buf), 
-                sha1: FfiConverterUInt64.read(from: &buf), 
-                sha256: FfiConverterUInt64.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: ListCounts, into buf: inout [UInt8]) {
-        FfiConverterUInt64.write(value.pdq, into: &buf)
-        FfiConverterUInt64.write(value.phash, into: &buf)
-        FfiConverterUInt64.write(value.md5, into: &buf)
-        FfiConverterUInt64.write(value.sha1, into: &buf)
-        FfiConverterUInt64.write(value.sha256, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeListCounts_lift(_ buf: RustBuffer) throws -> ListCounts {
-    return try FfiConverterTypeListCounts.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeListCounts_lower(_ value: ListCounts) -> RustBuffer {
-    return FfiConverterTypeListCounts.lower(value)
-}
-
-
-/**
- * The audit summary of the live hash list: the same list has the same summary on every device.
- */
-public struct ListInfo: Equatable, Hashable {
-    /**
-     * Binary format version.
-     */
-    public var formatVersion: UInt32
-    /**
-     * Monotonic list version (0: no list installed yet).
-     */
-    public var version: UInt64
-    /**
-     * Lowercase hex SHA-256 of the signed body (what the issuer signed).
-     */
-    public var digestHex: String
-    /**
-     * Unix seconds when the issuer built the list.
-     */
-    public var createdAt: UInt64
-    /**
-     * Issuer key id (16 hex chars).
-     */
-    public var issuerKeyId: String
-    /**
-     * Entry counts per hash kind.
-     */
-    public var counts: ListCounts
-    /**
-     * Source organisation names; name `i` is bit `i` of a source bitmap.
-     */
-    public var orgs: [String]
-    /**
-     * Size of the list file in bytes.
-     */
-    public var fileBytes: UInt64
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * Binary format version.
-         */formatVersion: UInt32, 
-        /**
-         * Monotonic list version (0: no list installed yet).
-         */version: UInt64, 
-        /**
-         * Lowercase hex SHA-256 of the signed body (what the issuer signed).
-         */digestHex: String, 
-        /**
-         * Unix seconds when the issuer built the list.
-         */createdAt: UInt64, 
-        /**
-         * Issuer key id (16 hex chars).
-         */issuerKeyId: String, 
-        /**
-         * Entry counts per hash kind.
-         */counts: ListCounts, 
-        /**
-         * Source organisation names; name `i` is bit `i` of a source bitmap.
-         */orgs: [String], 
-        /**
-         * Size of the list file in bytes.
-         */fileBytes: UInt64) {
-        self.formatVersion = formatVersion
-        self.version = version
-        self.digestHex = digestHex
-        self.createdAt = createdAt
-        self.issuerKeyId = issuerKeyId
-        self.counts = counts
-        self.orgs = orgs
-        self.fileBytes = fileBytes
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension ListInfo: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeListInfo: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ListInfo {
-        return
-            try ListInfo(
-                formatVersion: FfiConverterUInt32.read(from: &buf), 
-                version: FfiConverterUInt64.read(from: &buf), 
-                digestHex: FfiConverterString.read(from: &buf), 
-                createdAt: FfiConverterUInt64.read(from: &buf), 
-                issuerKeyId: FfiConverterString.read(from: &buf), 
-                counts: FfiConverterTypeListCounts.read(from: &buf), 
-                orgs: FfiConverterSequenceString.read(from: &buf), 
-                fileBytes: FfiConverterUInt64.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: ListInfo, into buf: inout [UInt8]) {
-        FfiConverterUInt32.write(value.formatVersion, into: &buf)
-        FfiConverterUInt64.write(value.version, into: &buf)
-        FfiConverterString.write(value.digestHex, into: &buf)
-        FfiConverterUInt64.write(value.createdAt, into: &buf)
-        FfiConverterString.write(value.issuerKeyId, into: &buf)
-        FfiConverterTypeListCounts.write(value.counts, into: &buf)
-        FfiConverterSequenceString.write(value.orgs, into: &buf)
-        FfiConverterUInt64.write(value.fileBytes, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeListInfo_lift(_ buf: RustBuffer) throws -> ListInfo {
-    return try FfiConverterTypeListInfo.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeListInfo_lower(_ value: ListInfo) -> RustBuffer {
-    return FfiConverterTypeListInfo.lower(value)
-}
-
-
-/**
- * Thresholds and rules; start from `defaultPolicy()` and change what you need.
- */
-public struct PolicyConfig: Equatable, Hashable {
-    /**
-     * PDQ match radius in bits, 0..=256 (default 31, Meta's recommended threshold).
-     */
-    public var pdqRadius: UInt32
-    /**
-     * PDQ hashes of lower quality (0..=100) are not matched (default 50).
-     */
-    public var pdqMinQuality: UInt8
-    /**
-     * pHash match radius in bits, 0..=64, 0 disables pHash (default 4).
-     */
-    public var phashRadius: UInt32
-    /**
-     * k-of-n corroboration: distinct source organisations a list match needs (default 1).
-     */
-    public var minSources: UInt32
-    /**
-     * Bitmap of the organisations whose listings count (default all bits set).
-     */
-    public var countedOrgs: UInt64
-    /**
-     * Grooming risk from which a message without grooming terms still carries the
-     * conversation's grooming signal (default 0.25).
-     */
-    public var groomingReport: Float
-    /**
-     * Grooming risk from which the verdict warns (default 0.5).
-     */
-    public var groomingWarn: Float
-    /**
-     * Grooming risk from which the verdict blocks (default 1.1, i.e. never).
-     */
-    public var groomingBlock: Float
-    /**
-     * Nudity classifier score from which the verdict warns (default 0.8).
-     */
-    public var nudityWarn: Float
-    /**
-     * Warn on sexual text when the local user is a minor (default true).
-     */
-    public var warnSexualToMinors: Bool
-    /**
-     * A bring-your-own text classifier's label counts from this score (default 0.5).
-     */
-    public var textModelMinScore: Float
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * PDQ match radius in bits, 0..=256 (default 31, Meta's recommended threshold).
-         */pdqRadius: UInt32, 
-        /**
-         * PDQ hashes of lower quality (0..=100) are not matched (default 50).
-         */pdqMinQuality: UInt8, 
-        /**
-         * pHash match radius in bits, 0..=64, 0 disables pHash (default 4).
-         */phashRadius: UInt32, 
-        /**
-         * k-of-n corroboration: distinct source organisations a list match needs (default 1).
-         */minSources: UInt32, 
-        /**
-         * Bitmap of the organisations whose listings count (default all bits set).
-         */countedOrgs: UInt64, 
-        /**
-         * Grooming risk from which a message without grooming terms still carries the
-         * conversation's grooming signal (default 0.25).
-         */groomingReport: Float, 
-        /**
-         * Grooming risk from which the verdict warns (default 0.5).
-         */groomingWarn: Float, 
-        /**
-         * Grooming risk from which the verdict blocks (default 1.1, i.e. never).
-         */groomingBlock: Float, 
-        /**
-         * Nudity classifier score from which the verdict warns (default 0.8).
-         */nudityWarn: Float, 
-        /**
-         * Warn on sexual text when the local user is a minor (default true).
-         */warnSexualToMinors: Bool, 
-        /**
-         * A bring-your-own text classifier's label counts from this score (default 0.5).
-         */textModelMinScore: Float) {
-        self.pdqRadius = pdqRadius
-        self.pdqMinQuality = pdqMinQuality
-        self.phashRadius = phashRadius
-        self.minSources = minSources
-        self.countedOrgs = countedOrgs
-        self.groomingReport = groomingReport
-        self.groomingWarn = groomingWarn
-        self.groomingBlock = groomingBlock
-        self.nudityWarn = nudityWarn
-        self.warnSexualToMinors = warnSexualToMinors
-        self.textModelMinScore = textModelMinScore
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension PolicyConfig: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypePolicyConfig: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PolicyConfig {
-        return
-            try PolicyConfig(
-                pdqRadius: FfiConverterUInt32.read(from: &buf), 
-                pdqMinQuality: FfiConverterUInt8.read(from: &buf), 
-                phashRadius: FfiConverterUInt32.read(from: &buf), 
-                minSources: FfiConverterUInt32.read(from: &buf), 
-                countedOrgs: FfiConverterUInt64.read(from: &buf), 
-                groomingReport: FfiConverterFloat.read(from: &buf), 
-                groomingWarn: FfiConverterFloat.read(from: &buf), 
-                groomingBlock: FfiConverterFloat.read(from: &buf), 
-                nudityWarn: FfiConverterFloat.read(from: &buf), 
-                warnSexualToMinors: FfiConverterBool.read(from: &buf), 
-                textModelMinScore: FfiConverterFloat.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: PolicyConfig, into buf: inout [UInt8]) {
-        FfiConverterUInt32.write(value.pdqRadius, into: &buf)
-        FfiConverterUInt8.write(value.pdqMinQuality, into: &buf)
-        FfiConverterUInt32.write(value.phashRadius, into: &buf)
-        FfiConverterUInt32.write(value.minSources, into: &buf)
-        FfiConverterUInt64.write(value.countedOrgs, into: &buf)
-        FfiConverterFloat.write(value.groomingReport, into: &buf)
-        FfiConverterFloat.write(value.groomingWarn, into: &buf)
-        FfiConverterFloat.write(value.groomingBlock, into: &buf)
-        FfiConverterFloat.write(value.nudityWarn, into: &buf)
-        FfiConverterBool.write(value.warnSexualToMinors, into: &buf)
-        FfiConverterFloat.write(value.textModelMinScore, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypePolicyConfig_lift(_ buf: RustBuffer) throws -> PolicyConfig {
-    return try FfiConverterTypePolicyConfig.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypePolicyConfig_lower(_ value: PolicyConfig) -> RustBuffer {
-    return FfiConverterTypePolicyConfig.lower(value)
-}
-
-
-/**
  * The evidence for one conversation, for a report the user chose to send. The library sends
  * nothing; the app attaches `json` (or the fields) to the report.
  */
@@ -1822,17 +1437,18 @@ public func FfiConverterTypeReportBundle_lower(_ value: ReportBundle) -> RustBuf
 
 
 /**
- * How to build a `Scanner`. Every field has a default, so `ScannerConfig()` in
- * Kotlin / Swift scans text with the embedded English lexicons and matches images against an
- * empty list until one is installed.
+ * How to build a `Scanner`. Every field but the store directory has a default, so
+ * `ScannerConfig(listStoreDir = dir)` in Kotlin / Swift scans text with the embedded English
+ * lexicons and matches images against an empty list until one is installed.
  */
 public struct ScannerConfig: Equatable, Hashable {
     /**
-     * Directory of the on-device list store (created if missing), e.g. a subdirectory of the
-     * app's private files. `null`/`nil` keeps lists in a private temporary directory that is
-     * removed with the scanner (tests, demos).
+     * Directory of the on-device list store (created if missing): a subdirectory of the app's
+     * private files (Android `Context.filesDir`, iOS Application Support). Required: there is
+     * no temporary-directory fallback (on Android below 13 that is `/data/local/tmp`, which
+     * apps cannot write).
      */
-    public var listStoreDir: String?
+    public var listStoreDir: String
     /**
      * Issuer public keys (64 hex digits each) whose lists are accepted.
      */
@@ -1844,7 +1460,7 @@ public struct ScannerConfig: Equatable, Hashable {
     /**
      * Thresholds and rules; `null`/`nil` for the defaults.
      */
-    public var policy: PolicyConfig?
+    public var policy: Policy?
     /**
      * Image decoding limits; `null`/`nil` for the defaults.
      */
@@ -1859,10 +1475,11 @@ public struct ScannerConfig: Equatable, Hashable {
     // declare one manually.
     public init(
         /**
-         * Directory of the on-device list store (created if missing), e.g. a subdirectory of the
-         * app's private files. `null`/`nil` keeps lists in a private temporary directory that is
-         * removed with the scanner (tests, demos).
-         */listStoreDir: String? = nil, 
+         * Directory of the on-device list store (created if missing): a subdirectory of the app's
+         * private files (Android `Context.filesDir`, iOS Application Support). Required: there is
+         * no temporary-directory fallback (on Android below 13 that is `/data/local/tmp`, which
+         * apps cannot write).
+         */listStoreDir: String, 
         /**
          * Issuer public keys (64 hex digits each) whose lists are accepted.
          */trustedListKeys: [String] = [], 
@@ -1871,7 +1488,7 @@ public struct ScannerConfig: Equatable, Hashable {
          */extraLexiconFiles: [String] = [], 
         /**
          * Thresholds and rules; `null`/`nil` for the defaults.
-         */policy: PolicyConfig? = nil, 
+         */policy: Policy? = nil, 
         /**
          * Image decoding limits; `null`/`nil` for the defaults.
          */decodeLimits: DecodeLimits? = nil, 
@@ -1903,20 +1520,20 @@ public struct FfiConverterTypeScannerConfig: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ScannerConfig {
         return
             try ScannerConfig(
-                listStoreDir: FfiConverterOptionString.read(from: &buf), 
+                listStoreDir: FfiConverterString.read(from: &buf), 
                 trustedListKeys: FfiConverterSequenceString.read(from: &buf), 
                 extraLexiconFiles: FfiConverterSequenceString.read(from: &buf), 
-                policy: FfiConverterOptionTypePolicyConfig.read(from: &buf), 
+                policy: FfiConverterOptionTypePolicy.read(from: &buf), 
                 decodeLimits: FfiConverterOptionTypeDecodeLimits.read(from: &buf), 
                 classifiers: FfiConverterOptionTypeClassifierPaths.read(from: &buf)
         )
     }
 
     public static func write(_ value: ScannerConfig, into buf: inout [UInt8]) {
-        FfiConverterOptionString.write(value.listStoreDir, into: &buf)
+        FfiConverterString.write(value.listStoreDir, into: &buf)
         FfiConverterSequenceString.write(value.trustedListKeys, into: &buf)
         FfiConverterSequenceString.write(value.extraLexiconFiles, into: &buf)
-        FfiConverterOptionTypePolicyConfig.write(value.policy, into: &buf)
+        FfiConverterOptionTypePolicy.write(value.policy, into: &buf)
         FfiConverterOptionTypeDecodeLimits.write(value.decodeLimits, into: &buf)
         FfiConverterOptionTypeClassifierPaths.write(value.classifiers, into: &buf)
     }
@@ -1936,822 +1553,6 @@ public func FfiConverterTypeScannerConfig_lift(_ buf: RustBuffer) throws -> Scan
 public func FfiConverterTypeScannerConfig_lower(_ value: ScannerConfig) -> RustBuffer {
     return FfiConverterTypeScannerConfig.lower(value)
 }
-
-
-/**
- * One finding.
- */
-public struct Signal: Equatable, Hashable {
-    /**
-     * What it is about.
-     */
-    public var category: Category
-    /**
-     * Strength 0..1 (1 for an exact list match).
-     */
-    public var score: Float
-    /**
-     * Why.
-     */
-    public var evidence: [Evidence]
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * What it is about.
-         */category: Category, 
-        /**
-         * Strength 0..1 (1 for an exact list match).
-         */score: Float, 
-        /**
-         * Why.
-         */evidence: [Evidence]) {
-        self.category = category
-        self.score = score
-        self.evidence = evidence
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension Signal: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeSignal: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Signal {
-        return
-            try Signal(
-                category: FfiConverterTypeCategory.read(from: &buf), 
-                score: FfiConverterFloat.read(from: &buf), 
-                evidence: FfiConverterSequenceTypeEvidence.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: Signal, into buf: inout [UInt8]) {
-        FfiConverterTypeCategory.write(value.category, into: &buf)
-        FfiConverterFloat.write(value.score, into: &buf)
-        FfiConverterSequenceTypeEvidence.write(value.evidence, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSignal_lift(_ buf: RustBuffer) throws -> Signal {
-    return try FfiConverterTypeSignal.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSignal_lower(_ value: Signal) -> RustBuffer {
-    return FfiConverterTypeSignal.lower(value)
-}
-
-
-/**
- * One grooming stage's contribution to a conversation's risk.
- */
-public struct StageScore: Equatable, Hashable {
-    /**
-     * Stage name (`trust_building`, `isolation`, ...).
-     */
-    public var stage: String
-    /**
-     * 0..1.
-     */
-    public var score: Float
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * Stage name (`trust_building`, `isolation`, ...).
-         */stage: String, 
-        /**
-         * 0..1.
-         */score: Float) {
-        self.stage = stage
-        self.score = score
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension StageScore: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeStageScore: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StageScore {
-        return
-            try StageScore(
-                stage: FfiConverterString.read(from: &buf), 
-                score: FfiConverterFloat.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: StageScore, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.stage, into: &buf)
-        FfiConverterFloat.write(value.score, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeStageScore_lift(_ buf: RustBuffer) throws -> StageScore {
-    return try FfiConverterTypeStageScore.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeStageScore_lower(_ value: StageScore) -> RustBuffer {
-    return FfiConverterTypeStageScore.lower(value)
-}
-
-
-/**
- * The result of one scan.
- */
-public struct Verdict: Equatable, Hashable {
-    /**
-     * Recommended handling (the strictest any signal calls for).
-     */
-    public var action: Action
-    /**
-     * Offer support resources (self-harm, or someone asking for help).
-     */
-    public var supportSuggested: Bool
-    /**
-     * Every finding, including ones the policy does not act on.
-     */
-    public var signals: [Signal]
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * Recommended handling (the strictest any signal calls for).
-         */action: Action, 
-        /**
-         * Offer support resources (self-harm, or someone asking for help).
-         */supportSuggested: Bool, 
-        /**
-         * Every finding, including ones the policy does not act on.
-         */signals: [Signal]) {
-        self.action = action
-        self.supportSuggested = supportSuggested
-        self.signals = signals
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension Verdict: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeVerdict: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Verdict {
-        return
-            try Verdict(
-                action: FfiConverterTypeAction.read(from: &buf), 
-                supportSuggested: FfiConverterBool.read(from: &buf), 
-                signals: FfiConverterSequenceTypeSignal.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: Verdict, into buf: inout [UInt8]) {
-        FfiConverterTypeAction.write(value.action, into: &buf)
-        FfiConverterBool.write(value.supportSuggested, into: &buf)
-        FfiConverterSequenceTypeSignal.write(value.signals, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeVerdict_lift(_ buf: RustBuffer) throws -> Verdict {
-    return try FfiConverterTypeVerdict.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeVerdict_lower(_ value: Verdict) -> RustBuffer {
-    return FfiConverterTypeVerdict.lower(value)
-}
-
-
-/**
- * Recommended handling, strictest last. The app decides the UX.
- */
-
-public enum Action: Equatable, Hashable {
-    
-    /**
-     * Nothing found that the policy acts on.
-     */
-    case allow
-    /**
-     * Show a warning, blur or help resources; let the user decide.
-     */
-    case warn
-    /**
-     * Do not send/show (known abuse imagery).
-     */
-    case block
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension Action: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeAction: FfiConverterRustBuffer {
-    typealias SwiftType = Action
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Action {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .allow
-        
-        case 2: return .warn
-        
-        case 3: return .block
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: Action, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case .allow:
-            writeInt(&buf, Int32(1))
-        
-        
-        case .warn:
-            writeInt(&buf, Int32(2))
-        
-        
-        case .block:
-            writeInt(&buf, Int32(3))
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeAction_lift(_ buf: RustBuffer) throws -> Action {
-    return try FfiConverterTypeAction.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeAction_lower(_ value: Action) -> RustBuffer {
-    return FfiConverterTypeAction.lower(value)
-}
-
-
-
-/**
- * The local user's age band, if the app knows it (`Unknown` otherwise).
- */
-
-public enum AgeBand: Equatable, Hashable {
-    
-    /**
-     * Under 13.
-     */
-    case under13
-    /**
-     * 13 to 15.
-     */
-    case age13To15
-    /**
-     * 16 or 17.
-     */
-    case age16To17
-    /**
-     * 18 or over.
-     */
-    case adult
-    /**
-     * Not known.
-     */
-    case unknown
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension AgeBand: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeAgeBand: FfiConverterRustBuffer {
-    typealias SwiftType = AgeBand
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AgeBand {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .under13
-        
-        case 2: return .age13To15
-        
-        case 3: return .age16To17
-        
-        case 4: return .adult
-        
-        case 5: return .unknown
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: AgeBand, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case .under13:
-            writeInt(&buf, Int32(1))
-        
-        
-        case .age13To15:
-            writeInt(&buf, Int32(2))
-        
-        
-        case .age16To17:
-            writeInt(&buf, Int32(3))
-        
-        
-        case .adult:
-            writeInt(&buf, Int32(4))
-        
-        
-        case .unknown:
-            writeInt(&buf, Int32(5))
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeAgeBand_lift(_ buf: RustBuffer) throws -> AgeBand {
-    return try FfiConverterTypeAgeBand.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeAgeBand_lower(_ value: AgeBand) -> RustBuffer {
-    return FfiConverterTypeAgeBand.lower(value)
-}
-
-
-
-/**
- * What a signal is about.
- */
-
-public enum Category: Equatable, Hashable {
-    
-    /**
-     * Matches a list of known child sexual abuse imagery.
-     */
-    case knownCsam
-    /**
-     * Nudity detected by an image classifier.
-     */
-    case nudity
-    /**
-     * A grooming pattern across a conversation.
-     */
-    case grooming
-    /**
-     * Self-harm or suicide risk (the user's own, or someone they talk to or about).
-     */
-    case selfHarm
-    /**
-     * Sexual content in text.
-     */
-    case sexual
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension Category: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeCategory: FfiConverterRustBuffer {
-    typealias SwiftType = Category
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Category {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .knownCsam
-        
-        case 2: return .nudity
-        
-        case 3: return .grooming
-        
-        case 4: return .selfHarm
-        
-        case 5: return .sexual
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: Category, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case .knownCsam:
-            writeInt(&buf, Int32(1))
-        
-        
-        case .nudity:
-            writeInt(&buf, Int32(2))
-        
-        
-        case .grooming:
-            writeInt(&buf, Int32(3))
-        
-        
-        case .selfHarm:
-            writeInt(&buf, Int32(4))
-        
-        
-        case .sexual:
-            writeInt(&buf, Int32(5))
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeCategory_lift(_ buf: RustBuffer) throws -> Category {
-    return try FfiConverterTypeCategory.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeCategory_lower(_ value: Category) -> RustBuffer {
-    return FfiConverterTypeCategory.lower(value)
-}
-
-
-
-/**
- * Who wrote a message, from the local user's point of view.
- */
-
-public enum Direction: Equatable, Hashable {
-    
-    /**
-     * Written by the local user.
-     */
-    case sent
-    /**
-     * Written by the other party.
-     */
-    case received
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension Direction: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeDirection: FfiConverterRustBuffer {
-    typealias SwiftType = Direction
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Direction {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .sent
-        
-        case 2: return .received
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: Direction, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case .sent:
-            writeInt(&buf, Int32(1))
-        
-        
-        case .received:
-            writeInt(&buf, Int32(2))
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeDirection_lift(_ buf: RustBuffer) throws -> Direction {
-    return try FfiConverterTypeDirection.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeDirection_lower(_ value: Direction) -> RustBuffer {
-    return FfiConverterTypeDirection.lower(value)
-}
-
-
-
-/**
- * Why a signal was raised. Strings rather than nested enums so every binding can show them.
- */
-
-public enum Evidence: Equatable, Hashable {
-    
-    /**
-     * A hash-list entry matched.
-     */
-    case listMatch(
-        /**
-         * `pdq`, `phash`, `md5`, `sha1` or `sha256`.
-         */kind: String, 
-        /**
-         * Entry index in its section (stable for a given list digest).
-         */entry: UInt32, 
-        /**
-         * The listed hash (hex).
-         */hash: String, 
-        /**
-         * Hamming distance (0 for exact kinds).
-         */distance: UInt32, 
-        /**
-         * Which rotation/flip of the scanned image matched (`original` for exact kinds).
-         */variant: String, 
-        /**
-         * The entry's label.
-         */label: String, 
-        /**
-         * The entry's category as the list states it.
-         */listCategory: String, 
-        /**
-         * Organisations that listed the entry.
-         */sources: [String], 
-        /**
-         * Version of the list that matched.
-         */listVersion: UInt64, 
-        /**
-         * SHA-256 digest of that list (auditable across devices).
-         */listDigest: String
-    )
-    /**
-     * A lexicon term matched in the message.
-     */
-    case lexicon(
-        /**
-         * Lexicon entry id.
-         */lexiconId: String, 
-        /**
-         * UTF-8 byte offset of the span in the original message.
-         */start: UInt64, 
-        /**
-         * End of the span (exclusive, UTF-8 bytes).
-         */end: UInt64, 
-        /**
-         * The original text of the span.
-         */excerpt: String, 
-        /**
-         * Grooming stage of the term, if any.
-         */stage: String?, 
-        /**
-         * Self-harm level of the term, if any.
-         */level: String?, 
-        /**
-         * Context modifiers that applied (negation, hyperbole, third person, help-seeking).
-         */modifiers: [String], 
-        /**
-         * Weight after modifiers.
-         */weight: Float
-    )
-    /**
-     * The conversation-level grooming model.
-     */
-    case conversationRisk(
-        /**
-         * Risk 0..1.
-         */groomingRisk: Float, 
-        /**
-         * Stages that drove it, strongest first.
-         */stages: [String], 
-        /**
-         * Messages observed in the conversation.
-         */messages: UInt64
-    )
-    /**
-     * The conversation-level self-harm model.
-     */
-    case selfHarmLevel(
-        /**
-         * The local user's own level, if recently expressed.
-         */own: String?, 
-        /**
-         * Someone else's level (the other party, or a third person the user wrote about).
-         */peer: String?
-    )
-    /**
-     * An on-device classifier's output.
-     */
-    case classifier(
-        /**
-         * Model name.
-         */model: String, 
-        /**
-         * Output label.
-         */label: String, 
-        /**
-         * Score 0..1.
-         */score: Float
-    )
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension Evidence: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeEvidence: FfiConverterRustBuffer {
-    typealias SwiftType = Evidence
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Evidence {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .listMatch(kind: try FfiConverterString.read(from: &buf), entry: try FfiConverterUInt32.read(from: &buf), hash: try FfiConverterString.read(from: &buf), distance: try FfiConverterUInt32.read(from: &buf), variant: try FfiConverterString.read(from: &buf), label: try FfiConverterString.read(from: &buf), listCategory: try FfiConverterString.read(from: &buf), sources: try FfiConverterSequenceString.read(from: &buf), listVersion: try FfiConverterUInt64.read(from: &buf), listDigest: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 2: return .lexicon(lexiconId: try FfiConverterString.read(from: &buf), start: try FfiConverterUInt64.read(from: &buf), end: try FfiConverterUInt64.read(from: &buf), excerpt: try FfiConverterString.read(from: &buf), stage: try FfiConverterOptionString.read(from: &buf), level: try FfiConverterOptionString.read(from: &buf), modifiers: try FfiConverterSequenceString.read(from: &buf), weight: try FfiConverterFloat.read(from: &buf)
-        )
-        
-        case 3: return .conversationRisk(groomingRisk: try FfiConverterFloat.read(from: &buf), stages: try FfiConverterSequenceString.read(from: &buf), messages: try FfiConverterUInt64.read(from: &buf)
-        )
-        
-        case 4: return .selfHarmLevel(own: try FfiConverterOptionString.read(from: &buf), peer: try FfiConverterOptionString.read(from: &buf)
-        )
-        
-        case 5: return .classifier(model: try FfiConverterString.read(from: &buf), label: try FfiConverterString.read(from: &buf), score: try FfiConverterFloat.read(from: &buf)
-        )
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: Evidence, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case let .listMatch(kind,entry,hash,distance,variant,label,listCategory,sources,listVersion,listDigest):
-            writeInt(&buf, Int32(1))
-            FfiConverterString.write(kind, into: &buf)
-            FfiConverterUInt32.write(entry, into: &buf)
-            FfiConverterString.write(hash, into: &buf)
-            FfiConverterUInt32.write(distance, into: &buf)
-            FfiConverterString.write(variant, into: &buf)
-            FfiConverterString.write(label, into: &buf)
-            FfiConverterString.write(listCategory, into: &buf)
-            FfiConverterSequenceString.write(sources, into: &buf)
-            FfiConverterUInt64.write(listVersion, into: &buf)
-            FfiConverterString.write(listDigest, into: &buf)
-            
-        
-        case let .lexicon(lexiconId,start,end,excerpt,stage,level,modifiers,weight):
-            writeInt(&buf, Int32(2))
-            FfiConverterString.write(lexiconId, into: &buf)
-            FfiConverterUInt64.write(start, into: &buf)
-            FfiConverterUInt64.write(end, into: &buf)
-            FfiConverterString.write(excerpt, into: &buf)
-            FfiConverterOptionString.write(stage, into: &buf)
-            FfiConverterOptionString.write(level, into: &buf)
-            FfiConverterSequenceString.write(modifiers, into: &buf)
-            FfiConverterFloat.write(weight, into: &buf)
-            
-        
-        case let .conversationRisk(groomingRisk,stages,messages):
-            writeInt(&buf, Int32(3))
-            FfiConverterFloat.write(groomingRisk, into: &buf)
-            FfiConverterSequenceString.write(stages, into: &buf)
-            FfiConverterUInt64.write(messages, into: &buf)
-            
-        
-        case let .selfHarmLevel(own,peer):
-            writeInt(&buf, Int32(4))
-            FfiConverterOptionString.write(own, into: &buf)
-            FfiConverterOptionString.write(peer, into: &buf)
-            
-        
-        case let .classifier(model,label,score):
-            writeInt(&buf, Int32(5))
-            FfiConverterString.write(model, into: &buf)
-            FfiConverterString.write(label, into: &buf)
-            FfiConverterFloat.write(score, into: &buf)
-            
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeEvidence_lift(_ buf: RustBuffer) throws -> Evidence {
-    return try FfiConverterTypeEvidence.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeEvidence_lower(_ value: Evidence) -> RustBuffer {
-    return FfiConverterTypeEvidence.lower(value)
-}
-
 
 
 /**
@@ -2921,6 +1722,30 @@ fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypePolicy: FfiConverterRustBuffer {
+    typealias SwiftType = Policy?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypePolicy.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypePolicy.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeClassifierPaths: FfiConverterRustBuffer {
     typealias SwiftType = ClassifierPaths?
 
@@ -2969,30 +1794,6 @@ fileprivate struct FfiConverterOptionTypeDecodeLimits: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterOptionTypePolicyConfig: FfiConverterRustBuffer {
-    typealias SwiftType = PolicyConfig?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterTypePolicyConfig.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterTypePolicyConfig.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterOptionTypeReportBundle: FfiConverterRustBuffer {
     typealias SwiftType = ReportBundle?
 
@@ -3009,6 +1810,54 @@ fileprivate struct FfiConverterOptionTypeReportBundle: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeReportBundle.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeGroomingStage: FfiConverterRustBuffer {
+    typealias SwiftType = GroomingStage?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeGroomingStage.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeGroomingStage.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeSelfHarmLevel: FfiConverterRustBuffer {
+    typealias SwiftType = SelfHarmLevel?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeSelfHarmLevel.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeSelfHarmLevel.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -3042,56 +1891,6 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterSequenceTypeConversationEvidence: FfiConverterRustBuffer {
-    typealias SwiftType = [ConversationEvidence]
-
-    public static func write(_ value: [ConversationEvidence], into buf: inout [UInt8]) {
-        let len = Int32(value.count)
-        writeInt(&buf, len)
-        for item in value {
-            FfiConverterTypeConversationEvidence.write(item, into: &buf)
-        }
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ConversationEvidence] {
-        let len: Int32 = try readInt(&buf)
-        var seq = [ConversationEvidence]()
-        seq.reserveCapacity(Int(len))
-        for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeConversationEvidence.read(from: &buf))
-        }
-        return seq
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterSequenceTypeSignal: FfiConverterRustBuffer {
-    typealias SwiftType = [Signal]
-
-    public static func write(_ value: [Signal], into buf: inout [UInt8]) {
-        let len = Int32(value.count)
-        writeInt(&buf, len)
-        for item in value {
-            FfiConverterTypeSignal.write(item, into: &buf)
-        }
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Signal] {
-        let len: Int32 = try readInt(&buf)
-        var seq = [Signal]()
-        seq.reserveCapacity(Int(len))
-        for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeSignal.read(from: &buf))
-        }
-        return seq
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterSequenceTypeStageScore: FfiConverterRustBuffer {
     typealias SwiftType = [StageScore]
 
@@ -3117,23 +1916,48 @@ fileprivate struct FfiConverterSequenceTypeStageScore: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterSequenceTypeEvidence: FfiConverterRustBuffer {
-    typealias SwiftType = [Evidence]
+fileprivate struct FfiConverterSequenceTypeConversationEvidence: FfiConverterRustBuffer {
+    typealias SwiftType = [ConversationEvidence]
 
-    public static func write(_ value: [Evidence], into buf: inout [UInt8]) {
+    public static func write(_ value: [ConversationEvidence], into buf: inout [UInt8]) {
         let len = Int32(value.count)
         writeInt(&buf, len)
         for item in value {
-            FfiConverterTypeEvidence.write(item, into: &buf)
+            FfiConverterTypeConversationEvidence.write(item, into: &buf)
         }
     }
 
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Evidence] {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ConversationEvidence] {
         let len: Int32 = try readInt(&buf)
-        var seq = [Evidence]()
+        var seq = [ConversationEvidence]()
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeEvidence.read(from: &buf))
+            seq.append(try FfiConverterTypeConversationEvidence.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeModifierKind: FfiConverterRustBuffer {
+    typealias SwiftType = [ModifierKind]
+
+    public static func write(_ value: [ModifierKind], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeModifierKind.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ModifierKind] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ModifierKind]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeModifierKind.read(from: &buf))
         }
         return seq
     }
@@ -3152,8 +1976,8 @@ public func defaultDecodeLimits() -> DecodeLimits  {
  * The default thresholds and rules (PDQ radius 31, quality 50, pHash radius 4, one source,
  * grooming warn at 0.5, text never blocks).
  */
-public func defaultPolicy() -> PolicyConfig  {
-    return try!  FfiConverterTypePolicyConfig_lift(try! rustCall() {
+public func defaultPolicy() -> Policy  {
+    return try!  FfiConverterTypePolicy_lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_preflight_ffi_fn_func_default_policy(uniffiCallStatus
     )
@@ -3188,13 +2012,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_preflight_ffi_checksum_func_default_decode_limits() != 36221) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_preflight_ffi_checksum_func_default_policy() != 56141) {
+    if (uniffi_preflight_ffi_checksum_func_default_policy() != 29222) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_preflight_ffi_checksum_func_library_version() != 6281) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_preflight_ffi_checksum_method_scanner_apply_list_update() != 31942) {
+    if (uniffi_preflight_ffi_checksum_method_scanner_apply_list_update() != 25085) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_preflight_ffi_checksum_method_scanner_export_conversation() != 41826) {
@@ -3206,25 +2030,26 @@ private let initializationResult: InitializationResult = {
     if (uniffi_preflight_ffi_checksum_method_scanner_import_conversation() != 41209) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_preflight_ffi_checksum_method_scanner_list_info() != 39290) {
+    if (uniffi_preflight_ffi_checksum_method_scanner_list_info() != 45681) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_preflight_ffi_checksum_method_scanner_policy() != 62611) {
+    if (uniffi_preflight_ffi_checksum_method_scanner_policy() != 33451) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_preflight_ffi_checksum_method_scanner_report_bundle() != 10431) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_preflight_ffi_checksum_method_scanner_scan_image() != 22696) {
+    if (uniffi_preflight_ffi_checksum_method_scanner_scan_image() != 64851) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_preflight_ffi_checksum_method_scanner_scan_text() != 49866) {
+    if (uniffi_preflight_ffi_checksum_method_scanner_scan_text() != 51799) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_preflight_ffi_checksum_constructor_scanner_new() != 12962) {
         return InitializationResult.apiChecksumMismatch
     }
 
+    uniffiEnsurePreflightInitialized()
     return InitializationResult.ok
 }()
 

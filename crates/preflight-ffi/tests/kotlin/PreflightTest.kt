@@ -7,6 +7,7 @@
 // Prints one line per test and a closing "kotlin: N passed, M failed"; exits 1 on any failure.
 
 import dev.preflight.*
+import dev.preflight.core.*
 import java.io.File
 import java.util.concurrent.Callable
 import java.util.concurrent.Executors
@@ -37,7 +38,9 @@ inline fun <reified E : Throwable> expectThrows(what: String, block: () -> Unit)
     throw AssertionError("$what: expected ${E::class.simpleName}, nothing was thrown")
 }
 
-fun newScanner(): Scanner = Scanner(ScannerConfig(trustedListKeys = listOf(testKey())))
+fun tempDir(): String = kotlin.io.path.createTempDirectory("preflight-kt").toFile().apply { deleteOnExit() }.path
+
+fun newScanner(): Scanner = Scanner(ScannerConfig(listStoreDir = tempDir(), trustedListKeys = listOf(testKey())))
 
 fun listMatch(v: Verdict): Evidence.ListMatch {
     val signal = v.signals.single { it.category == Category.KNOWN_CSAM }
@@ -55,15 +58,15 @@ fun imagesMatchingTheDemoListAreBlocked() {
         val original = s.scanImage(image("bridge-1-original.jpg"))
         checkEq(original.action, Action.BLOCK, "listed image")
         val m = listMatch(original)
-        checkEq(m.kind, "pdq", "match kind")
+        checkEq(m.kind, HashKind.PDQ, "match kind")
         checkEq(m.label, "demo-bridge", "match label")
-        checkEq(m.variant, "original", "match variant")
+        checkEq(m.variant, Dihedral.ORIGINAL, "match variant")
         checkEq(m.listDigest, info.digestHex, "match list digest")
         check(m.distance <= 31u) { "distance ${m.distance}" }
 
         val rotated = s.scanImage(image("bridge-2-rotate-90.jpg"))
         checkEq(rotated.action, Action.BLOCK, "rotated copy")
-        checkEq(listMatch(rotated).variant, "rotate270", "rotated copy variant")
+        checkEq(listMatch(rotated).variant, Dihedral.ROTATE270, "rotated copy variant")
 
         val other = s.scanImage(image("q0122.jpg"))
         checkEq(other.action, Action.ALLOW, "unlisted image")
@@ -80,7 +83,7 @@ fun listUpdatesApplyAndBadOnesAreRefused() {
         checkEq(v2.counts.md5, 1UL, "md5 entries after delta")
         val wee = s.scanImage(image("wee.jpg"))
         checkEq(wee.action, Action.BLOCK, "wee after the update")
-        checkEq(listMatch(wee).kind, "md5", "wee match kind")
+        checkEq(listMatch(wee).kind, HashKind.MD5, "wee match kind")
 
         val rollback = expectThrows<PreflightException.ListRejected>("rollback") {
             s.applyListUpdate(listV1, false)
@@ -154,32 +157,32 @@ fun badInputRaisesTypedExceptions() {
         expectThrows<PreflightException>("base class") { s.scanImage(ByteArray(3)) }
     }
     val badKey = expectThrows<PreflightException.InvalidConfig>("short key") {
-        Scanner(ScannerConfig(trustedListKeys = listOf("abc"))).close()
+        Scanner(ScannerConfig(listStoreDir = tempDir(), trustedListKeys = listOf("abc"))).close()
     }
     check(badKey.message!!.isNotBlank()) { "empty message" }
     val badPolicy = expectThrows<PreflightException.InvalidConfig>("NaN threshold") {
-        Scanner(ScannerConfig(policy = defaultPolicy().copy(groomingWarn = Float.NaN))).close()
+        Scanner(ScannerConfig(listStoreDir = tempDir(), policy = defaultPolicy().copy(groomingWarn = Float.NaN))).close()
     }
     check(badPolicy.message!!.contains("grooming_warn")) { "message: ${badPolicy.message}" }
     expectThrows<PreflightException.InvalidConfig>("missing lexicon file") {
-        Scanner(ScannerConfig(extraLexiconFiles = listOf("/nonexistent/lexicon.toml"))).close()
+        Scanner(ScannerConfig(listStoreDir = tempDir(), extraLexiconFiles = listOf("/nonexistent/lexicon.toml"))).close()
     }
 }
 
 fun defaultsAndConfigRoundTrip() {
     val p = defaultPolicy()
     checkEq(p.pdqRadius, 31u, "default pdq radius")
-    checkEq(p.minSources, 1u, "default min sources")
+    checkEq(p.sources.minSources, 1u, "default min sources")
     checkEq(defaultDecodeLimits().maxDimension, 40_000u, "default max dimension")
     check(libraryVersion().isNotBlank()) { "library version" }
-    val strict = p.copy(minSources = 3u)
-    Scanner(ScannerConfig(trustedListKeys = listOf(testKey()), policy = strict)).use { s ->
+    val strict = p.copy(sources = p.sources.copy(minSources = 3u))
+    Scanner(ScannerConfig(listStoreDir = tempDir(), trustedListKeys = listOf(testKey()), policy = strict)).use { s ->
         checkEq(s.policy(), strict, "policy in force")
         s.applyListUpdate(listV1, false)
         // Two organisations listed the bridge; three are required now.
         checkEq(s.scanImage(image("bridge-1-original.jpg")).action, Action.ALLOW, "k-of-n")
     }
-    // No store dir: a private temporary store; a given dir persists the list across scanners.
+    // The store directory persists the list across scanners.
     val dir = kotlin.io.path.createTempDirectory("preflight-kt").toFile()
     try {
         val cfg = ScannerConfig(listStoreDir = dir.path, trustedListKeys = listOf(testKey()))

@@ -30,7 +30,34 @@ import java.nio.CharBuffer
 import java.nio.charset.CodingErrorAction
 import java.util.concurrent.atomic.AtomicLong
 import java.util.concurrent.ConcurrentHashMap
+import dev.preflight.core.AgeBand
+import dev.preflight.core.Direction
+import dev.preflight.core.FfiConverterTypeAgeBand
+import dev.preflight.core.FfiConverterTypeDirection
+import dev.preflight.core.FfiConverterTypeGroomingStage
+import dev.preflight.core.FfiConverterTypeListInfo
+import dev.preflight.core.FfiConverterTypeModifierKind
+import dev.preflight.core.FfiConverterTypePolicy
+import dev.preflight.core.FfiConverterTypeSelfHarmLevel
+import dev.preflight.core.FfiConverterTypeStageScore
+import dev.preflight.core.FfiConverterTypeVerdict
+import dev.preflight.core.GroomingStage
+import dev.preflight.core.ListInfo
+import dev.preflight.core.ModifierKind
+import dev.preflight.core.Policy
+import dev.preflight.core.SelfHarmLevel
+import dev.preflight.core.StageScore
+import dev.preflight.core.Verdict
 import java.util.concurrent.atomic.AtomicBoolean
+import dev.preflight.core.RustBuffer as RustBufferAgeBand
+import dev.preflight.core.RustBuffer as RustBufferDirection
+import dev.preflight.core.RustBuffer as RustBufferGroomingStage
+import dev.preflight.core.RustBuffer as RustBufferListInfo
+import dev.preflight.core.RustBuffer as RustBufferModifierKind
+import dev.preflight.core.RustBuffer as RustBufferPolicy
+import dev.preflight.core.RustBuffer as RustBufferSelfHarmLevel
+import dev.preflight.core.RustBuffer as RustBufferStageScore
+import dev.preflight.core.RustBuffer as RustBufferVerdict
 
 // This is a helper for safely working with byte buffers returned from the Rust code.
 // A rust-owned buffer is represented by its capacity, its current length, and a
@@ -717,6 +744,7 @@ internal object UniffiLib {
 
     init {
         Native.register(UniffiLib::class.java, findLibraryName(componentName = "preflight"))
+        dev.preflight.core.uniffiEnsureInitialized()
         
     }
 
@@ -728,7 +756,7 @@ internal object UniffiLib {
     external fun uniffi_preflight_ffi_fn_constructor_scanner_new(`config`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_preflight_ffi_fn_method_scanner_apply_list_update(`ptr`: Long,`update`: RustBuffer.ByValue,`force`: Byte,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
+    ): RustBufferListInfo.ByValue
     external fun uniffi_preflight_ffi_fn_method_scanner_export_conversation(`ptr`: Long,`conversationId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_preflight_ffi_fn_method_scanner_forget_conversation(`ptr`: Long,`conversationId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -736,19 +764,19 @@ internal object UniffiLib {
     external fun uniffi_preflight_ffi_fn_method_scanner_import_conversation(`ptr`: Long,`document`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_preflight_ffi_fn_method_scanner_list_info(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
+    ): RustBufferListInfo.ByValue
     external fun uniffi_preflight_ffi_fn_method_scanner_policy(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
+    ): RustBufferPolicy.ByValue
     external fun uniffi_preflight_ffi_fn_method_scanner_report_bundle(`ptr`: Long,`conversationId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_preflight_ffi_fn_method_scanner_scan_image(`ptr`: Long,`image`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_preflight_ffi_fn_method_scanner_scan_text(`ptr`: Long,`conversationId`: RustBuffer.ByValue,`direction`: RustBuffer.ByValue,`ageBand`: RustBuffer.ByValue,`text`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
+    ): RustBufferVerdict.ByValue
+    external fun uniffi_preflight_ffi_fn_method_scanner_scan_text(`ptr`: Long,`conversationId`: RustBuffer.ByValue,`direction`: RustBufferDirection.ByValue,`ageBand`: RustBufferAgeBand.ByValue,`text`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferVerdict.ByValue
     external fun uniffi_preflight_ffi_fn_func_default_decode_limits(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_preflight_ffi_fn_func_default_policy(uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
+    ): RustBufferPolicy.ByValue
     external fun uniffi_preflight_ffi_fn_func_library_version(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun ffi_preflight_ffi_rustbuffer_alloc(`size`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -873,13 +901,13 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_preflight_ffi_checksum_func_default_decode_limits() and 0xFFFF) != 36221) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_preflight_ffi_checksum_func_default_policy() and 0xFFFF) != 56141) {
+    if ((lib.uniffi_preflight_ffi_checksum_func_default_policy() and 0xFFFF) != 29222) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_preflight_ffi_checksum_func_library_version() and 0xFFFF) != 6281) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_apply_list_update() and 0xFFFF) != 31942) {
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_apply_list_update() and 0xFFFF) != 25085) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_preflight_ffi_checksum_method_scanner_export_conversation() and 0xFFFF) != 41826) {
@@ -891,19 +919,19 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_preflight_ffi_checksum_method_scanner_import_conversation() and 0xFFFF) != 41209) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_list_info() and 0xFFFF) != 39290) {
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_list_info() and 0xFFFF) != 45681) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_policy() and 0xFFFF) != 62611) {
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_policy() and 0xFFFF) != 33451) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_preflight_ffi_checksum_method_scanner_report_bundle() and 0xFFFF) != 10431) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_scan_image() and 0xFFFF) != 22696) {
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_scan_image() and 0xFFFF) != 64851) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_scan_text() and 0xFFFF) != 49866) {
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_scan_text() and 0xFFFF) != 51799) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_preflight_ffi_checksum_constructor_scanner_new() and 0xFFFF) != 12962) {
@@ -1064,33 +1092,6 @@ private class JavaLangRefCleanable(
     val cleanable: java.lang.ref.Cleaner.Cleanable
 ) : UniffiCleaner.Cleanable {
     override fun clean() = cleanable.clean()
-}
-
-/**
- * @suppress
- */
-public object FfiConverterUByte: FfiConverter<UByte, Byte> {
-    override fun lift(value: Byte): UByte {
-        return value.toUByte()
-    }
-
-    fun lift(value: Int): UByte {
-        return value.toUByte()
-    }
-
-    override fun read(buf: ByteBuffer): UByte {
-        return lift(buf.get())
-    }
-
-    override fun lower(value: UByte): Byte {
-        return value.toByte()
-    }
-
-    override fun allocationSize(value: UByte) = 1UL
-
-    override fun write(value: UByte, buf: ByteBuffer) {
-        buf.put(value.toByte())
-    }
 }
 
 /**
@@ -1399,7 +1400,7 @@ public interface ScannerInterface {
     /**
      * The policy in force.
      */
-    fun `policy`(): PolicyConfig
+    fun `policy`(): Policy
     
     /**
      * The evidence for one conversation, for a report the user chose to send, or
@@ -1643,8 +1644,8 @@ open class Scanner: Disposable, AutoCloseable, ScannerInterface
     
     /**
      * The policy in force.
-     */override fun `policy`(): PolicyConfig {
-            return FfiConverterTypePolicyConfig.lift(
+     */override fun `policy`(): Policy {
+            return FfiConverterTypePolicy.lift(
     callWithHandle {
     uniffiRustCall() { _status ->
     UniffiLib.uniffi_preflight_ffi_fn_method_scanner_policy(
@@ -1837,12 +1838,17 @@ data class ConversationEvidence (
     /**
      * Grooming stage, if any.
      */
-    var `stage`: kotlin.String?
+    var `stage`: GroomingStage?
     , 
     /**
      * Self-harm level, if any.
      */
-    var `level`: kotlin.String?
+    var `level`: SelfHarmLevel?
+    , 
+    /**
+     * Context modifiers that applied.
+     */
+    var `modifiers`: List<ModifierKind>
     , 
     /**
      * Original text of the span (at most 80 bytes).
@@ -1867,8 +1873,9 @@ public object FfiConverterTypeConversationEvidence: FfiConverterRustBuffer<Conve
             FfiConverterULong.read(buf),
             FfiConverterTypeDirection.read(buf),
             FfiConverterString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeGroomingStage.read(buf),
+            FfiConverterOptionalTypeSelfHarmLevel.read(buf),
+            FfiConverterSequenceTypeModifierKind.read(buf),
             FfiConverterString.read(buf),
         )
     }
@@ -1877,8 +1884,9 @@ public object FfiConverterTypeConversationEvidence: FfiConverterRustBuffer<Conve
             FfiConverterULong.allocationSize(value.`messageIndex`) +
             FfiConverterTypeDirection.allocationSize(value.`direction`) +
             FfiConverterString.allocationSize(value.`lexiconId`) +
-            FfiConverterOptionalString.allocationSize(value.`stage`) +
-            FfiConverterOptionalString.allocationSize(value.`level`) +
+            FfiConverterOptionalTypeGroomingStage.allocationSize(value.`stage`) +
+            FfiConverterOptionalTypeSelfHarmLevel.allocationSize(value.`level`) +
+            FfiConverterSequenceTypeModifierKind.allocationSize(value.`modifiers`) +
             FfiConverterString.allocationSize(value.`excerpt`)
     )
 
@@ -1886,8 +1894,9 @@ public object FfiConverterTypeConversationEvidence: FfiConverterRustBuffer<Conve
             FfiConverterULong.write(value.`messageIndex`, buf)
             FfiConverterTypeDirection.write(value.`direction`, buf)
             FfiConverterString.write(value.`lexiconId`, buf)
-            FfiConverterOptionalString.write(value.`stage`, buf)
-            FfiConverterOptionalString.write(value.`level`, buf)
+            FfiConverterOptionalTypeGroomingStage.write(value.`stage`, buf)
+            FfiConverterOptionalTypeSelfHarmLevel.write(value.`level`, buf)
+            FfiConverterSequenceTypeModifierKind.write(value.`modifiers`, buf)
             FfiConverterString.write(value.`excerpt`, buf)
     }
 }
@@ -1926,12 +1935,17 @@ data class ConversationReport (
     /**
      * The local user's own self-harm level, if recently expressed.
      */
-    var `selfHarmLevel`: kotlin.String?
+    var `selfHarmLevel`: SelfHarmLevel?
     , 
     /**
      * A peer's self-harm level, if recently expressed.
      */
-    var `peerSelfHarmLevel`: kotlin.String?
+    var `peerSelfHarmLevel`: SelfHarmLevel?
+    , 
+    /**
+     * Support resources should be offered (own or peer self-harm, or help-seeking).
+     */
+    var `supportSuggested`: kotlin.Boolean
     , 
     /**
      * Recent evidence, oldest first.
@@ -1958,8 +1972,9 @@ public object FfiConverterTypeConversationReport: FfiConverterRustBuffer<Convers
             FfiConverterFloat.read(buf),
             FfiConverterBoolean.read(buf),
             FfiConverterSequenceTypeStageScore.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeSelfHarmLevel.read(buf),
+            FfiConverterOptionalTypeSelfHarmLevel.read(buf),
+            FfiConverterBoolean.read(buf),
             FfiConverterSequenceTypeConversationEvidence.read(buf),
         )
     }
@@ -1970,8 +1985,9 @@ public object FfiConverterTypeConversationReport: FfiConverterRustBuffer<Convers
             FfiConverterFloat.allocationSize(value.`groomingRisk`) +
             FfiConverterBoolean.allocationSize(value.`groomingAlert`) +
             FfiConverterSequenceTypeStageScore.allocationSize(value.`stages`) +
-            FfiConverterOptionalString.allocationSize(value.`selfHarmLevel`) +
-            FfiConverterOptionalString.allocationSize(value.`peerSelfHarmLevel`) +
+            FfiConverterOptionalTypeSelfHarmLevel.allocationSize(value.`selfHarmLevel`) +
+            FfiConverterOptionalTypeSelfHarmLevel.allocationSize(value.`peerSelfHarmLevel`) +
+            FfiConverterBoolean.allocationSize(value.`supportSuggested`) +
             FfiConverterSequenceTypeConversationEvidence.allocationSize(value.`evidence`)
     )
 
@@ -1981,8 +1997,9 @@ public object FfiConverterTypeConversationReport: FfiConverterRustBuffer<Convers
             FfiConverterFloat.write(value.`groomingRisk`, buf)
             FfiConverterBoolean.write(value.`groomingAlert`, buf)
             FfiConverterSequenceTypeStageScore.write(value.`stages`, buf)
-            FfiConverterOptionalString.write(value.`selfHarmLevel`, buf)
-            FfiConverterOptionalString.write(value.`peerSelfHarmLevel`, buf)
+            FfiConverterOptionalTypeSelfHarmLevel.write(value.`selfHarmLevel`, buf)
+            FfiConverterOptionalTypeSelfHarmLevel.write(value.`peerSelfHarmLevel`, buf)
+            FfiConverterBoolean.write(value.`supportSuggested`, buf)
             FfiConverterSequenceTypeConversationEvidence.write(value.`evidence`, buf)
     }
 }
@@ -2053,292 +2070,6 @@ public object FfiConverterTypeDecodeLimits: FfiConverterRustBuffer<DecodeLimits>
 
 
 /**
- * Entry counts per hash kind.
- */
-data class ListCounts (
-    /**
-     * PDQ entries.
-     */
-    var `pdq`: kotlin.ULong
-    , 
-    /**
-     * pHash entries.
-     */
-    var `phash`: kotlin.ULong
-    , 
-    /**
-     * MD5 entries.
-     */
-    var `md5`: kotlin.ULong
-    , 
-    /**
-     * SHA-1 entries.
-     */
-    var `sha1`: kotlin.ULong
-    , 
-    /**
-     * SHA-256 entries.
-     */
-    var `sha256`: kotlin.ULong
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeListCounts: FfiConverterRustBuffer<ListCounts> {
-    override fun read(buf: ByteBuffer): ListCounts {
-        return ListCounts(
-            FfiConverterULong.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterULong.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: ListCounts) = (
-            FfiConverterULong.allocationSize(value.`pdq`) +
-            FfiConverterULong.allocationSize(value.`phash`) +
-            FfiConverterULong.allocationSize(value.`md5`) +
-            FfiConverterULong.allocationSize(value.`sha1`) +
-            FfiConverterULong.allocationSize(value.`sha256`)
-    )
-
-    override fun write(value: ListCounts, buf: ByteBuffer) {
-            FfiConverterULong.write(value.`pdq`, buf)
-            FfiConverterULong.write(value.`phash`, buf)
-            FfiConverterULong.write(value.`md5`, buf)
-            FfiConverterULong.write(value.`sha1`, buf)
-            FfiConverterULong.write(value.`sha256`, buf)
-    }
-}
-
-
-
-/**
- * The audit summary of the live hash list: the same list has the same summary on every device.
- */
-data class ListInfo (
-    /**
-     * Binary format version.
-     */
-    var `formatVersion`: kotlin.UInt
-    , 
-    /**
-     * Monotonic list version (0: no list installed yet).
-     */
-    var `version`: kotlin.ULong
-    , 
-    /**
-     * Lowercase hex SHA-256 of the signed body (what the issuer signed).
-     */
-    var `digestHex`: kotlin.String
-    , 
-    /**
-     * Unix seconds when the issuer built the list.
-     */
-    var `createdAt`: kotlin.ULong
-    , 
-    /**
-     * Issuer key id (16 hex chars).
-     */
-    var `issuerKeyId`: kotlin.String
-    , 
-    /**
-     * Entry counts per hash kind.
-     */
-    var `counts`: ListCounts
-    , 
-    /**
-     * Source organisation names; name `i` is bit `i` of a source bitmap.
-     */
-    var `orgs`: List<kotlin.String>
-    , 
-    /**
-     * Size of the list file in bytes.
-     */
-    var `fileBytes`: kotlin.ULong
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeListInfo: FfiConverterRustBuffer<ListInfo> {
-    override fun read(buf: ByteBuffer): ListInfo {
-        return ListInfo(
-            FfiConverterUInt.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterTypeListCounts.read(buf),
-            FfiConverterSequenceString.read(buf),
-            FfiConverterULong.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: ListInfo) = (
-            FfiConverterUInt.allocationSize(value.`formatVersion`) +
-            FfiConverterULong.allocationSize(value.`version`) +
-            FfiConverterString.allocationSize(value.`digestHex`) +
-            FfiConverterULong.allocationSize(value.`createdAt`) +
-            FfiConverterString.allocationSize(value.`issuerKeyId`) +
-            FfiConverterTypeListCounts.allocationSize(value.`counts`) +
-            FfiConverterSequenceString.allocationSize(value.`orgs`) +
-            FfiConverterULong.allocationSize(value.`fileBytes`)
-    )
-
-    override fun write(value: ListInfo, buf: ByteBuffer) {
-            FfiConverterUInt.write(value.`formatVersion`, buf)
-            FfiConverterULong.write(value.`version`, buf)
-            FfiConverterString.write(value.`digestHex`, buf)
-            FfiConverterULong.write(value.`createdAt`, buf)
-            FfiConverterString.write(value.`issuerKeyId`, buf)
-            FfiConverterTypeListCounts.write(value.`counts`, buf)
-            FfiConverterSequenceString.write(value.`orgs`, buf)
-            FfiConverterULong.write(value.`fileBytes`, buf)
-    }
-}
-
-
-
-/**
- * Thresholds and rules; start from `defaultPolicy()` and change what you need.
- */
-data class PolicyConfig (
-    /**
-     * PDQ match radius in bits, 0..=256 (default 31, Meta's recommended threshold).
-     */
-    var `pdqRadius`: kotlin.UInt
-    , 
-    /**
-     * PDQ hashes of lower quality (0..=100) are not matched (default 50).
-     */
-    var `pdqMinQuality`: kotlin.UByte
-    , 
-    /**
-     * pHash match radius in bits, 0..=64, 0 disables pHash (default 4).
-     */
-    var `phashRadius`: kotlin.UInt
-    , 
-    /**
-     * k-of-n corroboration: distinct source organisations a list match needs (default 1).
-     */
-    var `minSources`: kotlin.UInt
-    , 
-    /**
-     * Bitmap of the organisations whose listings count (default all bits set).
-     */
-    var `countedOrgs`: kotlin.ULong
-    , 
-    /**
-     * Grooming risk from which a message without grooming terms still carries the
-     * conversation's grooming signal (default 0.25).
-     */
-    var `groomingReport`: kotlin.Float
-    , 
-    /**
-     * Grooming risk from which the verdict warns (default 0.5).
-     */
-    var `groomingWarn`: kotlin.Float
-    , 
-    /**
-     * Grooming risk from which the verdict blocks (default 1.1, i.e. never).
-     */
-    var `groomingBlock`: kotlin.Float
-    , 
-    /**
-     * Nudity classifier score from which the verdict warns (default 0.8).
-     */
-    var `nudityWarn`: kotlin.Float
-    , 
-    /**
-     * Warn on sexual text when the local user is a minor (default true).
-     */
-    var `warnSexualToMinors`: kotlin.Boolean
-    , 
-    /**
-     * A bring-your-own text classifier's label counts from this score (default 0.5).
-     */
-    var `textModelMinScore`: kotlin.Float
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypePolicyConfig: FfiConverterRustBuffer<PolicyConfig> {
-    override fun read(buf: ByteBuffer): PolicyConfig {
-        return PolicyConfig(
-            FfiConverterUInt.read(buf),
-            FfiConverterUByte.read(buf),
-            FfiConverterUInt.read(buf),
-            FfiConverterUInt.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterFloat.read(buf),
-            FfiConverterFloat.read(buf),
-            FfiConverterFloat.read(buf),
-            FfiConverterFloat.read(buf),
-            FfiConverterBoolean.read(buf),
-            FfiConverterFloat.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: PolicyConfig) = (
-            FfiConverterUInt.allocationSize(value.`pdqRadius`) +
-            FfiConverterUByte.allocationSize(value.`pdqMinQuality`) +
-            FfiConverterUInt.allocationSize(value.`phashRadius`) +
-            FfiConverterUInt.allocationSize(value.`minSources`) +
-            FfiConverterULong.allocationSize(value.`countedOrgs`) +
-            FfiConverterFloat.allocationSize(value.`groomingReport`) +
-            FfiConverterFloat.allocationSize(value.`groomingWarn`) +
-            FfiConverterFloat.allocationSize(value.`groomingBlock`) +
-            FfiConverterFloat.allocationSize(value.`nudityWarn`) +
-            FfiConverterBoolean.allocationSize(value.`warnSexualToMinors`) +
-            FfiConverterFloat.allocationSize(value.`textModelMinScore`)
-    )
-
-    override fun write(value: PolicyConfig, buf: ByteBuffer) {
-            FfiConverterUInt.write(value.`pdqRadius`, buf)
-            FfiConverterUByte.write(value.`pdqMinQuality`, buf)
-            FfiConverterUInt.write(value.`phashRadius`, buf)
-            FfiConverterUInt.write(value.`minSources`, buf)
-            FfiConverterULong.write(value.`countedOrgs`, buf)
-            FfiConverterFloat.write(value.`groomingReport`, buf)
-            FfiConverterFloat.write(value.`groomingWarn`, buf)
-            FfiConverterFloat.write(value.`groomingBlock`, buf)
-            FfiConverterFloat.write(value.`nudityWarn`, buf)
-            FfiConverterBoolean.write(value.`warnSexualToMinors`, buf)
-            FfiConverterFloat.write(value.`textModelMinScore`, buf)
-    }
-}
-
-
-
-/**
  * The evidence for one conversation, for a report the user chose to send. The library sends
  * nothing; the app attaches `json` (or the fields) to the report.
  */
@@ -2403,17 +2134,18 @@ public object FfiConverterTypeReportBundle: FfiConverterRustBuffer<ReportBundle>
 
 
 /**
- * How to build a `Scanner`. Every field has a default, so `ScannerConfig()` in
- * Kotlin / Swift scans text with the embedded English lexicons and matches images against an
- * empty list until one is installed.
+ * How to build a `Scanner`. Every field but the store directory has a default, so
+ * `ScannerConfig(listStoreDir = dir)` in Kotlin / Swift scans text with the embedded English
+ * lexicons and matches images against an empty list until one is installed.
  */
 data class ScannerConfig (
     /**
-     * Directory of the on-device list store (created if missing), e.g. a subdirectory of the
-     * app's private files. `null`/`nil` keeps lists in a private temporary directory that is
-     * removed with the scanner (tests, demos).
+     * Directory of the on-device list store (created if missing): a subdirectory of the app's
+     * private files (Android `Context.filesDir`, iOS Application Support). Required: there is
+     * no temporary-directory fallback (on Android below 13 that is `/data/local/tmp`, which
+     * apps cannot write).
      */
-    var `listStoreDir`: kotlin.String? = null 
+    var `listStoreDir`: kotlin.String
     , 
     /**
      * Issuer public keys (64 hex digits each) whose lists are accepted.
@@ -2428,7 +2160,7 @@ data class ScannerConfig (
     /**
      * Thresholds and rules; `null`/`nil` for the defaults.
      */
-    var `policy`: PolicyConfig? = null 
+    var `policy`: Policy? = null 
     , 
     /**
      * Image decoding limits; `null`/`nil` for the defaults.
@@ -2456,725 +2188,33 @@ data class ScannerConfig (
 public object FfiConverterTypeScannerConfig: FfiConverterRustBuffer<ScannerConfig> {
     override fun read(buf: ByteBuffer): ScannerConfig {
         return ScannerConfig(
-            FfiConverterOptionalString.read(buf),
+            FfiConverterString.read(buf),
             FfiConverterSequenceString.read(buf),
             FfiConverterSequenceString.read(buf),
-            FfiConverterOptionalTypePolicyConfig.read(buf),
+            FfiConverterOptionalTypePolicy.read(buf),
             FfiConverterOptionalTypeDecodeLimits.read(buf),
             FfiConverterOptionalTypeClassifierPaths.read(buf),
         )
     }
 
     override fun allocationSize(value: ScannerConfig) = (
-            FfiConverterOptionalString.allocationSize(value.`listStoreDir`) +
+            FfiConverterString.allocationSize(value.`listStoreDir`) +
             FfiConverterSequenceString.allocationSize(value.`trustedListKeys`) +
             FfiConverterSequenceString.allocationSize(value.`extraLexiconFiles`) +
-            FfiConverterOptionalTypePolicyConfig.allocationSize(value.`policy`) +
+            FfiConverterOptionalTypePolicy.allocationSize(value.`policy`) +
             FfiConverterOptionalTypeDecodeLimits.allocationSize(value.`decodeLimits`) +
             FfiConverterOptionalTypeClassifierPaths.allocationSize(value.`classifiers`)
     )
 
     override fun write(value: ScannerConfig, buf: ByteBuffer) {
-            FfiConverterOptionalString.write(value.`listStoreDir`, buf)
+            FfiConverterString.write(value.`listStoreDir`, buf)
             FfiConverterSequenceString.write(value.`trustedListKeys`, buf)
             FfiConverterSequenceString.write(value.`extraLexiconFiles`, buf)
-            FfiConverterOptionalTypePolicyConfig.write(value.`policy`, buf)
+            FfiConverterOptionalTypePolicy.write(value.`policy`, buf)
             FfiConverterOptionalTypeDecodeLimits.write(value.`decodeLimits`, buf)
             FfiConverterOptionalTypeClassifierPaths.write(value.`classifiers`, buf)
     }
 }
-
-
-
-/**
- * One finding.
- */
-data class Signal (
-    /**
-     * What it is about.
-     */
-    var `category`: Category
-    , 
-    /**
-     * Strength 0..1 (1 for an exact list match).
-     */
-    var `score`: kotlin.Float
-    , 
-    /**
-     * Why.
-     */
-    var `evidence`: List<Evidence>
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeSignal: FfiConverterRustBuffer<Signal> {
-    override fun read(buf: ByteBuffer): Signal {
-        return Signal(
-            FfiConverterTypeCategory.read(buf),
-            FfiConverterFloat.read(buf),
-            FfiConverterSequenceTypeEvidence.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: Signal) = (
-            FfiConverterTypeCategory.allocationSize(value.`category`) +
-            FfiConverterFloat.allocationSize(value.`score`) +
-            FfiConverterSequenceTypeEvidence.allocationSize(value.`evidence`)
-    )
-
-    override fun write(value: Signal, buf: ByteBuffer) {
-            FfiConverterTypeCategory.write(value.`category`, buf)
-            FfiConverterFloat.write(value.`score`, buf)
-            FfiConverterSequenceTypeEvidence.write(value.`evidence`, buf)
-    }
-}
-
-
-
-/**
- * One grooming stage's contribution to a conversation's risk.
- */
-data class StageScore (
-    /**
-     * Stage name (`trust_building`, `isolation`, ...).
-     */
-    var `stage`: kotlin.String
-    , 
-    /**
-     * 0..1.
-     */
-    var `score`: kotlin.Float
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeStageScore: FfiConverterRustBuffer<StageScore> {
-    override fun read(buf: ByteBuffer): StageScore {
-        return StageScore(
-            FfiConverterString.read(buf),
-            FfiConverterFloat.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: StageScore) = (
-            FfiConverterString.allocationSize(value.`stage`) +
-            FfiConverterFloat.allocationSize(value.`score`)
-    )
-
-    override fun write(value: StageScore, buf: ByteBuffer) {
-            FfiConverterString.write(value.`stage`, buf)
-            FfiConverterFloat.write(value.`score`, buf)
-    }
-}
-
-
-
-/**
- * The result of one scan.
- */
-data class Verdict (
-    /**
-     * Recommended handling (the strictest any signal calls for).
-     */
-    var `action`: Action
-    , 
-    /**
-     * Offer support resources (self-harm, or someone asking for help).
-     */
-    var `supportSuggested`: kotlin.Boolean
-    , 
-    /**
-     * Every finding, including ones the policy does not act on.
-     */
-    var `signals`: List<Signal>
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeVerdict: FfiConverterRustBuffer<Verdict> {
-    override fun read(buf: ByteBuffer): Verdict {
-        return Verdict(
-            FfiConverterTypeAction.read(buf),
-            FfiConverterBoolean.read(buf),
-            FfiConverterSequenceTypeSignal.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: Verdict) = (
-            FfiConverterTypeAction.allocationSize(value.`action`) +
-            FfiConverterBoolean.allocationSize(value.`supportSuggested`) +
-            FfiConverterSequenceTypeSignal.allocationSize(value.`signals`)
-    )
-
-    override fun write(value: Verdict, buf: ByteBuffer) {
-            FfiConverterTypeAction.write(value.`action`, buf)
-            FfiConverterBoolean.write(value.`supportSuggested`, buf)
-            FfiConverterSequenceTypeSignal.write(value.`signals`, buf)
-    }
-}
-
-
-
-/**
- * Recommended handling, strictest last. The app decides the UX.
- */
-
-enum class Action {
-    
-    /**
-     * Nothing found that the policy acts on.
-     */
-    ALLOW,
-    /**
-     * Show a warning, blur or help resources; let the user decide.
-     */
-    WARN,
-    /**
-     * Do not send/show (known abuse imagery).
-     */
-    BLOCK;
-
-    
-
-
-    companion object
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTypeAction: FfiConverterRustBuffer<Action> {
-    override fun read(buf: ByteBuffer) = try {
-        Action.values()[buf.getInt() - 1]
-    } catch (e: IndexOutOfBoundsException) {
-        throw RuntimeException("invalid enum value, something is very wrong!!", e)
-    }
-
-    override fun allocationSize(value: Action) = 4UL
-
-    override fun write(value: Action, buf: ByteBuffer) {
-        buf.putInt(value.ordinal + 1)
-    }
-}
-
-
-
-
-
-/**
- * The local user's age band, if the app knows it (`Unknown` otherwise).
- */
-
-enum class AgeBand {
-    
-    /**
-     * Under 13.
-     */
-    UNDER13,
-    /**
-     * 13 to 15.
-     */
-    AGE13_TO15,
-    /**
-     * 16 or 17.
-     */
-    AGE16_TO17,
-    /**
-     * 18 or over.
-     */
-    ADULT,
-    /**
-     * Not known.
-     */
-    UNKNOWN;
-
-    
-
-
-    companion object
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTypeAgeBand: FfiConverterRustBuffer<AgeBand> {
-    override fun read(buf: ByteBuffer) = try {
-        AgeBand.values()[buf.getInt() - 1]
-    } catch (e: IndexOutOfBoundsException) {
-        throw RuntimeException("invalid enum value, something is very wrong!!", e)
-    }
-
-    override fun allocationSize(value: AgeBand) = 4UL
-
-    override fun write(value: AgeBand, buf: ByteBuffer) {
-        buf.putInt(value.ordinal + 1)
-    }
-}
-
-
-
-
-
-/**
- * What a signal is about.
- */
-
-enum class Category {
-    
-    /**
-     * Matches a list of known child sexual abuse imagery.
-     */
-    KNOWN_CSAM,
-    /**
-     * Nudity detected by an image classifier.
-     */
-    NUDITY,
-    /**
-     * A grooming pattern across a conversation.
-     */
-    GROOMING,
-    /**
-     * Self-harm or suicide risk (the user's own, or someone they talk to or about).
-     */
-    SELF_HARM,
-    /**
-     * Sexual content in text.
-     */
-    SEXUAL;
-
-    
-
-
-    companion object
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTypeCategory: FfiConverterRustBuffer<Category> {
-    override fun read(buf: ByteBuffer) = try {
-        Category.values()[buf.getInt() - 1]
-    } catch (e: IndexOutOfBoundsException) {
-        throw RuntimeException("invalid enum value, something is very wrong!!", e)
-    }
-
-    override fun allocationSize(value: Category) = 4UL
-
-    override fun write(value: Category, buf: ByteBuffer) {
-        buf.putInt(value.ordinal + 1)
-    }
-}
-
-
-
-
-
-/**
- * Who wrote a message, from the local user's point of view.
- */
-
-enum class Direction {
-    
-    /**
-     * Written by the local user.
-     */
-    SENT,
-    /**
-     * Written by the other party.
-     */
-    RECEIVED;
-
-    
-
-
-    companion object
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTypeDirection: FfiConverterRustBuffer<Direction> {
-    override fun read(buf: ByteBuffer) = try {
-        Direction.values()[buf.getInt() - 1]
-    } catch (e: IndexOutOfBoundsException) {
-        throw RuntimeException("invalid enum value, something is very wrong!!", e)
-    }
-
-    override fun allocationSize(value: Direction) = 4UL
-
-    override fun write(value: Direction, buf: ByteBuffer) {
-        buf.putInt(value.ordinal + 1)
-    }
-}
-
-
-
-
-
-/**
- * Why a signal was raised. Strings rather than nested enums so every binding can show them.
- */
-sealed class Evidence {
-    
-    /**
-     * A hash-list entry matched.
-     */
-    data class ListMatch(
-        /**
-         * `pdq`, `phash`, `md5`, `sha1` or `sha256`.
-         */
-        val `kind`: kotlin.String, 
-        /**
-         * Entry index in its section (stable for a given list digest).
-         */
-        val `entry`: kotlin.UInt, 
-        /**
-         * The listed hash (hex).
-         */
-        val `hash`: kotlin.String, 
-        /**
-         * Hamming distance (0 for exact kinds).
-         */
-        val `distance`: kotlin.UInt, 
-        /**
-         * Which rotation/flip of the scanned image matched (`original` for exact kinds).
-         */
-        val `variant`: kotlin.String, 
-        /**
-         * The entry's label.
-         */
-        val `label`: kotlin.String, 
-        /**
-         * The entry's category as the list states it.
-         */
-        val `listCategory`: kotlin.String, 
-        /**
-         * Organisations that listed the entry.
-         */
-        val `sources`: List<kotlin.String>, 
-        /**
-         * Version of the list that matched.
-         */
-        val `listVersion`: kotlin.ULong, 
-        /**
-         * SHA-256 digest of that list (auditable across devices).
-         */
-        val `listDigest`: kotlin.String) : Evidence()
-        
-    {
-        
-
-        companion object
-    }
-    
-    /**
-     * A lexicon term matched in the message.
-     */
-    data class Lexicon(
-        /**
-         * Lexicon entry id.
-         */
-        val `lexiconId`: kotlin.String, 
-        /**
-         * UTF-8 byte offset of the span in the original message.
-         */
-        val `start`: kotlin.ULong, 
-        /**
-         * End of the span (exclusive, UTF-8 bytes).
-         */
-        val `end`: kotlin.ULong, 
-        /**
-         * The original text of the span.
-         */
-        val `excerpt`: kotlin.String, 
-        /**
-         * Grooming stage of the term, if any.
-         */
-        val `stage`: kotlin.String?, 
-        /**
-         * Self-harm level of the term, if any.
-         */
-        val `level`: kotlin.String?, 
-        /**
-         * Context modifiers that applied (negation, hyperbole, third person, help-seeking).
-         */
-        val `modifiers`: List<kotlin.String>, 
-        /**
-         * Weight after modifiers.
-         */
-        val `weight`: kotlin.Float) : Evidence()
-        
-    {
-        
-
-        companion object
-    }
-    
-    /**
-     * The conversation-level grooming model.
-     */
-    data class ConversationRisk(
-        /**
-         * Risk 0..1.
-         */
-        val `groomingRisk`: kotlin.Float, 
-        /**
-         * Stages that drove it, strongest first.
-         */
-        val `stages`: List<kotlin.String>, 
-        /**
-         * Messages observed in the conversation.
-         */
-        val `messages`: kotlin.ULong) : Evidence()
-        
-    {
-        
-
-        companion object
-    }
-    
-    /**
-     * The conversation-level self-harm model.
-     */
-    data class SelfHarmLevel(
-        /**
-         * The local user's own level, if recently expressed.
-         */
-        val `own`: kotlin.String?, 
-        /**
-         * Someone else's level (the other party, or a third person the user wrote about).
-         */
-        val `peer`: kotlin.String?) : Evidence()
-        
-    {
-        
-
-        companion object
-    }
-    
-    /**
-     * An on-device classifier's output.
-     */
-    data class Classifier(
-        /**
-         * Model name.
-         */
-        val `model`: kotlin.String, 
-        /**
-         * Output label.
-         */
-        val `label`: kotlin.String, 
-        /**
-         * Score 0..1.
-         */
-        val `score`: kotlin.Float) : Evidence()
-        
-    {
-        
-
-        companion object
-    }
-    
-
-    
-
-    
-    
-
-
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeEvidence : FfiConverterRustBuffer<Evidence>{
-    override fun read(buf: ByteBuffer): Evidence {
-        return when(buf.getInt()) {
-            1 -> Evidence.ListMatch(
-                FfiConverterString.read(buf),
-                FfiConverterUInt.read(buf),
-                FfiConverterString.read(buf),
-                FfiConverterUInt.read(buf),
-                FfiConverterString.read(buf),
-                FfiConverterString.read(buf),
-                FfiConverterString.read(buf),
-                FfiConverterSequenceString.read(buf),
-                FfiConverterULong.read(buf),
-                FfiConverterString.read(buf),
-                )
-            2 -> Evidence.Lexicon(
-                FfiConverterString.read(buf),
-                FfiConverterULong.read(buf),
-                FfiConverterULong.read(buf),
-                FfiConverterString.read(buf),
-                FfiConverterOptionalString.read(buf),
-                FfiConverterOptionalString.read(buf),
-                FfiConverterSequenceString.read(buf),
-                FfiConverterFloat.read(buf),
-                )
-            3 -> Evidence.ConversationRisk(
-                FfiConverterFloat.read(buf),
-                FfiConverterSequenceString.read(buf),
-                FfiConverterULong.read(buf),
-                )
-            4 -> Evidence.SelfHarmLevel(
-                FfiConverterOptionalString.read(buf),
-                FfiConverterOptionalString.read(buf),
-                )
-            5 -> Evidence.Classifier(
-                FfiConverterString.read(buf),
-                FfiConverterString.read(buf),
-                FfiConverterFloat.read(buf),
-                )
-            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
-        }
-    }
-
-    override fun allocationSize(value: Evidence): ULong = when(value) {
-        is Evidence.ListMatch -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterString.allocationSize(value.`kind`)
-                + FfiConverterUInt.allocationSize(value.`entry`)
-                + FfiConverterString.allocationSize(value.`hash`)
-                + FfiConverterUInt.allocationSize(value.`distance`)
-                + FfiConverterString.allocationSize(value.`variant`)
-                + FfiConverterString.allocationSize(value.`label`)
-                + FfiConverterString.allocationSize(value.`listCategory`)
-                + FfiConverterSequenceString.allocationSize(value.`sources`)
-                + FfiConverterULong.allocationSize(value.`listVersion`)
-                + FfiConverterString.allocationSize(value.`listDigest`)
-            )
-        }
-        is Evidence.Lexicon -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterString.allocationSize(value.`lexiconId`)
-                + FfiConverterULong.allocationSize(value.`start`)
-                + FfiConverterULong.allocationSize(value.`end`)
-                + FfiConverterString.allocationSize(value.`excerpt`)
-                + FfiConverterOptionalString.allocationSize(value.`stage`)
-                + FfiConverterOptionalString.allocationSize(value.`level`)
-                + FfiConverterSequenceString.allocationSize(value.`modifiers`)
-                + FfiConverterFloat.allocationSize(value.`weight`)
-            )
-        }
-        is Evidence.ConversationRisk -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterFloat.allocationSize(value.`groomingRisk`)
-                + FfiConverterSequenceString.allocationSize(value.`stages`)
-                + FfiConverterULong.allocationSize(value.`messages`)
-            )
-        }
-        is Evidence.SelfHarmLevel -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterOptionalString.allocationSize(value.`own`)
-                + FfiConverterOptionalString.allocationSize(value.`peer`)
-            )
-        }
-        is Evidence.Classifier -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterString.allocationSize(value.`model`)
-                + FfiConverterString.allocationSize(value.`label`)
-                + FfiConverterFloat.allocationSize(value.`score`)
-            )
-        }
-    }
-
-    override fun write(value: Evidence, buf: ByteBuffer) {
-        when(value) {
-            is Evidence.ListMatch -> {
-                buf.putInt(1)
-                FfiConverterString.write(value.`kind`, buf)
-                FfiConverterUInt.write(value.`entry`, buf)
-                FfiConverterString.write(value.`hash`, buf)
-                FfiConverterUInt.write(value.`distance`, buf)
-                FfiConverterString.write(value.`variant`, buf)
-                FfiConverterString.write(value.`label`, buf)
-                FfiConverterString.write(value.`listCategory`, buf)
-                FfiConverterSequenceString.write(value.`sources`, buf)
-                FfiConverterULong.write(value.`listVersion`, buf)
-                FfiConverterString.write(value.`listDigest`, buf)
-                Unit
-            }
-            is Evidence.Lexicon -> {
-                buf.putInt(2)
-                FfiConverterString.write(value.`lexiconId`, buf)
-                FfiConverterULong.write(value.`start`, buf)
-                FfiConverterULong.write(value.`end`, buf)
-                FfiConverterString.write(value.`excerpt`, buf)
-                FfiConverterOptionalString.write(value.`stage`, buf)
-                FfiConverterOptionalString.write(value.`level`, buf)
-                FfiConverterSequenceString.write(value.`modifiers`, buf)
-                FfiConverterFloat.write(value.`weight`, buf)
-                Unit
-            }
-            is Evidence.ConversationRisk -> {
-                buf.putInt(3)
-                FfiConverterFloat.write(value.`groomingRisk`, buf)
-                FfiConverterSequenceString.write(value.`stages`, buf)
-                FfiConverterULong.write(value.`messages`, buf)
-                Unit
-            }
-            is Evidence.SelfHarmLevel -> {
-                buf.putInt(4)
-                FfiConverterOptionalString.write(value.`own`, buf)
-                FfiConverterOptionalString.write(value.`peer`, buf)
-                Unit
-            }
-            is Evidence.Classifier -> {
-                buf.putInt(5)
-                FfiConverterString.write(value.`model`, buf)
-                FfiConverterString.write(value.`label`, buf)
-                FfiConverterFloat.write(value.`score`, buf)
-                Unit
-            }
-        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
-    }
-}
-
-
 
 
 
@@ -3317,6 +2357,38 @@ public object FfiConverterOptionalString: FfiConverterRustBuffer<kotlin.String?>
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypePolicy: FfiConverterRustBuffer<Policy?> {
+    override fun read(buf: ByteBuffer): Policy? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypePolicy.read(buf)
+    }
+
+    override fun allocationSize(value: Policy?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypePolicy.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Policy?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypePolicy.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeClassifierPaths: FfiConverterRustBuffer<ClassifierPaths?> {
     override fun read(buf: ByteBuffer): ClassifierPaths? {
         if (buf.get().toInt() == 0) {
@@ -3381,38 +2453,6 @@ public object FfiConverterOptionalTypeDecodeLimits: FfiConverterRustBuffer<Decod
 /**
  * @suppress
  */
-public object FfiConverterOptionalTypePolicyConfig: FfiConverterRustBuffer<PolicyConfig?> {
-    override fun read(buf: ByteBuffer): PolicyConfig? {
-        if (buf.get().toInt() == 0) {
-            return null
-        }
-        return FfiConverterTypePolicyConfig.read(buf)
-    }
-
-    override fun allocationSize(value: PolicyConfig?): ULong {
-        if (value == null) {
-            return 1UL
-        } else {
-            return 1UL + FfiConverterTypePolicyConfig.allocationSize(value)
-        }
-    }
-
-    override fun write(value: PolicyConfig?, buf: ByteBuffer) {
-        if (value == null) {
-            buf.put(0)
-        } else {
-            buf.put(1)
-            FfiConverterTypePolicyConfig.write(value, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
 public object FfiConverterOptionalTypeReportBundle: FfiConverterRustBuffer<ReportBundle?> {
     override fun read(buf: ByteBuffer): ReportBundle? {
         if (buf.get().toInt() == 0) {
@@ -3435,6 +2475,70 @@ public object FfiConverterOptionalTypeReportBundle: FfiConverterRustBuffer<Repor
         } else {
             buf.put(1)
             FfiConverterTypeReportBundle.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeGroomingStage: FfiConverterRustBuffer<GroomingStage?> {
+    override fun read(buf: ByteBuffer): GroomingStage? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeGroomingStage.read(buf)
+    }
+
+    override fun allocationSize(value: GroomingStage?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeGroomingStage.allocationSize(value)
+        }
+    }
+
+    override fun write(value: GroomingStage?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeGroomingStage.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeSelfHarmLevel: FfiConverterRustBuffer<SelfHarmLevel?> {
+    override fun read(buf: ByteBuffer): SelfHarmLevel? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeSelfHarmLevel.read(buf)
+    }
+
+    override fun allocationSize(value: SelfHarmLevel?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeSelfHarmLevel.allocationSize(value)
+        }
+    }
+
+    override fun write(value: SelfHarmLevel?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeSelfHarmLevel.write(value, buf)
         }
     }
 }
@@ -3473,62 +2577,6 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
 /**
  * @suppress
  */
-public object FfiConverterSequenceTypeConversationEvidence: FfiConverterRustBuffer<List<ConversationEvidence>> {
-    override fun read(buf: ByteBuffer): List<ConversationEvidence> {
-        val len = buf.getInt()
-        return List<ConversationEvidence>(len) {
-            FfiConverterTypeConversationEvidence.read(buf)
-        }
-    }
-
-    override fun allocationSize(value: List<ConversationEvidence>): ULong {
-        val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeConversationEvidence.allocationSize(it) }.sum()
-        return sizeForLength + sizeForItems
-    }
-
-    override fun write(value: List<ConversationEvidence>, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        value.iterator().forEach {
-            FfiConverterTypeConversationEvidence.write(it, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterSequenceTypeSignal: FfiConverterRustBuffer<List<Signal>> {
-    override fun read(buf: ByteBuffer): List<Signal> {
-        val len = buf.getInt()
-        return List<Signal>(len) {
-            FfiConverterTypeSignal.read(buf)
-        }
-    }
-
-    override fun allocationSize(value: List<Signal>): ULong {
-        val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeSignal.allocationSize(it) }.sum()
-        return sizeForLength + sizeForItems
-    }
-
-    override fun write(value: List<Signal>, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        value.iterator().forEach {
-            FfiConverterTypeSignal.write(it, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
 public object FfiConverterSequenceTypeStageScore: FfiConverterRustBuffer<List<StageScore>> {
     override fun read(buf: ByteBuffer): List<StageScore> {
         val len = buf.getInt()
@@ -3557,27 +2605,73 @@ public object FfiConverterSequenceTypeStageScore: FfiConverterRustBuffer<List<St
 /**
  * @suppress
  */
-public object FfiConverterSequenceTypeEvidence: FfiConverterRustBuffer<List<Evidence>> {
-    override fun read(buf: ByteBuffer): List<Evidence> {
+public object FfiConverterSequenceTypeConversationEvidence: FfiConverterRustBuffer<List<ConversationEvidence>> {
+    override fun read(buf: ByteBuffer): List<ConversationEvidence> {
         val len = buf.getInt()
-        return List<Evidence>(len) {
-            FfiConverterTypeEvidence.read(buf)
+        return List<ConversationEvidence>(len) {
+            FfiConverterTypeConversationEvidence.read(buf)
         }
     }
 
-    override fun allocationSize(value: List<Evidence>): ULong {
+    override fun allocationSize(value: List<ConversationEvidence>): ULong {
         val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeEvidence.allocationSize(it) }.sum()
+        val sizeForItems = value.map { FfiConverterTypeConversationEvidence.allocationSize(it) }.sum()
         return sizeForLength + sizeForItems
     }
 
-    override fun write(value: List<Evidence>, buf: ByteBuffer) {
+    override fun write(value: List<ConversationEvidence>, buf: ByteBuffer) {
         buf.putInt(value.size)
         value.iterator().forEach {
-            FfiConverterTypeEvidence.write(it, buf)
+            FfiConverterTypeConversationEvidence.write(it, buf)
         }
     }
 }
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeModifierKind: FfiConverterRustBuffer<List<ModifierKind>> {
+    override fun read(buf: ByteBuffer): List<ModifierKind> {
+        val len = buf.getInt()
+        return List<ModifierKind>(len) {
+            FfiConverterTypeModifierKind.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ModifierKind>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeModifierKind.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ModifierKind>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeModifierKind.write(it, buf)
+        }
+    }
+}
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
         /**
          * The default image decoding limits (64 MiB input, 64 megapixels, 40 000 px a side, 512 MiB).
          */ fun `defaultDecodeLimits`(): DecodeLimits {
@@ -3594,8 +2688,8 @@ public object FfiConverterSequenceTypeEvidence: FfiConverterRustBuffer<List<Evid
         /**
          * The default thresholds and rules (PDQ radius 31, quality 50, pHash radius 4, one source,
          * grooming warn at 0.5, text never blocks).
-         */ fun `defaultPolicy`(): PolicyConfig {
-            return FfiConverterTypePolicyConfig.lift(
+         */ fun `defaultPolicy`(): Policy {
+            return FfiConverterTypePolicy.lift(
     uniffiRustCall() { _status ->
     UniffiLib.uniffi_preflight_ffi_fn_func_default_policy(
     
