@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-deps.sh nasm
+scripts/video-setup.sh   # video (issue 13): FFmpeg libraries and tool, pip vpdq
 echo "== ONNX Runtime, models and Python references (scripts/setup-onnx.sh)"
 scripts/setup-onnx.sh
 

@@ -24,6 +24,12 @@ pub enum Error {
     #[cfg(feature = "onnx")]
     #[error(transparent)]
     Classify(#[from] crate::classify::ClassifyError),
+    /// A raw pixel buffer from the app does not match its stated layout or limits.
+    #[error(transparent)]
+    Pixels(#[from] crate::media::PixelError),
+    /// An animation or video could not be scanned (see [`crate::video::VideoError`]).
+    #[error(transparent)]
+    Video(#[from] crate::video::VideoError),
     /// A configuration value is invalid.
     #[error("invalid configuration: {0}")]
     Config(String),

@@ -10,6 +10,7 @@
 //! - [`text`]: evasion-resistant normalization, lexicons, conversation-level risk.
 //! - [`scanner`], [`verdict`], [`policy`]: the object an app holds, what it returns, and the
 //!   thresholds that decide it.
+//! - [`video`]: animated images and video: frame sampling, the video scan session, vPDQ.
 //!
 //! The Swift/Kotlin surface lives in the `preflight-ffi` crate and the policy-team tool in
 //! `preflight-cli` (the `preflight` binary); this crate has neither dependency. Only the
@@ -29,11 +30,13 @@ pub mod policy;
 pub mod scanner;
 pub mod text;
 pub mod verdict;
+pub mod video;
 
 pub use error::{Error, Result};
 pub use policy::Policy;
 pub use scanner::{ReportBundle, ScanError, Scanner, ScannerConfig};
-pub use verdict::{Action, Category, Evidence, Signal, Verdict};
+pub use verdict::{Action, Category, Evidence, MatchedFrame, Signal, Verdict};
+pub use video::{FrameOutcome, VideoScan, VideoScanOptions};
 
 // Feature `uniffi`: the scaffolding for the types this crate derives (namespace `preflight_core`:
 // Kotlin package `dev.preflight.core`, Swift sources compiled into the `Preflight` module; see

@@ -37,6 +37,13 @@ pub struct Policy {
     pub warn_sexual_to_minors: bool,
     /// A bring-your-own text classifier's label counts as a signal from this score (default 0.5).
     pub text_model_min_score: f32,
+    /// vPDQ: a listed video matches when at least this percentage of its distinct frames is
+    /// matched by the scanned video (default 80, Meta's README `P_c`).
+    pub video_target_match_pct: f32,
+    /// vPDQ: ... and at least this percentage of the scanned video's distinct good-quality
+    /// frames matches the listed video (default 0, Meta's README `P_q`: extra content in the
+    /// scanned video does not prevent a match).
+    pub video_query_match_pct: f32,
 }
 
 impl Default for Policy {
@@ -52,6 +59,8 @@ impl Default for Policy {
             nudity_warn: 0.8,
             warn_sexual_to_minors: true,
             text_model_min_score: 0.5,
+            video_target_match_pct: 80.0,
+            video_query_match_pct: 0.0,
         }
     }
 }

@@ -38,6 +38,8 @@ pub struct ScannerConfig {
     /// the first scan that needs them; a missing runtime or model is then a typed error.
     #[cfg(feature = "onnx")]
     pub classifiers: Option<crate::classify::ClassifierConfig>,
+    /// Animated images and video scans: frame sampling and caps (issue 13).
+    pub video: crate::video::VideoConfig,
 }
 
 /// The scanner's error: the crate-wide [`crate::Error`].
@@ -61,7 +63,8 @@ pub struct Scanner {
     policy: Policy,
     limits: DecodeLimits,
     #[cfg(feature = "onnx")]
-    classifiers: Option<crate::classify::ClassifierSet>,
+    classifiers: Option<Arc<crate::classify::ClassifierSet>>,
+    video: crate::video::VideoConfig,
     _temp_store: Option<TempStore>,
 }
 
@@ -131,7 +134,10 @@ impl Scanner {
             policy: config.policy,
             limits: config.decode_limits,
             #[cfg(feature = "onnx")]
-            classifiers: config.classifiers.map(crate::classify::ClassifierSet::new),
+            classifiers: config
+                .classifiers
+                .map(|c| Arc::new(crate::classify::ClassifierSet::new(c))),
+            video: config.video,
             _temp_store: temp,
         })
     }
@@ -151,29 +157,61 @@ impl Scanner {
         matches.extend(list.match_exact(HashKind::Md5, &crypto.md5));
         matches.extend(list.match_exact(HashKind::Sha1, &crypto.sha1));
         matches.extend(list.match_exact(HashKind::Sha256, &crypto.sha256));
+        // video (issue 13): animated GIF/APNG/WebP are scanned frame by frame (src/video/session.rs).
+        if let Some(kind) = crate::media::animation::sniff(bytes) {
+            return self.scan_animation(bytes, kind, &list, matches);
+        }
         match crate::media::decode_for_hashing(bytes, &self.limits, hash::PDQ_DECODE_MIN_SIDE) {
-            Ok(decoded) => {
-                let pdq = hash::pdq::hash_pixels(decoded.pixels.as_pdq_input()).map_err(|e| {
-                    MediaError::Corrupt {
-                        format: decoded.format,
-                        detail: e.to_string(),
-                    }
-                })?;
-                if pdq.quality >= self.policy.pdq_min_quality {
-                    let variants: Vec<[u8; 32]> = pdq.hashes.iter().map(|h| h.0).collect();
-                    matches.extend(list.match_pdq(&variants, self.policy.pdq_radius));
-                }
-                if self.policy.phash_radius > 0 && list.len(HashKind::PHash) > 0 {
-                    let p = hash::perceptual::hash(&decoded.pixels.to_dynamic());
-                    matches.extend(list.match_phash(p.phash, self.policy.phash_radius));
-                }
-                let mut signals = self.list_signals(&list, matches);
-                self.classify_image(&decoded.pixels, &mut signals)?;
-                Ok(self.verdict(signals, AgeBand::Unknown, false))
-            }
+            Ok(decoded) => self.scan_decoded(&decoded.pixels, decoded.format, &list, matches),
             Err(e) if matches.is_empty() => Err(e.into()),
             Err(_) => Ok(self.verdict(self.list_signals(&list, matches), AgeBand::Unknown, false)),
         }
+    }
+
+    /// Scans raw pixels the app already holds (a camera frame, a `CVPixelBuffer`, an Android
+    /// `Bitmap`, a HEIC the platform decoded): PDQ over all eight rotations/flips and pHash
+    /// against the live list, and the classifiers. There are no file bytes, so no exact digest
+    /// is matched. Refused with [`ScanError::Pixels`] when the layout is inconsistent or over
+    /// the decoding limits.
+    ///
+    /// ```
+    /// use preflight::media::{Orientation, PixelBuffer, PixelFormat};
+    /// let s = preflight::Scanner::new(preflight::ScannerConfig::default()).unwrap();
+    /// let frame = PixelBuffer { width: 64, height: 64, row_stride: 64, format: PixelFormat::Gray8,
+    ///     orientation: Orientation::Up, bytes: vec![128; 64 * 64] };
+    /// assert_eq!(s.scan_pixels(&frame).unwrap().action, preflight::Action::Allow);
+    /// ```
+    pub fn scan_pixels(&self, buffer: &crate::media::PixelBuffer) -> Result<Verdict, ScanError> {
+        let pixels = buffer.to_pixels(&self.limits)?;
+        let list = self.lists.current();
+        self.scan_decoded(&pixels, buffer.format.name(), &list, Vec::new())
+    }
+
+    /// PDQ and pHash of decoded pixels against `list`, plus `matches` already found (exact
+    /// digests), then the classifiers.
+    fn scan_decoded(
+        &self,
+        pixels: &crate::media::Pixels,
+        format: &'static str,
+        list: &HashList,
+        mut matches: Vec<ListMatch>,
+    ) -> Result<Verdict, ScanError> {
+        let pdq =
+            hash::pdq::hash_pixels(pixels.as_pdq_input()).map_err(|e| MediaError::Corrupt {
+                format,
+                detail: e.to_string(),
+            })?;
+        if pdq.quality >= self.policy.pdq_min_quality {
+            let variants: Vec<[u8; 32]> = pdq.hashes.iter().map(|h| h.0).collect();
+            matches.extend(list.match_pdq(&variants, self.policy.pdq_radius));
+        }
+        if self.policy.phash_radius > 0 && list.len(HashKind::PHash) > 0 {
+            let p = hash::perceptual::hash(&pixels.to_dynamic());
+            matches.extend(list.match_phash(p.phash, self.policy.phash_radius));
+        }
+        let mut signals = self.list_signals(list, matches);
+        self.classify_image(pixels, &mut signals)?;
+        Ok(self.verdict(signals, AgeBand::Unknown, false))
     }
 
     /// Adds classifier signals. A classifier failure (missing runtime or model) is returned as
@@ -184,31 +222,7 @@ impl Scanner {
         pixels: &crate::media::Pixels,
         signals: &mut Vec<Signal>,
     ) -> Result<(), ScanError> {
-        let Some(set) = &self.classifiers else {
-            return Ok(());
-        };
-        // Borrow RGB pixels as they are; only a grey image needs converting.
-        let rgb = match pixels {
-            crate::media::Pixels::Rgb8(i) => std::borrow::Cow::Borrowed(i),
-            grey => std::borrow::Cow::Owned(grey.to_rgb()),
-        };
-        let mut found = Vec::new();
-        let mut run = || -> Result<(), crate::classify::ClassifyError> {
-            if set.config().nsfw_model.is_some() {
-                found.push(set.nsfw(&rgb)?.signal());
-            }
-            if set.config().nudenet_model.is_some() {
-                found.extend(set.nudenet(&rgb)?.iter().filter_map(|d| d.signal()));
-            }
-            Ok(())
-        };
-        match run() {
-            Ok(()) => {}
-            Err(_) if signals.iter().any(|s| s.category == Category::KnownCsam) => return Ok(()),
-            Err(e) => return Err(e.into()),
-        }
-        signals.extend(classifier_signals(found));
-        Ok(())
+        classify_pixels(self.classifiers.as_deref(), pixels, signals)
     }
 
     #[cfg(not(feature = "onnx"))]
@@ -220,7 +234,25 @@ impl Scanner {
         Ok(())
     }
 
-    fn list_signals(&self, list: &HashList, matches: Vec<ListMatch>) -> Vec<Signal> {
+    /// The live list, the policy, the decode limits and the video settings (for `video`).
+    pub(crate) fn parts(
+        &self,
+    ) -> (
+        Arc<HashList>,
+        Policy,
+        DecodeLimits,
+        crate::video::VideoConfig,
+    ) {
+        (self.lists.current(), self.policy, self.limits, self.video)
+    }
+
+    /// The classifiers, shared with video scan sessions.
+    #[cfg(feature = "onnx")]
+    pub(crate) fn classifier_set(&self) -> Option<Arc<crate::classify::ClassifierSet>> {
+        self.classifiers.clone()
+    }
+
+    pub(crate) fn list_signals(&self, list: &HashList, matches: Vec<ListMatch>) -> Vec<Signal> {
         let accepted = self.policy.sources.filter(matches);
         if accepted.is_empty() {
             return Vec::new();
@@ -334,6 +366,22 @@ impl Scanner {
         Ok(self.verdict(signals, age_band, a.support_suggested))
     }
 
+    /// Loads the configured classifiers now (ONNX Runtime and models) instead of on the first
+    /// image scan, e.g. at app start on a background thread. Without classifiers it does nothing.
+    pub fn preload(&self) -> Result<(), ScanError> {
+        #[cfg(feature = "onnx")]
+        if let Some(c) = &self.classifiers {
+            c.preload()?;
+        }
+        Ok(())
+    }
+
+    /// Tells `hook` the id of every conversation evicted from memory (least recently used,
+    /// beyond [`ConversationConfig::max_conversations`]); `None` stops it.
+    pub fn set_eviction_hook(&self, hook: Option<crate::text::EvictionHook>) {
+        self.conversations.set_eviction_hook(hook);
+    }
+
     /// Whether classifiers are configured (they load on first use).
     pub fn has_classifiers(&self) -> bool {
         #[cfg(feature = "onnx")]
@@ -392,6 +440,42 @@ impl Scanner {
             conversation,
         })
     }
+}
+
+/// Runs the configured classifiers on one image and adds their signals. A classifier failure
+/// (missing runtime or model) is returned as an error, except when a known-image match already
+/// decides the verdict: that is never lost.
+#[cfg(feature = "onnx")]
+pub(crate) fn classify_pixels(
+    set: Option<&crate::classify::ClassifierSet>,
+    pixels: &crate::media::Pixels,
+    signals: &mut Vec<Signal>,
+) -> Result<(), ScanError> {
+    let Some(set) = set else {
+        return Ok(());
+    };
+    // Borrow RGB pixels as they are; only a grey image needs converting.
+    let rgb = match pixels {
+        crate::media::Pixels::Rgb8(i) => std::borrow::Cow::Borrowed(i),
+        grey => std::borrow::Cow::Owned(grey.to_rgb()),
+    };
+    let mut found = Vec::new();
+    let mut run = || -> Result<(), crate::classify::ClassifyError> {
+        if set.config().nsfw_model.is_some() {
+            found.push(set.nsfw(&rgb)?.signal());
+        }
+        if set.config().nudenet_model.is_some() {
+            found.extend(set.nudenet(&rgb)?.iter().filter_map(|d| d.signal()));
+        }
+        Ok(())
+    };
+    match run() {
+        Ok(()) => {}
+        Err(_) if signals.iter().any(|s| s.category == Category::KnownCsam) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    }
+    signals.extend(classifier_signals(found));
+    Ok(())
 }
 
 /// Classifier findings as verdict signals, one per category, evidence naming model and label.

@@ -95,6 +95,59 @@ pub enum Evidence {
         /// SHA-256 digest of that list (auditable across devices).
         list_digest: String,
     },
+    /// A hash-list entry matched one frame of an animated image or a video (issue 13).
+    FrameMatch {
+        /// 0-based index of the frame in the animation or in the frames pushed to the video scan.
+        frame_index: u32,
+        /// When the frame is shown, in milliseconds from the start.
+        timestamp_ms: u64,
+        /// The hash family (`Pdq`: frames are matched by PDQ).
+        kind: HashKind,
+        /// Entry index in its section.
+        entry: u32,
+        /// The listed hash (hex).
+        hash: String,
+        /// Hamming distance.
+        distance: u32,
+        /// Which transform of the frame matched (see `ListMatch`).
+        variant: Dihedral,
+        /// The entry's label.
+        label: String,
+        /// The entry's category as the list states it.
+        list_category: String,
+        /// Organisations that listed the entry.
+        sources: Vec<String>,
+        /// Version of the list that matched.
+        list_version: u64,
+        /// SHA-256 digest of that list.
+        list_digest: String,
+    },
+    /// A listed video matched as vPDQ decides: the share of the scanned video's sampled frames
+    /// that match some frame of the listed video (query) and the share of the listed video's
+    /// frames matched by some scanned frame (target), each against the policy's threshold.
+    VideoMatch {
+        /// Index of the video in the list's video section.
+        entry: u32,
+        /// The video's label.
+        label: String,
+        /// The video's category as the list states it.
+        list_category: String,
+        /// Organisations that listed the video.
+        sources: Vec<String>,
+        /// Which transform of the scanned frames matched (`Original` as vPDQ does; a rotated copy
+        /// matches through its variant).
+        variant: Dihedral,
+        /// Percentage (0..=100) of the scanned video's distinct good-quality frames that matched.
+        query_match_pct: f32,
+        /// Percentage (0..=100) of the listed video's distinct frames that were matched.
+        target_match_pct: f32,
+        /// The scanned frames that matched, in scan order (at most 64 are listed).
+        matched_frames: Vec<MatchedFrame>,
+        /// Version of the list that matched.
+        list_version: u64,
+        /// SHA-256 digest of that list.
+        list_digest: String,
+    },
     /// A lexicon term matched in the message.
     Lexicon {
         /// Lexicon entry id.
@@ -139,6 +192,20 @@ pub enum Evidence {
         /// Score 0..1.
         score: f32,
     },
+}
+
+/// One scanned frame that matched a frame of a listed video.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct MatchedFrame {
+    /// 0-based index of the scanned frame.
+    pub frame_index: u32,
+    /// Its time in milliseconds.
+    pub timestamp_ms: u64,
+    /// Index of the closest frame in the listed video's frame list.
+    pub listed_frame: u32,
+    /// Hamming distance to it.
+    pub distance: u32,
 }
 
 /// One finding.

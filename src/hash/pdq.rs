@@ -312,6 +312,15 @@ pub fn hash_pixels(pixels: PixelsRef<'_>) -> Result<PdqDihedral, PixelSizeError>
     Ok(hash_luma(&mut luma, cols, rows))
 }
 
+/// Hashes 8-bit pixels at full resolution, without the reference tool's 512x512 pre-resize:
+/// what Meta's vPDQ does with every video frame (`pdqHash256FromFloatLuma` on the whole frame).
+pub fn hash_pixels_full_resolution(pixels: PixelsRef<'_>) -> Result<PdqDihedral, PixelSizeError> {
+    pixels.check()?;
+    let (width, height) = pixels.dims();
+    let mut luma = luma_nearest(pixels, width, height);
+    Ok(hash_luma(&mut luma, width, height))
+}
+
 /// The luma plane the reference tool hashes: `(cols, rows, plane)` after its 512x512
 /// nearest-neighbour pre-resize of large images.
 pub(crate) fn reference_luma(

@@ -83,6 +83,8 @@ pub struct ListBuilder {
     kinds: [KindEntries; 5],
     pdq_scheme: PdqIndexScheme,
     pdq_sketch_bits: Option<u32>,
+    /// video (issue 13): listed videos, by id; their frames join the PDQ section at build time.
+    videos: Vec<(crate::lists::video::VideoInput, Attr)>,
 }
 
 /// The signed-body output of a build, before the trailer is attached.
@@ -103,6 +105,7 @@ impl ListBuilder {
             kinds: Default::default(),
             pdq_scheme: PdqIndexScheme::Auto,
             pdq_sketch_bits: None,
+            videos: Vec::new(),
         }
     }
 
@@ -227,6 +230,62 @@ impl ListBuilder {
         Ok(())
     }
 
+    /// video (issue 13): adds a video (its distinct good frames, see
+    /// [`crate::lists::video::VideoInput`]). Its frames are merged into the PDQ section with the
+    /// video's tag when the list is built. A video with the same frames as one already added
+    /// merges like a duplicate hash (sources OR-ed, smallest label/category kept).
+    pub fn add_video(
+        &mut self,
+        video: crate::lists::video::VideoInput,
+        orgs: u64,
+        label: &str,
+        category: &str,
+    ) -> Result<(), ListError> {
+        if video.frames.is_empty() {
+            return Err(ListError::InvalidHash(
+                "a video needs at least one frame of quality >= 50".into(),
+            ));
+        }
+        // Validates the org bitmap the same way `add` does, on a scratch copy.
+        let mut probe = ListBuilder::new(0, 0);
+        probe.orgs = self.orgs.clone();
+        probe.add(HashKind::Pdq, &video.frames[0].0, orgs, label, category)?;
+        let attr = Attr {
+            orgs,
+            label: self.intern(label),
+            category: self.intern(category),
+        };
+        let id = video.id();
+        match self.videos.iter_mut().find(|(v, _)| v.id() == id) {
+            Some((_, a)) => {
+                a.orgs |= attr.orgs;
+                let text = |i: u32| self.strings.get(i as usize).cloned().unwrap_or_default();
+                if (text(attr.label), text(attr.category)) < (text(a.label), text(a.category)) {
+                    a.label = attr.label;
+                    a.category = attr.category;
+                }
+            }
+            None => self.videos.push((video, attr)),
+        }
+        Ok(())
+    }
+
+    /// video (issue 13): removes the videos whose id is in `ids`; returns how many.
+    pub fn remove_videos(&mut self, ids: &[[u8; 32]]) -> usize {
+        let before = self.videos.len();
+        self.videos.retain(|(v, _)| !ids.contains(&v.id()));
+        before - self.videos.len()
+    }
+
+    /// video (issue 13): the videos added so far with their sources, label and category.
+    pub fn videos(&self) -> Vec<(crate::lists::video::VideoInput, u64, String, String)> {
+        let text = |i: u32| self.strings.get(i as usize).cloned().unwrap_or_default();
+        self.videos
+            .iter()
+            .map(|(v, a)| (v.clone(), a.orgs, text(a.label), text(a.category)))
+            .collect()
+    }
+
     /// Removes every entry of `kind` whose hash is in `tombstones` (each of the kind's width).
     /// Returns how many entries were removed.
     pub fn remove(&mut self, kind: HashKind, tombstones: &[Vec<u8>]) -> usize {
@@ -269,6 +328,28 @@ impl ListBuilder {
 
     /// Builds the signed body (everything the digest covers) and its digest.
     pub(crate) fn build_body(&self, key_id: KeyId) -> Result<BuiltBody, ListError> {
+        // video (issue 13): frames of listed videos join the PDQ entries with the video's tag.
+        if self.videos.is_empty() {
+            return self.build_body_with(key_id, &[]);
+        }
+        let mut with_frames = self.clone();
+        for (v, a) in &self.videos {
+            let entries = &mut with_frames.kinds[HashKind::Pdq.index()];
+            for f in &v.frames {
+                entries.hashes.extend_from_slice(&f.0);
+                entries.attrs.push(*a);
+            }
+        }
+        let mut videos = self.videos.clone();
+        videos.sort_by_key(|(v, _)| v.id());
+        with_frames.build_body_with(key_id, &videos)
+    }
+
+    fn build_body_with(
+        &self,
+        key_id: KeyId,
+        videos: &[(crate::lists::video::VideoInput, Attr)],
+    ) -> Result<BuiltBody, ListError> {
         // Canonical per-kind order and duplicate merge.
         let mut merged: Vec<(Vec<u32>, Vec<Attr>)> = Vec::with_capacity(5);
         for kind in HashKind::ALL {
@@ -278,6 +359,7 @@ impl ListBuilder {
         let mut used: Vec<u32> = merged
             .iter()
             .flat_map(|(_, attrs)| attrs.iter().flat_map(|a| [a.label, a.category]))
+            .chain(videos.iter().flat_map(|(_, a)| [a.label, a.category]))
             .collect();
         used.sort_unstable();
         used.dedup();
@@ -306,6 +388,11 @@ impl ListBuilder {
                     .iter()
                     .map(|a| (a.orgs, remap(a.label), remap(a.category)))
             })
+            .chain(
+                videos
+                    .iter()
+                    .map(|(_, a)| (a.orgs, remap(a.label), remap(a.category))),
+            )
             .collect();
         tags.sort_unstable();
         tags.dedup();
@@ -331,6 +418,7 @@ impl ListBuilder {
         }
         sections.push((SEC_TAGS, tags.len() as u64, tag_bytes));
         let tag_bits = bits_for(tags.len().saturating_sub(1) as u64);
+        let mut video_section: Option<Vec<u8>> = None;
 
         for kind in HashKind::ALL {
             let (order, attrs) = &merged[kind.index()];
@@ -391,7 +479,21 @@ impl ListBuilder {
             if let Some(scheme) = &scheme {
                 write_pdq_index(&mut body, &hashes, n, id_bits, scheme);
             }
+            if kind == HashKind::Pdq && !videos.is_empty() {
+                let (sorted, _) = hashes.as_chunks::<32>();
+                let resolved: Vec<(crate::lists::video::VideoInput, u32)> = videos
+                    .iter()
+                    .map(|(v, a)| {
+                        let t = (a.orgs, remap(a.label), remap(a.category));
+                        (v.clone(), tag_id.get(&t).copied().unwrap_or(0))
+                    })
+                    .collect();
+                video_section = Some(crate::lists::video::encode_section(&resolved, sorted)?);
+            }
             sections.push((SEC_HASHES + kind.code(), n as u64, body));
+        }
+        if let Some(body) = video_section {
+            sections.push((crate::lists::video::SEC_VIDEOS, videos.len() as u64, body));
         }
         let header = Header {
             file_kind: FileKind::Full,

@@ -154,6 +154,8 @@ pub struct HashList {
     strings: Vec<String>,
     tags: Vec<Tag>,
     sections: [Option<HashSection>; 5],
+    /// video (issue 13): the video section, if the list has one.
+    videos: Option<crate::lists::video::VideoSection>,
 }
 
 impl std::fmt::Debug for HashList {
@@ -262,6 +264,7 @@ impl HashList {
             strings: Vec::new(),
             tags: Vec::new(),
             sections: Default::default(),
+            videos: None,
         }
     }
 
@@ -298,9 +301,20 @@ impl HashList {
         let tags = parse_tags(tag_bytes, tag_count, orgs.len(), strings.len())?;
 
         let mut sections: [Option<HashSection>; 5] = Default::default();
+        let mut videos = None;
         for s in &c.sections {
             match s.kind {
                 SEC_ORGS | SEC_STRINGS | SEC_TAGS => {}
+                crate::lists::video::SEC_VIDEOS => {
+                    let pdq = sections[HashKind::Pdq.index()].as_ref().map_or(0, |p| p.n);
+                    videos = Some(crate::lists::video::VideoSection::parse(
+                        bytes,
+                        s.range.clone(),
+                        s.count,
+                        pdq,
+                        tags.len(),
+                    )?);
+                }
                 k if (SEC_HASHES..SEC_HASHES + 5).contains(&k) => {
                     let kind = HashKind::from_code(k - SEC_HASHES)
                         .ok_or_else(|| malformed(format!("unknown hash kind in section {k:#x}")))?;
@@ -325,6 +339,7 @@ impl HashList {
             strings,
             tags,
             sections,
+            videos,
             data,
         };
         if mode != Verification::Fast {
@@ -443,6 +458,16 @@ impl HashList {
     /// The raw file bytes (for hashing, copying into the store, or statistics).
     pub fn as_bytes(&self) -> &[u8] {
         self.data.bytes()
+    }
+
+    /// video (issue 13): the video section, if any.
+    pub fn videos(&self) -> Option<&crate::lists::video::VideoSection> {
+        self.videos.as_ref()
+    }
+
+    /// video (issue 13): tag record `i` (sources bitmap, label and category string ids).
+    pub(crate) fn tag_record(&self, i: u32) -> Option<&Tag> {
+        self.tags.get(i as usize)
     }
 
     pub(crate) fn section(&self, kind: HashKind) -> Option<&HashSection> {

@@ -22,6 +22,7 @@
 //! - [`matching`]: PDQ multi-index radius search, pHash radius search, exact lookups, source policy.
 //! - [`import`]: HMA/ThreatExchange and CSV/TSV importers with per-line error reports.
 //! - [`delta`]: signed deltas (adds + tombstones) between consecutive versions.
+//! - [`video`]: the video section (listed videos, sharing the PDQ index).
 //! - [`store`]: [`LiveList`], the on-disk store with rollback protection and atomic swap.
 
 pub mod builder;
@@ -39,6 +40,8 @@ mod packed;
 #[cfg(any(test, feature = "testing"))]
 pub mod random;
 pub mod store;
+// video (issue 13): the video section (listed videos as bags of frame hashes).
+pub mod video;
 
 pub use builder::{ListBuilder, PdqIndexScheme};
 pub use delta::{apply_delta, make_delta, parse_delta, Delta, DeltaSummary};

@@ -12,16 +12,20 @@
 //!   DC-only decoder (`jpeg_dc`) does it, its entropy decoding split across threads, with
 //!   libjpeg kept for the JPEG variants it does not handle.
 
+// video: animated GIF/APNG/WebP frame iteration and raw app pixel buffers (issue 13).
+pub mod animation;
 mod container;
 mod convert;
 mod jpeg;
 mod jpeg_dc;
+mod pixels;
 
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
 use std::io::Cursor;
 use thiserror::Error;
 
 pub use convert::normalize;
+pub use pixels::{Orientation, PixelBuffer, PixelError, PixelFormat};
 
 /// Limits applied before and during decoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

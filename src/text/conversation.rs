@@ -185,12 +185,26 @@ struct Table {
 /// Per-conversation state for every conversation the app is observing. `Send + Sync`; one
 /// mutex guards the map (the work under the lock is a few arithmetic operations; message
 /// analysis runs outside it).
-#[derive(Debug)]
 pub struct Conversations {
     engine: Arc<TextEngine>,
     config: ConversationConfig,
     table: Mutex<Table>,
+    on_evict: std::sync::RwLock<Option<EvictionHook>>,
 }
+
+impl std::fmt::Debug for Conversations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Conversations")
+            .field("config", &self.config)
+            .field("conversations", &self.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Called with the id of each conversation evicted to stay within
+/// [`ConversationConfig::max_conversations`] (after the table lock is released), so the app can
+/// persist it first next time or know its state is gone.
+pub type EvictionHook = Arc<dyn Fn(&str) + Send + Sync>;
 
 fn stage_weight(stage: GroomingStage) -> f32 {
     match stage {
@@ -255,6 +269,28 @@ impl Conversations {
             engine,
             config,
             table: Mutex::new(Table::default()),
+            on_evict: std::sync::RwLock::new(None),
+        }
+    }
+
+    /// Sets (or with `None` clears) the hook told about every evicted conversation.
+    pub fn set_eviction_hook(&self, hook: Option<EvictionHook>) {
+        *self.on_evict.write().unwrap_or_else(|e| e.into_inner()) = hook;
+    }
+
+    fn report_evicted(&self, evicted: Vec<String>) {
+        if evicted.is_empty() {
+            return;
+        }
+        let hook = self
+            .on_evict
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if let Some(hook) = hook {
+            for id in &evicted {
+                hook(id);
+            }
         }
     }
 
@@ -297,7 +333,9 @@ impl Conversations {
         slot.last_used = tick;
         apply(&mut slot.state, &config, direction, age_band, &analysis);
         let assessment = assess(conversation_id, &slot.state, &config, analysis);
-        evict(&mut table, config.max_conversations);
+        let evicted = evict(&mut table, config.max_conversations);
+        drop(table);
+        self.report_evicted(evicted);
         assessment
     }
 
@@ -370,7 +408,9 @@ impl Conversations {
         table
             .slots
             .insert(doc.conversation_id.clone(), Slot { state, last_used });
-        evict(&mut table, self.config.max_conversations);
+        let evicted = evict(&mut table, self.config.max_conversations);
+        drop(table);
+        self.report_evicted(evicted);
         Ok(doc.conversation_id)
     }
 
@@ -390,7 +430,9 @@ impl Conversations {
     }
 }
 
-fn evict(table: &mut Table, max: usize) {
+/// Drops least recently used conversations beyond `max`; returns their ids.
+fn evict(table: &mut Table, max: usize) -> Vec<String> {
+    let mut evicted = Vec::new();
     while table.slots.len() > max.max(1) {
         let Some(oldest) = table
             .slots
@@ -401,7 +443,9 @@ fn evict(table: &mut Table, max: usize) {
             break;
         };
         table.slots.remove(&oldest);
+        evicted.push(oldest);
     }
+    evicted
 }
 
 fn keep_higher(slot: &mut Option<LevelSeen>, level: SelfHarmLevel, at: u64, window: u64) {

@@ -53,6 +53,24 @@ fn summary(v: &Verdict) -> String {
                 } => {
                     format!("{kind} match '{label}' at distance {distance} via {variant}")
                 }
+                Evidence::FrameMatch {
+                    frame_index,
+                    timestamp_ms,
+                    label,
+                    distance,
+                    ..
+                } => format!(
+                    "frame {frame_index} ({timestamp_ms} ms) matches '{label}' at distance {distance}"
+                ),
+                Evidence::VideoMatch {
+                    label,
+                    query_match_pct,
+                    target_match_pct,
+                    ..
+                } => format!(
+                    "video '{label}' matched: {target_match_pct:.1}% of its frames, \
+                     {query_match_pct:.1}% of the scanned ones"
+                ),
                 Evidence::Lexicon {
                     excerpt,
                     lexicon_id,

@@ -25,6 +25,13 @@ pub struct HashArgs {
     /// Refuse images with more pixels than this.
     #[arg(long, default_value_t = DecodeLimits::default().max_pixels)]
     max_pixels: u64,
+    /// Videos: hash this many frames a second (vPDQ's sampling); default every frame.
+    #[arg(long)]
+    fps: Option<f64>,
+    /// Videos: write `<file name>.vpdq.txt` here for each video instead of printing (needed when
+    /// more than one file is given).
+    #[arg(long)]
+    vpdq_dir: Option<PathBuf>,
 }
 
 fn collect(paths: &[PathBuf]) -> (Vec<PathBuf>, bool) {
@@ -98,6 +105,18 @@ pub fn run(args: HashArgs) -> ExitCode {
         ..DecodeLimits::default()
     };
     let (files, walked) = collect(&args.paths);
+    // video (issue 13): video files get vPDQ (src/bin/preflight/video_cmd.rs).
+    let (videos, files): (Vec<PathBuf>, Vec<PathBuf>) = files
+        .into_iter()
+        .partition(|p| crate::video_cmd::is_video(p));
+    if !videos.is_empty() {
+        return crate::video_cmd::hash_videos(
+            &videos,
+            !files.is_empty(),
+            args.fps,
+            args.vpdq_dir.as_deref(),
+        );
+    }
     let bar = if walked {
         let b = ProgressBar::new(files.len() as u64);
         b.set_style(

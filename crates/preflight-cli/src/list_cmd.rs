@@ -74,6 +74,10 @@ struct BuildArgs {
     /// TSV files with a header row.
     #[arg(long)]
     tsv: Vec<PathBuf>,
+    /// vPDQ files (`frame_number,quality,pdq_hex,timestamp` lines, as `preflight hash VIDEO`
+    /// and Meta's tools write them), one listed video each, with --source/--label/--category.
+    #[arg(long)]
+    vpdq: Vec<PathBuf>,
     /// Source organisation for HMA lines and CSV rows without a source.
     #[arg(long)]
     source: Option<String>,
@@ -332,6 +336,18 @@ fn build(a: BuildArgs) -> ExitCode {
                     report: r,
                 });
             }
+        }
+        for path in &a.vpdq {
+            reports.push(InputReport {
+                file: path.display().to_string(),
+                report: crate::video_cmd::import_vpdq(
+                    path,
+                    &mut builder,
+                    a.source.as_deref(),
+                    &a.label,
+                    &a.category,
+                )?,
+            });
         }
         let issues: usize = reports.iter().map(|r| r.report.issues.len()).sum();
         for r in &reports {

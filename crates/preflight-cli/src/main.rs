@@ -6,6 +6,7 @@ mod hash_cmd;
 mod lexicon_cmd;
 mod list_cmd;
 mod scan_cmd;
+mod video_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

@@ -49,6 +49,8 @@ impl From<ScanError> for PreflightError {
             ScanError::Lexicon(l) => PreflightError::InvalidConfig(l.to_string()),
             ScanError::State(s) => PreflightError::InvalidState(s.to_string()),
             ScanError::Config(c) => PreflightError::InvalidConfig(c),
+            ScanError::Pixels(p) => PreflightError::InvalidImage(p.to_string()),
+            ScanError::Video(v) => PreflightError::InvalidImage(v.to_string()),
             #[cfg(feature = "onnx")]
             ScanError::Classify(c) => PreflightError::Classifier(c.to_string()),
         }

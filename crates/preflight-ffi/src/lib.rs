@@ -13,20 +13,24 @@
 //! Panics never cross the boundary: uniffi catches them and raises an internal error, and the
 //! library code paths reached from here do not panic on input.
 
+mod background;
 mod error;
+mod mobile;
 mod scanner;
 pub mod types;
 
 pub use error::PreflightError;
+pub use mobile::PreflightListener;
 pub use scanner::Scanner;
 pub use types::*;
 
 pub use preflight::hash::pdq::Dihedral;
 pub use preflight::lists::{HashKind, ListCounts, ListInfo, SourcePolicy};
+pub use preflight::media::{Orientation, PixelBuffer, PixelFormat};
 pub use preflight::text::{
     AgeBand, Direction, GroomingStage, ModifierKind, SelfHarmLevel, StageScore,
 };
-pub use preflight::{Action, Category, Evidence, Policy, Signal, Verdict};
+pub use preflight::{Action, Category, Evidence, MatchedFrame, Policy, Signal, Verdict};
 
 /// The library version (semver of the `preflight` crate).
 #[uniffi::export]

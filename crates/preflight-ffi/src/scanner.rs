@@ -18,7 +18,8 @@ use std::sync::Arc;
 /// thread.
 #[derive(Debug, uniffi::Object)]
 pub struct Scanner {
-    inner: preflight::Scanner,
+    pub(crate) inner: Arc<preflight::Scanner>,
+    pub(crate) listener: crate::mobile::ListenerSlot,
 }
 
 #[uniffi::export]
@@ -28,8 +29,10 @@ impl Scanner {
     /// file, `Storage` if the store directory cannot be used.
     #[uniffi::constructor]
     pub fn new(config: ScannerConfig) -> Result<Arc<Self>, PreflightError> {
-        let inner = preflight::Scanner::new(config.try_into()?)?;
-        Ok(Arc::new(Scanner { inner }))
+        let inner = Arc::new(preflight::Scanner::new(config.try_into()?)?);
+        let listener = crate::mobile::ListenerSlot::default();
+        listener.watch_evictions(&inner);
+        Ok(Arc::new(Scanner { inner, listener }))
     }
 
     /// Scans an image (the encoded file bytes: JPEG, PNG, WebP, GIF or BMP) against the live
@@ -64,7 +67,8 @@ impl Scanner {
         update: Vec<u8>,
         force: bool,
     ) -> Result<ListInfo, PreflightError> {
-        Ok(self.inner.apply_list_update(&update, force)?)
+        self.listener
+            .list_result(self.inner.apply_list_update(&update, force))
     }
 
     /// Version, digest and counts of the live list (version 0 before any list is installed).

@@ -147,6 +147,7 @@ impl TryFrom<ScannerConfig> for preflight::scanner::ScannerConfig {
             policy: c.policy.unwrap_or_default(),
             extra_lexicon_files: c.extra_lexicon_files.into_iter().map(Into::into).collect(),
             conversation: Default::default(),
+            video: Default::default(),
             #[cfg(feature = "onnx")]
             classifiers,
         })

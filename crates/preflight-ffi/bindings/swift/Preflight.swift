@@ -460,7 +460,13 @@ fileprivate final class UniffiHandleMap<T>: @unchecked Sendable {
 
 
 // Public interface members begin here.
-
+// Magic number for the Rust proxy to call using the same mechanism as every other method,
+// to free the callback once it's dropped by Rust.
+private let IDX_CALLBACK_FREE: Int32 = 0
+// Callback return codes
+private let UNIFFI_CALLBACK_SUCCESS: Int32 = 0
+private let UNIFFI_CALLBACK_ERROR: Int32 = 1
+private let UNIFFI_CALLBACK_UNEXPECTED_ERROR: Int32 = 2
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
@@ -474,6 +480,22 @@ fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
     }
 
     public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterInt32: FfiConverterPrimitive {
+    typealias FfiType = Int32
+    typealias SwiftType = Int32
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Int32 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: Int32, into buf: inout [UInt8]) {
         writeInt(&buf, lower(value))
     }
 }
@@ -602,6 +624,302 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
 
 
 /**
+ * Events the app may want to act on. Called on the thread that caused them (a list update, a
+ * text scan); keep the work short and hop to your own queue for UI.
+ */
+public protocol PreflightListener: AnyObject, Sendable {
+    
+    /**
+     * A list update was verified and is now live.
+     */
+    func onListInstalled(info: ListInfo) 
+    
+    /**
+     * A list update was refused (the previous list stays live); `reason` is the error message.
+     */
+    func onListRejected(reason: String) 
+    
+    /**
+     * A conversation's state was evicted from memory (least recently used beyond the limit of
+     * 1,024): export conversations you want to keep before that, or re-import them later.
+     */
+    func onConversationEvicted(conversationId: String) 
+    
+}
+/**
+ * Events the app may want to act on. Called on the thread that caused them (a list update, a
+ * text scan); keep the work short and hop to your own queue for UI.
+ */
+open class PreflightListenerImpl: PreflightListener, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_preflight_ffi_fn_clone_preflightlistener(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_preflight_ffi_fn_free_preflightlistener(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * A list update was verified and is now live.
+     */
+open func onListInstalled(info: ListInfo)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_preflight_ffi_fn_method_preflightlistener_on_list_installed(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeListInfo_lower(info),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * A list update was refused (the previous list stays live); `reason` is the error message.
+     */
+open func onListRejected(reason: String)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_preflight_ffi_fn_method_preflightlistener_on_list_rejected(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(reason),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * A conversation's state was evicted from memory (least recently used beyond the limit of
+     * 1,024): export conversations you want to keep before that, or re-import them later.
+     */
+open func onConversationEvicted(conversationId: String)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_preflight_ffi_fn_method_preflightlistener_on_conversation_evicted(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(conversationId),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfacePreflightListener {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfacePreflightListener = UniffiVTableCallbackInterfacePreflightListener(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypePreflightListener.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface PreflightListener: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypePreflightListener.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface PreflightListener: handle missing in uniffiClone")
+            }
+        },
+        onListInstalled: { (
+            uniffiHandle: UInt64,
+            info: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypePreflightListener.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return uniffiObj.onListInstalled(
+                     info: try FfiConverterTypeListInfo_lift(info)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCall(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn
+            )
+        },
+        onListRejected: { (
+            uniffiHandle: UInt64,
+            reason: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypePreflightListener.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return uniffiObj.onListRejected(
+                     reason: try FfiConverterString.lift(reason)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCall(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn
+            )
+        },
+        onConversationEvicted: { (
+            uniffiHandle: UInt64,
+            conversationId: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypePreflightListener.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return uniffiObj.onConversationEvicted(
+                     conversationId: try FfiConverterString.lift(conversationId)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCall(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfacePreflightListener> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfacePreflightListener>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitPreflightListener() {
+    uniffi_preflight_ffi_fn_init_callback_vtable_preflightlistener(UniffiCallbackInterfacePreflightListener.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePreflightListener: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<PreflightListener>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = PreflightListener
+
+    public static func lift(_ handle: UInt64) throws -> PreflightListener {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return PreflightListenerImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: PreflightListener) -> UInt64 {
+         if let rustImpl = value as? PreflightListenerImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PreflightListener {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: PreflightListener, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePreflightListener_lift(_ handle: UInt64) throws -> PreflightListener {
+    return try FfiConverterTypePreflightListener.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePreflightListener_lower(_ value: PreflightListener) -> UInt64 {
+    return FfiConverterTypePreflightListener.lower(value)
+}
+
+
+
+
+
+
+/**
  * The on-device scanner. Create one per app (it compiles the lexicons and opens the list
  * store) and share it: it is thread-safe, and every method may be called from any thread,
  * concurrently, including while a list update is being applied. Calls are blocking and
@@ -609,6 +927,66 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
  * thread.
  */
 public protocol PreflightScannerProtocol: AnyObject, Sendable {
+    
+    /**
+     * `applyListUpdate` off the caller's thread. Cancelling before the worker starts skips the
+     * update; once verification has started it completes (atomically) and the listener hears.
+     */
+    func applyListUpdateAsync(update: Data, force: Bool) async throws  -> ListInfo
+    
+    /**
+     * Loads the classifiers now instead of on the first image scan (does nothing without
+     * classifiers). Throws `Classifier` when the runtime or a model cannot be loaded.
+     */
+    func preload() throws 
+    
+    /**
+     * `preload` off the caller's thread.
+     */
+    func preloadAsync() async throws 
+    
+    /**
+     * Scans an open file descriptor (Android: `ParcelFileDescriptor.fd` from
+     * `contentResolver.openFileDescriptor(uri, "r")`), memory-mapped. The descriptor is
+     * duplicated, not closed: keep it open for the call, close it afterwards.
+     */
+    func scanFd(fd: Int32) throws  -> Verdict
+    
+    /**
+     * Scans an image file by path, memory-mapped (no copy on the JVM / Swift heap). Same
+     * checks and errors as `scanImage`.
+     */
+    func scanFile(path: String) throws  -> Verdict
+    
+    /**
+     * `scanFile` off the caller's thread; cancellable like `scanImageAsync`.
+     */
+    func scanFileAsync(path: String) async throws  -> Verdict
+    
+    /**
+     * `scanImage` off the caller's thread (Kotlin `suspend`, Swift `async`). Cancelling the
+     * coroutine/task discards the result.
+     */
+    func scanImageAsync(image: Data) async throws  -> Verdict
+    
+    /**
+     * Scans raw pixels the app already holds (a `CVPixelBuffer`, an Android `Bitmap`, a camera
+     * frame, a HEIC that ImageIO/`ImageDecoder` decoded): RGBA8888, BGRA8888, RGB888, Gray8,
+     * NV12 or NV21 with a row stride and an EXIF orientation. PDQ and pHash against the list
+     * (no exact digests: there are no file bytes). Throws `InvalidImage` for an inconsistent
+     * layout (stride, buffer length) or a buffer over the decoding limits.
+     */
+    func scanPixels(buffer: PixelBuffer) throws  -> Verdict
+    
+    /**
+     * `scanPixels` off the caller's thread; cancellable like `scanImageAsync`.
+     */
+    func scanPixelsAsync(buffer: PixelBuffer) async throws  -> Verdict
+    
+    /**
+     * Sets the listener for list and conversation events (`null`/`nil` removes it).
+     */
+    func setListener(listener: PreflightListener?) 
     
     /**
      * Installs a signed full list or delta, verified against the trusted keys, atomically
@@ -740,6 +1118,173 @@ public convenience init(config: ScannerConfig)throws  {
 
     
 
+    
+    /**
+     * `applyListUpdate` off the caller's thread. Cancelling before the worker starts skips the
+     * update; once verification has started it completes (atomically) and the listener hears.
+     */
+open func applyListUpdateAsync(update: Data, force: Bool)async throws  -> ListInfo  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_preflight_ffi_fn_method_scanner_apply_list_update_async(
+                        self.uniffiCloneHandle(),FfiConverterData.lower(update),FfiConverterBool.lower(force)
+                )
+            },
+            pollFunc: ffi_preflight_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_preflight_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_preflight_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeListInfo_lift,
+            errorHandler: FfiConverterTypePreflightError_lift
+        )
+}
+    
+    /**
+     * Loads the classifiers now instead of on the first image scan (does nothing without
+     * classifiers). Throws `Classifier` when the runtime or a model cannot be loaded.
+     */
+open func preload()throws   {try rustCallWithError(FfiConverterTypePreflightError_lift) {
+        uniffiCallStatus in
+    uniffi_preflight_ffi_fn_method_scanner_preload(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * `preload` off the caller's thread.
+     */
+open func preloadAsync()async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_preflight_ffi_fn_method_scanner_preload_async(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_preflight_ffi_rust_future_poll_void,
+            completeFunc: ffi_preflight_ffi_rust_future_complete_void,
+            freeFunc: ffi_preflight_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypePreflightError_lift
+        )
+}
+    
+    /**
+     * Scans an open file descriptor (Android: `ParcelFileDescriptor.fd` from
+     * `contentResolver.openFileDescriptor(uri, "r")`), memory-mapped. The descriptor is
+     * duplicated, not closed: keep it open for the call, close it afterwards.
+     */
+open func scanFd(fd: Int32)throws  -> Verdict  {
+    return try  FfiConverterTypeVerdict_lift(try rustCallWithError(FfiConverterTypePreflightError_lift) {
+        uniffiCallStatus in
+    uniffi_preflight_ffi_fn_method_scanner_scan_fd(
+            self.uniffiCloneHandle(),
+        FfiConverterInt32.lower(fd),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Scans an image file by path, memory-mapped (no copy on the JVM / Swift heap). Same
+     * checks and errors as `scanImage`.
+     */
+open func scanFile(path: String)throws  -> Verdict  {
+    return try  FfiConverterTypeVerdict_lift(try rustCallWithError(FfiConverterTypePreflightError_lift) {
+        uniffiCallStatus in
+    uniffi_preflight_ffi_fn_method_scanner_scan_file(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(path),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `scanFile` off the caller's thread; cancellable like `scanImageAsync`.
+     */
+open func scanFileAsync(path: String)async throws  -> Verdict  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_preflight_ffi_fn_method_scanner_scan_file_async(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(path)
+                )
+            },
+            pollFunc: ffi_preflight_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_preflight_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_preflight_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeVerdict_lift,
+            errorHandler: FfiConverterTypePreflightError_lift
+        )
+}
+    
+    /**
+     * `scanImage` off the caller's thread (Kotlin `suspend`, Swift `async`). Cancelling the
+     * coroutine/task discards the result.
+     */
+open func scanImageAsync(image: Data)async throws  -> Verdict  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_preflight_ffi_fn_method_scanner_scan_image_async(
+                        self.uniffiCloneHandle(),FfiConverterData.lower(image)
+                )
+            },
+            pollFunc: ffi_preflight_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_preflight_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_preflight_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeVerdict_lift,
+            errorHandler: FfiConverterTypePreflightError_lift
+        )
+}
+    
+    /**
+     * Scans raw pixels the app already holds (a `CVPixelBuffer`, an Android `Bitmap`, a camera
+     * frame, a HEIC that ImageIO/`ImageDecoder` decoded): RGBA8888, BGRA8888, RGB888, Gray8,
+     * NV12 or NV21 with a row stride and an EXIF orientation. PDQ and pHash against the list
+     * (no exact digests: there are no file bytes). Throws `InvalidImage` for an inconsistent
+     * layout (stride, buffer length) or a buffer over the decoding limits.
+     */
+open func scanPixels(buffer: PixelBuffer)throws  -> Verdict  {
+    return try  FfiConverterTypeVerdict_lift(try rustCallWithError(FfiConverterTypePreflightError_lift) {
+        uniffiCallStatus in
+    uniffi_preflight_ffi_fn_method_scanner_scan_pixels(
+            self.uniffiCloneHandle(),
+        FfiConverterTypePixelBuffer_lower(buffer),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `scanPixels` off the caller's thread; cancellable like `scanImageAsync`.
+     */
+open func scanPixelsAsync(buffer: PixelBuffer)async throws  -> Verdict  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_preflight_ffi_fn_method_scanner_scan_pixels_async(
+                        self.uniffiCloneHandle(),FfiConverterTypePixelBuffer_lower(buffer)
+                )
+            },
+            pollFunc: ffi_preflight_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_preflight_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_preflight_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeVerdict_lift,
+            errorHandler: FfiConverterTypePreflightError_lift
+        )
+}
+    
+    /**
+     * Sets the listener for list and conversation events (`null`/`nil` removes it).
+     */
+open func setListener(listener: PreflightListener?)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_preflight_ffi_fn_method_scanner_set_listener(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionTypePreflightListener.lower(listener),uniffiCallStatus
+    )
+}
+}
     
     /**
      * Installs a signed full list or delta, verified against the trusted keys, atomically
@@ -1722,6 +2267,30 @@ fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypePreflightListener: FfiConverterRustBuffer {
+    typealias SwiftType = PreflightListener?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypePreflightListener.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypePreflightListener.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypePolicy: FfiConverterRustBuffer {
     typealias SwiftType = Policy?
 
@@ -1962,6 +2531,54 @@ fileprivate struct FfiConverterSequenceTypeModifierKind: FfiConverterRustBuffer 
         return seq
     }
 }
+private let UNIFFI_RUST_FUTURE_POLL_READY: Int8 = 0
+private let UNIFFI_RUST_FUTURE_POLL_WAKE: Int8 = 1
+
+fileprivate let uniffiContinuationHandleMap = UniffiHandleMap<UnsafeContinuation<Int8, Never>>()
+
+fileprivate func uniffiRustCallAsync<F, T>(
+    rustFutureFunc: () -> UInt64,
+    pollFunc: (UInt64, @escaping UniffiRustFutureContinuationCallback, UInt64) -> (),
+    completeFunc: (UInt64, UnsafeMutablePointer<RustCallStatus>) -> F,
+    freeFunc: (UInt64) -> (),
+    liftFunc: (F) throws -> T,
+    errorHandler: ((RustBuffer) throws -> Swift.Error)?
+) async throws -> T {
+    // Make sure to call the ensure init function since future creation doesn't have a
+    // RustCallStatus param, so doesn't use makeRustCall()
+    uniffiEnsurePreflightFfiInitialized()
+    let rustFuture = rustFutureFunc()
+    defer {
+        freeFunc(rustFuture)
+    }
+    var pollResult: Int8;
+    repeat {
+        pollResult = await withUnsafeContinuation {
+            pollFunc(
+                rustFuture,
+                { handle, pollResult in
+                    uniffiFutureContinuationCallback(handle: handle, pollResult: pollResult)
+                },
+                uniffiContinuationHandleMap.insert(obj: $0)
+            )
+        }
+    } while pollResult != UNIFFI_RUST_FUTURE_POLL_READY
+
+    return try liftFunc(makeRustCall(
+        { completeFunc(rustFuture, $0) },
+        errorHandler: errorHandler
+    ))
+}
+
+// Callback handlers for an async calls.  These are invoked by Rust when the future is ready.  They
+// lift the return value or error and resume the suspended function.
+fileprivate func uniffiFutureContinuationCallback(handle: UInt64, pollResult: Int8) {
+    if let continuation = try? uniffiContinuationHandleMap.remove(handle: handle) {
+        continuation.resume(returning: pollResult)
+    } else {
+        print("uniffiFutureContinuationCallback invalid handle")
+    }
+}
 /**
  * The default image decoding limits (64 MiB input, 64 megapixels, 40 000 px a side, 512 MiB).
  */
@@ -2018,6 +2635,45 @@ private let initializationResult: InitializationResult = {
     if (uniffi_preflight_ffi_checksum_func_library_version() != 6281) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_preflight_ffi_checksum_method_preflightlistener_on_list_installed() != 55867) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_preflightlistener_on_list_rejected() != 21523) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_preflightlistener_on_conversation_evicted() != 22330) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_scanner_apply_list_update_async() != 54342) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_scanner_preload() != 39471) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_scanner_preload_async() != 39288) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_scanner_scan_fd() != 30575) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_scanner_scan_file() != 5095) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_scanner_scan_file_async() != 39741) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_scanner_scan_image_async() != 13730) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_scanner_scan_pixels() != 39346) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_scanner_scan_pixels_async() != 2111) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_scanner_set_listener() != 11544) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_preflight_ffi_checksum_method_scanner_apply_list_update() != 25085) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -2049,6 +2705,7 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
 
+    uniffiCallbackInitPreflightListener()
     uniffiEnsurePreflightInitialized()
     return InitializationResult.ok
 }()

@@ -596,6 +596,24 @@ fileprivate struct FfiConverterString: FfiConverter {
     }
 }
 
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterData: FfiConverterRustBuffer {
+    typealias SwiftType = Data
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Data {
+        let len: Int32 = try readInt(&buf)
+        return Data(try readBytes(&buf, count: Int(len)))
+    }
+
+    public static func write(_ value: Data, into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        writeBytes(&buf, value)
+    }
+}
+
 
 /**
  * Entry counts per hash kind.
@@ -826,6 +844,206 @@ public func FfiConverterTypeListInfo_lower(_ value: ListInfo) -> RustBuffer {
 
 
 /**
+ * One scanned frame that matched a frame of a listed video.
+ */
+public struct MatchedFrame: Equatable, Hashable {
+    /**
+     * 0-based index of the scanned frame.
+     */
+    public var frameIndex: UInt32
+    /**
+     * Its time in milliseconds.
+     */
+    public var timestampMs: UInt64
+    /**
+     * Index of the closest frame in the listed video's frame list.
+     */
+    public var listedFrame: UInt32
+    /**
+     * Hamming distance to it.
+     */
+    public var distance: UInt32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * 0-based index of the scanned frame.
+         */frameIndex: UInt32, 
+        /**
+         * Its time in milliseconds.
+         */timestampMs: UInt64, 
+        /**
+         * Index of the closest frame in the listed video's frame list.
+         */listedFrame: UInt32, 
+        /**
+         * Hamming distance to it.
+         */distance: UInt32) {
+        self.frameIndex = frameIndex
+        self.timestampMs = timestampMs
+        self.listedFrame = listedFrame
+        self.distance = distance
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MatchedFrame: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMatchedFrame: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MatchedFrame {
+        return
+            try MatchedFrame(
+                frameIndex: FfiConverterUInt32.read(from: &buf), 
+                timestampMs: FfiConverterUInt64.read(from: &buf), 
+                listedFrame: FfiConverterUInt32.read(from: &buf), 
+                distance: FfiConverterUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MatchedFrame, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.frameIndex, into: &buf)
+        FfiConverterUInt64.write(value.timestampMs, into: &buf)
+        FfiConverterUInt32.write(value.listedFrame, into: &buf)
+        FfiConverterUInt32.write(value.distance, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMatchedFrame_lift(_ buf: RustBuffer) throws -> MatchedFrame {
+    return try FfiConverterTypeMatchedFrame.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMatchedFrame_lower(_ value: MatchedFrame) -> RustBuffer {
+    return FfiConverterTypeMatchedFrame.lower(value)
+}
+
+
+/**
+ * One raw image from the app. Owned bytes, no generics: it crosses the FFI as is.
+ */
+public struct PixelBuffer: Equatable, Hashable {
+    /**
+     * Width in pixels.
+     */
+    public var width: UInt32
+    /**
+     * Height in pixels.
+     */
+    public var height: UInt32
+    /**
+     * Bytes from the start of one row to the next (at least `width * bytes_per_pixel`; for
+     * NV12/NV21 the stride of both planes, at least `width` rounded up to even).
+     */
+    public var rowStride: UInt32
+    /**
+     * Layout of `bytes`.
+     */
+    public var format: PixelFormat
+    /**
+     * How to turn the stored pixels to display them.
+     */
+    public var orientation: Orientation
+    /**
+     * The pixels; may be longer than needed (trailing padding is ignored).
+     */
+    public var bytes: Data
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Width in pixels.
+         */width: UInt32, 
+        /**
+         * Height in pixels.
+         */height: UInt32, 
+        /**
+         * Bytes from the start of one row to the next (at least `width * bytes_per_pixel`; for
+         * NV12/NV21 the stride of both planes, at least `width` rounded up to even).
+         */rowStride: UInt32, 
+        /**
+         * Layout of `bytes`.
+         */format: PixelFormat, 
+        /**
+         * How to turn the stored pixels to display them.
+         */orientation: Orientation, 
+        /**
+         * The pixels; may be longer than needed (trailing padding is ignored).
+         */bytes: Data) {
+        self.width = width
+        self.height = height
+        self.rowStride = rowStride
+        self.format = format
+        self.orientation = orientation
+        self.bytes = bytes
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PixelBuffer: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePixelBuffer: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PixelBuffer {
+        return
+            try PixelBuffer(
+                width: FfiConverterUInt32.read(from: &buf), 
+                height: FfiConverterUInt32.read(from: &buf), 
+                rowStride: FfiConverterUInt32.read(from: &buf), 
+                format: FfiConverterTypePixelFormat.read(from: &buf), 
+                orientation: FfiConverterTypeOrientation.read(from: &buf), 
+                bytes: FfiConverterData.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PixelBuffer, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.width, into: &buf)
+        FfiConverterUInt32.write(value.height, into: &buf)
+        FfiConverterUInt32.write(value.rowStride, into: &buf)
+        FfiConverterTypePixelFormat.write(value.format, into: &buf)
+        FfiConverterTypeOrientation.write(value.orientation, into: &buf)
+        FfiConverterData.write(value.bytes, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePixelBuffer_lift(_ buf: RustBuffer) throws -> PixelBuffer {
+    return try FfiConverterTypePixelBuffer.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePixelBuffer_lower(_ value: PixelBuffer) -> RustBuffer {
+    return FfiConverterTypePixelBuffer.lower(value)
+}
+
+
+/**
  * Thresholds and rules. Every field has a documented default.
  */
 public struct Policy: Equatable, Hashable {
@@ -874,6 +1092,17 @@ public struct Policy: Equatable, Hashable {
      * A bring-your-own text classifier's label counts as a signal from this score (default 0.5).
      */
     public var textModelMinScore: Float
+    /**
+     * vPDQ: a listed video matches when at least this percentage of its distinct frames is
+     * matched by the scanned video (default 80, Meta's README `P_c`).
+     */
+    public var videoTargetMatchPct: Float
+    /**
+     * vPDQ: ... and at least this percentage of the scanned video's distinct good-quality
+     * frames matches the listed video (default 0, Meta's README `P_q`: extra content in the
+     * scanned video does not prevent a match).
+     */
+    public var videoQueryMatchPct: Float
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -912,7 +1141,16 @@ public struct Policy: Equatable, Hashable {
          */warnSexualToMinors: Bool, 
         /**
          * A bring-your-own text classifier's label counts as a signal from this score (default 0.5).
-         */textModelMinScore: Float) {
+         */textModelMinScore: Float, 
+        /**
+         * vPDQ: a listed video matches when at least this percentage of its distinct frames is
+         * matched by the scanned video (default 80, Meta's README `P_c`).
+         */videoTargetMatchPct: Float, 
+        /**
+         * vPDQ: ... and at least this percentage of the scanned video's distinct good-quality
+         * frames matches the listed video (default 0, Meta's README `P_q`: extra content in the
+         * scanned video does not prevent a match).
+         */videoQueryMatchPct: Float) {
         self.pdqRadius = pdqRadius
         self.pdqMinQuality = pdqMinQuality
         self.phashRadius = phashRadius
@@ -923,6 +1161,8 @@ public struct Policy: Equatable, Hashable {
         self.nudityWarn = nudityWarn
         self.warnSexualToMinors = warnSexualToMinors
         self.textModelMinScore = textModelMinScore
+        self.videoTargetMatchPct = videoTargetMatchPct
+        self.videoQueryMatchPct = videoQueryMatchPct
     }
 
     
@@ -950,7 +1190,9 @@ public struct FfiConverterTypePolicy: FfiConverterRustBuffer {
                 groomingBlock: FfiConverterFloat.read(from: &buf), 
                 nudityWarn: FfiConverterFloat.read(from: &buf), 
                 warnSexualToMinors: FfiConverterBool.read(from: &buf), 
-                textModelMinScore: FfiConverterFloat.read(from: &buf)
+                textModelMinScore: FfiConverterFloat.read(from: &buf), 
+                videoTargetMatchPct: FfiConverterFloat.read(from: &buf), 
+                videoQueryMatchPct: FfiConverterFloat.read(from: &buf)
         )
     }
 
@@ -965,6 +1207,8 @@ public struct FfiConverterTypePolicy: FfiConverterRustBuffer {
         FfiConverterFloat.write(value.nudityWarn, into: &buf)
         FfiConverterBool.write(value.warnSexualToMinors, into: &buf)
         FfiConverterFloat.write(value.textModelMinScore, into: &buf)
+        FfiConverterFloat.write(value.videoTargetMatchPct, into: &buf)
+        FfiConverterFloat.write(value.videoQueryMatchPct, into: &buf)
     }
 }
 
@@ -1842,6 +2086,85 @@ public enum Evidence: Equatable, Hashable {
          */listDigest: String
     )
     /**
+     * A hash-list entry matched one frame of an animated image or a video (issue 13).
+     */
+    case frameMatch(
+        /**
+         * 0-based index of the frame in the animation or in the frames pushed to the video scan.
+         */frameIndex: UInt32, 
+        /**
+         * When the frame is shown, in milliseconds from the start.
+         */timestampMs: UInt64, 
+        /**
+         * The hash family (`Pdq`: frames are matched by PDQ).
+         */kind: HashKind, 
+        /**
+         * Entry index in its section.
+         */entry: UInt32, 
+        /**
+         * The listed hash (hex).
+         */hash: String, 
+        /**
+         * Hamming distance.
+         */distance: UInt32, 
+        /**
+         * Which transform of the frame matched (see `ListMatch`).
+         */variant: Dihedral, 
+        /**
+         * The entry's label.
+         */label: String, 
+        /**
+         * The entry's category as the list states it.
+         */listCategory: String, 
+        /**
+         * Organisations that listed the entry.
+         */sources: [String], 
+        /**
+         * Version of the list that matched.
+         */listVersion: UInt64, 
+        /**
+         * SHA-256 digest of that list.
+         */listDigest: String
+    )
+    /**
+     * A listed video matched as vPDQ decides: the share of the scanned video's sampled frames
+     * that match some frame of the listed video (query) and the share of the listed video's
+     * frames matched by some scanned frame (target), each against the policy's threshold.
+     */
+    case videoMatch(
+        /**
+         * Index of the video in the list's video section.
+         */entry: UInt32, 
+        /**
+         * The video's label.
+         */label: String, 
+        /**
+         * The video's category as the list states it.
+         */listCategory: String, 
+        /**
+         * Organisations that listed the video.
+         */sources: [String], 
+        /**
+         * Which transform of the scanned frames matched (`Original` as vPDQ does; a rotated copy
+         * matches through its variant).
+         */variant: Dihedral, 
+        /**
+         * Percentage (0..=100) of the scanned video's distinct good-quality frames that matched.
+         */queryMatchPct: Float, 
+        /**
+         * Percentage (0..=100) of the listed video's distinct frames that were matched.
+         */targetMatchPct: Float, 
+        /**
+         * The scanned frames that matched, in scan order (at most 64 are listed).
+         */matchedFrames: [MatchedFrame], 
+        /**
+         * Version of the list that matched.
+         */listVersion: UInt64, 
+        /**
+         * SHA-256 digest of that list.
+         */listDigest: String
+    )
+    /**
      * A lexicon term matched in the message.
      */
     case lexicon(
@@ -1933,16 +2256,22 @@ public struct FfiConverterTypeEvidence: FfiConverterRustBuffer {
         case 1: return .listMatch(kind: try FfiConverterTypeHashKind.read(from: &buf), entry: try FfiConverterUInt32.read(from: &buf), hash: try FfiConverterString.read(from: &buf), distance: try FfiConverterUInt32.read(from: &buf), variant: try FfiConverterTypeDihedral.read(from: &buf), label: try FfiConverterString.read(from: &buf), listCategory: try FfiConverterString.read(from: &buf), sources: try FfiConverterSequenceString.read(from: &buf), listVersion: try FfiConverterUInt64.read(from: &buf), listDigest: try FfiConverterString.read(from: &buf)
         )
         
-        case 2: return .lexicon(lexiconId: try FfiConverterString.read(from: &buf), start: try FfiConverterUInt64.read(from: &buf), end: try FfiConverterUInt64.read(from: &buf), excerpt: try FfiConverterString.read(from: &buf), stage: try FfiConverterOptionTypeGroomingStage.read(from: &buf), level: try FfiConverterOptionTypeSelfHarmLevel.read(from: &buf), modifiers: try FfiConverterSequenceTypeModifierKind.read(from: &buf), weight: try FfiConverterFloat.read(from: &buf)
+        case 2: return .frameMatch(frameIndex: try FfiConverterUInt32.read(from: &buf), timestampMs: try FfiConverterUInt64.read(from: &buf), kind: try FfiConverterTypeHashKind.read(from: &buf), entry: try FfiConverterUInt32.read(from: &buf), hash: try FfiConverterString.read(from: &buf), distance: try FfiConverterUInt32.read(from: &buf), variant: try FfiConverterTypeDihedral.read(from: &buf), label: try FfiConverterString.read(from: &buf), listCategory: try FfiConverterString.read(from: &buf), sources: try FfiConverterSequenceString.read(from: &buf), listVersion: try FfiConverterUInt64.read(from: &buf), listDigest: try FfiConverterString.read(from: &buf)
         )
         
-        case 3: return .conversationRisk(groomingRisk: try FfiConverterFloat.read(from: &buf), stages: try FfiConverterSequenceTypeGroomingStage.read(from: &buf), messages: try FfiConverterUInt64.read(from: &buf)
+        case 3: return .videoMatch(entry: try FfiConverterUInt32.read(from: &buf), label: try FfiConverterString.read(from: &buf), listCategory: try FfiConverterString.read(from: &buf), sources: try FfiConverterSequenceString.read(from: &buf), variant: try FfiConverterTypeDihedral.read(from: &buf), queryMatchPct: try FfiConverterFloat.read(from: &buf), targetMatchPct: try FfiConverterFloat.read(from: &buf), matchedFrames: try FfiConverterSequenceTypeMatchedFrame.read(from: &buf), listVersion: try FfiConverterUInt64.read(from: &buf), listDigest: try FfiConverterString.read(from: &buf)
         )
         
-        case 4: return .selfHarmLevel(own: try FfiConverterOptionTypeSelfHarmLevel.read(from: &buf), peer: try FfiConverterOptionTypeSelfHarmLevel.read(from: &buf)
+        case 4: return .lexicon(lexiconId: try FfiConverterString.read(from: &buf), start: try FfiConverterUInt64.read(from: &buf), end: try FfiConverterUInt64.read(from: &buf), excerpt: try FfiConverterString.read(from: &buf), stage: try FfiConverterOptionTypeGroomingStage.read(from: &buf), level: try FfiConverterOptionTypeSelfHarmLevel.read(from: &buf), modifiers: try FfiConverterSequenceTypeModifierKind.read(from: &buf), weight: try FfiConverterFloat.read(from: &buf)
         )
         
-        case 5: return .classifier(model: try FfiConverterString.read(from: &buf), label: try FfiConverterString.read(from: &buf), score: try FfiConverterFloat.read(from: &buf)
+        case 5: return .conversationRisk(groomingRisk: try FfiConverterFloat.read(from: &buf), stages: try FfiConverterSequenceTypeGroomingStage.read(from: &buf), messages: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 6: return .selfHarmLevel(own: try FfiConverterOptionTypeSelfHarmLevel.read(from: &buf), peer: try FfiConverterOptionTypeSelfHarmLevel.read(from: &buf)
+        )
+        
+        case 7: return .classifier(model: try FfiConverterString.read(from: &buf), label: try FfiConverterString.read(from: &buf), score: try FfiConverterFloat.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -1967,8 +2296,38 @@ public struct FfiConverterTypeEvidence: FfiConverterRustBuffer {
             FfiConverterString.write(listDigest, into: &buf)
             
         
-        case let .lexicon(lexiconId,start,end,excerpt,stage,level,modifiers,weight):
+        case let .frameMatch(frameIndex,timestampMs,kind,entry,hash,distance,variant,label,listCategory,sources,listVersion,listDigest):
             writeInt(&buf, Int32(2))
+            FfiConverterUInt32.write(frameIndex, into: &buf)
+            FfiConverterUInt64.write(timestampMs, into: &buf)
+            FfiConverterTypeHashKind.write(kind, into: &buf)
+            FfiConverterUInt32.write(entry, into: &buf)
+            FfiConverterString.write(hash, into: &buf)
+            FfiConverterUInt32.write(distance, into: &buf)
+            FfiConverterTypeDihedral.write(variant, into: &buf)
+            FfiConverterString.write(label, into: &buf)
+            FfiConverterString.write(listCategory, into: &buf)
+            FfiConverterSequenceString.write(sources, into: &buf)
+            FfiConverterUInt64.write(listVersion, into: &buf)
+            FfiConverterString.write(listDigest, into: &buf)
+            
+        
+        case let .videoMatch(entry,label,listCategory,sources,variant,queryMatchPct,targetMatchPct,matchedFrames,listVersion,listDigest):
+            writeInt(&buf, Int32(3))
+            FfiConverterUInt32.write(entry, into: &buf)
+            FfiConverterString.write(label, into: &buf)
+            FfiConverterString.write(listCategory, into: &buf)
+            FfiConverterSequenceString.write(sources, into: &buf)
+            FfiConverterTypeDihedral.write(variant, into: &buf)
+            FfiConverterFloat.write(queryMatchPct, into: &buf)
+            FfiConverterFloat.write(targetMatchPct, into: &buf)
+            FfiConverterSequenceTypeMatchedFrame.write(matchedFrames, into: &buf)
+            FfiConverterUInt64.write(listVersion, into: &buf)
+            FfiConverterString.write(listDigest, into: &buf)
+            
+        
+        case let .lexicon(lexiconId,start,end,excerpt,stage,level,modifiers,weight):
+            writeInt(&buf, Int32(4))
             FfiConverterString.write(lexiconId, into: &buf)
             FfiConverterUInt64.write(start, into: &buf)
             FfiConverterUInt64.write(end, into: &buf)
@@ -1980,20 +2339,20 @@ public struct FfiConverterTypeEvidence: FfiConverterRustBuffer {
             
         
         case let .conversationRisk(groomingRisk,stages,messages):
-            writeInt(&buf, Int32(3))
+            writeInt(&buf, Int32(5))
             FfiConverterFloat.write(groomingRisk, into: &buf)
             FfiConverterSequenceTypeGroomingStage.write(stages, into: &buf)
             FfiConverterUInt64.write(messages, into: &buf)
             
         
         case let .selfHarmLevel(own,peer):
-            writeInt(&buf, Int32(4))
+            writeInt(&buf, Int32(6))
             FfiConverterOptionTypeSelfHarmLevel.write(own, into: &buf)
             FfiConverterOptionTypeSelfHarmLevel.write(peer, into: &buf)
             
         
         case let .classifier(model,label,score):
-            writeInt(&buf, Int32(5))
+            writeInt(&buf, Int32(7))
             FfiConverterString.write(model, into: &buf)
             FfiConverterString.write(label, into: &buf)
             FfiConverterFloat.write(score, into: &buf)
@@ -2355,6 +2714,257 @@ public func FfiConverterTypeModifierKind_lower(_ value: ModifierKind) -> RustBuf
 
 
 /**
+ * How the stored pixels must be turned to be displayed upright, numbered as EXIF does (1..=8).
+ */
+
+public enum Orientation: Equatable, Hashable {
+    
+    /**
+     * 1: as stored.
+     */
+    case up
+    /**
+     * 2: mirrored left-right.
+     */
+    case upMirrored
+    /**
+     * 3: rotated 180°.
+     */
+    case down
+    /**
+     * 4: mirrored top-bottom.
+     */
+    case downMirrored
+    /**
+     * 5: mirrored along the main diagonal.
+     */
+    case leftMirrored
+    /**
+     * 6: rotate 90° clockwise to display.
+     */
+    case right
+    /**
+     * 7: mirrored along the anti-diagonal.
+     */
+    case rightMirrored
+    /**
+     * 8: rotate 90° anticlockwise to display.
+     */
+    case left
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Orientation: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOrientation: FfiConverterRustBuffer {
+    typealias SwiftType = Orientation
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Orientation {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .up
+        
+        case 2: return .upMirrored
+        
+        case 3: return .down
+        
+        case 4: return .downMirrored
+        
+        case 5: return .leftMirrored
+        
+        case 6: return .right
+        
+        case 7: return .rightMirrored
+        
+        case 8: return .left
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Orientation, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .up:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .upMirrored:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .down:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .downMirrored:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .leftMirrored:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .right:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .rightMirrored:
+            writeInt(&buf, Int32(7))
+        
+        
+        case .left:
+            writeInt(&buf, Int32(8))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOrientation_lift(_ buf: RustBuffer) throws -> Orientation {
+    return try FfiConverterTypeOrientation.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOrientation_lower(_ value: Orientation) -> RustBuffer {
+    return FfiConverterTypeOrientation.lower(value)
+}
+
+
+
+/**
+ * The pixel layouts an app can hand over.
+ */
+
+public enum PixelFormat: Equatable, Hashable {
+    
+    /**
+     * 4 bytes a pixel: R, G, B, A (Android `ARGB_8888` bitmaps in memory, `kCVPixelFormatType_32RGBA`).
+     */
+    case rgba8888
+    /**
+     * 4 bytes a pixel: B, G, R, A (iOS `kCVPixelFormatType_32BGRA`).
+     */
+    case bgra8888
+    /**
+     * 3 bytes a pixel: R, G, B.
+     */
+    case rgb888
+    /**
+     * 1 byte a pixel: grey.
+     */
+    case gray8
+    /**
+     * Y plane (`height` rows of `row_stride` bytes), then interleaved U,V at half resolution
+     * (`ceil(height/2)` rows of `row_stride` bytes) starting right after the Y plane.
+     */
+    case nv12
+    /**
+     * As [`PixelFormat::Nv12`] with V,U order (Android camera default).
+     */
+    case nv21
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension PixelFormat: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePixelFormat: FfiConverterRustBuffer {
+    typealias SwiftType = PixelFormat
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PixelFormat {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .rgba8888
+        
+        case 2: return .bgra8888
+        
+        case 3: return .rgb888
+        
+        case 4: return .gray8
+        
+        case 5: return .nv12
+        
+        case 6: return .nv21
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: PixelFormat, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .rgba8888:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .bgra8888:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .rgb888:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .gray8:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .nv12:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .nv21:
+            writeInt(&buf, Int32(6))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePixelFormat_lift(_ buf: RustBuffer) throws -> PixelFormat {
+    return try FfiConverterTypePixelFormat.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePixelFormat_lower(_ value: PixelFormat) -> RustBuffer {
+    return FfiConverterTypePixelFormat.lower(value)
+}
+
+
+
+/**
  * Self-harm severity levels, ordered, inspired by the Columbia Suicide Severity Rating Scale.
  */
 
@@ -2536,6 +3146,31 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterString.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeMatchedFrame: FfiConverterRustBuffer {
+    typealias SwiftType = [MatchedFrame]
+
+    public static func write(_ value: [MatchedFrame], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeMatchedFrame.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [MatchedFrame] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [MatchedFrame]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeMatchedFrame.read(from: &buf))
         }
         return seq
     }

@@ -37,6 +37,7 @@ import dev.preflight.core.FfiConverterTypeDirection
 import dev.preflight.core.FfiConverterTypeGroomingStage
 import dev.preflight.core.FfiConverterTypeListInfo
 import dev.preflight.core.FfiConverterTypeModifierKind
+import dev.preflight.core.FfiConverterTypePixelBuffer
 import dev.preflight.core.FfiConverterTypePolicy
 import dev.preflight.core.FfiConverterTypeSelfHarmLevel
 import dev.preflight.core.FfiConverterTypeStageScore
@@ -44,16 +45,25 @@ import dev.preflight.core.FfiConverterTypeVerdict
 import dev.preflight.core.GroomingStage
 import dev.preflight.core.ListInfo
 import dev.preflight.core.ModifierKind
+import dev.preflight.core.PixelBuffer
 import dev.preflight.core.Policy
 import dev.preflight.core.SelfHarmLevel
 import dev.preflight.core.StageScore
 import dev.preflight.core.Verdict
 import java.util.concurrent.atomic.AtomicBoolean
+import kotlin.coroutines.resume
+import kotlinx.coroutines.CancellableContinuation
+import kotlinx.coroutines.DelicateCoroutinesApi
+import kotlinx.coroutines.GlobalScope
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.suspendCancellableCoroutine
 import dev.preflight.core.RustBuffer as RustBufferAgeBand
 import dev.preflight.core.RustBuffer as RustBufferDirection
 import dev.preflight.core.RustBuffer as RustBufferGroomingStage
 import dev.preflight.core.RustBuffer as RustBufferListInfo
 import dev.preflight.core.RustBuffer as RustBufferModifierKind
+import dev.preflight.core.RustBuffer as RustBufferPixelBuffer
 import dev.preflight.core.RustBuffer as RustBufferPolicy
 import dev.preflight.core.RustBuffer as RustBufferSelfHarmLevel
 import dev.preflight.core.RustBuffer as RustBufferStageScore
@@ -677,6 +687,40 @@ internal open class UniffiForeignFutureResultVoid(
 internal interface UniffiForeignFutureCompleteVoid : com.sun.jna.Callback {
     fun callback(`callbackData`: Long,`result`: UniffiForeignFutureResultVoid.UniffiByValue,)
 }
+internal interface UniffiCallbackInterfacePreflightListenerMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`info`: RustBufferListInfo.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+internal interface UniffiCallbackInterfacePreflightListenerMethod1 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`reason`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+internal interface UniffiCallbackInterfacePreflightListenerMethod2 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`conversationId`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "onListInstalled", "onListRejected", "onConversationEvicted")
+internal open class UniffiVTableCallbackInterfacePreflightListener(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `onListInstalled`: UniffiCallbackInterfacePreflightListenerMethod0? = null,
+    @JvmField internal var `onListRejected`: UniffiCallbackInterfacePreflightListenerMethod1? = null,
+    @JvmField internal var `onConversationEvicted`: UniffiCallbackInterfacePreflightListenerMethod2? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `onListInstalled`: UniffiCallbackInterfacePreflightListenerMethod0? = null,
+        `onListRejected`: UniffiCallbackInterfacePreflightListenerMethod1? = null,
+        `onConversationEvicted`: UniffiCallbackInterfacePreflightListenerMethod2? = null,
+    ): UniffiVTableCallbackInterfacePreflightListener(`uniffiFree`,`uniffiClone`,`onListInstalled`,`onListRejected`,`onConversationEvicted`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfacePreflightListener) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `onListInstalled` = other.`onListInstalled`
+        `onListRejected` = other.`onListRejected`
+        `onConversationEvicted` = other.`onConversationEvicted`
+    }
+
+}
 
 // A JNA Library to expose the extern-C FFI definitions.
 // This is an implementation detail which will be called internally by the public API.
@@ -707,6 +751,32 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_preflight_ffi_checksum_func_default_policy(
     ): Int
     external fun uniffi_preflight_ffi_checksum_func_library_version(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_preflightlistener_on_list_installed(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_preflightlistener_on_list_rejected(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_preflightlistener_on_conversation_evicted(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_scanner_apply_list_update_async(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_scanner_preload(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_scanner_preload_async(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_scanner_scan_fd(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_scanner_scan_file(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_scanner_scan_file_async(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_scanner_scan_image_async(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_scanner_scan_pixels(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_scanner_scan_pixels_async(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_scanner_set_listener(
     ): Int
     external fun uniffi_preflight_ffi_checksum_method_scanner_apply_list_update(
     ): Int
@@ -744,17 +814,50 @@ internal object UniffiLib {
 
     init {
         Native.register(UniffiLib::class.java, findLibraryName(componentName = "preflight"))
+        uniffiCallbackInterfacePreflightListener.register(this)
         dev.preflight.core.uniffiEnsureInitialized()
         
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_preflight_ffi_fn_clone_preflightlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_preflight_ffi_fn_free_preflightlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_preflight_ffi_fn_init_callback_vtable_preflightlistener(`vtable`: UniffiVTableCallbackInterfacePreflightListener,
+    ): Unit
+    external fun uniffi_preflight_ffi_fn_method_preflightlistener_on_list_installed(`ptr`: Long,`info`: RustBufferListInfo.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_preflight_ffi_fn_method_preflightlistener_on_list_rejected(`ptr`: Long,`reason`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_preflight_ffi_fn_method_preflightlistener_on_conversation_evicted(`ptr`: Long,`conversationId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_preflight_ffi_fn_clone_scanner(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_preflight_ffi_fn_free_scanner(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_preflight_ffi_fn_constructor_scanner_new(`config`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_preflight_ffi_fn_method_scanner_apply_list_update_async(`ptr`: Long,`update`: RustBuffer.ByValue,`force`: Byte,
+    ): Long
+    external fun uniffi_preflight_ffi_fn_method_scanner_preload(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_preflight_ffi_fn_method_scanner_preload_async(`ptr`: Long,
+    ): Long
+    external fun uniffi_preflight_ffi_fn_method_scanner_scan_fd(`ptr`: Long,`fd`: Int,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferVerdict.ByValue
+    external fun uniffi_preflight_ffi_fn_method_scanner_scan_file(`ptr`: Long,`path`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferVerdict.ByValue
+    external fun uniffi_preflight_ffi_fn_method_scanner_scan_file_async(`ptr`: Long,`path`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_preflight_ffi_fn_method_scanner_scan_image_async(`ptr`: Long,`image`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_preflight_ffi_fn_method_scanner_scan_pixels(`ptr`: Long,`buffer`: RustBufferPixelBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferVerdict.ByValue
+    external fun uniffi_preflight_ffi_fn_method_scanner_scan_pixels_async(`ptr`: Long,`buffer`: RustBufferPixelBuffer.ByValue,
+    ): Long
+    external fun uniffi_preflight_ffi_fn_method_scanner_set_listener(`ptr`: Long,`listener`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_preflight_ffi_fn_method_scanner_apply_list_update(`ptr`: Long,`update`: RustBuffer.ByValue,`force`: Byte,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferListInfo.ByValue
     external fun uniffi_preflight_ffi_fn_method_scanner_export_conversation(`ptr`: Long,`conversationId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -907,6 +1010,45 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_preflight_ffi_checksum_func_library_version() and 0xFFFF) != 6281) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_preflight_ffi_checksum_method_preflightlistener_on_list_installed() and 0xFFFF) != 55867) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_preflightlistener_on_list_rejected() and 0xFFFF) != 21523) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_preflightlistener_on_conversation_evicted() and 0xFFFF) != 22330) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_apply_list_update_async() and 0xFFFF) != 54342) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_preload() and 0xFFFF) != 39471) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_preload_async() and 0xFFFF) != 39288) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_scan_fd() and 0xFFFF) != 30575) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_scan_file() and 0xFFFF) != 5095) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_scan_file_async() and 0xFFFF) != 39741) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_scan_image_async() and 0xFFFF) != 13730) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_scan_pixels() and 0xFFFF) != 39346) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_scan_pixels_async() and 0xFFFF) != 2111) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_set_listener() and 0xFFFF) != 11544) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_preflight_ffi_checksum_method_scanner_apply_list_update() and 0xFFFF) != 25085) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -950,6 +1092,46 @@ public fun uniffiEnsureInitialized() {
 }
 
 // Async support
+// Async return type handlers
+
+internal const val UNIFFI_RUST_FUTURE_POLL_READY = 0.toByte()
+internal const val UNIFFI_RUST_FUTURE_POLL_WAKE = 1.toByte()
+
+internal val uniffiContinuationHandleMap = UniffiHandleMap<CancellableContinuation<Byte>>()
+
+// FFI type for Rust future continuations
+internal object uniffiRustFutureContinuationCallbackImpl: UniffiRustFutureContinuationCallback {
+    override fun callback(data: Long, pollResult: Byte) {
+        uniffiContinuationHandleMap.remove(data).resume(pollResult)
+    }
+}
+
+internal suspend fun<T, F, E: kotlin.Exception> uniffiRustCallAsync(
+    rustFuture: Long,
+    pollFunc: (Long, UniffiRustFutureContinuationCallback, Long) -> Unit,
+    completeFunc: (Long, UniffiRustCallStatus) -> F,
+    freeFunc: (Long) -> Unit,
+    liftFunc: (F) -> T,
+    errorHandler: UniffiRustCallStatusErrorHandler<E>
+): T {
+    try {
+        do {
+            val pollResult = suspendCancellableCoroutine<Byte> { continuation ->
+                pollFunc(
+                    rustFuture,
+                    uniffiRustFutureContinuationCallbackImpl,
+                    uniffiContinuationHandleMap.insert(continuation)
+                )
+            }
+        } while (pollResult != UNIFFI_RUST_FUTURE_POLL_READY);
+
+        return liftFunc(
+            uniffiRustCallWithError(errorHandler, { status -> completeFunc(rustFuture, status) })
+        )
+    } finally {
+        freeFunc(rustFuture)
+    }
+}
 
 // Public interface members begin here.
 
@@ -1028,7 +1210,38 @@ object UniffiWithHandle
  *
  * @suppress
  * */
-object NoHandle
+object NoHandle// Magic number for the Rust proxy to call using the same mechanism as every other method,
+// to free the callback once it's dropped by Rust.
+internal const val IDX_CALLBACK_FREE = 0
+// Callback return codes
+internal const val UNIFFI_CALLBACK_SUCCESS = 0
+internal const val UNIFFI_CALLBACK_ERROR = 1
+internal const val UNIFFI_CALLBACK_UNEXPECTED_ERROR = 2
+
+/**
+ * @suppress
+ */
+public abstract class FfiConverterCallbackInterface<CallbackInterface: Any>: FfiConverter<CallbackInterface, Long> {
+    internal val handleMap = UniffiHandleMap<CallbackInterface>()
+
+    internal fun drop(handle: Long) {
+        handleMap.remove(handle)
+    }
+
+    override fun lift(value: Long): CallbackInterface {
+        return handleMap.get(value)
+    }
+
+    override fun read(buf: ByteBuffer) = lift(buf.getLong())
+
+    override fun lower(value: CallbackInterface) = handleMap.insert(value)
+
+    override fun allocationSize(value: CallbackInterface) = 8UL
+
+    override fun write(value: CallbackInterface, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
 /**
  * The cleaner interface for Object finalization code to run.
  * This is the entry point to any implementation that we're using.
@@ -1114,6 +1327,29 @@ public object FfiConverterUInt: FfiConverter<UInt, Int> {
 
     override fun write(value: UInt, buf: ByteBuffer) {
         buf.putInt(value.toInt())
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterInt: FfiConverter<Int, Int> {
+    override fun lift(value: Int): Int {
+        return value
+    }
+
+    override fun read(buf: ByteBuffer): Int {
+        return buf.getInt()
+    }
+
+    override fun lower(value: Int): Int {
+        return value
+    }
+
+    override fun allocationSize(value: Int) = 4UL
+
+    override fun write(value: Int, buf: ByteBuffer) {
+        buf.putInt(value)
     }
 }
 
@@ -1359,6 +1595,401 @@ public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
 
 
 /**
+ * Events the app may want to act on. Called on the thread that caused them (a list update, a
+ * text scan); keep the work short and hop to your own queue for UI.
+ */
+public interface PreflightListener {
+    
+    /**
+     * A list update was verified and is now live.
+     */
+    fun `onListInstalled`(`info`: ListInfo)
+    
+    /**
+     * A list update was refused (the previous list stays live); `reason` is the error message.
+     */
+    fun `onListRejected`(`reason`: kotlin.String)
+    
+    /**
+     * A conversation's state was evicted from memory (least recently used beyond the limit of
+     * 1,024): export conversations you want to keep before that, or re-import them later.
+     */
+    fun `onConversationEvicted`(`conversationId`: kotlin.String)
+    
+    companion object
+}
+
+/**
+ * Events the app may want to act on. Called on the thread that caused them (a list update, a
+ * text scan); keep the work short and hop to your own queue for UI.
+ */
+open class PreflightListenerImpl: Disposable, AutoCloseable, PreflightListener
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_preflight_ffi_fn_free_preflightlistener(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_preflight_ffi_fn_clone_preflightlistener(handle, status)
+        }
+    }
+
+    
+    /**
+     * A list update was verified and is now live.
+     */override fun `onListInstalled`(`info`: ListInfo)
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_preflight_ffi_fn_method_preflightlistener_on_list_installed(
+        it,
+        
+        FfiConverterTypeListInfo.lower(`info`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * A list update was refused (the previous list stays live); `reason` is the error message.
+     */override fun `onListRejected`(`reason`: kotlin.String)
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_preflight_ffi_fn_method_preflightlistener_on_list_rejected(
+        it,
+        
+        FfiConverterString.lower(`reason`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * A conversation's state was evicted from memory (least recently used beyond the limit of
+     * 1,024): export conversations you want to keep before that, or re-import them later.
+     */override fun `onConversationEvicted`(`conversationId`: kotlin.String)
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_preflight_ffi_fn_method_preflightlistener_on_conversation_evicted(
+        it,
+        
+        FfiConverterString.lower(`conversationId`),_status)
+}
+    }
+    
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfacePreflightListener {
+    internal object `onListInstalled`: UniffiCallbackInterfacePreflightListenerMethod0 {
+        override fun callback(`uniffiHandle`: Long,`info`: RustBufferListInfo.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypePreflightListener.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`onListInstalled`(
+                    FfiConverterTypeListInfo.lift(`info`),
+                )
+            }
+            val writeReturn = { _: Unit -> Unit }
+            uniffiTraitInterfaceCall(uniffiCallStatus, makeCall, writeReturn)
+        }
+    }
+    internal object `onListRejected`: UniffiCallbackInterfacePreflightListenerMethod1 {
+        override fun callback(`uniffiHandle`: Long,`reason`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypePreflightListener.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`onListRejected`(
+                    FfiConverterString.lift(`reason`),
+                )
+            }
+            val writeReturn = { _: Unit -> Unit }
+            uniffiTraitInterfaceCall(uniffiCallStatus, makeCall, writeReturn)
+        }
+    }
+    internal object `onConversationEvicted`: UniffiCallbackInterfacePreflightListenerMethod2 {
+        override fun callback(`uniffiHandle`: Long,`conversationId`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypePreflightListener.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`onConversationEvicted`(
+                    FfiConverterString.lift(`conversationId`),
+                )
+            }
+            val writeReturn = { _: Unit -> Unit }
+            uniffiTraitInterfaceCall(uniffiCallStatus, makeCall, writeReturn)
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypePreflightListener.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypePreflightListener.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfacePreflightListener.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `onListInstalled`,
+        `onListRejected`,
+        `onConversationEvicted`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_preflight_ffi_fn_init_callback_vtable_preflightlistener(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePreflightListener: FfiConverter<PreflightListener, Long> {
+    internal val handleMap = UniffiHandleMap<PreflightListener>()
+
+    override fun lower(value: PreflightListener): Long {
+        if (value is PreflightListenerImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): PreflightListener {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return PreflightListenerImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): PreflightListener {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: PreflightListener) = 8UL
+
+    override fun write(value: PreflightListener, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
  * The on-device scanner. Create one per app (it compiles the lexicons and opens the list
  * store) and share it: it is thread-safe, and every method may be called from any thread,
  * concurrently, including while a list update is being applied. Calls are blocking and
@@ -1366,6 +1997,66 @@ public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
  * thread.
  */
 public interface ScannerInterface {
+    
+    /**
+     * `applyListUpdate` off the caller's thread. Cancelling before the worker starts skips the
+     * update; once verification has started it completes (atomically) and the listener hears.
+     */
+    suspend fun `applyListUpdateAsync`(`update`: kotlin.ByteArray, `force`: kotlin.Boolean): ListInfo
+    
+    /**
+     * Loads the classifiers now instead of on the first image scan (does nothing without
+     * classifiers). Throws `Classifier` when the runtime or a model cannot be loaded.
+     */
+    fun `preload`()
+    
+    /**
+     * `preload` off the caller's thread.
+     */
+    suspend fun `preloadAsync`()
+    
+    /**
+     * Scans an open file descriptor (Android: `ParcelFileDescriptor.fd` from
+     * `contentResolver.openFileDescriptor(uri, "r")`), memory-mapped. The descriptor is
+     * duplicated, not closed: keep it open for the call, close it afterwards.
+     */
+    fun `scanFd`(`fd`: kotlin.Int): Verdict
+    
+    /**
+     * Scans an image file by path, memory-mapped (no copy on the JVM / Swift heap). Same
+     * checks and errors as `scanImage`.
+     */
+    fun `scanFile`(`path`: kotlin.String): Verdict
+    
+    /**
+     * `scanFile` off the caller's thread; cancellable like `scanImageAsync`.
+     */
+    suspend fun `scanFileAsync`(`path`: kotlin.String): Verdict
+    
+    /**
+     * `scanImage` off the caller's thread (Kotlin `suspend`, Swift `async`). Cancelling the
+     * coroutine/task discards the result.
+     */
+    suspend fun `scanImageAsync`(`image`: kotlin.ByteArray): Verdict
+    
+    /**
+     * Scans raw pixels the app already holds (a `CVPixelBuffer`, an Android `Bitmap`, a camera
+     * frame, a HEIC that ImageIO/`ImageDecoder` decoded): RGBA8888, BGRA8888, RGB888, Gray8,
+     * NV12 or NV21 with a row stride and an EXIF orientation. PDQ and pHash against the list
+     * (no exact digests: there are no file bytes). Throws `InvalidImage` for an inconsistent
+     * layout (stride, buffer length) or a buffer over the decoding limits.
+     */
+    fun `scanPixels`(`buffer`: PixelBuffer): Verdict
+    
+    /**
+     * `scanPixels` off the caller's thread; cancellable like `scanImageAsync`.
+     */
+    suspend fun `scanPixelsAsync`(`buffer`: PixelBuffer): Verdict
+    
+    /**
+     * Sets the listener for list and conversation events (`null`/`nil` removes it).
+     */
+    fun `setListener`(`listener`: PreflightListener?)
     
     /**
      * Installs a signed full list or delta, verified against the trusted keys, atomically
@@ -1547,6 +2238,228 @@ open class Scanner: Disposable, AutoCloseable, ScannerInterface
             UniffiLib.uniffi_preflight_ffi_fn_clone_scanner(handle, status)
         }
     }
+
+    
+    /**
+     * `applyListUpdate` off the caller's thread. Cancelling before the worker starts skips the
+     * update; once verification has started it completes (atomically) and the listener hears.
+     */
+    @Throws(PreflightException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `applyListUpdateAsync`(`update`: kotlin.ByteArray, `force`: kotlin.Boolean) : ListInfo {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_preflight_ffi_fn_method_scanner_apply_list_update_async(
+                uniffiHandle,
+                
+        FfiConverterByteArray.lower(`update`),
+        FfiConverterBoolean.lower(`force`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_preflight_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_preflight_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferListInfo.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        { future -> UniffiLib.ffi_preflight_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeListInfo.lift(it) },
+        // Error FFI converter
+        PreflightException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Loads the classifiers now instead of on the first image scan (does nothing without
+     * classifiers). Throws `Classifier` when the runtime or a model cannot be loaded.
+     */
+    @Throws(PreflightException::class)override fun `preload`()
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(PreflightException) { _status ->
+    UniffiLib.uniffi_preflight_ffi_fn_method_scanner_preload(
+        it,
+        _status)
+}
+    }
+    
+    
+
+    
+    /**
+     * `preload` off the caller's thread.
+     */
+    @Throws(PreflightException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `preloadAsync`() {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_preflight_ffi_fn_method_scanner_preload_async(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_preflight_ffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_preflight_ffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_preflight_ffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        PreflightException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Scans an open file descriptor (Android: `ParcelFileDescriptor.fd` from
+     * `contentResolver.openFileDescriptor(uri, "r")`), memory-mapped. The descriptor is
+     * duplicated, not closed: keep it open for the call, close it afterwards.
+     */
+    @Throws(PreflightException::class)override fun `scanFd`(`fd`: kotlin.Int): Verdict {
+            return FfiConverterTypeVerdict.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PreflightException) { _status ->
+    UniffiLib.uniffi_preflight_ffi_fn_method_scanner_scan_fd(
+        it,
+        
+        FfiConverterInt.lower(`fd`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Scans an image file by path, memory-mapped (no copy on the JVM / Swift heap). Same
+     * checks and errors as `scanImage`.
+     */
+    @Throws(PreflightException::class)override fun `scanFile`(`path`: kotlin.String): Verdict {
+            return FfiConverterTypeVerdict.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PreflightException) { _status ->
+    UniffiLib.uniffi_preflight_ffi_fn_method_scanner_scan_file(
+        it,
+        
+        FfiConverterString.lower(`path`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `scanFile` off the caller's thread; cancellable like `scanImageAsync`.
+     */
+    @Throws(PreflightException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `scanFileAsync`(`path`: kotlin.String) : Verdict {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_preflight_ffi_fn_method_scanner_scan_file_async(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`path`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_preflight_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_preflight_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferVerdict.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        { future -> UniffiLib.ffi_preflight_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeVerdict.lift(it) },
+        // Error FFI converter
+        PreflightException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * `scanImage` off the caller's thread (Kotlin `suspend`, Swift `async`). Cancelling the
+     * coroutine/task discards the result.
+     */
+    @Throws(PreflightException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `scanImageAsync`(`image`: kotlin.ByteArray) : Verdict {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_preflight_ffi_fn_method_scanner_scan_image_async(
+                uniffiHandle,
+                
+        FfiConverterByteArray.lower(`image`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_preflight_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_preflight_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferVerdict.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        { future -> UniffiLib.ffi_preflight_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeVerdict.lift(it) },
+        // Error FFI converter
+        PreflightException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Scans raw pixels the app already holds (a `CVPixelBuffer`, an Android `Bitmap`, a camera
+     * frame, a HEIC that ImageIO/`ImageDecoder` decoded): RGBA8888, BGRA8888, RGB888, Gray8,
+     * NV12 or NV21 with a row stride and an EXIF orientation. PDQ and pHash against the list
+     * (no exact digests: there are no file bytes). Throws `InvalidImage` for an inconsistent
+     * layout (stride, buffer length) or a buffer over the decoding limits.
+     */
+    @Throws(PreflightException::class)override fun `scanPixels`(`buffer`: PixelBuffer): Verdict {
+            return FfiConverterTypeVerdict.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PreflightException) { _status ->
+    UniffiLib.uniffi_preflight_ffi_fn_method_scanner_scan_pixels(
+        it,
+        
+        FfiConverterTypePixelBuffer.lower(`buffer`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `scanPixels` off the caller's thread; cancellable like `scanImageAsync`.
+     */
+    @Throws(PreflightException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `scanPixelsAsync`(`buffer`: PixelBuffer) : Verdict {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_preflight_ffi_fn_method_scanner_scan_pixels_async(
+                uniffiHandle,
+                
+        FfiConverterTypePixelBuffer.lower(`buffer`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_preflight_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_preflight_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferVerdict.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        { future -> UniffiLib.ffi_preflight_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeVerdict.lift(it) },
+        // Error FFI converter
+        PreflightException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Sets the listener for list and conversation events (`null`/`nil` removes it).
+     */override fun `setListener`(`listener`: PreflightListener?)
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_preflight_ffi_fn_method_scanner_set_listener(
+        it,
+        
+        FfiConverterOptionalTypePreflightListener.lower(`listener`),_status)
+}
+    }
+    
+    
 
     
     /**
@@ -2357,6 +3270,38 @@ public object FfiConverterOptionalString: FfiConverterRustBuffer<kotlin.String?>
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypePreflightListener: FfiConverterRustBuffer<PreflightListener?> {
+    override fun read(buf: ByteBuffer): PreflightListener? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypePreflightListener.read(buf)
+    }
+
+    override fun allocationSize(value: PreflightListener?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypePreflightListener.allocationSize(value)
+        }
+    }
+
+    override fun write(value: PreflightListener?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypePreflightListener.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypePolicy: FfiConverterRustBuffer<Policy?> {
     override fun read(buf: ByteBuffer): Policy? {
         if (buf.get().toInt() == 0) {
@@ -2654,6 +3599,16 @@ public object FfiConverterSequenceTypeModifierKind: FfiConverterRustBuffer<List<
         }
     }
 }
+
+
+
+
+
+
+
+
+
+
 
 
 

@@ -1077,6 +1077,25 @@ public object FfiConverterString: FfiConverter<String, RustBuffer.ByValue> {
     }
 }
 
+/**
+ * @suppress
+ */
+public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
+    override fun read(buf: ByteBuffer): ByteArray {
+        val len = buf.getInt()
+        val byteArr = ByteArray(len)
+        buf.get(byteArr)
+        return byteArr
+    }
+    override fun allocationSize(value: ByteArray): ULong {
+        return 4UL + value.size.toULong()
+    }
+    override fun write(value: ByteArray, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        buf.put(value)
+    }
+}
+
 
 
 /**
@@ -1246,6 +1265,149 @@ public object FfiConverterTypeListInfo: FfiConverterRustBuffer<ListInfo> {
 
 
 /**
+ * One scanned frame that matched a frame of a listed video.
+ */
+data class MatchedFrame (
+    /**
+     * 0-based index of the scanned frame.
+     */
+    var `frameIndex`: kotlin.UInt
+    , 
+    /**
+     * Its time in milliseconds.
+     */
+    var `timestampMs`: kotlin.ULong
+    , 
+    /**
+     * Index of the closest frame in the listed video's frame list.
+     */
+    var `listedFrame`: kotlin.UInt
+    , 
+    /**
+     * Hamming distance to it.
+     */
+    var `distance`: kotlin.UInt
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeMatchedFrame: FfiConverterRustBuffer<MatchedFrame> {
+    override fun read(buf: ByteBuffer): MatchedFrame {
+        return MatchedFrame(
+            FfiConverterUInt.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: MatchedFrame) = (
+            FfiConverterUInt.allocationSize(value.`frameIndex`) +
+            FfiConverterULong.allocationSize(value.`timestampMs`) +
+            FfiConverterUInt.allocationSize(value.`listedFrame`) +
+            FfiConverterUInt.allocationSize(value.`distance`)
+    )
+
+    override fun write(value: MatchedFrame, buf: ByteBuffer) {
+            FfiConverterUInt.write(value.`frameIndex`, buf)
+            FfiConverterULong.write(value.`timestampMs`, buf)
+            FfiConverterUInt.write(value.`listedFrame`, buf)
+            FfiConverterUInt.write(value.`distance`, buf)
+    }
+}
+
+
+
+/**
+ * One raw image from the app. Owned bytes, no generics: it crosses the FFI as is.
+ */
+data class PixelBuffer (
+    /**
+     * Width in pixels.
+     */
+    var `width`: kotlin.UInt
+    , 
+    /**
+     * Height in pixels.
+     */
+    var `height`: kotlin.UInt
+    , 
+    /**
+     * Bytes from the start of one row to the next (at least `width * bytes_per_pixel`; for
+     * NV12/NV21 the stride of both planes, at least `width` rounded up to even).
+     */
+    var `rowStride`: kotlin.UInt
+    , 
+    /**
+     * Layout of `bytes`.
+     */
+    var `format`: PixelFormat
+    , 
+    /**
+     * How to turn the stored pixels to display them.
+     */
+    var `orientation`: Orientation
+    , 
+    /**
+     * The pixels; may be longer than needed (trailing padding is ignored).
+     */
+    var `bytes`: kotlin.ByteArray
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePixelBuffer: FfiConverterRustBuffer<PixelBuffer> {
+    override fun read(buf: ByteBuffer): PixelBuffer {
+        return PixelBuffer(
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterTypePixelFormat.read(buf),
+            FfiConverterTypeOrientation.read(buf),
+            FfiConverterByteArray.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PixelBuffer) = (
+            FfiConverterUInt.allocationSize(value.`width`) +
+            FfiConverterUInt.allocationSize(value.`height`) +
+            FfiConverterUInt.allocationSize(value.`rowStride`) +
+            FfiConverterTypePixelFormat.allocationSize(value.`format`) +
+            FfiConverterTypeOrientation.allocationSize(value.`orientation`) +
+            FfiConverterByteArray.allocationSize(value.`bytes`)
+    )
+
+    override fun write(value: PixelBuffer, buf: ByteBuffer) {
+            FfiConverterUInt.write(value.`width`, buf)
+            FfiConverterUInt.write(value.`height`, buf)
+            FfiConverterUInt.write(value.`rowStride`, buf)
+            FfiConverterTypePixelFormat.write(value.`format`, buf)
+            FfiConverterTypeOrientation.write(value.`orientation`, buf)
+            FfiConverterByteArray.write(value.`bytes`, buf)
+    }
+}
+
+
+
+/**
  * Thresholds and rules. Every field has a documented default.
  */
 data class Policy (
@@ -1303,6 +1465,19 @@ data class Policy (
      * A bring-your-own text classifier's label counts as a signal from this score (default 0.5).
      */
     var `textModelMinScore`: kotlin.Float
+    , 
+    /**
+     * vPDQ: a listed video matches when at least this percentage of its distinct frames is
+     * matched by the scanned video (default 80, Meta's README `P_c`).
+     */
+    var `videoTargetMatchPct`: kotlin.Float
+    , 
+    /**
+     * vPDQ: ... and at least this percentage of the scanned video's distinct good-quality
+     * frames matches the listed video (default 0, Meta's README `P_q`: extra content in the
+     * scanned video does not prevent a match).
+     */
+    var `videoQueryMatchPct`: kotlin.Float
     
 ){
     
@@ -1329,6 +1504,8 @@ public object FfiConverterTypePolicy: FfiConverterRustBuffer<Policy> {
             FfiConverterFloat.read(buf),
             FfiConverterBoolean.read(buf),
             FfiConverterFloat.read(buf),
+            FfiConverterFloat.read(buf),
+            FfiConverterFloat.read(buf),
         )
     }
 
@@ -1342,7 +1519,9 @@ public object FfiConverterTypePolicy: FfiConverterRustBuffer<Policy> {
             FfiConverterFloat.allocationSize(value.`groomingBlock`) +
             FfiConverterFloat.allocationSize(value.`nudityWarn`) +
             FfiConverterBoolean.allocationSize(value.`warnSexualToMinors`) +
-            FfiConverterFloat.allocationSize(value.`textModelMinScore`)
+            FfiConverterFloat.allocationSize(value.`textModelMinScore`) +
+            FfiConverterFloat.allocationSize(value.`videoTargetMatchPct`) +
+            FfiConverterFloat.allocationSize(value.`videoQueryMatchPct`)
     )
 
     override fun write(value: Policy, buf: ByteBuffer) {
@@ -1356,6 +1535,8 @@ public object FfiConverterTypePolicy: FfiConverterRustBuffer<Policy> {
             FfiConverterFloat.write(value.`nudityWarn`, buf)
             FfiConverterBoolean.write(value.`warnSexualToMinors`, buf)
             FfiConverterFloat.write(value.`textModelMinScore`, buf)
+            FfiConverterFloat.write(value.`videoTargetMatchPct`, buf)
+            FfiConverterFloat.write(value.`videoQueryMatchPct`, buf)
     }
 }
 
@@ -1902,6 +2083,119 @@ sealed class Evidence {
     }
     
     /**
+     * A hash-list entry matched one frame of an animated image or a video (issue 13).
+     */
+    data class FrameMatch(
+        /**
+         * 0-based index of the frame in the animation or in the frames pushed to the video scan.
+         */
+        val `frameIndex`: kotlin.UInt, 
+        /**
+         * When the frame is shown, in milliseconds from the start.
+         */
+        val `timestampMs`: kotlin.ULong, 
+        /**
+         * The hash family (`Pdq`: frames are matched by PDQ).
+         */
+        val `kind`: dev.preflight.core.HashKind, 
+        /**
+         * Entry index in its section.
+         */
+        val `entry`: kotlin.UInt, 
+        /**
+         * The listed hash (hex).
+         */
+        val `hash`: kotlin.String, 
+        /**
+         * Hamming distance.
+         */
+        val `distance`: kotlin.UInt, 
+        /**
+         * Which transform of the frame matched (see `ListMatch`).
+         */
+        val `variant`: dev.preflight.core.Dihedral, 
+        /**
+         * The entry's label.
+         */
+        val `label`: kotlin.String, 
+        /**
+         * The entry's category as the list states it.
+         */
+        val `listCategory`: kotlin.String, 
+        /**
+         * Organisations that listed the entry.
+         */
+        val `sources`: List<kotlin.String>, 
+        /**
+         * Version of the list that matched.
+         */
+        val `listVersion`: kotlin.ULong, 
+        /**
+         * SHA-256 digest of that list.
+         */
+        val `listDigest`: kotlin.String) : Evidence()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A listed video matched as vPDQ decides: the share of the scanned video's sampled frames
+     * that match some frame of the listed video (query) and the share of the listed video's
+     * frames matched by some scanned frame (target), each against the policy's threshold.
+     */
+    data class VideoMatch(
+        /**
+         * Index of the video in the list's video section.
+         */
+        val `entry`: kotlin.UInt, 
+        /**
+         * The video's label.
+         */
+        val `label`: kotlin.String, 
+        /**
+         * The video's category as the list states it.
+         */
+        val `listCategory`: kotlin.String, 
+        /**
+         * Organisations that listed the video.
+         */
+        val `sources`: List<kotlin.String>, 
+        /**
+         * Which transform of the scanned frames matched (`Original` as vPDQ does; a rotated copy
+         * matches through its variant).
+         */
+        val `variant`: dev.preflight.core.Dihedral, 
+        /**
+         * Percentage (0..=100) of the scanned video's distinct good-quality frames that matched.
+         */
+        val `queryMatchPct`: kotlin.Float, 
+        /**
+         * Percentage (0..=100) of the listed video's distinct frames that were matched.
+         */
+        val `targetMatchPct`: kotlin.Float, 
+        /**
+         * The scanned frames that matched, in scan order (at most 64 are listed).
+         */
+        val `matchedFrames`: List<dev.preflight.core.MatchedFrame>, 
+        /**
+         * Version of the list that matched.
+         */
+        val `listVersion`: kotlin.ULong, 
+        /**
+         * SHA-256 digest of that list.
+         */
+        val `listDigest`: kotlin.String) : Evidence()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
      * A lexicon term matched in the message.
      */
     data class Lexicon(
@@ -2037,7 +2331,33 @@ public object FfiConverterTypeEvidence : FfiConverterRustBuffer<Evidence>{
                 FfiConverterULong.read(buf),
                 FfiConverterString.read(buf),
                 )
-            2 -> Evidence.Lexicon(
+            2 -> Evidence.FrameMatch(
+                FfiConverterUInt.read(buf),
+                FfiConverterULong.read(buf),
+                FfiConverterTypeHashKind.read(buf),
+                FfiConverterUInt.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterUInt.read(buf),
+                FfiConverterTypeDihedral.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterSequenceString.read(buf),
+                FfiConverterULong.read(buf),
+                FfiConverterString.read(buf),
+                )
+            3 -> Evidence.VideoMatch(
+                FfiConverterUInt.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterSequenceString.read(buf),
+                FfiConverterTypeDihedral.read(buf),
+                FfiConverterFloat.read(buf),
+                FfiConverterFloat.read(buf),
+                FfiConverterSequenceTypeMatchedFrame.read(buf),
+                FfiConverterULong.read(buf),
+                FfiConverterString.read(buf),
+                )
+            4 -> Evidence.Lexicon(
                 FfiConverterString.read(buf),
                 FfiConverterULong.read(buf),
                 FfiConverterULong.read(buf),
@@ -2047,16 +2367,16 @@ public object FfiConverterTypeEvidence : FfiConverterRustBuffer<Evidence>{
                 FfiConverterSequenceTypeModifierKind.read(buf),
                 FfiConverterFloat.read(buf),
                 )
-            3 -> Evidence.ConversationRisk(
+            5 -> Evidence.ConversationRisk(
                 FfiConverterFloat.read(buf),
                 FfiConverterSequenceTypeGroomingStage.read(buf),
                 FfiConverterULong.read(buf),
                 )
-            4 -> Evidence.SelfHarmLevel(
+            6 -> Evidence.SelfHarmLevel(
                 FfiConverterOptionalTypeSelfHarmLevel.read(buf),
                 FfiConverterOptionalTypeSelfHarmLevel.read(buf),
                 )
-            5 -> Evidence.Classifier(
+            7 -> Evidence.Classifier(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterFloat.read(buf),
@@ -2078,6 +2398,40 @@ public object FfiConverterTypeEvidence : FfiConverterRustBuffer<Evidence>{
                 + FfiConverterString.allocationSize(value.`label`)
                 + FfiConverterString.allocationSize(value.`listCategory`)
                 + FfiConverterSequenceString.allocationSize(value.`sources`)
+                + FfiConverterULong.allocationSize(value.`listVersion`)
+                + FfiConverterString.allocationSize(value.`listDigest`)
+            )
+        }
+        is Evidence.FrameMatch -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterUInt.allocationSize(value.`frameIndex`)
+                + FfiConverterULong.allocationSize(value.`timestampMs`)
+                + FfiConverterTypeHashKind.allocationSize(value.`kind`)
+                + FfiConverterUInt.allocationSize(value.`entry`)
+                + FfiConverterString.allocationSize(value.`hash`)
+                + FfiConverterUInt.allocationSize(value.`distance`)
+                + FfiConverterTypeDihedral.allocationSize(value.`variant`)
+                + FfiConverterString.allocationSize(value.`label`)
+                + FfiConverterString.allocationSize(value.`listCategory`)
+                + FfiConverterSequenceString.allocationSize(value.`sources`)
+                + FfiConverterULong.allocationSize(value.`listVersion`)
+                + FfiConverterString.allocationSize(value.`listDigest`)
+            )
+        }
+        is Evidence.VideoMatch -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterUInt.allocationSize(value.`entry`)
+                + FfiConverterString.allocationSize(value.`label`)
+                + FfiConverterString.allocationSize(value.`listCategory`)
+                + FfiConverterSequenceString.allocationSize(value.`sources`)
+                + FfiConverterTypeDihedral.allocationSize(value.`variant`)
+                + FfiConverterFloat.allocationSize(value.`queryMatchPct`)
+                + FfiConverterFloat.allocationSize(value.`targetMatchPct`)
+                + FfiConverterSequenceTypeMatchedFrame.allocationSize(value.`matchedFrames`)
                 + FfiConverterULong.allocationSize(value.`listVersion`)
                 + FfiConverterString.allocationSize(value.`listDigest`)
             )
@@ -2140,8 +2494,38 @@ public object FfiConverterTypeEvidence : FfiConverterRustBuffer<Evidence>{
                 FfiConverterString.write(value.`listDigest`, buf)
                 Unit
             }
-            is Evidence.Lexicon -> {
+            is Evidence.FrameMatch -> {
                 buf.putInt(2)
+                FfiConverterUInt.write(value.`frameIndex`, buf)
+                FfiConverterULong.write(value.`timestampMs`, buf)
+                FfiConverterTypeHashKind.write(value.`kind`, buf)
+                FfiConverterUInt.write(value.`entry`, buf)
+                FfiConverterString.write(value.`hash`, buf)
+                FfiConverterUInt.write(value.`distance`, buf)
+                FfiConverterTypeDihedral.write(value.`variant`, buf)
+                FfiConverterString.write(value.`label`, buf)
+                FfiConverterString.write(value.`listCategory`, buf)
+                FfiConverterSequenceString.write(value.`sources`, buf)
+                FfiConverterULong.write(value.`listVersion`, buf)
+                FfiConverterString.write(value.`listDigest`, buf)
+                Unit
+            }
+            is Evidence.VideoMatch -> {
+                buf.putInt(3)
+                FfiConverterUInt.write(value.`entry`, buf)
+                FfiConverterString.write(value.`label`, buf)
+                FfiConverterString.write(value.`listCategory`, buf)
+                FfiConverterSequenceString.write(value.`sources`, buf)
+                FfiConverterTypeDihedral.write(value.`variant`, buf)
+                FfiConverterFloat.write(value.`queryMatchPct`, buf)
+                FfiConverterFloat.write(value.`targetMatchPct`, buf)
+                FfiConverterSequenceTypeMatchedFrame.write(value.`matchedFrames`, buf)
+                FfiConverterULong.write(value.`listVersion`, buf)
+                FfiConverterString.write(value.`listDigest`, buf)
+                Unit
+            }
+            is Evidence.Lexicon -> {
+                buf.putInt(4)
                 FfiConverterString.write(value.`lexiconId`, buf)
                 FfiConverterULong.write(value.`start`, buf)
                 FfiConverterULong.write(value.`end`, buf)
@@ -2153,20 +2537,20 @@ public object FfiConverterTypeEvidence : FfiConverterRustBuffer<Evidence>{
                 Unit
             }
             is Evidence.ConversationRisk -> {
-                buf.putInt(3)
+                buf.putInt(5)
                 FfiConverterFloat.write(value.`groomingRisk`, buf)
                 FfiConverterSequenceTypeGroomingStage.write(value.`stages`, buf)
                 FfiConverterULong.write(value.`messages`, buf)
                 Unit
             }
             is Evidence.SelfHarmLevel -> {
-                buf.putInt(4)
+                buf.putInt(6)
                 FfiConverterOptionalTypeSelfHarmLevel.write(value.`own`, buf)
                 FfiConverterOptionalTypeSelfHarmLevel.write(value.`peer`, buf)
                 Unit
             }
             is Evidence.Classifier -> {
-                buf.putInt(5)
+                buf.putInt(7)
                 FfiConverterString.write(value.`model`, buf)
                 FfiConverterString.write(value.`label`, buf)
                 FfiConverterFloat.write(value.`score`, buf)
@@ -2354,6 +2738,133 @@ public object FfiConverterTypeModifierKind: FfiConverterRustBuffer<ModifierKind>
 
 
 /**
+ * How the stored pixels must be turned to be displayed upright, numbered as EXIF does (1..=8).
+ */
+
+enum class Orientation {
+    
+    /**
+     * 1: as stored.
+     */
+    UP,
+    /**
+     * 2: mirrored left-right.
+     */
+    UP_MIRRORED,
+    /**
+     * 3: rotated 180°.
+     */
+    DOWN,
+    /**
+     * 4: mirrored top-bottom.
+     */
+    DOWN_MIRRORED,
+    /**
+     * 5: mirrored along the main diagonal.
+     */
+    LEFT_MIRRORED,
+    /**
+     * 6: rotate 90° clockwise to display.
+     */
+    RIGHT,
+    /**
+     * 7: mirrored along the anti-diagonal.
+     */
+    RIGHT_MIRRORED,
+    /**
+     * 8: rotate 90° anticlockwise to display.
+     */
+    LEFT;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeOrientation: FfiConverterRustBuffer<Orientation> {
+    override fun read(buf: ByteBuffer) = try {
+        Orientation.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: Orientation) = 4UL
+
+    override fun write(value: Orientation, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * The pixel layouts an app can hand over.
+ */
+
+enum class PixelFormat {
+    
+    /**
+     * 4 bytes a pixel: R, G, B, A (Android `ARGB_8888` bitmaps in memory, `kCVPixelFormatType_32RGBA`).
+     */
+    RGBA8888,
+    /**
+     * 4 bytes a pixel: B, G, R, A (iOS `kCVPixelFormatType_32BGRA`).
+     */
+    BGRA8888,
+    /**
+     * 3 bytes a pixel: R, G, B.
+     */
+    RGB888,
+    /**
+     * 1 byte a pixel: grey.
+     */
+    GRAY8,
+    /**
+     * Y plane (`height` rows of `row_stride` bytes), then interleaved U,V at half resolution
+     * (`ceil(height/2)` rows of `row_stride` bytes) starting right after the Y plane.
+     */
+    NV12,
+    /**
+     * As [`PixelFormat::Nv12`] with V,U order (Android camera default).
+     */
+    NV21;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePixelFormat: FfiConverterRustBuffer<PixelFormat> {
+    override fun read(buf: ByteBuffer) = try {
+        PixelFormat.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: PixelFormat) = 4UL
+
+    override fun write(value: PixelFormat, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
  * Self-harm severity levels, ordered, inspired by the Columbia Suicide Severity Rating Scale.
  */
 
@@ -2498,6 +3009,34 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterString.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeMatchedFrame: FfiConverterRustBuffer<List<MatchedFrame>> {
+    override fun read(buf: ByteBuffer): List<MatchedFrame> {
+        val len = buf.getInt()
+        return List<MatchedFrame>(len) {
+            FfiConverterTypeMatchedFrame.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<MatchedFrame>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeMatchedFrame.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<MatchedFrame>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeMatchedFrame.write(it, buf)
         }
     }
 }
