@@ -22,6 +22,7 @@ echo "== bindings (staleness), Swift header + symbols, Kotlin on the JVM"
 scripts/bindings.sh --check --release
 scripts/check-swift.sh target/release
 scripts/test-kotlin.sh target/release | grep -E "^(FAIL|kotlin:)"
+echo "== mobile: arm64 (16 KB pages, size budget, qemu), packaging dry-runs"; scripts/mobile-check.sh
 # Fuzz targets are type-checked, not run (scripts/fuzz.sh runs them): checking keeps them from
 # rotting when APIs change, at a fraction of a sanitizer build's cost. Needs nightly + cargo-fuzz.
 if cargo +nightly fuzz --version >/dev/null 2>&1; then

@@ -16,11 +16,13 @@
 mod background;
 mod error;
 mod mobile;
+mod report;
 mod scanner;
 pub mod types;
 
 pub use error::PreflightError;
 pub use mobile::PreflightListener;
+pub use report::ReportMessage;
 pub use scanner::Scanner;
 pub use types::*;
 

@@ -6,6 +6,7 @@
 //! through this surface. Byte arrays are copied once into Rust-owned memory for the call.
 
 use super::error::PreflightError;
+use super::report::ReportMessage;
 use super::types::{ReportBundle, ScannerConfig};
 use preflight::text::{AgeBand, Direction};
 use preflight::{lists::ListInfo, Policy, Verdict};
@@ -20,6 +21,8 @@ use std::sync::Arc;
 pub struct Scanner {
     pub(crate) inner: Arc<preflight::Scanner>,
     pub(crate) listener: crate::mobile::ListenerSlot,
+    /// File names of the configured classifier models (for reports).
+    models: Vec<String>,
 }
 
 #[uniffi::export]
@@ -29,10 +32,15 @@ impl Scanner {
     /// file, `Storage` if the store directory cannot be used.
     #[uniffi::constructor]
     pub fn new(config: ScannerConfig) -> Result<Arc<Self>, PreflightError> {
+        let models = crate::types::model_names(config.classifiers.as_ref());
         let inner = Arc::new(preflight::Scanner::new(config.try_into()?)?);
         let listener = crate::mobile::ListenerSlot::default();
         listener.watch_evictions(&inner);
-        Ok(Arc::new(Scanner { inner, listener }))
+        Ok(Arc::new(Scanner {
+            inner,
+            listener,
+            models,
+        }))
     }
 
     /// Scans an image (the encoded file bytes: JPEG, PNG, WebP, GIF or BMP) against the live
@@ -101,21 +109,29 @@ impl Scanner {
         self.inner.forget_conversation(&conversation_id)
     }
 
-    /// The evidence for one conversation, for a report the user chose to send, or
-    /// `null`/`nil` if the conversation is unknown. Nothing is sent anywhere by the library.
+    /// The report for one conversation, built only when the user chose to report it, or
+    /// `null`/`nil` if the conversation is unknown: its assessment and evidence, the list and
+    /// models in force, the library version, and the last `maxMessages` (default 5, at most 100)
+    /// of the `messages` the app passes (the ones the user is reporting, oldest first). Show
+    /// `json` to the user before sending (the redaction preview); the library sends nothing.
     pub fn report_bundle(
         &self,
         conversation_id: String,
+        messages: Vec<ReportMessage>,
+        max_messages: Option<u32>,
     ) -> Result<Option<ReportBundle>, PreflightError> {
         let Some(bundle) = self.inner.report_bundle(&conversation_id) else {
             return Ok(None);
         };
-        let json = serde_json::to_string(&bundle)
-            .map_err(|e| PreflightError::InvalidState(format!("cannot serialize report: {e}")))?;
+        let messages = crate::report::last_messages(messages, max_messages);
+        let json = crate::report::json(&bundle, &self.models, &messages)?;
         Ok(Some(ReportBundle {
+            schema_version: crate::report::REPORT_SCHEMA_VERSION,
             library_version: bundle.library_version.to_string(),
             list: bundle.list,
+            models: self.models.clone(),
             conversation: bundle.conversation.into(),
+            messages,
             json,
         }))
     }

@@ -228,14 +228,35 @@ impl From<preflight::text::ConversationAssessment> for ConversationReport {
 /// nothing; the app attaches `json` (or the fields) to the report.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct ReportBundle {
+    /// Version of the JSON schema (`json`; docs/report-schema.md).
+    pub schema_version: u32,
     /// Library version that produced it.
     pub library_version: String,
     /// The list in force.
     pub list: ListInfo,
+    /// File names of the classifier models configured (empty without classifiers).
+    pub models: Vec<String>,
     /// The conversation's assessment and recent evidence.
     pub conversation: ConversationReport,
-    /// The whole bundle as canonical JSON (the same document the Rust API serializes).
+    /// The messages the user reports (the last N the app passed).
+    pub messages: Vec<crate::report::ReportMessage>,
+    /// The whole report as JSON (schema `preflight.report`, `schema_version`): what the app
+    /// shows the user before sending and attaches to the report.
     pub json: String,
+}
+
+/// File names of the configured models, for the report.
+pub(crate) fn model_names(c: Option<&ClassifierPaths>) -> Vec<String> {
+    let Some(c) = c else { return Vec::new() };
+    [&c.nsfw_model, &c.nudenet_model]
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            std::path::Path::new(p)
+                .file_name()
+                .map_or_else(|| p.clone(), |n| n.to_string_lossy().into_owned())
+        })
+        .collect()
 }
 
 #[cfg(test)]

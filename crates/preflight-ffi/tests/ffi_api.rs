@@ -5,7 +5,7 @@
 
 use preflight_ffi::{
     default_policy, library_version, Action, AgeBand, Category, Direction, Evidence, HashKind,
-    PreflightError, Scanner, ScannerConfig, SourcePolicy,
+    PreflightError, ReportMessage, Scanner, ScannerConfig, SourcePolicy,
 };
 use std::path::PathBuf;
 
@@ -199,12 +199,40 @@ fn escalating_conversation_warns_and_survives_export_import() {
     let doc = s.export_conversation(id.clone()).unwrap().unwrap();
     let other = scanner();
     assert_eq!(other.import_conversation(doc).unwrap(), id);
-    let bundle = other.report_bundle(id.clone()).unwrap().unwrap();
+    let messages: Vec<ReportMessage> = (0..7)
+        .map(|i| ReportMessage {
+            direction: Direction::Received,
+            sent_at_ms: 1_700_000_000_000 + i,
+            text: format!("message {i}"),
+        })
+        .collect();
+    let bundle = other
+        .report_bundle(id.clone(), messages.clone(), None)
+        .unwrap()
+        .unwrap();
+    assert_eq!(bundle.messages, messages[2..], "the last 5 by default");
+    assert_eq!(bundle.schema_version, 2);
+    let doc: serde_json::Value = serde_json::from_str(&bundle.json).unwrap();
+    assert_eq!(doc["schema"], "preflight.report");
+    assert_eq!(doc["schema_version"], 2);
+    assert_eq!(doc["messages"].as_array().unwrap().len(), 5);
+    assert_eq!(doc["messages"][4]["text"], "message 6");
+    assert_eq!(doc["messages"][0]["direction"], "received");
+    assert_eq!(doc["list"]["version"], 0);
+    assert!(doc["models"].as_array().unwrap().is_empty());
+    let two = other
+        .report_bundle(id.clone(), messages, Some(2))
+        .unwrap()
+        .unwrap();
+    assert_eq!(two.messages.len(), 2);
     assert_eq!(bundle.conversation.messages, 6);
     assert!(bundle.conversation.grooming_alert);
     assert_eq!(bundle.library_version, library_version());
     assert!(bundle.json.contains("\"conversation_id\":\"conv-1\""));
-    assert!(other.report_bundle("unknown".into()).unwrap().is_none());
+    assert!(other
+        .report_bundle("unknown".into(), vec![], None)
+        .unwrap()
+        .is_none());
     assert!(other.forget_conversation(id.clone()));
     assert!(other.export_conversation(id).unwrap().is_none());
 }

@@ -1024,10 +1024,13 @@ public protocol PreflightScannerProtocol: AnyObject, Sendable {
     func policy()  -> Policy
     
     /**
-     * The evidence for one conversation, for a report the user chose to send, or
-     * `null`/`nil` if the conversation is unknown. Nothing is sent anywhere by the library.
+     * The report for one conversation, built only when the user chose to report it, or
+     * `null`/`nil` if the conversation is unknown: its assessment and evidence, the list and
+     * models in force, the library version, and the last `maxMessages` (default 5, at most 100)
+     * of the `messages` the app passes (the ones the user is reporting, oldest first). Show
+     * `json` to the user before sending (the redaction preview); the library sends nothing.
      */
-    func reportBundle(conversationId: String) throws  -> ReportBundle?
+    func reportBundle(conversationId: String, messages: [ReportMessage], maxMessages: UInt32?) throws  -> ReportBundle?
     
     /**
      * Scans an image (the encoded file bytes: JPEG, PNG, WebP, GIF or BMP) against the live
@@ -1369,15 +1372,20 @@ open func policy() -> Policy  {
 }
     
     /**
-     * The evidence for one conversation, for a report the user chose to send, or
-     * `null`/`nil` if the conversation is unknown. Nothing is sent anywhere by the library.
+     * The report for one conversation, built only when the user chose to report it, or
+     * `null`/`nil` if the conversation is unknown: its assessment and evidence, the list and
+     * models in force, the library version, and the last `maxMessages` (default 5, at most 100)
+     * of the `messages` the app passes (the ones the user is reporting, oldest first). Show
+     * `json` to the user before sending (the redaction preview); the library sends nothing.
      */
-open func reportBundle(conversationId: String)throws  -> ReportBundle?  {
+open func reportBundle(conversationId: String, messages: [ReportMessage], maxMessages: UInt32?)throws  -> ReportBundle?  {
     return try  FfiConverterOptionTypeReportBundle.lift(try rustCallWithError(FfiConverterTypePreflightError_lift) {
         uniffiCallStatus in
     uniffi_preflight_ffi_fn_method_scanner_report_bundle(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(conversationId),uniffiCallStatus
+        FfiConverterString.lower(conversationId),
+        FfiConverterSequenceTypeReportMessage.lower(messages),
+        FfiConverterOptionUInt32.lower(maxMessages),uniffiCallStatus
     )
 })
 }
@@ -1897,6 +1905,10 @@ public func FfiConverterTypeDecodeLimits_lower(_ value: DecodeLimits) -> RustBuf
  */
 public struct ReportBundle: Equatable, Hashable {
     /**
+     * Version of the JSON schema (`json`; docs/report-schema.md).
+     */
+    public var schemaVersion: UInt32
+    /**
      * Library version that produced it.
      */
     public var libraryVersion: String
@@ -1905,11 +1917,20 @@ public struct ReportBundle: Equatable, Hashable {
      */
     public var list: ListInfo
     /**
+     * File names of the classifier models configured (empty without classifiers).
+     */
+    public var models: [String]
+    /**
      * The conversation's assessment and recent evidence.
      */
     public var conversation: ConversationReport
     /**
-     * The whole bundle as canonical JSON (the same document the Rust API serializes).
+     * The messages the user reports (the last N the app passed).
+     */
+    public var messages: [ReportMessage]
+    /**
+     * The whole report as JSON (schema `preflight.report`, `schema_version`): what the app
+     * shows the user before sending and attaches to the report.
      */
     public var json: String
 
@@ -1917,20 +1938,33 @@ public struct ReportBundle: Equatable, Hashable {
     // declare one manually.
     public init(
         /**
+         * Version of the JSON schema (`json`; docs/report-schema.md).
+         */schemaVersion: UInt32, 
+        /**
          * Library version that produced it.
          */libraryVersion: String, 
         /**
          * The list in force.
          */list: ListInfo, 
         /**
+         * File names of the classifier models configured (empty without classifiers).
+         */models: [String], 
+        /**
          * The conversation's assessment and recent evidence.
          */conversation: ConversationReport, 
         /**
-         * The whole bundle as canonical JSON (the same document the Rust API serializes).
+         * The messages the user reports (the last N the app passed).
+         */messages: [ReportMessage], 
+        /**
+         * The whole report as JSON (schema `preflight.report`, `schema_version`): what the app
+         * shows the user before sending and attaches to the report.
          */json: String) {
+        self.schemaVersion = schemaVersion
         self.libraryVersion = libraryVersion
         self.list = list
+        self.models = models
         self.conversation = conversation
+        self.messages = messages
         self.json = json
     }
 
@@ -1950,17 +1984,23 @@ public struct FfiConverterTypeReportBundle: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReportBundle {
         return
             try ReportBundle(
+                schemaVersion: FfiConverterUInt32.read(from: &buf), 
                 libraryVersion: FfiConverterString.read(from: &buf), 
                 list: FfiConverterTypeListInfo.read(from: &buf), 
+                models: FfiConverterSequenceString.read(from: &buf), 
                 conversation: FfiConverterTypeConversationReport.read(from: &buf), 
+                messages: FfiConverterSequenceTypeReportMessage.read(from: &buf), 
                 json: FfiConverterString.read(from: &buf)
         )
     }
 
     public static func write(_ value: ReportBundle, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.schemaVersion, into: &buf)
         FfiConverterString.write(value.libraryVersion, into: &buf)
         FfiConverterTypeListInfo.write(value.list, into: &buf)
+        FfiConverterSequenceString.write(value.models, into: &buf)
         FfiConverterTypeConversationReport.write(value.conversation, into: &buf)
+        FfiConverterSequenceTypeReportMessage.write(value.messages, into: &buf)
         FfiConverterString.write(value.json, into: &buf)
     }
 }
@@ -1978,6 +2018,85 @@ public func FfiConverterTypeReportBundle_lift(_ buf: RustBuffer) throws -> Repor
 #endif
 public func FfiConverterTypeReportBundle_lower(_ value: ReportBundle) -> RustBuffer {
     return FfiConverterTypeReportBundle.lower(value)
+}
+
+
+/**
+ * One message the user reports, as the app holds it (decrypted, on the device).
+ */
+public struct ReportMessage: Equatable, Hashable {
+    /**
+     * Who wrote it, from the local user's point of view.
+     */
+    public var direction: Direction
+    /**
+     * When it was sent, in milliseconds since the Unix epoch (as the app shows it).
+     */
+    public var sentAtMs: UInt64
+    /**
+     * Its text (attachments: the app's own placeholder, e.g. "[image]").
+     */
+    public var text: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Who wrote it, from the local user's point of view.
+         */direction: Direction, 
+        /**
+         * When it was sent, in milliseconds since the Unix epoch (as the app shows it).
+         */sentAtMs: UInt64, 
+        /**
+         * Its text (attachments: the app's own placeholder, e.g. "[image]").
+         */text: String) {
+        self.direction = direction
+        self.sentAtMs = sentAtMs
+        self.text = text
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ReportMessage: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReportMessage: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReportMessage {
+        return
+            try ReportMessage(
+                direction: FfiConverterTypeDirection.read(from: &buf), 
+                sentAtMs: FfiConverterUInt64.read(from: &buf), 
+                text: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ReportMessage, into buf: inout [UInt8]) {
+        FfiConverterTypeDirection.write(value.direction, into: &buf)
+        FfiConverterUInt64.write(value.sentAtMs, into: &buf)
+        FfiConverterString.write(value.text, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReportMessage_lift(_ buf: RustBuffer) throws -> ReportMessage {
+    return try FfiConverterTypeReportMessage.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReportMessage_lower(_ value: ReportMessage) -> RustBuffer {
+    return FfiConverterTypeReportMessage.lower(value)
 }
 
 
@@ -2238,6 +2357,30 @@ public func FfiConverterTypePreflightError_lift(_ buf: RustBuffer) throws -> Pre
 #endif
 public func FfiConverterTypePreflightError_lower(_ value: PreflightError) -> RustBuffer {
     return FfiConverterTypePreflightError.lower(value)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
+    typealias SwiftType = UInt32?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt32.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt32.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
 }
 
 #if swift(>=5.8)
@@ -2510,6 +2653,31 @@ fileprivate struct FfiConverterSequenceTypeConversationEvidence: FfiConverterRus
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeReportMessage: FfiConverterRustBuffer {
+    typealias SwiftType = [ReportMessage]
+
+    public static func write(_ value: [ReportMessage], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeReportMessage.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ReportMessage] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ReportMessage]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeReportMessage.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeModifierKind: FfiConverterRustBuffer {
     typealias SwiftType = [ModifierKind]
 
@@ -2692,7 +2860,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_preflight_ffi_checksum_method_scanner_policy() != 33451) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_preflight_ffi_checksum_method_scanner_report_bundle() != 10431) {
+    if (uniffi_preflight_ffi_checksum_method_scanner_report_bundle() != 49911) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_preflight_ffi_checksum_method_scanner_scan_image() != 64851) {

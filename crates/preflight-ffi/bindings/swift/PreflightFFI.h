@@ -402,7 +402,7 @@ RustBuffer uniffi_preflight_ffi_fn_method_scanner_policy(uint64_t ptr, RustCallS
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_REPORT_BUNDLE
 #define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_REPORT_BUNDLE
-RustBuffer uniffi_preflight_ffi_fn_method_scanner_report_bundle(uint64_t ptr, RustBuffer conversation_id, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_preflight_ffi_fn_method_scanner_report_bundle(uint64_t ptr, RustBuffer conversation_id, RustBuffer messages, RustBuffer max_messages, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_SCAN_IMAGE

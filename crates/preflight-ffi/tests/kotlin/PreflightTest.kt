@@ -135,13 +135,15 @@ class PreflightTest {
             checkEq(s.importConversation(exported), id, "imported id")
             val next = s.scanText(id, Direction.RECEIVED, AgeBand.AGE13_TO15, "we should meet irl, i can pick you up after school")
             checkEq(next.action, Action.WARN, "message after import")
-            val report = s.reportBundle(id) ?: throw AssertionError("no report bundle")
+            val report = s.reportBundle(id, listOf(ReportMessage(Direction.RECEIVED, 1_700_000_000_000UL, "reported")), null) ?: throw AssertionError("no report bundle")
             checkEq(report.conversation.messages, (escalation.size + 1).toULong(), "report messages")
             check(report.conversation.groomingAlert) { "report: no grooming alert" }
             check(report.conversation.evidence.isNotEmpty()) { "report: no evidence" }
             check(report.json.contains("\"conversation_id\":\"$id\"")) { "report json: ${report.json.take(200)}" }
             checkEq(report.libraryVersion, libraryVersion(), "report library version")
-            checkEq(s.reportBundle("never-seen"), null, "report for an unknown conversation")
+            checkEq(report.messages.map { it.text }, listOf("reported"), "reported messages")
+            check(report.json.contains("\"schema_version\":2")) { "report schema: ${report.json.take(120)}" }
+            checkEq(s.reportBundle("never-seen", emptyList(), null), null, "report for an unknown conversation")
             check(s.forgetConversation(id)) { "forget returned false" }
             checkEq(s.exportConversation(id), null, "export after forget")
         }
@@ -232,7 +234,7 @@ class PreflightTest {
                 pool.shutdownNow()
             }
             checkEq(s.scanImage(image("wee.jpg")).action, Action.BLOCK, "after concurrent update")
-            checkEq(s.reportBundle("conv-5")?.conversation?.messages, 8UL, "per-thread conversation")
+            checkEq(s.reportBundle("conv-5", emptyList(), 5u)?.conversation?.messages, 8UL, "per-thread conversation")
         }
     }
 }

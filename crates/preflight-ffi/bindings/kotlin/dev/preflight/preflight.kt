@@ -870,7 +870,7 @@ internal object UniffiLib {
     ): RustBufferListInfo.ByValue
     external fun uniffi_preflight_ffi_fn_method_scanner_policy(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferPolicy.ByValue
-    external fun uniffi_preflight_ffi_fn_method_scanner_report_bundle(`ptr`: Long,`conversationId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_preflight_ffi_fn_method_scanner_report_bundle(`ptr`: Long,`conversationId`: RustBuffer.ByValue,`messages`: RustBuffer.ByValue,`maxMessages`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_preflight_ffi_fn_method_scanner_scan_image(`ptr`: Long,`image`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferVerdict.ByValue
@@ -1067,7 +1067,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_preflight_ffi_checksum_method_scanner_policy() and 0xFFFF) != 33451) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_report_bundle() and 0xFFFF) != 10431) {
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_report_bundle() and 0xFFFF) != 49911) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_preflight_ffi_checksum_method_scanner_scan_image() and 0xFFFF) != 64851) {
@@ -2094,10 +2094,13 @@ public interface ScannerInterface {
     fun `policy`(): Policy
     
     /**
-     * The evidence for one conversation, for a report the user chose to send, or
-     * `null`/`nil` if the conversation is unknown. Nothing is sent anywhere by the library.
+     * The report for one conversation, built only when the user chose to report it, or
+     * `null`/`nil` if the conversation is unknown: its assessment and evidence, the list and
+     * models in force, the library version, and the last `maxMessages` (default 5, at most 100)
+     * of the `messages` the app passes (the ones the user is reporting, oldest first). Show
+     * `json` to the user before sending (the redaction preview); the library sends nothing.
      */
-    fun `reportBundle`(`conversationId`: kotlin.String): ReportBundle?
+    fun `reportBundle`(`conversationId`: kotlin.String, `messages`: List<ReportMessage>, `maxMessages`: kotlin.UInt?): ReportBundle?
     
     /**
      * Scans an image (the encoded file bytes: JPEG, PNG, WebP, GIF or BMP) against the live
@@ -2572,17 +2575,22 @@ open class Scanner: Disposable, AutoCloseable, ScannerInterface
 
     
     /**
-     * The evidence for one conversation, for a report the user chose to send, or
-     * `null`/`nil` if the conversation is unknown. Nothing is sent anywhere by the library.
+     * The report for one conversation, built only when the user chose to report it, or
+     * `null`/`nil` if the conversation is unknown: its assessment and evidence, the list and
+     * models in force, the library version, and the last `maxMessages` (default 5, at most 100)
+     * of the `messages` the app passes (the ones the user is reporting, oldest first). Show
+     * `json` to the user before sending (the redaction preview); the library sends nothing.
      */
-    @Throws(PreflightException::class)override fun `reportBundle`(`conversationId`: kotlin.String): ReportBundle? {
+    @Throws(PreflightException::class)override fun `reportBundle`(`conversationId`: kotlin.String, `messages`: List<ReportMessage>, `maxMessages`: kotlin.UInt?): ReportBundle? {
             return FfiConverterOptionalTypeReportBundle.lift(
     callWithHandle {
     uniffiRustCallWithError(PreflightException) { _status ->
     UniffiLib.uniffi_preflight_ffi_fn_method_scanner_report_bundle(
         it,
         
-        FfiConverterString.lower(`conversationId`),_status)
+        FfiConverterString.lower(`conversationId`),
+        FfiConverterSequenceTypeReportMessage.lower(`messages`),
+        FfiConverterOptionalUInt.lower(`maxMessages`),_status)
 }
     }
     )
@@ -2988,6 +2996,11 @@ public object FfiConverterTypeDecodeLimits: FfiConverterRustBuffer<DecodeLimits>
  */
 data class ReportBundle (
     /**
+     * Version of the JSON schema (`json`; docs/report-schema.md).
+     */
+    var `schemaVersion`: kotlin.UInt
+    , 
+    /**
      * Library version that produced it.
      */
     var `libraryVersion`: kotlin.String
@@ -2998,12 +3011,23 @@ data class ReportBundle (
     var `list`: ListInfo
     , 
     /**
+     * File names of the classifier models configured (empty without classifiers).
+     */
+    var `models`: List<kotlin.String>
+    , 
+    /**
      * The conversation's assessment and recent evidence.
      */
     var `conversation`: ConversationReport
     , 
     /**
-     * The whole bundle as canonical JSON (the same document the Rust API serializes).
+     * The messages the user reports (the last N the app passed).
+     */
+    var `messages`: List<ReportMessage>
+    , 
+    /**
+     * The whole report as JSON (schema `preflight.report`, `schema_version`): what the app
+     * shows the user before sending and attaches to the report.
      */
     var `json`: kotlin.String
     
@@ -3022,25 +3046,89 @@ data class ReportBundle (
 public object FfiConverterTypeReportBundle: FfiConverterRustBuffer<ReportBundle> {
     override fun read(buf: ByteBuffer): ReportBundle {
         return ReportBundle(
+            FfiConverterUInt.read(buf),
             FfiConverterString.read(buf),
             FfiConverterTypeListInfo.read(buf),
+            FfiConverterSequenceString.read(buf),
             FfiConverterTypeConversationReport.read(buf),
+            FfiConverterSequenceTypeReportMessage.read(buf),
             FfiConverterString.read(buf),
         )
     }
 
     override fun allocationSize(value: ReportBundle) = (
+            FfiConverterUInt.allocationSize(value.`schemaVersion`) +
             FfiConverterString.allocationSize(value.`libraryVersion`) +
             FfiConverterTypeListInfo.allocationSize(value.`list`) +
+            FfiConverterSequenceString.allocationSize(value.`models`) +
             FfiConverterTypeConversationReport.allocationSize(value.`conversation`) +
+            FfiConverterSequenceTypeReportMessage.allocationSize(value.`messages`) +
             FfiConverterString.allocationSize(value.`json`)
     )
 
     override fun write(value: ReportBundle, buf: ByteBuffer) {
+            FfiConverterUInt.write(value.`schemaVersion`, buf)
             FfiConverterString.write(value.`libraryVersion`, buf)
             FfiConverterTypeListInfo.write(value.`list`, buf)
+            FfiConverterSequenceString.write(value.`models`, buf)
             FfiConverterTypeConversationReport.write(value.`conversation`, buf)
+            FfiConverterSequenceTypeReportMessage.write(value.`messages`, buf)
             FfiConverterString.write(value.`json`, buf)
+    }
+}
+
+
+
+/**
+ * One message the user reports, as the app holds it (decrypted, on the device).
+ */
+data class ReportMessage (
+    /**
+     * Who wrote it, from the local user's point of view.
+     */
+    var `direction`: Direction
+    , 
+    /**
+     * When it was sent, in milliseconds since the Unix epoch (as the app shows it).
+     */
+    var `sentAtMs`: kotlin.ULong
+    , 
+    /**
+     * Its text (attachments: the app's own placeholder, e.g. "[image]").
+     */
+    var `text`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeReportMessage: FfiConverterRustBuffer<ReportMessage> {
+    override fun read(buf: ByteBuffer): ReportMessage {
+        return ReportMessage(
+            FfiConverterTypeDirection.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ReportMessage) = (
+            FfiConverterTypeDirection.allocationSize(value.`direction`) +
+            FfiConverterULong.allocationSize(value.`sentAtMs`) +
+            FfiConverterString.allocationSize(value.`text`)
+    )
+
+    override fun write(value: ReportMessage, buf: ByteBuffer) {
+            FfiConverterTypeDirection.write(value.`direction`, buf)
+            FfiConverterULong.write(value.`sentAtMs`, buf)
+            FfiConverterString.write(value.`text`, buf)
     }
 }
 
@@ -3230,6 +3318,38 @@ public object FfiConverterTypePreflightError : FfiConverterRustBuffer<PreflightE
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
     }
 
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalUInt: FfiConverterRustBuffer<kotlin.UInt?> {
+    override fun read(buf: ByteBuffer): kotlin.UInt? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterUInt.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.UInt?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterUInt.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.UInt?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterUInt.write(value, buf)
+        }
+    }
 }
 
 
@@ -3568,6 +3688,34 @@ public object FfiConverterSequenceTypeConversationEvidence: FfiConverterRustBuff
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeConversationEvidence.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeReportMessage: FfiConverterRustBuffer<List<ReportMessage>> {
+    override fun read(buf: ByteBuffer): List<ReportMessage> {
+        val len = buf.getInt()
+        return List<ReportMessage>(len) {
+            FfiConverterTypeReportMessage.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ReportMessage>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeReportMessage.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ReportMessage>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeReportMessage.write(it, buf)
         }
     }
 }
