@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Parses the generated Swift bindings and the hand-written Swift (Package.swift, the README's
-# recipes are prose) with tree-sitter's Swift grammar (crates.io `tree-sitter-swift`, built into
+# Parses the generated Swift bindings and the hand-written Swift (Package.swift) with
+# tree-sitter's Swift grammar (crates.io `tree-sitter-swift`, built into
 # a small host tool, crates/preflight-ffi/tools/swift-syntax); any syntax error fails. There is
 # no swiftc on Linux: this is the check that a generated or edited Swift file still parses.
 set -euo pipefail
