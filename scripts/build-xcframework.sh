@@ -10,10 +10,8 @@
 #
 # NEEDS macOS with Xcode (xcodebuild, lipo) and the Rust Apple targets; the x86_64 slices also
 # need `nasm` (brew install nasm) for libjpeg-turbo's SIMD.
-# iOS and ONNX Runtime: the official onnxruntime-c / onnxruntime-objc pods ship a static
-# framework, and this library loads the runtime by name at run time (dlopen). Link the pod's
-# static library into the app and set ClassifierPaths.runtime to `RuntimeLocation.Process` (the
-# symbols are then looked up in the app itself, see bindings/README.md).
+# Classifiers on iOS are not wired yet: the official ONNX Runtime pods are static, and this
+# library loads the runtime from a file path (ort load-dynamic); see issue 15 item 6.
 # Usage: scripts/build-xcframework.sh [--dry-run]   (--dry-run prints the steps; runs anywhere)
 set -euo pipefail
 cd "$(dirname "$0")/.."
