@@ -1,38 +1,56 @@
 #!/usr/bin/env bash
-# Builds crates/preflight-ffi/platform/apple/PreflightFFI.xcframework for iOS: a device slice (aarch64-apple-ios) and a
-# simulator slice (aarch64-apple-ios-sim + x86_64-apple-ios, merged with lipo), each the Rust
-# static library with crates/preflight-ffi/bindings/swift/PreflightFFI.h and its module map; then copies the generated
-# Swift source into the Swift package (crates/preflight-ffi/platform/apple/Package.swift).
+# Builds crates/preflight-ffi/platform/apple/PreflightFFI.xcframework and its release zip:
+#   iOS device       aarch64-apple-ios
+#   iOS simulator    aarch64-apple-ios-sim + x86_64-apple-ios (lipo)
+#   macOS            aarch64-apple-darwin + x86_64-apple-darwin (lipo), for `swift test` on a Mac
+# each the Rust static library (profile `mobile`) with the two C headers and one module map in
+# Headers/PreflightFFI/ (their own subdirectory, so the module.modulemap does not collide with
+# another uniffi framework's), then copies the generated Swift sources into the Swift package
+# and zips the xcframework for scripts/mobile-swift-release.sh (URL + checksum in Package.swift).
 #
-# NEEDS macOS with Xcode (xcodebuild, lipo) and the Rust iOS targets; the x86_64 simulator slice
-# also needs `nasm` (brew install nasm) for libjpeg-turbo's SIMD. Not run by the test suite (no
-# macOS here): the Linux suite checks the header and the exported symbols instead
-# (scripts/check-swift.sh).
-# Usage: scripts/build-xcframework.sh   (profile `mobile`, size-tuned; see Cargo.toml)
+# NEEDS macOS with Xcode (xcodebuild, lipo) and the Rust Apple targets; the x86_64 slices also
+# need `nasm` (brew install nasm) for libjpeg-turbo's SIMD.
+# Classifiers on iOS are not wired yet: the official ONNX Runtime pods are static, and this
+# library loads the runtime from a file path (ort load-dynamic); see issue 15 item 6.
+# Usage: scripts/build-xcframework.sh [--dry-run]   (--dry-run prints the steps; runs anywhere)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ "$(uname -s)" = Darwin ] || { echo "build-xcframework.sh needs macOS with Xcode" >&2; exit 1; }
+dry=0; [ "${1:-}" = --dry-run ] && dry=1
+run() { if [ "$dry" = 1 ]; then echo "+ $*"; else "$@"; fi; }
+if [ "$dry" = 0 ] && [ "$(uname -s)" != Darwin ]; then
+  echo "build-xcframework.sh needs macOS with Xcode (use --dry-run to see the steps)" >&2; exit 1
+fi
 profile=mobile
-targets=(aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios)
-rustup target add "${targets[@]}"
+targets=(aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios aarch64-apple-darwin x86_64-apple-darwin)
+run rustup target add "${targets[@]}"
 for t in "${targets[@]}"; do
-  IPHONEOS_DEPLOYMENT_TARGET=15.0 cargo build --profile "$profile" --target "$t" -p preflight-ffi --lib
+  run env IPHONEOS_DEPLOYMENT_TARGET=15.0 MACOSX_DEPLOYMENT_TARGET=12.0 \
+    cargo build --profile "$profile" --target "$t" -p preflight-ffi --lib
 done
 
 out=target/xcframework
-rm -rf "$out" && mkdir -p "$out/headers" "$out/sim"
-cp crates/preflight-ffi/bindings/swift/PreflightFFI.h "$out/headers/"
-cp crates/preflight-ffi/bindings/swift/PreflightFFI.modulemap "$out/headers/module.modulemap"
-lipo -create \
-  "target/aarch64-apple-ios-sim/$profile/libpreflight_ffi.a" \
-  "target/x86_64-apple-ios/$profile/libpreflight_ffi.a" \
-  -output "$out/sim/libpreflight_ffi.a"
+bindings=crates/preflight-ffi/bindings/swift
+lib() { echo "target/$1/$profile/libpreflight_ffi.a"; }
+run rm -rf "$out"
+run mkdir -p "$out/headers/PreflightFFI" "$out/sim" "$out/macos"
+run cp "$bindings/PreflightFFI.h" "$bindings/PreflightCoreFFI.h" "$out/headers/PreflightFFI/"
+if [ "$dry" = 1 ]; then
+  echo "+ cat $bindings/PreflightCoreFFI.modulemap $bindings/PreflightFFI.modulemap > $out/headers/PreflightFFI/module.modulemap"
+else
+  cat "$bindings/PreflightCoreFFI.modulemap" "$bindings/PreflightFFI.modulemap" >"$out/headers/PreflightFFI/module.modulemap"
+fi
+run lipo -create "$(lib aarch64-apple-ios-sim)" "$(lib x86_64-apple-ios)" -output "$out/sim/libpreflight_ffi.a"
+run lipo -create "$(lib aarch64-apple-darwin)" "$(lib x86_64-apple-darwin)" -output "$out/macos/libpreflight_ffi.a"
 
-xcf=crates/preflight-ffi/platform/apple/PreflightFFI.xcframework
-rm -rf "$xcf"
-xcodebuild -create-xcframework \
-  -library "target/aarch64-apple-ios/$profile/libpreflight_ffi.a" -headers "$out/headers" \
+apple=crates/preflight-ffi/platform/apple
+xcf=$apple/PreflightFFI.xcframework
+run rm -rf "$xcf"
+run xcodebuild -create-xcframework \
+  -library "$(lib aarch64-apple-ios)" -headers "$out/headers" \
   -library "$out/sim/libpreflight_ffi.a" -headers "$out/headers" \
+  -library "$out/macos/libpreflight_ffi.a" -headers "$out/headers" \
   -output "$xcf"
-cp crates/preflight-ffi/bindings/swift/Preflight.swift crates/preflight-ffi/platform/apple/Sources/Preflight/Preflight.swift
-echo "built $xcf; add crates/preflight-ffi/platform/apple as a Swift package (product: Preflight)"
+run cp "$bindings/Preflight.swift" "$bindings/PreflightCore.swift" "$apple/Sources/Preflight/"
+run ditto -c -k --sequesterRsrc --keepParent "$xcf" "target/PreflightFFI.xcframework.zip"
+echo "built $xcf and target/PreflightFFI.xcframework.zip; publish the zip, then"
+echo "  scripts/mobile-swift-release.sh target/PreflightFFI.xcframework.zip URL   (writes URL + checksum into Package.swift)"

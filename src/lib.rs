@@ -13,7 +13,10 @@
 //! - [`video`]: animated images and video: frame sampling, the video scan session, vPDQ.
 //!
 //! The Swift/Kotlin surface lives in the `preflight-ffi` crate and the policy-team tool in
-//! `preflight-cli` (the `preflight` binary); this crate has neither dependency.
+//! `preflight-cli` (the `preflight` binary); this crate has neither dependency. Only the
+//! non-default `uniffi` feature (enabled by `preflight-ffi`, never by the CLI) derives the
+//! uniffi traits on the plain-data types the bindings share with Rust (verdict, evidence, policy,
+//! list summary), so they cross the FFI as they are instead of through hand-written mirrors.
 #![warn(missing_docs)]
 
 #[cfg(feature = "onnx")]
@@ -34,3 +37,9 @@ pub use policy::Policy;
 pub use scanner::{ReportBundle, ScanError, Scanner, ScannerConfig, TextModelChoice};
 pub use verdict::{Action, Category, Evidence, MatchedFrame, Signal, Verdict};
 pub use video::{FrameOutcome, VideoScan, VideoScanOptions};
+
+// Feature `uniffi`: the scaffolding for the types this crate derives (namespace `preflight_core`:
+// Kotlin package `dev.preflight.core`, Swift sources compiled into the `Preflight` module; see
+// uniffi.toml). The proc-macros refer to the `crate::UniFfiTag` it defines.
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!("preflight_core");

@@ -2,6 +2,7 @@
 //! recommended action. Defaults follow Meta's PDQ guidance (radius 31, quality >= 50) and are
 //! deliberately conservative for text (warn, never block, on words alone).
 
+use crate::error::Error;
 use crate::lists::SourcePolicy;
 use crate::text::AgeBand;
 use crate::verdict::{Action, Category, Signal};
@@ -20,6 +21,7 @@ pub const UNCORROBORATED_SCORE: f32 = 0.5;
 pub const DEFAULT_PHASH_RADIUS: u32 = 4;
 
 /// Thresholds and rules. Every field has a documented default.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Policy {
     /// PDQ match radius in bits (default 31, Meta's recommended threshold; the index is exact
@@ -94,6 +96,55 @@ impl Policy {
         }
     }
 
+    /// Checks every field's range: PDQ radius 0..=256 bits, quality 0..=100, pHash radius
+    /// 0..=64 bits, score thresholds finite and non-negative (a NaN threshold would silently
+    /// never or always fire). [`crate::Scanner::new`] calls it; returns [`Error::Config`] naming
+    /// the field.
+    ///
+    /// ```
+    /// let mut p = preflight::Policy::default();
+    /// assert!(p.validate().is_ok());
+    /// p.grooming_warn = f32::NAN;
+    /// assert!(p.validate().unwrap_err().to_string().contains("policy.grooming_warn"));
+    /// ```
+    pub fn validate(&self) -> Result<(), Error> {
+        let bad =
+            |field: &str, detail: String| Err(Error::Config(format!("policy.{field}: {detail}")));
+        if self.pdq_radius > 256 {
+            return bad(
+                "pdq_radius",
+                format!("{} exceeds 256 bits", self.pdq_radius),
+            );
+        }
+        if self.pdq_min_quality > 100 {
+            return bad(
+                "pdq_min_quality",
+                format!("{} exceeds 100", self.pdq_min_quality),
+            );
+        }
+        if self.phash_radius > 64 {
+            return bad(
+                "phash_radius",
+                format!("{} exceeds 64 bits", self.phash_radius),
+            );
+        }
+        for (field, value) in [
+            ("grooming_report", self.grooming_report),
+            ("grooming_warn", self.grooming_warn),
+            ("grooming_block", self.grooming_block),
+            ("nudity_warn", self.nudity_warn),
+            ("text_model_min_score", self.text_model_min_score),
+        ] {
+            if !value.is_finite() || value < 0.0 {
+                return bad(
+                    field,
+                    format!("{value} is not a finite, non-negative number"),
+                );
+            }
+        }
+        Ok(())
+    }
+
     /// The strictest action over all signals.
     pub fn decide(&self, signals: &[Signal], age_band: AgeBand) -> Action {
         signals
@@ -139,6 +190,60 @@ mod tests {
         assert_eq!(p.decide(&[], AgeBand::Unknown), Action::Allow);
         let phash_only = signal(Category::KnownCsam, UNCORROBORATED_SCORE);
         assert_eq!(p.decide(&[phash_only], AgeBand::Unknown), Action::Warn);
+    }
+
+    #[test]
+    fn validate_names_the_out_of_range_field() {
+        assert!(Policy::default().validate().is_ok());
+        let cases: [(&str, Policy); 5] = [
+            (
+                "pdq_radius",
+                Policy {
+                    pdq_radius: 257,
+                    ..Policy::default()
+                },
+            ),
+            (
+                "pdq_min_quality",
+                Policy {
+                    pdq_min_quality: 101,
+                    ..Policy::default()
+                },
+            ),
+            (
+                "phash_radius",
+                Policy {
+                    phash_radius: 65,
+                    ..Policy::default()
+                },
+            ),
+            (
+                "grooming_warn",
+                Policy {
+                    grooming_warn: f32::NAN,
+                    ..Policy::default()
+                },
+            ),
+            (
+                "nudity_warn",
+                Policy {
+                    nudity_warn: -0.1,
+                    ..Policy::default()
+                },
+            ),
+        ];
+        for (field, p) in cases {
+            let e = p.validate().unwrap_err();
+            assert!(matches!(e, Error::Config(_)));
+            assert!(e.to_string().contains(&format!("policy.{field}")), "{e}");
+        }
+        let edge = Policy {
+            pdq_radius: 256,
+            phash_radius: 0,
+            grooming_block: f32::MAX,
+            ..Policy::default()
+        };
+        assert!(edge.validate().is_ok());
     }
 
     #[test]

@@ -143,7 +143,11 @@ impl Scanner {
     /// Builds a scanner: opens (or creates) the list store and verifies the installed list,
     /// compiles the lexicons. A bad installed list does not fail this (see
     /// [`Scanner::list_status`]); an invalid trusted key or an uncreatable store does.
+    /// Fails with [`ScanError::Config`] for an out-of-range policy or decoding limit
+    /// ([`Policy::validate`], [`DecodeLimits::validate`]) or a malformed key.
     pub fn new(config: ScannerConfig) -> Result<Scanner, ScanError> {
+        config.policy.validate()?;
+        config.decode_limits.validate()?;
         let keys = config
             .trusted_list_keys
             .iter()
@@ -222,40 +226,13 @@ impl Scanner {
             return self.scan_animation(bytes, kind, &list, exact);
         }
         match crate::media::decode_for_hashing(bytes, &self.limits, hash::PDQ_DECODE_MIN_SIDE) {
-            Ok(decoded) => {
-                let with_phash = self.policy.phash_radius > 0 && list.len(HashKind::PHash) > 0;
-                let regions =
-                    hash::variants::hash_regions(&decoded.pixels, with_phash).map_err(|e| {
-                        MediaError::Corrupt {
-                            format: decoded.format,
-                            detail: e.to_string(),
-                        }
-                    })?;
-                for r in &regions {
-                    let tag = |m| Tagged {
-                        m,
-                        reframe: r.reframe,
-                    };
-                    if r.pdq.quality >= self.policy.pdq_min_quality {
-                        let variants: Vec<[u8; 32]> = r.pdq.hashes.iter().map(|h| h.0).collect();
-                        matches.extend(
-                            list.match_pdq(&variants, self.policy.pdq_radius)
-                                .into_iter()
-                                .map(tag),
-                        );
-                    }
-                    if let Some(p) = r.phash {
-                        matches.extend(
-                            list.match_phash(p, self.policy.phash_radius)
-                                .into_iter()
-                                .map(tag),
-                        );
-                    }
-                }
-                let mut signals = self.tagged_signals(&list, matches, decoded.partial);
-                self.classify_image(&decoded.pixels, &mut signals)?;
-                Ok(self.verdict(signals, AgeBand::Unknown, false))
-            }
+            Ok(decoded) => self.scan_decoded(
+                &decoded.pixels,
+                decoded.format,
+                &list,
+                matches,
+                decoded.partial,
+            ),
             Err(e) if matches.is_empty() => Err(e.into()),
             Err(_) => Ok(self.verdict(
                 self.tagged_signals(&list, matches, false),
@@ -263,6 +240,67 @@ impl Scanner {
                 false,
             )),
         }
+    }
+
+    /// Scans raw pixels the app already holds (a camera frame, a `CVPixelBuffer`, an Android
+    /// `Bitmap`, a HEIC the platform decoded): PDQ over all eight rotations/flips and pHash
+    /// against the live list, and the classifiers. There are no file bytes, so no exact digest
+    /// is matched. Refused with [`ScanError::Pixels`] when the layout is inconsistent or over
+    /// the decoding limits.
+    ///
+    /// ```
+    /// use preflight::media::{Orientation, PixelBuffer, PixelFormat};
+    /// let s = preflight::Scanner::new(preflight::ScannerConfig::default()).unwrap();
+    /// let frame = PixelBuffer { width: 64, height: 64, row_stride: 64, format: PixelFormat::Gray8,
+    ///     orientation: Orientation::Up, bytes: vec![128; 64 * 64] };
+    /// assert_eq!(s.scan_pixels(&frame).unwrap().action, preflight::Action::Allow);
+    /// ```
+    pub fn scan_pixels(&self, buffer: &crate::media::PixelBuffer) -> Result<Verdict, ScanError> {
+        let pixels = buffer.to_pixels(&self.limits)?;
+        let list = self.lists.current();
+        self.scan_decoded(&pixels, buffer.format.name(), &list, Vec::new(), false)
+    }
+
+    /// PDQ and pHash of decoded pixels against `list`, plus `matches` already found (exact
+    /// digests), then the classifiers.
+    fn scan_decoded(
+        &self,
+        pixels: &crate::media::Pixels,
+        format: &'static str,
+        list: &HashList,
+        mut matches: Vec<Tagged>,
+        partial: bool,
+    ) -> Result<Verdict, ScanError> {
+        let with_phash = self.policy.phash_radius > 0 && list.len(HashKind::PHash) > 0;
+        let regions =
+            hash::variants::hash_regions(pixels, with_phash).map_err(|e| MediaError::Corrupt {
+                format,
+                detail: e.to_string(),
+            })?;
+        for r in &regions {
+            let tag = |m| Tagged {
+                m,
+                reframe: r.reframe,
+            };
+            if r.pdq.quality >= self.policy.pdq_min_quality {
+                let variants: Vec<[u8; 32]> = r.pdq.hashes.iter().map(|h| h.0).collect();
+                matches.extend(
+                    list.match_pdq(&variants, self.policy.pdq_radius)
+                        .into_iter()
+                        .map(tag),
+                );
+            }
+            if let Some(p) = r.phash {
+                matches.extend(
+                    list.match_phash(p, self.policy.phash_radius)
+                        .into_iter()
+                        .map(tag),
+                );
+            }
+        }
+        let mut signals = self.tagged_signals(list, matches, partial);
+        self.classify_image(pixels, &mut signals)?;
+        Ok(self.verdict(signals, AgeBand::Unknown, false))
     }
 
     /// Adds classifier signals. A classifier failure (missing runtime or model) is returned as
@@ -357,14 +395,12 @@ impl Scanner {
             }
             let alone = t.m.kind == HashKind::PHash && corroborated_by.is_empty();
             let evidence = Evidence::ListMatch {
-                kind: t.m.kind.name().to_string(),
+                kind: t.m.kind,
                 entry: t.m.entry,
                 hash: t.m.hash_hex,
                 distance: t.m.distance,
                 variant: Dihedral::from_index(usize::from(t.m.variant))
-                    .unwrap_or(Dihedral::Original)
-                    .name()
-                    .to_string(),
+                    .unwrap_or(Dihedral::Original),
                 label: t.m.label,
                 list_category: t.m.category,
                 sources: t.m.source_org_names,
@@ -416,9 +452,9 @@ impl Scanner {
             start: m.start as u64,
             end: m.end as u64,
             excerpt: m.matched.clone(),
-            stage: m.stage.map(|s| s.as_str().to_string()),
-            level: m.level.map(|l| l.as_str().to_string()),
-            modifiers: m.modifiers.iter().map(|k| k.as_str().to_string()).collect(),
+            stage: m.stage,
+            level: m.level,
+            modifiers: m.modifiers.clone(),
             weight: m.effective_weight,
         };
         let of =
@@ -434,11 +470,11 @@ impl Scanner {
                     end: e.end as u64,
                     excerpt: e.phrase.clone(),
                     stage: match l {
-                        Label::Grooming(s) => Some(s.as_str().to_string()),
+                        Label::Grooming(s) => Some(*s),
                         _ => None,
                     },
                     level: match l {
-                        Label::SelfHarm(v) => Some(v.as_str().to_string()),
+                        Label::SelfHarm(v) => Some(*v),
                         _ => None,
                     },
                     modifiers: Vec::new(),
@@ -449,11 +485,7 @@ impl Scanner {
         if a.grooming_risk > 0.0 && (groom_here || a.grooming_risk >= self.policy.grooming_report) {
             let mut evidence = vec![Evidence::ConversationRisk {
                 grooming_risk: a.grooming_risk,
-                stages: a
-                    .stages
-                    .iter()
-                    .map(|s| s.stage.as_str().to_string())
-                    .collect(),
+                stages: a.stages.iter().map(|s| s.stage).collect(),
                 messages: a.messages,
             }];
             evidence.extend(of(crate::text::Category::Grooming).map(lexicon));
@@ -467,8 +499,8 @@ impl Scanner {
         if a.self_harm_level.is_some() || a.peer_self_harm_level.is_some() {
             let level = a.self_harm_level.max(a.peer_self_harm_level);
             let mut evidence = vec![Evidence::SelfHarmLevel {
-                own: a.self_harm_level.map(|l| l.as_str().to_string()),
-                peer: a.peer_self_harm_level.map(|l| l.as_str().to_string()),
+                own: a.self_harm_level,
+                peer: a.peer_self_harm_level,
             }];
             evidence.extend(of(crate::text::Category::SelfHarm).map(lexicon));
             evidence.extend(phrases(|l| matches!(l, Label::SelfHarm(_))));
@@ -514,6 +546,22 @@ impl Scanner {
             signals.extend(classifier_signals(found));
         }
         Ok(self.verdict(signals, age_band, a.support_suggested))
+    }
+
+    /// Loads the configured classifiers now (ONNX Runtime and models) instead of on the first
+    /// image scan, e.g. at app start on a background thread. Without classifiers it does nothing.
+    pub fn preload(&self) -> Result<(), ScanError> {
+        #[cfg(feature = "onnx")]
+        if let Some(c) = &self.classifiers {
+            c.preload()?;
+        }
+        Ok(())
+    }
+
+    /// Tells `hook` the id of every conversation evicted from memory (least recently used,
+    /// beyond [`ConversationConfig::max_conversations`]); `None` stops it.
+    pub fn set_eviction_hook(&self, hook: Option<crate::text::EvictionHook>) {
+        self.conversations.set_eviction_hook(hook);
     }
 
     /// Whether classifiers are configured (they load on first use).

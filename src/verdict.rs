@@ -3,9 +3,13 @@
 //! which conversation stages, which model and label). The app decides the UX; the evidence lets
 //! it show the user why, and lets an auditor check the library's reasoning.
 
+use crate::hash::pdq::Dihedral;
+use crate::lists::HashKind;
+use crate::text::{GroomingStage, ModifierKind, SelfHarmLevel};
 use serde::Serialize;
 
 /// Recommended handling. Ordered: `Allow < Warn < Block`.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
@@ -18,6 +22,7 @@ pub enum Action {
 }
 
 /// What a signal is about.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
@@ -59,23 +64,26 @@ impl Category {
     }
 }
 
-/// Why a signal was raised. Strings rather than nested enums so every binding can show them.
+/// Why a signal was raised. Typed: hash kinds, dihedral variants, grooming stages, self-harm
+/// levels and modifiers are enums (Kotlin/Swift enums in the bindings); JSON shows each as its
+/// stable snake_case name (`pdq`, `rotate90`, `trust_building`, `ideation`, `negation`).
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Evidence {
     /// A hash-list entry matched.
     ListMatch {
-        /// `pdq`, `phash`, `md5`, `sha1` or `sha256`.
-        kind: String,
+        /// The hash family that matched.
+        kind: HashKind,
         /// Entry index in its section (stable for a given list digest).
         entry: u32,
         /// The listed hash (hex).
         hash: String,
         /// Hamming distance (0 for exact kinds).
         distance: u32,
-        /// Which transform of the scanned image matched the entry (`original` for exact kinds):
-        /// a copy rotated 90° anticlockwise matches through `rotate270`.
-        variant: String,
+        /// Which transform of the scanned image matched the entry (`Original` for exact kinds):
+        /// a copy rotated 90° anticlockwise matches through `Rotate270`.
+        variant: Dihedral,
         /// The entry's label.
         label: String,
         /// The entry's category as the list states it.
@@ -103,8 +111,8 @@ pub enum Evidence {
         frame_index: u32,
         /// When the frame is shown, in milliseconds from the start.
         timestamp_ms: u64,
-        /// `pdq` (frames are matched by PDQ).
-        kind: String,
+        /// The hash family (`Pdq`: frames are matched by PDQ).
+        kind: HashKind,
         /// Entry index in its section.
         entry: u32,
         /// The listed hash (hex).
@@ -112,7 +120,7 @@ pub enum Evidence {
         /// Hamming distance.
         distance: u32,
         /// Which transform of the frame matched (see `ListMatch`).
-        variant: String,
+        variant: Dihedral,
         /// The entry's label.
         label: String,
         /// The entry's category as the list states it.
@@ -136,9 +144,9 @@ pub enum Evidence {
         list_category: String,
         /// Organisations that listed the video.
         sources: Vec<String>,
-        /// Which transform of the scanned frames matched (`original` as vPDQ does; a rotated copy
+        /// Which transform of the scanned frames matched (`Original` as vPDQ does; a rotated copy
         /// matches through its variant).
-        variant: String,
+        variant: Dihedral,
         /// Percentage (0..=100) of the scanned video's distinct good-quality frames that matched.
         query_match_pct: f32,
         /// Percentage (0..=100) of the listed video's distinct frames that were matched.
@@ -161,11 +169,11 @@ pub enum Evidence {
         /// The original text of the span.
         excerpt: String,
         /// Grooming stage of the term, if any.
-        stage: Option<String>,
+        stage: Option<GroomingStage>,
         /// Self-harm level of the term, if any.
-        level: Option<String>,
+        level: Option<SelfHarmLevel>,
         /// Context modifiers that applied (negation, hyperbole, third person, help-seeking).
-        modifiers: Vec<String>,
+        modifiers: Vec<ModifierKind>,
         /// Weight after modifiers.
         weight: f32,
     },
@@ -174,16 +182,16 @@ pub enum Evidence {
         /// Risk 0..1.
         grooming_risk: f32,
         /// Stages that drove it, strongest first.
-        stages: Vec<String>,
+        stages: Vec<GroomingStage>,
         /// Messages observed in the conversation.
         messages: u64,
     },
     /// The conversation-level self-harm model.
     SelfHarmLevel {
         /// The local user's own level, if recently expressed.
-        own: Option<String>,
+        own: Option<SelfHarmLevel>,
         /// Someone else's level (the other party, or a third person the user wrote about).
-        peer: Option<String>,
+        peer: Option<SelfHarmLevel>,
     },
     /// An on-device classifier's output.
     Classifier {
@@ -197,6 +205,7 @@ pub enum Evidence {
 }
 
 /// One scanned frame that matched a frame of a listed video.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct MatchedFrame {
     /// 0-based index of the scanned frame.
@@ -210,6 +219,7 @@ pub struct MatchedFrame {
 }
 
 /// One finding.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Signal {
     /// What it is about.
@@ -221,6 +231,7 @@ pub struct Signal {
 }
 
 /// The result of one scan.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Verdict {
     /// Recommended handling (the strictest any signal calls for).

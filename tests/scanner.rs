@@ -4,7 +4,7 @@
 
 mod common;
 
-use preflight::hash::crypto::CryptoHashes;
+use preflight::hash::{crypto::CryptoHashes, pdq::Dihedral};
 use preflight::lists::{HashKind, IssuerSecretKey, ListBuilder, SourcePolicy};
 use preflight::text::{AgeBand, Direction};
 use preflight::{Action, Category, Evidence, Policy, ScanError, Scanner, ScannerConfig};
@@ -57,10 +57,10 @@ fn scanner(policy: Policy) -> Scanner {
 fn rotated_copies_of_a_listed_image_are_blocked_with_evidence() {
     let s = scanner(Policy::default());
     for (file, variant) in [
-        ("bridge-1-original.jpg", "original"),
-        ("bridge-2-rotate-90.jpg", "rotate270"), // undoing a 90° rotation
-        ("bridge-5-flipx.jpg", "flipx"),
-        ("mode-CMYK.jpg", "original"),
+        ("bridge-1-original.jpg", Dihedral::Original),
+        ("bridge-2-rotate-90.jpg", Dihedral::Rotate270), // undoing a 90° rotation
+        ("bridge-5-flipx.jpg", Dihedral::FlipX),
+        ("mode-CMYK.jpg", Dihedral::Original),
     ] {
         let v = s.scan_image(&fixture(file)).unwrap();
         assert_eq!(v.action, Action::Block, "{file}");
@@ -75,8 +75,8 @@ fn rotated_copies_of_a_listed_image_are_blocked_with_evidence() {
                 list_version,
                 ..
             } => {
-                assert_eq!(kind, "pdq");
-                assert_eq!(got, variant, "{file}");
+                assert_eq!(*kind, HashKind::Pdq);
+                assert_eq!(*got, variant, "{file}");
                 assert!(*distance <= 31);
                 assert_eq!(label, "demo-bridge");
                 assert_eq!(sources, &vec!["org-a".to_string(), "org-b".to_string()]);
@@ -95,7 +95,13 @@ fn exact_digest_matches_and_k_of_n_corroboration() {
     let s = scanner(Policy::default());
     let v = s.scan_image(&fixture("wee.jpg")).unwrap();
     assert_eq!(v.action, Action::Block);
-    assert!(matches!(&v.signals[0].evidence[0], Evidence::ListMatch { kind, .. } if kind == "md5"));
+    assert!(matches!(
+        &v.signals[0].evidence[0],
+        Evidence::ListMatch {
+            kind: HashKind::Md5,
+            ..
+        }
+    ));
 
     // Two sources required: the bridge (two orgs) still matches, wee (one org) no longer does.
     let strict = scanner(Policy {

@@ -102,7 +102,10 @@ fn sample_self_harm_chat_suggests_support() {
     assert_eq!(last.self_harm_level, Some(SelfHarmLevel::Method));
     assert_eq!(last.recent_self_harm_level, Some(SelfHarmLevel::Behaviour));
     assert!(last.support_suggested);
-    assert!(!out[2].support_suggested, "the friend's reply carries no signal");
+    assert!(
+        !out[2].support_suggested,
+        "the friend's reply carries no signal"
+    );
     // A calibrated probability is never exactly 0; nothing grooming-like was said.
     assert!(last.grooming_risk < 0.1, "{}", last.grooming_risk);
     assert!(!last.grooming_alert);
@@ -135,9 +138,10 @@ fn direction_and_age_band_weight_the_risk() {
     assert!(to_unknown > to_adult);
     assert!(to_minor > from_minor);
     let p = |raw: f32| {
-        1.0 / (1.0 + (-(preflight::text::conversation::PLATT_A * raw
-            + preflight::text::conversation::PLATT_B))
-            .exp())
+        1.0 / (1.0
+            + (-(preflight::text::conversation::PLATT_A * raw
+                + preflight::text::conversation::PLATT_B))
+                .exp())
     };
     assert!(p(to_minor) >= 0.5, "{to_minor}");
     assert!(p(to_adult) < 0.5, "{to_adult}");
@@ -267,7 +271,10 @@ fn self_harm_level_expires_after_the_window() {
     );
     for _ in 0..4 {
         let a = c.observe("w", Direction::Sent, AgeBand::Unknown, "ok");
-        assert_eq!(a.self_harm_level, None, "reported only on the message that carries it");
+        assert_eq!(
+            a.self_harm_level, None,
+            "reported only on the message that carries it"
+        );
         assert!(a.recent_self_harm_level.is_some());
     }
     let a = c.observe("w", Direction::Sent, AgeBand::Unknown, "ok");

@@ -28,14 +28,32 @@ fn signals(text: &str) -> MessageSignals {
 #[test]
 fn every_grooming_stage_is_read() {
     let cases = [
-        (GroomingStage::TrustBuilding, "honestly u r way more mature than girls ur age"),
-        (GroomingStage::PersonalQuestions, "r ur parents home rn or r u by urself"),
-        (GroomingStage::IsolationSecrecy, "dont tell ur mom bout me ok its just us"),
-        (GroomingStage::PrivateChannel, "whats ur snap we can talk there instead"),
-        (GroomingStage::GiftsOffers, "i can buy u robux if u want, dont tell ur parents"),
+        (
+            GroomingStage::TrustBuilding,
+            "honestly u r way more mature than girls ur age",
+        ),
+        (
+            GroomingStage::PersonalQuestions,
+            "r ur parents home rn or r u by urself",
+        ),
+        (
+            GroomingStage::IsolationSecrecy,
+            "dont tell ur mom bout me ok its just us",
+        ),
+        (
+            GroomingStage::PrivateChannel,
+            "whats ur snap we can talk there instead",
+        ),
+        (
+            GroomingStage::GiftsOffers,
+            "i can buy u robux if u want, dont tell ur parents",
+        ),
         (GroomingStage::ImageRequest, "send me a pic of u in ur bra"),
         (GroomingStage::SexualContent, "have u ever touched urself"),
-        (GroomingStage::Meeting, "meet me at the park after school come alone"),
+        (
+            GroomingStage::Meeting,
+            "meet me at the park after school come alone",
+        ),
     ];
     let mut misses = Vec::new();
     for (stage, text) in cases {
@@ -50,10 +68,22 @@ fn every_grooming_stage_is_read() {
 #[test]
 fn every_self_harm_level_is_read() {
     let cases = [
-        (SelfHarmLevel::WishToBeDead, "i just wish i could go to sleep and not wake up"),
-        (SelfHarmLevel::Ideation, "i keep thinking about killing myself"),
-        (SelfHarmLevel::Method, "how many pills would it take to not wake up"),
-        (SelfHarmLevel::Intent, "im going to end it tonight i mean it"),
+        (
+            SelfHarmLevel::WishToBeDead,
+            "i just wish i could go to sleep and not wake up",
+        ),
+        (
+            SelfHarmLevel::Ideation,
+            "i keep thinking about killing myself",
+        ),
+        (
+            SelfHarmLevel::Method,
+            "how many pills would it take to not wake up",
+        ),
+        (
+            SelfHarmLevel::Intent,
+            "im going to end it tonight i mean it",
+        ),
         (SelfHarmLevel::Plan, "i wrote my goodbye letters already"),
         (SelfHarmLevel::Behaviour, "i cut myself again last night"),
     ];
@@ -71,7 +101,10 @@ fn hard_negatives_of_every_type_stay_quiet() {
     let cases = [
         ("idiom", "this chem homework is killing me lol"),
         ("gaming", "bro i got killed by a camper again gg"),
-        ("school", "we have a health class assembly on suicide prevention"),
+        (
+            "school",
+            "we have a health class assembly on suicide prevention",
+        ),
         ("coach", "practice moved to 5, bring your kit"),
         ("teen flirt", "ur cute ngl wanna go to the dance"),
         ("everyday", "did u finish the maths homework"),
@@ -96,7 +129,11 @@ fn evidence_names_the_words_that_drove_the_class() {
         assert_eq!(&text[e.start..e.end], e.phrase);
         assert!(e.contribution > 0.0);
     }
-    let joined: String = ev.iter().map(|e| e.phrase.as_str()).collect::<Vec<_>>().join(" ");
+    let joined: String = ev
+        .iter()
+        .map(|e| e.phrase.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
     assert!(
         ["tell", "mom", "dont"].iter().any(|w| joined.contains(w)),
         "{joined}"

@@ -30,13 +30,21 @@ fn rebuilding_the_model_reproduces_the_committed_file() {
     let committed = std::fs::read(repo("models/text-model.pftm")).unwrap();
     let manifest = std::fs::read_to_string(repo("models/text-model.sha256")).unwrap();
     let want = manifest.split_whitespace().next().unwrap();
-    assert_eq!(hex(&Sha256::digest(&committed)), want, "committed file vs manifest");
+    assert_eq!(
+        hex(&Sha256::digest(&committed)),
+        want,
+        "committed file vs manifest"
+    );
     assert_eq!(
         hex(&Sha256::digest(&bytes)),
         want,
         "rebuilt model differs: run scripts/train-text-model.sh"
     );
-    assert!(committed.len() <= 16 << 20, "model is {} bytes", committed.len());
+    assert!(
+        committed.len() <= 16 << 20,
+        "model is {} bytes",
+        committed.len()
+    );
     TextModel::from_bytes(&committed).unwrap();
 }
 
@@ -48,15 +56,22 @@ fn training_twice_gives_identical_bytes() {
         epochs: 2,
         ..TrainConfig::default()
     };
-    let a = train_model(&examples, &["train"], [0; 32], &config).unwrap().1;
-    let b = train_model(&examples, &["train"], [0; 32], &config).unwrap().1;
+    let a = train_model(&examples, &["train"], [0; 32], &config)
+        .unwrap()
+        .1;
+    let b = train_model(&examples, &["train"], [0; 32], &config)
+        .unwrap()
+        .1;
     assert_eq!(Sha256::digest(&a), Sha256::digest(&b));
-    let other_seed = TrainConfig {
-        seed: 7,
-        ..config
-    };
-    let c = train_model(&examples, &["train"], [0; 32], &other_seed).unwrap().1;
-    assert_ne!(Sha256::digest(&a), Sha256::digest(&c), "the seed must matter");
+    let other_seed = TrainConfig { seed: 7, ..config };
+    let c = train_model(&examples, &["train"], [0; 32], &other_seed)
+        .unwrap()
+        .1;
+    assert_ne!(
+        Sha256::digest(&a),
+        Sha256::digest(&c),
+        "the seed must matter"
+    );
 }
 
 #[test]

@@ -107,12 +107,18 @@ fn version_1_state_is_migrated() {
     let v1: String = v2
         .replace("version = 2", "version = 1")
         .lines()
-        .filter(|l| !l.starts_with("adult_age_seen") && !l.starts_with("minor_age_seen") && !l.starts_with("age_gap"))
+        .filter(|l| {
+            !l.starts_with("adult_age_seen")
+                && !l.starts_with("minor_age_seen")
+                && !l.starts_with("age_gap")
+        })
         .collect::<Vec<_>>()
         .join("\n");
     let c2 = conversations();
     assert_eq!(c2.import_state(&v1).unwrap(), "m");
     let a = c2.assessment("m").unwrap();
     assert!(!a.age_gap);
-    assert!(c2.import_state(&v2.replace("version = 2", "version = 3")).is_err());
+    assert!(c2
+        .import_state(&v2.replace("version = 2", "version = 3"))
+        .is_err());
 }

@@ -30,7 +30,18 @@ fn committed_model_loads_from_bytes_and_path_and_round_trips() {
 #[test]
 fn truncated_files_are_rejected_at_every_length() {
     let bytes = committed();
-    for len in [0, 3, 10, 43, 44, 75, 76, 500, bytes.len() / 2, bytes.len() - 1] {
+    for len in [
+        0,
+        3,
+        10,
+        43,
+        44,
+        75,
+        76,
+        500,
+        bytes.len() / 2,
+        bytes.len() - 1,
+    ] {
         match TextModel::from_bytes(&bytes[..len]) {
             Err(ModelError::Truncated { found, .. }) => assert_eq!(found, len),
             other => panic!("len {len}: {other:?}"),
@@ -49,22 +60,33 @@ fn a_flipped_bit_fails_the_checksum() {
     let mut bytes = committed();
     let mid = bytes.len() / 2;
     bytes[mid] ^= 0x10;
-    assert!(matches!(TextModel::from_bytes(&bytes), Err(ModelError::Checksum)));
+    assert!(matches!(
+        TextModel::from_bytes(&bytes),
+        Err(ModelError::Checksum)
+    ));
     let mut tail = committed();
     let last = tail.len() - 1;
     tail[last] ^= 1;
-    assert!(matches!(TextModel::from_bytes(&tail), Err(ModelError::Checksum)));
+    assert!(matches!(
+        TextModel::from_bytes(&tail),
+        Err(ModelError::Checksum)
+    ));
 }
 
 #[test]
 fn wrong_magic_and_version_are_named() {
     let mut bytes = committed();
     bytes[0] = b'X';
-    assert!(matches!(TextModel::from_bytes(&bytes), Err(ModelError::BadMagic)));
+    assert!(matches!(
+        TextModel::from_bytes(&bytes),
+        Err(ModelError::BadMagic)
+    ));
     let mut bytes = committed();
     bytes[4..6].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
     let e = TextModel::from_bytes(&reseal(bytes)).unwrap_err();
-    assert!(matches!(e, ModelError::Version { found, expected } if found == FORMAT_VERSION + 1 && expected == FORMAT_VERSION));
+    assert!(
+        matches!(e, ModelError::Version { found, expected } if found == FORMAT_VERSION + 1 && expected == FORMAT_VERSION)
+    );
     assert!(e.to_string().contains("version"), "{e}");
 }
 
@@ -75,20 +97,29 @@ fn out_of_range_fields_are_typed_errors() {
     bytes[8] = 31;
     assert!(matches!(
         TextModel::from_bytes(&reseal(bytes)),
-        Err(ModelError::Field { field: "bucket_bits", .. })
+        Err(ModelError::Field {
+            field: "bucket_bits",
+            ..
+        })
     ));
     let mut bytes = committed();
     bytes[6..8].copy_from_slice(&3u16.to_le_bytes());
     assert!(matches!(
         TextModel::from_bytes(&reseal(bytes)),
-        Err(ModelError::Field { field: "classes", .. })
+        Err(ModelError::Field {
+            field: "classes",
+            ..
+        })
     ));
     let mut bytes = committed();
     bytes[9] = 7;
     bytes[10] = 2;
     assert!(matches!(
         TextModel::from_bytes(&reseal(bytes)),
-        Err(ModelError::Field { field: "features", .. })
+        Err(ModelError::Field {
+            field: "features",
+            ..
+        })
     ));
     // A NaN bias.
     let mut bytes = committed();

@@ -115,6 +115,7 @@ impl Serialize for PdqHash {
 
 /// The eight dihedral transforms of an image, in the reference's order. The variant hash `V`
 /// of image `I` is (up to rounding) the hash of `I` transformed by `V`.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Dihedral {
@@ -127,13 +128,21 @@ pub enum Dihedral {
     /// Rotated 270 degrees anticlockwise.
     Rotate270 = 3,
     /// Mirrored top to bottom.
+    #[serde(rename = "flipx")]
     FlipX = 4,
     /// Mirrored left to right.
+    #[serde(rename = "flipy")]
     FlipY = 5,
     /// Transposed about the main diagonal.
     FlipPlus1 = 6,
     /// Transposed about the anti-diagonal.
     FlipMinus1 = 7,
+}
+
+impl fmt::Display for Dihedral {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 impl Dihedral {

@@ -27,11 +27,11 @@ mod gif_frames;
 mod heif;
 mod jpeg;
 mod jpeg_dc;
+mod partial;
 mod pixels;
 mod png_rows;
-mod sample;
-mod partial;
 pub mod reframe;
+mod sample;
 
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
 use std::io::Cursor;
@@ -64,6 +64,34 @@ impl Default for DecodeLimits {
             max_dimension: 40_000,
             max_alloc_bytes: 512 << 20,
         }
+    }
+}
+
+impl DecodeLimits {
+    /// Refuses limits that would refuse every image: a zero byte, pixel, side or memory limit
+    /// (any positive limit is a valid, if strict, choice). [`crate::Scanner::new`] calls it and
+    /// returns [`crate::Error::Config`] naming the field.
+    ///
+    /// ```
+    /// use preflight::media::DecodeLimits;
+    /// assert!(DecodeLimits::default().validate().is_ok());
+    /// let none = DecodeLimits { max_pixels: 0, ..DecodeLimits::default() };
+    /// assert!(none.validate().unwrap_err().to_string().contains("decode_limits.max_pixels"));
+    /// ```
+    pub fn validate(&self) -> Result<(), crate::Error> {
+        for (field, value) in [
+            ("max_input_bytes", self.max_input_bytes as u64),
+            ("max_pixels", self.max_pixels),
+            ("max_dimension", u64::from(self.max_dimension)),
+            ("max_alloc_bytes", self.max_alloc_bytes),
+        ] {
+            if value == 0 {
+                return Err(crate::Error::Config(format!(
+                    "decode_limits.{field}: 0 would refuse every image"
+                )));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -23,6 +23,7 @@ use image::{DynamicImage, GrayImage, RgbImage};
 use thiserror::Error;
 
 /// The pixel layouts an app can hand over.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PixelFormat {
     /// 4 bytes a pixel: R, G, B, A (Android `ARGB_8888` bitmaps in memory, `kCVPixelFormatType_32RGBA`).
@@ -68,6 +69,7 @@ impl PixelFormat {
 }
 
 /// How the stored pixels must be turned to be displayed upright, numbered as EXIF does (1..=8).
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Orientation {
     /// 1: as stored.
@@ -122,6 +124,7 @@ impl Orientation {
 }
 
 /// One raw image from the app. Owned bytes, no generics: it crosses the FFI as is.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, PartialEq, Eq)]
 pub struct PixelBuffer {
     /// Width in pixels.

@@ -160,6 +160,7 @@ pub struct Evidence {
 }
 
 /// One grooming stage's contribution to the risk.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct StageScore {
     /// The stage.
@@ -256,13 +257,27 @@ struct Table {
 /// Per-conversation state for every conversation the app is observing. `Send + Sync`; one
 /// mutex guards the map (the work under the lock is a few arithmetic operations; message
 /// analysis runs outside it).
-#[derive(Debug)]
 pub struct Conversations {
     engine: Arc<TextEngine>,
     model: Option<Arc<TextModel>>,
     config: ConversationConfig,
     table: Mutex<Table>,
+    on_evict: std::sync::RwLock<Option<EvictionHook>>,
 }
+
+impl std::fmt::Debug for Conversations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Conversations")
+            .field("config", &self.config)
+            .field("conversations", &self.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Called with the id of each conversation evicted to stay within
+/// [`ConversationConfig::max_conversations`] (after the table lock is released), so the app can
+/// persist it first next time or know its state is gone.
+pub type EvictionHook = Arc<dyn Fn(&str) + Send + Sync>;
 
 fn stage_weight(stage: GroomingStage) -> f32 {
     match stage {
@@ -365,6 +380,28 @@ impl Conversations {
             model,
             config,
             table: Mutex::new(Table::default()),
+            on_evict: std::sync::RwLock::new(None),
+        }
+    }
+
+    /// Sets (or with `None` clears) the hook told about every evicted conversation.
+    pub fn set_eviction_hook(&self, hook: Option<EvictionHook>) {
+        *self.on_evict.write().unwrap_or_else(|e| e.into_inner()) = hook;
+    }
+
+    fn report_evicted(&self, evicted: Vec<String>) {
+        if evicted.is_empty() {
+            return;
+        }
+        let hook = self
+            .on_evict
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if let Some(hook) = hook {
+            for id in &evicted {
+                hook(id);
+            }
         }
     }
 
@@ -454,7 +491,9 @@ impl Conversations {
         assessment.peer_self_harm_level = own.peer;
         assessment.support_suggested = own.support;
         assessment.signals = signals;
-        evict(&mut table, config.max_conversations);
+        let evicted = evict(&mut table, config.max_conversations);
+        drop(table);
+        self.report_evicted(evicted);
         assessment
     }
 
@@ -531,7 +570,9 @@ impl Conversations {
         table
             .slots
             .insert(doc.conversation_id.clone(), Slot { state, last_used });
-        evict(&mut table, self.config.max_conversations);
+        let evicted = evict(&mut table, self.config.max_conversations);
+        drop(table);
+        self.report_evicted(evicted);
         Ok(doc.conversation_id)
     }
 
@@ -551,7 +592,9 @@ impl Conversations {
     }
 }
 
-fn evict(table: &mut Table, max: usize) {
+/// Drops least recently used conversations beyond `max`; returns their ids.
+fn evict(table: &mut Table, max: usize) -> Vec<String> {
+    let mut evicted = Vec::new();
     while table.slots.len() > max.max(1) {
         let Some(oldest) = table
             .slots
@@ -562,7 +605,9 @@ fn evict(table: &mut Table, max: usize) {
             break;
         };
         table.slots.remove(&oldest);
+        evicted.push(oldest);
     }
+    evicted
 }
 
 fn keep_higher(slot: &mut Option<LevelSeen>, level: SelfHarmLevel, at: u64, window: u64) {
@@ -603,9 +648,28 @@ const REPORT_WORDS: [&str; 14] = [
 /// Words of a child's life: in a conversation whose local user's age is unknown, grooming
 /// needs some sign that a minor is involved (these, a stated minor age, or an age gap).
 const MINOR_WORDS: [&str; 22] = [
-    "school", "parents", "mom", "mum", "dad", "homework", "grade", "teacher", "class",
-    "curfew", "babysitter", "recess", "detention", "bedtime", "highschool", "freshman",
-    "sophomore", "escuela", "colegio", "escola", "mamá", "mãe",
+    "school",
+    "parents",
+    "mom",
+    "mum",
+    "dad",
+    "homework",
+    "grade",
+    "teacher",
+    "class",
+    "curfew",
+    "babysitter",
+    "recess",
+    "detention",
+    "bedtime",
+    "highschool",
+    "freshman",
+    "sophomore",
+    "escuela",
+    "colegio",
+    "escola",
+    "mamá",
+    "mãe",
 ];
 /// Longest message (bytes) scanned for cues.
 const MAX_CUE_BYTES: usize = 4096;
@@ -874,7 +938,10 @@ mod tests {
 
     #[test]
     fn weak_stages_alone_stay_below_the_alert() {
-        for stage in [GroomingStage::PersonalQuestions, GroomingStage::TrustBuilding] {
+        for stage in [
+            GroomingStage::PersonalQuestions,
+            GroomingStage::TrustBuilding,
+        ] {
             let mut e = [0.0; 8];
             e[stage.index()] = MAX_STAGE_EVIDENCE;
             let (risk, stages) = grooming_risk(&e, false);

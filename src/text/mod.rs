@@ -35,7 +35,7 @@ pub mod normalize;
 pub mod types;
 
 pub use conversation::{
-    ConversationAssessment, ConversationConfig, Conversations, Evidence, StageScore,
+    ConversationAssessment, ConversationConfig, Conversations, EvictionHook, Evidence, StageScore,
 };
 pub use error::{LexiconError, StateError};
 pub use lexicon::{LexiconEntry, LexiconSet, Modifier, ModifierScope};

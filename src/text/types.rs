@@ -17,6 +17,7 @@ pub enum Category {
 }
 
 /// Grooming stages (after Lorenzo-Dus et al. and O'Connell), in the order they usually appear.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GroomingStage {
@@ -78,6 +79,7 @@ impl fmt::Display for GroomingStage {
 }
 
 /// Self-harm severity levels, ordered, inspired by the Columbia Suicide Severity Rating Scale.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SelfHarmLevel {
@@ -116,6 +118,7 @@ impl fmt::Display for SelfHarmLevel {
 }
 
 /// Context that changes how a self-harm match is read.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ModifierKind {
@@ -134,6 +137,7 @@ pub enum ModifierKind {
 }
 
 /// Which way a message travelled, seen from the local user of the app.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
@@ -144,6 +148,7 @@ pub enum Direction {
 }
 
 /// The local user's age band, if the app knows it.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum AgeBand {
     /// Under 13.

@@ -154,9 +154,7 @@ impl VideoBags {
                     list_category: probe.category,
                     sources: probe.source_org_names,
                     variant: Dihedral::from_index(usize::from(variant))
-                        .unwrap_or(Dihedral::Original)
-                        .name()
-                        .to_string(),
+                        .unwrap_or(Dihedral::Original),
                     query_match_pct: query as f32,
                     target_match_pct: target as f32,
                     matched_frames: t.frames,

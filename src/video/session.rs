@@ -130,14 +130,11 @@ fn frame_evidence(
     Evidence::FrameMatch {
         frame_index,
         timestamp_ms,
-        kind: m.kind.name().to_string(),
+        kind: m.kind,
         entry: m.entry,
         hash: m.hash_hex,
         distance: m.distance,
-        variant: Dihedral::from_index(usize::from(m.variant))
-            .unwrap_or(Dihedral::Original)
-            .name()
-            .to_string(),
+        variant: Dihedral::from_index(usize::from(m.variant)).unwrap_or(Dihedral::Original),
         label: m.label,
         list_category: m.category,
         sources: m.source_org_names,

@@ -77,12 +77,13 @@ fn summary(v: &Verdict) -> String {
                     ..
                 } => format!("\"{excerpt}\" ({lexicon_id})"),
                 Evidence::ConversationRisk { stages, .. } => {
-                    format!("stages: {}", stages.join(", "))
+                    let names: Vec<&str> = stages.iter().map(|s| s.as_str()).collect();
+                    format!("stages: {}", names.join(", "))
                 }
                 Evidence::SelfHarmLevel { own, peer } => format!(
                     "level own={} peer={}",
-                    own.as_deref().unwrap_or("-"),
-                    peer.as_deref().unwrap_or("-")
+                    own.map_or("-", |l| l.as_str()),
+                    peer.map_or("-", |l| l.as_str())
                 ),
                 Evidence::Classifier {
                     model,

@@ -115,13 +115,6 @@ enum Detector {
     Lexicon(Conversations),
 }
 
-fn level_from_str(s: &str) -> Option<SelfHarmLevel> {
-    use SelfHarmLevel::*;
-    [WishToBeDead, Ideation, Method, Intent, Plan, Behaviour]
-        .into_iter()
-        .find(|l| l.as_str() == s)
-}
-
 impl Detector {
     fn new(args: &TextEvalArgs) -> Result<Detector, String> {
         if args.lexicon_only {
@@ -229,10 +222,8 @@ fn from_verdict(
         });
         match (levels, direction) {
             (None, _) => Some(SelfHarmLevel::Ideation),
-            (Some((own, _)), Direction::Sent) => own.as_deref().and_then(level_from_str),
-            (Some((own, peer)), Direction::Received) => {
-                peer.or(own).as_deref().and_then(level_from_str)
-            }
+            (Some((own, _)), Direction::Sent) => own,
+            (Some((own, peer)), Direction::Received) => peer.or(own),
         }
     });
     let grooming = signal(Category::Grooming);

@@ -11,10 +11,10 @@ mod list_cmd;
 mod list_log_cmd;
 mod scan_batch;
 mod scan_cmd;
+mod scan_image_cmd;
 mod text_calibrate;
 mod text_model_cmd;
 mod video_cmd;
-mod scan_image_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

@@ -72,12 +72,14 @@ fn describe(e: &Evidence) -> String {
             ..
         } => {
             let mut s = format!(
-                "{kind} entry {entry} \"{label}\" distance {distance} variant {variant} region {reframe} (list v{list_version})"
+                "{} entry {entry} \"{label}\" distance {distance} variant {} region {reframe} (list v{list_version})",
+                kind.name(),
+                variant.name()
             );
             if *partial {
                 s.push_str(", partial file");
             }
-            if kind == "phash" {
+            if *kind == preflight::lists::HashKind::PHash {
                 if corroborated_by.is_empty() {
                     s.push_str(", uncorroborated pHash: warns only");
                 } else {

@@ -3,21 +3,36 @@
 //!
 //! - [`Scanner`]: the object an app holds (thread-safe), with image bytes in, chat messages in,
 //!   signed list updates in, conversation state export/import and the report bundle out.
-//! - [`types`]: plain records and enums mirroring the core types (the core has no uniffi
-//!   dependency), and the configuration records with their defaults.
+//! - [`types`]: the records whose shape differs from the core's (configuration with paths and
+//!   `u64` limits, the conversation report). The verdict, typed evidence, policy and list summary
+//!   are the core types themselves (derived under the core's `uniffi` feature; Kotlin package
+//!   `dev.preflight.core`, Swift module `Preflight`), re-exported here.
 //! - [`PreflightError`]: the one error enum, each variant a typed exception with a clear message.
 //!
 //! Doc comments here are copied into the generated Swift and Kotlin sources (bindings/).
 //! Panics never cross the boundary: uniffi catches them and raises an internal error, and the
 //! library code paths reached from here do not panic on input.
 
+mod background;
 mod error;
+mod mobile;
+mod report;
 mod scanner;
 pub mod types;
 
 pub use error::PreflightError;
+pub use mobile::PreflightListener;
+pub use report::ReportMessage;
 pub use scanner::Scanner;
 pub use types::*;
+
+pub use preflight::hash::pdq::Dihedral;
+pub use preflight::lists::{HashKind, ListCounts, ListInfo, SourcePolicy};
+pub use preflight::media::{Orientation, PixelBuffer, PixelFormat};
+pub use preflight::text::{
+    AgeBand, Direction, GroomingStage, ModifierKind, SelfHarmLevel, StageScore,
+};
+pub use preflight::{Action, Category, Evidence, MatchedFrame, Policy, Signal, Verdict};
 
 /// The library version (semver of the `preflight` crate).
 #[uniffi::export]
@@ -28,8 +43,8 @@ pub fn library_version() -> String {
 /// The default thresholds and rules (PDQ radius 31, quality 50, pHash radius 4, one source,
 /// grooming warn at 0.5, text never blocks).
 #[uniffi::export]
-pub fn default_policy() -> PolicyConfig {
-    preflight::Policy::default().into()
+pub fn default_policy() -> Policy {
+    Policy::default()
 }
 
 /// The default image decoding limits (64 MiB input, 64 megapixels, 40 000 px a side, 512 MiB).

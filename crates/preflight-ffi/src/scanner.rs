@@ -6,9 +6,10 @@
 //! through this surface. Byte arrays are copied once into Rust-owned memory for the call.
 
 use super::error::PreflightError;
-use super::types::{
-    AgeBand, Direction, ListInfo, PolicyConfig, ReportBundle, ScannerConfig, Verdict,
-};
+use super::report::ReportMessage;
+use super::types::{ReportBundle, ScannerConfig};
+use preflight::text::{AgeBand, Direction};
+use preflight::{lists::ListInfo, Policy, Verdict};
 use std::sync::Arc;
 
 /// The on-device scanner. Create one per app (it compiles the lexicons and opens the list
@@ -18,7 +19,10 @@ use std::sync::Arc;
 /// thread.
 #[derive(Debug, uniffi::Object)]
 pub struct Scanner {
-    inner: preflight::Scanner,
+    pub(crate) inner: Arc<preflight::Scanner>,
+    pub(crate) listener: crate::mobile::ListenerSlot,
+    /// File names of the configured classifier models (for reports).
+    models: Vec<String>,
 }
 
 #[uniffi::export]
@@ -28,15 +32,22 @@ impl Scanner {
     /// file, `Storage` if the store directory cannot be used.
     #[uniffi::constructor]
     pub fn new(config: ScannerConfig) -> Result<Arc<Self>, PreflightError> {
-        let inner = preflight::Scanner::new(config.try_into()?)?;
-        Ok(Arc::new(Scanner { inner }))
+        let models = crate::types::model_names(config.classifiers.as_ref());
+        let inner = Arc::new(preflight::Scanner::new(config.try_into()?)?);
+        let listener = crate::mobile::ListenerSlot::default();
+        listener.watch_evictions(&inner);
+        Ok(Arc::new(Scanner {
+            inner,
+            listener,
+            models,
+        }))
     }
 
     /// Scans an image (the encoded file bytes: JPEG, PNG, WebP, GIF or BMP) against the live
     /// list: exact digests, PDQ over all eight rotations/flips, pHash. Throws `InvalidImage`
     /// when the bytes cannot be decoded and no exact digest matched them.
     pub fn scan_image(&self, image: Vec<u8>) -> Result<Verdict, PreflightError> {
-        Ok(self.inner.scan_image(&image)?.into())
+        Ok(self.inner.scan_image(&image)?)
     }
 
     /// Scans one chat message and folds it into its conversation's state (grooming is a
@@ -52,8 +63,7 @@ impl Scanner {
     ) -> Result<Verdict, PreflightError> {
         Ok(self
             .inner
-            .scan_text(&conversation_id, direction.into(), age_band.into(), &text)?
-            .into())
+            .scan_text(&conversation_id, direction, age_band, &text)?)
     }
 
     /// Installs a signed full list or delta, verified against the trusted keys, atomically
@@ -65,17 +75,18 @@ impl Scanner {
         update: Vec<u8>,
         force: bool,
     ) -> Result<ListInfo, PreflightError> {
-        Ok(self.inner.apply_list_update(&update, force)?.into())
+        self.listener
+            .list_result(self.inner.apply_list_update(&update, force))
     }
 
     /// Version, digest and counts of the live list (version 0 before any list is installed).
     pub fn list_info(&self) -> ListInfo {
-        self.inner.list_info().into()
+        self.inner.list_info()
     }
 
     /// The policy in force.
-    pub fn policy(&self) -> PolicyConfig {
-        (*self.inner.policy()).into()
+    pub fn policy(&self) -> Policy {
+        *self.inner.policy()
     }
 
     /// Exports one conversation's state (a versioned text document) for the app to persist
@@ -98,21 +109,29 @@ impl Scanner {
         self.inner.forget_conversation(&conversation_id)
     }
 
-    /// The evidence for one conversation, for a report the user chose to send, or
-    /// `null`/`nil` if the conversation is unknown. Nothing is sent anywhere by the library.
+    /// The report for one conversation, built only when the user chose to report it, or
+    /// `null`/`nil` if the conversation is unknown: its assessment and evidence, the list and
+    /// models in force, the library version, and the last `maxMessages` (default 5, at most 100)
+    /// of the `messages` the app passes (the ones the user is reporting, oldest first). Show
+    /// `json` to the user before sending (the redaction preview); the library sends nothing.
     pub fn report_bundle(
         &self,
         conversation_id: String,
+        messages: Vec<ReportMessage>,
+        max_messages: Option<u32>,
     ) -> Result<Option<ReportBundle>, PreflightError> {
         let Some(bundle) = self.inner.report_bundle(&conversation_id) else {
             return Ok(None);
         };
-        let json = serde_json::to_string(&bundle)
-            .map_err(|e| PreflightError::InvalidState(format!("cannot serialize report: {e}")))?;
+        let messages = crate::report::last_messages(messages, max_messages);
+        let json = crate::report::json(&bundle, &self.models, &messages)?;
         Ok(Some(ReportBundle {
+            schema_version: crate::report::REPORT_SCHEMA_VERSION,
             library_version: bundle.library_version.to_string(),
-            list: bundle.list.into(),
+            list: bundle.list,
+            models: self.models.clone(),
             conversation: bundle.conversation.into(),
+            messages,
             json,
         }))
     }

@@ -1,574 +1,13 @@
-//! Records and enums that cross the FFI. They mirror the core types one to one (converted with
-//! `From`/`TryFrom`), so the core stays free of uniffi and the bindings stay plain data:
-//! Kotlin data classes and enums, Swift structs and enums.
+//! The records that cross the FFI in a shape of their own. Everything else (verdict, signals,
+//! typed evidence, policy, list summary, direction, age band, grooming stages, self-harm levels)
+//! is the core type itself, derived with the core's `uniffi` feature. What stays here changes
+//! shape on the way: paths arrive as strings, `usize` limits as `u64`, the store directory is
+//! required, and the conversation report leaves out the per-message internals.
 
 use super::error::PreflightError;
-use preflight::lists::SourcePolicy;
 use preflight::media::DecodeLimits as CoreDecodeLimits;
-use preflight::policy::Policy;
-use preflight::text::{AgeBand as CoreAgeBand, Direction as CoreDirection};
-use preflight::verdict as core;
-
-/// Recommended handling, strictest last. The app decides the UX.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum Action {
-    /// Nothing found that the policy acts on.
-    Allow,
-    /// Show a warning, blur or help resources; let the user decide.
-    Warn,
-    /// Do not send/show (known abuse imagery).
-    Block,
-}
-
-impl From<core::Action> for Action {
-    fn from(a: core::Action) -> Self {
-        match a {
-            core::Action::Allow => Action::Allow,
-            core::Action::Warn => Action::Warn,
-            core::Action::Block => Action::Block,
-        }
-    }
-}
-
-/// What a signal is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum Category {
-    /// Matches a list of known child sexual abuse imagery.
-    KnownCsam,
-    /// Nudity detected by an image classifier.
-    Nudity,
-    /// A grooming pattern across a conversation.
-    Grooming,
-    /// Self-harm or suicide risk (the user's own, or someone they talk to or about).
-    SelfHarm,
-    /// Sexual content in text.
-    Sexual,
-}
-
-impl From<core::Category> for Category {
-    fn from(c: core::Category) -> Self {
-        match c {
-            core::Category::KnownCsam => Category::KnownCsam,
-            core::Category::Nudity => Category::Nudity,
-            core::Category::Grooming => Category::Grooming,
-            core::Category::SelfHarm => Category::SelfHarm,
-            core::Category::Sexual => Category::Sexual,
-        }
-    }
-}
-
-/// Who wrote a message, from the local user's point of view.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum Direction {
-    /// Written by the local user.
-    Sent,
-    /// Written by the other party.
-    Received,
-}
-
-impl From<Direction> for CoreDirection {
-    fn from(d: Direction) -> Self {
-        match d {
-            Direction::Sent => CoreDirection::Sent,
-            Direction::Received => CoreDirection::Received,
-        }
-    }
-}
-
-/// The local user's age band, if the app knows it (`Unknown` otherwise).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum AgeBand {
-    /// Under 13.
-    Under13,
-    /// 13 to 15.
-    Age13To15,
-    /// 16 or 17.
-    Age16To17,
-    /// 18 or over.
-    Adult,
-    /// Not known.
-    Unknown,
-}
-
-impl From<AgeBand> for CoreAgeBand {
-    fn from(a: AgeBand) -> Self {
-        match a {
-            AgeBand::Under13 => CoreAgeBand::Under13,
-            AgeBand::Age13To15 => CoreAgeBand::Age13To15,
-            AgeBand::Age16To17 => CoreAgeBand::Age16To17,
-            AgeBand::Adult => CoreAgeBand::Adult,
-            AgeBand::Unknown => CoreAgeBand::Unknown,
-        }
-    }
-}
-
-/// Why a signal was raised. Strings rather than nested enums so every binding can show them.
-#[derive(Debug, Clone, PartialEq, uniffi::Enum)]
-pub enum Evidence {
-    /// A hash-list entry matched.
-    ListMatch {
-        /// `pdq`, `phash`, `md5`, `sha1` or `sha256`.
-        kind: String,
-        /// Entry index in its section (stable for a given list digest).
-        entry: u32,
-        /// The listed hash (hex).
-        hash: String,
-        /// Hamming distance (0 for exact kinds).
-        distance: u32,
-        /// Which rotation/flip of the scanned image matched (`original` for exact kinds).
-        variant: String,
-        /// The entry's label.
-        label: String,
-        /// The entry's category as the list states it.
-        list_category: String,
-        /// Organisations that listed the entry.
-        sources: Vec<String>,
-        /// Version of the list that matched.
-        list_version: u64,
-        /// SHA-256 digest of that list (auditable across devices).
-        list_digest: String,
-    },
-    /// A hash-list entry matched one frame of an animated image or a video.
-    FrameMatch {
-        /// 0-based frame index.
-        frame_index: u32,
-        /// When the frame is shown, in milliseconds.
-        timestamp_ms: u64,
-        /// `pdq`.
-        kind: String,
-        /// Entry index in its section.
-        entry: u32,
-        /// The listed hash (hex).
-        hash: String,
-        /// Hamming distance.
-        distance: u32,
-        /// Which rotation/flip of the frame matched.
-        variant: String,
-        /// The entry's label.
-        label: String,
-        /// The entry's category as the list states it.
-        list_category: String,
-        /// Organisations that listed the entry.
-        sources: Vec<String>,
-        /// Version of the list that matched.
-        list_version: u64,
-        /// SHA-256 digest of that list.
-        list_digest: String,
-    },
-    /// A listed video matched (vPDQ query/target percentages).
-    VideoMatch {
-        /// Index of the video in the list's video section.
-        entry: u32,
-        /// The video's label.
-        label: String,
-        /// The video's category as the list states it.
-        list_category: String,
-        /// Organisations that listed the video.
-        sources: Vec<String>,
-        /// Which rotation/flip of the scanned frames matched.
-        variant: String,
-        /// Percentage of the scanned video's distinct frames that matched.
-        query_match_pct: f32,
-        /// Percentage of the listed video's distinct frames that were matched.
-        target_match_pct: f32,
-        /// The scanned frames that matched.
-        matched_frames: Vec<MatchedFrame>,
-        /// Version of the list that matched.
-        list_version: u64,
-        /// SHA-256 digest of that list.
-        list_digest: String,
-    },
-    /// A lexicon term matched in the message.
-    Lexicon {
-        /// Lexicon entry id.
-        lexicon_id: String,
-        /// UTF-8 byte offset of the span in the original message.
-        start: u64,
-        /// End of the span (exclusive, UTF-8 bytes).
-        end: u64,
-        /// The original text of the span.
-        excerpt: String,
-        /// Grooming stage of the term, if any.
-        stage: Option<String>,
-        /// Self-harm level of the term, if any.
-        level: Option<String>,
-        /// Context modifiers that applied (negation, hyperbole, third person, help-seeking).
-        modifiers: Vec<String>,
-        /// Weight after modifiers.
-        weight: f32,
-    },
-    /// The conversation-level grooming model.
-    ConversationRisk {
-        /// Risk 0..1.
-        grooming_risk: f32,
-        /// Stages that drove it, strongest first.
-        stages: Vec<String>,
-        /// Messages observed in the conversation.
-        messages: u64,
-    },
-    /// The conversation-level self-harm model.
-    SelfHarmLevel {
-        /// The local user's own level, if recently expressed.
-        own: Option<String>,
-        /// Someone else's level (the other party, or a third person the user wrote about).
-        peer: Option<String>,
-    },
-    /// An on-device classifier's output.
-    Classifier {
-        /// Model name.
-        model: String,
-        /// Output label.
-        label: String,
-        /// Score 0..1.
-        score: f32,
-    },
-}
-
-/// One scanned frame that matched a frame of a listed video.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
-pub struct MatchedFrame {
-    /// 0-based index of the scanned frame.
-    pub frame_index: u32,
-    /// Its time in milliseconds.
-    pub timestamp_ms: u64,
-    /// Index of the closest frame in the listed video's frame list.
-    pub listed_frame: u32,
-    /// Hamming distance to it.
-    pub distance: u32,
-}
-
-impl From<preflight::verdict::MatchedFrame> for MatchedFrame {
-    fn from(m: preflight::verdict::MatchedFrame) -> Self {
-        MatchedFrame {
-            frame_index: m.frame_index,
-            timestamp_ms: m.timestamp_ms,
-            listed_frame: m.listed_frame,
-            distance: m.distance,
-        }
-    }
-}
-
-impl From<core::Evidence> for Evidence {
-    fn from(e: core::Evidence) -> Self {
-        match e {
-            core::Evidence::FrameMatch {
-                frame_index,
-                timestamp_ms,
-                kind,
-                entry,
-                hash,
-                distance,
-                variant,
-                label,
-                list_category,
-                sources,
-                list_version,
-                list_digest,
-            } => Evidence::FrameMatch {
-                frame_index,
-                timestamp_ms,
-                kind,
-                entry,
-                hash,
-                distance,
-                variant,
-                label,
-                list_category,
-                sources,
-                list_version,
-                list_digest,
-            },
-            core::Evidence::VideoMatch {
-                entry,
-                label,
-                list_category,
-                sources,
-                variant,
-                query_match_pct,
-                target_match_pct,
-                matched_frames,
-                list_version,
-                list_digest,
-            } => Evidence::VideoMatch {
-                entry,
-                label,
-                list_category,
-                sources,
-                variant,
-                query_match_pct,
-                target_match_pct,
-                matched_frames: matched_frames.into_iter().map(Into::into).collect(),
-                list_version,
-                list_digest,
-            },
-            core::Evidence::ListMatch {
-                kind,
-                entry,
-                hash,
-                distance,
-                variant,
-                label,
-                list_category,
-                sources,
-                list_version,
-                list_digest,
-                ..
-            } => Evidence::ListMatch {
-                kind,
-                entry,
-                hash,
-                distance,
-                variant,
-                label,
-                list_category,
-                sources,
-                list_version,
-                list_digest,
-            },
-            core::Evidence::Lexicon {
-                lexicon_id,
-                start,
-                end,
-                excerpt,
-                stage,
-                level,
-                modifiers,
-                weight,
-            } => Evidence::Lexicon {
-                lexicon_id,
-                start,
-                end,
-                excerpt,
-                stage,
-                level,
-                modifiers,
-                weight,
-            },
-            core::Evidence::ConversationRisk {
-                grooming_risk,
-                stages,
-                messages,
-            } => Evidence::ConversationRisk {
-                grooming_risk,
-                stages,
-                messages,
-            },
-            core::Evidence::SelfHarmLevel { own, peer } => Evidence::SelfHarmLevel { own, peer },
-            core::Evidence::Classifier {
-                model,
-                label,
-                score,
-            } => Evidence::Classifier {
-                model,
-                label,
-                score,
-            },
-        }
-    }
-}
-
-/// One finding.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct Signal {
-    /// What it is about.
-    pub category: Category,
-    /// Strength 0..1 (1 for an exact list match).
-    pub score: f32,
-    /// Why.
-    pub evidence: Vec<Evidence>,
-}
-
-impl From<core::Signal> for Signal {
-    fn from(s: core::Signal) -> Self {
-        Signal {
-            category: s.category.into(),
-            score: s.score,
-            evidence: s.evidence.into_iter().map(Evidence::from).collect(),
-        }
-    }
-}
-
-/// The result of one scan.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct Verdict {
-    /// Recommended handling (the strictest any signal calls for).
-    pub action: Action,
-    /// Offer support resources (self-harm, or someone asking for help).
-    pub support_suggested: bool,
-    /// Every finding, including ones the policy does not act on.
-    pub signals: Vec<Signal>,
-}
-
-impl From<core::Verdict> for Verdict {
-    fn from(v: core::Verdict) -> Self {
-        Verdict {
-            action: v.action.into(),
-            support_suggested: v.support_suggested,
-            signals: v.signals.into_iter().map(Signal::from).collect(),
-        }
-    }
-}
-
-/// Entry counts per hash kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
-pub struct ListCounts {
-    /// PDQ entries.
-    pub pdq: u64,
-    /// pHash entries.
-    pub phash: u64,
-    /// MD5 entries.
-    pub md5: u64,
-    /// SHA-1 entries.
-    pub sha1: u64,
-    /// SHA-256 entries.
-    pub sha256: u64,
-}
-
-/// The audit summary of the live hash list: the same list has the same summary on every device.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct ListInfo {
-    /// Binary format version.
-    pub format_version: u32,
-    /// Monotonic list version (0: no list installed yet).
-    pub version: u64,
-    /// Lowercase hex SHA-256 of the signed body (what the issuer signed).
-    pub digest_hex: String,
-    /// Unix seconds when the issuer built the list.
-    pub created_at: u64,
-    /// Issuer key id (16 hex chars).
-    pub issuer_key_id: String,
-    /// Entry counts per hash kind.
-    pub counts: ListCounts,
-    /// Source organisation names; name `i` is bit `i` of a source bitmap.
-    pub orgs: Vec<String>,
-    /// Size of the list file in bytes.
-    pub file_bytes: u64,
-}
-
-impl From<preflight::lists::ListInfo> for ListInfo {
-    fn from(i: preflight::lists::ListInfo) -> Self {
-        ListInfo {
-            format_version: i.format_version,
-            version: i.version,
-            digest_hex: i.digest_hex,
-            created_at: i.created_at,
-            issuer_key_id: i.issuer_key_id,
-            counts: ListCounts {
-                pdq: i.counts.pdq,
-                phash: i.counts.phash,
-                md5: i.counts.md5,
-                sha1: i.counts.sha1,
-                sha256: i.counts.sha256,
-            },
-            orgs: i.orgs,
-            file_bytes: i.file_bytes,
-        }
-    }
-}
-
-/// Thresholds and rules; start from `defaultPolicy()` and change what you need.
-#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
-pub struct PolicyConfig {
-    /// PDQ match radius in bits, 0..=256 (default 31, Meta's recommended threshold).
-    pub pdq_radius: u32,
-    /// PDQ hashes of lower quality (0..=100) are not matched (default 50).
-    pub pdq_min_quality: u8,
-    /// pHash match radius in bits, 0..=64, 0 disables pHash (default 4).
-    pub phash_radius: u32,
-    /// k-of-n corroboration: distinct source organisations a list match needs (default 1).
-    pub min_sources: u32,
-    /// Bitmap of the organisations whose listings count (default all bits set).
-    pub counted_orgs: u64,
-    /// Grooming risk from which a message without grooming terms still carries the
-    /// conversation's grooming signal (default 0.25).
-    pub grooming_report: f32,
-    /// Grooming risk from which the verdict warns (default 0.5).
-    pub grooming_warn: f32,
-    /// Grooming risk from which the verdict blocks (default 1.1, i.e. never).
-    pub grooming_block: f32,
-    /// Nudity classifier score from which the verdict warns (default 0.8).
-    pub nudity_warn: f32,
-    /// Warn on sexual text when the local user is a minor (default true).
-    pub warn_sexual_to_minors: bool,
-    /// A bring-your-own text classifier's label counts from this score (default 0.5).
-    pub text_model_min_score: f32,
-}
-
-impl From<Policy> for PolicyConfig {
-    fn from(p: Policy) -> Self {
-        PolicyConfig {
-            pdq_radius: p.pdq_radius,
-            pdq_min_quality: p.pdq_min_quality,
-            phash_radius: p.phash_radius,
-            min_sources: p.sources.min_sources,
-            counted_orgs: p.sources.counted_orgs,
-            grooming_report: p.grooming_report,
-            grooming_warn: p.grooming_warn,
-            grooming_block: p.grooming_block,
-            nudity_warn: p.nudity_warn,
-            warn_sexual_to_minors: p.warn_sexual_to_minors,
-            text_model_min_score: p.text_model_min_score,
-        }
-    }
-}
-
-impl TryFrom<PolicyConfig> for Policy {
-    type Error = PreflightError;
-
-    fn try_from(p: PolicyConfig) -> Result<Self, PreflightError> {
-        let bad = |field: &str, detail: String| {
-            Err(PreflightError::InvalidConfig(format!(
-                "policy.{field}: {detail}"
-            )))
-        };
-        if p.pdq_radius > 256 {
-            return bad("pdq_radius", format!("{} exceeds 256 bits", p.pdq_radius));
-        }
-        if p.pdq_min_quality > 100 {
-            return bad(
-                "pdq_min_quality",
-                format!("{} exceeds 100", p.pdq_min_quality),
-            );
-        }
-        if p.phash_radius > 64 {
-            return bad(
-                "phash_radius",
-                format!("{} exceeds 64 bits", p.phash_radius),
-            );
-        }
-        for (field, value) in [
-            ("grooming_report", p.grooming_report),
-            ("grooming_warn", p.grooming_warn),
-            ("grooming_block", p.grooming_block),
-            ("nudity_warn", p.nudity_warn),
-            ("text_model_min_score", p.text_model_min_score),
-        ] {
-            if !value.is_finite() || value < 0.0 {
-                return bad(
-                    field,
-                    format!("{value} is not a finite, non-negative number"),
-                );
-            }
-        }
-        Ok(Policy {
-            pdq_radius: p.pdq_radius,
-            pdq_min_quality: p.pdq_min_quality,
-            phash_radius: p.phash_radius,
-            sources: SourcePolicy {
-                min_sources: p.min_sources,
-                counted_orgs: p.counted_orgs,
-            },
-            grooming_report: p.grooming_report,
-            grooming_warn: p.grooming_warn,
-            grooming_block: p.grooming_block,
-            nudity_warn: p.nudity_warn,
-            warn_sexual_to_minors: p.warn_sexual_to_minors,
-            text_model_min_score: p.text_model_min_score,
-            // video (issue 13): not mirrored in PolicyConfig yet; the core defaults apply.
-            ..Policy::default()
-        })
-    }
-}
+use preflight::text::{Direction, GroomingStage, ModifierKind, SelfHarmLevel, StageScore};
+use preflight::{lists::ListInfo, Policy};
 
 /// Limits applied before and during image decoding; start from `defaultDecodeLimits()`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
@@ -613,16 +52,16 @@ impl TryFrom<DecodeLimits> for CoreDecodeLimits {
     }
 }
 
-/// How to build a `Scanner`. Every field has a default, so `ScannerConfig()` in
-/// Kotlin / Swift scans text with the embedded English lexicons and matches images against an
-/// empty list until one is installed.
+/// How to build a `Scanner`. Every field but the store directory has a default, so
+/// `ScannerConfig(listStoreDir = dir)` in Kotlin / Swift scans text with the embedded English
+/// lexicons and matches images against an empty list until one is installed.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct ScannerConfig {
-    /// Directory of the on-device list store (created if missing), e.g. a subdirectory of the
-    /// app's private files. `null`/`nil` keeps lists in a private temporary directory that is
-    /// removed with the scanner (tests, demos).
-    #[uniffi(default)]
-    pub list_store_dir: Option<String>,
+    /// Directory of the on-device list store (created if missing): a subdirectory of the app's
+    /// private files (Android `Context.filesDir`, iOS Application Support). Required: there is
+    /// no temporary-directory fallback (on Android below 13 that is `/data/local/tmp`, which
+    /// apps cannot write).
+    pub list_store_dir: String,
     /// Issuer public keys (64 hex digits each) whose lists are accepted.
     #[uniffi(default)]
     pub trusted_list_keys: Vec<String>,
@@ -631,7 +70,7 @@ pub struct ScannerConfig {
     pub extra_lexicon_files: Vec<String>,
     /// Thresholds and rules; `null`/`nil` for the defaults.
     #[uniffi(default)]
-    pub policy: Option<PolicyConfig>,
+    pub policy: Option<Policy>,
     /// Image decoding limits; `null`/`nil` for the defaults.
     #[uniffi(default)]
     pub decode_limits: Option<DecodeLimits>,
@@ -677,6 +116,19 @@ fn classifier_config(c: Option<ClassifierPaths>) -> Result<(), PreflightError> {
     }
 }
 
+/// The store directory must be given and absolute (a relative path would depend on the process's
+/// working directory, which apps do not control).
+fn store_dir(dir: String) -> Result<std::path::PathBuf, PreflightError> {
+    let path = std::path::PathBuf::from(dir);
+    if path.as_os_str().is_empty() || !path.is_absolute() {
+        return Err(PreflightError::InvalidConfig(format!(
+            "list_store_dir must be an absolute directory path (the app's private files), got {:?}",
+            path.display().to_string()
+        )));
+    }
+    Ok(path)
+}
+
 impl TryFrom<ScannerConfig> for preflight::scanner::ScannerConfig {
     type Error = PreflightError;
 
@@ -684,18 +136,15 @@ impl TryFrom<ScannerConfig> for preflight::scanner::ScannerConfig {
         #[cfg_attr(not(feature = "onnx"), allow(clippy::let_unit_value, unused_variables))]
         let classifiers = classifier_config(c.classifiers)?;
         Ok(preflight::scanner::ScannerConfig {
-            list_store_dir: c.list_store_dir.map(Into::into),
+            list_store_dir: Some(store_dir(c.list_store_dir)?),
             trusted_list_keys: c.trusted_list_keys,
             decode_limits: c
                 .decode_limits
                 .map(TryInto::try_into)
                 .transpose()?
                 .unwrap_or_default(),
-            policy: c
-                .policy
-                .map(TryInto::try_into)
-                .transpose()?
-                .unwrap_or_default(),
+            // Validated by the core's Scanner::new (Policy::validate).
+            policy: c.policy.unwrap_or_default(),
             extra_lexicon_files: c.extra_lexicon_files.into_iter().map(Into::into).collect(),
             conversation: Default::default(),
             text_model: Default::default(),
@@ -704,15 +153,6 @@ impl TryFrom<ScannerConfig> for preflight::scanner::ScannerConfig {
             classifiers,
         })
     }
-}
-
-/// One grooming stage's contribution to a conversation's risk.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct StageScore {
-    /// Stage name (`trust_building`, `isolation`, ...).
-    pub stage: String,
-    /// 0..1.
-    pub score: f32,
 }
 
 /// One piece of evidence kept for a conversation.
@@ -725,9 +165,11 @@ pub struct ConversationEvidence {
     /// Lexicon entry id.
     pub lexicon_id: String,
     /// Grooming stage, if any.
-    pub stage: Option<String>,
+    pub stage: Option<GroomingStage>,
     /// Self-harm level, if any.
-    pub level: Option<String>,
+    pub level: Option<SelfHarmLevel>,
+    /// Context modifiers that applied.
+    pub modifiers: Vec<ModifierKind>,
     /// Original text of the span (at most 80 bytes).
     pub excerpt: String,
 }
@@ -746,9 +188,11 @@ pub struct ConversationReport {
     /// Stages that drove the risk, largest contribution first.
     pub stages: Vec<StageScore>,
     /// The local user's own self-harm level, if recently expressed.
-    pub self_harm_level: Option<String>,
+    pub self_harm_level: Option<SelfHarmLevel>,
     /// A peer's self-harm level, if recently expressed.
-    pub peer_self_harm_level: Option<String>,
+    pub peer_self_harm_level: Option<SelfHarmLevel>,
+    /// Support resources should be offered (own or peer self-harm, or help-seeking).
+    pub support_suggested: bool,
     /// Recent evidence, oldest first.
     pub evidence: Vec<ConversationEvidence>,
 }
@@ -760,28 +204,20 @@ impl From<preflight::text::ConversationAssessment> for ConversationReport {
             messages: a.messages,
             grooming_risk: a.grooming_risk,
             grooming_alert: a.grooming_alert,
-            stages: a
-                .stages
-                .iter()
-                .map(|s| StageScore {
-                    stage: s.stage.as_str().to_string(),
-                    score: s.score,
-                })
-                .collect(),
-            self_harm_level: a.self_harm_level.map(|l| l.as_str().to_string()),
-            peer_self_harm_level: a.peer_self_harm_level.map(|l| l.as_str().to_string()),
+            stages: a.stages,
+            self_harm_level: a.self_harm_level,
+            peer_self_harm_level: a.peer_self_harm_level,
+            support_suggested: a.support_suggested,
             evidence: a
                 .evidence
                 .into_iter()
                 .map(|e| ConversationEvidence {
                     message_index: e.message_index,
-                    direction: match e.direction {
-                        CoreDirection::Sent => Direction::Sent,
-                        CoreDirection::Received => Direction::Received,
-                    },
+                    direction: e.direction,
                     lexicon_id: e.lexicon_id,
-                    stage: e.stage.map(|s| s.as_str().to_string()),
-                    level: e.level.map(|l| l.as_str().to_string()),
+                    stage: e.stage,
+                    level: e.level,
+                    modifiers: e.modifiers,
                     excerpt: e.excerpt,
                 })
                 .collect(),
@@ -793,44 +229,40 @@ impl From<preflight::text::ConversationAssessment> for ConversationReport {
 /// nothing; the app attaches `json` (or the fields) to the report.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct ReportBundle {
+    /// Version of the JSON schema (`json`; docs/report-schema.md).
+    pub schema_version: u32,
     /// Library version that produced it.
     pub library_version: String,
     /// The list in force.
     pub list: ListInfo,
+    /// File names of the classifier models configured (empty without classifiers).
+    pub models: Vec<String>,
     /// The conversation's assessment and recent evidence.
     pub conversation: ConversationReport,
-    /// The whole bundle as canonical JSON (the same document the Rust API serializes).
+    /// The messages the user reports (the last N the app passed).
+    pub messages: Vec<crate::report::ReportMessage>,
+    /// The whole report as JSON (schema `preflight.report`, `schema_version`): what the app
+    /// shows the user before sending and attaches to the report.
     pub json: String,
+}
+
+/// File names of the configured models, for the report.
+pub(crate) fn model_names(c: Option<&ClassifierPaths>) -> Vec<String> {
+    let Some(c) = c else { return Vec::new() };
+    [&c.nsfw_model, &c.nudenet_model]
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            std::path::Path::new(p)
+                .file_name()
+                .map_or_else(|| p.clone(), |n| n.to_string_lossy().into_owned())
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn policy_round_trips_and_rejects_out_of_range_values() {
-        let p = Policy::default();
-        let c = PolicyConfig::from(p);
-        assert_eq!(Policy::try_from(c).unwrap(), p);
-
-        let bad = PolicyConfig {
-            grooming_warn: f32::NAN,
-            ..c
-        };
-        let err = Policy::try_from(bad).unwrap_err().to_string();
-        assert!(err.contains("policy.grooming_warn"), "{err}");
-        let err = Policy::try_from(PolicyConfig {
-            phash_radius: 65,
-            ..c
-        })
-        .unwrap_err();
-        assert!(matches!(err, PreflightError::InvalidConfig(_)));
-        assert!(Policy::try_from(PolicyConfig {
-            pdq_radius: 257,
-            ..c
-        })
-        .is_err());
-    }
 
     #[test]
     fn decode_limits_round_trip() {

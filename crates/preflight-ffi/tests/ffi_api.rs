@@ -4,8 +4,8 @@
 //! JVM through the generated Kotlin (tests/kotlin), which proves the marshalling.
 
 use preflight_ffi::{
-    default_policy, library_version, Action, AgeBand, Category, Direction, Evidence,
-    PreflightError, Scanner, ScannerConfig,
+    default_policy, library_version, Action, AgeBand, Category, Direction, Evidence, HashKind,
+    PreflightError, ReportMessage, Scanner, ScannerConfig, SourcePolicy,
 };
 use std::path::PathBuf;
 
@@ -24,9 +24,14 @@ fn test_key() -> String {
         .to_string()
 }
 
+/// A fresh store directory, kept for the test's duration (leaked: removed with the temp dir).
+fn store() -> String {
+    tempfile::tempdir().unwrap().keep().display().to_string()
+}
+
 fn scanner() -> std::sync::Arc<Scanner> {
     Scanner::new(ScannerConfig {
-        list_store_dir: None,
+        list_store_dir: store(),
         trusted_list_keys: vec![test_key()],
         extra_lexicon_files: vec![],
         policy: None,
@@ -60,7 +65,7 @@ fn list_update_then_image_scans_block_listed_images_only() {
             list_digest,
             ..
         } => {
-            assert_eq!(kind, "pdq");
+            assert_eq!(*kind, HashKind::Pdq);
             assert_eq!(label, "demo-bridge");
             assert_eq!(sources.len(), 2);
             assert_eq!(list_digest, &info.digest_hex);
@@ -111,7 +116,7 @@ fn bad_inputs_are_typed_errors_with_clear_messages() {
     assert!(matches!(err, PreflightError::InvalidState(_)), "{err}");
 
     let bad_key = Scanner::new(ScannerConfig {
-        list_store_dir: None,
+        list_store_dir: store(),
         trusted_list_keys: vec!["abc".into()],
         extra_lexicon_files: vec![],
         policy: None,
@@ -120,11 +125,15 @@ fn bad_inputs_are_typed_errors_with_clear_messages() {
     });
     assert!(matches!(bad_key, Err(PreflightError::InvalidConfig(_))));
     let bad_policy = Scanner::new(ScannerConfig {
-        list_store_dir: None,
+        list_store_dir: store(),
         trusted_list_keys: vec![],
         extra_lexicon_files: vec![],
-        policy: Some(preflight_ffi::PolicyConfig {
+        policy: Some(preflight_ffi::Policy {
             grooming_warn: f32::NAN,
+            sources: SourcePolicy {
+                min_sources: 2,
+                counted_orgs: u64::MAX,
+            },
             ..default_policy()
         }),
         decode_limits: None,
@@ -133,6 +142,20 @@ fn bad_inputs_are_typed_errors_with_clear_messages() {
     assert!(
         matches!(bad_policy, Err(PreflightError::InvalidConfig(ref m)) if m.contains("grooming_warn"))
     );
+    for dir in ["", "relative/store"] {
+        let no_store = Scanner::new(ScannerConfig {
+            list_store_dir: dir.into(),
+            trusted_list_keys: vec![],
+            extra_lexicon_files: vec![],
+            policy: None,
+            decode_limits: None,
+            classifiers: None,
+        });
+        assert!(
+            matches!(no_store, Err(PreflightError::InvalidConfig(ref m)) if m.contains("list_store_dir")),
+            "{dir:?}"
+        );
+    }
 }
 
 #[test]
@@ -176,12 +199,40 @@ fn escalating_conversation_warns_and_survives_export_import() {
     let doc = s.export_conversation(id.clone()).unwrap().unwrap();
     let other = scanner();
     assert_eq!(other.import_conversation(doc).unwrap(), id);
-    let bundle = other.report_bundle(id.clone()).unwrap().unwrap();
+    let messages: Vec<ReportMessage> = (0..7)
+        .map(|i| ReportMessage {
+            direction: Direction::Received,
+            sent_at_ms: 1_700_000_000_000 + i,
+            text: format!("message {i}"),
+        })
+        .collect();
+    let bundle = other
+        .report_bundle(id.clone(), messages.clone(), None)
+        .unwrap()
+        .unwrap();
+    assert_eq!(bundle.messages, messages[2..], "the last 5 by default");
+    assert_eq!(bundle.schema_version, 2);
+    let doc: serde_json::Value = serde_json::from_str(&bundle.json).unwrap();
+    assert_eq!(doc["schema"], "preflight.report");
+    assert_eq!(doc["schema_version"], 2);
+    assert_eq!(doc["messages"].as_array().unwrap().len(), 5);
+    assert_eq!(doc["messages"][4]["text"], "message 6");
+    assert_eq!(doc["messages"][0]["direction"], "received");
+    assert_eq!(doc["list"]["version"], 0);
+    assert!(doc["models"].as_array().unwrap().is_empty());
+    let two = other
+        .report_bundle(id.clone(), messages, Some(2))
+        .unwrap()
+        .unwrap();
+    assert_eq!(two.messages.len(), 2);
     assert_eq!(bundle.conversation.messages, 6);
     assert!(bundle.conversation.grooming_alert);
     assert_eq!(bundle.library_version, library_version());
     assert!(bundle.json.contains("\"conversation_id\":\"conv-1\""));
-    assert!(other.report_bundle("unknown".into()).unwrap().is_none());
+    assert!(other
+        .report_bundle("unknown".into(), vec![], None)
+        .unwrap()
+        .is_none());
     assert!(other.forget_conversation(id.clone()));
     assert!(other.export_conversation(id).unwrap().is_none());
 }

@@ -30,13 +30,24 @@ fn swift_package_matches_the_generated_module_names() {
     assert!(package
         .contains(".binaryTarget(name: \"PreflightFFI\", path: \"PreflightFFI.xcframework\")"));
     assert!(package.contains(".library(name: \"Preflight\""));
+    assert!(package.contains(
+        ".binaryTarget(name: \"PreflightFFI\", url: releaseURL, checksum: releaseChecksum)"
+    ));
+    assert!(package.contains("resources: [.copy(\"Resources/PrivacyInfo.xcprivacy\")]"));
+    assert!(root()
+        .join(
+            "crates/preflight-ffi/platform/apple/Sources/Preflight/Resources/PrivacyInfo.xcprivacy"
+        )
+        .is_file());
     let script = read("scripts/build-xcframework.sh");
     for needle in [
         "aarch64-apple-ios ",
         "aarch64-apple-ios-sim",
-        "platform/apple/PreflightFFI.xcframework",
-        "bindings/swift/PreflightFFI.modulemap \"$out/headers/module.modulemap\"",
-        "platform/apple/Sources/Preflight/Preflight.swift",
+        "aarch64-apple-darwin",
+        "xcf=$apple/PreflightFFI.xcframework",
+        "apple=crates/preflight-ffi/platform/apple",
+        "\"$bindings/PreflightCoreFFI.modulemap\" \"$bindings/PreflightFFI.modulemap\" >\"$out/headers/PreflightFFI/module.modulemap\"",
+        "\"$bindings/Preflight.swift\" \"$bindings/PreflightCore.swift\" \"$apple/Sources/Preflight/\"",
     ] {
         assert!(
             script.contains(needle),
@@ -71,6 +82,27 @@ fn gradle_module_compiles_the_checked_in_kotlin_and_packs_every_abi() {
         "Gradle srcDir {src} does not reach bindings/kotlin"
     );
     assert!(gradle.contains("namespace = \"dev.preflight\""));
+    assert!(
+        gradle.contains("net.java.dev.jna:jna:5.17.0@aar"),
+        "JNA >= 5.17 (16 KB pages)"
+    );
+    assert!(gradle.contains("`maven-publish`") && gradle.contains("from(components[\"release\"])"));
+    let props = read("crates/preflight-ffi/platform/android/gradle.properties");
+    assert!(
+        props.contains("GROUP=dev.preflight")
+            && props.contains("POM_ARTIFACT_ID=preflight-android")
+    );
+    let wrapper = root().join("crates/preflight-ffi/platform/android/gradle/wrapper");
+    assert!(
+        wrapper.join("gradle-wrapper.jar").is_file()
+            && root()
+                .join("crates/preflight-ffi/platform/android/gradlew")
+                .is_file()
+    );
+    assert!(
+        read("crates/preflight-ffi/platform/android/gradle/wrapper/gradle-wrapper.properties")
+            .contains("gradle-8.11.1-bin.zip")
+    );
     let script = read("scripts/build-android.sh");
     for abi in ["arm64-v8a", "armeabi-v7a", "x86_64"] {
         assert!(

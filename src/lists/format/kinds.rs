@@ -8,6 +8,7 @@ use crate::lists::ListError;
 use serde::Serialize;
 
 /// The hash families a list can hold. Each has its own section in the file.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum HashKind {
@@ -21,6 +22,12 @@ pub enum HashKind {
     Sha1,
     /// SHA-256 of the file bytes; exact match.
     Sha256,
+}
+
+impl std::fmt::Display for HashKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 impl HashKind {

@@ -34,6 +34,7 @@ pub enum Verification {
 }
 
 /// The audit summary of a list: the same list has the same summary on every device.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ListInfo {
     /// Binary format version.
@@ -61,6 +62,7 @@ pub struct ListInfo {
 }
 
 /// Entry counts per hash kind.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct ListCounts {
     /// PDQ entries.

@@ -45,6 +45,7 @@ pub struct ListMatch {
 
 /// The k-of-n corroboration rule: a match counts only if at least `min_sources` distinct
 /// source organisations (among those in `counted_orgs`) listed the hash.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct SourcePolicy {
     /// Minimum number of distinct organisations (k). 0 or 1 accepts any listed entry.

@@ -460,23 +460,13 @@ fileprivate final class UniffiHandleMap<T>: @unchecked Sendable {
 
 
 // Public interface members begin here.
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterUInt8: FfiConverterPrimitive {
-    typealias FfiType = UInt8
-    typealias SwiftType = UInt8
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt8 {
-        return try lift(readInt(&buf))
-    }
-
-    public static func write(_ value: UInt8, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
+// Magic number for the Rust proxy to call using the same mechanism as every other method,
+// to free the callback once it's dropped by Rust.
+private let IDX_CALLBACK_FREE: Int32 = 0
+// Callback return codes
+private let UNIFFI_CALLBACK_SUCCESS: Int32 = 0
+private let UNIFFI_CALLBACK_ERROR: Int32 = 1
+private let UNIFFI_CALLBACK_UNEXPECTED_ERROR: Int32 = 2
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
@@ -490,6 +480,22 @@ fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
     }
 
     public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterInt32: FfiConverterPrimitive {
+    typealias FfiType = Int32
+    typealias SwiftType = Int32
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Int32 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: Int32, into buf: inout [UInt8]) {
         writeInt(&buf, lower(value))
     }
 }
@@ -618,6 +624,302 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
 
 
 /**
+ * Events the app may want to act on. Called on the thread that caused them (a list update, a
+ * text scan); keep the work short and hop to your own queue for UI.
+ */
+public protocol PreflightListener: AnyObject, Sendable {
+    
+    /**
+     * A list update was verified and is now live.
+     */
+    func onListInstalled(info: ListInfo) 
+    
+    /**
+     * A list update was refused (the previous list stays live); `reason` is the error message.
+     */
+    func onListRejected(reason: String) 
+    
+    /**
+     * A conversation's state was evicted from memory (least recently used beyond the limit of
+     * 1,024): export conversations you want to keep before that, or re-import them later.
+     */
+    func onConversationEvicted(conversationId: String) 
+    
+}
+/**
+ * Events the app may want to act on. Called on the thread that caused them (a list update, a
+ * text scan); keep the work short and hop to your own queue for UI.
+ */
+open class PreflightListenerImpl: PreflightListener, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_preflight_ffi_fn_clone_preflightlistener(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_preflight_ffi_fn_free_preflightlistener(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * A list update was verified and is now live.
+     */
+open func onListInstalled(info: ListInfo)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_preflight_ffi_fn_method_preflightlistener_on_list_installed(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeListInfo_lower(info),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * A list update was refused (the previous list stays live); `reason` is the error message.
+     */
+open func onListRejected(reason: String)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_preflight_ffi_fn_method_preflightlistener_on_list_rejected(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(reason),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * A conversation's state was evicted from memory (least recently used beyond the limit of
+     * 1,024): export conversations you want to keep before that, or re-import them later.
+     */
+open func onConversationEvicted(conversationId: String)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_preflight_ffi_fn_method_preflightlistener_on_conversation_evicted(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(conversationId),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfacePreflightListener {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfacePreflightListener = UniffiVTableCallbackInterfacePreflightListener(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypePreflightListener.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface PreflightListener: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypePreflightListener.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface PreflightListener: handle missing in uniffiClone")
+            }
+        },
+        onListInstalled: { (
+            uniffiHandle: UInt64,
+            info: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypePreflightListener.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return uniffiObj.onListInstalled(
+                     info: try FfiConverterTypeListInfo_lift(info)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCall(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn
+            )
+        },
+        onListRejected: { (
+            uniffiHandle: UInt64,
+            reason: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypePreflightListener.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return uniffiObj.onListRejected(
+                     reason: try FfiConverterString.lift(reason)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCall(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn
+            )
+        },
+        onConversationEvicted: { (
+            uniffiHandle: UInt64,
+            conversationId: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypePreflightListener.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return uniffiObj.onConversationEvicted(
+                     conversationId: try FfiConverterString.lift(conversationId)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCall(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfacePreflightListener> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfacePreflightListener>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitPreflightListener() {
+    uniffi_preflight_ffi_fn_init_callback_vtable_preflightlistener(UniffiCallbackInterfacePreflightListener.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePreflightListener: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<PreflightListener>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = PreflightListener
+
+    public static func lift(_ handle: UInt64) throws -> PreflightListener {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return PreflightListenerImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: PreflightListener) -> UInt64 {
+         if let rustImpl = value as? PreflightListenerImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PreflightListener {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: PreflightListener, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePreflightListener_lift(_ handle: UInt64) throws -> PreflightListener {
+    return try FfiConverterTypePreflightListener.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePreflightListener_lower(_ value: PreflightListener) -> UInt64 {
+    return FfiConverterTypePreflightListener.lower(value)
+}
+
+
+
+
+
+
+/**
  * The on-device scanner. Create one per app (it compiles the lexicons and opens the list
  * store) and share it: it is thread-safe, and every method may be called from any thread,
  * concurrently, including while a list update is being applied. Calls are blocking and
@@ -625,6 +927,66 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
  * thread.
  */
 public protocol PreflightScannerProtocol: AnyObject, Sendable {
+    
+    /**
+     * `applyListUpdate` off the caller's thread. Cancelling before the worker starts skips the
+     * update; once verification has started it completes (atomically) and the listener hears.
+     */
+    func applyListUpdateAsync(update: Data, force: Bool) async throws  -> ListInfo
+    
+    /**
+     * Loads the classifiers now instead of on the first image scan (does nothing without
+     * classifiers). Throws `Classifier` when the runtime or a model cannot be loaded.
+     */
+    func preload() throws 
+    
+    /**
+     * `preload` off the caller's thread.
+     */
+    func preloadAsync() async throws 
+    
+    /**
+     * Scans an open file descriptor (Android: `ParcelFileDescriptor.fd` from
+     * `contentResolver.openFileDescriptor(uri, "r")`), memory-mapped. The descriptor is
+     * duplicated, not closed: keep it open for the call, close it afterwards.
+     */
+    func scanFd(fd: Int32) throws  -> Verdict
+    
+    /**
+     * Scans an image file by path, memory-mapped (no copy on the JVM / Swift heap). Same
+     * checks and errors as `scanImage`.
+     */
+    func scanFile(path: String) throws  -> Verdict
+    
+    /**
+     * `scanFile` off the caller's thread; cancellable like `scanImageAsync`.
+     */
+    func scanFileAsync(path: String) async throws  -> Verdict
+    
+    /**
+     * `scanImage` off the caller's thread (Kotlin `suspend`, Swift `async`). Cancelling the
+     * coroutine/task discards the result.
+     */
+    func scanImageAsync(image: Data) async throws  -> Verdict
+    
+    /**
+     * Scans raw pixels the app already holds (a `CVPixelBuffer`, an Android `Bitmap`, a camera
+     * frame, a HEIC that ImageIO/`ImageDecoder` decoded): RGBA8888, BGRA8888, RGB888, Gray8,
+     * NV12 or NV21 with a row stride and an EXIF orientation. PDQ and pHash against the list
+     * (no exact digests: there are no file bytes). Throws `InvalidImage` for an inconsistent
+     * layout (stride, buffer length) or a buffer over the decoding limits.
+     */
+    func scanPixels(buffer: PixelBuffer) throws  -> Verdict
+    
+    /**
+     * `scanPixels` off the caller's thread; cancellable like `scanImageAsync`.
+     */
+    func scanPixelsAsync(buffer: PixelBuffer) async throws  -> Verdict
+    
+    /**
+     * Sets the listener for list and conversation events (`null`/`nil` removes it).
+     */
+    func setListener(listener: PreflightListener?) 
     
     /**
      * Installs a signed full list or delta, verified against the trusted keys, atomically
@@ -659,13 +1021,16 @@ public protocol PreflightScannerProtocol: AnyObject, Sendable {
     /**
      * The policy in force.
      */
-    func policy()  -> PolicyConfig
+    func policy()  -> Policy
     
     /**
-     * The evidence for one conversation, for a report the user chose to send, or
-     * `null`/`nil` if the conversation is unknown. Nothing is sent anywhere by the library.
+     * The report for one conversation, built only when the user chose to report it, or
+     * `null`/`nil` if the conversation is unknown: its assessment and evidence, the list and
+     * models in force, the library version, and the last `maxMessages` (default 5, at most 100)
+     * of the `messages` the app passes (the ones the user is reporting, oldest first). Show
+     * `json` to the user before sending (the redaction preview); the library sends nothing.
      */
-    func reportBundle(conversationId: String) throws  -> ReportBundle?
+    func reportBundle(conversationId: String, messages: [ReportMessage], maxMessages: UInt32?) throws  -> ReportBundle?
     
     /**
      * Scans an image (the encoded file bytes: JPEG, PNG, WebP, GIF or BMP) against the live
@@ -758,6 +1123,173 @@ public convenience init(config: ScannerConfig)throws  {
 
     
     /**
+     * `applyListUpdate` off the caller's thread. Cancelling before the worker starts skips the
+     * update; once verification has started it completes (atomically) and the listener hears.
+     */
+open func applyListUpdateAsync(update: Data, force: Bool)async throws  -> ListInfo  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_preflight_ffi_fn_method_scanner_apply_list_update_async(
+                        self.uniffiCloneHandle(),FfiConverterData.lower(update),FfiConverterBool.lower(force)
+                )
+            },
+            pollFunc: ffi_preflight_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_preflight_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_preflight_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeListInfo_lift,
+            errorHandler: FfiConverterTypePreflightError_lift
+        )
+}
+    
+    /**
+     * Loads the classifiers now instead of on the first image scan (does nothing without
+     * classifiers). Throws `Classifier` when the runtime or a model cannot be loaded.
+     */
+open func preload()throws   {try rustCallWithError(FfiConverterTypePreflightError_lift) {
+        uniffiCallStatus in
+    uniffi_preflight_ffi_fn_method_scanner_preload(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * `preload` off the caller's thread.
+     */
+open func preloadAsync()async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_preflight_ffi_fn_method_scanner_preload_async(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_preflight_ffi_rust_future_poll_void,
+            completeFunc: ffi_preflight_ffi_rust_future_complete_void,
+            freeFunc: ffi_preflight_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypePreflightError_lift
+        )
+}
+    
+    /**
+     * Scans an open file descriptor (Android: `ParcelFileDescriptor.fd` from
+     * `contentResolver.openFileDescriptor(uri, "r")`), memory-mapped. The descriptor is
+     * duplicated, not closed: keep it open for the call, close it afterwards.
+     */
+open func scanFd(fd: Int32)throws  -> Verdict  {
+    return try  FfiConverterTypeVerdict_lift(try rustCallWithError(FfiConverterTypePreflightError_lift) {
+        uniffiCallStatus in
+    uniffi_preflight_ffi_fn_method_scanner_scan_fd(
+            self.uniffiCloneHandle(),
+        FfiConverterInt32.lower(fd),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Scans an image file by path, memory-mapped (no copy on the JVM / Swift heap). Same
+     * checks and errors as `scanImage`.
+     */
+open func scanFile(path: String)throws  -> Verdict  {
+    return try  FfiConverterTypeVerdict_lift(try rustCallWithError(FfiConverterTypePreflightError_lift) {
+        uniffiCallStatus in
+    uniffi_preflight_ffi_fn_method_scanner_scan_file(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(path),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `scanFile` off the caller's thread; cancellable like `scanImageAsync`.
+     */
+open func scanFileAsync(path: String)async throws  -> Verdict  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_preflight_ffi_fn_method_scanner_scan_file_async(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(path)
+                )
+            },
+            pollFunc: ffi_preflight_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_preflight_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_preflight_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeVerdict_lift,
+            errorHandler: FfiConverterTypePreflightError_lift
+        )
+}
+    
+    /**
+     * `scanImage` off the caller's thread (Kotlin `suspend`, Swift `async`). Cancelling the
+     * coroutine/task discards the result.
+     */
+open func scanImageAsync(image: Data)async throws  -> Verdict  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_preflight_ffi_fn_method_scanner_scan_image_async(
+                        self.uniffiCloneHandle(),FfiConverterData.lower(image)
+                )
+            },
+            pollFunc: ffi_preflight_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_preflight_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_preflight_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeVerdict_lift,
+            errorHandler: FfiConverterTypePreflightError_lift
+        )
+}
+    
+    /**
+     * Scans raw pixels the app already holds (a `CVPixelBuffer`, an Android `Bitmap`, a camera
+     * frame, a HEIC that ImageIO/`ImageDecoder` decoded): RGBA8888, BGRA8888, RGB888, Gray8,
+     * NV12 or NV21 with a row stride and an EXIF orientation. PDQ and pHash against the list
+     * (no exact digests: there are no file bytes). Throws `InvalidImage` for an inconsistent
+     * layout (stride, buffer length) or a buffer over the decoding limits.
+     */
+open func scanPixels(buffer: PixelBuffer)throws  -> Verdict  {
+    return try  FfiConverterTypeVerdict_lift(try rustCallWithError(FfiConverterTypePreflightError_lift) {
+        uniffiCallStatus in
+    uniffi_preflight_ffi_fn_method_scanner_scan_pixels(
+            self.uniffiCloneHandle(),
+        FfiConverterTypePixelBuffer_lower(buffer),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `scanPixels` off the caller's thread; cancellable like `scanImageAsync`.
+     */
+open func scanPixelsAsync(buffer: PixelBuffer)async throws  -> Verdict  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_preflight_ffi_fn_method_scanner_scan_pixels_async(
+                        self.uniffiCloneHandle(),FfiConverterTypePixelBuffer_lower(buffer)
+                )
+            },
+            pollFunc: ffi_preflight_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_preflight_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_preflight_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeVerdict_lift,
+            errorHandler: FfiConverterTypePreflightError_lift
+        )
+}
+    
+    /**
+     * Sets the listener for list and conversation events (`null`/`nil` removes it).
+     */
+open func setListener(listener: PreflightListener?)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_preflight_ffi_fn_method_scanner_set_listener(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionTypePreflightListener.lower(listener),uniffiCallStatus
+    )
+}
+}
+    
+    /**
      * Installs a signed full list or delta, verified against the trusted keys, atomically
      * while scans continue; returns the new list's summary. Refused (`ListRejected`) if the
      * signature or structure is bad or the version is not newer, unless `force` (which only
@@ -830,8 +1362,8 @@ open func listInfo() -> ListInfo  {
     /**
      * The policy in force.
      */
-open func policy() -> PolicyConfig  {
-    return try!  FfiConverterTypePolicyConfig_lift(try! rustCall() {
+open func policy() -> Policy  {
+    return try!  FfiConverterTypePolicy_lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_preflight_ffi_fn_method_scanner_policy(
             self.uniffiCloneHandle(),uniffiCallStatus
@@ -840,15 +1372,20 @@ open func policy() -> PolicyConfig  {
 }
     
     /**
-     * The evidence for one conversation, for a report the user chose to send, or
-     * `null`/`nil` if the conversation is unknown. Nothing is sent anywhere by the library.
+     * The report for one conversation, built only when the user chose to report it, or
+     * `null`/`nil` if the conversation is unknown: its assessment and evidence, the list and
+     * models in force, the library version, and the last `maxMessages` (default 5, at most 100)
+     * of the `messages` the app passes (the ones the user is reporting, oldest first). Show
+     * `json` to the user before sending (the redaction preview); the library sends nothing.
      */
-open func reportBundle(conversationId: String)throws  -> ReportBundle?  {
+open func reportBundle(conversationId: String, messages: [ReportMessage], maxMessages: UInt32?)throws  -> ReportBundle?  {
     return try  FfiConverterOptionTypeReportBundle.lift(try rustCallWithError(FfiConverterTypePreflightError_lift) {
         uniffiCallStatus in
     uniffi_preflight_ffi_fn_method_scanner_report_bundle(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(conversationId),uniffiCallStatus
+        FfiConverterString.lower(conversationId),
+        FfiConverterSequenceTypeReportMessage.lower(messages),
+        FfiConverterOptionUInt32.lower(maxMessages),uniffiCallStatus
     )
 })
 }
@@ -1034,11 +1571,15 @@ public struct ConversationEvidence: Equatable, Hashable {
     /**
      * Grooming stage, if any.
      */
-    public var stage: String?
+    public var stage: GroomingStage?
     /**
      * Self-harm level, if any.
      */
-    public var level: String?
+    public var level: SelfHarmLevel?
+    /**
+     * Context modifiers that applied.
+     */
+    public var modifiers: [ModifierKind]
     /**
      * Original text of the span (at most 80 bytes).
      */
@@ -1058,10 +1599,13 @@ public struct ConversationEvidence: Equatable, Hashable {
          */lexiconId: String, 
         /**
          * Grooming stage, if any.
-         */stage: String?, 
+         */stage: GroomingStage?, 
         /**
          * Self-harm level, if any.
-         */level: String?, 
+         */level: SelfHarmLevel?, 
+        /**
+         * Context modifiers that applied.
+         */modifiers: [ModifierKind], 
         /**
          * Original text of the span (at most 80 bytes).
          */excerpt: String) {
@@ -1070,6 +1614,7 @@ public struct ConversationEvidence: Equatable, Hashable {
         self.lexiconId = lexiconId
         self.stage = stage
         self.level = level
+        self.modifiers = modifiers
         self.excerpt = excerpt
     }
 
@@ -1092,8 +1637,9 @@ public struct FfiConverterTypeConversationEvidence: FfiConverterRustBuffer {
                 messageIndex: FfiConverterUInt64.read(from: &buf), 
                 direction: FfiConverterTypeDirection.read(from: &buf), 
                 lexiconId: FfiConverterString.read(from: &buf), 
-                stage: FfiConverterOptionString.read(from: &buf), 
-                level: FfiConverterOptionString.read(from: &buf), 
+                stage: FfiConverterOptionTypeGroomingStage.read(from: &buf), 
+                level: FfiConverterOptionTypeSelfHarmLevel.read(from: &buf), 
+                modifiers: FfiConverterSequenceTypeModifierKind.read(from: &buf), 
                 excerpt: FfiConverterString.read(from: &buf)
         )
     }
@@ -1102,8 +1648,9 @@ public struct FfiConverterTypeConversationEvidence: FfiConverterRustBuffer {
         FfiConverterUInt64.write(value.messageIndex, into: &buf)
         FfiConverterTypeDirection.write(value.direction, into: &buf)
         FfiConverterString.write(value.lexiconId, into: &buf)
-        FfiConverterOptionString.write(value.stage, into: &buf)
-        FfiConverterOptionString.write(value.level, into: &buf)
+        FfiConverterOptionTypeGroomingStage.write(value.stage, into: &buf)
+        FfiConverterOptionTypeSelfHarmLevel.write(value.level, into: &buf)
+        FfiConverterSequenceTypeModifierKind.write(value.modifiers, into: &buf)
         FfiConverterString.write(value.excerpt, into: &buf)
     }
 }
@@ -1151,11 +1698,15 @@ public struct ConversationReport: Equatable, Hashable {
     /**
      * The local user's own self-harm level, if recently expressed.
      */
-    public var selfHarmLevel: String?
+    public var selfHarmLevel: SelfHarmLevel?
     /**
      * A peer's self-harm level, if recently expressed.
      */
-    public var peerSelfHarmLevel: String?
+    public var peerSelfHarmLevel: SelfHarmLevel?
+    /**
+     * Support resources should be offered (own or peer self-harm, or help-seeking).
+     */
+    public var supportSuggested: Bool
     /**
      * Recent evidence, oldest first.
      */
@@ -1181,10 +1732,13 @@ public struct ConversationReport: Equatable, Hashable {
          */stages: [StageScore], 
         /**
          * The local user's own self-harm level, if recently expressed.
-         */selfHarmLevel: String?, 
+         */selfHarmLevel: SelfHarmLevel?, 
         /**
          * A peer's self-harm level, if recently expressed.
-         */peerSelfHarmLevel: String?, 
+         */peerSelfHarmLevel: SelfHarmLevel?, 
+        /**
+         * Support resources should be offered (own or peer self-harm, or help-seeking).
+         */supportSuggested: Bool, 
         /**
          * Recent evidence, oldest first.
          */evidence: [ConversationEvidence]) {
@@ -1195,6 +1749,7 @@ public struct ConversationReport: Equatable, Hashable {
         self.stages = stages
         self.selfHarmLevel = selfHarmLevel
         self.peerSelfHarmLevel = peerSelfHarmLevel
+        self.supportSuggested = supportSuggested
         self.evidence = evidence
     }
 
@@ -1219,8 +1774,9 @@ public struct FfiConverterTypeConversationReport: FfiConverterRustBuffer {
                 groomingRisk: FfiConverterFloat.read(from: &buf), 
                 groomingAlert: FfiConverterBool.read(from: &buf), 
                 stages: FfiConverterSequenceTypeStageScore.read(from: &buf), 
-                selfHarmLevel: FfiConverterOptionString.read(from: &buf), 
-                peerSelfHarmLevel: FfiConverterOptionString.read(from: &buf), 
+                selfHarmLevel: FfiConverterOptionTypeSelfHarmLevel.read(from: &buf), 
+                peerSelfHarmLevel: FfiConverterOptionTypeSelfHarmLevel.read(from: &buf), 
+                supportSuggested: FfiConverterBool.read(from: &buf), 
                 evidence: FfiConverterSequenceTypeConversationEvidence.read(from: &buf)
         )
     }
@@ -1231,8 +1787,9 @@ public struct FfiConverterTypeConversationReport: FfiConverterRustBuffer {
         FfiConverterFloat.write(value.groomingRisk, into: &buf)
         FfiConverterBool.write(value.groomingAlert, into: &buf)
         FfiConverterSequenceTypeStageScore.write(value.stages, into: &buf)
-        FfiConverterOptionString.write(value.selfHarmLevel, into: &buf)
-        FfiConverterOptionString.write(value.peerSelfHarmLevel, into: &buf)
+        FfiConverterOptionTypeSelfHarmLevel.write(value.selfHarmLevel, into: &buf)
+        FfiConverterOptionTypeSelfHarmLevel.write(value.peerSelfHarmLevel, into: &buf)
+        FfiConverterBool.write(value.supportSuggested, into: &buf)
         FfiConverterSequenceTypeConversationEvidence.write(value.evidence, into: &buf)
     }
 }
@@ -1343,488 +1900,14 @@ public func FfiConverterTypeDecodeLimits_lower(_ value: DecodeLimits) -> RustBuf
 
 
 /**
- * Entry counts per hash kind.
- */
-public struct ListCounts: Equatable, Hashable {
-    /**
-     * PDQ entries.
-     */
-    public var pdq: UInt64
-    /**
-     * pHash entries.
-     */
-    public var phash: UInt64
-    /**
-     * MD5 entries.
-     */
-    public var md5: UInt64
-    /**
-     * SHA-1 entries.
-     */
-    public var sha1: UInt64
-    /**
-     * SHA-256 entries.
-     */
-    public var sha256: UInt64
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * PDQ entries.
-         */pdq: UInt64, 
-        /**
-         * pHash entries.
-         */phash: UInt64, 
-        /**
-         * MD5 entries.
-         */md5: UInt64, 
-        /**
-         * SHA-1 entries.
-         */sha1: UInt64, 
-        /**
-         * SHA-256 entries.
-         */sha256: UInt64) {
-        self.pdq = pdq
-        self.phash = phash
-        self.md5 = md5
-        self.sha1 = sha1
-        self.sha256 = sha256
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension ListCounts: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeListCounts: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ListCounts {
-        return
-            try ListCounts(
-                pdq: FfiConverterUInt64.read(from: &buf), 
-                phash: FfiConverterUInt64.read(from: &buf), 
-                md5: FfiConverterUInt64.read(from: &buf), 
-                sha1: FfiConverterUInt64.read(from: &buf), 
-                sha256: FfiConverterUInt64.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: ListCounts, into buf: inout [UInt8]) {
-        FfiConverterUInt64.write(value.pdq, into: &buf)
-        FfiConverterUInt64.write(value.phash, into: &buf)
-        FfiConverterUInt64.write(value.md5, into: &buf)
-        FfiConverterUInt64.write(value.sha1, into: &buf)
-        FfiConverterUInt64.write(value.sha256, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeListCounts_lift(_ buf: RustBuffer) throws -> ListCounts {
-    return try FfiConverterTypeListCounts.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeListCounts_lower(_ value: ListCounts) -> RustBuffer {
-    return FfiConverterTypeListCounts.lower(value)
-}
-
-
-/**
- * The audit summary of the live hash list: the same list has the same summary on every device.
- */
-public struct ListInfo: Equatable, Hashable {
-    /**
-     * Binary format version.
-     */
-    public var formatVersion: UInt32
-    /**
-     * Monotonic list version (0: no list installed yet).
-     */
-    public var version: UInt64
-    /**
-     * Lowercase hex SHA-256 of the signed body (what the issuer signed).
-     */
-    public var digestHex: String
-    /**
-     * Unix seconds when the issuer built the list.
-     */
-    public var createdAt: UInt64
-    /**
-     * Issuer key id (16 hex chars).
-     */
-    public var issuerKeyId: String
-    /**
-     * Entry counts per hash kind.
-     */
-    public var counts: ListCounts
-    /**
-     * Source organisation names; name `i` is bit `i` of a source bitmap.
-     */
-    public var orgs: [String]
-    /**
-     * Size of the list file in bytes.
-     */
-    public var fileBytes: UInt64
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * Binary format version.
-         */formatVersion: UInt32, 
-        /**
-         * Monotonic list version (0: no list installed yet).
-         */version: UInt64, 
-        /**
-         * Lowercase hex SHA-256 of the signed body (what the issuer signed).
-         */digestHex: String, 
-        /**
-         * Unix seconds when the issuer built the list.
-         */createdAt: UInt64, 
-        /**
-         * Issuer key id (16 hex chars).
-         */issuerKeyId: String, 
-        /**
-         * Entry counts per hash kind.
-         */counts: ListCounts, 
-        /**
-         * Source organisation names; name `i` is bit `i` of a source bitmap.
-         */orgs: [String], 
-        /**
-         * Size of the list file in bytes.
-         */fileBytes: UInt64) {
-        self.formatVersion = formatVersion
-        self.version = version
-        self.digestHex = digestHex
-        self.createdAt = createdAt
-        self.issuerKeyId = issuerKeyId
-        self.counts = counts
-        self.orgs = orgs
-        self.fileBytes = fileBytes
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension ListInfo: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeListInfo: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ListInfo {
-        return
-            try ListInfo(
-                formatVersion: FfiConverterUInt32.read(from: &buf), 
-                version: FfiConverterUInt64.read(from: &buf), 
-                digestHex: FfiConverterString.read(from: &buf), 
-                createdAt: FfiConverterUInt64.read(from: &buf), 
-                issuerKeyId: FfiConverterString.read(from: &buf), 
-                counts: FfiConverterTypeListCounts.read(from: &buf), 
-                orgs: FfiConverterSequenceString.read(from: &buf), 
-                fileBytes: FfiConverterUInt64.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: ListInfo, into buf: inout [UInt8]) {
-        FfiConverterUInt32.write(value.formatVersion, into: &buf)
-        FfiConverterUInt64.write(value.version, into: &buf)
-        FfiConverterString.write(value.digestHex, into: &buf)
-        FfiConverterUInt64.write(value.createdAt, into: &buf)
-        FfiConverterString.write(value.issuerKeyId, into: &buf)
-        FfiConverterTypeListCounts.write(value.counts, into: &buf)
-        FfiConverterSequenceString.write(value.orgs, into: &buf)
-        FfiConverterUInt64.write(value.fileBytes, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeListInfo_lift(_ buf: RustBuffer) throws -> ListInfo {
-    return try FfiConverterTypeListInfo.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeListInfo_lower(_ value: ListInfo) -> RustBuffer {
-    return FfiConverterTypeListInfo.lower(value)
-}
-
-
-/**
- * One scanned frame that matched a frame of a listed video.
- */
-public struct MatchedFrame: Equatable, Hashable {
-    /**
-     * 0-based index of the scanned frame.
-     */
-    public var frameIndex: UInt32
-    /**
-     * Its time in milliseconds.
-     */
-    public var timestampMs: UInt64
-    /**
-     * Index of the closest frame in the listed video's frame list.
-     */
-    public var listedFrame: UInt32
-    /**
-     * Hamming distance to it.
-     */
-    public var distance: UInt32
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * 0-based index of the scanned frame.
-         */frameIndex: UInt32, 
-        /**
-         * Its time in milliseconds.
-         */timestampMs: UInt64, 
-        /**
-         * Index of the closest frame in the listed video's frame list.
-         */listedFrame: UInt32, 
-        /**
-         * Hamming distance to it.
-         */distance: UInt32) {
-        self.frameIndex = frameIndex
-        self.timestampMs = timestampMs
-        self.listedFrame = listedFrame
-        self.distance = distance
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension MatchedFrame: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeMatchedFrame: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MatchedFrame {
-        return
-            try MatchedFrame(
-                frameIndex: FfiConverterUInt32.read(from: &buf), 
-                timestampMs: FfiConverterUInt64.read(from: &buf), 
-                listedFrame: FfiConverterUInt32.read(from: &buf), 
-                distance: FfiConverterUInt32.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: MatchedFrame, into buf: inout [UInt8]) {
-        FfiConverterUInt32.write(value.frameIndex, into: &buf)
-        FfiConverterUInt64.write(value.timestampMs, into: &buf)
-        FfiConverterUInt32.write(value.listedFrame, into: &buf)
-        FfiConverterUInt32.write(value.distance, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeMatchedFrame_lift(_ buf: RustBuffer) throws -> MatchedFrame {
-    return try FfiConverterTypeMatchedFrame.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeMatchedFrame_lower(_ value: MatchedFrame) -> RustBuffer {
-    return FfiConverterTypeMatchedFrame.lower(value)
-}
-
-
-/**
- * Thresholds and rules; start from `defaultPolicy()` and change what you need.
- */
-public struct PolicyConfig: Equatable, Hashable {
-    /**
-     * PDQ match radius in bits, 0..=256 (default 31, Meta's recommended threshold).
-     */
-    public var pdqRadius: UInt32
-    /**
-     * PDQ hashes of lower quality (0..=100) are not matched (default 50).
-     */
-    public var pdqMinQuality: UInt8
-    /**
-     * pHash match radius in bits, 0..=64, 0 disables pHash (default 4).
-     */
-    public var phashRadius: UInt32
-    /**
-     * k-of-n corroboration: distinct source organisations a list match needs (default 1).
-     */
-    public var minSources: UInt32
-    /**
-     * Bitmap of the organisations whose listings count (default all bits set).
-     */
-    public var countedOrgs: UInt64
-    /**
-     * Grooming risk from which a message without grooming terms still carries the
-     * conversation's grooming signal (default 0.25).
-     */
-    public var groomingReport: Float
-    /**
-     * Grooming risk from which the verdict warns (default 0.5).
-     */
-    public var groomingWarn: Float
-    /**
-     * Grooming risk from which the verdict blocks (default 1.1, i.e. never).
-     */
-    public var groomingBlock: Float
-    /**
-     * Nudity classifier score from which the verdict warns (default 0.8).
-     */
-    public var nudityWarn: Float
-    /**
-     * Warn on sexual text when the local user is a minor (default true).
-     */
-    public var warnSexualToMinors: Bool
-    /**
-     * A bring-your-own text classifier's label counts from this score (default 0.5).
-     */
-    public var textModelMinScore: Float
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * PDQ match radius in bits, 0..=256 (default 31, Meta's recommended threshold).
-         */pdqRadius: UInt32, 
-        /**
-         * PDQ hashes of lower quality (0..=100) are not matched (default 50).
-         */pdqMinQuality: UInt8, 
-        /**
-         * pHash match radius in bits, 0..=64, 0 disables pHash (default 4).
-         */phashRadius: UInt32, 
-        /**
-         * k-of-n corroboration: distinct source organisations a list match needs (default 1).
-         */minSources: UInt32, 
-        /**
-         * Bitmap of the organisations whose listings count (default all bits set).
-         */countedOrgs: UInt64, 
-        /**
-         * Grooming risk from which a message without grooming terms still carries the
-         * conversation's grooming signal (default 0.25).
-         */groomingReport: Float, 
-        /**
-         * Grooming risk from which the verdict warns (default 0.5).
-         */groomingWarn: Float, 
-        /**
-         * Grooming risk from which the verdict blocks (default 1.1, i.e. never).
-         */groomingBlock: Float, 
-        /**
-         * Nudity classifier score from which the verdict warns (default 0.8).
-         */nudityWarn: Float, 
-        /**
-         * Warn on sexual text when the local user is a minor (default true).
-         */warnSexualToMinors: Bool, 
-        /**
-         * A bring-your-own text classifier's label counts from this score (default 0.5).
-         */textModelMinScore: Float) {
-        self.pdqRadius = pdqRadius
-        self.pdqMinQuality = pdqMinQuality
-        self.phashRadius = phashRadius
-        self.minSources = minSources
-        self.countedOrgs = countedOrgs
-        self.groomingReport = groomingReport
-        self.groomingWarn = groomingWarn
-        self.groomingBlock = groomingBlock
-        self.nudityWarn = nudityWarn
-        self.warnSexualToMinors = warnSexualToMinors
-        self.textModelMinScore = textModelMinScore
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension PolicyConfig: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypePolicyConfig: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PolicyConfig {
-        return
-            try PolicyConfig(
-                pdqRadius: FfiConverterUInt32.read(from: &buf), 
-                pdqMinQuality: FfiConverterUInt8.read(from: &buf), 
-                phashRadius: FfiConverterUInt32.read(from: &buf), 
-                minSources: FfiConverterUInt32.read(from: &buf), 
-                countedOrgs: FfiConverterUInt64.read(from: &buf), 
-                groomingReport: FfiConverterFloat.read(from: &buf), 
-                groomingWarn: FfiConverterFloat.read(from: &buf), 
-                groomingBlock: FfiConverterFloat.read(from: &buf), 
-                nudityWarn: FfiConverterFloat.read(from: &buf), 
-                warnSexualToMinors: FfiConverterBool.read(from: &buf), 
-                textModelMinScore: FfiConverterFloat.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: PolicyConfig, into buf: inout [UInt8]) {
-        FfiConverterUInt32.write(value.pdqRadius, into: &buf)
-        FfiConverterUInt8.write(value.pdqMinQuality, into: &buf)
-        FfiConverterUInt32.write(value.phashRadius, into: &buf)
-        FfiConverterUInt32.write(value.minSources, into: &buf)
-        FfiConverterUInt64.write(value.countedOrgs, into: &buf)
-        FfiConverterFloat.write(value.groomingReport, into: &buf)
-        FfiConverterFloat.write(value.groomingWarn, into: &buf)
-        FfiConverterFloat.write(value.groomingBlock, into: &buf)
-        FfiConverterFloat.write(value.nudityWarn, into: &buf)
-        FfiConverterBool.write(value.warnSexualToMinors, into: &buf)
-        FfiConverterFloat.write(value.textModelMinScore, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypePolicyConfig_lift(_ buf: RustBuffer) throws -> PolicyConfig {
-    return try FfiConverterTypePolicyConfig.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypePolicyConfig_lower(_ value: PolicyConfig) -> RustBuffer {
-    return FfiConverterTypePolicyConfig.lower(value)
-}
-
-
-/**
  * The evidence for one conversation, for a report the user chose to send. The library sends
  * nothing; the app attaches `json` (or the fields) to the report.
  */
 public struct ReportBundle: Equatable, Hashable {
+    /**
+     * Version of the JSON schema (`json`; docs/report-schema.md).
+     */
+    public var schemaVersion: UInt32
     /**
      * Library version that produced it.
      */
@@ -1834,11 +1917,20 @@ public struct ReportBundle: Equatable, Hashable {
      */
     public var list: ListInfo
     /**
+     * File names of the classifier models configured (empty without classifiers).
+     */
+    public var models: [String]
+    /**
      * The conversation's assessment and recent evidence.
      */
     public var conversation: ConversationReport
     /**
-     * The whole bundle as canonical JSON (the same document the Rust API serializes).
+     * The messages the user reports (the last N the app passed).
+     */
+    public var messages: [ReportMessage]
+    /**
+     * The whole report as JSON (schema `preflight.report`, `schema_version`): what the app
+     * shows the user before sending and attaches to the report.
      */
     public var json: String
 
@@ -1846,20 +1938,33 @@ public struct ReportBundle: Equatable, Hashable {
     // declare one manually.
     public init(
         /**
+         * Version of the JSON schema (`json`; docs/report-schema.md).
+         */schemaVersion: UInt32, 
+        /**
          * Library version that produced it.
          */libraryVersion: String, 
         /**
          * The list in force.
          */list: ListInfo, 
         /**
+         * File names of the classifier models configured (empty without classifiers).
+         */models: [String], 
+        /**
          * The conversation's assessment and recent evidence.
          */conversation: ConversationReport, 
         /**
-         * The whole bundle as canonical JSON (the same document the Rust API serializes).
+         * The messages the user reports (the last N the app passed).
+         */messages: [ReportMessage], 
+        /**
+         * The whole report as JSON (schema `preflight.report`, `schema_version`): what the app
+         * shows the user before sending and attaches to the report.
          */json: String) {
+        self.schemaVersion = schemaVersion
         self.libraryVersion = libraryVersion
         self.list = list
+        self.models = models
         self.conversation = conversation
+        self.messages = messages
         self.json = json
     }
 
@@ -1879,17 +1984,23 @@ public struct FfiConverterTypeReportBundle: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReportBundle {
         return
             try ReportBundle(
+                schemaVersion: FfiConverterUInt32.read(from: &buf), 
                 libraryVersion: FfiConverterString.read(from: &buf), 
                 list: FfiConverterTypeListInfo.read(from: &buf), 
+                models: FfiConverterSequenceString.read(from: &buf), 
                 conversation: FfiConverterTypeConversationReport.read(from: &buf), 
+                messages: FfiConverterSequenceTypeReportMessage.read(from: &buf), 
                 json: FfiConverterString.read(from: &buf)
         )
     }
 
     public static func write(_ value: ReportBundle, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.schemaVersion, into: &buf)
         FfiConverterString.write(value.libraryVersion, into: &buf)
         FfiConverterTypeListInfo.write(value.list, into: &buf)
+        FfiConverterSequenceString.write(value.models, into: &buf)
         FfiConverterTypeConversationReport.write(value.conversation, into: &buf)
+        FfiConverterSequenceTypeReportMessage.write(value.messages, into: &buf)
         FfiConverterString.write(value.json, into: &buf)
     }
 }
@@ -1911,17 +2022,97 @@ public func FfiConverterTypeReportBundle_lower(_ value: ReportBundle) -> RustBuf
 
 
 /**
- * How to build a `Scanner`. Every field has a default, so `ScannerConfig()` in
- * Kotlin / Swift scans text with the embedded English lexicons and matches images against an
- * empty list until one is installed.
+ * One message the user reports, as the app holds it (decrypted, on the device).
+ */
+public struct ReportMessage: Equatable, Hashable {
+    /**
+     * Who wrote it, from the local user's point of view.
+     */
+    public var direction: Direction
+    /**
+     * When it was sent, in milliseconds since the Unix epoch (as the app shows it).
+     */
+    public var sentAtMs: UInt64
+    /**
+     * Its text (attachments: the app's own placeholder, e.g. "[image]").
+     */
+    public var text: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Who wrote it, from the local user's point of view.
+         */direction: Direction, 
+        /**
+         * When it was sent, in milliseconds since the Unix epoch (as the app shows it).
+         */sentAtMs: UInt64, 
+        /**
+         * Its text (attachments: the app's own placeholder, e.g. "[image]").
+         */text: String) {
+        self.direction = direction
+        self.sentAtMs = sentAtMs
+        self.text = text
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ReportMessage: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReportMessage: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReportMessage {
+        return
+            try ReportMessage(
+                direction: FfiConverterTypeDirection.read(from: &buf), 
+                sentAtMs: FfiConverterUInt64.read(from: &buf), 
+                text: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ReportMessage, into buf: inout [UInt8]) {
+        FfiConverterTypeDirection.write(value.direction, into: &buf)
+        FfiConverterUInt64.write(value.sentAtMs, into: &buf)
+        FfiConverterString.write(value.text, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReportMessage_lift(_ buf: RustBuffer) throws -> ReportMessage {
+    return try FfiConverterTypeReportMessage.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReportMessage_lower(_ value: ReportMessage) -> RustBuffer {
+    return FfiConverterTypeReportMessage.lower(value)
+}
+
+
+/**
+ * How to build a `Scanner`. Every field but the store directory has a default, so
+ * `ScannerConfig(listStoreDir = dir)` in Kotlin / Swift scans text with the embedded English
+ * lexicons and matches images against an empty list until one is installed.
  */
 public struct ScannerConfig: Equatable, Hashable {
     /**
-     * Directory of the on-device list store (created if missing), e.g. a subdirectory of the
-     * app's private files. `null`/`nil` keeps lists in a private temporary directory that is
-     * removed with the scanner (tests, demos).
+     * Directory of the on-device list store (created if missing): a subdirectory of the app's
+     * private files (Android `Context.filesDir`, iOS Application Support). Required: there is
+     * no temporary-directory fallback (on Android below 13 that is `/data/local/tmp`, which
+     * apps cannot write).
      */
-    public var listStoreDir: String?
+    public var listStoreDir: String
     /**
      * Issuer public keys (64 hex digits each) whose lists are accepted.
      */
@@ -1933,7 +2124,7 @@ public struct ScannerConfig: Equatable, Hashable {
     /**
      * Thresholds and rules; `null`/`nil` for the defaults.
      */
-    public var policy: PolicyConfig?
+    public var policy: Policy?
     /**
      * Image decoding limits; `null`/`nil` for the defaults.
      */
@@ -1948,10 +2139,11 @@ public struct ScannerConfig: Equatable, Hashable {
     // declare one manually.
     public init(
         /**
-         * Directory of the on-device list store (created if missing), e.g. a subdirectory of the
-         * app's private files. `null`/`nil` keeps lists in a private temporary directory that is
-         * removed with the scanner (tests, demos).
-         */listStoreDir: String? = nil, 
+         * Directory of the on-device list store (created if missing): a subdirectory of the app's
+         * private files (Android `Context.filesDir`, iOS Application Support). Required: there is
+         * no temporary-directory fallback (on Android below 13 that is `/data/local/tmp`, which
+         * apps cannot write).
+         */listStoreDir: String, 
         /**
          * Issuer public keys (64 hex digits each) whose lists are accepted.
          */trustedListKeys: [String] = [], 
@@ -1960,7 +2152,7 @@ public struct ScannerConfig: Equatable, Hashable {
          */extraLexiconFiles: [String] = [], 
         /**
          * Thresholds and rules; `null`/`nil` for the defaults.
-         */policy: PolicyConfig? = nil, 
+         */policy: Policy? = nil, 
         /**
          * Image decoding limits; `null`/`nil` for the defaults.
          */decodeLimits: DecodeLimits? = nil, 
@@ -1992,20 +2184,20 @@ public struct FfiConverterTypeScannerConfig: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ScannerConfig {
         return
             try ScannerConfig(
-                listStoreDir: FfiConverterOptionString.read(from: &buf), 
+                listStoreDir: FfiConverterString.read(from: &buf), 
                 trustedListKeys: FfiConverterSequenceString.read(from: &buf), 
                 extraLexiconFiles: FfiConverterSequenceString.read(from: &buf), 
-                policy: FfiConverterOptionTypePolicyConfig.read(from: &buf), 
+                policy: FfiConverterOptionTypePolicy.read(from: &buf), 
                 decodeLimits: FfiConverterOptionTypeDecodeLimits.read(from: &buf), 
                 classifiers: FfiConverterOptionTypeClassifierPaths.read(from: &buf)
         )
     }
 
     public static func write(_ value: ScannerConfig, into buf: inout [UInt8]) {
-        FfiConverterOptionString.write(value.listStoreDir, into: &buf)
+        FfiConverterString.write(value.listStoreDir, into: &buf)
         FfiConverterSequenceString.write(value.trustedListKeys, into: &buf)
         FfiConverterSequenceString.write(value.extraLexiconFiles, into: &buf)
-        FfiConverterOptionTypePolicyConfig.write(value.policy, into: &buf)
+        FfiConverterOptionTypePolicy.write(value.policy, into: &buf)
         FfiConverterOptionTypeDecodeLimits.write(value.decodeLimits, into: &buf)
         FfiConverterOptionTypeClassifierPaths.write(value.classifiers, into: &buf)
     }
@@ -2025,934 +2217,6 @@ public func FfiConverterTypeScannerConfig_lift(_ buf: RustBuffer) throws -> Scan
 public func FfiConverterTypeScannerConfig_lower(_ value: ScannerConfig) -> RustBuffer {
     return FfiConverterTypeScannerConfig.lower(value)
 }
-
-
-/**
- * One finding.
- */
-public struct Signal: Equatable, Hashable {
-    /**
-     * What it is about.
-     */
-    public var category: Category
-    /**
-     * Strength 0..1 (1 for an exact list match).
-     */
-    public var score: Float
-    /**
-     * Why.
-     */
-    public var evidence: [Evidence]
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * What it is about.
-         */category: Category, 
-        /**
-         * Strength 0..1 (1 for an exact list match).
-         */score: Float, 
-        /**
-         * Why.
-         */evidence: [Evidence]) {
-        self.category = category
-        self.score = score
-        self.evidence = evidence
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension Signal: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeSignal: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Signal {
-        return
-            try Signal(
-                category: FfiConverterTypeCategory.read(from: &buf), 
-                score: FfiConverterFloat.read(from: &buf), 
-                evidence: FfiConverterSequenceTypeEvidence.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: Signal, into buf: inout [UInt8]) {
-        FfiConverterTypeCategory.write(value.category, into: &buf)
-        FfiConverterFloat.write(value.score, into: &buf)
-        FfiConverterSequenceTypeEvidence.write(value.evidence, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSignal_lift(_ buf: RustBuffer) throws -> Signal {
-    return try FfiConverterTypeSignal.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSignal_lower(_ value: Signal) -> RustBuffer {
-    return FfiConverterTypeSignal.lower(value)
-}
-
-
-/**
- * One grooming stage's contribution to a conversation's risk.
- */
-public struct StageScore: Equatable, Hashable {
-    /**
-     * Stage name (`trust_building`, `isolation`, ...).
-     */
-    public var stage: String
-    /**
-     * 0..1.
-     */
-    public var score: Float
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * Stage name (`trust_building`, `isolation`, ...).
-         */stage: String, 
-        /**
-         * 0..1.
-         */score: Float) {
-        self.stage = stage
-        self.score = score
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension StageScore: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeStageScore: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StageScore {
-        return
-            try StageScore(
-                stage: FfiConverterString.read(from: &buf), 
-                score: FfiConverterFloat.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: StageScore, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.stage, into: &buf)
-        FfiConverterFloat.write(value.score, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeStageScore_lift(_ buf: RustBuffer) throws -> StageScore {
-    return try FfiConverterTypeStageScore.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeStageScore_lower(_ value: StageScore) -> RustBuffer {
-    return FfiConverterTypeStageScore.lower(value)
-}
-
-
-/**
- * The result of one scan.
- */
-public struct Verdict: Equatable, Hashable {
-    /**
-     * Recommended handling (the strictest any signal calls for).
-     */
-    public var action: Action
-    /**
-     * Offer support resources (self-harm, or someone asking for help).
-     */
-    public var supportSuggested: Bool
-    /**
-     * Every finding, including ones the policy does not act on.
-     */
-    public var signals: [Signal]
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * Recommended handling (the strictest any signal calls for).
-         */action: Action, 
-        /**
-         * Offer support resources (self-harm, or someone asking for help).
-         */supportSuggested: Bool, 
-        /**
-         * Every finding, including ones the policy does not act on.
-         */signals: [Signal]) {
-        self.action = action
-        self.supportSuggested = supportSuggested
-        self.signals = signals
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension Verdict: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeVerdict: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Verdict {
-        return
-            try Verdict(
-                action: FfiConverterTypeAction.read(from: &buf), 
-                supportSuggested: FfiConverterBool.read(from: &buf), 
-                signals: FfiConverterSequenceTypeSignal.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: Verdict, into buf: inout [UInt8]) {
-        FfiConverterTypeAction.write(value.action, into: &buf)
-        FfiConverterBool.write(value.supportSuggested, into: &buf)
-        FfiConverterSequenceTypeSignal.write(value.signals, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeVerdict_lift(_ buf: RustBuffer) throws -> Verdict {
-    return try FfiConverterTypeVerdict.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeVerdict_lower(_ value: Verdict) -> RustBuffer {
-    return FfiConverterTypeVerdict.lower(value)
-}
-
-
-/**
- * Recommended handling, strictest last. The app decides the UX.
- */
-
-public enum Action: Equatable, Hashable {
-    
-    /**
-     * Nothing found that the policy acts on.
-     */
-    case allow
-    /**
-     * Show a warning, blur or help resources; let the user decide.
-     */
-    case warn
-    /**
-     * Do not send/show (known abuse imagery).
-     */
-    case block
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension Action: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeAction: FfiConverterRustBuffer {
-    typealias SwiftType = Action
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Action {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .allow
-        
-        case 2: return .warn
-        
-        case 3: return .block
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: Action, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case .allow:
-            writeInt(&buf, Int32(1))
-        
-        
-        case .warn:
-            writeInt(&buf, Int32(2))
-        
-        
-        case .block:
-            writeInt(&buf, Int32(3))
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeAction_lift(_ buf: RustBuffer) throws -> Action {
-    return try FfiConverterTypeAction.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeAction_lower(_ value: Action) -> RustBuffer {
-    return FfiConverterTypeAction.lower(value)
-}
-
-
-
-/**
- * The local user's age band, if the app knows it (`Unknown` otherwise).
- */
-
-public enum AgeBand: Equatable, Hashable {
-    
-    /**
-     * Under 13.
-     */
-    case under13
-    /**
-     * 13 to 15.
-     */
-    case age13To15
-    /**
-     * 16 or 17.
-     */
-    case age16To17
-    /**
-     * 18 or over.
-     */
-    case adult
-    /**
-     * Not known.
-     */
-    case unknown
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension AgeBand: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeAgeBand: FfiConverterRustBuffer {
-    typealias SwiftType = AgeBand
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AgeBand {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .under13
-        
-        case 2: return .age13To15
-        
-        case 3: return .age16To17
-        
-        case 4: return .adult
-        
-        case 5: return .unknown
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: AgeBand, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case .under13:
-            writeInt(&buf, Int32(1))
-        
-        
-        case .age13To15:
-            writeInt(&buf, Int32(2))
-        
-        
-        case .age16To17:
-            writeInt(&buf, Int32(3))
-        
-        
-        case .adult:
-            writeInt(&buf, Int32(4))
-        
-        
-        case .unknown:
-            writeInt(&buf, Int32(5))
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeAgeBand_lift(_ buf: RustBuffer) throws -> AgeBand {
-    return try FfiConverterTypeAgeBand.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeAgeBand_lower(_ value: AgeBand) -> RustBuffer {
-    return FfiConverterTypeAgeBand.lower(value)
-}
-
-
-
-/**
- * What a signal is about.
- */
-
-public enum Category: Equatable, Hashable {
-    
-    /**
-     * Matches a list of known child sexual abuse imagery.
-     */
-    case knownCsam
-    /**
-     * Nudity detected by an image classifier.
-     */
-    case nudity
-    /**
-     * A grooming pattern across a conversation.
-     */
-    case grooming
-    /**
-     * Self-harm or suicide risk (the user's own, or someone they talk to or about).
-     */
-    case selfHarm
-    /**
-     * Sexual content in text.
-     */
-    case sexual
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension Category: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeCategory: FfiConverterRustBuffer {
-    typealias SwiftType = Category
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Category {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .knownCsam
-        
-        case 2: return .nudity
-        
-        case 3: return .grooming
-        
-        case 4: return .selfHarm
-        
-        case 5: return .sexual
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: Category, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case .knownCsam:
-            writeInt(&buf, Int32(1))
-        
-        
-        case .nudity:
-            writeInt(&buf, Int32(2))
-        
-        
-        case .grooming:
-            writeInt(&buf, Int32(3))
-        
-        
-        case .selfHarm:
-            writeInt(&buf, Int32(4))
-        
-        
-        case .sexual:
-            writeInt(&buf, Int32(5))
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeCategory_lift(_ buf: RustBuffer) throws -> Category {
-    return try FfiConverterTypeCategory.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeCategory_lower(_ value: Category) -> RustBuffer {
-    return FfiConverterTypeCategory.lower(value)
-}
-
-
-
-/**
- * Who wrote a message, from the local user's point of view.
- */
-
-public enum Direction: Equatable, Hashable {
-    
-    /**
-     * Written by the local user.
-     */
-    case sent
-    /**
-     * Written by the other party.
-     */
-    case received
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension Direction: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeDirection: FfiConverterRustBuffer {
-    typealias SwiftType = Direction
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Direction {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .sent
-        
-        case 2: return .received
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: Direction, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case .sent:
-            writeInt(&buf, Int32(1))
-        
-        
-        case .received:
-            writeInt(&buf, Int32(2))
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeDirection_lift(_ buf: RustBuffer) throws -> Direction {
-    return try FfiConverterTypeDirection.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeDirection_lower(_ value: Direction) -> RustBuffer {
-    return FfiConverterTypeDirection.lower(value)
-}
-
-
-
-/**
- * Why a signal was raised. Strings rather than nested enums so every binding can show them.
- */
-
-public enum Evidence: Equatable, Hashable {
-    
-    /**
-     * A hash-list entry matched.
-     */
-    case listMatch(
-        /**
-         * `pdq`, `phash`, `md5`, `sha1` or `sha256`.
-         */kind: String, 
-        /**
-         * Entry index in its section (stable for a given list digest).
-         */entry: UInt32, 
-        /**
-         * The listed hash (hex).
-         */hash: String, 
-        /**
-         * Hamming distance (0 for exact kinds).
-         */distance: UInt32, 
-        /**
-         * Which rotation/flip of the scanned image matched (`original` for exact kinds).
-         */variant: String, 
-        /**
-         * The entry's label.
-         */label: String, 
-        /**
-         * The entry's category as the list states it.
-         */listCategory: String, 
-        /**
-         * Organisations that listed the entry.
-         */sources: [String], 
-        /**
-         * Version of the list that matched.
-         */listVersion: UInt64, 
-        /**
-         * SHA-256 digest of that list (auditable across devices).
-         */listDigest: String
-    )
-    /**
-     * A hash-list entry matched one frame of an animated image or a video.
-     */
-    case frameMatch(
-        /**
-         * 0-based frame index.
-         */frameIndex: UInt32, 
-        /**
-         * When the frame is shown, in milliseconds.
-         */timestampMs: UInt64, 
-        /**
-         * `pdq`.
-         */kind: String, 
-        /**
-         * Entry index in its section.
-         */entry: UInt32, 
-        /**
-         * The listed hash (hex).
-         */hash: String, 
-        /**
-         * Hamming distance.
-         */distance: UInt32, 
-        /**
-         * Which rotation/flip of the frame matched.
-         */variant: String, 
-        /**
-         * The entry's label.
-         */label: String, 
-        /**
-         * The entry's category as the list states it.
-         */listCategory: String, 
-        /**
-         * Organisations that listed the entry.
-         */sources: [String], 
-        /**
-         * Version of the list that matched.
-         */listVersion: UInt64, 
-        /**
-         * SHA-256 digest of that list.
-         */listDigest: String
-    )
-    /**
-     * A listed video matched (vPDQ query/target percentages).
-     */
-    case videoMatch(
-        /**
-         * Index of the video in the list's video section.
-         */entry: UInt32, 
-        /**
-         * The video's label.
-         */label: String, 
-        /**
-         * The video's category as the list states it.
-         */listCategory: String, 
-        /**
-         * Organisations that listed the video.
-         */sources: [String], 
-        /**
-         * Which rotation/flip of the scanned frames matched.
-         */variant: String, 
-        /**
-         * Percentage of the scanned video's distinct frames that matched.
-         */queryMatchPct: Float, 
-        /**
-         * Percentage of the listed video's distinct frames that were matched.
-         */targetMatchPct: Float, 
-        /**
-         * The scanned frames that matched.
-         */matchedFrames: [MatchedFrame], 
-        /**
-         * Version of the list that matched.
-         */listVersion: UInt64, 
-        /**
-         * SHA-256 digest of that list.
-         */listDigest: String
-    )
-    /**
-     * A lexicon term matched in the message.
-     */
-    case lexicon(
-        /**
-         * Lexicon entry id.
-         */lexiconId: String, 
-        /**
-         * UTF-8 byte offset of the span in the original message.
-         */start: UInt64, 
-        /**
-         * End of the span (exclusive, UTF-8 bytes).
-         */end: UInt64, 
-        /**
-         * The original text of the span.
-         */excerpt: String, 
-        /**
-         * Grooming stage of the term, if any.
-         */stage: String?, 
-        /**
-         * Self-harm level of the term, if any.
-         */level: String?, 
-        /**
-         * Context modifiers that applied (negation, hyperbole, third person, help-seeking).
-         */modifiers: [String], 
-        /**
-         * Weight after modifiers.
-         */weight: Float
-    )
-    /**
-     * The conversation-level grooming model.
-     */
-    case conversationRisk(
-        /**
-         * Risk 0..1.
-         */groomingRisk: Float, 
-        /**
-         * Stages that drove it, strongest first.
-         */stages: [String], 
-        /**
-         * Messages observed in the conversation.
-         */messages: UInt64
-    )
-    /**
-     * The conversation-level self-harm model.
-     */
-    case selfHarmLevel(
-        /**
-         * The local user's own level, if recently expressed.
-         */own: String?, 
-        /**
-         * Someone else's level (the other party, or a third person the user wrote about).
-         */peer: String?
-    )
-    /**
-     * An on-device classifier's output.
-     */
-    case classifier(
-        /**
-         * Model name.
-         */model: String, 
-        /**
-         * Output label.
-         */label: String, 
-        /**
-         * Score 0..1.
-         */score: Float
-    )
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension Evidence: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeEvidence: FfiConverterRustBuffer {
-    typealias SwiftType = Evidence
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Evidence {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .listMatch(kind: try FfiConverterString.read(from: &buf), entry: try FfiConverterUInt32.read(from: &buf), hash: try FfiConverterString.read(from: &buf), distance: try FfiConverterUInt32.read(from: &buf), variant: try FfiConverterString.read(from: &buf), label: try FfiConverterString.read(from: &buf), listCategory: try FfiConverterString.read(from: &buf), sources: try FfiConverterSequenceString.read(from: &buf), listVersion: try FfiConverterUInt64.read(from: &buf), listDigest: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 2: return .frameMatch(frameIndex: try FfiConverterUInt32.read(from: &buf), timestampMs: try FfiConverterUInt64.read(from: &buf), kind: try FfiConverterString.read(from: &buf), entry: try FfiConverterUInt32.read(from: &buf), hash: try FfiConverterString.read(from: &buf), distance: try FfiConverterUInt32.read(from: &buf), variant: try FfiConverterString.read(from: &buf), label: try FfiConverterString.read(from: &buf), listCategory: try FfiConverterString.read(from: &buf), sources: try FfiConverterSequenceString.read(from: &buf), listVersion: try FfiConverterUInt64.read(from: &buf), listDigest: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 3: return .videoMatch(entry: try FfiConverterUInt32.read(from: &buf), label: try FfiConverterString.read(from: &buf), listCategory: try FfiConverterString.read(from: &buf), sources: try FfiConverterSequenceString.read(from: &buf), variant: try FfiConverterString.read(from: &buf), queryMatchPct: try FfiConverterFloat.read(from: &buf), targetMatchPct: try FfiConverterFloat.read(from: &buf), matchedFrames: try FfiConverterSequenceTypeMatchedFrame.read(from: &buf), listVersion: try FfiConverterUInt64.read(from: &buf), listDigest: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 4: return .lexicon(lexiconId: try FfiConverterString.read(from: &buf), start: try FfiConverterUInt64.read(from: &buf), end: try FfiConverterUInt64.read(from: &buf), excerpt: try FfiConverterString.read(from: &buf), stage: try FfiConverterOptionString.read(from: &buf), level: try FfiConverterOptionString.read(from: &buf), modifiers: try FfiConverterSequenceString.read(from: &buf), weight: try FfiConverterFloat.read(from: &buf)
-        )
-        
-        case 5: return .conversationRisk(groomingRisk: try FfiConverterFloat.read(from: &buf), stages: try FfiConverterSequenceString.read(from: &buf), messages: try FfiConverterUInt64.read(from: &buf)
-        )
-        
-        case 6: return .selfHarmLevel(own: try FfiConverterOptionString.read(from: &buf), peer: try FfiConverterOptionString.read(from: &buf)
-        )
-        
-        case 7: return .classifier(model: try FfiConverterString.read(from: &buf), label: try FfiConverterString.read(from: &buf), score: try FfiConverterFloat.read(from: &buf)
-        )
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: Evidence, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case let .listMatch(kind,entry,hash,distance,variant,label,listCategory,sources,listVersion,listDigest):
-            writeInt(&buf, Int32(1))
-            FfiConverterString.write(kind, into: &buf)
-            FfiConverterUInt32.write(entry, into: &buf)
-            FfiConverterString.write(hash, into: &buf)
-            FfiConverterUInt32.write(distance, into: &buf)
-            FfiConverterString.write(variant, into: &buf)
-            FfiConverterString.write(label, into: &buf)
-            FfiConverterString.write(listCategory, into: &buf)
-            FfiConverterSequenceString.write(sources, into: &buf)
-            FfiConverterUInt64.write(listVersion, into: &buf)
-            FfiConverterString.write(listDigest, into: &buf)
-            
-        
-        case let .frameMatch(frameIndex,timestampMs,kind,entry,hash,distance,variant,label,listCategory,sources,listVersion,listDigest):
-            writeInt(&buf, Int32(2))
-            FfiConverterUInt32.write(frameIndex, into: &buf)
-            FfiConverterUInt64.write(timestampMs, into: &buf)
-            FfiConverterString.write(kind, into: &buf)
-            FfiConverterUInt32.write(entry, into: &buf)
-            FfiConverterString.write(hash, into: &buf)
-            FfiConverterUInt32.write(distance, into: &buf)
-            FfiConverterString.write(variant, into: &buf)
-            FfiConverterString.write(label, into: &buf)
-            FfiConverterString.write(listCategory, into: &buf)
-            FfiConverterSequenceString.write(sources, into: &buf)
-            FfiConverterUInt64.write(listVersion, into: &buf)
-            FfiConverterString.write(listDigest, into: &buf)
-            
-        
-        case let .videoMatch(entry,label,listCategory,sources,variant,queryMatchPct,targetMatchPct,matchedFrames,listVersion,listDigest):
-            writeInt(&buf, Int32(3))
-            FfiConverterUInt32.write(entry, into: &buf)
-            FfiConverterString.write(label, into: &buf)
-            FfiConverterString.write(listCategory, into: &buf)
-            FfiConverterSequenceString.write(sources, into: &buf)
-            FfiConverterString.write(variant, into: &buf)
-            FfiConverterFloat.write(queryMatchPct, into: &buf)
-            FfiConverterFloat.write(targetMatchPct, into: &buf)
-            FfiConverterSequenceTypeMatchedFrame.write(matchedFrames, into: &buf)
-            FfiConverterUInt64.write(listVersion, into: &buf)
-            FfiConverterString.write(listDigest, into: &buf)
-            
-        
-        case let .lexicon(lexiconId,start,end,excerpt,stage,level,modifiers,weight):
-            writeInt(&buf, Int32(4))
-            FfiConverterString.write(lexiconId, into: &buf)
-            FfiConverterUInt64.write(start, into: &buf)
-            FfiConverterUInt64.write(end, into: &buf)
-            FfiConverterString.write(excerpt, into: &buf)
-            FfiConverterOptionString.write(stage, into: &buf)
-            FfiConverterOptionString.write(level, into: &buf)
-            FfiConverterSequenceString.write(modifiers, into: &buf)
-            FfiConverterFloat.write(weight, into: &buf)
-            
-        
-        case let .conversationRisk(groomingRisk,stages,messages):
-            writeInt(&buf, Int32(5))
-            FfiConverterFloat.write(groomingRisk, into: &buf)
-            FfiConverterSequenceString.write(stages, into: &buf)
-            FfiConverterUInt64.write(messages, into: &buf)
-            
-        
-        case let .selfHarmLevel(own,peer):
-            writeInt(&buf, Int32(6))
-            FfiConverterOptionString.write(own, into: &buf)
-            FfiConverterOptionString.write(peer, into: &buf)
-            
-        
-        case let .classifier(model,label,score):
-            writeInt(&buf, Int32(7))
-            FfiConverterString.write(model, into: &buf)
-            FfiConverterString.write(label, into: &buf)
-            FfiConverterFloat.write(score, into: &buf)
-            
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeEvidence_lift(_ buf: RustBuffer) throws -> Evidence {
-    return try FfiConverterTypeEvidence.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeEvidence_lower(_ value: Evidence) -> RustBuffer {
-    return FfiConverterTypeEvidence.lower(value)
-}
-
 
 
 /**
@@ -3098,6 +2362,30 @@ public func FfiConverterTypePreflightError_lower(_ value: PreflightError) -> Rus
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
+    typealias SwiftType = UInt32?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt32.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt32.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
     typealias SwiftType = String?
 
@@ -3114,6 +2402,54 @@ fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterString.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypePreflightListener: FfiConverterRustBuffer {
+    typealias SwiftType = PreflightListener?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypePreflightListener.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypePreflightListener.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypePolicy: FfiConverterRustBuffer {
+    typealias SwiftType = Policy?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypePolicy.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypePolicy.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -3170,30 +2506,6 @@ fileprivate struct FfiConverterOptionTypeDecodeLimits: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterOptionTypePolicyConfig: FfiConverterRustBuffer {
-    typealias SwiftType = PolicyConfig?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterTypePolicyConfig.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterTypePolicyConfig.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterOptionTypeReportBundle: FfiConverterRustBuffer {
     typealias SwiftType = ReportBundle?
 
@@ -3210,6 +2522,54 @@ fileprivate struct FfiConverterOptionTypeReportBundle: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeReportBundle.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeGroomingStage: FfiConverterRustBuffer {
+    typealias SwiftType = GroomingStage?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeGroomingStage.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeGroomingStage.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeSelfHarmLevel: FfiConverterRustBuffer {
+    typealias SwiftType = SelfHarmLevel?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeSelfHarmLevel.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeSelfHarmLevel.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -3243,81 +2603,6 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterSequenceTypeConversationEvidence: FfiConverterRustBuffer {
-    typealias SwiftType = [ConversationEvidence]
-
-    public static func write(_ value: [ConversationEvidence], into buf: inout [UInt8]) {
-        let len = Int32(value.count)
-        writeInt(&buf, len)
-        for item in value {
-            FfiConverterTypeConversationEvidence.write(item, into: &buf)
-        }
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ConversationEvidence] {
-        let len: Int32 = try readInt(&buf)
-        var seq = [ConversationEvidence]()
-        seq.reserveCapacity(Int(len))
-        for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeConversationEvidence.read(from: &buf))
-        }
-        return seq
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterSequenceTypeMatchedFrame: FfiConverterRustBuffer {
-    typealias SwiftType = [MatchedFrame]
-
-    public static func write(_ value: [MatchedFrame], into buf: inout [UInt8]) {
-        let len = Int32(value.count)
-        writeInt(&buf, len)
-        for item in value {
-            FfiConverterTypeMatchedFrame.write(item, into: &buf)
-        }
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [MatchedFrame] {
-        let len: Int32 = try readInt(&buf)
-        var seq = [MatchedFrame]()
-        seq.reserveCapacity(Int(len))
-        for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeMatchedFrame.read(from: &buf))
-        }
-        return seq
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterSequenceTypeSignal: FfiConverterRustBuffer {
-    typealias SwiftType = [Signal]
-
-    public static func write(_ value: [Signal], into buf: inout [UInt8]) {
-        let len = Int32(value.count)
-        writeInt(&buf, len)
-        for item in value {
-            FfiConverterTypeSignal.write(item, into: &buf)
-        }
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Signal] {
-        let len: Int32 = try readInt(&buf)
-        var seq = [Signal]()
-        seq.reserveCapacity(Int(len))
-        for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeSignal.read(from: &buf))
-        }
-        return seq
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterSequenceTypeStageScore: FfiConverterRustBuffer {
     typealias SwiftType = [StageScore]
 
@@ -3343,25 +2628,123 @@ fileprivate struct FfiConverterSequenceTypeStageScore: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterSequenceTypeEvidence: FfiConverterRustBuffer {
-    typealias SwiftType = [Evidence]
+fileprivate struct FfiConverterSequenceTypeConversationEvidence: FfiConverterRustBuffer {
+    typealias SwiftType = [ConversationEvidence]
 
-    public static func write(_ value: [Evidence], into buf: inout [UInt8]) {
+    public static func write(_ value: [ConversationEvidence], into buf: inout [UInt8]) {
         let len = Int32(value.count)
         writeInt(&buf, len)
         for item in value {
-            FfiConverterTypeEvidence.write(item, into: &buf)
+            FfiConverterTypeConversationEvidence.write(item, into: &buf)
         }
     }
 
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Evidence] {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ConversationEvidence] {
         let len: Int32 = try readInt(&buf)
-        var seq = [Evidence]()
+        var seq = [ConversationEvidence]()
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeEvidence.read(from: &buf))
+            seq.append(try FfiConverterTypeConversationEvidence.read(from: &buf))
         }
         return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeReportMessage: FfiConverterRustBuffer {
+    typealias SwiftType = [ReportMessage]
+
+    public static func write(_ value: [ReportMessage], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeReportMessage.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ReportMessage] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ReportMessage]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeReportMessage.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeModifierKind: FfiConverterRustBuffer {
+    typealias SwiftType = [ModifierKind]
+
+    public static func write(_ value: [ModifierKind], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeModifierKind.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ModifierKind] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ModifierKind]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeModifierKind.read(from: &buf))
+        }
+        return seq
+    }
+}
+private let UNIFFI_RUST_FUTURE_POLL_READY: Int8 = 0
+private let UNIFFI_RUST_FUTURE_POLL_WAKE: Int8 = 1
+
+fileprivate let uniffiContinuationHandleMap = UniffiHandleMap<UnsafeContinuation<Int8, Never>>()
+
+fileprivate func uniffiRustCallAsync<F, T>(
+    rustFutureFunc: () -> UInt64,
+    pollFunc: (UInt64, @escaping UniffiRustFutureContinuationCallback, UInt64) -> (),
+    completeFunc: (UInt64, UnsafeMutablePointer<RustCallStatus>) -> F,
+    freeFunc: (UInt64) -> (),
+    liftFunc: (F) throws -> T,
+    errorHandler: ((RustBuffer) throws -> Swift.Error)?
+) async throws -> T {
+    // Make sure to call the ensure init function since future creation doesn't have a
+    // RustCallStatus param, so doesn't use makeRustCall()
+    uniffiEnsurePreflightFfiInitialized()
+    let rustFuture = rustFutureFunc()
+    defer {
+        freeFunc(rustFuture)
+    }
+    var pollResult: Int8;
+    repeat {
+        pollResult = await withUnsafeContinuation {
+            pollFunc(
+                rustFuture,
+                { handle, pollResult in
+                    uniffiFutureContinuationCallback(handle: handle, pollResult: pollResult)
+                },
+                uniffiContinuationHandleMap.insert(obj: $0)
+            )
+        }
+    } while pollResult != UNIFFI_RUST_FUTURE_POLL_READY
+
+    return try liftFunc(makeRustCall(
+        { completeFunc(rustFuture, $0) },
+        errorHandler: errorHandler
+    ))
+}
+
+// Callback handlers for an async calls.  These are invoked by Rust when the future is ready.  They
+// lift the return value or error and resume the suspended function.
+fileprivate func uniffiFutureContinuationCallback(handle: UInt64, pollResult: Int8) {
+    if let continuation = try? uniffiContinuationHandleMap.remove(handle: handle) {
+        continuation.resume(returning: pollResult)
+    } else {
+        print("uniffiFutureContinuationCallback invalid handle")
     }
 }
 /**
@@ -3378,8 +2761,8 @@ public func defaultDecodeLimits() -> DecodeLimits  {
  * The default thresholds and rules (PDQ radius 31, quality 50, pHash radius 4, one source,
  * grooming warn at 0.5, text never blocks).
  */
-public func defaultPolicy() -> PolicyConfig  {
-    return try!  FfiConverterTypePolicyConfig_lift(try! rustCall() {
+public func defaultPolicy() -> Policy  {
+    return try!  FfiConverterTypePolicy_lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_preflight_ffi_fn_func_default_policy(uniffiCallStatus
     )
@@ -3414,13 +2797,52 @@ private let initializationResult: InitializationResult = {
     if (uniffi_preflight_ffi_checksum_func_default_decode_limits() != 36221) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_preflight_ffi_checksum_func_default_policy() != 56141) {
+    if (uniffi_preflight_ffi_checksum_func_default_policy() != 29222) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_preflight_ffi_checksum_func_library_version() != 6281) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_preflight_ffi_checksum_method_scanner_apply_list_update() != 31942) {
+    if (uniffi_preflight_ffi_checksum_method_preflightlistener_on_list_installed() != 55867) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_preflightlistener_on_list_rejected() != 21523) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_preflightlistener_on_conversation_evicted() != 22330) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_scanner_apply_list_update_async() != 54342) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_scanner_preload() != 39471) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_scanner_preload_async() != 39288) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_scanner_scan_fd() != 30575) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_scanner_scan_file() != 5095) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_scanner_scan_file_async() != 39741) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_scanner_scan_image_async() != 13730) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_scanner_scan_pixels() != 39346) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_scanner_scan_pixels_async() != 2111) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_scanner_set_listener() != 11544) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_scanner_apply_list_update() != 25085) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_preflight_ffi_checksum_method_scanner_export_conversation() != 41826) {
@@ -3432,25 +2854,27 @@ private let initializationResult: InitializationResult = {
     if (uniffi_preflight_ffi_checksum_method_scanner_import_conversation() != 41209) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_preflight_ffi_checksum_method_scanner_list_info() != 39290) {
+    if (uniffi_preflight_ffi_checksum_method_scanner_list_info() != 45681) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_preflight_ffi_checksum_method_scanner_policy() != 62611) {
+    if (uniffi_preflight_ffi_checksum_method_scanner_policy() != 33451) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_preflight_ffi_checksum_method_scanner_report_bundle() != 10431) {
+    if (uniffi_preflight_ffi_checksum_method_scanner_report_bundle() != 49911) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_preflight_ffi_checksum_method_scanner_scan_image() != 22696) {
+    if (uniffi_preflight_ffi_checksum_method_scanner_scan_image() != 64851) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_preflight_ffi_checksum_method_scanner_scan_text() != 49866) {
+    if (uniffi_preflight_ffi_checksum_method_scanner_scan_text() != 51799) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_preflight_ffi_checksum_constructor_scanner_new() != 12962) {
         return InitializationResult.apiChecksumMismatch
     }
 
+    uniffiCallbackInitPreflightListener()
+    uniffiEnsurePreflightInitialized()
     return InitializationResult.ok
 }()
 

@@ -243,6 +243,68 @@ typedef void (*UniffiForeignFutureCompleteVoid)(uint64_t, UniffiForeignFutureRes
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_PREFLIGHT_LISTENER_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_PREFLIGHT_LISTENER_METHOD0
+typedef void (*UniffiCallbackInterfacePreflightListenerMethod0)(uint64_t, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_PREFLIGHT_LISTENER_METHOD1
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_PREFLIGHT_LISTENER_METHOD1
+typedef void (*UniffiCallbackInterfacePreflightListenerMethod1)(uint64_t, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_PREFLIGHT_LISTENER_METHOD2
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_PREFLIGHT_LISTENER_METHOD2
+typedef void (*UniffiCallbackInterfacePreflightListenerMethod2)(uint64_t, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_PREFLIGHT_LISTENER
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_PREFLIGHT_LISTENER
+typedef struct UniffiVTableCallbackInterfacePreflightListener {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfacePreflightListenerMethod0 _Nonnull onListInstalled;
+    UniffiCallbackInterfacePreflightListenerMethod1 _Nonnull onListRejected;
+    UniffiCallbackInterfacePreflightListenerMethod2 _Nonnull onConversationEvicted;
+} UniffiVTableCallbackInterfacePreflightListener;
+
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_CLONE_PREFLIGHTLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_CLONE_PREFLIGHTLISTENER
+uint64_t uniffi_preflight_ffi_fn_clone_preflightlistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_FREE_PREFLIGHTLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_FREE_PREFLIGHTLISTENER
+void uniffi_preflight_ffi_fn_free_preflightlistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_INIT_CALLBACK_VTABLE_PREFLIGHTLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_INIT_CALLBACK_VTABLE_PREFLIGHTLISTENER
+void uniffi_preflight_ffi_fn_init_callback_vtable_preflightlistener(const UniffiVTableCallbackInterfacePreflightListener* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_PREFLIGHTLISTENER_ON_LIST_INSTALLED
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_PREFLIGHTLISTENER_ON_LIST_INSTALLED
+void uniffi_preflight_ffi_fn_method_preflightlistener_on_list_installed(uint64_t ptr, RustBuffer info, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_PREFLIGHTLISTENER_ON_LIST_REJECTED
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_PREFLIGHTLISTENER_ON_LIST_REJECTED
+void uniffi_preflight_ffi_fn_method_preflightlistener_on_list_rejected(uint64_t ptr, RustBuffer reason, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_PREFLIGHTLISTENER_ON_CONVERSATION_EVICTED
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_PREFLIGHTLISTENER_ON_CONVERSATION_EVICTED
+void uniffi_preflight_ffi_fn_method_preflightlistener_on_conversation_evicted(uint64_t ptr, RustBuffer conversation_id, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_CLONE_SCANNER
 #define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_CLONE_SCANNER
 uint64_t uniffi_preflight_ffi_fn_clone_scanner(uint64_t handle, RustCallStatus *_Nonnull out_status
@@ -256,6 +318,56 @@ void uniffi_preflight_ffi_fn_free_scanner(uint64_t handle, RustCallStatus *_Nonn
 #ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_CONSTRUCTOR_SCANNER_NEW
 #define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_CONSTRUCTOR_SCANNER_NEW
 uint64_t uniffi_preflight_ffi_fn_constructor_scanner_new(RustBuffer config, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_APPLY_LIST_UPDATE_ASYNC
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_APPLY_LIST_UPDATE_ASYNC
+uint64_t uniffi_preflight_ffi_fn_method_scanner_apply_list_update_async(uint64_t ptr, RustBuffer update, int8_t force
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_PRELOAD
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_PRELOAD
+void uniffi_preflight_ffi_fn_method_scanner_preload(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_PRELOAD_ASYNC
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_PRELOAD_ASYNC
+uint64_t uniffi_preflight_ffi_fn_method_scanner_preload_async(uint64_t ptr
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_SCAN_FD
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_SCAN_FD
+RustBuffer uniffi_preflight_ffi_fn_method_scanner_scan_fd(uint64_t ptr, int32_t fd, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_SCAN_FILE
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_SCAN_FILE
+RustBuffer uniffi_preflight_ffi_fn_method_scanner_scan_file(uint64_t ptr, RustBuffer path, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_SCAN_FILE_ASYNC
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_SCAN_FILE_ASYNC
+uint64_t uniffi_preflight_ffi_fn_method_scanner_scan_file_async(uint64_t ptr, RustBuffer path
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_SCAN_IMAGE_ASYNC
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_SCAN_IMAGE_ASYNC
+uint64_t uniffi_preflight_ffi_fn_method_scanner_scan_image_async(uint64_t ptr, RustBuffer image
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_SCAN_PIXELS
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_SCAN_PIXELS
+RustBuffer uniffi_preflight_ffi_fn_method_scanner_scan_pixels(uint64_t ptr, RustBuffer buffer, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_SCAN_PIXELS_ASYNC
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_SCAN_PIXELS_ASYNC
+uint64_t uniffi_preflight_ffi_fn_method_scanner_scan_pixels_async(uint64_t ptr, RustBuffer buffer
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_SET_LISTENER
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_SET_LISTENER
+void uniffi_preflight_ffi_fn_method_scanner_set_listener(uint64_t ptr, RustBuffer listener, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_APPLY_LIST_UPDATE
@@ -290,7 +402,7 @@ RustBuffer uniffi_preflight_ffi_fn_method_scanner_policy(uint64_t ptr, RustCallS
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_REPORT_BUNDLE
 #define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_REPORT_BUNDLE
-RustBuffer uniffi_preflight_ffi_fn_method_scanner_report_bundle(uint64_t ptr, RustBuffer conversation_id, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_preflight_ffi_fn_method_scanner_report_bundle(uint64_t ptr, RustBuffer conversation_id, RustBuffer messages, RustBuffer max_messages, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_SCAN_IMAGE
@@ -596,6 +708,84 @@ uint16_t uniffi_preflight_ffi_checksum_func_default_policy(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_FUNC_LIBRARY_VERSION
 #define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_FUNC_LIBRARY_VERSION
 uint16_t uniffi_preflight_ffi_checksum_func_library_version(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_PREFLIGHTLISTENER_ON_LIST_INSTALLED
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_PREFLIGHTLISTENER_ON_LIST_INSTALLED
+uint16_t uniffi_preflight_ffi_checksum_method_preflightlistener_on_list_installed(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_PREFLIGHTLISTENER_ON_LIST_REJECTED
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_PREFLIGHTLISTENER_ON_LIST_REJECTED
+uint16_t uniffi_preflight_ffi_checksum_method_preflightlistener_on_list_rejected(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_PREFLIGHTLISTENER_ON_CONVERSATION_EVICTED
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_PREFLIGHTLISTENER_ON_CONVERSATION_EVICTED
+uint16_t uniffi_preflight_ffi_checksum_method_preflightlistener_on_conversation_evicted(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_APPLY_LIST_UPDATE_ASYNC
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_APPLY_LIST_UPDATE_ASYNC
+uint16_t uniffi_preflight_ffi_checksum_method_scanner_apply_list_update_async(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_PRELOAD
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_PRELOAD
+uint16_t uniffi_preflight_ffi_checksum_method_scanner_preload(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_PRELOAD_ASYNC
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_PRELOAD_ASYNC
+uint16_t uniffi_preflight_ffi_checksum_method_scanner_preload_async(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_SCAN_FD
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_SCAN_FD
+uint16_t uniffi_preflight_ffi_checksum_method_scanner_scan_fd(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_SCAN_FILE
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_SCAN_FILE
+uint16_t uniffi_preflight_ffi_checksum_method_scanner_scan_file(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_SCAN_FILE_ASYNC
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_SCAN_FILE_ASYNC
+uint16_t uniffi_preflight_ffi_checksum_method_scanner_scan_file_async(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_SCAN_IMAGE_ASYNC
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_SCAN_IMAGE_ASYNC
+uint16_t uniffi_preflight_ffi_checksum_method_scanner_scan_image_async(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_SCAN_PIXELS
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_SCAN_PIXELS
+uint16_t uniffi_preflight_ffi_checksum_method_scanner_scan_pixels(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_SCAN_PIXELS_ASYNC
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_SCAN_PIXELS_ASYNC
+uint16_t uniffi_preflight_ffi_checksum_method_scanner_scan_pixels_async(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_SET_LISTENER
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_SET_LISTENER
+uint16_t uniffi_preflight_ffi_checksum_method_scanner_set_listener(void
     
 );
 #endif

@@ -30,7 +30,44 @@ import java.nio.CharBuffer
 import java.nio.charset.CodingErrorAction
 import java.util.concurrent.atomic.AtomicLong
 import java.util.concurrent.ConcurrentHashMap
+import dev.preflight.core.AgeBand
+import dev.preflight.core.Direction
+import dev.preflight.core.FfiConverterTypeAgeBand
+import dev.preflight.core.FfiConverterTypeDirection
+import dev.preflight.core.FfiConverterTypeGroomingStage
+import dev.preflight.core.FfiConverterTypeListInfo
+import dev.preflight.core.FfiConverterTypeModifierKind
+import dev.preflight.core.FfiConverterTypePixelBuffer
+import dev.preflight.core.FfiConverterTypePolicy
+import dev.preflight.core.FfiConverterTypeSelfHarmLevel
+import dev.preflight.core.FfiConverterTypeStageScore
+import dev.preflight.core.FfiConverterTypeVerdict
+import dev.preflight.core.GroomingStage
+import dev.preflight.core.ListInfo
+import dev.preflight.core.ModifierKind
+import dev.preflight.core.PixelBuffer
+import dev.preflight.core.Policy
+import dev.preflight.core.SelfHarmLevel
+import dev.preflight.core.StageScore
+import dev.preflight.core.Verdict
 import java.util.concurrent.atomic.AtomicBoolean
+import kotlin.coroutines.resume
+import kotlinx.coroutines.CancellableContinuation
+import kotlinx.coroutines.DelicateCoroutinesApi
+import kotlinx.coroutines.GlobalScope
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.suspendCancellableCoroutine
+import dev.preflight.core.RustBuffer as RustBufferAgeBand
+import dev.preflight.core.RustBuffer as RustBufferDirection
+import dev.preflight.core.RustBuffer as RustBufferGroomingStage
+import dev.preflight.core.RustBuffer as RustBufferListInfo
+import dev.preflight.core.RustBuffer as RustBufferModifierKind
+import dev.preflight.core.RustBuffer as RustBufferPixelBuffer
+import dev.preflight.core.RustBuffer as RustBufferPolicy
+import dev.preflight.core.RustBuffer as RustBufferSelfHarmLevel
+import dev.preflight.core.RustBuffer as RustBufferStageScore
+import dev.preflight.core.RustBuffer as RustBufferVerdict
 
 // This is a helper for safely working with byte buffers returned from the Rust code.
 // A rust-owned buffer is represented by its capacity, its current length, and a
@@ -650,6 +687,40 @@ internal open class UniffiForeignFutureResultVoid(
 internal interface UniffiForeignFutureCompleteVoid : com.sun.jna.Callback {
     fun callback(`callbackData`: Long,`result`: UniffiForeignFutureResultVoid.UniffiByValue,)
 }
+internal interface UniffiCallbackInterfacePreflightListenerMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`info`: RustBufferListInfo.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+internal interface UniffiCallbackInterfacePreflightListenerMethod1 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`reason`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+internal interface UniffiCallbackInterfacePreflightListenerMethod2 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`conversationId`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "onListInstalled", "onListRejected", "onConversationEvicted")
+internal open class UniffiVTableCallbackInterfacePreflightListener(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `onListInstalled`: UniffiCallbackInterfacePreflightListenerMethod0? = null,
+    @JvmField internal var `onListRejected`: UniffiCallbackInterfacePreflightListenerMethod1? = null,
+    @JvmField internal var `onConversationEvicted`: UniffiCallbackInterfacePreflightListenerMethod2? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `onListInstalled`: UniffiCallbackInterfacePreflightListenerMethod0? = null,
+        `onListRejected`: UniffiCallbackInterfacePreflightListenerMethod1? = null,
+        `onConversationEvicted`: UniffiCallbackInterfacePreflightListenerMethod2? = null,
+    ): UniffiVTableCallbackInterfacePreflightListener(`uniffiFree`,`uniffiClone`,`onListInstalled`,`onListRejected`,`onConversationEvicted`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfacePreflightListener) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `onListInstalled` = other.`onListInstalled`
+        `onListRejected` = other.`onListRejected`
+        `onConversationEvicted` = other.`onConversationEvicted`
+    }
+
+}
 
 // A JNA Library to expose the extern-C FFI definitions.
 // This is an implementation detail which will be called internally by the public API.
@@ -680,6 +751,32 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_preflight_ffi_checksum_func_default_policy(
     ): Int
     external fun uniffi_preflight_ffi_checksum_func_library_version(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_preflightlistener_on_list_installed(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_preflightlistener_on_list_rejected(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_preflightlistener_on_conversation_evicted(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_scanner_apply_list_update_async(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_scanner_preload(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_scanner_preload_async(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_scanner_scan_fd(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_scanner_scan_file(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_scanner_scan_file_async(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_scanner_scan_image_async(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_scanner_scan_pixels(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_scanner_scan_pixels_async(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_scanner_set_listener(
     ): Int
     external fun uniffi_preflight_ffi_checksum_method_scanner_apply_list_update(
     ): Int
@@ -717,18 +814,52 @@ internal object UniffiLib {
 
     init {
         Native.register(UniffiLib::class.java, findLibraryName(componentName = "preflight"))
+        uniffiCallbackInterfacePreflightListener.register(this)
+        dev.preflight.core.uniffiEnsureInitialized()
         
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_preflight_ffi_fn_clone_preflightlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_preflight_ffi_fn_free_preflightlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_preflight_ffi_fn_init_callback_vtable_preflightlistener(`vtable`: UniffiVTableCallbackInterfacePreflightListener,
+    ): Unit
+    external fun uniffi_preflight_ffi_fn_method_preflightlistener_on_list_installed(`ptr`: Long,`info`: RustBufferListInfo.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_preflight_ffi_fn_method_preflightlistener_on_list_rejected(`ptr`: Long,`reason`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_preflight_ffi_fn_method_preflightlistener_on_conversation_evicted(`ptr`: Long,`conversationId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_preflight_ffi_fn_clone_scanner(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_preflight_ffi_fn_free_scanner(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_preflight_ffi_fn_constructor_scanner_new(`config`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_preflight_ffi_fn_method_scanner_apply_list_update_async(`ptr`: Long,`update`: RustBuffer.ByValue,`force`: Byte,
+    ): Long
+    external fun uniffi_preflight_ffi_fn_method_scanner_preload(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_preflight_ffi_fn_method_scanner_preload_async(`ptr`: Long,
+    ): Long
+    external fun uniffi_preflight_ffi_fn_method_scanner_scan_fd(`ptr`: Long,`fd`: Int,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferVerdict.ByValue
+    external fun uniffi_preflight_ffi_fn_method_scanner_scan_file(`ptr`: Long,`path`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferVerdict.ByValue
+    external fun uniffi_preflight_ffi_fn_method_scanner_scan_file_async(`ptr`: Long,`path`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_preflight_ffi_fn_method_scanner_scan_image_async(`ptr`: Long,`image`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_preflight_ffi_fn_method_scanner_scan_pixels(`ptr`: Long,`buffer`: RustBufferPixelBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferVerdict.ByValue
+    external fun uniffi_preflight_ffi_fn_method_scanner_scan_pixels_async(`ptr`: Long,`buffer`: RustBufferPixelBuffer.ByValue,
+    ): Long
+    external fun uniffi_preflight_ffi_fn_method_scanner_set_listener(`ptr`: Long,`listener`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_preflight_ffi_fn_method_scanner_apply_list_update(`ptr`: Long,`update`: RustBuffer.ByValue,`force`: Byte,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
+    ): RustBufferListInfo.ByValue
     external fun uniffi_preflight_ffi_fn_method_scanner_export_conversation(`ptr`: Long,`conversationId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_preflight_ffi_fn_method_scanner_forget_conversation(`ptr`: Long,`conversationId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -736,19 +867,19 @@ internal object UniffiLib {
     external fun uniffi_preflight_ffi_fn_method_scanner_import_conversation(`ptr`: Long,`document`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_preflight_ffi_fn_method_scanner_list_info(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
+    ): RustBufferListInfo.ByValue
     external fun uniffi_preflight_ffi_fn_method_scanner_policy(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_preflight_ffi_fn_method_scanner_report_bundle(`ptr`: Long,`conversationId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferPolicy.ByValue
+    external fun uniffi_preflight_ffi_fn_method_scanner_report_bundle(`ptr`: Long,`conversationId`: RustBuffer.ByValue,`messages`: RustBuffer.ByValue,`maxMessages`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_preflight_ffi_fn_method_scanner_scan_image(`ptr`: Long,`image`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_preflight_ffi_fn_method_scanner_scan_text(`ptr`: Long,`conversationId`: RustBuffer.ByValue,`direction`: RustBuffer.ByValue,`ageBand`: RustBuffer.ByValue,`text`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
+    ): RustBufferVerdict.ByValue
+    external fun uniffi_preflight_ffi_fn_method_scanner_scan_text(`ptr`: Long,`conversationId`: RustBuffer.ByValue,`direction`: RustBufferDirection.ByValue,`ageBand`: RustBufferAgeBand.ByValue,`text`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferVerdict.ByValue
     external fun uniffi_preflight_ffi_fn_func_default_decode_limits(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_preflight_ffi_fn_func_default_policy(uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
+    ): RustBufferPolicy.ByValue
     external fun uniffi_preflight_ffi_fn_func_library_version(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun ffi_preflight_ffi_rustbuffer_alloc(`size`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -873,13 +1004,52 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_preflight_ffi_checksum_func_default_decode_limits() and 0xFFFF) != 36221) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_preflight_ffi_checksum_func_default_policy() and 0xFFFF) != 56141) {
+    if ((lib.uniffi_preflight_ffi_checksum_func_default_policy() and 0xFFFF) != 29222) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_preflight_ffi_checksum_func_library_version() and 0xFFFF) != 6281) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_apply_list_update() and 0xFFFF) != 31942) {
+    if ((lib.uniffi_preflight_ffi_checksum_method_preflightlistener_on_list_installed() and 0xFFFF) != 55867) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_preflightlistener_on_list_rejected() and 0xFFFF) != 21523) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_preflightlistener_on_conversation_evicted() and 0xFFFF) != 22330) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_apply_list_update_async() and 0xFFFF) != 54342) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_preload() and 0xFFFF) != 39471) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_preload_async() and 0xFFFF) != 39288) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_scan_fd() and 0xFFFF) != 30575) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_scan_file() and 0xFFFF) != 5095) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_scan_file_async() and 0xFFFF) != 39741) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_scan_image_async() and 0xFFFF) != 13730) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_scan_pixels() and 0xFFFF) != 39346) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_scan_pixels_async() and 0xFFFF) != 2111) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_set_listener() and 0xFFFF) != 11544) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_apply_list_update() and 0xFFFF) != 25085) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_preflight_ffi_checksum_method_scanner_export_conversation() and 0xFFFF) != 41826) {
@@ -891,19 +1061,19 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_preflight_ffi_checksum_method_scanner_import_conversation() and 0xFFFF) != 41209) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_list_info() and 0xFFFF) != 39290) {
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_list_info() and 0xFFFF) != 45681) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_policy() and 0xFFFF) != 62611) {
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_policy() and 0xFFFF) != 33451) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_report_bundle() and 0xFFFF) != 10431) {
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_report_bundle() and 0xFFFF) != 49911) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_scan_image() and 0xFFFF) != 22696) {
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_scan_image() and 0xFFFF) != 64851) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_scan_text() and 0xFFFF) != 49866) {
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_scan_text() and 0xFFFF) != 51799) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_preflight_ffi_checksum_constructor_scanner_new() and 0xFFFF) != 12962) {
@@ -922,6 +1092,46 @@ public fun uniffiEnsureInitialized() {
 }
 
 // Async support
+// Async return type handlers
+
+internal const val UNIFFI_RUST_FUTURE_POLL_READY = 0.toByte()
+internal const val UNIFFI_RUST_FUTURE_POLL_WAKE = 1.toByte()
+
+internal val uniffiContinuationHandleMap = UniffiHandleMap<CancellableContinuation<Byte>>()
+
+// FFI type for Rust future continuations
+internal object uniffiRustFutureContinuationCallbackImpl: UniffiRustFutureContinuationCallback {
+    override fun callback(data: Long, pollResult: Byte) {
+        uniffiContinuationHandleMap.remove(data).resume(pollResult)
+    }
+}
+
+internal suspend fun<T, F, E: kotlin.Exception> uniffiRustCallAsync(
+    rustFuture: Long,
+    pollFunc: (Long, UniffiRustFutureContinuationCallback, Long) -> Unit,
+    completeFunc: (Long, UniffiRustCallStatus) -> F,
+    freeFunc: (Long) -> Unit,
+    liftFunc: (F) -> T,
+    errorHandler: UniffiRustCallStatusErrorHandler<E>
+): T {
+    try {
+        do {
+            val pollResult = suspendCancellableCoroutine<Byte> { continuation ->
+                pollFunc(
+                    rustFuture,
+                    uniffiRustFutureContinuationCallbackImpl,
+                    uniffiContinuationHandleMap.insert(continuation)
+                )
+            }
+        } while (pollResult != UNIFFI_RUST_FUTURE_POLL_READY);
+
+        return liftFunc(
+            uniffiRustCallWithError(errorHandler, { status -> completeFunc(rustFuture, status) })
+        )
+    } finally {
+        freeFunc(rustFuture)
+    }
+}
 
 // Public interface members begin here.
 
@@ -1000,7 +1210,38 @@ object UniffiWithHandle
  *
  * @suppress
  * */
-object NoHandle
+object NoHandle// Magic number for the Rust proxy to call using the same mechanism as every other method,
+// to free the callback once it's dropped by Rust.
+internal const val IDX_CALLBACK_FREE = 0
+// Callback return codes
+internal const val UNIFFI_CALLBACK_SUCCESS = 0
+internal const val UNIFFI_CALLBACK_ERROR = 1
+internal const val UNIFFI_CALLBACK_UNEXPECTED_ERROR = 2
+
+/**
+ * @suppress
+ */
+public abstract class FfiConverterCallbackInterface<CallbackInterface: Any>: FfiConverter<CallbackInterface, Long> {
+    internal val handleMap = UniffiHandleMap<CallbackInterface>()
+
+    internal fun drop(handle: Long) {
+        handleMap.remove(handle)
+    }
+
+    override fun lift(value: Long): CallbackInterface {
+        return handleMap.get(value)
+    }
+
+    override fun read(buf: ByteBuffer) = lift(buf.getLong())
+
+    override fun lower(value: CallbackInterface) = handleMap.insert(value)
+
+    override fun allocationSize(value: CallbackInterface) = 8UL
+
+    override fun write(value: CallbackInterface, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
 /**
  * The cleaner interface for Object finalization code to run.
  * This is the entry point to any implementation that we're using.
@@ -1069,33 +1310,6 @@ private class JavaLangRefCleanable(
 /**
  * @suppress
  */
-public object FfiConverterUByte: FfiConverter<UByte, Byte> {
-    override fun lift(value: Byte): UByte {
-        return value.toUByte()
-    }
-
-    fun lift(value: Int): UByte {
-        return value.toUByte()
-    }
-
-    override fun read(buf: ByteBuffer): UByte {
-        return lift(buf.get())
-    }
-
-    override fun lower(value: UByte): Byte {
-        return value.toByte()
-    }
-
-    override fun allocationSize(value: UByte) = 1UL
-
-    override fun write(value: UByte, buf: ByteBuffer) {
-        buf.put(value.toByte())
-    }
-}
-
-/**
- * @suppress
- */
 public object FfiConverterUInt: FfiConverter<UInt, Int> {
     override fun lift(value: Int): UInt {
         return value.toUInt()
@@ -1113,6 +1327,29 @@ public object FfiConverterUInt: FfiConverter<UInt, Int> {
 
     override fun write(value: UInt, buf: ByteBuffer) {
         buf.putInt(value.toInt())
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterInt: FfiConverter<Int, Int> {
+    override fun lift(value: Int): Int {
+        return value
+    }
+
+    override fun read(buf: ByteBuffer): Int {
+        return buf.getInt()
+    }
+
+    override fun lower(value: Int): Int {
+        return value
+    }
+
+    override fun allocationSize(value: Int) = 4UL
+
+    override fun write(value: Int, buf: ByteBuffer) {
+        buf.putInt(value)
     }
 }
 
@@ -1358,6 +1595,401 @@ public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
 
 
 /**
+ * Events the app may want to act on. Called on the thread that caused them (a list update, a
+ * text scan); keep the work short and hop to your own queue for UI.
+ */
+public interface PreflightListener {
+    
+    /**
+     * A list update was verified and is now live.
+     */
+    fun `onListInstalled`(`info`: ListInfo)
+    
+    /**
+     * A list update was refused (the previous list stays live); `reason` is the error message.
+     */
+    fun `onListRejected`(`reason`: kotlin.String)
+    
+    /**
+     * A conversation's state was evicted from memory (least recently used beyond the limit of
+     * 1,024): export conversations you want to keep before that, or re-import them later.
+     */
+    fun `onConversationEvicted`(`conversationId`: kotlin.String)
+    
+    companion object
+}
+
+/**
+ * Events the app may want to act on. Called on the thread that caused them (a list update, a
+ * text scan); keep the work short and hop to your own queue for UI.
+ */
+open class PreflightListenerImpl: Disposable, AutoCloseable, PreflightListener
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_preflight_ffi_fn_free_preflightlistener(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_preflight_ffi_fn_clone_preflightlistener(handle, status)
+        }
+    }
+
+    
+    /**
+     * A list update was verified and is now live.
+     */override fun `onListInstalled`(`info`: ListInfo)
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_preflight_ffi_fn_method_preflightlistener_on_list_installed(
+        it,
+        
+        FfiConverterTypeListInfo.lower(`info`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * A list update was refused (the previous list stays live); `reason` is the error message.
+     */override fun `onListRejected`(`reason`: kotlin.String)
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_preflight_ffi_fn_method_preflightlistener_on_list_rejected(
+        it,
+        
+        FfiConverterString.lower(`reason`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * A conversation's state was evicted from memory (least recently used beyond the limit of
+     * 1,024): export conversations you want to keep before that, or re-import them later.
+     */override fun `onConversationEvicted`(`conversationId`: kotlin.String)
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_preflight_ffi_fn_method_preflightlistener_on_conversation_evicted(
+        it,
+        
+        FfiConverterString.lower(`conversationId`),_status)
+}
+    }
+    
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfacePreflightListener {
+    internal object `onListInstalled`: UniffiCallbackInterfacePreflightListenerMethod0 {
+        override fun callback(`uniffiHandle`: Long,`info`: RustBufferListInfo.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypePreflightListener.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`onListInstalled`(
+                    FfiConverterTypeListInfo.lift(`info`),
+                )
+            }
+            val writeReturn = { _: Unit -> Unit }
+            uniffiTraitInterfaceCall(uniffiCallStatus, makeCall, writeReturn)
+        }
+    }
+    internal object `onListRejected`: UniffiCallbackInterfacePreflightListenerMethod1 {
+        override fun callback(`uniffiHandle`: Long,`reason`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypePreflightListener.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`onListRejected`(
+                    FfiConverterString.lift(`reason`),
+                )
+            }
+            val writeReturn = { _: Unit -> Unit }
+            uniffiTraitInterfaceCall(uniffiCallStatus, makeCall, writeReturn)
+        }
+    }
+    internal object `onConversationEvicted`: UniffiCallbackInterfacePreflightListenerMethod2 {
+        override fun callback(`uniffiHandle`: Long,`conversationId`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypePreflightListener.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`onConversationEvicted`(
+                    FfiConverterString.lift(`conversationId`),
+                )
+            }
+            val writeReturn = { _: Unit -> Unit }
+            uniffiTraitInterfaceCall(uniffiCallStatus, makeCall, writeReturn)
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypePreflightListener.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypePreflightListener.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfacePreflightListener.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `onListInstalled`,
+        `onListRejected`,
+        `onConversationEvicted`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_preflight_ffi_fn_init_callback_vtable_preflightlistener(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePreflightListener: FfiConverter<PreflightListener, Long> {
+    internal val handleMap = UniffiHandleMap<PreflightListener>()
+
+    override fun lower(value: PreflightListener): Long {
+        if (value is PreflightListenerImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): PreflightListener {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return PreflightListenerImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): PreflightListener {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: PreflightListener) = 8UL
+
+    override fun write(value: PreflightListener, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
  * The on-device scanner. Create one per app (it compiles the lexicons and opens the list
  * store) and share it: it is thread-safe, and every method may be called from any thread,
  * concurrently, including while a list update is being applied. Calls are blocking and
@@ -1365,6 +1997,66 @@ public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
  * thread.
  */
 public interface ScannerInterface {
+    
+    /**
+     * `applyListUpdate` off the caller's thread. Cancelling before the worker starts skips the
+     * update; once verification has started it completes (atomically) and the listener hears.
+     */
+    suspend fun `applyListUpdateAsync`(`update`: kotlin.ByteArray, `force`: kotlin.Boolean): ListInfo
+    
+    /**
+     * Loads the classifiers now instead of on the first image scan (does nothing without
+     * classifiers). Throws `Classifier` when the runtime or a model cannot be loaded.
+     */
+    fun `preload`()
+    
+    /**
+     * `preload` off the caller's thread.
+     */
+    suspend fun `preloadAsync`()
+    
+    /**
+     * Scans an open file descriptor (Android: `ParcelFileDescriptor.fd` from
+     * `contentResolver.openFileDescriptor(uri, "r")`), memory-mapped. The descriptor is
+     * duplicated, not closed: keep it open for the call, close it afterwards.
+     */
+    fun `scanFd`(`fd`: kotlin.Int): Verdict
+    
+    /**
+     * Scans an image file by path, memory-mapped (no copy on the JVM / Swift heap). Same
+     * checks and errors as `scanImage`.
+     */
+    fun `scanFile`(`path`: kotlin.String): Verdict
+    
+    /**
+     * `scanFile` off the caller's thread; cancellable like `scanImageAsync`.
+     */
+    suspend fun `scanFileAsync`(`path`: kotlin.String): Verdict
+    
+    /**
+     * `scanImage` off the caller's thread (Kotlin `suspend`, Swift `async`). Cancelling the
+     * coroutine/task discards the result.
+     */
+    suspend fun `scanImageAsync`(`image`: kotlin.ByteArray): Verdict
+    
+    /**
+     * Scans raw pixels the app already holds (a `CVPixelBuffer`, an Android `Bitmap`, a camera
+     * frame, a HEIC that ImageIO/`ImageDecoder` decoded): RGBA8888, BGRA8888, RGB888, Gray8,
+     * NV12 or NV21 with a row stride and an EXIF orientation. PDQ and pHash against the list
+     * (no exact digests: there are no file bytes). Throws `InvalidImage` for an inconsistent
+     * layout (stride, buffer length) or a buffer over the decoding limits.
+     */
+    fun `scanPixels`(`buffer`: PixelBuffer): Verdict
+    
+    /**
+     * `scanPixels` off the caller's thread; cancellable like `scanImageAsync`.
+     */
+    suspend fun `scanPixelsAsync`(`buffer`: PixelBuffer): Verdict
+    
+    /**
+     * Sets the listener for list and conversation events (`null`/`nil` removes it).
+     */
+    fun `setListener`(`listener`: PreflightListener?)
     
     /**
      * Installs a signed full list or delta, verified against the trusted keys, atomically
@@ -1399,13 +2091,16 @@ public interface ScannerInterface {
     /**
      * The policy in force.
      */
-    fun `policy`(): PolicyConfig
+    fun `policy`(): Policy
     
     /**
-     * The evidence for one conversation, for a report the user chose to send, or
-     * `null`/`nil` if the conversation is unknown. Nothing is sent anywhere by the library.
+     * The report for one conversation, built only when the user chose to report it, or
+     * `null`/`nil` if the conversation is unknown: its assessment and evidence, the list and
+     * models in force, the library version, and the last `maxMessages` (default 5, at most 100)
+     * of the `messages` the app passes (the ones the user is reporting, oldest first). Show
+     * `json` to the user before sending (the redaction preview); the library sends nothing.
      */
-    fun `reportBundle`(`conversationId`: kotlin.String): ReportBundle?
+    fun `reportBundle`(`conversationId`: kotlin.String, `messages`: List<ReportMessage>, `maxMessages`: kotlin.UInt?): ReportBundle?
     
     /**
      * Scans an image (the encoded file bytes: JPEG, PNG, WebP, GIF or BMP) against the live
@@ -1549,6 +2244,228 @@ open class Scanner: Disposable, AutoCloseable, ScannerInterface
 
     
     /**
+     * `applyListUpdate` off the caller's thread. Cancelling before the worker starts skips the
+     * update; once verification has started it completes (atomically) and the listener hears.
+     */
+    @Throws(PreflightException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `applyListUpdateAsync`(`update`: kotlin.ByteArray, `force`: kotlin.Boolean) : ListInfo {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_preflight_ffi_fn_method_scanner_apply_list_update_async(
+                uniffiHandle,
+                
+        FfiConverterByteArray.lower(`update`),
+        FfiConverterBoolean.lower(`force`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_preflight_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_preflight_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferListInfo.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        { future -> UniffiLib.ffi_preflight_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeListInfo.lift(it) },
+        // Error FFI converter
+        PreflightException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Loads the classifiers now instead of on the first image scan (does nothing without
+     * classifiers). Throws `Classifier` when the runtime or a model cannot be loaded.
+     */
+    @Throws(PreflightException::class)override fun `preload`()
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(PreflightException) { _status ->
+    UniffiLib.uniffi_preflight_ffi_fn_method_scanner_preload(
+        it,
+        _status)
+}
+    }
+    
+    
+
+    
+    /**
+     * `preload` off the caller's thread.
+     */
+    @Throws(PreflightException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `preloadAsync`() {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_preflight_ffi_fn_method_scanner_preload_async(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_preflight_ffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_preflight_ffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_preflight_ffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        PreflightException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Scans an open file descriptor (Android: `ParcelFileDescriptor.fd` from
+     * `contentResolver.openFileDescriptor(uri, "r")`), memory-mapped. The descriptor is
+     * duplicated, not closed: keep it open for the call, close it afterwards.
+     */
+    @Throws(PreflightException::class)override fun `scanFd`(`fd`: kotlin.Int): Verdict {
+            return FfiConverterTypeVerdict.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PreflightException) { _status ->
+    UniffiLib.uniffi_preflight_ffi_fn_method_scanner_scan_fd(
+        it,
+        
+        FfiConverterInt.lower(`fd`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Scans an image file by path, memory-mapped (no copy on the JVM / Swift heap). Same
+     * checks and errors as `scanImage`.
+     */
+    @Throws(PreflightException::class)override fun `scanFile`(`path`: kotlin.String): Verdict {
+            return FfiConverterTypeVerdict.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PreflightException) { _status ->
+    UniffiLib.uniffi_preflight_ffi_fn_method_scanner_scan_file(
+        it,
+        
+        FfiConverterString.lower(`path`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `scanFile` off the caller's thread; cancellable like `scanImageAsync`.
+     */
+    @Throws(PreflightException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `scanFileAsync`(`path`: kotlin.String) : Verdict {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_preflight_ffi_fn_method_scanner_scan_file_async(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`path`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_preflight_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_preflight_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferVerdict.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        { future -> UniffiLib.ffi_preflight_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeVerdict.lift(it) },
+        // Error FFI converter
+        PreflightException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * `scanImage` off the caller's thread (Kotlin `suspend`, Swift `async`). Cancelling the
+     * coroutine/task discards the result.
+     */
+    @Throws(PreflightException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `scanImageAsync`(`image`: kotlin.ByteArray) : Verdict {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_preflight_ffi_fn_method_scanner_scan_image_async(
+                uniffiHandle,
+                
+        FfiConverterByteArray.lower(`image`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_preflight_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_preflight_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferVerdict.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        { future -> UniffiLib.ffi_preflight_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeVerdict.lift(it) },
+        // Error FFI converter
+        PreflightException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Scans raw pixels the app already holds (a `CVPixelBuffer`, an Android `Bitmap`, a camera
+     * frame, a HEIC that ImageIO/`ImageDecoder` decoded): RGBA8888, BGRA8888, RGB888, Gray8,
+     * NV12 or NV21 with a row stride and an EXIF orientation. PDQ and pHash against the list
+     * (no exact digests: there are no file bytes). Throws `InvalidImage` for an inconsistent
+     * layout (stride, buffer length) or a buffer over the decoding limits.
+     */
+    @Throws(PreflightException::class)override fun `scanPixels`(`buffer`: PixelBuffer): Verdict {
+            return FfiConverterTypeVerdict.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PreflightException) { _status ->
+    UniffiLib.uniffi_preflight_ffi_fn_method_scanner_scan_pixels(
+        it,
+        
+        FfiConverterTypePixelBuffer.lower(`buffer`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `scanPixels` off the caller's thread; cancellable like `scanImageAsync`.
+     */
+    @Throws(PreflightException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `scanPixelsAsync`(`buffer`: PixelBuffer) : Verdict {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_preflight_ffi_fn_method_scanner_scan_pixels_async(
+                uniffiHandle,
+                
+        FfiConverterTypePixelBuffer.lower(`buffer`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_preflight_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_preflight_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferVerdict.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        { future -> UniffiLib.ffi_preflight_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeVerdict.lift(it) },
+        // Error FFI converter
+        PreflightException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Sets the listener for list and conversation events (`null`/`nil` removes it).
+     */override fun `setListener`(`listener`: PreflightListener?)
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_preflight_ffi_fn_method_scanner_set_listener(
+        it,
+        
+        FfiConverterOptionalTypePreflightListener.lower(`listener`),_status)
+}
+    }
+    
+    
+
+    
+    /**
      * Installs a signed full list or delta, verified against the trusted keys, atomically
      * while scans continue; returns the new list's summary. Refused (`ListRejected`) if the
      * signature or structure is bad or the version is not newer, unless `force` (which only
@@ -1643,8 +2560,8 @@ open class Scanner: Disposable, AutoCloseable, ScannerInterface
     
     /**
      * The policy in force.
-     */override fun `policy`(): PolicyConfig {
-            return FfiConverterTypePolicyConfig.lift(
+     */override fun `policy`(): Policy {
+            return FfiConverterTypePolicy.lift(
     callWithHandle {
     uniffiRustCall() { _status ->
     UniffiLib.uniffi_preflight_ffi_fn_method_scanner_policy(
@@ -1658,17 +2575,22 @@ open class Scanner: Disposable, AutoCloseable, ScannerInterface
 
     
     /**
-     * The evidence for one conversation, for a report the user chose to send, or
-     * `null`/`nil` if the conversation is unknown. Nothing is sent anywhere by the library.
+     * The report for one conversation, built only when the user chose to report it, or
+     * `null`/`nil` if the conversation is unknown: its assessment and evidence, the list and
+     * models in force, the library version, and the last `maxMessages` (default 5, at most 100)
+     * of the `messages` the app passes (the ones the user is reporting, oldest first). Show
+     * `json` to the user before sending (the redaction preview); the library sends nothing.
      */
-    @Throws(PreflightException::class)override fun `reportBundle`(`conversationId`: kotlin.String): ReportBundle? {
+    @Throws(PreflightException::class)override fun `reportBundle`(`conversationId`: kotlin.String, `messages`: List<ReportMessage>, `maxMessages`: kotlin.UInt?): ReportBundle? {
             return FfiConverterOptionalTypeReportBundle.lift(
     callWithHandle {
     uniffiRustCallWithError(PreflightException) { _status ->
     UniffiLib.uniffi_preflight_ffi_fn_method_scanner_report_bundle(
         it,
         
-        FfiConverterString.lower(`conversationId`),_status)
+        FfiConverterString.lower(`conversationId`),
+        FfiConverterSequenceTypeReportMessage.lower(`messages`),
+        FfiConverterOptionalUInt.lower(`maxMessages`),_status)
 }
     }
     )
@@ -1837,12 +2759,17 @@ data class ConversationEvidence (
     /**
      * Grooming stage, if any.
      */
-    var `stage`: kotlin.String?
+    var `stage`: GroomingStage?
     , 
     /**
      * Self-harm level, if any.
      */
-    var `level`: kotlin.String?
+    var `level`: SelfHarmLevel?
+    , 
+    /**
+     * Context modifiers that applied.
+     */
+    var `modifiers`: List<ModifierKind>
     , 
     /**
      * Original text of the span (at most 80 bytes).
@@ -1867,8 +2794,9 @@ public object FfiConverterTypeConversationEvidence: FfiConverterRustBuffer<Conve
             FfiConverterULong.read(buf),
             FfiConverterTypeDirection.read(buf),
             FfiConverterString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeGroomingStage.read(buf),
+            FfiConverterOptionalTypeSelfHarmLevel.read(buf),
+            FfiConverterSequenceTypeModifierKind.read(buf),
             FfiConverterString.read(buf),
         )
     }
@@ -1877,8 +2805,9 @@ public object FfiConverterTypeConversationEvidence: FfiConverterRustBuffer<Conve
             FfiConverterULong.allocationSize(value.`messageIndex`) +
             FfiConverterTypeDirection.allocationSize(value.`direction`) +
             FfiConverterString.allocationSize(value.`lexiconId`) +
-            FfiConverterOptionalString.allocationSize(value.`stage`) +
-            FfiConverterOptionalString.allocationSize(value.`level`) +
+            FfiConverterOptionalTypeGroomingStage.allocationSize(value.`stage`) +
+            FfiConverterOptionalTypeSelfHarmLevel.allocationSize(value.`level`) +
+            FfiConverterSequenceTypeModifierKind.allocationSize(value.`modifiers`) +
             FfiConverterString.allocationSize(value.`excerpt`)
     )
 
@@ -1886,8 +2815,9 @@ public object FfiConverterTypeConversationEvidence: FfiConverterRustBuffer<Conve
             FfiConverterULong.write(value.`messageIndex`, buf)
             FfiConverterTypeDirection.write(value.`direction`, buf)
             FfiConverterString.write(value.`lexiconId`, buf)
-            FfiConverterOptionalString.write(value.`stage`, buf)
-            FfiConverterOptionalString.write(value.`level`, buf)
+            FfiConverterOptionalTypeGroomingStage.write(value.`stage`, buf)
+            FfiConverterOptionalTypeSelfHarmLevel.write(value.`level`, buf)
+            FfiConverterSequenceTypeModifierKind.write(value.`modifiers`, buf)
             FfiConverterString.write(value.`excerpt`, buf)
     }
 }
@@ -1926,12 +2856,17 @@ data class ConversationReport (
     /**
      * The local user's own self-harm level, if recently expressed.
      */
-    var `selfHarmLevel`: kotlin.String?
+    var `selfHarmLevel`: SelfHarmLevel?
     , 
     /**
      * A peer's self-harm level, if recently expressed.
      */
-    var `peerSelfHarmLevel`: kotlin.String?
+    var `peerSelfHarmLevel`: SelfHarmLevel?
+    , 
+    /**
+     * Support resources should be offered (own or peer self-harm, or help-seeking).
+     */
+    var `supportSuggested`: kotlin.Boolean
     , 
     /**
      * Recent evidence, oldest first.
@@ -1958,8 +2893,9 @@ public object FfiConverterTypeConversationReport: FfiConverterRustBuffer<Convers
             FfiConverterFloat.read(buf),
             FfiConverterBoolean.read(buf),
             FfiConverterSequenceTypeStageScore.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeSelfHarmLevel.read(buf),
+            FfiConverterOptionalTypeSelfHarmLevel.read(buf),
+            FfiConverterBoolean.read(buf),
             FfiConverterSequenceTypeConversationEvidence.read(buf),
         )
     }
@@ -1970,8 +2906,9 @@ public object FfiConverterTypeConversationReport: FfiConverterRustBuffer<Convers
             FfiConverterFloat.allocationSize(value.`groomingRisk`) +
             FfiConverterBoolean.allocationSize(value.`groomingAlert`) +
             FfiConverterSequenceTypeStageScore.allocationSize(value.`stages`) +
-            FfiConverterOptionalString.allocationSize(value.`selfHarmLevel`) +
-            FfiConverterOptionalString.allocationSize(value.`peerSelfHarmLevel`) +
+            FfiConverterOptionalTypeSelfHarmLevel.allocationSize(value.`selfHarmLevel`) +
+            FfiConverterOptionalTypeSelfHarmLevel.allocationSize(value.`peerSelfHarmLevel`) +
+            FfiConverterBoolean.allocationSize(value.`supportSuggested`) +
             FfiConverterSequenceTypeConversationEvidence.allocationSize(value.`evidence`)
     )
 
@@ -1981,8 +2918,9 @@ public object FfiConverterTypeConversationReport: FfiConverterRustBuffer<Convers
             FfiConverterFloat.write(value.`groomingRisk`, buf)
             FfiConverterBoolean.write(value.`groomingAlert`, buf)
             FfiConverterSequenceTypeStageScore.write(value.`stages`, buf)
-            FfiConverterOptionalString.write(value.`selfHarmLevel`, buf)
-            FfiConverterOptionalString.write(value.`peerSelfHarmLevel`, buf)
+            FfiConverterOptionalTypeSelfHarmLevel.write(value.`selfHarmLevel`, buf)
+            FfiConverterOptionalTypeSelfHarmLevel.write(value.`peerSelfHarmLevel`, buf)
+            FfiConverterBoolean.write(value.`supportSuggested`, buf)
             FfiConverterSequenceTypeConversationEvidence.write(value.`evidence`, buf)
     }
 }
@@ -2053,359 +2991,15 @@ public object FfiConverterTypeDecodeLimits: FfiConverterRustBuffer<DecodeLimits>
 
 
 /**
- * Entry counts per hash kind.
- */
-data class ListCounts (
-    /**
-     * PDQ entries.
-     */
-    var `pdq`: kotlin.ULong
-    , 
-    /**
-     * pHash entries.
-     */
-    var `phash`: kotlin.ULong
-    , 
-    /**
-     * MD5 entries.
-     */
-    var `md5`: kotlin.ULong
-    , 
-    /**
-     * SHA-1 entries.
-     */
-    var `sha1`: kotlin.ULong
-    , 
-    /**
-     * SHA-256 entries.
-     */
-    var `sha256`: kotlin.ULong
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeListCounts: FfiConverterRustBuffer<ListCounts> {
-    override fun read(buf: ByteBuffer): ListCounts {
-        return ListCounts(
-            FfiConverterULong.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterULong.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: ListCounts) = (
-            FfiConverterULong.allocationSize(value.`pdq`) +
-            FfiConverterULong.allocationSize(value.`phash`) +
-            FfiConverterULong.allocationSize(value.`md5`) +
-            FfiConverterULong.allocationSize(value.`sha1`) +
-            FfiConverterULong.allocationSize(value.`sha256`)
-    )
-
-    override fun write(value: ListCounts, buf: ByteBuffer) {
-            FfiConverterULong.write(value.`pdq`, buf)
-            FfiConverterULong.write(value.`phash`, buf)
-            FfiConverterULong.write(value.`md5`, buf)
-            FfiConverterULong.write(value.`sha1`, buf)
-            FfiConverterULong.write(value.`sha256`, buf)
-    }
-}
-
-
-
-/**
- * The audit summary of the live hash list: the same list has the same summary on every device.
- */
-data class ListInfo (
-    /**
-     * Binary format version.
-     */
-    var `formatVersion`: kotlin.UInt
-    , 
-    /**
-     * Monotonic list version (0: no list installed yet).
-     */
-    var `version`: kotlin.ULong
-    , 
-    /**
-     * Lowercase hex SHA-256 of the signed body (what the issuer signed).
-     */
-    var `digestHex`: kotlin.String
-    , 
-    /**
-     * Unix seconds when the issuer built the list.
-     */
-    var `createdAt`: kotlin.ULong
-    , 
-    /**
-     * Issuer key id (16 hex chars).
-     */
-    var `issuerKeyId`: kotlin.String
-    , 
-    /**
-     * Entry counts per hash kind.
-     */
-    var `counts`: ListCounts
-    , 
-    /**
-     * Source organisation names; name `i` is bit `i` of a source bitmap.
-     */
-    var `orgs`: List<kotlin.String>
-    , 
-    /**
-     * Size of the list file in bytes.
-     */
-    var `fileBytes`: kotlin.ULong
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeListInfo: FfiConverterRustBuffer<ListInfo> {
-    override fun read(buf: ByteBuffer): ListInfo {
-        return ListInfo(
-            FfiConverterUInt.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterTypeListCounts.read(buf),
-            FfiConverterSequenceString.read(buf),
-            FfiConverterULong.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: ListInfo) = (
-            FfiConverterUInt.allocationSize(value.`formatVersion`) +
-            FfiConverterULong.allocationSize(value.`version`) +
-            FfiConverterString.allocationSize(value.`digestHex`) +
-            FfiConverterULong.allocationSize(value.`createdAt`) +
-            FfiConverterString.allocationSize(value.`issuerKeyId`) +
-            FfiConverterTypeListCounts.allocationSize(value.`counts`) +
-            FfiConverterSequenceString.allocationSize(value.`orgs`) +
-            FfiConverterULong.allocationSize(value.`fileBytes`)
-    )
-
-    override fun write(value: ListInfo, buf: ByteBuffer) {
-            FfiConverterUInt.write(value.`formatVersion`, buf)
-            FfiConverterULong.write(value.`version`, buf)
-            FfiConverterString.write(value.`digestHex`, buf)
-            FfiConverterULong.write(value.`createdAt`, buf)
-            FfiConverterString.write(value.`issuerKeyId`, buf)
-            FfiConverterTypeListCounts.write(value.`counts`, buf)
-            FfiConverterSequenceString.write(value.`orgs`, buf)
-            FfiConverterULong.write(value.`fileBytes`, buf)
-    }
-}
-
-
-
-/**
- * One scanned frame that matched a frame of a listed video.
- */
-data class MatchedFrame (
-    /**
-     * 0-based index of the scanned frame.
-     */
-    var `frameIndex`: kotlin.UInt
-    , 
-    /**
-     * Its time in milliseconds.
-     */
-    var `timestampMs`: kotlin.ULong
-    , 
-    /**
-     * Index of the closest frame in the listed video's frame list.
-     */
-    var `listedFrame`: kotlin.UInt
-    , 
-    /**
-     * Hamming distance to it.
-     */
-    var `distance`: kotlin.UInt
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeMatchedFrame: FfiConverterRustBuffer<MatchedFrame> {
-    override fun read(buf: ByteBuffer): MatchedFrame {
-        return MatchedFrame(
-            FfiConverterUInt.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterUInt.read(buf),
-            FfiConverterUInt.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: MatchedFrame) = (
-            FfiConverterUInt.allocationSize(value.`frameIndex`) +
-            FfiConverterULong.allocationSize(value.`timestampMs`) +
-            FfiConverterUInt.allocationSize(value.`listedFrame`) +
-            FfiConverterUInt.allocationSize(value.`distance`)
-    )
-
-    override fun write(value: MatchedFrame, buf: ByteBuffer) {
-            FfiConverterUInt.write(value.`frameIndex`, buf)
-            FfiConverterULong.write(value.`timestampMs`, buf)
-            FfiConverterUInt.write(value.`listedFrame`, buf)
-            FfiConverterUInt.write(value.`distance`, buf)
-    }
-}
-
-
-
-/**
- * Thresholds and rules; start from `defaultPolicy()` and change what you need.
- */
-data class PolicyConfig (
-    /**
-     * PDQ match radius in bits, 0..=256 (default 31, Meta's recommended threshold).
-     */
-    var `pdqRadius`: kotlin.UInt
-    , 
-    /**
-     * PDQ hashes of lower quality (0..=100) are not matched (default 50).
-     */
-    var `pdqMinQuality`: kotlin.UByte
-    , 
-    /**
-     * pHash match radius in bits, 0..=64, 0 disables pHash (default 4).
-     */
-    var `phashRadius`: kotlin.UInt
-    , 
-    /**
-     * k-of-n corroboration: distinct source organisations a list match needs (default 1).
-     */
-    var `minSources`: kotlin.UInt
-    , 
-    /**
-     * Bitmap of the organisations whose listings count (default all bits set).
-     */
-    var `countedOrgs`: kotlin.ULong
-    , 
-    /**
-     * Grooming risk from which a message without grooming terms still carries the
-     * conversation's grooming signal (default 0.25).
-     */
-    var `groomingReport`: kotlin.Float
-    , 
-    /**
-     * Grooming risk from which the verdict warns (default 0.5).
-     */
-    var `groomingWarn`: kotlin.Float
-    , 
-    /**
-     * Grooming risk from which the verdict blocks (default 1.1, i.e. never).
-     */
-    var `groomingBlock`: kotlin.Float
-    , 
-    /**
-     * Nudity classifier score from which the verdict warns (default 0.8).
-     */
-    var `nudityWarn`: kotlin.Float
-    , 
-    /**
-     * Warn on sexual text when the local user is a minor (default true).
-     */
-    var `warnSexualToMinors`: kotlin.Boolean
-    , 
-    /**
-     * A bring-your-own text classifier's label counts from this score (default 0.5).
-     */
-    var `textModelMinScore`: kotlin.Float
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypePolicyConfig: FfiConverterRustBuffer<PolicyConfig> {
-    override fun read(buf: ByteBuffer): PolicyConfig {
-        return PolicyConfig(
-            FfiConverterUInt.read(buf),
-            FfiConverterUByte.read(buf),
-            FfiConverterUInt.read(buf),
-            FfiConverterUInt.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterFloat.read(buf),
-            FfiConverterFloat.read(buf),
-            FfiConverterFloat.read(buf),
-            FfiConverterFloat.read(buf),
-            FfiConverterBoolean.read(buf),
-            FfiConverterFloat.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: PolicyConfig) = (
-            FfiConverterUInt.allocationSize(value.`pdqRadius`) +
-            FfiConverterUByte.allocationSize(value.`pdqMinQuality`) +
-            FfiConverterUInt.allocationSize(value.`phashRadius`) +
-            FfiConverterUInt.allocationSize(value.`minSources`) +
-            FfiConverterULong.allocationSize(value.`countedOrgs`) +
-            FfiConverterFloat.allocationSize(value.`groomingReport`) +
-            FfiConverterFloat.allocationSize(value.`groomingWarn`) +
-            FfiConverterFloat.allocationSize(value.`groomingBlock`) +
-            FfiConverterFloat.allocationSize(value.`nudityWarn`) +
-            FfiConverterBoolean.allocationSize(value.`warnSexualToMinors`) +
-            FfiConverterFloat.allocationSize(value.`textModelMinScore`)
-    )
-
-    override fun write(value: PolicyConfig, buf: ByteBuffer) {
-            FfiConverterUInt.write(value.`pdqRadius`, buf)
-            FfiConverterUByte.write(value.`pdqMinQuality`, buf)
-            FfiConverterUInt.write(value.`phashRadius`, buf)
-            FfiConverterUInt.write(value.`minSources`, buf)
-            FfiConverterULong.write(value.`countedOrgs`, buf)
-            FfiConverterFloat.write(value.`groomingReport`, buf)
-            FfiConverterFloat.write(value.`groomingWarn`, buf)
-            FfiConverterFloat.write(value.`groomingBlock`, buf)
-            FfiConverterFloat.write(value.`nudityWarn`, buf)
-            FfiConverterBoolean.write(value.`warnSexualToMinors`, buf)
-            FfiConverterFloat.write(value.`textModelMinScore`, buf)
-    }
-}
-
-
-
-/**
  * The evidence for one conversation, for a report the user chose to send. The library sends
  * nothing; the app attaches `json` (or the fields) to the report.
  */
 data class ReportBundle (
+    /**
+     * Version of the JSON schema (`json`; docs/report-schema.md).
+     */
+    var `schemaVersion`: kotlin.UInt
+    , 
     /**
      * Library version that produced it.
      */
@@ -2417,12 +3011,23 @@ data class ReportBundle (
     var `list`: ListInfo
     , 
     /**
+     * File names of the classifier models configured (empty without classifiers).
+     */
+    var `models`: List<kotlin.String>
+    , 
+    /**
      * The conversation's assessment and recent evidence.
      */
     var `conversation`: ConversationReport
     , 
     /**
-     * The whole bundle as canonical JSON (the same document the Rust API serializes).
+     * The messages the user reports (the last N the app passed).
+     */
+    var `messages`: List<ReportMessage>
+    , 
+    /**
+     * The whole report as JSON (schema `preflight.report`, `schema_version`): what the app
+     * shows the user before sending and attaches to the report.
      */
     var `json`: kotlin.String
     
@@ -2441,24 +3046,33 @@ data class ReportBundle (
 public object FfiConverterTypeReportBundle: FfiConverterRustBuffer<ReportBundle> {
     override fun read(buf: ByteBuffer): ReportBundle {
         return ReportBundle(
+            FfiConverterUInt.read(buf),
             FfiConverterString.read(buf),
             FfiConverterTypeListInfo.read(buf),
+            FfiConverterSequenceString.read(buf),
             FfiConverterTypeConversationReport.read(buf),
+            FfiConverterSequenceTypeReportMessage.read(buf),
             FfiConverterString.read(buf),
         )
     }
 
     override fun allocationSize(value: ReportBundle) = (
+            FfiConverterUInt.allocationSize(value.`schemaVersion`) +
             FfiConverterString.allocationSize(value.`libraryVersion`) +
             FfiConverterTypeListInfo.allocationSize(value.`list`) +
+            FfiConverterSequenceString.allocationSize(value.`models`) +
             FfiConverterTypeConversationReport.allocationSize(value.`conversation`) +
+            FfiConverterSequenceTypeReportMessage.allocationSize(value.`messages`) +
             FfiConverterString.allocationSize(value.`json`)
     )
 
     override fun write(value: ReportBundle, buf: ByteBuffer) {
+            FfiConverterUInt.write(value.`schemaVersion`, buf)
             FfiConverterString.write(value.`libraryVersion`, buf)
             FfiConverterTypeListInfo.write(value.`list`, buf)
+            FfiConverterSequenceString.write(value.`models`, buf)
             FfiConverterTypeConversationReport.write(value.`conversation`, buf)
+            FfiConverterSequenceTypeReportMessage.write(value.`messages`, buf)
             FfiConverterString.write(value.`json`, buf)
     }
 }
@@ -2466,17 +3080,73 @@ public object FfiConverterTypeReportBundle: FfiConverterRustBuffer<ReportBundle>
 
 
 /**
- * How to build a `Scanner`. Every field has a default, so `ScannerConfig()` in
- * Kotlin / Swift scans text with the embedded English lexicons and matches images against an
- * empty list until one is installed.
+ * One message the user reports, as the app holds it (decrypted, on the device).
+ */
+data class ReportMessage (
+    /**
+     * Who wrote it, from the local user's point of view.
+     */
+    var `direction`: Direction
+    , 
+    /**
+     * When it was sent, in milliseconds since the Unix epoch (as the app shows it).
+     */
+    var `sentAtMs`: kotlin.ULong
+    , 
+    /**
+     * Its text (attachments: the app's own placeholder, e.g. "[image]").
+     */
+    var `text`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeReportMessage: FfiConverterRustBuffer<ReportMessage> {
+    override fun read(buf: ByteBuffer): ReportMessage {
+        return ReportMessage(
+            FfiConverterTypeDirection.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ReportMessage) = (
+            FfiConverterTypeDirection.allocationSize(value.`direction`) +
+            FfiConverterULong.allocationSize(value.`sentAtMs`) +
+            FfiConverterString.allocationSize(value.`text`)
+    )
+
+    override fun write(value: ReportMessage, buf: ByteBuffer) {
+            FfiConverterTypeDirection.write(value.`direction`, buf)
+            FfiConverterULong.write(value.`sentAtMs`, buf)
+            FfiConverterString.write(value.`text`, buf)
+    }
+}
+
+
+
+/**
+ * How to build a `Scanner`. Every field but the store directory has a default, so
+ * `ScannerConfig(listStoreDir = dir)` in Kotlin / Swift scans text with the embedded English
+ * lexicons and matches images against an empty list until one is installed.
  */
 data class ScannerConfig (
     /**
-     * Directory of the on-device list store (created if missing), e.g. a subdirectory of the
-     * app's private files. `null`/`nil` keeps lists in a private temporary directory that is
-     * removed with the scanner (tests, demos).
+     * Directory of the on-device list store (created if missing): a subdirectory of the app's
+     * private files (Android `Context.filesDir`, iOS Application Support). Required: there is
+     * no temporary-directory fallback (on Android below 13 that is `/data/local/tmp`, which
+     * apps cannot write).
      */
-    var `listStoreDir`: kotlin.String? = null 
+    var `listStoreDir`: kotlin.String
     , 
     /**
      * Issuer public keys (64 hex digits each) whose lists are accepted.
@@ -2491,7 +3161,7 @@ data class ScannerConfig (
     /**
      * Thresholds and rules; `null`/`nil` for the defaults.
      */
-    var `policy`: PolicyConfig? = null 
+    var `policy`: Policy? = null 
     , 
     /**
      * Image decoding limits; `null`/`nil` for the defaults.
@@ -2519,925 +3189,33 @@ data class ScannerConfig (
 public object FfiConverterTypeScannerConfig: FfiConverterRustBuffer<ScannerConfig> {
     override fun read(buf: ByteBuffer): ScannerConfig {
         return ScannerConfig(
-            FfiConverterOptionalString.read(buf),
+            FfiConverterString.read(buf),
             FfiConverterSequenceString.read(buf),
             FfiConverterSequenceString.read(buf),
-            FfiConverterOptionalTypePolicyConfig.read(buf),
+            FfiConverterOptionalTypePolicy.read(buf),
             FfiConverterOptionalTypeDecodeLimits.read(buf),
             FfiConverterOptionalTypeClassifierPaths.read(buf),
         )
     }
 
     override fun allocationSize(value: ScannerConfig) = (
-            FfiConverterOptionalString.allocationSize(value.`listStoreDir`) +
+            FfiConverterString.allocationSize(value.`listStoreDir`) +
             FfiConverterSequenceString.allocationSize(value.`trustedListKeys`) +
             FfiConverterSequenceString.allocationSize(value.`extraLexiconFiles`) +
-            FfiConverterOptionalTypePolicyConfig.allocationSize(value.`policy`) +
+            FfiConverterOptionalTypePolicy.allocationSize(value.`policy`) +
             FfiConverterOptionalTypeDecodeLimits.allocationSize(value.`decodeLimits`) +
             FfiConverterOptionalTypeClassifierPaths.allocationSize(value.`classifiers`)
     )
 
     override fun write(value: ScannerConfig, buf: ByteBuffer) {
-            FfiConverterOptionalString.write(value.`listStoreDir`, buf)
+            FfiConverterString.write(value.`listStoreDir`, buf)
             FfiConverterSequenceString.write(value.`trustedListKeys`, buf)
             FfiConverterSequenceString.write(value.`extraLexiconFiles`, buf)
-            FfiConverterOptionalTypePolicyConfig.write(value.`policy`, buf)
+            FfiConverterOptionalTypePolicy.write(value.`policy`, buf)
             FfiConverterOptionalTypeDecodeLimits.write(value.`decodeLimits`, buf)
             FfiConverterOptionalTypeClassifierPaths.write(value.`classifiers`, buf)
     }
 }
-
-
-
-/**
- * One finding.
- */
-data class Signal (
-    /**
-     * What it is about.
-     */
-    var `category`: Category
-    , 
-    /**
-     * Strength 0..1 (1 for an exact list match).
-     */
-    var `score`: kotlin.Float
-    , 
-    /**
-     * Why.
-     */
-    var `evidence`: List<Evidence>
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeSignal: FfiConverterRustBuffer<Signal> {
-    override fun read(buf: ByteBuffer): Signal {
-        return Signal(
-            FfiConverterTypeCategory.read(buf),
-            FfiConverterFloat.read(buf),
-            FfiConverterSequenceTypeEvidence.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: Signal) = (
-            FfiConverterTypeCategory.allocationSize(value.`category`) +
-            FfiConverterFloat.allocationSize(value.`score`) +
-            FfiConverterSequenceTypeEvidence.allocationSize(value.`evidence`)
-    )
-
-    override fun write(value: Signal, buf: ByteBuffer) {
-            FfiConverterTypeCategory.write(value.`category`, buf)
-            FfiConverterFloat.write(value.`score`, buf)
-            FfiConverterSequenceTypeEvidence.write(value.`evidence`, buf)
-    }
-}
-
-
-
-/**
- * One grooming stage's contribution to a conversation's risk.
- */
-data class StageScore (
-    /**
-     * Stage name (`trust_building`, `isolation`, ...).
-     */
-    var `stage`: kotlin.String
-    , 
-    /**
-     * 0..1.
-     */
-    var `score`: kotlin.Float
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeStageScore: FfiConverterRustBuffer<StageScore> {
-    override fun read(buf: ByteBuffer): StageScore {
-        return StageScore(
-            FfiConverterString.read(buf),
-            FfiConverterFloat.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: StageScore) = (
-            FfiConverterString.allocationSize(value.`stage`) +
-            FfiConverterFloat.allocationSize(value.`score`)
-    )
-
-    override fun write(value: StageScore, buf: ByteBuffer) {
-            FfiConverterString.write(value.`stage`, buf)
-            FfiConverterFloat.write(value.`score`, buf)
-    }
-}
-
-
-
-/**
- * The result of one scan.
- */
-data class Verdict (
-    /**
-     * Recommended handling (the strictest any signal calls for).
-     */
-    var `action`: Action
-    , 
-    /**
-     * Offer support resources (self-harm, or someone asking for help).
-     */
-    var `supportSuggested`: kotlin.Boolean
-    , 
-    /**
-     * Every finding, including ones the policy does not act on.
-     */
-    var `signals`: List<Signal>
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeVerdict: FfiConverterRustBuffer<Verdict> {
-    override fun read(buf: ByteBuffer): Verdict {
-        return Verdict(
-            FfiConverterTypeAction.read(buf),
-            FfiConverterBoolean.read(buf),
-            FfiConverterSequenceTypeSignal.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: Verdict) = (
-            FfiConverterTypeAction.allocationSize(value.`action`) +
-            FfiConverterBoolean.allocationSize(value.`supportSuggested`) +
-            FfiConverterSequenceTypeSignal.allocationSize(value.`signals`)
-    )
-
-    override fun write(value: Verdict, buf: ByteBuffer) {
-            FfiConverterTypeAction.write(value.`action`, buf)
-            FfiConverterBoolean.write(value.`supportSuggested`, buf)
-            FfiConverterSequenceTypeSignal.write(value.`signals`, buf)
-    }
-}
-
-
-
-/**
- * Recommended handling, strictest last. The app decides the UX.
- */
-
-enum class Action {
-    
-    /**
-     * Nothing found that the policy acts on.
-     */
-    ALLOW,
-    /**
-     * Show a warning, blur or help resources; let the user decide.
-     */
-    WARN,
-    /**
-     * Do not send/show (known abuse imagery).
-     */
-    BLOCK;
-
-    
-
-
-    companion object
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTypeAction: FfiConverterRustBuffer<Action> {
-    override fun read(buf: ByteBuffer) = try {
-        Action.values()[buf.getInt() - 1]
-    } catch (e: IndexOutOfBoundsException) {
-        throw RuntimeException("invalid enum value, something is very wrong!!", e)
-    }
-
-    override fun allocationSize(value: Action) = 4UL
-
-    override fun write(value: Action, buf: ByteBuffer) {
-        buf.putInt(value.ordinal + 1)
-    }
-}
-
-
-
-
-
-/**
- * The local user's age band, if the app knows it (`Unknown` otherwise).
- */
-
-enum class AgeBand {
-    
-    /**
-     * Under 13.
-     */
-    UNDER13,
-    /**
-     * 13 to 15.
-     */
-    AGE13_TO15,
-    /**
-     * 16 or 17.
-     */
-    AGE16_TO17,
-    /**
-     * 18 or over.
-     */
-    ADULT,
-    /**
-     * Not known.
-     */
-    UNKNOWN;
-
-    
-
-
-    companion object
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTypeAgeBand: FfiConverterRustBuffer<AgeBand> {
-    override fun read(buf: ByteBuffer) = try {
-        AgeBand.values()[buf.getInt() - 1]
-    } catch (e: IndexOutOfBoundsException) {
-        throw RuntimeException("invalid enum value, something is very wrong!!", e)
-    }
-
-    override fun allocationSize(value: AgeBand) = 4UL
-
-    override fun write(value: AgeBand, buf: ByteBuffer) {
-        buf.putInt(value.ordinal + 1)
-    }
-}
-
-
-
-
-
-/**
- * What a signal is about.
- */
-
-enum class Category {
-    
-    /**
-     * Matches a list of known child sexual abuse imagery.
-     */
-    KNOWN_CSAM,
-    /**
-     * Nudity detected by an image classifier.
-     */
-    NUDITY,
-    /**
-     * A grooming pattern across a conversation.
-     */
-    GROOMING,
-    /**
-     * Self-harm or suicide risk (the user's own, or someone they talk to or about).
-     */
-    SELF_HARM,
-    /**
-     * Sexual content in text.
-     */
-    SEXUAL;
-
-    
-
-
-    companion object
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTypeCategory: FfiConverterRustBuffer<Category> {
-    override fun read(buf: ByteBuffer) = try {
-        Category.values()[buf.getInt() - 1]
-    } catch (e: IndexOutOfBoundsException) {
-        throw RuntimeException("invalid enum value, something is very wrong!!", e)
-    }
-
-    override fun allocationSize(value: Category) = 4UL
-
-    override fun write(value: Category, buf: ByteBuffer) {
-        buf.putInt(value.ordinal + 1)
-    }
-}
-
-
-
-
-
-/**
- * Who wrote a message, from the local user's point of view.
- */
-
-enum class Direction {
-    
-    /**
-     * Written by the local user.
-     */
-    SENT,
-    /**
-     * Written by the other party.
-     */
-    RECEIVED;
-
-    
-
-
-    companion object
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTypeDirection: FfiConverterRustBuffer<Direction> {
-    override fun read(buf: ByteBuffer) = try {
-        Direction.values()[buf.getInt() - 1]
-    } catch (e: IndexOutOfBoundsException) {
-        throw RuntimeException("invalid enum value, something is very wrong!!", e)
-    }
-
-    override fun allocationSize(value: Direction) = 4UL
-
-    override fun write(value: Direction, buf: ByteBuffer) {
-        buf.putInt(value.ordinal + 1)
-    }
-}
-
-
-
-
-
-/**
- * Why a signal was raised. Strings rather than nested enums so every binding can show them.
- */
-sealed class Evidence {
-    
-    /**
-     * A hash-list entry matched.
-     */
-    data class ListMatch(
-        /**
-         * `pdq`, `phash`, `md5`, `sha1` or `sha256`.
-         */
-        val `kind`: kotlin.String, 
-        /**
-         * Entry index in its section (stable for a given list digest).
-         */
-        val `entry`: kotlin.UInt, 
-        /**
-         * The listed hash (hex).
-         */
-        val `hash`: kotlin.String, 
-        /**
-         * Hamming distance (0 for exact kinds).
-         */
-        val `distance`: kotlin.UInt, 
-        /**
-         * Which rotation/flip of the scanned image matched (`original` for exact kinds).
-         */
-        val `variant`: kotlin.String, 
-        /**
-         * The entry's label.
-         */
-        val `label`: kotlin.String, 
-        /**
-         * The entry's category as the list states it.
-         */
-        val `listCategory`: kotlin.String, 
-        /**
-         * Organisations that listed the entry.
-         */
-        val `sources`: List<kotlin.String>, 
-        /**
-         * Version of the list that matched.
-         */
-        val `listVersion`: kotlin.ULong, 
-        /**
-         * SHA-256 digest of that list (auditable across devices).
-         */
-        val `listDigest`: kotlin.String) : Evidence()
-        
-    {
-        
-
-        companion object
-    }
-    
-    /**
-     * A hash-list entry matched one frame of an animated image or a video.
-     */
-    data class FrameMatch(
-        /**
-         * 0-based frame index.
-         */
-        val `frameIndex`: kotlin.UInt, 
-        /**
-         * When the frame is shown, in milliseconds.
-         */
-        val `timestampMs`: kotlin.ULong, 
-        /**
-         * `pdq`.
-         */
-        val `kind`: kotlin.String, 
-        /**
-         * Entry index in its section.
-         */
-        val `entry`: kotlin.UInt, 
-        /**
-         * The listed hash (hex).
-         */
-        val `hash`: kotlin.String, 
-        /**
-         * Hamming distance.
-         */
-        val `distance`: kotlin.UInt, 
-        /**
-         * Which rotation/flip of the frame matched.
-         */
-        val `variant`: kotlin.String, 
-        /**
-         * The entry's label.
-         */
-        val `label`: kotlin.String, 
-        /**
-         * The entry's category as the list states it.
-         */
-        val `listCategory`: kotlin.String, 
-        /**
-         * Organisations that listed the entry.
-         */
-        val `sources`: List<kotlin.String>, 
-        /**
-         * Version of the list that matched.
-         */
-        val `listVersion`: kotlin.ULong, 
-        /**
-         * SHA-256 digest of that list.
-         */
-        val `listDigest`: kotlin.String) : Evidence()
-        
-    {
-        
-
-        companion object
-    }
-    
-    /**
-     * A listed video matched (vPDQ query/target percentages).
-     */
-    data class VideoMatch(
-        /**
-         * Index of the video in the list's video section.
-         */
-        val `entry`: kotlin.UInt, 
-        /**
-         * The video's label.
-         */
-        val `label`: kotlin.String, 
-        /**
-         * The video's category as the list states it.
-         */
-        val `listCategory`: kotlin.String, 
-        /**
-         * Organisations that listed the video.
-         */
-        val `sources`: List<kotlin.String>, 
-        /**
-         * Which rotation/flip of the scanned frames matched.
-         */
-        val `variant`: kotlin.String, 
-        /**
-         * Percentage of the scanned video's distinct frames that matched.
-         */
-        val `queryMatchPct`: kotlin.Float, 
-        /**
-         * Percentage of the listed video's distinct frames that were matched.
-         */
-        val `targetMatchPct`: kotlin.Float, 
-        /**
-         * The scanned frames that matched.
-         */
-        val `matchedFrames`: List<dev.preflight.MatchedFrame>, 
-        /**
-         * Version of the list that matched.
-         */
-        val `listVersion`: kotlin.ULong, 
-        /**
-         * SHA-256 digest of that list.
-         */
-        val `listDigest`: kotlin.String) : Evidence()
-        
-    {
-        
-
-        companion object
-    }
-    
-    /**
-     * A lexicon term matched in the message.
-     */
-    data class Lexicon(
-        /**
-         * Lexicon entry id.
-         */
-        val `lexiconId`: kotlin.String, 
-        /**
-         * UTF-8 byte offset of the span in the original message.
-         */
-        val `start`: kotlin.ULong, 
-        /**
-         * End of the span (exclusive, UTF-8 bytes).
-         */
-        val `end`: kotlin.ULong, 
-        /**
-         * The original text of the span.
-         */
-        val `excerpt`: kotlin.String, 
-        /**
-         * Grooming stage of the term, if any.
-         */
-        val `stage`: kotlin.String?, 
-        /**
-         * Self-harm level of the term, if any.
-         */
-        val `level`: kotlin.String?, 
-        /**
-         * Context modifiers that applied (negation, hyperbole, third person, help-seeking).
-         */
-        val `modifiers`: List<kotlin.String>, 
-        /**
-         * Weight after modifiers.
-         */
-        val `weight`: kotlin.Float) : Evidence()
-        
-    {
-        
-
-        companion object
-    }
-    
-    /**
-     * The conversation-level grooming model.
-     */
-    data class ConversationRisk(
-        /**
-         * Risk 0..1.
-         */
-        val `groomingRisk`: kotlin.Float, 
-        /**
-         * Stages that drove it, strongest first.
-         */
-        val `stages`: List<kotlin.String>, 
-        /**
-         * Messages observed in the conversation.
-         */
-        val `messages`: kotlin.ULong) : Evidence()
-        
-    {
-        
-
-        companion object
-    }
-    
-    /**
-     * The conversation-level self-harm model.
-     */
-    data class SelfHarmLevel(
-        /**
-         * The local user's own level, if recently expressed.
-         */
-        val `own`: kotlin.String?, 
-        /**
-         * Someone else's level (the other party, or a third person the user wrote about).
-         */
-        val `peer`: kotlin.String?) : Evidence()
-        
-    {
-        
-
-        companion object
-    }
-    
-    /**
-     * An on-device classifier's output.
-     */
-    data class Classifier(
-        /**
-         * Model name.
-         */
-        val `model`: kotlin.String, 
-        /**
-         * Output label.
-         */
-        val `label`: kotlin.String, 
-        /**
-         * Score 0..1.
-         */
-        val `score`: kotlin.Float) : Evidence()
-        
-    {
-        
-
-        companion object
-    }
-    
-
-    
-
-    
-    
-
-
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeEvidence : FfiConverterRustBuffer<Evidence>{
-    override fun read(buf: ByteBuffer): Evidence {
-        return when(buf.getInt()) {
-            1 -> Evidence.ListMatch(
-                FfiConverterString.read(buf),
-                FfiConverterUInt.read(buf),
-                FfiConverterString.read(buf),
-                FfiConverterUInt.read(buf),
-                FfiConverterString.read(buf),
-                FfiConverterString.read(buf),
-                FfiConverterString.read(buf),
-                FfiConverterSequenceString.read(buf),
-                FfiConverterULong.read(buf),
-                FfiConverterString.read(buf),
-                )
-            2 -> Evidence.FrameMatch(
-                FfiConverterUInt.read(buf),
-                FfiConverterULong.read(buf),
-                FfiConverterString.read(buf),
-                FfiConverterUInt.read(buf),
-                FfiConverterString.read(buf),
-                FfiConverterUInt.read(buf),
-                FfiConverterString.read(buf),
-                FfiConverterString.read(buf),
-                FfiConverterString.read(buf),
-                FfiConverterSequenceString.read(buf),
-                FfiConverterULong.read(buf),
-                FfiConverterString.read(buf),
-                )
-            3 -> Evidence.VideoMatch(
-                FfiConverterUInt.read(buf),
-                FfiConverterString.read(buf),
-                FfiConverterString.read(buf),
-                FfiConverterSequenceString.read(buf),
-                FfiConverterString.read(buf),
-                FfiConverterFloat.read(buf),
-                FfiConverterFloat.read(buf),
-                FfiConverterSequenceTypeMatchedFrame.read(buf),
-                FfiConverterULong.read(buf),
-                FfiConverterString.read(buf),
-                )
-            4 -> Evidence.Lexicon(
-                FfiConverterString.read(buf),
-                FfiConverterULong.read(buf),
-                FfiConverterULong.read(buf),
-                FfiConverterString.read(buf),
-                FfiConverterOptionalString.read(buf),
-                FfiConverterOptionalString.read(buf),
-                FfiConverterSequenceString.read(buf),
-                FfiConverterFloat.read(buf),
-                )
-            5 -> Evidence.ConversationRisk(
-                FfiConverterFloat.read(buf),
-                FfiConverterSequenceString.read(buf),
-                FfiConverterULong.read(buf),
-                )
-            6 -> Evidence.SelfHarmLevel(
-                FfiConverterOptionalString.read(buf),
-                FfiConverterOptionalString.read(buf),
-                )
-            7 -> Evidence.Classifier(
-                FfiConverterString.read(buf),
-                FfiConverterString.read(buf),
-                FfiConverterFloat.read(buf),
-                )
-            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
-        }
-    }
-
-    override fun allocationSize(value: Evidence): ULong = when(value) {
-        is Evidence.ListMatch -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterString.allocationSize(value.`kind`)
-                + FfiConverterUInt.allocationSize(value.`entry`)
-                + FfiConverterString.allocationSize(value.`hash`)
-                + FfiConverterUInt.allocationSize(value.`distance`)
-                + FfiConverterString.allocationSize(value.`variant`)
-                + FfiConverterString.allocationSize(value.`label`)
-                + FfiConverterString.allocationSize(value.`listCategory`)
-                + FfiConverterSequenceString.allocationSize(value.`sources`)
-                + FfiConverterULong.allocationSize(value.`listVersion`)
-                + FfiConverterString.allocationSize(value.`listDigest`)
-            )
-        }
-        is Evidence.FrameMatch -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterUInt.allocationSize(value.`frameIndex`)
-                + FfiConverterULong.allocationSize(value.`timestampMs`)
-                + FfiConverterString.allocationSize(value.`kind`)
-                + FfiConverterUInt.allocationSize(value.`entry`)
-                + FfiConverterString.allocationSize(value.`hash`)
-                + FfiConverterUInt.allocationSize(value.`distance`)
-                + FfiConverterString.allocationSize(value.`variant`)
-                + FfiConverterString.allocationSize(value.`label`)
-                + FfiConverterString.allocationSize(value.`listCategory`)
-                + FfiConverterSequenceString.allocationSize(value.`sources`)
-                + FfiConverterULong.allocationSize(value.`listVersion`)
-                + FfiConverterString.allocationSize(value.`listDigest`)
-            )
-        }
-        is Evidence.VideoMatch -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterUInt.allocationSize(value.`entry`)
-                + FfiConverterString.allocationSize(value.`label`)
-                + FfiConverterString.allocationSize(value.`listCategory`)
-                + FfiConverterSequenceString.allocationSize(value.`sources`)
-                + FfiConverterString.allocationSize(value.`variant`)
-                + FfiConverterFloat.allocationSize(value.`queryMatchPct`)
-                + FfiConverterFloat.allocationSize(value.`targetMatchPct`)
-                + FfiConverterSequenceTypeMatchedFrame.allocationSize(value.`matchedFrames`)
-                + FfiConverterULong.allocationSize(value.`listVersion`)
-                + FfiConverterString.allocationSize(value.`listDigest`)
-            )
-        }
-        is Evidence.Lexicon -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterString.allocationSize(value.`lexiconId`)
-                + FfiConverterULong.allocationSize(value.`start`)
-                + FfiConverterULong.allocationSize(value.`end`)
-                + FfiConverterString.allocationSize(value.`excerpt`)
-                + FfiConverterOptionalString.allocationSize(value.`stage`)
-                + FfiConverterOptionalString.allocationSize(value.`level`)
-                + FfiConverterSequenceString.allocationSize(value.`modifiers`)
-                + FfiConverterFloat.allocationSize(value.`weight`)
-            )
-        }
-        is Evidence.ConversationRisk -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterFloat.allocationSize(value.`groomingRisk`)
-                + FfiConverterSequenceString.allocationSize(value.`stages`)
-                + FfiConverterULong.allocationSize(value.`messages`)
-            )
-        }
-        is Evidence.SelfHarmLevel -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterOptionalString.allocationSize(value.`own`)
-                + FfiConverterOptionalString.allocationSize(value.`peer`)
-            )
-        }
-        is Evidence.Classifier -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterString.allocationSize(value.`model`)
-                + FfiConverterString.allocationSize(value.`label`)
-                + FfiConverterFloat.allocationSize(value.`score`)
-            )
-        }
-    }
-
-    override fun write(value: Evidence, buf: ByteBuffer) {
-        when(value) {
-            is Evidence.ListMatch -> {
-                buf.putInt(1)
-                FfiConverterString.write(value.`kind`, buf)
-                FfiConverterUInt.write(value.`entry`, buf)
-                FfiConverterString.write(value.`hash`, buf)
-                FfiConverterUInt.write(value.`distance`, buf)
-                FfiConverterString.write(value.`variant`, buf)
-                FfiConverterString.write(value.`label`, buf)
-                FfiConverterString.write(value.`listCategory`, buf)
-                FfiConverterSequenceString.write(value.`sources`, buf)
-                FfiConverterULong.write(value.`listVersion`, buf)
-                FfiConverterString.write(value.`listDigest`, buf)
-                Unit
-            }
-            is Evidence.FrameMatch -> {
-                buf.putInt(2)
-                FfiConverterUInt.write(value.`frameIndex`, buf)
-                FfiConverterULong.write(value.`timestampMs`, buf)
-                FfiConverterString.write(value.`kind`, buf)
-                FfiConverterUInt.write(value.`entry`, buf)
-                FfiConverterString.write(value.`hash`, buf)
-                FfiConverterUInt.write(value.`distance`, buf)
-                FfiConverterString.write(value.`variant`, buf)
-                FfiConverterString.write(value.`label`, buf)
-                FfiConverterString.write(value.`listCategory`, buf)
-                FfiConverterSequenceString.write(value.`sources`, buf)
-                FfiConverterULong.write(value.`listVersion`, buf)
-                FfiConverterString.write(value.`listDigest`, buf)
-                Unit
-            }
-            is Evidence.VideoMatch -> {
-                buf.putInt(3)
-                FfiConverterUInt.write(value.`entry`, buf)
-                FfiConverterString.write(value.`label`, buf)
-                FfiConverterString.write(value.`listCategory`, buf)
-                FfiConverterSequenceString.write(value.`sources`, buf)
-                FfiConverterString.write(value.`variant`, buf)
-                FfiConverterFloat.write(value.`queryMatchPct`, buf)
-                FfiConverterFloat.write(value.`targetMatchPct`, buf)
-                FfiConverterSequenceTypeMatchedFrame.write(value.`matchedFrames`, buf)
-                FfiConverterULong.write(value.`listVersion`, buf)
-                FfiConverterString.write(value.`listDigest`, buf)
-                Unit
-            }
-            is Evidence.Lexicon -> {
-                buf.putInt(4)
-                FfiConverterString.write(value.`lexiconId`, buf)
-                FfiConverterULong.write(value.`start`, buf)
-                FfiConverterULong.write(value.`end`, buf)
-                FfiConverterString.write(value.`excerpt`, buf)
-                FfiConverterOptionalString.write(value.`stage`, buf)
-                FfiConverterOptionalString.write(value.`level`, buf)
-                FfiConverterSequenceString.write(value.`modifiers`, buf)
-                FfiConverterFloat.write(value.`weight`, buf)
-                Unit
-            }
-            is Evidence.ConversationRisk -> {
-                buf.putInt(5)
-                FfiConverterFloat.write(value.`groomingRisk`, buf)
-                FfiConverterSequenceString.write(value.`stages`, buf)
-                FfiConverterULong.write(value.`messages`, buf)
-                Unit
-            }
-            is Evidence.SelfHarmLevel -> {
-                buf.putInt(6)
-                FfiConverterOptionalString.write(value.`own`, buf)
-                FfiConverterOptionalString.write(value.`peer`, buf)
-                Unit
-            }
-            is Evidence.Classifier -> {
-                buf.putInt(7)
-                FfiConverterString.write(value.`model`, buf)
-                FfiConverterString.write(value.`label`, buf)
-                FfiConverterFloat.write(value.`score`, buf)
-                Unit
-            }
-        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
-    }
-}
-
-
 
 
 
@@ -3548,6 +3326,38 @@ public object FfiConverterTypePreflightError : FfiConverterRustBuffer<PreflightE
 /**
  * @suppress
  */
+public object FfiConverterOptionalUInt: FfiConverterRustBuffer<kotlin.UInt?> {
+    override fun read(buf: ByteBuffer): kotlin.UInt? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterUInt.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.UInt?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterUInt.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.UInt?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterUInt.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalString: FfiConverterRustBuffer<kotlin.String?> {
     override fun read(buf: ByteBuffer): kotlin.String? {
         if (buf.get().toInt() == 0) {
@@ -3570,6 +3380,70 @@ public object FfiConverterOptionalString: FfiConverterRustBuffer<kotlin.String?>
         } else {
             buf.put(1)
             FfiConverterString.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypePreflightListener: FfiConverterRustBuffer<PreflightListener?> {
+    override fun read(buf: ByteBuffer): PreflightListener? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypePreflightListener.read(buf)
+    }
+
+    override fun allocationSize(value: PreflightListener?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypePreflightListener.allocationSize(value)
+        }
+    }
+
+    override fun write(value: PreflightListener?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypePreflightListener.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypePolicy: FfiConverterRustBuffer<Policy?> {
+    override fun read(buf: ByteBuffer): Policy? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypePolicy.read(buf)
+    }
+
+    override fun allocationSize(value: Policy?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypePolicy.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Policy?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypePolicy.write(value, buf)
         }
     }
 }
@@ -3644,38 +3518,6 @@ public object FfiConverterOptionalTypeDecodeLimits: FfiConverterRustBuffer<Decod
 /**
  * @suppress
  */
-public object FfiConverterOptionalTypePolicyConfig: FfiConverterRustBuffer<PolicyConfig?> {
-    override fun read(buf: ByteBuffer): PolicyConfig? {
-        if (buf.get().toInt() == 0) {
-            return null
-        }
-        return FfiConverterTypePolicyConfig.read(buf)
-    }
-
-    override fun allocationSize(value: PolicyConfig?): ULong {
-        if (value == null) {
-            return 1UL
-        } else {
-            return 1UL + FfiConverterTypePolicyConfig.allocationSize(value)
-        }
-    }
-
-    override fun write(value: PolicyConfig?, buf: ByteBuffer) {
-        if (value == null) {
-            buf.put(0)
-        } else {
-            buf.put(1)
-            FfiConverterTypePolicyConfig.write(value, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
 public object FfiConverterOptionalTypeReportBundle: FfiConverterRustBuffer<ReportBundle?> {
     override fun read(buf: ByteBuffer): ReportBundle? {
         if (buf.get().toInt() == 0) {
@@ -3698,6 +3540,70 @@ public object FfiConverterOptionalTypeReportBundle: FfiConverterRustBuffer<Repor
         } else {
             buf.put(1)
             FfiConverterTypeReportBundle.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeGroomingStage: FfiConverterRustBuffer<GroomingStage?> {
+    override fun read(buf: ByteBuffer): GroomingStage? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeGroomingStage.read(buf)
+    }
+
+    override fun allocationSize(value: GroomingStage?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeGroomingStage.allocationSize(value)
+        }
+    }
+
+    override fun write(value: GroomingStage?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeGroomingStage.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeSelfHarmLevel: FfiConverterRustBuffer<SelfHarmLevel?> {
+    override fun read(buf: ByteBuffer): SelfHarmLevel? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeSelfHarmLevel.read(buf)
+    }
+
+    override fun allocationSize(value: SelfHarmLevel?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeSelfHarmLevel.allocationSize(value)
+        }
+    }
+
+    override fun write(value: SelfHarmLevel?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeSelfHarmLevel.write(value, buf)
         }
     }
 }
@@ -3736,90 +3642,6 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
 /**
  * @suppress
  */
-public object FfiConverterSequenceTypeConversationEvidence: FfiConverterRustBuffer<List<ConversationEvidence>> {
-    override fun read(buf: ByteBuffer): List<ConversationEvidence> {
-        val len = buf.getInt()
-        return List<ConversationEvidence>(len) {
-            FfiConverterTypeConversationEvidence.read(buf)
-        }
-    }
-
-    override fun allocationSize(value: List<ConversationEvidence>): ULong {
-        val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeConversationEvidence.allocationSize(it) }.sum()
-        return sizeForLength + sizeForItems
-    }
-
-    override fun write(value: List<ConversationEvidence>, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        value.iterator().forEach {
-            FfiConverterTypeConversationEvidence.write(it, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterSequenceTypeMatchedFrame: FfiConverterRustBuffer<List<MatchedFrame>> {
-    override fun read(buf: ByteBuffer): List<MatchedFrame> {
-        val len = buf.getInt()
-        return List<MatchedFrame>(len) {
-            FfiConverterTypeMatchedFrame.read(buf)
-        }
-    }
-
-    override fun allocationSize(value: List<MatchedFrame>): ULong {
-        val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeMatchedFrame.allocationSize(it) }.sum()
-        return sizeForLength + sizeForItems
-    }
-
-    override fun write(value: List<MatchedFrame>, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        value.iterator().forEach {
-            FfiConverterTypeMatchedFrame.write(it, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterSequenceTypeSignal: FfiConverterRustBuffer<List<Signal>> {
-    override fun read(buf: ByteBuffer): List<Signal> {
-        val len = buf.getInt()
-        return List<Signal>(len) {
-            FfiConverterTypeSignal.read(buf)
-        }
-    }
-
-    override fun allocationSize(value: List<Signal>): ULong {
-        val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeSignal.allocationSize(it) }.sum()
-        return sizeForLength + sizeForItems
-    }
-
-    override fun write(value: List<Signal>, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        value.iterator().forEach {
-            FfiConverterTypeSignal.write(it, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
 public object FfiConverterSequenceTypeStageScore: FfiConverterRustBuffer<List<StageScore>> {
     override fun read(buf: ByteBuffer): List<StageScore> {
         val len = buf.getInt()
@@ -3848,27 +3670,111 @@ public object FfiConverterSequenceTypeStageScore: FfiConverterRustBuffer<List<St
 /**
  * @suppress
  */
-public object FfiConverterSequenceTypeEvidence: FfiConverterRustBuffer<List<Evidence>> {
-    override fun read(buf: ByteBuffer): List<Evidence> {
+public object FfiConverterSequenceTypeConversationEvidence: FfiConverterRustBuffer<List<ConversationEvidence>> {
+    override fun read(buf: ByteBuffer): List<ConversationEvidence> {
         val len = buf.getInt()
-        return List<Evidence>(len) {
-            FfiConverterTypeEvidence.read(buf)
+        return List<ConversationEvidence>(len) {
+            FfiConverterTypeConversationEvidence.read(buf)
         }
     }
 
-    override fun allocationSize(value: List<Evidence>): ULong {
+    override fun allocationSize(value: List<ConversationEvidence>): ULong {
         val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeEvidence.allocationSize(it) }.sum()
+        val sizeForItems = value.map { FfiConverterTypeConversationEvidence.allocationSize(it) }.sum()
         return sizeForLength + sizeForItems
     }
 
-    override fun write(value: List<Evidence>, buf: ByteBuffer) {
+    override fun write(value: List<ConversationEvidence>, buf: ByteBuffer) {
         buf.putInt(value.size)
         value.iterator().forEach {
-            FfiConverterTypeEvidence.write(it, buf)
+            FfiConverterTypeConversationEvidence.write(it, buf)
         }
     }
 }
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeReportMessage: FfiConverterRustBuffer<List<ReportMessage>> {
+    override fun read(buf: ByteBuffer): List<ReportMessage> {
+        val len = buf.getInt()
+        return List<ReportMessage>(len) {
+            FfiConverterTypeReportMessage.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ReportMessage>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeReportMessage.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ReportMessage>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeReportMessage.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeModifierKind: FfiConverterRustBuffer<List<ModifierKind>> {
+    override fun read(buf: ByteBuffer): List<ModifierKind> {
+        val len = buf.getInt()
+        return List<ModifierKind>(len) {
+            FfiConverterTypeModifierKind.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ModifierKind>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeModifierKind.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ModifierKind>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeModifierKind.write(it, buf)
+        }
+    }
+}
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
         /**
          * The default image decoding limits (64 MiB input, 64 megapixels, 40 000 px a side, 512 MiB).
          */ fun `defaultDecodeLimits`(): DecodeLimits {
@@ -3885,8 +3791,8 @@ public object FfiConverterSequenceTypeEvidence: FfiConverterRustBuffer<List<Evid
         /**
          * The default thresholds and rules (PDQ radius 31, quality 50, pHash radius 4, one source,
          * grooming warn at 0.5, text never blocks).
-         */ fun `defaultPolicy`(): PolicyConfig {
-            return FfiConverterTypePolicyConfig.lift(
+         */ fun `defaultPolicy`(): Policy {
+            return FfiConverterTypePolicy.lift(
     uniffiRustCall() { _status ->
     UniffiLib.uniffi_preflight_ffi_fn_func_default_policy(
     
