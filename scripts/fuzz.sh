@@ -2,8 +2,8 @@
 # Runs the cargo-fuzz targets (fuzz/fuzz_targets/, every [[bin]] of fuzz/Cargo.toml).
 #   scripts/fuzz.sh --suite [TARGET...]      what scripts/test.sh runs: each target from a fresh
 #                                            corpus (the checked-in seeds), libFuzzer seed 1, at
-#                                            most $PREFLIGHT_FUZZ_RUNS inputs (default 100000) and
-#                                            $PREFLIGHT_FUZZ_SECONDS seconds (default 60): the same
+#                                            most $PREFLIGHT_FUZZ_RUNS inputs (default 50000) and
+#                                            $PREFLIGHT_FUZZ_SECONDS seconds (default 30): the same
 #                                            inputs on every machine, so a green suite stays green
 #   scripts/fuzz.sh [SECONDS] [TARGET...]    the long mode: SECONDS per target (default 3600, a
 #                                            CPU-hour), corpus kept in target/fuzz-corpus/<target>
@@ -43,7 +43,7 @@ for t in "${targets[@]}"; do
   mkdir -p "fuzz/corpus/$t"
   if [ $suite = 1 ]; then
     work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-    limits=(-seed=1 -runs="${PREFLIGHT_FUZZ_RUNS:-100000}" -max_total_time="${PREFLIGHT_FUZZ_SECONDS:-60}")
+    limits=(-seed=1 -runs="${PREFLIGHT_FUZZ_RUNS:-50000}" -max_total_time="${PREFLIGHT_FUZZ_SECONDS:-30}")
   else
     work="target/fuzz-corpus/$t"; mkdir -p "$work"
     limits=(-max_total_time="$seconds")

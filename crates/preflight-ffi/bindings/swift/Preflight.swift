@@ -2803,7 +2803,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_preflight_ffi_checksum_func_library_version() != 6281) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_preflight_ffi_checksum_method_preflightlistener_on_list_installed() != 55867) {
+    if (uniffi_preflight_ffi_checksum_method_preflightlistener_on_list_installed() != 31153) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_preflight_ffi_checksum_method_preflightlistener_on_list_rejected() != 21523) {
@@ -2812,7 +2812,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_preflight_ffi_checksum_method_preflightlistener_on_conversation_evicted() != 22330) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_preflight_ffi_checksum_method_scanner_apply_list_update_async() != 54342) {
+    if (uniffi_preflight_ffi_checksum_method_scanner_apply_list_update_async() != 60630) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_preflight_ffi_checksum_method_scanner_preload() != 39471) {
@@ -2842,7 +2842,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_preflight_ffi_checksum_method_scanner_set_listener() != 11544) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_preflight_ffi_checksum_method_scanner_apply_list_update() != 25085) {
+    if (uniffi_preflight_ffi_checksum_method_scanner_apply_list_update() != 36991) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_preflight_ffi_checksum_method_scanner_export_conversation() != 41826) {
@@ -2854,7 +2854,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_preflight_ffi_checksum_method_scanner_import_conversation() != 41209) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_preflight_ffi_checksum_method_scanner_list_info() != 45681) {
+    if (uniffi_preflight_ffi_checksum_method_scanner_list_info() != 51984) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_preflight_ffi_checksum_method_scanner_policy() != 33451) {

@@ -735,6 +735,16 @@ public struct ListInfo: Equatable, Hashable {
      */
     public var createdAt: UInt64
     /**
+     * Unix seconds after which the list is stale (0 = never). A stale list still matches;
+     * [`crate::lists::LiveList::status`] reports it and apps decide.
+     */
+    public var expiresAt: UInt64
+    /**
+     * True when this list was installed with `force` (over a newer or conflicting list);
+     * only a store sets it, and the next normal install clears it.
+     */
+    public var forced: Bool
+    /**
      * Issuer key id (16 hex chars: first 8 bytes of SHA-256 of the issuer public key).
      */
     public var issuerKeyId: String
@@ -767,6 +777,14 @@ public struct ListInfo: Equatable, Hashable {
          * Unix seconds when the issuer built the list.
          */createdAt: UInt64, 
         /**
+         * Unix seconds after which the list is stale (0 = never). A stale list still matches;
+         * [`crate::lists::LiveList::status`] reports it and apps decide.
+         */expiresAt: UInt64, 
+        /**
+         * True when this list was installed with `force` (over a newer or conflicting list);
+         * only a store sets it, and the next normal install clears it.
+         */forced: Bool, 
+        /**
          * Issuer key id (16 hex chars: first 8 bytes of SHA-256 of the issuer public key).
          */issuerKeyId: String, 
         /**
@@ -782,6 +800,8 @@ public struct ListInfo: Equatable, Hashable {
         self.version = version
         self.digestHex = digestHex
         self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.forced = forced
         self.issuerKeyId = issuerKeyId
         self.counts = counts
         self.orgs = orgs
@@ -808,6 +828,8 @@ public struct FfiConverterTypeListInfo: FfiConverterRustBuffer {
                 version: FfiConverterUInt64.read(from: &buf), 
                 digestHex: FfiConverterString.read(from: &buf), 
                 createdAt: FfiConverterUInt64.read(from: &buf), 
+                expiresAt: FfiConverterUInt64.read(from: &buf), 
+                forced: FfiConverterBool.read(from: &buf), 
                 issuerKeyId: FfiConverterString.read(from: &buf), 
                 counts: FfiConverterTypeListCounts.read(from: &buf), 
                 orgs: FfiConverterSequenceString.read(from: &buf), 
@@ -820,6 +842,8 @@ public struct FfiConverterTypeListInfo: FfiConverterRustBuffer {
         FfiConverterUInt64.write(value.version, into: &buf)
         FfiConverterString.write(value.digestHex, into: &buf)
         FfiConverterUInt64.write(value.createdAt, into: &buf)
+        FfiConverterUInt64.write(value.expiresAt, into: &buf)
+        FfiConverterBool.write(value.forced, into: &buf)
         FfiConverterString.write(value.issuerKeyId, into: &buf)
         FfiConverterTypeListCounts.write(value.counts, into: &buf)
         FfiConverterSequenceString.write(value.orgs, into: &buf)
@@ -1058,8 +1082,9 @@ public struct Policy: Equatable, Hashable {
      */
     public var pdqMinQuality: UInt8
     /**
-     * pHash match radius in bits, 0 to disable (default 4: pHash is 64 bits and collides far
-     * more easily than PDQ, so it is kept tight).
+     * pHash match radius in bits, 0 to disable (default [`DEFAULT_PHASH_RADIUS`], set from
+     * measured distributions, see there). A pHash hit never blocks on its own: without a PDQ or
+     * exact-digest hit in the same scan, or a second source organisation listing it, it warns.
      */
     public var phashRadius: UInt32
     /**
@@ -1116,8 +1141,9 @@ public struct Policy: Equatable, Hashable {
          * images give unstable hashes).
          */pdqMinQuality: UInt8, 
         /**
-         * pHash match radius in bits, 0 to disable (default 4: pHash is 64 bits and collides far
-         * more easily than PDQ, so it is kept tight).
+         * pHash match radius in bits, 0 to disable (default [`DEFAULT_PHASH_RADIUS`], set from
+         * measured distributions, see there). A pHash hit never blocks on its own: without a PDQ or
+         * exact-digest hit in the same scan, or a second source organisation listing it, it warns.
          */phashRadius: UInt32, 
         /**
          * k-of-n source corroboration for list matches (default: one source suffices).
@@ -2083,7 +2109,20 @@ public enum Evidence: Equatable, Hashable {
          */listVersion: UInt64, 
         /**
          * SHA-256 digest of that list (auditable across devices).
-         */listDigest: String
+         */listDigest: String, 
+        /**
+         * Which region of the scanned image matched: `whole`, `trim_border` (uniform borders
+         * removed) or `content_block` (the picture inside a screenshot, above a caption, ...).
+         */reframe: String, 
+        /**
+         * The file was truncated and the match is on the part that was there.
+         */partial: Bool, 
+        /**
+         * For a pHash hit, what corroborates it: other kinds that matched in the same scan
+         * (`pdq`, `md5`, `sha1`, `sha256`) and/or `second_source` (listed by two or more
+         * organisations). Empty for a pHash hit means it only warns; always empty for the
+         * kinds that decide alone.
+         */corroboratedBy: [String]
     )
     /**
      * A hash-list entry matched one frame of an animated image or a video (issue 13).
@@ -2253,7 +2292,7 @@ public struct FfiConverterTypeEvidence: FfiConverterRustBuffer {
         let variant: Int32 = try readInt(&buf)
         switch variant {
         
-        case 1: return .listMatch(kind: try FfiConverterTypeHashKind.read(from: &buf), entry: try FfiConverterUInt32.read(from: &buf), hash: try FfiConverterString.read(from: &buf), distance: try FfiConverterUInt32.read(from: &buf), variant: try FfiConverterTypeDihedral.read(from: &buf), label: try FfiConverterString.read(from: &buf), listCategory: try FfiConverterString.read(from: &buf), sources: try FfiConverterSequenceString.read(from: &buf), listVersion: try FfiConverterUInt64.read(from: &buf), listDigest: try FfiConverterString.read(from: &buf)
+        case 1: return .listMatch(kind: try FfiConverterTypeHashKind.read(from: &buf), entry: try FfiConverterUInt32.read(from: &buf), hash: try FfiConverterString.read(from: &buf), distance: try FfiConverterUInt32.read(from: &buf), variant: try FfiConverterTypeDihedral.read(from: &buf), label: try FfiConverterString.read(from: &buf), listCategory: try FfiConverterString.read(from: &buf), sources: try FfiConverterSequenceString.read(from: &buf), listVersion: try FfiConverterUInt64.read(from: &buf), listDigest: try FfiConverterString.read(from: &buf), reframe: try FfiConverterString.read(from: &buf), partial: try FfiConverterBool.read(from: &buf), corroboratedBy: try FfiConverterSequenceString.read(from: &buf)
         )
         
         case 2: return .frameMatch(frameIndex: try FfiConverterUInt32.read(from: &buf), timestampMs: try FfiConverterUInt64.read(from: &buf), kind: try FfiConverterTypeHashKind.read(from: &buf), entry: try FfiConverterUInt32.read(from: &buf), hash: try FfiConverterString.read(from: &buf), distance: try FfiConverterUInt32.read(from: &buf), variant: try FfiConverterTypeDihedral.read(from: &buf), label: try FfiConverterString.read(from: &buf), listCategory: try FfiConverterString.read(from: &buf), sources: try FfiConverterSequenceString.read(from: &buf), listVersion: try FfiConverterUInt64.read(from: &buf), listDigest: try FfiConverterString.read(from: &buf)
@@ -2282,7 +2321,7 @@ public struct FfiConverterTypeEvidence: FfiConverterRustBuffer {
         switch value {
         
         
-        case let .listMatch(kind,entry,hash,distance,variant,label,listCategory,sources,listVersion,listDigest):
+        case let .listMatch(kind,entry,hash,distance,variant,label,listCategory,sources,listVersion,listDigest,reframe,partial,corroboratedBy):
             writeInt(&buf, Int32(1))
             FfiConverterTypeHashKind.write(kind, into: &buf)
             FfiConverterUInt32.write(entry, into: &buf)
@@ -2294,6 +2333,9 @@ public struct FfiConverterTypeEvidence: FfiConverterRustBuffer {
             FfiConverterSequenceString.write(sources, into: &buf)
             FfiConverterUInt64.write(listVersion, into: &buf)
             FfiConverterString.write(listDigest, into: &buf)
+            FfiConverterString.write(reframe, into: &buf)
+            FfiConverterBool.write(partial, into: &buf)
+            FfiConverterSequenceString.write(corroboratedBy, into: &buf)
             
         
         case let .frameMatch(frameIndex,timestampMs,kind,entry,hash,distance,variant,label,listCategory,sources,listVersion,listDigest):
@@ -2640,6 +2682,12 @@ public enum ModifierKind: Equatable, Hashable {
      * "what do I do", "I need help": support suggested; the level still counts.
      */
     case helpSeeking
+    /**
+     * "we learned about suicide prevention in health class", news, research, fiction: the
+     * topic is discussed, it is not the writer's own risk. Weight reduced, level not
+     * attributed, no support routing of its own.
+     */
+    case discussion
 
 
 
@@ -2669,6 +2717,8 @@ public struct FfiConverterTypeModifierKind: FfiConverterRustBuffer {
         
         case 4: return .helpSeeking
         
+        case 5: return .discussion
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -2691,6 +2741,10 @@ public struct FfiConverterTypeModifierKind: FfiConverterRustBuffer {
         
         case .helpSeeking:
             writeInt(&buf, Int32(4))
+        
+        
+        case .discussion:
+            writeInt(&buf, Int32(5))
         
         }
     }

@@ -1010,7 +1010,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_preflight_ffi_checksum_func_library_version() and 0xFFFF) != 6281) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_preflight_ffi_checksum_method_preflightlistener_on_list_installed() and 0xFFFF) != 55867) {
+    if ((lib.uniffi_preflight_ffi_checksum_method_preflightlistener_on_list_installed() and 0xFFFF) != 31153) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_preflight_ffi_checksum_method_preflightlistener_on_list_rejected() and 0xFFFF) != 21523) {
@@ -1019,7 +1019,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_preflight_ffi_checksum_method_preflightlistener_on_conversation_evicted() and 0xFFFF) != 22330) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_apply_list_update_async() and 0xFFFF) != 54342) {
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_apply_list_update_async() and 0xFFFF) != 60630) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_preflight_ffi_checksum_method_scanner_preload() and 0xFFFF) != 39471) {
@@ -1049,7 +1049,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_preflight_ffi_checksum_method_scanner_set_listener() and 0xFFFF) != 11544) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_apply_list_update() and 0xFFFF) != 25085) {
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_apply_list_update() and 0xFFFF) != 36991) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_preflight_ffi_checksum_method_scanner_export_conversation() and 0xFFFF) != 41826) {
@@ -1061,7 +1061,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_preflight_ffi_checksum_method_scanner_import_conversation() and 0xFFFF) != 41209) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_list_info() and 0xFFFF) != 45681) {
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_list_info() and 0xFFFF) != 51984) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_preflight_ffi_checksum_method_scanner_policy() and 0xFFFF) != 33451) {

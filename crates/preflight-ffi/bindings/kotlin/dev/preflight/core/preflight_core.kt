@@ -1194,6 +1194,18 @@ data class ListInfo (
     var `createdAt`: kotlin.ULong
     , 
     /**
+     * Unix seconds after which the list is stale (0 = never). A stale list still matches;
+     * [`crate::lists::LiveList::status`] reports it and apps decide.
+     */
+    var `expiresAt`: kotlin.ULong
+    , 
+    /**
+     * True when this list was installed with `force` (over a newer or conflicting list);
+     * only a store sets it, and the next normal install clears it.
+     */
+    var `forced`: kotlin.Boolean
+    , 
+    /**
      * Issuer key id (16 hex chars: first 8 bytes of SHA-256 of the issuer public key).
      */
     var `issuerKeyId`: kotlin.String
@@ -1232,6 +1244,8 @@ public object FfiConverterTypeListInfo: FfiConverterRustBuffer<ListInfo> {
             FfiConverterULong.read(buf),
             FfiConverterString.read(buf),
             FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterBoolean.read(buf),
             FfiConverterString.read(buf),
             FfiConverterTypeListCounts.read(buf),
             FfiConverterSequenceString.read(buf),
@@ -1244,6 +1258,8 @@ public object FfiConverterTypeListInfo: FfiConverterRustBuffer<ListInfo> {
             FfiConverterULong.allocationSize(value.`version`) +
             FfiConverterString.allocationSize(value.`digestHex`) +
             FfiConverterULong.allocationSize(value.`createdAt`) +
+            FfiConverterULong.allocationSize(value.`expiresAt`) +
+            FfiConverterBoolean.allocationSize(value.`forced`) +
             FfiConverterString.allocationSize(value.`issuerKeyId`) +
             FfiConverterTypeListCounts.allocationSize(value.`counts`) +
             FfiConverterSequenceString.allocationSize(value.`orgs`) +
@@ -1255,6 +1271,8 @@ public object FfiConverterTypeListInfo: FfiConverterRustBuffer<ListInfo> {
             FfiConverterULong.write(value.`version`, buf)
             FfiConverterString.write(value.`digestHex`, buf)
             FfiConverterULong.write(value.`createdAt`, buf)
+            FfiConverterULong.write(value.`expiresAt`, buf)
+            FfiConverterBoolean.write(value.`forced`, buf)
             FfiConverterString.write(value.`issuerKeyId`, buf)
             FfiConverterTypeListCounts.write(value.`counts`, buf)
             FfiConverterSequenceString.write(value.`orgs`, buf)
@@ -1424,8 +1442,9 @@ data class Policy (
     var `pdqMinQuality`: kotlin.UByte
     , 
     /**
-     * pHash match radius in bits, 0 to disable (default 4: pHash is 64 bits and collides far
-     * more easily than PDQ, so it is kept tight).
+     * pHash match radius in bits, 0 to disable (default [`DEFAULT_PHASH_RADIUS`], set from
+     * measured distributions, see there). A pHash hit never blocks on its own: without a PDQ or
+     * exact-digest hit in the same scan, or a second source organisation listing it, it warns.
      */
     var `phashRadius`: kotlin.UInt
     , 
@@ -2074,7 +2093,23 @@ sealed class Evidence {
         /**
          * SHA-256 digest of that list (auditable across devices).
          */
-        val `listDigest`: kotlin.String) : Evidence()
+        val `listDigest`: kotlin.String, 
+        /**
+         * Which region of the scanned image matched: `whole`, `trim_border` (uniform borders
+         * removed) or `content_block` (the picture inside a screenshot, above a caption, ...).
+         */
+        val `reframe`: kotlin.String, 
+        /**
+         * The file was truncated and the match is on the part that was there.
+         */
+        val `partial`: kotlin.Boolean, 
+        /**
+         * For a pHash hit, what corroborates it: other kinds that matched in the same scan
+         * (`pdq`, `md5`, `sha1`, `sha256`) and/or `second_source` (listed by two or more
+         * organisations). Empty for a pHash hit means it only warns; always empty for the
+         * kinds that decide alone.
+         */
+        val `corroboratedBy`: List<kotlin.String>) : Evidence()
         
     {
         
@@ -2330,6 +2365,9 @@ public object FfiConverterTypeEvidence : FfiConverterRustBuffer<Evidence>{
                 FfiConverterSequenceString.read(buf),
                 FfiConverterULong.read(buf),
                 FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterBoolean.read(buf),
+                FfiConverterSequenceString.read(buf),
                 )
             2 -> Evidence.FrameMatch(
                 FfiConverterUInt.read(buf),
@@ -2400,6 +2438,9 @@ public object FfiConverterTypeEvidence : FfiConverterRustBuffer<Evidence>{
                 + FfiConverterSequenceString.allocationSize(value.`sources`)
                 + FfiConverterULong.allocationSize(value.`listVersion`)
                 + FfiConverterString.allocationSize(value.`listDigest`)
+                + FfiConverterString.allocationSize(value.`reframe`)
+                + FfiConverterBoolean.allocationSize(value.`partial`)
+                + FfiConverterSequenceString.allocationSize(value.`corroboratedBy`)
             )
         }
         is Evidence.FrameMatch -> {
@@ -2492,6 +2533,9 @@ public object FfiConverterTypeEvidence : FfiConverterRustBuffer<Evidence>{
                 FfiConverterSequenceString.write(value.`sources`, buf)
                 FfiConverterULong.write(value.`listVersion`, buf)
                 FfiConverterString.write(value.`listDigest`, buf)
+                FfiConverterString.write(value.`reframe`, buf)
+                FfiConverterBoolean.write(value.`partial`, buf)
+                FfiConverterSequenceString.write(value.`corroboratedBy`, buf)
                 Unit
             }
             is Evidence.FrameMatch -> {
@@ -2707,7 +2751,13 @@ enum class ModifierKind {
     /**
      * "what do I do", "I need help": support suggested; the level still counts.
      */
-    HELP_SEEKING;
+    HELP_SEEKING,
+    /**
+     * "we learned about suicide prevention in health class", news, research, fiction: the
+     * topic is discussed, it is not the writer's own risk. Weight reduced, level not
+     * attributed, no support routing of its own.
+     */
+    DISCUSSION;
 
     
 
