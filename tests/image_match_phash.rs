@@ -95,7 +95,9 @@ fn dhash_matches_imagehash_on_95_percent_within_2_bits() {
 /// the default radius keeps it below 1 in 1 000.
 #[test]
 fn phash_false_match_rate_per_pair_at_the_default_radius() {
-    let Some(eval) = common::image_match_eval() else { return };
+    let Some(eval) = common::image_match_eval() else {
+        return;
+    };
     let tsv = std::fs::read_to_string(eval.join("reference.tsv")).expect("reference.tsv");
     let items: Vec<(String, String, u64)> = tsv
         .lines()
@@ -103,12 +105,24 @@ fn phash_false_match_rate_per_pair_at_the_default_radius() {
         .filter_map(|l| {
             let c: Vec<&str> = l.split('\t').collect();
             let parts: Vec<&str> = c[0].split('/').collect();
-            let stem = parts[2].rsplit_once('.').map_or(parts[2], |(s, _)| s).to_string();
-            Some((stem, parts[1].to_string(), u64::from_str_radix(c[1], 16).ok()?))
+            let stem = parts[2]
+                .rsplit_once('.')
+                .map_or(parts[2], |(s, _)| s)
+                .to_string();
+            Some((
+                stem,
+                parts[1].to_string(),
+                u64::from_str_radix(c[1], 16).ok()?,
+            ))
         })
         .filter(|(_, _, h)| h.count_ones() >= 16)
         .collect();
-    let original = |stem: &str| items.iter().find(|(s, t, _)| s == stem && t == "original").map(|i| i.2);
+    let original = |stem: &str| {
+        items
+            .iter()
+            .find(|(s, t, _)| s == stem && t == "original")
+            .map(|i| i.2)
+    };
     let copies: Vec<u32> = items
         .iter()
         .filter(|(_, t, _)| ["resize", "recompress", "webp", "greyscale"].contains(&t.as_str()))
@@ -123,7 +137,11 @@ fn phash_false_match_rate_per_pair_at_the_default_radius() {
         }
     }
     let rate = |v: &[u32], r: u32| v.iter().filter(|d| **d <= r).count() as f64 / v.len() as f64;
-    eprintln!("pHash: {} copies, {} pairs of distinct images", copies.len(), distinct.len());
+    eprintln!(
+        "pHash: {} copies, {} pairs of distinct images",
+        copies.len(),
+        distinct.len()
+    );
     for r in [0, 2, 4, 6, 8, 10, 12] {
         eprintln!(
             "  radius {r:>2}: copies matched {:.3}, false matches per pair {:.2e}",
@@ -133,6 +151,14 @@ fn phash_false_match_rate_per_pair_at_the_default_radius() {
     }
     let r = preflight::policy::DEFAULT_PHASH_RADIUS;
     assert!(distinct.len() > 100_000 && copies.len() > 150);
-    assert!(rate(&distinct, r) < 1e-3, "false-match rate {:.2e} at radius {r}", rate(&distinct, r));
-    assert!(rate(&copies, r) > 0.8, "copies matched {:.3} at radius {r}", rate(&copies, r));
+    assert!(
+        rate(&distinct, r) < 1e-3,
+        "false-match rate {:.2e} at radius {r}",
+        rate(&distinct, r)
+    );
+    assert!(
+        rate(&copies, r) > 0.8,
+        "copies matched {:.3} at radius {r}",
+        rate(&copies, r)
+    );
 }

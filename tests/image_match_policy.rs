@@ -24,23 +24,38 @@ fn scan(phash_orgs: u32, with_pdq: bool) -> (Action, Vec<String>) {
     let bytes = photo();
     let h = preflight::hash::hash_image_bytes(&bytes, &Default::default()).unwrap();
     let mut b = ListBuilder::new(1, 1_700_000_000);
-    let orgs: u64 = (0..phash_orgs).map(|i| 1u64 << b.add_org(&format!("org{i}")).unwrap()).sum();
-    b.add(HashKind::PHash, &h.perceptual.phash.to_be_bytes(), orgs, "p", "test").unwrap();
+    let orgs: u64 = (0..phash_orgs)
+        .map(|i| 1u64 << b.add_org(&format!("org{i}")).unwrap())
+        .sum();
+    b.add(
+        HashKind::PHash,
+        &h.perceptual.phash.to_be_bytes(),
+        orgs,
+        "p",
+        "test",
+    )
+    .unwrap();
     if with_pdq {
-        b.add(HashKind::Pdq, &h.pdq.hashes[0].0, 1, "p", "test").unwrap();
+        b.add(HashKind::Pdq, &h.pdq.hashes[0].0, 1, "p", "test")
+            .unwrap();
     }
     let s = Scanner::new(ScannerConfig {
         trusted_list_keys: vec![key().public().to_hex()],
         ..ScannerConfig::default()
     })
     .unwrap();
-    s.apply_list_update(&b.build(&key()).unwrap(), false).unwrap();
+    s.apply_list_update(&b.build(&key()).unwrap(), false)
+        .unwrap();
     let v = s.scan_image(&bytes).unwrap();
     let corroborated = v
         .signals_of(Category::KnownCsam)
         .flat_map(|s| &s.evidence)
         .find_map(|e| match e {
-            Evidence::ListMatch { kind, corroborated_by, .. } if kind == "phash" => Some(corroborated_by.clone()),
+            Evidence::ListMatch {
+                kind,
+                corroborated_by,
+                ..
+            } if kind == "phash" => Some(corroborated_by.clone()),
             _ => None,
         })
         .expect("the pHash entry matched");
@@ -51,5 +66,8 @@ fn scan(phash_orgs: u32, with_pdq: bool) -> (Action, Vec<String>) {
 fn phash_alone_warns_and_corroboration_blocks() {
     assert_eq!(scan(1, false), (Action::Warn, vec![]));
     assert_eq!(scan(1, true), (Action::Block, vec!["pdq".to_string()]));
-    assert_eq!(scan(2, false), (Action::Block, vec!["second_source".to_string()]));
+    assert_eq!(
+        scan(2, false),
+        (Action::Block, vec!["second_source".to_string()])
+    );
 }
