@@ -5,6 +5,7 @@ cd "$(dirname "$0")/.."
 scripts/ensure-deps.sh nasm
 echo "== ONNX Runtime, models and Python references (scripts/setup-onnx.sh)"
 scripts/setup-onnx.sh
+echo "== image-matching references (scripts/image_match-setup.sh)"; scripts/image_match-setup.sh
 
 mkdir -p target
 echo "== cargo test (all features)"
