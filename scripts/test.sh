@@ -11,6 +11,7 @@ echo "== test images from PyPI and Debian, pip pdqhash references (scripts/fetch
 scripts/fetch-test-images.sh
 # Tests that need a fetched tool or data set skip in plain `cargo test`; here they must run.
 export PREFLIGHT_REQUIRE_ALL=1
+echo "== image-matching references (scripts/image_match-setup.sh)"; scripts/image_match-setup.sh
 
 mkdir -p target
 echo "== cargo test (all features)"

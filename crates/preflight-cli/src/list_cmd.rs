@@ -82,7 +82,7 @@ struct BuildArgs {
     vpdq: Vec<PathBuf>,
     /// Image files to hash into the list: the PDQ and pHash of each, labelled with its file
     /// name (or --label when given).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", num_args = 1..)]
     images: Vec<PathBuf>,
     /// With --images: also list the PDQ of crops, small rotations and the true rotations/flips
     /// of each image (`preflight::hash::augment`, 21 more entries per image), so reshared
