@@ -46,7 +46,17 @@ fn dc_decoder_is_thread_invariant_and_near_libjpeg_on_real_photos() {
                 "{name}: {threads} threads"
             );
         }
-        let (libjpeg, used) = media::decode_for_hashing_threads(bytes, &limits, min, None).unwrap();
+        let (libjpeg, used) = match media::decode_for_hashing_threads(bytes, &limits, min, None) {
+            Ok(d) => d,
+            // A progressive photo's whole-file coefficient buffer is over libjpeg's budget for
+            // hashing (media::jpeg): only the DC path decodes it, so only invariance is checked.
+            Err(preflight::media::MediaError::MemoryLimit { .. }) => {
+                println!("{name}: libjpeg refused (coefficient buffer over budget)");
+                used_names.push(name.clone());
+                continue;
+            }
+            Err(e) => panic!("{name}: {e}"),
+        };
         assert!(!used);
         assert_eq!(
             (libjpeg.pixels.width(), libjpeg.pixels.height()),

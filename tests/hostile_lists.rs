@@ -466,12 +466,14 @@ fn fuzz_seeds_are_valid_lists_and_deltas() {
             HashList::from_bytes_with(bytes.clone(), None, Verification::InspectOnly).unwrap();
         }
     }
-    // Image seeds exist and are small, text and lexicon seeds exist.
+    // Seeds exist and are small: 64 KiB, except text, whose bounds are documented up to 1 MB
+    // and whose fuzzer grows inputs too slowly to reach that from short seeds (256 KiB).
     for target in ["image_decode_hash", "lexicon_parse", "text_scan"] {
         let seeds = corpus(target);
+        let max = if target == "text_scan" { 256 << 10 } else { 64 << 10 };
         assert!(!seeds.is_empty(), "{target} has no seeds");
         assert!(
-            seeds.iter().all(|(_, b)| b.len() <= 64 << 10),
+            seeds.iter().all(|(_, b)| b.len() <= max),
             "{target} seeds must stay small"
         );
     }

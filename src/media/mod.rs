@@ -381,7 +381,7 @@ fn map_image_error(format: &'static str, e: image::ImageError) -> MediaError {
 /// decoding for hashing: its output buffer plus our normalised copy. Larger images of those
 /// formats are refused with [`MediaError::MemoryLimit`] (PNG, GIF and JPEG are decoded row by
 /// row and need no such cap).
-pub(crate) const WHOLE_FRAME_BUDGET: u64 = 32 << 20;
+pub(crate) const WHOLE_FRAME_BUDGET: u64 = 48 << 20;
 
 /// Refuses a whole-frame decode of `width x height` needing `bytes_per_pixel` bytes a pixel
 /// over `budget`.

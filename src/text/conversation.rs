@@ -94,9 +94,9 @@ pub const SINGLE_STAGE_CAP: f32 = 0.4;
 /// sexual or flirtatious, stay below the alert.
 pub const NO_MINOR_CAP: f32 = 0.4;
 /// Platt scaling of the raw risk (fitted by `preflight text-model calibrate`).
-pub const PLATT_A: f32 = 6.799;
+pub const PLATT_A: f32 = 4.678;
 /// Platt intercept.
-pub const PLATT_B: f32 = -2.956;
+pub const PLATT_B: f32 = -2.662;
 /// Longest original-text excerpt kept in evidence, in bytes.
 const MAX_EXCERPT: usize = 80;
 /// Stage score from which a stage counts towards breadth and is reported as a driver.
