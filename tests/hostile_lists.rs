@@ -470,7 +470,11 @@ fn fuzz_seeds_are_valid_lists_and_deltas() {
     // and whose fuzzer grows inputs too slowly to reach that from short seeds (256 KiB).
     for target in ["image_decode_hash", "lexicon_parse", "text_scan"] {
         let seeds = corpus(target);
-        let max = if target == "text_scan" { 256 << 10 } else { 64 << 10 };
+        let max = if target == "text_scan" {
+            256 << 10
+        } else {
+            64 << 10
+        };
         assert!(!seeds.is_empty(), "{target} has no seeds");
         assert!(
             seeds.iter().all(|(_, b)| b.len() <= max),

@@ -159,6 +159,62 @@ impl std::fmt::Debug for AnimationFrames<'_> {
     }
 }
 
+/// Refuses an animated WebP any of whose frames holds a bitstream (VP8 or VP8L) larger than the
+/// canvas: the decoder allocates by the bitstream's own size (up to 16383x16383), so a 400-byte
+/// file could make it take hundreds of MB (found by the `image_animation` fuzz target).
+fn webp_frames_fit(
+    bytes: &[u8],
+    canvas: (u32, u32),
+    anim: &AnimationLimits,
+) -> Result<(), AnimationError> {
+    let too_large = |width: u32, height: u32| AnimationError::CanvasTooLarge {
+        format: "WebP",
+        width,
+        height,
+        max_pixels: anim
+            .max_canvas_pixels
+            .min(u64::from(canvas.0) * u64::from(canvas.1)),
+    };
+    let mut chunks = vec![(12usize, bytes.len())];
+    while let Some((mut at, end)) = chunks.pop() {
+        while at + 8 <= end {
+            let tag = &bytes[at..at + 4];
+            let len =
+                u32::from_le_bytes([bytes[at + 4], bytes[at + 5], bytes[at + 6], bytes[at + 7]])
+                    as usize;
+            let body = at + 8;
+            let body_end = body.saturating_add(len).min(end);
+            let payload = &bytes[body..body_end];
+            let dims = match tag {
+                // ANMF: 16 bytes of frame header, then the frame's own chunks.
+                b"ANMF" => {
+                    chunks.push((body + 16, body_end));
+                    None
+                }
+                b"VP8 " if payload.len() >= 10 => Some((
+                    u32::from(u16::from_le_bytes([payload[6], payload[7]]) & 0x3fff),
+                    u32::from(u16::from_le_bytes([payload[8], payload[9]]) & 0x3fff),
+                )),
+                b"VP8L" if payload.len() >= 5 && payload[0] == 0x2f => {
+                    let b = |i: usize| u32::from(payload[i]);
+                    Some((
+                        1 + (b(1) | (b(2) & 0x3f) << 8),
+                        1 + ((b(2) >> 6) | b(3) << 2 | (b(4) & 0x0f) << 10),
+                    ))
+                }
+                _ => None,
+            };
+            if let Some((w, h)) = dims {
+                if w > canvas.0 || h > canvas.1 {
+                    return Err(too_large(w, h));
+                }
+            }
+            at = body.saturating_add(len).saturating_add(len & 1);
+        }
+    }
+    Ok(())
+}
+
 impl<'a> AnimationFrames<'a> {
     /// Opens an animation of `kind` (from [`sniff`]): checks input size, container
     /// completeness (PNG, WebP) and canvas size before any frame is decoded.
@@ -204,6 +260,7 @@ impl<'a> AnimationFrames<'a> {
                 d.set_limits(image_limits).map_err(err)?;
                 let dims = d.dimensions();
                 Self::check_canvas(name, dims, limits, anim)?;
+                webp_frames_fit(bytes, dims, anim)?;
                 (dims, d.into_frames())
             }
         };
