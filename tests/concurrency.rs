@@ -39,7 +39,9 @@ fn list(v: u64) -> Vec<u8> {
     for i in 0..200u64 {
         let mut h = [0u8; 32];
         h[..16].copy_from_slice(
-            &((v * 7919 + i) as u128 * 0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835).to_be_bytes(),
+            &((v * 7919 + i) as u128)
+                .wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835)
+                .to_be_bytes(),
         );
         h[16..].copy_from_slice(&[(i % 251) as u8; 16]);
         b.add(

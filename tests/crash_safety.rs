@@ -36,7 +36,7 @@ fn list_bytes(v: u64) -> Vec<u8> {
     for i in 0..64u64 {
         let mut h = [0u8; 32];
         h[..8].copy_from_slice(&(v * 1000 + i).to_be_bytes());
-        h[8..16].copy_from_slice(&(i * 0x9E37_79B9_7F4A_7C15).to_le_bytes());
+        h[8..16].copy_from_slice(&i.wrapping_mul(0x9E37_79B9_7F4A_7C15).to_le_bytes());
         b.add(HashKind::Pdq, &h, 1 << org, &format!("v{v}-e{i}"), "test")
             .unwrap();
     }
