@@ -4,9 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use preflight::text::{AgeBand, ConversationConfig, Conversations, Direction, TextEngine};
+use preflight::text::{AgeBand, Direction};
 use preflight_fuzz::{mib, within_bounds, Bounds};
-use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 /// A state document of up to 64 KiB imports in linear time; memory a small multiple of it.
@@ -18,19 +17,11 @@ fn bounds(len: usize) -> Bounds {
     }
 }
 
-fn conversations() -> &'static Conversations {
-    static C: OnceLock<Conversations> = OnceLock::new();
-    C.get_or_init(|| {
-        let engine = TextEngine::default_english().expect("embedded lexicons compile");
-        Conversations::new(Arc::new(engine), ConversationConfig::default())
-    })
-}
-
 fuzz_target!(|data: &[u8]| {
     let Ok(document) = std::str::from_utf8(data) else {
         return;
     };
-    let c = conversations();
+    let c = preflight_fuzz::english_conversations();
     within_bounds(bounds(data.len()), || {
         let id = match c.import_state(document) {
             Ok(id) => id,

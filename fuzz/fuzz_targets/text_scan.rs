@@ -4,9 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use preflight::text::{AgeBand, ConversationConfig, Conversations, Direction, TextEngine};
+use preflight::text::{AgeBand, Conversations, Direction};
 use preflight_fuzz::{mib, within_bounds, Bounds};
-use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 /// Text scanning is linear (ARCHITECTURE.md: at most 32 matches per entry and 256 per message,
@@ -19,19 +18,11 @@ fn bounds(len: usize) -> Bounds {
     }
 }
 
-fn conversations() -> &'static Conversations {
-    static C: OnceLock<Conversations> = OnceLock::new();
-    C.get_or_init(|| {
-        let engine = TextEngine::default_english().expect("embedded lexicons compile");
-        Conversations::new(Arc::new(engine), ConversationConfig::default())
-    })
-}
-
 fuzz_target!(|data: &[u8]| {
     // Invalid UTF-8 is what an FFI caller might hand over; the API takes &str, so the
     // binding converts lossily, as the app would.
     let text = String::from_utf8_lossy(data);
-    let c = conversations();
+    let c = preflight_fuzz::english_conversations();
     within_bounds(bounds(data.len()), || one_message(c, data, &text));
 });
 

@@ -108,3 +108,14 @@ pub fn within_bounds<R>(bounds: Bounds, f: impl FnOnce() -> R) -> R {
 pub const fn mib(n: usize) -> usize {
     n << 20
 }
+
+/// The embedded English engine and one conversation table, built once per fuzz process (the
+/// text and state targets share it; building it is not part of any input's bounds).
+pub fn english_conversations() -> &'static preflight::text::Conversations {
+    use preflight::text::{ConversationConfig, Conversations, TextEngine};
+    static C: std::sync::OnceLock<Conversations> = std::sync::OnceLock::new();
+    C.get_or_init(|| {
+        let engine = TextEngine::default_english().expect("embedded lexicons compile");
+        Conversations::new(std::sync::Arc::new(engine), ConversationConfig::default())
+    })
+}
