@@ -135,153 +135,213 @@ fn compare(
     }
 }
 
-fn main() {
-    let iters = env_usize("PREFLIGHT_BENCH_ITERS", 10);
-    let threads = env_usize("PREFLIGHT_BENCH_THREADS", 2);
-    let nsfw_model = tools().join("models/open-nsfw.onnx");
-    let nudenet_model = tools().join("models/320n.onnx");
-    let fixtures: Vec<PathBuf> = ["astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg"]
-        .iter()
-        .map(|f| tools().join("test-images/classify").join(f))
-        .collect();
-    let large_dir = tempfile::tempdir().expect("tempdir");
-    let large = large_dir.path().join("large.jpg");
-    python(
-        &[
-            "make-large",
-            fixtures[1].to_str().unwrap(),
-            large.to_str().unwrap(),
-            "4000",
-            "3000",
-        ],
-        threads,
-    );
-    let large = vec![large];
+/// What every comparison shares: the images, the loaded classifiers and the paired-run settings.
+struct Bench {
+    iters: usize,
+    threads: usize,
+    nsfw_model: PathBuf,
+    nudenet_model: PathBuf,
+    fixtures: Vec<PathBuf>,
+    large: Vec<PathBuf>,
+    set: ClassifierSet,
+}
 
-    let mut config = ClassifierConfig::from_tools_dir(tools());
-    config.intra_threads = Some(threads);
-    if nudenet_model.exists() {
-        config.nudenet_model = Some(nudenet_model.clone());
+impl Bench {
+    /// The registry fixtures, a 4000x3000 JPEG made from one of them, and the classifiers loaded.
+    fn new(large_dir: &Path) -> Bench {
+        let iters = env_usize("PREFLIGHT_BENCH_ITERS", 10);
+        let threads = env_usize("PREFLIGHT_BENCH_THREADS", 2);
+        let nsfw_model = tools().join("models/open-nsfw.onnx");
+        let nudenet_model = tools().join("models/320n.onnx");
+        let fixtures: Vec<PathBuf> = ["astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg"]
+            .iter()
+            .map(|f| tools().join("test-images/classify").join(f))
+            .collect();
+        let large = large_dir.join("large.jpg");
+        python(
+            &[
+                "make-large",
+                fixtures[1].to_str().unwrap(),
+                large.to_str().unwrap(),
+                "4000",
+                "3000",
+            ],
+            threads,
+        );
+        let mut config = ClassifierConfig::from_tools_dir(tools());
+        config.intra_threads = Some(threads);
+        if nudenet_model.exists() {
+            config.nudenet_model = Some(nudenet_model.clone());
+        }
+        let set = ClassifierSet::new(config);
+        set.preload()
+            .expect("load the runtime and models (run scripts/setup-onnx.sh)");
+        Bench {
+            iters,
+            threads,
+            nsfw_model,
+            nudenet_model,
+            fixtures,
+            large: vec![large],
+            set,
+        }
     }
-    let set = ClassifierSet::new(config);
-    set.preload()
-        .expect("load the runtime and models (run scripts/setup-onnx.sh)");
 
-    // Same scores first: the comparison is only meaningful if both sides agree.
-    let mut args = vec!["nsfw", nsfw_model.to_str().unwrap()];
-    args.extend(fixtures.iter().chain(&large).map(|p| p.to_str().unwrap()));
-    let py_scores = python(&args, threads);
-    let max_diff = fixtures
-        .iter()
-        .chain(&large)
-        .enumerate()
-        .map(|(i, p)| {
-            (set.nsfw(&decode(p)).unwrap().nsfw - py_scores[i]["nsfw"].as_f64().unwrap() as f32)
-                .abs()
-        })
-        .fold(0f32, f32::max);
-    println!("\nopen_nsfw max |score difference| Rust vs Python on these images: {max_diff:.2e}");
-    println!("paired timings, {iters} passes, {threads} intra-op threads each side:");
+    /// Python's open_nsfw scores of the fixtures then the large image; prints how far ours are.
+    fn check_scores(&self) -> serde_json::Value {
+        let mut args = vec!["nsfw", self.nsfw_model.to_str().unwrap()];
+        args.extend(self.all_images().map(|p| p.to_str().unwrap()));
+        let py_scores = python(&args, self.threads);
+        let max_diff = self
+            .all_images()
+            .enumerate()
+            .map(|(i, p)| {
+                (self.set.nsfw(&decode(p)).unwrap().nsfw
+                    - py_scores[i]["nsfw"].as_f64().unwrap() as f32)
+                    .abs()
+            })
+            .fold(0f32, f32::max);
+        println!(
+            "\nopen_nsfw max |score difference| Rust vs Python on these images: {max_diff:.2e}"
+        );
+        py_scores
+    }
 
-    let nsfw_e2e = |p: &Path| set.nsfw(&decode(p)).unwrap().nsfw;
-    compare(
-        "open_nsfw, 4 fixtures (<=640px)",
-        &fixtures,
-        iters,
-        threads,
-        "time-nsfw",
-        &nsfw_model,
-        nsfw_e2e,
-    );
-    // Our model run, nearly alone: a 256x256 image needs no resize, only the crop and the
-    // mean subtraction. Compare with the Python run alone printed above.
-    let square = image::RgbImage::from_fn(256, 256, |x, y| image::Rgb([x as u8, y as u8, 99]));
-    let rust_run = (0..ROUNDS)
-        .map(|_| time_rust(&fixtures[..1], iters, |_| set.nsfw(&square).unwrap().nsfw))
-        .fold(f64::INFINITY, f64::min);
-    println!(
-        "{:<34} rust model run (256x256 input, crop only) {:>8.2} ms/img",
-        "",
-        rust_run * 1e3
-    );
-    compare(
-        "open_nsfw, 4000x3000 JPEG",
-        &large,
-        iters.div_ceil(2),
-        threads,
-        "time-nsfw",
-        &nsfw_model,
-        nsfw_e2e,
-    );
-    let fast = |p: &Path| set.nsfw(&decode_jpeg_scaled(p)).unwrap().nsfw;
-    let fast_diff =
-        (fast(&large[0]) - py_scores[fixtures.len()]["nsfw"].as_f64().unwrap() as f32).abs();
-    compare(
-        &format!("  same, DCT-scaled decode (d={fast_diff:.1e})"),
-        &large,
-        iters.div_ceil(2),
-        threads,
-        "time-nsfw",
-        &nsfw_model,
-        fast,
-    );
-    if nudenet_model.exists() {
+    fn all_images(&self) -> impl Iterator<Item = &PathBuf> {
+        self.fixtures.iter().chain(&self.large)
+    }
+
+    /// Paired open_nsfw timings: the fixtures, the model run alone, the large JPEG full and
+    /// DCT-scaled.
+    fn compare_nsfw(&self, py_scores: &serde_json::Value) {
+        let (set, iters, threads) = (&self.set, self.iters, self.threads);
+        let nsfw_e2e = |p: &Path| set.nsfw(&decode(p)).unwrap().nsfw;
+        compare(
+            "open_nsfw, 4 fixtures (<=640px)",
+            &self.fixtures,
+            iters,
+            threads,
+            "time-nsfw",
+            &self.nsfw_model,
+            nsfw_e2e,
+        );
+        // Our model run, nearly alone: a 256x256 image needs no resize, only the crop and the
+        // mean subtraction. Compare with the Python run alone printed above.
+        let square = image::RgbImage::from_fn(256, 256, |x, y| image::Rgb([x as u8, y as u8, 99]));
+        let rust_run = (0..ROUNDS)
+            .map(|_| {
+                time_rust(&self.fixtures[..1], iters, |_| {
+                    set.nsfw(&square).unwrap().nsfw
+                })
+            })
+            .fold(f64::INFINITY, f64::min);
+        println!(
+            "{:<34} rust model run (256x256 input, crop only) {:>8.2} ms/img",
+            "",
+            rust_run * 1e3
+        );
+        compare(
+            "open_nsfw, 4000x3000 JPEG",
+            &self.large,
+            iters.div_ceil(2),
+            threads,
+            "time-nsfw",
+            &self.nsfw_model,
+            nsfw_e2e,
+        );
+        let fast = |p: &Path| set.nsfw(&decode_jpeg_scaled(p)).unwrap().nsfw;
+        let fast_diff = (fast(&self.large[0])
+            - py_scores[self.fixtures.len()]["nsfw"].as_f64().unwrap() as f32)
+            .abs();
+        compare(
+            &format!("  same, DCT-scaled decode (d={fast_diff:.1e})"),
+            &self.large,
+            iters.div_ceil(2),
+            threads,
+            "time-nsfw",
+            &self.nsfw_model,
+            fast,
+        );
+    }
+
+    /// Paired NudeNet timings (opt-in model): the fixtures, the large JPEG full and DCT-scaled.
+    fn compare_nudenet(&self) {
+        if !self.nudenet_model.exists() {
+            println!("nudenet: skipped (opt-in; PREFLIGHT_WITH_NUDENET=1 scripts/setup-onnx.sh)");
+            return;
+        }
+        let (set, iters, threads) = (&self.set, self.iters, self.threads);
         let nn = |p: &Path| set.nudenet(&decode(p)).unwrap().len() as f32;
         compare(
             "nudenet, 4 fixtures",
-            &fixtures,
+            &self.fixtures,
             iters,
             threads,
             "time-nudenet",
-            &nudenet_model,
+            &self.nudenet_model,
             nn,
         );
         compare(
             "nudenet, 4000x3000 JPEG",
-            &large,
+            &self.large,
             iters.div_ceil(2),
             threads,
             "time-nudenet",
-            &nudenet_model,
+            &self.nudenet_model,
             nn,
         );
         // What the Scanner does: the DCT-scaled decode (boxes come out in its coordinates).
         let nn_fast = |p: &Path| set.nudenet(&decode_jpeg_scaled(p)).unwrap().len() as f32;
-        let counts = (nn(&large[0]), nn_fast(&large[0]));
+        let counts = (nn(&self.large[0]), nn_fast(&self.large[0]));
         compare(
             &format!(
                 "  same, DCT-scaled decode ({} vs {} boxes)",
                 counts.0, counts.1
             ),
-            &large,
+            &self.large,
             iters.div_ceil(2),
             threads,
             "time-nudenet",
-            &nudenet_model,
+            &self.nudenet_model,
             nn_fast,
         );
-    } else {
-        println!("nudenet: skipped (opt-in; PREFLIGHT_WITH_NUDENET=1 scripts/setup-onnx.sh)");
     }
-    println!();
 
-    let mut c = Criterion::default().sample_size(10).configure_from_args();
-    let small = decode(&fixtures[1]);
-    let big = decode(&large[0]);
-    c.bench_function("nsfw_preprocess_451x300", |b| {
-        b.iter(|| nsfw::preprocess(&small).unwrap())
-    });
-    c.bench_function("nsfw_preprocess_4000x3000", |b| {
-        b.iter(|| nsfw::preprocess(&big).unwrap())
-    });
-    c.bench_function("decode_4000x3000_jpeg_full", |b| {
-        b.iter(|| decode(&large[0]))
-    });
-    c.bench_function("decode_4000x3000_jpeg_dct_scaled", |b| {
-        b.iter(|| decode_jpeg_scaled(&large[0]))
-    });
-    c.bench_function("nsfw_file_to_score_451x300", |b| {
-        b.iter(|| set.nsfw(&decode(&fixtures[1])).unwrap())
-    });
-    c.final_summary();
+    /// The criterion benches of the pipeline's parts.
+    fn criterion(&self) {
+        let mut c = Criterion::default().sample_size(10).configure_from_args();
+        let small = decode(&self.fixtures[1]);
+        let big = decode(&self.large[0]);
+        c.bench_function("nsfw_preprocess_451x300", |b| {
+            b.iter(|| nsfw::preprocess(&small).unwrap())
+        });
+        c.bench_function("nsfw_preprocess_4000x3000", |b| {
+            b.iter(|| nsfw::preprocess(&big).unwrap())
+        });
+        c.bench_function("decode_4000x3000_jpeg_full", |b| {
+            b.iter(|| decode(&self.large[0]))
+        });
+        c.bench_function("decode_4000x3000_jpeg_dct_scaled", |b| {
+            b.iter(|| decode_jpeg_scaled(&self.large[0]))
+        });
+        c.bench_function("nsfw_file_to_score_451x300", |b| {
+            b.iter(|| self.set.nsfw(&decode(&self.fixtures[1])).unwrap())
+        });
+        c.final_summary();
+    }
+}
+
+fn main() {
+    let large_dir = tempfile::tempdir().expect("tempdir");
+    let bench = Bench::new(large_dir.path());
+    // Same scores first: the comparison is only meaningful if both sides agree.
+    let py_scores = bench.check_scores();
+    println!(
+        "paired timings, {} passes, {} intra-op threads each side:",
+        bench.iters, bench.threads
+    );
+    bench.compare_nsfw(&py_scores);
+    bench.compare_nudenet();
+    println!();
+    bench.criterion();
 }

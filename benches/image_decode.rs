@@ -1,9 +1,9 @@
 //! Time to hash the large and hostile images of issue 12 (made by
-//! tests/image_decode_cases, the generators tests/image_decode_memory.rs measures memory on),
+//! tests/it/image_decode_cases, the generators tests/it/image_decode_memory.rs measures memory on),
 //! through the production path `hash::hash_image_bytes`. Targets: <= 1 s for a JPEG, <= 2 s
 //! for other formats, on this machine. Refused files are timed too: refusing must be fast.
 
-#[path = "../tests/image_decode_cases/mod.rs"]
+#[path = "../tests/it/image_decode_cases/mod.rs"]
 mod cases;
 
 use criterion::{criterion_group, criterion_main, Criterion};

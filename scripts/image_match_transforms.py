@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Builds the resharing evaluation set of tests/image_match_resharing.rs from registry images.
+"""Builds the resharing evaluation set of tests/it/image_match_resharing.rs from registry images.
 
 Usage: image_match_transforms.py SKIMAGE_DATA_DIR MATE_BACKGROUNDS_DIR OUT_DIR
 

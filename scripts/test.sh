@@ -15,13 +15,15 @@ echo "== image-matching references (scripts/image_match-setup.sh)"; scripts/imag
 
 mkdir -p target
 echo "== cargo test (all features)"
-cargo test --workspace --release --all-features 2>&1 | tee target/test-output.txt | grep -E "^(test result|running|error|failures:|---- )" || true
+cargo test --workspace --release --all-features --no-fail-fast 2>&1 | tee target/test-output.txt | grep -E "^(test result|running|error|failures:|---- )" || true
 if grep -qE "^test result: FAILED|^error(\[|:)" target/test-output.txt; then
   echo "cargo test failed; full output in target/test-output.txt" >&2
   grep -A30 "^failures:" target/test-output.txt | head -80 >&2 || true
   exit 1
 fi
 passed=$(grep -Eo "test result: ok\. [0-9]+ passed" target/test-output.txt | awk '{s+=$4} END {print s+0}')
+echo "== lints: rustfmt and clippy -D warnings (scripts/lint.sh)"
+scripts/lint.sh
 echo "== benches compile"
 cargo build --workspace --release --benches --all-features --quiet
 echo "== bindings (staleness), Swift header + symbols, Kotlin on the JVM"

@@ -6,7 +6,7 @@
 #      models/text-model.pftm;
 #   3. the file's sha256 is written to models/text-model.sha256.
 # `--check` rebuilds into a temporary file and fails if anything differs from what is committed
-# (the test suite runs the same comparison in tests/text_model_build.rs).
+# (the test suite runs the same comparison in tests/it/text_model_build.rs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 check=0

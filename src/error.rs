@@ -6,6 +6,7 @@ use thiserror::Error;
 
 /// Every failure the library reports. Messages are written for the integrating engineer.
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The image could not be decoded or was refused by a limit (and no exact hash of its
     /// bytes matched a list).
@@ -37,3 +38,8 @@ pub enum Error {
 
 /// Shorthand for results carrying [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A lower-level error kept as the [`std::error::Error::source`] of one of this crate's errors
+/// (a decoder's, parser's or runtime's own error), so callers can walk the chain instead of
+/// parsing a flattened message.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;

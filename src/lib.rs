@@ -32,7 +32,7 @@ pub mod text;
 pub mod verdict;
 pub mod video;
 
-pub use error::{Error, Result};
+pub use error::{BoxError, Error, Result};
 pub use policy::Policy;
 pub use scanner::{ReportBundle, ScanError, Scanner, ScannerConfig, TextModelChoice};
 pub use verdict::{Action, Category, Evidence, MatchedFrame, Signal, Verdict};

@@ -12,7 +12,7 @@ use serde::Serialize;
 pub const UNCORROBORATED_SCORE: f32 = 0.5;
 
 /// Default pHash radius, from the distributions measured on the registry evaluation set
-/// (`tests/image_match_phash.rs`, `imagehash` pHashes of 650 images and reshared copies,
+/// (`tests/it/image_match_phash.rs`, `imagehash` pHashes of 650 images and reshared copies,
 /// flat pictures with fewer than 16 bits set left out): at radius 4, of resized,
 /// recompressed, WebP and greyscale copies match their original (93%) and 2.0e-4 of the pairs of
 /// distinct images (35 of 172 652, mostly near-duplicate scenes and wallpapers of one design)

@@ -276,6 +276,7 @@ impl Scanner {
             hash::variants::hash_regions(pixels, with_phash).map_err(|e| MediaError::Corrupt {
                 format,
                 detail: e.to_string(),
+                cause: Some(Box::new(e)),
             })?;
         for r in &regions {
             let tag = |m| Tagged {

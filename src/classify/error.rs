@@ -8,6 +8,7 @@ use thiserror::Error;
 /// What went wrong while loading or running a classifier. Messages are written for the
 /// integrating engineer and name the file or model involved.
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum ClassifyError {
     /// The ONNX Runtime shared library is not at the configured path.
     #[error(

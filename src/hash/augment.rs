@@ -253,6 +253,7 @@ pub fn augmented_pdq_bytes(
     augment(&decoded.pixels).map_err(|e| MediaError::Corrupt {
         format: decoded.format,
         detail: e.to_string(),
+        cause: Some(Box::new(e)),
     })
 }
 

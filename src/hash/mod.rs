@@ -16,7 +16,7 @@ use serde::Serialize;
 /// The smallest side PDQ's input is decoded at when a JPEG is large enough for a DCT-scaled
 /// decode: four times PDQ's 64x64 grid, so the tent filter still averages several pixels per
 /// cell. Measured on the reference vectors: every large image stays within 8 bits of Meta's
-/// C++ hash (tests/pdq_conformance.rs), and a 12 MP photo decodes at 1/8 scale.
+/// C++ hash (tests/it/pdq_conformance.rs), and a 12 MP photo decodes at 1/8 scale.
 pub const PDQ_DECODE_MIN_SIDE: u32 = 256;
 
 /// Every hash of one image file.
@@ -55,6 +55,7 @@ pub fn hash_image_bytes(bytes: &[u8], limits: &DecodeLimits) -> Result<ImageHash
     let pdq = pdq::hash_pixels(decoded.pixels.as_pdq_input()).map_err(|e| MediaError::Corrupt {
         format: decoded.format,
         detail: e.to_string(),
+        cause: Some(Box::new(e)),
     })?;
     Ok(ImageHashes {
         pdq,

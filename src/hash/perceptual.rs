@@ -16,7 +16,7 @@
 //! DCT at the mean, not the median. Its pHash was 32 bits from `imagehash` on the same photo
 //! and set ~10 of 64 bits, so distinct photos collided (issue 12). The pipeline here is ported
 //! from Pillow and imagehash ([`super::pil_resize`]) and checked against pip `imagehash` in
-//! `tests/image_match_phash.rs`.
+//! `tests/it/image_match_phash.rs`.
 //!
 //! A pHash is a weak identifier (64 bits; see `Policy::phash_radius` for the measured
 //! distributions): the scanner never blocks on a pHash match alone.

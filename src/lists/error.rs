@@ -5,6 +5,7 @@ use thiserror::Error;
 
 /// Every failure of list parsing, verification, building, importing, delta application and storage.
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum ListError {
     /// An I/O failure, with the path or operation that failed.
     #[error("{context}: {source}")]
@@ -149,7 +150,7 @@ pub enum ListError {
     Cancelled,
     /// The random number generator failed while generating a key.
     #[error("random number generator failed: {0}")]
-    Random(String),
+    Random(#[source] crate::BoxError),
 }
 
 impl ListError {

@@ -61,6 +61,7 @@ impl Default for AnimationLimits {
 
 /// Why an animation could not be scanned.
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum AnimationError {
     /// A frame or the header could not be decoded, or a [`DecodeLimits`] limit refused it.
     #[error(transparent)]

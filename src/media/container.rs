@@ -15,6 +15,7 @@ fn corrupt(format: &'static str, detail: &str) -> MediaError {
     MediaError::Corrupt {
         format,
         detail: detail.to_string(),
+        cause: None,
     }
 }
 

@@ -67,7 +67,8 @@ mod with_libheif {
     fn failed(e: libheif_rs::HeifError) -> MediaError {
         MediaError::Corrupt {
             format: NAME,
-            detail: e.message,
+            detail: e.message.clone(),
+            cause: Some(Box::new(e)),
         }
     }
 

@@ -26,6 +26,16 @@ fn corrupt(detail: impl Into<String>) -> MediaError {
     MediaError::Corrupt {
         format: NAME,
         detail: detail.into(),
+        cause: None,
+    }
+}
+
+/// The decoder's own error `e` as a corrupt-file error, kept as its source.
+fn decoder_error(e: impl std::error::Error + Send + Sync + 'static) -> MediaError {
+    MediaError::Corrupt {
+        format: NAME,
+        detail: e.to_string(),
+        cause: Some(Box::new(e)),
     }
 }
 
@@ -209,7 +219,7 @@ fn read_sampled<R: std::io::BufRead>(
     for y in 0..oh as usize {
         started
             .read_scanlines_into::<u8>(&mut row)
-            .map_err(|e| corrupt(e.to_string()))?;
+            .map_err(decoder_error)?;
         if !sink.wants(y) {
             continue;
         }
@@ -232,7 +242,7 @@ fn decode_unguarded(
 ) -> Result<DecodedImage, Failure> {
     let mut dec = Decompress::with_markers(&[Marker::APP(1), Marker::APP(14)])
         .from_mem(bytes)
-        .map_err(|e| corrupt(e.to_string()))?;
+        .map_err(decoder_error)?;
     let (w, h) = dec.size();
     let width = u32::try_from(w).unwrap_or(u32::MAX);
     let height = u32::try_from(h).unwrap_or(u32::MAX);
@@ -268,9 +278,7 @@ fn decode_unguarded(
         ColorSpace::JCS_CMYK | ColorSpace::JCS_YCCK => ColorSpace::JCS_CMYK,
         _ => ColorSpace::JCS_RGB,
     };
-    let mut started = dec
-        .to_colorspace(out_space)
-        .map_err(|e| corrupt(e.to_string()))?;
+    let mut started = dec.to_colorspace(out_space).map_err(decoder_error)?;
     let (ow, oh) = (started.width() as u32, started.height() as u32);
     let channels = match out_space {
         ColorSpace::JCS_GRAYSCALE => 1,
@@ -279,13 +287,11 @@ fn decode_unguarded(
     };
     if scale_min_side.is_some() && should_sample(ow, oh) {
         let img = read_sampled(&mut started, (ow, oh), channels, adobe, orientation)?;
-        started.finish().map_err(|e| corrupt(e.to_string()))?;
+        started.finish().map_err(decoder_error)?;
         return Ok(finish(img, orientation, (width, height), numerator, true));
     }
-    let data = started
-        .read_scanlines::<u8>()
-        .map_err(|e| corrupt(e.to_string()))?;
-    started.finish().map_err(|e| corrupt(e.to_string()))?;
+    let data = started.read_scanlines::<u8>().map_err(decoder_error)?;
+    started.finish().map_err(decoder_error)?;
     let pixels = match channels {
         1 => GrayImage::from_raw(ow, oh, data).map(DynamicImage::ImageLuma8),
         4 => cmyk_to_rgb(&data, ow, oh, adobe).map(DynamicImage::ImageRgb8),

@@ -98,6 +98,7 @@ impl DecodeLimits {
 /// Why an image could not be decoded. (A truncated file that still holds a picture is not an
 /// error: it decodes with [`DecodedImage::partial`] set.)
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum MediaError {
     /// Zero bytes were given.
     #[error("the image is empty (0 bytes)")]
@@ -146,6 +147,9 @@ pub enum MediaError {
         format: &'static str,
         /// The decoder's message.
         detail: String,
+        /// The decoder's own error, when there is one (`std::error::Error::source`).
+        #[source]
+        cause: Option<crate::BoxError>,
     },
     /// The decoder needed more memory than allowed.
     #[error("decoding the {format} image would need more memory than allowed: {detail}")]
@@ -373,6 +377,7 @@ fn map_image_error(format: &'static str, e: image::ImageError) -> MediaError {
         other => MediaError::Corrupt {
             format,
             detail: other.to_string(),
+            cause: Some(Box::new(other)),
         },
     }
 }

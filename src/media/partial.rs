@@ -16,7 +16,7 @@
 //! Why extend the last line rather than crop to what was decoded: PDQ moves by ~40 bits when a
 //! picture is cropped by 1-2% (its DCT basis is stretched over the whole frame), while a few
 //! wrong rows at the full size move it by a handful. Measured on the evaluation set of
-//! `tests/image_match_resharing.rs`.
+//! `tests/it/image_match_resharing.rs`.
 
 use super::{
     check_dims, convert, jpeg, jpeg_dc::Parallelism, DecodeLimits, DecodedImage, MediaError, Pixels,
@@ -132,6 +132,7 @@ fn corrupt(detail: impl Into<String>) -> MediaError {
     MediaError::Corrupt {
         format: "PNG",
         detail: detail.into(),
+        cause: None,
     }
 }
 

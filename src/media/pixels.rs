@@ -158,6 +158,7 @@ impl std::fmt::Debug for PixelBuffer {
 
 /// Why a pixel buffer was refused. Nothing is partially converted.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum PixelError {
     /// Zero width or height.
     #[error("the pixel buffer is {width}x{height}, which has no pixels")]

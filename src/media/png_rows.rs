@@ -40,6 +40,7 @@ fn png_error(e: png::DecodingError) -> MediaError {
         other => MediaError::Corrupt {
             format: NAME,
             detail: other.to_string(),
+            cause: Some(Box::new(other)),
         },
     }
 }
@@ -116,6 +117,7 @@ pub(super) fn decode(
                 .ok_or_else(|| MediaError::Corrupt {
                     format: NAME,
                     detail: "more interlaced rows than the image has".into(),
+                    cause: None,
                 })?
         } else {
             (n, 0, 1)

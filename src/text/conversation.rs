@@ -524,6 +524,7 @@ impl Conversations {
             .map(Some)
             .map_err(|e| StateError::Serialize {
                 message: e.to_string(),
+                cause: Some(Box::new(e)),
             })
     }
 
@@ -537,6 +538,7 @@ impl Conversations {
         let v: VersionOnly =
             toml::from_str::<VersionOnly>(document).map_err(|e| StateError::Malformed {
                 message: e.message().to_string(),
+                cause: Some(Box::new(e)),
             })?;
         if !(OLDEST_STATE_VERSION..=STATE_VERSION).contains(&v.version) {
             return Err(StateError::Version {
@@ -546,6 +548,7 @@ impl Conversations {
         }
         let doc: ExportDoc = toml::from_str(document).map_err(|e| StateError::Malformed {
             message: e.message().to_string(),
+            cause: Some(Box::new(e)),
         })?;
         let mut state = doc.state;
         if v.version == 1 {
@@ -559,6 +562,7 @@ impl Conversations {
         {
             return Err(StateError::Malformed {
                 message: format!("stage evidence must be within 0..={MAX_STAGE_EVIDENCE}"),
+                cause: None,
             });
         }
         while state.evidence.len() > self.config.max_evidence {

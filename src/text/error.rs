@@ -4,6 +4,7 @@ use thiserror::Error;
 
 /// A lexicon could not be read, parsed or compiled. Messages name the source and line.
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum LexiconError {
     /// The file is not valid TOML or does not fit the lexicon schema.
     #[error("{source_name}:{line}:{column}: {message}")]
@@ -16,6 +17,9 @@ pub enum LexiconError {
         column: usize,
         /// What the parser said.
         message: String,
+        /// The TOML parser's own error, when it gave one.
+        #[source]
+        cause: Option<crate::BoxError>,
     },
     /// A field has a value that is valid TOML but not a valid lexicon entry.
     #[error("{source_name}:{line}: entry `{id}`: field `{field}`: {message}")]
@@ -55,17 +59,24 @@ pub enum LexiconError {
     Build {
         /// What the automaton builder said.
         message: String,
+        /// The automaton builder's own error, when it gave one.
+        #[source]
+        cause: Option<crate::BoxError>,
     },
 }
 
 /// Exported conversation state could not be imported.
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum StateError {
     /// The data is not a valid state document.
     #[error("malformed conversation state: {message}")]
     Malformed {
         /// What the parser said.
         message: String,
+        /// The TOML parser's own error, when it gave one.
+        #[source]
+        cause: Option<crate::BoxError>,
     },
     /// The state was written by an incompatible version.
     #[error("unsupported conversation state version {found} (expected {expected})")]
@@ -80,5 +91,8 @@ pub enum StateError {
     Serialize {
         /// What the serializer said.
         message: String,
+        /// The serializer's own error.
+        #[source]
+        cause: Option<crate::BoxError>,
     },
 }

@@ -309,6 +309,7 @@ impl LexiconSet {
                 line,
                 column,
                 message: e.message().trim().to_string(),
+                cause: Some(Box::new(e)),
             }
         })?;
         // Ids seen so far, for O(1) duplicate checks (a linear scan per entry made a large
@@ -367,6 +368,7 @@ impl LexiconSet {
                     line: 0,
                     column: 0,
                     message: format!("safelist phrase {s:?} has no letters or digits"),
+                    cause: None,
                 });
             }
             self.safelist.push(s);

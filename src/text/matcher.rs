@@ -360,6 +360,7 @@ impl TextEngine {
             .build(&keys.strings)
             .map_err(|e| LexiconError::Build {
                 message: e.to_string(),
+                cause: Some(Box::new(e)),
             })?;
         Ok(TextEngine {
             entries: set.entries.clone(),
@@ -424,7 +425,10 @@ impl TextEngine {
         let mut out = MessageAnalysis::default();
         let base = normalize(text, NormalizeOptions::default());
         self.scan_canonical(text, &base, &mut out);
-        if base.has_spaced_run() {
+        let (spaced, ambiguous_leet) = (base.has_spaced_run(), base.has_ambiguous_leet());
+        // One pass alive at a time: a pass costs about 20 bytes per input byte.
+        drop(base);
+        if spaced {
             let joined = normalize(
                 text,
                 NormalizeOptions {
@@ -434,7 +438,7 @@ impl TextEngine {
             );
             self.scan_canonical(text, &joined, &mut out);
         }
-        if base.has_ambiguous_leet() {
+        if ambiguous_leet {
             let as_l = normalize(
                 text,
                 NormalizeOptions {
@@ -693,6 +697,7 @@ fn compact_len(s: &str) -> usize {
 fn too_many() -> LexiconError {
     LexiconError::Build {
         message: "too many lexicon patterns or segments".into(),
+        cause: None,
     }
 }
 

@@ -49,6 +49,21 @@ impl Ctx<'_> {
         VideoError::Decode {
             path: self.path.display().to_string(),
             detail: detail.to_string(),
+            cause: None,
+        }
+    }
+
+    /// The error `e` (FFmpeg's or the hasher's) while doing `what` (empty: no prefix), kept as the source.
+    fn ff(&self, what: &str, e: impl std::error::Error + Send + Sync + 'static) -> VideoError {
+        let detail = if what.is_empty() {
+            e.to_string()
+        } else {
+            format!("{what}: {e}")
+        };
+        VideoError::Decode {
+            path: self.path.display().to_string(),
+            detail,
+            cause: Some(Box::new(e)),
         }
     }
 }
@@ -74,9 +89,9 @@ pub fn for_each_hashed_frame(
     mut sink: impl FnMut(VpdqFeature) -> bool,
 ) -> Result<(), VideoError> {
     let cx = Ctx { path };
-    ff::init().map_err(|e| cx.err(e))?;
+    ff::init().map_err(|e| cx.ff("", e))?;
     ff::util::log::set_level(ff::util::log::Level::Fatal);
-    let mut input = ff::format::input(&path).map_err(|e| cx.err(format!("cannot open: {e}")))?;
+    let mut input = ff::format::input(&path).map_err(|e| cx.ff("cannot open", e))?;
     let stream = input
         .streams()
         .find(|s| s.parameters().medium() == ff::media::Type::Video)
@@ -94,17 +109,14 @@ pub fn for_each_hashed_frame(
     if !rate.is_finite() || rate <= 0.0 {
         return Err(cx.err("the video's frame rate is zero or unknown"));
     }
-    let mut ctx =
-        ff::codec::context::Context::from_parameters(stream.parameters()).map_err(|e| cx.err(e))?;
+    let mut ctx = ff::codec::context::Context::from_parameters(stream.parameters())
+        .map_err(|e| cx.ff("", e))?;
     ctx.set_threading(ff::threading::Config {
         kind: ff::threading::Type::Frame,
         count: opts.threads,
         ..ff::threading::Config::default()
     });
-    let mut decoder = ctx
-        .decoder()
-        .video()
-        .map_err(|e| cx.err(format!("no decoder: {e}")))?;
+    let mut decoder = ctx.decoder().video().map_err(|e| cx.ff("no decoder", e))?;
     let (width, height) = (decoder.width(), decoder.height());
     if width == 0 || height == 0 {
         return Err(cx.err("width or height is 0"));
@@ -133,14 +145,14 @@ pub fn for_each_hashed_frame(
         }
         decoder
             .send_packet(&packet)
-            .map_err(|e| cx.err(format!("cannot decode: {e}")))?;
+            .map_err(|e| cx.ff("cannot decode", e))?;
         go_on = hasher.drain(&cx, &mut decoder, &mut sink)?;
         if !go_on {
             break;
         }
     }
     if go_on {
-        decoder.send_eof().map_err(|e| cx.err(e))?;
+        decoder.send_eof().map_err(|e| cx.ff("", e))?;
         hasher.drain(&cx, &mut decoder, &mut sink)?;
     }
     Ok(())
@@ -192,12 +204,12 @@ impl FrameHasher {
                 self.height,
                 ff::software::scaling::Flags::AREA,
             )
-            .map_err(|e| cx.err(format!("no scaler: {e}")))?;
+            .map_err(|e| cx.ff("no scaler", e))?;
             self.scaler = Some(s);
         }
         if let Some(s) = self.scaler.as_mut() {
             s.run(d, &mut self.rgb)
-                .map_err(|e| cx.err(format!("cannot convert frame {n}: {e}")))?;
+                .map_err(|e| cx.ff(&format!("cannot convert frame {n}"), e))?;
         }
         let (w, h) = (self.width as usize, self.height as usize);
         let stride = self.rgb.stride(0);
@@ -214,7 +226,7 @@ impl FrameHasher {
             width: w,
             height: h,
         })
-        .map_err(|e| cx.err(e))?;
+        .map_err(|e| cx.ff("", e))?;
         Ok(VpdqFeature {
             frame_number: n,
             quality: p.quality,

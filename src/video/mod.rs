@@ -28,6 +28,7 @@ use thiserror::Error;
 
 /// Why a video or animation could not be scanned or hashed.
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum VideoError {
     /// A pushed frame's pixel buffer is invalid.
     #[error("frame {frame}: {source}")]
@@ -71,6 +72,9 @@ pub enum VideoError {
         path: String,
         /// FFmpeg's or our message.
         detail: String,
+        /// FFmpeg's own error, when it gave one.
+        #[source]
+        cause: Option<crate::BoxError>,
     },
 }
 

@@ -343,6 +343,7 @@ fn corrupt(kind: AnimationKind, e: pdq::PixelSizeError) -> ScanError {
     ScanError::Media(crate::media::MediaError::Corrupt {
         format: kind.name(),
         detail: e.to_string(),
+        cause: Some(Box::new(e)),
     })
 }
 
@@ -405,6 +406,7 @@ impl VideoScan {
             ScanError::Media(crate::media::MediaError::Corrupt {
                 format: "video frame",
                 detail: e.to_string(),
+                cause: Some(Box::new(e)),
             })
         })?;
         self.hashed += 1;

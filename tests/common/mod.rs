@@ -1,5 +1,8 @@
-//! Helpers shared by integration tests: hand-made image containers for hostile-input tests, and
-//! where the test images are (committed drawn ones; the registry set fetched at test time).
+//! Helpers shared by the integration tests of every crate in the workspace (each crate has one
+//! test binary, tests/it/main.rs, that includes this module by path): hand-made image containers
+//! for hostile-input tests; where the test images are (committed drawn ones, the registry set
+//! fetched at test time) and the skip-or-fail rule when they are missing; test issuer keys; a
+//! CLI runner; peak RSS; and running a test alone in a child process of the test binary.
 #![allow(dead_code)]
 
 /// CRC-32 (ISO-HDLC), as PNG chunks use it.
@@ -57,14 +60,11 @@ pub fn image_match_eval() -> Option<std::path::PathBuf> {
     let eval = tools.join("image_match-eval");
     if !eval.join(".complete-v2").exists() {
         let status = std::process::Command::new(root.join("scripts/image_match-setup.sh")).status();
-        if !matches!(status, Ok(s) if s.success()) {
-            let why = "scripts/image_match-setup.sh failed (needs PyPI and Debian access)";
-            if std::env::var("PREFLIGHT_REQUIRE_ALL").as_deref() == Ok("1") {
-                panic!("PREFLIGHT_REQUIRE_ALL=1 but {why}");
-            }
-            eprintln!("skipped: {why}");
-            return None;
-        }
+        present_or_skip(
+            matches!(status, Ok(s) if s.success()),
+            "the image-matching evaluation set",
+            "scripts/image_match-setup.sh failed (needs PyPI and Debian access)",
+        )?;
     }
     Some(eval)
 }
@@ -124,7 +124,7 @@ pub fn drawn(name: &str) -> Vec<u8> {
 }
 
 /// The PDQ hash (production path) of a committed drawn image, which tests list as "known"
-/// imagery. Computed, not committed: tests/pdq_conformance.rs checks the hasher against Meta's
+/// imagery. Computed, not committed: tests/it/pdq_conformance.rs checks the hasher against Meta's
 /// C++ (pip `pdqhash`) on these images.
 pub fn drawn_pdq(name: &str) -> preflight::hash::pdq::PdqHash {
     let limits = preflight::media::DecodeLimits::default();
@@ -147,4 +147,96 @@ pub fn run_cli(bin: &str, args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// A deterministic issuer signing key for tests: `seed` repeated 32 times.
+pub fn issuer_key(seed: u8) -> preflight::lists::IssuerSecretKey {
+    preflight::lists::IssuerSecretKey::from_seed(&[seed; 32])
+}
+
+/// Peak resident memory of this process so far (VmHWM), in KiB. Only meaningful in a test that
+/// runs alone in its process: see [`in_own_process`].
+pub fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .expect("/proc/self/status")
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM")
+}
+
+/// The name libtest gives test function `name` of the module whose `module_path!()` is `module`
+/// (the test crate's own name dropped), as `--exact` wants it.
+pub fn test_path(module: &str, name: &str) -> String {
+    let module = module.split_once("::").map_or("", |(_, rest)| rest);
+    if module.is_empty() {
+        name.to_string()
+    } else {
+        format!("{module}::{name}")
+    }
+}
+
+/// A command that re-runs this test binary on exactly the test `name` of `module`
+/// (`module_path!()`), one thread, output not captured. Tests that drive child processes (crash
+/// safety, several writers) spawn their children with it; the child test is usually `#[ignore]`d,
+/// so add `--ignored`.
+pub fn child_test(module: &str, name: &str) -> std::process::Command {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let mut cmd = std::process::Command::new(exe);
+    cmd.args([
+        test_path(module, name).as_str(),
+        "--exact",
+        "--nocapture",
+        "--test-threads=1",
+    ]);
+    cmd
+}
+
+const OWN_PROCESS_ENV: &str = "PREFLIGHT_TEST_OWN_PROCESS";
+
+/// Runs `body` alone in a child process of this test binary. The crate's tests share one binary
+/// and run in parallel threads, so a test that measures the process (peak RSS) or changes
+/// process-wide state (environment variables, a once-loaded runtime) must not share it: call this
+/// from the `#[test]` function with `module_path!()` and the function's own name. In the child,
+/// `body` runs; in the parent, the child's output is passed through and its failure fails the test.
+pub fn in_own_process(module: &str, name: &str, body: impl FnOnce()) {
+    let path = test_path(module, name);
+    if std::env::var(OWN_PROCESS_ENV).as_deref() == Ok(path.as_str()) {
+        body();
+        return;
+    }
+    let out = child_test(module, name)
+        .env(OWN_PROCESS_ENV, &path)
+        .output()
+        .expect("the test binary re-runs itself");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    print!("{stdout}");
+    eprint!("{stderr}");
+    assert!(
+        out.status.success(),
+        "{path} failed in its own process ({})",
+        out.status
+    );
+    assert!(
+        stdout.contains(&format!("test {path} ... ok")),
+        "{path} did not run in its own process"
+    );
+}
+
+/// Runs the `preflight` binary `bin` (pass `env!("CARGO_BIN_EXE_preflight")`) in `dir`, with the
+/// whitespace-separated words of `line` and then `paths` (kept whole, so they may hold spaces) as
+/// its arguments.
+pub fn cli_in(
+    bin: &str,
+    dir: &std::path::Path,
+    line: &str,
+    paths: &[&str],
+) -> std::process::Output {
+    std::process::Command::new(bin)
+        .current_dir(dir)
+        .args(line.split_whitespace())
+        .args(paths)
+        .output()
+        .expect("the preflight binary runs")
 }

@@ -132,34 +132,36 @@ fn build_demo_list(lists_dir: &Path, key: &IssuerSecretKey) -> Result<Vec<u8>, S
 
 /// Runs the demo; exit code 0 when everything expected happened.
 pub fn run(args: DemoArgs) -> ExitCode {
-    let key = match IssuerSecretKey::generate() {
-        Ok(k) => k,
-        Err(e) => {
-            eprintln!("preflight demo: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let scanner = match Scanner::new(ScannerConfig {
-        trusted_list_keys: vec![key.public().to_hex()],
-        ..ScannerConfig::default()
-    }) {
+    let scanner = match demo_scanner(&args) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("preflight demo: {e}");
             return ExitCode::from(2);
         }
     };
-    let list = match build_demo_list(&args.samples.join("lists"), &key).and_then(|bytes| {
-        scanner
-            .apply_list_update(&bytes, false)
-            .map_err(|e| e.to_string())
-    }) {
-        Ok(info) => info,
-        Err(e) => {
-            eprintln!("preflight demo: demo list: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    scan_images(&scanner, &args);
+    for path in files(&args.samples.join("chats"), &["jsonl"]) {
+        scan_chat(&scanner, &path, args.json);
+    }
+    ExitCode::SUCCESS
+}
+
+/// A scanner trusting a throwaway key, with the demo list built from the samples, signed with
+/// that key and installed; prints the list's header line.
+fn demo_scanner(args: &DemoArgs) -> Result<Scanner, String> {
+    let key = IssuerSecretKey::generate().map_err(|e| e.to_string())?;
+    let scanner = Scanner::new(ScannerConfig {
+        trusted_list_keys: vec![key.public().to_hex()],
+        ..ScannerConfig::default()
+    })
+    .map_err(|e| e.to_string())?;
+    let list = build_demo_list(&args.samples.join("lists"), &key)
+        .and_then(|bytes| {
+            scanner
+                .apply_list_update(&bytes, false)
+                .map_err(|e| e.to_string())
+        })
+        .map_err(|e| format!("demo list: {e}"))?;
     if !args.json {
         println!(
             "demo list v{} digest {} ({} PDQ hashes), default English lexicons\n",
@@ -167,6 +169,11 @@ pub fn run(args: DemoArgs) -> ExitCode {
         );
         println!("== images");
     }
+    Ok(scanner)
+}
+
+/// Scans every sample image and prints one line (or JSON record) per image.
+fn scan_images(scanner: &Scanner, args: &DemoArgs) {
     for path in files(
         &args.samples.join("images"),
         &["jpg", "jpeg", "png", "webp", "gif", "bmp"],
@@ -182,59 +189,54 @@ pub fn run(args: DemoArgs) -> ExitCode {
             (Err(e), false) => println!("ERROR {name}  {e}"),
         }
     }
-    for path in files(&args.samples.join("chats"), &["jsonl"]) {
-        if !args.json {
-            println!("\n== chat {}", path.display());
+}
+
+/// Scans one sample chat (JSON lines) message by message, printing each verdict; a bad line is
+/// reported and skipped.
+fn scan_chat(scanner: &Scanner, path: &Path, json: bool) {
+    if !json {
+        println!("\n== chat {}", path.display());
+    }
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("preflight demo: {}: {e}", path.display());
+            return;
         }
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!("preflight demo: {}: {e}", path.display());
-                continue;
-            }
-        };
-        for (n, line) in text
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty())
-        {
-            let msg: ChatLine = match serde_json::from_str(line) {
-                Ok(m) => m,
-                Err(e) => {
-                    eprintln!("preflight demo: {}:{}: {e}", path.display(), n + 1);
-                    continue;
-                }
-            };
-            let v = match scanner.scan_text(
-                &msg.conversation,
-                msg.direction,
-                msg.age_band,
-                &msg.text,
-            ) {
-                Ok(v) => v,
-                Err(e) => {
-                    eprintln!("preflight demo: {}:{}: {e}", path.display(), n + 1);
-                    continue;
-                }
-            };
-            if args.json {
-                println!(
-                    "{}",
-                    serde_json::json!({"chat": path.display().to_string(), "line": n + 1, "verdict": v})
-                );
-            } else {
-                let dir = format!("{:?}", msg.direction).to_lowercase();
-                println!(
-                    "{} {:>3} {dir:>8}: {}",
-                    action_name(v.action),
-                    n + 1,
-                    msg.text
-                );
-                if !v.signals.is_empty() {
-                    println!("              {}", summary(&v));
-                }
-            }
+    };
+    for (n, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let verdict = serde_json::from_str::<ChatLine>(line)
+            .map_err(|e| e.to_string())
+            .and_then(|msg| {
+                scanner
+                    .scan_text(&msg.conversation, msg.direction, msg.age_band, &msg.text)
+                    .map(|v| (msg, v))
+                    .map_err(|e| e.to_string())
+            });
+        match verdict {
+            Ok((msg, v)) => print_chat_verdict(path, n + 1, &msg, &v, json),
+            Err(e) => eprintln!("preflight demo: {}:{}: {e}", path.display(), n + 1),
         }
     }
-    ExitCode::SUCCESS
+}
+
+/// One chat message's verdict: a JSON record, or the action, line, direction and text with the
+/// signal summary below.
+fn print_chat_verdict(path: &Path, line: usize, msg: &ChatLine, v: &Verdict, json: bool) {
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"chat": path.display().to_string(), "line": line, "verdict": v})
+        );
+        return;
+    }
+    let dir = format!("{:?}", msg.direction).to_lowercase();
+    println!("{} {line:>3} {dir:>8}: {}", action_name(v.action), msg.text);
+    if !v.signals.is_empty() {
+        println!("              {}", summary(v));
+    }
 }

@@ -53,6 +53,9 @@ impl From<ScanError> for PreflightError {
             ScanError::Video(v) => PreflightError::InvalidImage(v.to_string()),
             #[cfg(feature = "onnx")]
             ScanError::Classify(c) => PreflightError::Classifier(c.to_string()),
+            // The core error is #[non_exhaustive]: a family added later is reported with its
+            // full message until it gets a variant of its own here.
+            other => PreflightError::InvalidConfig(other.to_string()),
         }
     }
 }

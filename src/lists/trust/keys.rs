@@ -68,7 +68,7 @@ impl IssuerSecretKey {
     /// Generates a new key from the operating system's random number generator.
     pub fn generate() -> Result<IssuerSecretKey, ListError> {
         let mut seed = [0u8; 32];
-        getrandom::fill(&mut seed).map_err(|e| ListError::Random(e.to_string()))?;
+        getrandom::fill(&mut seed).map_err(|e| ListError::Random(Box::new(e)))?;
         Ok(IssuerSecretKey(SigningKey::from_bytes(&seed)))
     }
 

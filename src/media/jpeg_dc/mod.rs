@@ -46,6 +46,7 @@ fn corrupt(detail: impl Into<String>) -> DcError {
     DcError::Failed(MediaError::Corrupt {
         format: "JPEG",
         detail: detail.into(),
+        cause: None,
     })
 }
 

@@ -36,14 +36,16 @@ const CHECKSUM: usize = 32;
 
 /// A model file could not be read or is malformed.
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum ModelError {
     /// The file could not be read.
-    #[error("cannot read text model {path}: {message}")]
+    #[error("cannot read text model {path}: {source}")]
     Io {
         /// The path given.
         path: String,
         /// What the OS said.
-        message: String,
+        #[source]
+        source: std::io::Error,
     },
     /// Fewer bytes than the header or than the header announces.
     #[error("text model truncated: {found} bytes, need {needed}")]

@@ -243,7 +243,7 @@ impl TextModel {
     pub fn from_path(path: &Path) -> Result<Self, ModelError> {
         let bytes = std::fs::read(path).map_err(|e| ModelError::Io {
             path: path.display().to_string(),
-            message: e.to_string(),
+            source: e,
         })?;
         Self::from_bytes(&bytes)
     }

@@ -5,7 +5,7 @@
 //! fixed-seed SplitMix64, class-balanced example weights, then per-class int8 quantization.
 //! Training in Rust (rather than a Python stack) keeps the build reproducible byte for byte
 //! with nothing to install: the same corpus and code give the same file, which the test suite
-//! checks by rebuilding and comparing sha256 (`tests/text_model_build.rs`).
+//! checks by rebuilding and comparing sha256 (`tests/it/text_model_build.rs`).
 
 use super::features::{extract, FeatureConfig};
 use super::format::{self, ModelParams};

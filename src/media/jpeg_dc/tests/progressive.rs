@@ -31,7 +31,7 @@ enum Script {
     /// successive approximation.
     Standard,
     /// mozjpeg's own (JCP_MAX_COMPRESSION) script, chosen by its scan optimiser. (The crate's
-    /// per-component DC option is reset by `jpeg_set_defaults`; tests/image_decode_formats.rs
+    /// per-component DC option is reset by `jpeg_set_defaults`; tests/it/image_decode_formats.rs
     /// covers per-component DC scans with cjpeg scripts.)
     Optimised,
 }

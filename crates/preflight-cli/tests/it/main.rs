@@ -1,0 +1,14 @@
+//! The one integration-test binary of this crate: one module per area, sharing `common`.
+
+mod cli_bench;
+mod cli_demo;
+mod cli_hash;
+#[allow(dead_code)]
+#[path = "../../../../tests/common/mod.rs"]
+mod common;
+mod image_match_cli;
+mod lists_cli;
+mod text_cli;
+mod text_eval_cli;
+mod text_scan_cli;
+mod video_conformance;

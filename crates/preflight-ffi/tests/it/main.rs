@@ -1,0 +1,9 @@
+//! The one integration-test binary of this crate: one module per area, sharing `common`.
+
+#[allow(dead_code)]
+#[path = "../../../../tests/common/mod.rs"]
+mod common;
+mod ffi_api;
+mod ffi_fixtures;
+mod ffi_packaging;
+mod mobile_inputs;

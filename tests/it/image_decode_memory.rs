@@ -1,0 +1,212 @@
+//! Peak memory of hashing hostile and very large images, one child process per case.
+//!
+//! Each case is generated here (nothing is stored), written to a temporary file, and hashed by
+//! this test binary re-run as a child (`child_hashes_one_file`, ignored otherwise) through the
+//! production path (`hash::hash_image_bytes`: decode for hashing, PDQ, pHash, digests). The
+//! child reports its peak resident memory (VmHWM from /proc/self/status, which includes the
+//! input it read and the test binary itself); the parent asserts the outcome (hashed, or the
+//! expected typed refusal) and the bound: an iOS share extension gets about 120 MB in all, and
+//! hashing one image may use at most 48 MB of it. Timings are printed for the record; they are
+//! measured by benches/image_decode.rs, not asserted here.
+
+use crate::common;
+
+use crate::image_decode_cases as cases;
+use cases::{bmp_header, gif_big_screen, jpeg, jpeg_with_scans, png_icc_bomb, png_rgb};
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+use preflight::media::DecodeLimits;
+
+const PEAK_LIMIT_KIB: u64 = 48 * 1024;
+const CHILD_FILE: &str = "PREFLIGHT_IMAGE_DECODE_CHILD_FILE";
+
+/// The child: hashes the file named by the environment and prints one RESULT line.
+#[test]
+#[ignore = "child process of the memory tests below (runs only when they start it)"]
+fn child_hashes_one_file() {
+    let path = std::env::var(CHILD_FILE).expect("started by a memory test");
+    let bytes = std::fs::read(path).unwrap();
+    let start = Instant::now();
+    let outcome = match preflight::hash::hash_image_bytes(&bytes, &DecodeLimits::default()) {
+        Ok(h) => format!("ok {}x{}", h.decoded_size.0, h.decoded_size.1),
+        Err(e) => format!("err {e:?}"),
+    };
+    let ms = start.elapsed().as_millis();
+    println!(
+        "RESULT peak_kib={} ms={ms} {outcome}",
+        common::peak_rss_kib()
+    );
+}
+
+struct Outcome {
+    peak_kib: u64,
+    ms: u64,
+    result: String,
+}
+
+/// Runs the child on `bytes` and parses its report.
+fn hash_in_child(name: &str, bytes: &[u8]) -> Outcome {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).unwrap();
+    hash_file_in_child(name, &path)
+}
+
+fn hash_file_in_child(name: &str, path: &Path) -> Outcome {
+    let out = common::child_test(module_path!(), "child_hashes_one_file")
+        .arg("--ignored")
+        .env(CHILD_FILE, path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout
+        .lines()
+        .find_map(|l| l.split_once("RESULT ").map(|(_, r)| r))
+        .unwrap_or_else(|| {
+            panic!(
+                "{name}: the child printed no result\n{stdout}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+    let field = |key: &str| -> u64 {
+        line.split_whitespace()
+            .find_map(|f| f.strip_prefix(key))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(u64::MAX)
+    };
+    let o = Outcome {
+        peak_kib: field("peak_kib="),
+        ms: field("ms="),
+        result: line
+            .split_whitespace()
+            .skip(2)
+            .collect::<Vec<_>>()
+            .join(" "),
+    };
+    eprintln!(
+        "{name}: {} bytes, peak RSS {} KiB, {} ms, {}",
+        std::fs::metadata(path).map_or(0, |m| m.len()),
+        o.peak_kib,
+        o.ms,
+        o.result
+    );
+    o
+}
+
+fn assert_bounded(name: &str, o: &Outcome, expect: &str) {
+    assert!(
+        o.result.starts_with(expect),
+        "{name}: expected `{expect}`, got `{}`",
+        o.result
+    );
+    assert!(
+        o.peak_kib <= PEAK_LIMIT_KIB,
+        "{name}: peak RSS {} KiB, over {PEAK_LIMIT_KIB} KiB",
+        o.peak_kib
+    );
+}
+
+#[test]
+fn a_valid_64_megapixel_png_is_sampled_row_by_row() {
+    let o = hash_in_child("png-64mp.png", &png_rgb(8000, 8000));
+    assert_bounded("64 MP PNG", &o, "ok 512x512");
+}
+
+#[test]
+fn a_compressed_icc_profile_bomb_is_never_inflated() {
+    let bomb = png_icc_bomb(512 << 20);
+    assert!(bomb.len() < 2 << 20, "{} bytes", bomb.len());
+    let o = hash_in_child("png-icc-bomb.png", &bomb);
+    assert_bounded("ICC bomb", &o, "ok 1x1");
+}
+
+#[test]
+fn a_gif_screen_far_larger_than_its_frame_is_never_allocated() {
+    let gif = gif_big_screen(8000);
+    assert!(gif.len() < 64);
+    let o = hash_in_child("gif-screen.gif", &gif);
+    assert_bounded("8000x8000 GIF screen", &o, "ok 512x512");
+}
+
+#[test]
+fn thousands_of_progressive_scans_are_refused() {
+    let o = hash_in_child("scans.jpg", &jpeg_with_scans(5000));
+    assert_bounded("5000 scans", &o, "err LimitExceeded");
+}
+
+#[test]
+fn a_64_megapixel_baseline_jpeg_decodes_at_one_eighth() {
+    let o = hash_in_child("baseline-64mp.jpg", &jpeg(8000, 8000, false));
+    assert_bounded("64 MP baseline JPEG", &o, "ok 1000x1000");
+}
+
+#[test]
+fn a_64_megapixel_progressive_jpeg_decodes_from_its_dc_scans() {
+    let o = hash_in_child("progressive-64mp.jpg", &jpeg(8000, 8000, true));
+    assert_bounded("64 MP progressive JPEG", &o, "ok 1000x1000");
+}
+
+#[test]
+fn a_thin_panorama_is_sampled_scanline_by_scanline() {
+    // Short side under 1024: decoded at full size, which only the sampled rows survive.
+    let o = hash_in_child("panorama.jpg", &jpeg(40_000, 1000, false));
+    assert_bounded("40000x1000 baseline JPEG", &o, "ok 512x512");
+    // Progressive: libjpeg would buffer 120 MB of coefficients; the DC scans give 1/8 scale.
+    let o = hash_in_child("panorama-progressive.jpg", &jpeg(30_000, 1500, true));
+    assert_bounded("30000x1500 progressive JPEG", &o, "ok 3750x188");
+}
+
+#[test]
+fn whole_frame_formats_over_the_budget_are_refused_from_the_header() {
+    let bmp = bmp_header(8000, 8000);
+    let o = hash_in_child("big.bmp", &bmp);
+    assert_bounded("8000x8000 BMP", &o, "err MemoryLimit");
+}
+
+/// A 12 MP HEIC (an iPhone photo's size) made by heif-enc: libheif's planes plus PDQ's sample.
+#[cfg(feature = "heif")]
+#[test]
+fn a_12_megapixel_heic_stays_within_the_bound() {
+    let Some(enc) = std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join("heif-enc"))
+            .find(|f| f.is_file())
+    }) else {
+        let msg = "heif-enc is not installed (scripts/image-decode-deps.sh installs it)";
+        assert!(
+            std::env::var("PREFLIGHT_REQUIRE_ALL").as_deref() != Ok("1"),
+            "{msg}"
+        );
+        eprintln!("skipped: {msg}");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("photo.png");
+    std::fs::write(&png, png_rgb(4032, 3024)).unwrap();
+    let heic = dir.path().join("photo.heic");
+    let status = Command::new(enc)
+        .args(["-q", "60", "-p", "preset=ultrafast"])
+        .arg(&png)
+        .arg("-o")
+        .arg(&heic)
+        .status()
+        .unwrap();
+    assert!(status.success(), "heif-enc failed");
+    let o = hash_file_in_child("photo.heic", &heic);
+    // Known gap (issue 12): libheif 1.15 decodes a single-image HEIC whole (libde265's picture
+    // plus libheif's planes, ~4.5 bytes a pixel): measured 62 MB here, over the 48 MB target.
+    // Phones write grids of 512x512 tiles, which libheif decodes tile by tile. This bounds
+    // what we have (our own code adds one row and the 512x512 sample).
+    assert!(
+        o.result.starts_with("ok 512x512"),
+        "12 MP HEIC: {}",
+        o.result
+    );
+    assert!(
+        o.peak_kib <= 72 * 1024,
+        "12 MP HEIC: peak RSS {} KiB",
+        o.peak_kib
+    );
+}
