@@ -59,6 +59,40 @@ fn make_queries(hashes: &[[u8; 32]], rng: &mut Rng) -> Vec<Vec<[u8; 32]>> {
         .collect()
 }
 
+/// Builds a signed list of `n` random PDQ hashes with `scheme` and `sketch` and writes it in
+/// `dir`; returns its path, the hashes and the file size.
+fn write_list(
+    n: usize,
+    dir: &std::path::Path,
+    scheme: PdqIndexScheme,
+    sketch: Option<u32>,
+    key: &IssuerSecretKey,
+    rng: &mut Rng,
+) -> (std::path::PathBuf, Vec<[u8; 32]>, usize) {
+    let t = Instant::now();
+    let mut builder = ListBuilder::new(1, 0);
+    builder.set_pdq_index_scheme(scheme);
+    builder.set_pdq_sketch_bits(sketch);
+    let org = builder.add_org("bench").unwrap_or(0);
+    let mut hashes = Vec::with_capacity(n);
+    for _ in 0..n {
+        let h = rng.hash();
+        hashes.push(h);
+        builder
+            .add(HashKind::Pdq, &h, 1 << org, "l", "c")
+            .expect("add");
+    }
+    let bytes = builder.build(key).expect("build");
+    drop(builder);
+    let path = dir.join(format!("bench-{n}-{scheme:?}-{sketch:?}.pflist"));
+    std::fs::write(&path, &bytes).expect("write");
+    eprintln!(
+        "[lists] n={n} {scheme:?} sketch {sketch:?}: built and wrote list in {:.1?}",
+        t.elapsed()
+    );
+    (path, hashes, bytes.len())
+}
+
 fn bench_size(
     c: &mut Criterion,
     n: usize,
@@ -73,29 +107,7 @@ fn bench_size(
     let key = IssuerSecretKey::from_seed(&[1; 32]);
     let keys = TrustedKeys::new(vec![key.public()]);
     let mut rng = Rng(n as u64);
-    let t = Instant::now();
-    let mut builder = ListBuilder::new(1, 0);
-    builder.set_pdq_index_scheme(scheme);
-    builder.set_pdq_sketch_bits(sketch);
-    let org = builder.add_org("bench").unwrap_or(0);
-    let mut hashes = Vec::with_capacity(n);
-    for _ in 0..n {
-        let h = rng.hash();
-        hashes.push(h);
-        builder
-            .add(HashKind::Pdq, &h, 1 << org, "l", "c")
-            .expect("add");
-    }
-    let bytes = builder.build(&key).expect("build");
-    drop(builder);
-    let path = dir.join(format!("bench-{n}-{scheme:?}-{sketch:?}.pflist"));
-    std::fs::write(&path, &bytes).expect("write");
-    let file_bytes = bytes.len();
-    drop(bytes);
-    eprintln!(
-        "[lists] n={n} {label}: built and wrote list in {:.1?}",
-        t.elapsed()
-    );
+    let (path, hashes, file_bytes) = write_list(n, dir, scheme, sketch, &key, &mut rng);
 
     // Load time (one-shot figures; criterion below measures the fast path).
     let rss_before = resident_kib();

@@ -447,91 +447,7 @@ impl Scanner {
         let a = self
             .conversations
             .observe(conversation_id, direction, age_band, text);
-        let mut signals = Vec::new();
-        let lexicon = |m: &TextMatch| Evidence::Lexicon {
-            lexicon_id: m.lexicon_id.clone(),
-            start: m.start as u64,
-            end: m.end as u64,
-            excerpt: m.matched.clone(),
-            stage: m.stage,
-            level: m.level,
-            modifiers: m.modifiers.clone(),
-            weight: m.effective_weight,
-        };
-        let of =
-            |c: crate::text::Category| a.message.matches.iter().filter(move |m| m.category == c);
-        let phrases = |want: fn(&Label) -> bool| {
-            a.signals
-                .evidence
-                .iter()
-                .filter(move |(l, _)| want(l))
-                .map(|(l, e)| Evidence::Lexicon {
-                    lexicon_id: format!("model:{}", l.name()),
-                    start: e.start as u64,
-                    end: e.end as u64,
-                    excerpt: e.phrase.clone(),
-                    stage: match l {
-                        Label::Grooming(s) => Some(*s),
-                        _ => None,
-                    },
-                    level: match l {
-                        Label::SelfHarm(v) => Some(*v),
-                        _ => None,
-                    },
-                    modifiers: Vec::new(),
-                    weight: e.contribution,
-                })
-        };
-        let groom_here = a.signals.grooming.is_some();
-        if a.grooming_risk > 0.0 && (groom_here || a.grooming_risk >= self.policy.grooming_report) {
-            let mut evidence = vec![Evidence::ConversationRisk {
-                grooming_risk: a.grooming_risk,
-                stages: a.stages.iter().map(|s| s.stage).collect(),
-                messages: a.messages,
-            }];
-            evidence.extend(of(crate::text::Category::Grooming).map(lexicon));
-            evidence.extend(phrases(|l| matches!(l, Label::Grooming(_))));
-            signals.push(Signal {
-                category: Category::Grooming,
-                score: a.grooming_risk,
-                evidence,
-            });
-        }
-        if a.self_harm_level.is_some() || a.peer_self_harm_level.is_some() {
-            let level = a.self_harm_level.max(a.peer_self_harm_level);
-            let mut evidence = vec![Evidence::SelfHarmLevel {
-                own: a.self_harm_level,
-                peer: a.peer_self_harm_level,
-            }];
-            evidence.extend(of(crate::text::Category::SelfHarm).map(lexicon));
-            evidence.extend(phrases(|l| matches!(l, Label::SelfHarm(_))));
-            signals.push(Signal {
-                category: Category::SelfHarm,
-                // Half severity, half confidence (1 for a lexicon level, the classifier's
-                // self-harm probability otherwise), so scores rank as well as order levels.
-                score: level.map_or(0.0, |l| {
-                    let confidence = a
-                        .signals
-                        .self_harm
-                        .or(a.signals.peer_self_harm)
-                        .map_or(1.0, |x| x.1);
-                    0.5 * (l as u8 as f32 + 1.0) / 6.0 + 0.5 * confidence
-                }),
-                evidence,
-            });
-        }
-        if let Some(score) = a.signals.sexual {
-            let mut evidence: Vec<Evidence> = of(crate::text::Category::Sexual)
-                .filter(|m| m.effective_weight > 0.0)
-                .map(lexicon)
-                .collect();
-            evidence.extend(phrases(|l| matches!(l, Label::Sexual)));
-            signals.push(Signal {
-                category: Category::Sexual,
-                score,
-                evidence,
-            });
-        }
+        let mut signals = text_signals(&a, self.policy.grooming_report);
         #[cfg(feature = "onnx")]
         if let Some(set) = self
             .classifiers
@@ -729,6 +645,114 @@ const _: () = {
     const fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Scanner>();
 };
+
+/// A lexicon match as evidence.
+fn lexicon_evidence(m: &TextMatch) -> Evidence {
+    Evidence::Lexicon {
+        lexicon_id: m.lexicon_id.clone(),
+        start: m.start as u64,
+        end: m.end as u64,
+        excerpt: m.matched.clone(),
+        stage: m.stage,
+        level: m.level,
+        modifiers: m.modifiers.clone(),
+        weight: m.effective_weight,
+    }
+}
+
+/// The message's lexicon matches of category `c`.
+fn matches_of(
+    a: &ConversationAssessment,
+    c: crate::text::Category,
+) -> impl Iterator<Item = &TextMatch> {
+    a.message.matches.iter().filter(move |m| m.category == c)
+}
+
+/// The classifier's phrases for the labels `want` accepts, as evidence.
+fn model_evidence(
+    a: &ConversationAssessment,
+    want: fn(&Label) -> bool,
+) -> impl Iterator<Item = Evidence> + '_ {
+    a.signals
+        .evidence
+        .iter()
+        .filter(move |(l, _)| want(l))
+        .map(|(l, e)| Evidence::Lexicon {
+            lexicon_id: format!("model:{}", l.name()),
+            start: e.start as u64,
+            end: e.end as u64,
+            excerpt: e.phrase.clone(),
+            stage: match l {
+                Label::Grooming(s) => Some(*s),
+                _ => None,
+            },
+            level: match l {
+                Label::SelfHarm(v) => Some(*v),
+                _ => None,
+            },
+            modifiers: Vec::new(),
+            weight: e.contribution,
+        })
+}
+
+/// The grooming, self-harm and sexual signals of one assessed message (the classifier tier
+/// through ONNX Runtime is added by the caller). Grooming is reported when this message carries
+/// a grooming signal or the conversation's risk reaches `grooming_report`.
+fn text_signals(a: &ConversationAssessment, grooming_report: f32) -> Vec<Signal> {
+    use crate::text::Category as TextCategory;
+    let mut signals = Vec::new();
+    let groom_here = a.signals.grooming.is_some();
+    if a.grooming_risk > 0.0 && (groom_here || a.grooming_risk >= grooming_report) {
+        let mut evidence = vec![Evidence::ConversationRisk {
+            grooming_risk: a.grooming_risk,
+            stages: a.stages.iter().map(|s| s.stage).collect(),
+            messages: a.messages,
+        }];
+        evidence.extend(matches_of(a, TextCategory::Grooming).map(lexicon_evidence));
+        evidence.extend(model_evidence(a, |l| matches!(l, Label::Grooming(_))));
+        signals.push(Signal {
+            category: Category::Grooming,
+            score: a.grooming_risk,
+            evidence,
+        });
+    }
+    if a.self_harm_level.is_some() || a.peer_self_harm_level.is_some() {
+        let level = a.self_harm_level.max(a.peer_self_harm_level);
+        let mut evidence = vec![Evidence::SelfHarmLevel {
+            own: a.self_harm_level,
+            peer: a.peer_self_harm_level,
+        }];
+        evidence.extend(matches_of(a, TextCategory::SelfHarm).map(lexicon_evidence));
+        evidence.extend(model_evidence(a, |l| matches!(l, Label::SelfHarm(_))));
+        signals.push(Signal {
+            category: Category::SelfHarm,
+            // Half severity, half confidence (1 for a lexicon level, the classifier's
+            // self-harm probability otherwise), so scores rank as well as order levels.
+            score: level.map_or(0.0, |l| {
+                let confidence = a
+                    .signals
+                    .self_harm
+                    .or(a.signals.peer_self_harm)
+                    .map_or(1.0, |x| x.1);
+                0.5 * (l as u8 as f32 + 1.0) / 6.0 + 0.5 * confidence
+            }),
+            evidence,
+        });
+    }
+    if let Some(score) = a.signals.sexual {
+        let mut evidence: Vec<Evidence> = matches_of(a, TextCategory::Sexual)
+            .filter(|m| m.effective_weight > 0.0)
+            .map(lexicon_evidence)
+            .collect();
+        evidence.extend(model_evidence(a, |l| matches!(l, Label::Sexual)));
+        signals.push(Signal {
+            category: Category::Sexual,
+            score,
+            evidence,
+        });
+    }
+    signals
+}
 
 #[cfg(test)]
 mod tests {

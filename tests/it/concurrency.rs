@@ -147,7 +147,7 @@ impl Shared {
     fn work(&self, t: usize) -> u64 {
         let mut i = 0u64;
         while !self.stop.load(Ordering::Relaxed) {
-            if t % 2 == 0 {
+            if t.is_multiple_of(2) {
                 self.scan_images(t, i);
             } else {
                 self.scan_message(t, i);

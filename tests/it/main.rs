@@ -4,9 +4,7 @@ mod classify_errors;
 mod classify_nudenet;
 mod classify_parity;
 mod classify_scanner;
-#[allow(dead_code)]
 mod classify_support;
-#[allow(dead_code)]
 #[path = "../common/mod.rs"]
 mod common;
 mod concurrency;
@@ -18,7 +16,6 @@ mod hostile_lists;
 mod hostile_media;
 mod hostile_scope;
 mod hostile_text;
-#[allow(dead_code)]
 mod image_decode_cases;
 mod image_decode_formats;
 mod image_decode_memory;

@@ -340,107 +340,128 @@ fn build(a: BuildArgs) -> ExitCode {
     let result = (|| -> Result<(ListInfo, Vec<InputReport>), ListError> {
         let key = IssuerSecretKey::read(&a.key)?;
         let mut builder = new_builder(&a);
-        let mut reports = Vec::new();
-        let csv_opts = |delimiter: u8| CsvOptions {
-            delimiter,
-            default_kind: Some(HashKind::Pdq),
-            default_source: a.source.clone(),
-            default_label: a.label.clone(),
-            default_category: a.category.clone(),
-        };
-        for path in &a.hma {
-            let (reader, bar) = open_input(path, a.json)?;
-            let r = import_hma(
-                reader,
-                &mut builder,
-                a.source.as_deref(),
-                &a.label,
-                &a.category,
-            )?;
-            bar.finish_and_clear();
-            reports.push(InputReport {
-                file: path.display().to_string(),
-                report: r,
-            });
-        }
-        for (paths, delimiter) in [(&a.csv, b','), (&a.tsv, b'\t')] {
-            for path in paths {
-                let (reader, bar) = open_input(path, a.json)?;
-                let r = import_csv(reader, &mut builder, &csv_opts(delimiter))?;
-                bar.finish_and_clear();
-                reports.push(InputReport {
-                    file: path.display().to_string(),
-                    report: r,
-                });
-            }
-        }
-        for path in &a.vpdq {
-            reports.push(InputReport {
-                file: path.display().to_string(),
-                report: crate::video_cmd::import_vpdq(
-                    path,
-                    &mut builder,
-                    a.source.as_deref(),
-                    &a.label,
-                    &a.category,
-                )?,
-            });
-        }
+        let reports = import_inputs(&a, &mut builder)?;
         add_images(&mut builder, &a)?;
-        let issues: usize = reports.iter().map(|r| r.report.issues.len()).sum();
-        for r in &reports {
-            for i in &r.report.issues {
-                eprintln!("{}:{}: {}", r.file, i.line, i.message);
-            }
-        }
-        if issues > 0 && !a.skip_invalid {
-            let all = reports.into_iter().flat_map(|r| r.report.issues).collect();
-            return Err(ListError::Import { issues: all });
-        }
-        let spinner = if a.json {
-            ProgressBar::hidden()
-        } else {
-            ProgressBar::new_spinner()
-        };
-        spinner.set_message("building index and signing");
-        spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-        let bytes = builder.build(&key)?;
-        spinner.finish_and_clear();
-        let tmp = a.out.with_extension("tmp");
-        std::fs::write(&tmp, &bytes)
-            .and_then(|_| std::fs::rename(&tmp, &a.out))
-            .map_err(|e| ListError::io(format!("writing {}", a.out.display()), e))?;
-        let list = HashList::from_bytes(bytes, &TrustedKeys::new(vec![key.public()]))?;
-        Ok((list.info(), reports))
+        check_issues(&reports, a.skip_invalid)?;
+        let info = sign_and_write(&builder, &key, &a)?;
+        Ok((info, reports))
     })();
     match result {
-        Ok((info, reports)) => {
-            if a.json {
-                #[derive(Serialize)]
-                struct Out {
-                    list: ListInfo,
-                    inputs: Vec<InputReport>,
-                }
-                return print_json(&Out {
-                    list: info,
-                    inputs: reports,
-                });
-            }
-            for r in &reports {
-                println!(
-                    "{}: {} rows, {} added, {} invalid",
-                    r.file,
-                    r.report.rows,
-                    r.report.added,
-                    r.report.issues.len()
-                );
-            }
-            println!("wrote {}", a.out.display());
-            print_info(&info);
-            ExitCode::SUCCESS
-        }
+        Ok((info, reports)) => print_build(&a, info, reports),
         Err(e) => fail(e),
     }
+}
+
+/// Imports every `--hma`, `--csv`, `--tsv` and `--vpdq` input into the builder, with a report
+/// per file.
+fn import_inputs(a: &BuildArgs, builder: &mut ListBuilder) -> Result<Vec<InputReport>, ListError> {
+    let mut reports = Vec::new();
+    let csv_opts = |delimiter: u8| CsvOptions {
+        delimiter,
+        default_kind: Some(HashKind::Pdq),
+        default_source: a.source.clone(),
+        default_label: a.label.clone(),
+        default_category: a.category.clone(),
+    };
+    let report = |path: &std::path::Path, report| InputReport {
+        file: path.display().to_string(),
+        report,
+    };
+    for path in &a.hma {
+        let (reader, bar) = open_input(path, a.json)?;
+        let r = import_hma(reader, builder, a.source.as_deref(), &a.label, &a.category)?;
+        bar.finish_and_clear();
+        reports.push(report(path, r));
+    }
+    for (paths, delimiter) in [(&a.csv, b','), (&a.tsv, b'\t')] {
+        for path in paths {
+            let (reader, bar) = open_input(path, a.json)?;
+            let r = import_csv(reader, builder, &csv_opts(delimiter))?;
+            bar.finish_and_clear();
+            reports.push(report(path, r));
+        }
+    }
+    for path in &a.vpdq {
+        let r = crate::video_cmd::import_vpdq(
+            path,
+            builder,
+            a.source.as_deref(),
+            &a.label,
+            &a.category,
+        )?;
+        reports.push(report(path, r));
+    }
+    Ok(reports)
+}
+
+/// Prints every invalid row as `file:line: message`; without `--skip-invalid` any of them fails
+/// the build.
+fn check_issues(reports: &[InputReport], skip_invalid: bool) -> Result<(), ListError> {
+    for r in reports {
+        for i in &r.report.issues {
+            eprintln!("{}:{}: {}", r.file, i.line, i.message);
+        }
+    }
+    let any = reports.iter().any(|r| !r.report.issues.is_empty());
+    if any && !skip_invalid {
+        let all = reports
+            .iter()
+            .flat_map(|r| r.report.issues.iter().cloned())
+            .collect();
+        return Err(ListError::Import { issues: all });
+    }
+    Ok(())
+}
+
+/// Builds the index, signs, writes `--out` atomically and reads the list back.
+fn sign_and_write(
+    builder: &ListBuilder,
+    key: &IssuerSecretKey,
+    a: &BuildArgs,
+) -> Result<ListInfo, ListError> {
+    let spinner = if a.json {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new_spinner()
+    };
+    spinner.set_message("building index and signing");
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    let bytes = builder.build(key)?;
+    spinner.finish_and_clear();
+    let tmp = a.out.with_extension("tmp");
+    std::fs::write(&tmp, &bytes)
+        .and_then(|_| std::fs::rename(&tmp, &a.out))
+        .map_err(|e| ListError::io(format!("writing {}", a.out.display()), e))?;
+    let list = HashList::from_bytes(bytes, &TrustedKeys::new(vec![key.public()]))?;
+    Ok(list.info())
+}
+
+/// The build's result: JSON (the list and the per-input reports), or a line per input and the
+/// list's summary.
+fn print_build(a: &BuildArgs, info: ListInfo, reports: Vec<InputReport>) -> ExitCode {
+    if a.json {
+        #[derive(Serialize)]
+        struct Out {
+            list: ListInfo,
+            inputs: Vec<InputReport>,
+        }
+        return print_json(&Out {
+            list: info,
+            inputs: reports,
+        });
+    }
+    for r in &reports {
+        println!(
+            "{}: {} rows, {} added, {} invalid",
+            r.file,
+            r.report.rows,
+            r.report.added,
+            r.report.issues.len()
+        );
+    }
+    println!("wrote {}", a.out.display());
+    print_info(&info);
+    ExitCode::SUCCESS
 }
 
 /// Hashes `--images` into the builder (with `--augment`, their augmentations too).

@@ -41,78 +41,43 @@ fn json_lines(out: &Output) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// `preflight` in `dir` with the words of `line` (file names here hold no spaces).
+fn sh(dir: &Path, line: &str) -> Output {
+    common::cli_in(env!("CARGO_BIN_EXE_preflight"), dir, line, &[])
+}
+
+fn assert_ok(out: &Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn scan_image_against_a_built_list_and_a_store() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     images(d);
-    assert!(preflight(d, &["keygen", "--out", "issuer"])
-        .status
-        .success());
-    let plain = preflight(
-        d,
-        &[
-            "list",
-            "build",
-            "--key",
-            "issuer.key",
-            "--version",
-            "1",
-            "-o",
-            "plain.list",
-            "--images",
-            "pic.png",
-            "--source",
-            "org-a",
-        ],
-    );
-    assert!(
-        plain.status.success(),
-        "{}",
-        String::from_utf8_lossy(&plain.stderr)
-    );
-    let aug = preflight(
-        d,
-        &[
-            "list",
-            "build",
-            "--key",
-            "issuer.key",
-            "--version",
-            "1",
-            "-o",
-            "aug.list",
-            "--images",
-            "pic.png",
-            "--augment",
-        ],
-    );
-    assert!(
-        aug.status.success(),
-        "{}",
-        String::from_utf8_lossy(&aug.stderr)
-    );
+    assert_ok(&sh(d, "keygen --out issuer"));
+    let build = "list build --key issuer.key --version 1 --images pic.png";
+    assert_ok(&sh(d, &format!("{build} -o plain.list --source org-a")));
+    assert_ok(&sh(d, &format!("{build} -o aug.list --augment")));
     let (p, a) = (
         std::fs::metadata(d.join("plain.list")).unwrap().len(),
         std::fs::metadata(d.join("aug.list")).unwrap().len(),
     );
     assert!(a > p, "augmented list {a} bytes, plain {p}");
+    scan_against_the_list_file(d);
+    scan_against_a_store(d);
+}
 
-    let out = preflight(
+/// `scan image --list`: the listed, bordered and cut copies block (with the evidence saying
+/// how), an unrelated picture is allowed.
+fn scan_against_the_list_file(d: &Path) {
+    let out = sh(
         d,
-        &[
-            "scan",
-            "image",
-            "pic.png",
-            "bordered.png",
-            "cut.png",
-            "other.png",
-            "--list",
-            "aug.list",
-            "--trust",
-            "issuer.pub",
-            "--json",
-        ],
+        "scan image pic.png bordered.png cut.png other.png --list aug.list --trust issuer.pub --json",
     );
     assert_eq!(out.status.code(), Some(1), "something blocked: exit 1");
     let lines = json_lines(&out);
@@ -136,55 +101,25 @@ fn scan_image_against_a_built_list_and_a_store() {
     );
     assert_eq!(evidence(2)["partial"], true);
     assert_eq!(evidence(0)["partial"], false);
+}
 
-    // The same list installed in a store, then scanned from the store; human-readable output.
-    let apply = preflight(
+/// The same list installed in a store, then scanned from the store (human-readable output);
+/// a store with no list is an error, not an allow.
+fn scan_against_a_store(d: &Path) {
+    assert_ok(&sh(
         d,
-        &[
-            "list",
-            "apply",
-            "aug.list",
-            "--store",
-            "store",
-            "--trust",
-            "issuer.pub",
-        ],
-    );
-    assert!(
-        apply.status.success(),
-        "{}",
-        String::from_utf8_lossy(&apply.stderr)
-    );
-    let out = preflight(
+        "list apply aug.list --store store --trust issuer.pub",
+    ));
+    let out = sh(
         d,
-        &[
-            "scan",
-            "image",
-            "bordered.png",
-            "--store",
-            "store",
-            "--trust",
-            "issuer.pub",
-        ],
+        "scan image bordered.png --store store --trust issuer.pub",
     );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("Block") && text.contains("pdq entry") && text.contains("region "),
         "{text}"
     );
-    // A missing list is an error, not an allow.
-    let out = preflight(
-        d,
-        &[
-            "scan",
-            "image",
-            "pic.png",
-            "--store",
-            "empty",
-            "--trust",
-            "issuer.pub",
-        ],
-    );
+    let out = sh(d, "scan image pic.png --store empty --trust issuer.pub");
     assert_eq!(out.status.code(), Some(2));
 }
 

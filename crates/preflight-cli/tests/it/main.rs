@@ -3,7 +3,6 @@
 mod cli_bench;
 mod cli_demo;
 mod cli_hash;
-#[allow(dead_code)]
 #[path = "../../../../tests/common/mod.rs"]
 mod common;
 mod image_match_cli;

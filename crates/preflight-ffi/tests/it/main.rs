@@ -1,6 +1,5 @@
 //! The one integration-test binary of this crate: one module per area, sharing `common`.
 
-#[allow(dead_code)]
 #[path = "../../../../tests/common/mod.rs"]
 mod common;
 mod ffi_api;
