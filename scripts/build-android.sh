@@ -9,15 +9,19 @@
 # NEEDS the Android NDK (r26 or newer; ANDROID_NDK_HOME set), cargo-ndk (`cargo install
 # cargo-ndk`) and the Android SDK for Gradle. The x86_64 ABI also needs `nasm`. The test suite runs
 # `--dry-run` (prints the steps, needs none of them) and tests the same Kotlin on the JVM.
-# Usage: scripts/build-android.sh [--api LEVEL] [--dry-run]   (default API level 24)
+# `--with-onnx` builds the classifiers in (feature `onnx`): the app then depends on the
+# onnxruntime-android AAR, whose libonnxruntime.so the library opens by name
+# (ClassifierPaths.runtimePath = "libonnxruntime.so", found in the app's nativeLibraryDir).
+# Usage: scripts/build-android.sh [--api LEVEL] [--with-onnx] [--dry-run]   (default API level 24)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-api=24; dry=0
+api=24; dry=0; features=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --api) api=${2:?}; shift 2 ;;
     --dry-run) dry=1; shift ;;
-    *) echo "usage: $0 [--api LEVEL] [--dry-run]" >&2; exit 2 ;;
+    --with-onnx) features=(--features onnx); shift ;;
+    *) echo "usage: $0 [--api LEVEL] [--with-onnx] [--dry-run]" >&2; exit 2 ;;
   esac
 done
 run() { if [ "$dry" = 1 ]; then echo "+ $*"; else "$@"; fi; }
@@ -32,7 +36,7 @@ run env CARGO_TARGET_AARCH64_LINUX_ANDROID_RUSTFLAGS="$page16k" \
   CARGO_TARGET_ARMV7_LINUX_ANDROIDEABI_RUSTFLAGS="$page16k" \
   CARGO_TARGET_X86_64_LINUX_ANDROID_RUSTFLAGS="$page16k" \
   cargo ndk --platform "$api" -t arm64-v8a -t armeabi-v7a -t x86_64 -o "$jni" \
-  build --profile mobile -p preflight-ffi --lib
+  build --profile mobile -p preflight-ffi --lib ${features[@]+"${features[@]}"}
 for abi in arm64-v8a armeabi-v7a x86_64; do
   # Every LOAD segment of every ABI must be 16 KB-aligned (readelf from binutils).
   if [ "$dry" = 1 ]; then echo "+ check LOAD alignment >= 16384 of $jni/$abi/libpreflight_ffi.so"; else

@@ -10,12 +10,19 @@
 #
 # NEEDS macOS with Xcode (xcodebuild, lipo) and the Rust Apple targets; the x86_64 slices also
 # need `nasm` (brew install nasm) for libjpeg-turbo's SIMD.
-# Classifiers on iOS are not wired yet: the official ONNX Runtime pods are static, and this
-# library loads the runtime from a file path (ort load-dynamic); see issue 15 item 6.
-# Usage: scripts/build-xcframework.sh [--dry-run]   (--dry-run prints the steps; runs anywhere)
+# `--with-onnx` builds the classifiers in (feature `onnx`); the app links the official static
+# ONNX Runtime package itself: scripts/ios-onnxruntime.sh gives that route.
+# Usage: scripts/build-xcframework.sh [--with-onnx] [--dry-run]   (--dry-run prints the steps; runs anywhere)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dry=0; [ "${1:-}" = --dry-run ] && dry=1
+dry=0; features=()
+for arg in "$@"; do
+  case "$arg" in
+    --dry-run) dry=1 ;;
+    --with-onnx) features=(--features onnx) ;;
+    *) echo "usage: $0 [--with-onnx] [--dry-run]" >&2; exit 2 ;;
+  esac
+done
 run() { if [ "$dry" = 1 ]; then echo "+ $*"; else "$@"; fi; }
 if [ "$dry" = 0 ] && [ "$(uname -s)" != Darwin ]; then
   echo "build-xcframework.sh needs macOS with Xcode (use --dry-run to see the steps)" >&2; exit 1
@@ -25,7 +32,7 @@ targets=(aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios aarch64-apple-
 run rustup target add "${targets[@]}"
 for t in "${targets[@]}"; do
   run env IPHONEOS_DEPLOYMENT_TARGET=15.0 MACOSX_DEPLOYMENT_TARGET=12.0 \
-    cargo build --profile "$profile" --target "$t" -p preflight-ffi --lib
+    cargo build --profile "$profile" --target "$t" -p preflight-ffi --lib ${features[@]+"${features[@]}"}
 done
 
 out=target/xcframework

@@ -2,7 +2,8 @@
 # The mobile packaging checks the suite runs (scripts/test.sh calls this in one line):
 #  - scripts/mobile-arm64.sh: aarch64 build, 16 KB LOAD alignment, size budget, split debug
 #    symbols, unit tests under qemu-user;
-#  - the Android and Apple build scripts in --dry-run mode (no NDK / Xcode here), and the Swift
+#  - the Android and Apple build scripts in --dry-run mode (no NDK / Xcode here; with and without
+#    the classifiers, and the iOS static ONNX Runtime route of scripts/ios-onnxruntime.sh), and the Swift
 #    release step (zip checksum into Package.swift) on a copy of Package.swift;
 #  - PrivacyInfo.xcprivacy parses as a property list and declares the file-timestamp reason;
 #  - scripts/mobile-swift-syntax.sh: the generated and hand-written Swift parse (tree-sitter);
@@ -21,6 +22,12 @@ apple=$(scripts/build-xcframework.sh --dry-run)
 for needle in aarch64-apple-ios-sim aarch64-apple-darwin "headers/PreflightFFI/module.modulemap" "PreflightFFI.xcframework.zip"; do
   grep -qF -- "$needle" <<<"$apple" || { echo "mobile: build-xcframework.sh --dry-run lacks $needle" >&2; exit 1; }
 done
+ios=$(scripts/ios-onnxruntime.sh --dry-run)
+for needle in "-p preflight-ffi --lib --features onnx" "_OrtGetApiBase" "Bundle.main.executablePath"; do
+  grep -qF -- "$needle" <<<"$ios" || { echo "mobile: ios-onnxruntime.sh --dry-run lacks $needle" >&2; exit 1; }
+done
+grep -qF -- "--features onnx" <<<"$(scripts/build-android.sh --dry-run --with-onnx)" ||
+  { echo "mobile: build-android.sh --with-onnx does not build the classifiers" >&2; exit 1; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 printf 'not a real xcframework\n' >"$tmp/PreflightFFI.xcframework.zip"
 cp crates/preflight-ffi/platform/apple/Package.swift "$tmp/Package.swift"

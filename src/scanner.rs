@@ -45,6 +45,12 @@ pub struct ScannerConfig {
     pub classifiers: Option<crate::classify::ClassifierConfig>,
     /// Animated images and video scans: frame sampling and caps (issue 13).
     pub video: crate::video::VideoConfig,
+    /// Most threads one scan may use (`None`: as many as help, at most 8 for a JPEG's entropy
+    /// decoding, one decoding thread beside the caller's for an animation, and ONNX Runtime's
+    /// own choice). `Some(1)` keeps every scan on the calling thread (the ONNX Runtime intra-op
+    /// pool then has one thread too). The classifiers' `intra_threads`, if set, is capped by it.
+    /// Verdicts are the same whatever the value.
+    pub scan_threads: Option<std::num::NonZeroUsize>,
 }
 
 /// Which learned message classifier ([`crate::text::model`]) a [`Scanner`] uses.
@@ -81,6 +87,17 @@ struct Tagged {
     reframe: Reframe,
 }
 
+/// The classifiers' intra-op threads under the scan's thread bound: the smaller of the two when
+/// both are set.
+#[cfg(feature = "onnx")]
+fn cap_threads(intra: Option<usize>, scan: Option<std::num::NonZeroUsize>) -> Option<usize> {
+    match (intra, scan) {
+        (Some(i), Some(s)) => Some(i.clamp(1, s.get())),
+        (None, Some(s)) => Some(s.get()),
+        (i, None) => i,
+    }
+}
+
 /// The scanner's error: the crate-wide [`crate::Error`].
 pub type ScanError = crate::Error;
 
@@ -104,6 +121,7 @@ pub struct Scanner {
     #[cfg(feature = "onnx")]
     classifiers: Option<Arc<crate::classify::ClassifierSet>>,
     video: crate::video::VideoConfig,
+    scan_threads: Option<std::num::NonZeroUsize>,
     _temp_store: Option<TempStore>,
 }
 
@@ -178,10 +196,12 @@ impl Scanner {
             policy: config.policy,
             limits: config.decode_limits,
             #[cfg(feature = "onnx")]
-            classifiers: config
-                .classifiers
-                .map(|c| Arc::new(crate::classify::ClassifierSet::new(c))),
+            classifiers: config.classifiers.map(|mut c| {
+                c.intra_threads = cap_threads(c.intra_threads, config.scan_threads);
+                Arc::new(crate::classify::ClassifierSet::new(c))
+            }),
             video: config.video,
+            scan_threads: config.scan_threads,
             _temp_store: temp,
         })
     }
@@ -225,7 +245,9 @@ impl Scanner {
             let exact = matches.into_iter().map(|t| t.m).collect();
             return self.scan_animation(bytes, kind, &list, exact);
         }
-        match crate::media::decode_for_hashing(bytes, &self.limits, hash::PDQ_DECODE_MIN_SIDE) {
+        let min_side = hash::PDQ_DECODE_MIN_SIDE;
+        match crate::media::decode_for_hashing_on(bytes, &self.limits, min_side, self.scan_threads)
+        {
             Ok(decoded) => self.scan_decoded(
                 &decoded.pixels,
                 decoded.format,
@@ -334,6 +356,11 @@ impl Scanner {
         crate::video::VideoConfig,
     ) {
         (self.lists.current(), self.policy, self.limits, self.video)
+    }
+
+    /// [`ScannerConfig::scan_threads`].
+    pub fn scan_threads(&self) -> Option<std::num::NonZeroUsize> {
+        self.scan_threads
     }
 
     /// The classifiers, shared with video scan sessions.
@@ -473,6 +500,14 @@ impl Scanner {
             c.preload()?;
         }
         Ok(())
+    }
+
+    /// The classifiers' execution provider: the configured one and the one the sessions run on
+    /// (CPU after a fallback, with the reason); `None` without classifiers or before a model
+    /// was loaded ([`Scanner::preload`] loads them).
+    #[cfg(feature = "onnx")]
+    pub fn execution_provider(&self) -> Option<crate::classify::ProviderChoice> {
+        self.classifiers.as_ref()?.execution_provider()
     }
 
     /// Tells `hook` the id of every conversation evicted from memory (least recently used,

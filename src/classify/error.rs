@@ -27,6 +27,9 @@ pub enum ClassifyError {
         path: PathBuf,
         /// The loader's explanation.
         reason: String,
+        /// The runtime's, loader's or tokenizer's own error, when there is one.
+        #[source]
+        cause: Option<crate::BoxError>,
     },
     /// The process already loaded ONNX Runtime from another path; one process has one runtime.
     #[error("ONNX Runtime is already loaded from {loaded}; cannot also load {requested}")]
@@ -59,6 +62,9 @@ pub enum ClassifyError {
         path: PathBuf,
         /// ONNX Runtime's explanation.
         reason: String,
+        /// The runtime's, loader's or tokenizer's own error, when there is one.
+        #[source]
+        cause: Option<crate::BoxError>,
     },
     /// The model's inputs or outputs are not what this pipeline expects.
     #[error("the {model} model does not look as expected: {reason}")]
@@ -75,6 +81,9 @@ pub enum ClassifyError {
         model: String,
         /// ONNX Runtime's explanation.
         reason: String,
+        /// The runtime's, loader's or tokenizer's own error, when there is one.
+        #[source]
+        cause: Option<crate::BoxError>,
     },
     /// The image cannot be classified (e.g. zero width or height).
     #[error("image cannot be classified: {reason}")]
@@ -89,6 +98,9 @@ pub enum ClassifyError {
         path: PathBuf,
         /// Why.
         reason: String,
+        /// The runtime's, loader's or tokenizer's own error, when there is one.
+        #[source]
+        cause: Option<crate::BoxError>,
     },
     /// The label map does not fit the model (count mismatch, empty).
     #[error("label map of the {model} model: {reason}")]

@@ -28,6 +28,7 @@
 mod error;
 pub mod nsfw;
 pub mod nudenet;
+mod provider;
 mod resample;
 mod runtime;
 pub mod text;
@@ -35,6 +36,7 @@ pub mod text;
 pub use error::ClassifyError;
 pub use nsfw::NsfwScore;
 pub use nudenet::{BoundingBox, Detection};
+pub use provider::{ExecutionProvider, ProviderChoice};
 pub use text::{LabelScore, TextLabel, TextModelConfig, TextScores};
 
 use image::RgbImage;
@@ -62,8 +64,9 @@ pub struct ClassifierSignal {
 /// downloads. [`ClassifierConfig::from_tools_dir`] gives the layout `scripts/setup-onnx.sh` makes.
 #[derive(Debug, Clone, Default)]
 pub struct ClassifierConfig {
-    /// Path of the ONNX Runtime shared library (e.g. `libonnxruntime.so.1.31.1`); ONNX Runtime
-    /// 1.31 or newer.
+    /// Path of the ONNX Runtime shared library (e.g. `libonnxruntime.so.1.31.1`), or its
+    /// library name without a directory (`libonnxruntime.so`: found by the platform's loader,
+    /// e.g. in an Android app's `nativeLibraryDir`); ONNX Runtime 1.31 or newer.
     pub runtime_path: PathBuf,
     /// The open_nsfw model (`open-nsfw.onnx`); `None` disables [`ClassifierSet::nsfw`].
     pub nsfw_model: Option<PathBuf>,
@@ -73,6 +76,9 @@ pub struct ClassifierConfig {
     pub text_model: Option<TextModelConfig>,
     /// ONNX Runtime intra-op threads per session; `None` lets the runtime choose.
     pub intra_threads: Option<usize>,
+    /// The execution provider to run on (default CPU); one the runtime lacks falls back to the
+    /// CPU, see [`ClassifierSet::execution_provider`].
+    pub execution_provider: ExecutionProvider,
     /// NudeNet detections scoring at or below this are dropped (the reference uses 0.25).
     pub nudenet_min_score: Option<f32>,
 }
@@ -191,8 +197,18 @@ impl ClassifierSet {
 
     fn runtime(&self) -> Result<&runtime::Runtime, ClassifyError> {
         self.runtime.get_or_try_init(|| {
-            runtime::Runtime::load(&self.config.runtime_path, self.config.intra_threads)
+            runtime::Runtime::load(
+                &self.config.runtime_path,
+                self.config.intra_threads,
+                self.config.execution_provider,
+            )
         })
+    }
+
+    /// Which execution provider the sessions run on, and why if it is not the configured one;
+    /// `None` until a model has been loaded (see [`ClassifierSet::preload`]).
+    pub fn execution_provider(&self) -> Option<ProviderChoice> {
+        self.runtime.cell.get().and_then(runtime::Runtime::choice)
     }
 
     /// Load the runtime and every configured model now (e.g. at app start), reporting the first

@@ -1,6 +1,11 @@
-//! Loading ONNX Runtime from a path the integrator gives, and building sessions.
+//! Loading ONNX Runtime from a path or a library name the integrator gives, and building
+//! sessions (on the configured execution provider, see [`super::provider`]).
 //!
-//! `ort` is built with `load-dynamic`: the shared library is opened at run time. `ort` allows one
+//! `ort` is built with `load-dynamic`: the shared library is opened at run time. A bare file
+//! name without a directory (`libonnxruntime.so`) is a library *name*: it is looked for next to
+//! the executable, then by the platform's loader (`dlopen` by name: on Android the app's
+//! `nativeLibraryDir`, where the onnxruntime-android AAR puts `libonnxruntime.so`; on Linux
+//! `LD_LIBRARY_PATH` and the system directories). Anything else is a path. `ort` allows one
 //! runtime library and one environment per process, so both live in a process-wide slot; a second
 //! configuration naming another library path gets [`ClassifyError::RuntimeMismatch`] instead of
 //! silently using the first one. `ort` would panic if any API were used before a library is
@@ -8,6 +13,8 @@
 //! [`Runtime::session`], which loads first, so that cannot happen.
 
 use super::error::ClassifyError;
+use crate::BoxError;
+use super::provider::{self, ExecutionProvider, ProviderChoice};
 use ort::environment::Environment;
 use ort::session::builder::GraphOptimizationLevel;
 use ort::session::Session;
@@ -23,21 +30,47 @@ struct Loaded {
 static LOADED: OnceLock<Loaded> = OnceLock::new();
 static LOAD_LOCK: Mutex<()> = Mutex::new(());
 
-/// A handle on the process's ONNX Runtime, loaded from a known path.
-#[derive(Clone)]
+/// A handle on the process's ONNX Runtime, loaded from a known path or library name.
 pub(crate) struct Runtime {
     env: Environment,
     intra_threads: Option<usize>,
+    provider: ExecutionProvider,
+    /// What the sessions built so far run on (the first fallback, if any, wins).
+    choice: Mutex<Option<ProviderChoice>>,
 }
 
 impl Runtime {
     /// Load ONNX Runtime from `path` (once per process) and return a handle.
-    pub(crate) fn load(path: &Path, intra_threads: Option<usize>) -> Result<Self, ClassifyError> {
+    pub(crate) fn load(
+        path: &Path,
+        intra_threads: Option<usize>,
+        provider: ExecutionProvider,
+    ) -> Result<Self, ClassifyError> {
         let loaded = load_once(path)?;
         Ok(Self {
             env: loaded.env.clone(),
             intra_threads,
+            provider,
+            choice: Mutex::new(None),
         })
+    }
+
+    /// The provider the sessions run on, once a session was built.
+    pub(crate) fn choice(&self) -> Option<ProviderChoice> {
+        self.choice
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn record(&self, c: ProviderChoice) {
+        let mut slot = self.choice.lock().unwrap_or_else(|p| p.into_inner());
+        if slot
+            .as_ref()
+            .is_none_or(|old| old.fallback_reason.is_none())
+        {
+            *slot = Some(c);
+        }
     }
 
     /// Build a session for the model at `model_path`; `model` names it in errors.
@@ -52,6 +85,7 @@ impl Runtime {
             model: model.to_string(),
             path: model_path.to_path_buf(),
             reason: e.to_string(),
+            cause: Some(Box::new(e)),
         };
         let mut builder = Session::builder(&self.env)
             .map_err(load_err)?
@@ -62,12 +96,60 @@ impl Runtime {
                 .with_intra_threads(n)
                 .map_err(|e| load_err(e.into()))?;
         }
+        self.record(provider::apply(
+            &mut builder,
+            self.provider,
+            self.intra_threads,
+        ));
         builder.commit_from_file(model_path).map_err(load_err)
     }
 }
 
+/// A bare file name (no directory): a library name for the platform's loader.
+pub(crate) fn is_library_name(path: &Path) -> bool {
+    let mut parts = path.components();
+    matches!(
+        (parts.next(), parts.next()),
+        (Some(std::path::Component::Normal(_)), None)
+    )
+}
+
+/// How a loaded runtime is identified: a path by its canonical form, a name as given.
 fn canonical(path: &Path) -> PathBuf {
+    if is_library_name(path) {
+        return path.to_path_buf();
+    }
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// What to hand `ort::init_from`: a name as it is, a path made absolute (`ort` resolves a
+/// relative path against the executable's directory and panics if it cannot find the
+/// executable; a name goes through the same step, so that is checked first).
+fn load_target(path: &Path) -> Result<PathBuf, ClassifyError> {
+    let load_err = |reason: String| ClassifyError::RuntimeLoad {
+        path: path.to_path_buf(),
+        reason,
+        cause: None,
+    };
+    let load_failed = |e: BoxError| ClassifyError::RuntimeLoad {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+        cause: Some(e),
+    };
+    if is_library_name(path) {
+        std::env::current_exe().map_err(|e| {
+            load_err(format!(
+                "cannot look up a library name: the executable's path is unknown ({e})"
+            ))
+        })?;
+        return Ok(path.to_path_buf());
+    }
+    if !path.is_file() {
+        return Err(ClassifyError::RuntimeMissing {
+            path: path.to_path_buf(),
+        });
+    }
+    std::path::absolute(path).map_err(|e| load_failed(Box::new(e)))
 }
 
 fn load_once(path: &Path) -> Result<&'static Loaded, ClassifyError> {
@@ -89,23 +171,17 @@ fn load_once(path: &Path) -> Result<&'static Loaded, ClassifyError> {
     if let Some(loaded) = LOADED.get() {
         return check(loaded);
     }
-    if !path.is_file() {
-        return Err(ClassifyError::RuntimeMissing {
-            path: path.to_path_buf(),
-        });
-    }
-    let load_err = |reason: String| ClassifyError::RuntimeLoad {
+    let load_failed = |e: BoxError| ClassifyError::RuntimeLoad {
         path: path.to_path_buf(),
-        reason,
+        reason: e.to_string(),
+        cause: Some(e),
     };
-    // `ort` resolves a relative path against the executable's directory (and panics if it cannot
-    // find the executable); hand it an absolute path so neither happens.
-    let absolute = std::path::absolute(path).map_err(|e| load_err(e.to_string()))?;
-    let env = ort::init_from(&absolute)
-        .map_err(|e| load_err(e.to_string()))?
+    let target = load_target(path)?;
+    let env = ort::init_from(&target)
+        .map_err(|e| load_failed(Box::new(e)))?
         .with_name("preflight")
         .build()
-        .map_err(|e| load_err(e.to_string()))?;
+        .map_err(|e| load_failed(Box::new(e)))?;
     let loaded = LOADED.get_or_init(|| Loaded {
         path: canonical(path),
         env,
@@ -200,10 +276,11 @@ impl Model {
         }
     }
 
-    fn inference_error(&self, e: impl std::fmt::Display) -> ClassifyError {
+    fn inference_error(&self, e: impl std::error::Error + Send + Sync + 'static) -> ClassifyError {
         ClassifyError::Inference {
             model: self.name.clone(),
             reason: e.to_string(),
+            cause: Some(Box::new(e)),
         }
     }
 

@@ -136,18 +136,19 @@ mod imp {
                     reason: format!("max_length {} is below 8", config.max_length),
                 });
             }
-            let tok_err = |reason: String| ClassifyError::Tokenizer {
+            let tok_err = |e: tokenizers::Error| ClassifyError::Tokenizer {
                 path: config.tokenizer.clone(),
-                reason,
+                reason: e.to_string(),
+                cause: Some(e),
             };
             let mut tokenizer =
-                Tokenizer::from_file(&config.tokenizer).map_err(|e| tok_err(e.to_string()))?;
+                Tokenizer::from_file(&config.tokenizer).map_err(tok_err)?;
             tokenizer
                 .with_truncation(Some(TruncationParams {
                     max_length: config.max_length,
                     ..Default::default()
                 }))
-                .map_err(|e| tok_err(e.to_string()))?;
+                .map_err(tok_err)?;
             // Padding is done here, per batch, so a tokenizer.json padding section does not matter.
             let pad_id = tokenizer.get_padding().map_or(0, |p| i64::from(p.pad_id));
             tokenizer.with_padding(None);
@@ -199,6 +200,7 @@ mod imp {
                 .map_err(|e| ClassifyError::Tokenizer {
                     path: self.config.tokenizer.clone(),
                     reason: e.to_string(),
+                    cause: Some(e),
                 })?;
             let n = encodings.len();
             let seq = encodings

@@ -299,13 +299,23 @@ pub fn decode_for_hashing(
     limits: &DecodeLimits,
     min_side: u32,
 ) -> Result<DecodedImage, MediaError> {
-    decode_inner(
-        bytes,
-        limits,
-        Some(min_side.max(1)),
-        &jpeg_dc::Parallelism::auto(),
-    )
-    .map(|(d, _)| d)
+    decode_for_hashing_on(bytes, limits, min_side, None)
+}
+
+/// [`decode_for_hashing`] on at most `max_threads` threads (`None`: all available cores, at
+/// most 8). Only the JPEG DC decoder splits its work across threads; `Some(1)` decodes on the
+/// calling thread alone. The pixels are the same whatever the number of threads.
+pub fn decode_for_hashing_on(
+    bytes: &[u8],
+    limits: &DecodeLimits,
+    min_side: u32,
+    max_threads: Option<std::num::NonZeroUsize>,
+) -> Result<DecodedImage, MediaError> {
+    let mut par = jpeg_dc::Parallelism::auto();
+    if let Some(n) = max_threads {
+        par.threads = n.get();
+    }
+    decode_inner(bytes, limits, Some(min_side.max(1)), &par).map(|(d, _)| d)
 }
 
 /// Benchmarks and tests only: [`decode_for_hashing`] with the 1/8-scale DC decoder (see

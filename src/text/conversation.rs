@@ -117,6 +117,11 @@ pub struct ConversationConfig {
     pub grooming_alert_threshold: f32,
     /// Most evidence one message can add to one stage.
     pub max_stage_gain_per_message: f32,
+    /// Keep the original text of each evidence span (`Evidence::excerpt`, at most 80 bytes).
+    /// `false` keeps only the spans (message index, byte offsets) and lexicon ids: evidence
+    /// kept in memory, exported state ([`Conversations::export_state`]) and the report hold no
+    /// message text, and excerpts in imported documents are dropped. Default `true`.
+    pub keep_excerpts: bool,
 }
 
 impl Default for ConversationConfig {
@@ -128,6 +133,7 @@ impl Default for ConversationConfig {
             self_harm_window_messages: 30,
             grooming_alert_threshold: 0.5,
             max_stage_gain_per_message: 2.0,
+            keep_excerpts: true,
         }
     }
 }
@@ -153,7 +159,8 @@ pub struct Evidence {
     pub start: usize,
     /// End of the byte span (exclusive).
     pub end: usize,
-    /// Original text of the span (at most 80 bytes).
+    /// Original text of the span (at most 80 bytes); empty when
+    /// [`ConversationConfig::keep_excerpts`] is off.
     pub excerpt: String,
     /// Modifiers that applied.
     pub modifiers: Vec<ModifierKind>,
@@ -568,6 +575,9 @@ impl Conversations {
         while state.evidence.len() > self.config.max_evidence {
             state.evidence.pop_front();
         }
+        if !self.config.keep_excerpts {
+            state.evidence.iter_mut().for_each(|e| e.excerpt.clear());
+        }
         let mut table = self.lock();
         table.tick += 1;
         let last_used = table.tick;
@@ -862,7 +872,11 @@ fn push_evidence(
         contribution,
         start: m.start,
         end: m.end,
-        excerpt: excerpt(&m.matched),
+        excerpt: if config.keep_excerpts {
+            excerpt(&m.matched)
+        } else {
+            String::new()
+        },
         modifiers: m.modifiers.clone(),
     });
     while state.evidence.len() > config.max_evidence {

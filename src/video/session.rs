@@ -55,6 +55,7 @@ pub struct VideoScanOptions {
 }
 
 /// What happened to a pushed frame.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FrameOutcome {
     /// Not sampled (kept only as the candidate last frame).
@@ -271,22 +272,47 @@ impl Scanner {
         }
         let mut matcher = FrameMatcher::new(list.clone(), policy);
         let mut classifier = FrameClassifier::new(self, video.sampling.classified_frames);
-        // Decoding (and sampling) runs on a second thread, hashing and matching here, so the
-        // two overlap; the channel holds one frame, so at most three canvases are alive. When
-        // a match is certain the receiver is dropped and the decoder stops at its next send.
-        std::thread::scope(|scope| -> Result<(), ScanError> {
-            let (tx, rx) = std::sync::mpsc::sync_channel(1);
-            scope.spawn(|| decode_sampled(bytes, kind, &limits, &video, tx));
-            for frame in rx {
-                let f = frame.map_err(animation_error)?;
+        let mut failed = None;
+        // Hashes and matches one decoded frame; false once the scan is decided (or failed).
+        let mut on_frame = |frame: Result<AnimationFrame, AnimationError>| {
+            let hashed = frame.map_err(animation_error).and_then(|f| {
                 let d = pdq::hash_pixels(f.pixels.as_pdq_input()).map_err(|e| corrupt(kind, e))?;
-                if matcher.check(f.index, f.start_ms, &d) {
-                    break;
+                Ok((f, d))
+            });
+            match hashed {
+                Err(e) => {
+                    failed = Some(e);
+                    false
                 }
-                classifier.offer(&f.pixels);
+                Ok((f, d)) if matcher.check(f.index, f.start_ms, &d) => false,
+                Ok((f, _)) => {
+                    classifier.offer(&f.pixels);
+                    true
+                }
             }
-            Ok(())
-        })?;
+        };
+        if self.scan_threads().is_some_and(|n| n.get() == 1) {
+            // One thread per scan: decode and hash in turn on the caller's thread.
+            decode_sampled(bytes, kind, &limits, &video, &mut on_frame);
+        } else {
+            // Decoding (and sampling) runs on a second thread, hashing and matching here, so
+            // the two overlap; the channel holds one frame, so at most three canvases are
+            // alive. When a match is certain the receiver is dropped and the decoder stops at
+            // its next send.
+            std::thread::scope(|scope| {
+                let (tx, rx) = std::sync::mpsc::sync_channel(1);
+                let send = move |f| tx.send(f).is_ok();
+                scope.spawn(move || decode_sampled(bytes, kind, &limits, &video, send));
+                for frame in rx {
+                    if !on_frame(frame) {
+                        break;
+                    }
+                }
+            });
+        }
+        if let Some(e) = failed {
+            return Err(e);
+        }
         let mut signals = matcher.into_signals();
         classifier.finish(&mut signals)?;
         Ok(verdict(&policy, signals))
@@ -294,18 +320,19 @@ impl Scanner {
 }
 
 /// The decoding side of `scan_animation`: opens the animation, decodes every frame in turn and
-/// sends the sampled ones (and the last, if the cap allows); stops when the receiver is gone.
+/// hands the sampled ones (and the last, if the cap allows) to `sink`; stops when `sink`
+/// returns false (the scan is decided, or the receiving thread is gone).
 fn decode_sampled(
     bytes: &[u8],
     kind: AnimationKind,
     limits: &DecodeLimits,
     video: &super::VideoConfig,
-    tx: std::sync::mpsc::SyncSender<Result<AnimationFrame, AnimationError>>,
+    mut sink: impl FnMut(Result<AnimationFrame, AnimationError>) -> bool,
 ) {
     let frames = match AnimationFrames::open(bytes, kind, limits, &video.animation) {
         Ok(f) => f,
         Err(e) => {
-            let _ = tx.send(Err(e));
+            sink(Err(e));
             return;
         }
     };
@@ -314,12 +341,12 @@ fn decode_sampled(
     for frame in frames {
         match frame {
             Err(e) => {
-                let _ = tx.send(Err(e));
+                sink(Err(e));
                 return;
             }
             Ok(f) if sampler.take(f.index, f.start_ms) => {
                 last = None;
-                if tx.send(Ok(f)).is_err() {
+                if !sink(Ok(f)) {
                     return;
                 }
             }
@@ -327,7 +354,7 @@ fn decode_sampled(
         }
     }
     if let Some(f) = last.filter(|_| sampler.take_last()) {
-        let _ = tx.send(Ok(f));
+        sink(Ok(f));
     }
 }
 

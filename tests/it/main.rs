@@ -41,3 +41,5 @@ mod text_model_conversation;
 mod text_model_format;
 mod text_robustness;
 mod video_scan;
+mod classify_provider;
+mod scanner_options;

@@ -498,3 +498,26 @@ fn deltas_add_and_remove_videos_and_rebuild_the_signed_list() {
         Action::Block
     );
 }
+
+#[test]
+fn one_thread_per_scan_gives_the_same_animation_verdict() {
+    let known = picture(1, 240, 180);
+    let one = Scanner::new(ScannerConfig {
+        trusted_list_keys: vec![key().public().to_hex()],
+        scan_threads: std::num::NonZeroUsize::new(1),
+        ..ScannerConfig::default()
+    })
+    .unwrap();
+    one.apply_list_update(&still_list(&known), false).unwrap();
+    let bytes = gif(&frames_with_known_at_3(&known), 1000);
+    let v = one.scan_image(&bytes).unwrap();
+    assert_blocked_at_frame_3(&v);
+    let default = scanner_with(still_list(&known), Policy::default());
+    assert_eq!(default.scan_image(&bytes).unwrap(), v);
+    // A decoding error surfaces the same way on the caller's thread.
+    let cut = &bytes[..bytes.len() / 2];
+    assert_eq!(
+        one.scan_image(cut).map_err(|e| e.to_string()),
+        default.scan_image(cut).map_err(|e| e.to_string())
+    );
+}

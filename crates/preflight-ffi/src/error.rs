@@ -35,6 +35,10 @@ pub enum PreflightError {
     /// The on-device list store could not be read or written (disk full, permissions).
     #[error("storage error: {0}")]
     Storage(String),
+    /// A video scan refused a frame (a bad pixel layout, a timestamp before the previous
+    /// frame's, more frames than the scan's cap) or was already finished.
+    #[error("invalid video: {0}")]
+    InvalidVideo(String),
 }
 
 impl From<ScanError> for PreflightError {

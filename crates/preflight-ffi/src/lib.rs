@@ -7,6 +7,7 @@
 //!   `u64` limits, the conversation report). The verdict, typed evidence, policy and list summary
 //!   are the core types themselves (derived under the core's `uniffi` feature; Kotlin package
 //!   `dev.preflight.core`, Swift module `Preflight`), re-exported here.
+//! - [`VideoScan`]: a video scan session the app pushes decoded frames to (`beginVideo`).
 //! - [`PreflightError`]: the one error enum, each variant a typed exception with a clear message.
 //!
 //! Doc comments here are copied into the generated Swift and Kotlin sources (bindings/).
@@ -16,15 +17,19 @@
 mod background;
 mod error;
 mod mobile;
+mod provider;
 mod report;
 mod scanner;
 pub mod types;
+mod video;
 
 pub use error::PreflightError;
 pub use mobile::PreflightListener;
+pub use provider::{ExecutionProvider, ProviderStatus};
 pub use report::ReportMessage;
 pub use scanner::Scanner;
 pub use types::*;
+pub use video::{VideoScan, VideoScanOptions};
 
 pub use preflight::hash::pdq::Dihedral;
 pub use preflight::lists::{HashKind, ListCounts, ListInfo, SourcePolicy};
@@ -32,7 +37,9 @@ pub use preflight::media::{Orientation, PixelBuffer, PixelFormat};
 pub use preflight::text::{
     AgeBand, Direction, GroomingStage, ModifierKind, SelfHarmLevel, StageScore,
 };
-pub use preflight::{Action, Category, Evidence, MatchedFrame, Policy, Signal, Verdict};
+pub use preflight::{
+    Action, Category, Evidence, FrameOutcome, MatchedFrame, Policy, Signal, Verdict,
+};
 
 /// The library version (semver of the `preflight` crate).
 #[uniffi::export]

@@ -78,13 +78,28 @@ pub struct ScannerConfig {
     /// `onnx` feature (otherwise `InvalidConfig`).
     #[uniffi(default)]
     pub classifiers: Option<ClassifierPaths>,
+    /// Most threads one scan may use; `null`/`nil` (the default) uses as many as help (up to 8
+    /// for a large JPEG, one decoding thread beside the caller's for an animation, ONNX
+    /// Runtime's own choice for the classifiers). `1` keeps each scan on the calling thread
+    /// (and one ONNX Runtime intra-op thread). `0` is refused (`InvalidConfig`). Verdicts do
+    /// not depend on it.
+    #[uniffi(default)]
+    pub threads_per_scan: Option<u32>,
+    /// Keep the original text of conversation evidence (the excerpts, at most 80 bytes each).
+    /// `false` keeps only spans (message index, byte offsets) and lexicon ids: exported state,
+    /// the conversation report and the report bundle then hold no message text. Default `true`.
+    #[uniffi(default = true)]
+    pub keep_conversation_excerpts: bool,
 }
 
 /// Where the ONNX Runtime library and the classifier models are on the device. The library
-/// loads them lazily, on the first image scan, and never downloads anything.
+/// loads them lazily, on the first image scan (or `preload`), and never downloads anything.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct ClassifierPaths {
-    /// Path of the ONNX Runtime shared library (1.31 or newer).
+    /// ONNX Runtime 1.31 or newer: a path (`/…/libonnxruntime.so`), or a library name without
+    /// a directory, found by the platform's loader. On Android pass `"libonnxruntime.so"`: the
+    /// onnxruntime-android AAR puts it in the app's `nativeLibraryDir`. On iOS the official
+    /// packages are static: see bindings/README.md.
     pub runtime_path: String,
     /// The open_nsfw model (BSD-2); `null`/`nil` disables it.
     #[uniffi(default)]
@@ -92,6 +107,10 @@ pub struct ClassifierPaths {
     /// The NudeNet `320n.onnx` detector (AGPL-3.0: the app opts in and ships it itself).
     #[uniffi(default)]
     pub nudenet_model: Option<String>,
+    /// Where to run the models; `null`/`nil` is the CPU. A provider the loaded runtime lacks
+    /// falls back to the CPU (see `Scanner.executionProvider()`).
+    #[uniffi(default)]
+    pub execution_provider: Option<crate::provider::ExecutionProvider>,
 }
 
 #[cfg(feature = "onnx")]
@@ -102,6 +121,7 @@ fn classifier_config(
         runtime_path: c.runtime_path.into(),
         nsfw_model: c.nsfw_model.map(Into::into),
         nudenet_model: c.nudenet_model.map(Into::into),
+        execution_provider: crate::provider::to_core(c.execution_provider.unwrap_or_default()),
         ..Default::default()
     }))
 }
@@ -114,6 +134,21 @@ fn classifier_config(c: Option<ClassifierPaths>) -> Result<(), PreflightError> {
             "classifiers configured, but this library was built without the `onnx` feature".into(),
         )),
     }
+}
+
+/// `threads_per_scan`: `null` is the default, `0` is refused.
+fn scan_threads(n: Option<u32>) -> Result<Option<std::num::NonZeroUsize>, PreflightError> {
+    n.map(|n| {
+        usize::try_from(n)
+            .ok()
+            .and_then(std::num::NonZeroUsize::new)
+            .ok_or_else(|| {
+                PreflightError::InvalidConfig(format!(
+                    "threads_per_scan must be at least 1 (null for the default), got {n}"
+                ))
+            })
+    })
+    .transpose()
 }
 
 /// The store directory must be given and absolute (a relative path would depend on the process's
@@ -146,9 +181,13 @@ impl TryFrom<ScannerConfig> for preflight::scanner::ScannerConfig {
             // Validated by the core's Scanner::new (Policy::validate).
             policy: c.policy.unwrap_or_default(),
             extra_lexicon_files: c.extra_lexicon_files.into_iter().map(Into::into).collect(),
-            conversation: Default::default(),
+            conversation: preflight::text::ConversationConfig {
+                keep_excerpts: c.keep_conversation_excerpts,
+                ..Default::default()
+            },
             text_model: Default::default(),
             video: Default::default(),
+            scan_threads: scan_threads(c.threads_per_scan)?,
             #[cfg(feature = "onnx")]
             classifiers,
         })
@@ -170,7 +209,8 @@ pub struct ConversationEvidence {
     pub level: Option<SelfHarmLevel>,
     /// Context modifiers that applied.
     pub modifiers: Vec<ModifierKind>,
-    /// Original text of the span (at most 80 bytes).
+    /// Original text of the span (at most 80 bytes); empty when the scanner keeps no excerpts
+    /// (`keepConversationExcerpts = false`).
     pub excerpt: String,
 }
 

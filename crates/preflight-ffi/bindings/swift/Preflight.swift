@@ -989,6 +989,13 @@ public protocol PreflightScannerProtocol: AnyObject, Sendable {
     func setListener(listener: PreflightListener?) 
     
     /**
+     * The classifiers' execution provider: the one configured and the one running (after a
+     * fallback to the CPU, with the reason). `null`/`nil` without classifiers, in a library
+     * built without `onnx`, or before a model was loaded (call `preload` first).
+     */
+    func executionProvider()  -> ProviderStatus?
+    
+    /**
      * Installs a signed full list or delta, verified against the trusted keys, atomically
      * while scans continue; returns the new list's summary. Refused (`ListRejected`) if the
      * signature or structure is bad or the version is not newer, unless `force` (which only
@@ -1046,6 +1053,13 @@ public protocol PreflightScannerProtocol: AnyObject, Sendable {
      * cannot run (`Classifier`); the lexicons and conversation model never fail.
      */
     func scanText(conversationId: String, direction: Direction, ageBand: AgeBand, text: String) throws  -> Verdict
+    
+    /**
+     * Starts a video scan against the list in force now; `options` `null`/`nil` samples as the
+     * defaults say (first, last and one frame a second, at most 64). Throws `InvalidConfig`
+     * for a zero interval or cap.
+     */
+    func beginVideo(options: VideoScanOptions?) throws  -> VideoScan
     
 }
 /**
@@ -1290,6 +1304,20 @@ open func setListener(listener: PreflightListener?)  {try! rustCall() {
 }
     
     /**
+     * The classifiers' execution provider: the one configured and the one running (after a
+     * fallback to the CPU, with the reason). `null`/`nil` without classifiers, in a library
+     * built without `onnx`, or before a model was loaded (call `preload` first).
+     */
+open func executionProvider() -> ProviderStatus?  {
+    return try!  FfiConverterOptionTypeProviderStatus.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_preflight_ffi_fn_method_scanner_execution_provider(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Installs a signed full list or delta, verified against the trusted keys, atomically
      * while scans continue; returns the new list's summary. Refused (`ListRejected`) if the
      * signature or structure is bad or the version is not newer, unless `force` (which only
@@ -1424,6 +1452,21 @@ open func scanText(conversationId: String, direction: Direction, ageBand: AgeBan
 })
 }
     
+    /**
+     * Starts a video scan against the list in force now; `options` `null`/`nil` samples as the
+     * defaults say (first, last and one frame a second, at most 64). Throws `InvalidConfig`
+     * for a zero interval or cap.
+     */
+open func beginVideo(options: VideoScanOptions?)throws  -> VideoScan  {
+    return try  FfiConverterTypeVideoScan_lift(try rustCallWithError(FfiConverterTypePreflightError_lift) {
+        uniffiCallStatus in
+    uniffi_preflight_ffi_fn_method_scanner_begin_video(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionTypeVideoScanOptions.lower(options),uniffiCallStatus
+    )
+})
+}
+    
 
     
 }
@@ -1472,13 +1515,237 @@ public func FfiConverterTypePreflightScanner_lower(_ value: PreflightScanner) ->
 
 
 
+
+
+/**
+ * One video scan session. Push the decoded frames in presentation order with `pushFrame`,
+ * then call `finish` once for the verdict. Thread-safe (calls are serialised); it holds a
+ * snapshot of the list in force when it began, so a list update meanwhile does not change it.
+ */
+public protocol VideoScanProtocol: AnyObject, Sendable {
+    
+    /**
+     * Ends the scan and returns the verdict: `Block` with `KnownCsam` evidence naming the
+     * matched frame (`FrameMatch`: index and time) or the listed video (`VideoMatch`: query and
+     * target match percentages, the matched frames), else the classifier signals, else
+     * `Allow`. Throws `InvalidVideo` if called twice, `Classifier` if a configured classifier
+     * failed and no known-image match decided the verdict.
+     */
+    func finish() throws  -> Verdict
+    
+    /**
+     * Frames hashed so far (0 after `finish`).
+     */
+    func framesHashed()  -> UInt32
+    
+    /**
+     * Frames pushed so far (0 after `finish`).
+     */
+    func framesPushed()  -> UInt32
+    
+    /**
+     * Whether a match is already certain (the verdict will block).
+     */
+    func isMatchCertain()  -> Bool
+    
+    /**
+     * Pushes the next decoded frame; `timestampMs` is its presentation time from the start of
+     * the video (never decreasing). Sampled frames are hashed and matched now, the others only
+     * checked for a valid layout. Returns `MatchCertain` once the verdict will block: stop
+     * decoding and call `finish` (further frames are ignored). Throws `InvalidVideo` for a bad
+     * layout, a timestamp before the previous one, more frames than `maxFrames`, or a scan
+     * already finished.
+     */
+    func pushFrame(frame: PixelBuffer, timestampMs: UInt64) throws  -> FrameOutcome
+    
+}
+/**
+ * One video scan session. Push the decoded frames in presentation order with `pushFrame`,
+ * then call `finish` once for the verdict. Thread-safe (calls are serialised); it holds a
+ * snapshot of the list in force when it began, so a list update meanwhile does not change it.
+ */
+open class VideoScan: VideoScanProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_preflight_ffi_fn_clone_videoscan(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_preflight_ffi_fn_free_videoscan(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Ends the scan and returns the verdict: `Block` with `KnownCsam` evidence naming the
+     * matched frame (`FrameMatch`: index and time) or the listed video (`VideoMatch`: query and
+     * target match percentages, the matched frames), else the classifier signals, else
+     * `Allow`. Throws `InvalidVideo` if called twice, `Classifier` if a configured classifier
+     * failed and no known-image match decided the verdict.
+     */
+open func finish()throws  -> Verdict  {
+    return try  FfiConverterTypeVerdict_lift(try rustCallWithError(FfiConverterTypePreflightError_lift) {
+        uniffiCallStatus in
+    uniffi_preflight_ffi_fn_method_videoscan_finish(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Frames hashed so far (0 after `finish`).
+     */
+open func framesHashed() -> UInt32  {
+    return try!  FfiConverterUInt32.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_preflight_ffi_fn_method_videoscan_frames_hashed(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Frames pushed so far (0 after `finish`).
+     */
+open func framesPushed() -> UInt32  {
+    return try!  FfiConverterUInt32.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_preflight_ffi_fn_method_videoscan_frames_pushed(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Whether a match is already certain (the verdict will block).
+     */
+open func isMatchCertain() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_preflight_ffi_fn_method_videoscan_is_match_certain(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Pushes the next decoded frame; `timestampMs` is its presentation time from the start of
+     * the video (never decreasing). Sampled frames are hashed and matched now, the others only
+     * checked for a valid layout. Returns `MatchCertain` once the verdict will block: stop
+     * decoding and call `finish` (further frames are ignored). Throws `InvalidVideo` for a bad
+     * layout, a timestamp before the previous one, more frames than `maxFrames`, or a scan
+     * already finished.
+     */
+open func pushFrame(frame: PixelBuffer, timestampMs: UInt64)throws  -> FrameOutcome  {
+    return try  FfiConverterTypeFrameOutcome_lift(try rustCallWithError(FfiConverterTypePreflightError_lift) {
+        uniffiCallStatus in
+    uniffi_preflight_ffi_fn_method_videoscan_push_frame(
+            self.uniffiCloneHandle(),
+        FfiConverterTypePixelBuffer_lower(frame),
+        FfiConverterUInt64.lower(timestampMs),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeVideoScan: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = VideoScan
+
+    public static func lift(_ handle: UInt64) throws -> VideoScan {
+        return VideoScan(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: VideoScan) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> VideoScan {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: VideoScan, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeVideoScan_lift(_ handle: UInt64) throws -> VideoScan {
+    return try FfiConverterTypeVideoScan.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeVideoScan_lower(_ value: VideoScan) -> UInt64 {
+    return FfiConverterTypeVideoScan.lower(value)
+}
+
+
+
+
 /**
  * Where the ONNX Runtime library and the classifier models are on the device. The library
- * loads them lazily, on the first image scan, and never downloads anything.
+ * loads them lazily, on the first image scan (or `preload`), and never downloads anything.
  */
 public struct ClassifierPaths: Equatable, Hashable {
     /**
-     * Path of the ONNX Runtime shared library (1.31 or newer).
+     * ONNX Runtime 1.31 or newer: a path (`/…/libonnxruntime.so`), or a library name without
+     * a directory, found by the platform's loader. On Android pass `"libonnxruntime.so"`: the
+     * onnxruntime-android AAR puts it in the app's `nativeLibraryDir`. On iOS the official
+     * packages are static: see bindings/README.md.
      */
     public var runtimePath: String
     /**
@@ -1489,22 +1756,35 @@ public struct ClassifierPaths: Equatable, Hashable {
      * The NudeNet `320n.onnx` detector (AGPL-3.0: the app opts in and ships it itself).
      */
     public var nudenetModel: String?
+    /**
+     * Where to run the models; `null`/`nil` is the CPU. A provider the loaded runtime lacks
+     * falls back to the CPU (see `Scanner.executionProvider()`).
+     */
+    public var executionProvider: ExecutionProvider?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
     public init(
         /**
-         * Path of the ONNX Runtime shared library (1.31 or newer).
+         * ONNX Runtime 1.31 or newer: a path (`/…/libonnxruntime.so`), or a library name without
+         * a directory, found by the platform's loader. On Android pass `"libonnxruntime.so"`: the
+         * onnxruntime-android AAR puts it in the app's `nativeLibraryDir`. On iOS the official
+         * packages are static: see bindings/README.md.
          */runtimePath: String, 
         /**
          * The open_nsfw model (BSD-2); `null`/`nil` disables it.
          */nsfwModel: String? = nil, 
         /**
          * The NudeNet `320n.onnx` detector (AGPL-3.0: the app opts in and ships it itself).
-         */nudenetModel: String? = nil) {
+         */nudenetModel: String? = nil, 
+        /**
+         * Where to run the models; `null`/`nil` is the CPU. A provider the loaded runtime lacks
+         * falls back to the CPU (see `Scanner.executionProvider()`).
+         */executionProvider: ExecutionProvider? = nil) {
         self.runtimePath = runtimePath
         self.nsfwModel = nsfwModel
         self.nudenetModel = nudenetModel
+        self.executionProvider = executionProvider
     }
 
     
@@ -1525,7 +1805,8 @@ public struct FfiConverterTypeClassifierPaths: FfiConverterRustBuffer {
             try ClassifierPaths(
                 runtimePath: FfiConverterString.read(from: &buf), 
                 nsfwModel: FfiConverterOptionString.read(from: &buf), 
-                nudenetModel: FfiConverterOptionString.read(from: &buf)
+                nudenetModel: FfiConverterOptionString.read(from: &buf), 
+                executionProvider: FfiConverterOptionTypeExecutionProvider.read(from: &buf)
         )
     }
 
@@ -1533,6 +1814,7 @@ public struct FfiConverterTypeClassifierPaths: FfiConverterRustBuffer {
         FfiConverterString.write(value.runtimePath, into: &buf)
         FfiConverterOptionString.write(value.nsfwModel, into: &buf)
         FfiConverterOptionString.write(value.nudenetModel, into: &buf)
+        FfiConverterOptionTypeExecutionProvider.write(value.executionProvider, into: &buf)
     }
 }
 
@@ -1581,7 +1863,8 @@ public struct ConversationEvidence: Equatable, Hashable {
      */
     public var modifiers: [ModifierKind]
     /**
-     * Original text of the span (at most 80 bytes).
+     * Original text of the span (at most 80 bytes); empty when the scanner keeps no excerpts
+     * (`keepConversationExcerpts = false`).
      */
     public var excerpt: String
 
@@ -1607,7 +1890,8 @@ public struct ConversationEvidence: Equatable, Hashable {
          * Context modifiers that applied.
          */modifiers: [ModifierKind], 
         /**
-         * Original text of the span (at most 80 bytes).
+         * Original text of the span (at most 80 bytes); empty when the scanner keeps no excerpts
+         * (`keepConversationExcerpts = false`).
          */excerpt: String) {
         self.messageIndex = messageIndex
         self.direction = direction
@@ -1900,6 +2184,85 @@ public func FfiConverterTypeDecodeLimits_lower(_ value: DecodeLimits) -> RustBuf
 
 
 /**
+ * Which execution provider was asked for and which one runs.
+ */
+public struct ProviderStatus: Equatable, Hashable {
+    /**
+     * The configured provider.
+     */
+    public var requested: ExecutionProvider
+    /**
+     * The provider the sessions run on (`Cpu` after a fallback).
+     */
+    public var used: ExecutionProvider
+    /**
+     * Why the requested provider is not used, `null`/`nil` when it is.
+     */
+    public var fallbackReason: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The configured provider.
+         */requested: ExecutionProvider, 
+        /**
+         * The provider the sessions run on (`Cpu` after a fallback).
+         */used: ExecutionProvider, 
+        /**
+         * Why the requested provider is not used, `null`/`nil` when it is.
+         */fallbackReason: String?) {
+        self.requested = requested
+        self.used = used
+        self.fallbackReason = fallbackReason
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ProviderStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeProviderStatus: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ProviderStatus {
+        return
+            try ProviderStatus(
+                requested: FfiConverterTypeExecutionProvider.read(from: &buf), 
+                used: FfiConverterTypeExecutionProvider.read(from: &buf), 
+                fallbackReason: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ProviderStatus, into buf: inout [UInt8]) {
+        FfiConverterTypeExecutionProvider.write(value.requested, into: &buf)
+        FfiConverterTypeExecutionProvider.write(value.used, into: &buf)
+        FfiConverterOptionString.write(value.fallbackReason, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeProviderStatus_lift(_ buf: RustBuffer) throws -> ProviderStatus {
+    return try FfiConverterTypeProviderStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeProviderStatus_lower(_ value: ProviderStatus) -> RustBuffer {
+    return FfiConverterTypeProviderStatus.lower(value)
+}
+
+
+/**
  * The evidence for one conversation, for a report the user chose to send. The library sends
  * nothing; the app attaches `json` (or the fields) to the report.
  */
@@ -2134,6 +2497,20 @@ public struct ScannerConfig: Equatable, Hashable {
      * `onnx` feature (otherwise `InvalidConfig`).
      */
     public var classifiers: ClassifierPaths?
+    /**
+     * Most threads one scan may use; `null`/`nil` (the default) uses as many as help (up to 8
+     * for a large JPEG, one decoding thread beside the caller's for an animation, ONNX
+     * Runtime's own choice for the classifiers). `1` keeps each scan on the calling thread
+     * (and one ONNX Runtime intra-op thread). `0` is refused (`InvalidConfig`). Verdicts do
+     * not depend on it.
+     */
+    public var threadsPerScan: UInt32?
+    /**
+     * Keep the original text of conversation evidence (the excerpts, at most 80 bytes each).
+     * `false` keeps only spans (message index, byte offsets) and lexicon ids: exported state,
+     * the conversation report and the report bundle then hold no message text. Default `true`.
+     */
+    public var keepConversationExcerpts: Bool
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2159,13 +2536,27 @@ public struct ScannerConfig: Equatable, Hashable {
         /**
          * On-device image classifiers; `null`/`nil` runs none. Needs a library built with the
          * `onnx` feature (otherwise `InvalidConfig`).
-         */classifiers: ClassifierPaths? = nil) {
+         */classifiers: ClassifierPaths? = nil, 
+        /**
+         * Most threads one scan may use; `null`/`nil` (the default) uses as many as help (up to 8
+         * for a large JPEG, one decoding thread beside the caller's for an animation, ONNX
+         * Runtime's own choice for the classifiers). `1` keeps each scan on the calling thread
+         * (and one ONNX Runtime intra-op thread). `0` is refused (`InvalidConfig`). Verdicts do
+         * not depend on it.
+         */threadsPerScan: UInt32? = nil, 
+        /**
+         * Keep the original text of conversation evidence (the excerpts, at most 80 bytes each).
+         * `false` keeps only spans (message index, byte offsets) and lexicon ids: exported state,
+         * the conversation report and the report bundle then hold no message text. Default `true`.
+         */keepConversationExcerpts: Bool = true) {
         self.listStoreDir = listStoreDir
         self.trustedListKeys = trustedListKeys
         self.extraLexiconFiles = extraLexiconFiles
         self.policy = policy
         self.decodeLimits = decodeLimits
         self.classifiers = classifiers
+        self.threadsPerScan = threadsPerScan
+        self.keepConversationExcerpts = keepConversationExcerpts
     }
 
     
@@ -2189,7 +2580,9 @@ public struct FfiConverterTypeScannerConfig: FfiConverterRustBuffer {
                 extraLexiconFiles: FfiConverterSequenceString.read(from: &buf), 
                 policy: FfiConverterOptionTypePolicy.read(from: &buf), 
                 decodeLimits: FfiConverterOptionTypeDecodeLimits.read(from: &buf), 
-                classifiers: FfiConverterOptionTypeClassifierPaths.read(from: &buf)
+                classifiers: FfiConverterOptionTypeClassifierPaths.read(from: &buf), 
+                threadsPerScan: FfiConverterOptionUInt32.read(from: &buf), 
+                keepConversationExcerpts: FfiConverterBool.read(from: &buf)
         )
     }
 
@@ -2200,6 +2593,8 @@ public struct FfiConverterTypeScannerConfig: FfiConverterRustBuffer {
         FfiConverterOptionTypePolicy.write(value.policy, into: &buf)
         FfiConverterOptionTypeDecodeLimits.write(value.decodeLimits, into: &buf)
         FfiConverterOptionTypeClassifierPaths.write(value.classifiers, into: &buf)
+        FfiConverterOptionUInt32.write(value.threadsPerScan, into: &buf)
+        FfiConverterBool.write(value.keepConversationExcerpts, into: &buf)
     }
 }
 
@@ -2217,6 +2612,182 @@ public func FfiConverterTypeScannerConfig_lift(_ buf: RustBuffer) throws -> Scan
 public func FfiConverterTypeScannerConfig_lower(_ value: ScannerConfig) -> RustBuffer {
     return FfiConverterTypeScannerConfig.lower(value)
 }
+
+
+/**
+ * How one video scan samples its frames; every field is optional (`null`/`nil`: the default).
+ */
+public struct VideoScanOptions: Equatable, Hashable {
+    /**
+     * The video's duration in milliseconds, if known: the sampling interval is widened so the
+     * sampled frames span the whole video instead of stopping at the cap.
+     */
+    public var durationMs: UInt64?
+    /**
+     * One frame per this many milliseconds (default 1000), plus the first and the last.
+     */
+    public var intervalMs: UInt64?
+    /**
+     * Most frames hashed, first and last included (default 64, at least 1).
+     */
+    public var maxSampledFrames: UInt32?
+    /**
+     * Most frames accepted in all (default 100 000); one more is refused (`InvalidVideo`).
+     */
+    public var maxFrames: UInt32?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The video's duration in milliseconds, if known: the sampling interval is widened so the
+         * sampled frames span the whole video instead of stopping at the cap.
+         */durationMs: UInt64? = nil, 
+        /**
+         * One frame per this many milliseconds (default 1000), plus the first and the last.
+         */intervalMs: UInt64? = nil, 
+        /**
+         * Most frames hashed, first and last included (default 64, at least 1).
+         */maxSampledFrames: UInt32? = nil, 
+        /**
+         * Most frames accepted in all (default 100 000); one more is refused (`InvalidVideo`).
+         */maxFrames: UInt32? = nil) {
+        self.durationMs = durationMs
+        self.intervalMs = intervalMs
+        self.maxSampledFrames = maxSampledFrames
+        self.maxFrames = maxFrames
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension VideoScanOptions: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeVideoScanOptions: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> VideoScanOptions {
+        return
+            try VideoScanOptions(
+                durationMs: FfiConverterOptionUInt64.read(from: &buf), 
+                intervalMs: FfiConverterOptionUInt64.read(from: &buf), 
+                maxSampledFrames: FfiConverterOptionUInt32.read(from: &buf), 
+                maxFrames: FfiConverterOptionUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: VideoScanOptions, into buf: inout [UInt8]) {
+        FfiConverterOptionUInt64.write(value.durationMs, into: &buf)
+        FfiConverterOptionUInt64.write(value.intervalMs, into: &buf)
+        FfiConverterOptionUInt32.write(value.maxSampledFrames, into: &buf)
+        FfiConverterOptionUInt32.write(value.maxFrames, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeVideoScanOptions_lift(_ buf: RustBuffer) throws -> VideoScanOptions {
+    return try FfiConverterTypeVideoScanOptions.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeVideoScanOptions_lower(_ value: VideoScanOptions) -> RustBuffer {
+    return FfiConverterTypeVideoScanOptions.lower(value)
+}
+
+
+/**
+ * Where the classifier sessions should run.
+ */
+
+public enum ExecutionProvider: Equatable, Hashable {
+    
+    /**
+     * ONNX Runtime's CPU provider (always available).
+     */
+    case cpu
+    /**
+     * Apple's Core ML (iOS/macOS builds of ONNX Runtime, e.g. the `onnxruntime-c` pod).
+     */
+    case coreMl
+    /**
+     * XNNPACK (in the onnxruntime-android AAR and the iOS packages).
+     */
+    case xnnpack
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ExecutionProvider: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeExecutionProvider: FfiConverterRustBuffer {
+    typealias SwiftType = ExecutionProvider
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ExecutionProvider {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .cpu
+        
+        case 2: return .coreMl
+        
+        case 3: return .xnnpack
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ExecutionProvider, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .cpu:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .coreMl:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .xnnpack:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeExecutionProvider_lift(_ buf: RustBuffer) throws -> ExecutionProvider {
+    return try FfiConverterTypeExecutionProvider.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeExecutionProvider_lower(_ value: ExecutionProvider) -> RustBuffer {
+    return FfiConverterTypeExecutionProvider.lower(value)
+}
+
 
 
 /**
@@ -2261,6 +2832,12 @@ enum PreflightError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError
      * The on-device list store could not be read or written (disk full, permissions).
      */
     case Storage(message: String)
+    
+    /**
+     * A video scan refused a frame (a bad pixel layout, a timestamp before the previous
+     * frame's, more frames than the scan's cap) or was already finished.
+     */
+    case InvalidVideo(message: String)
     
 
     
@@ -2315,6 +2892,10 @@ public struct FfiConverterTypePreflightError: FfiConverterRustBuffer {
             message: try FfiConverterString.read(from: &buf)
         )
         
+        case 7: return .InvalidVideo(
+            message: try FfiConverterString.read(from: &buf)
+        )
+        
 
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -2338,6 +2919,8 @@ public struct FfiConverterTypePreflightError: FfiConverterRustBuffer {
             writeInt(&buf, Int32(5))
         case .Storage(_ /* message is ignored*/):
             writeInt(&buf, Int32(6))
+        case .InvalidVideo(_ /* message is ignored*/):
+            writeInt(&buf, Int32(7))
 
         
         }
@@ -2378,6 +2961,30 @@ fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterUInt32.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionUInt64: FfiConverterRustBuffer {
+    typealias SwiftType = UInt64?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt64.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt64.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -2506,6 +3113,30 @@ fileprivate struct FfiConverterOptionTypeDecodeLimits: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeProviderStatus: FfiConverterRustBuffer {
+    typealias SwiftType = ProviderStatus?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeProviderStatus.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeProviderStatus.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeReportBundle: FfiConverterRustBuffer {
     typealias SwiftType = ReportBundle?
 
@@ -2522,6 +3153,30 @@ fileprivate struct FfiConverterOptionTypeReportBundle: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeReportBundle.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeVideoScanOptions: FfiConverterRustBuffer {
+    typealias SwiftType = VideoScanOptions?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeVideoScanOptions.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeVideoScanOptions.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -2570,6 +3225,30 @@ fileprivate struct FfiConverterOptionTypeSelfHarmLevel: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeSelfHarmLevel.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeExecutionProvider: FfiConverterRustBuffer {
+    typealias SwiftType = ExecutionProvider?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeExecutionProvider.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeExecutionProvider.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -2842,6 +3521,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_preflight_ffi_checksum_method_scanner_set_listener() != 11544) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_preflight_ffi_checksum_method_scanner_execution_provider() != 29581) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_preflight_ffi_checksum_method_scanner_apply_list_update() != 36991) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -2867,6 +3549,24 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_preflight_ffi_checksum_method_scanner_scan_text() != 51799) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_scanner_begin_video() != 33066) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_videoscan_finish() != 4107) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_videoscan_frames_hashed() != 31459) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_videoscan_frames_pushed() != 21085) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_videoscan_is_match_certain() != 19701) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_videoscan_push_frame() != 59331) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_preflight_ffi_checksum_constructor_scanner_new() != 12962) {

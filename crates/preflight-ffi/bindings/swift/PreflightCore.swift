@@ -2421,6 +2421,91 @@ public func FfiConverterTypeEvidence_lower(_ value: Evidence) -> RustBuffer {
 
 
 /**
+ * What happened to a pushed frame.
+ */
+
+public enum FrameOutcome: Equatable, Hashable {
+    
+    /**
+     * Not sampled (kept only as the candidate last frame).
+     */
+    case skipped
+    /**
+     * Hashed and matched; no decision yet.
+     */
+    case hashed
+    /**
+     * A match is certain: the verdict will block whatever follows; the app may stop decoding.
+     */
+    case matchCertain
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension FrameOutcome: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFrameOutcome: FfiConverterRustBuffer {
+    typealias SwiftType = FrameOutcome
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FrameOutcome {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .skipped
+        
+        case 2: return .hashed
+        
+        case 3: return .matchCertain
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: FrameOutcome, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .skipped:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .hashed:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .matchCertain:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFrameOutcome_lift(_ buf: RustBuffer) throws -> FrameOutcome {
+    return try FfiConverterTypeFrameOutcome.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFrameOutcome_lower(_ value: FrameOutcome) -> RustBuffer {
+    return FfiConverterTypeFrameOutcome.lower(value)
+}
+
+
+
+/**
  * Grooming stages (after Lorenzo-Dus et al. and O'Connell), in the order they usually appear.
  */
 

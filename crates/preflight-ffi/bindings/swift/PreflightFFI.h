@@ -370,6 +370,11 @@ uint64_t uniffi_preflight_ffi_fn_method_scanner_scan_pixels_async(uint64_t ptr, 
 void uniffi_preflight_ffi_fn_method_scanner_set_listener(uint64_t ptr, RustBuffer listener, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_EXECUTION_PROVIDER
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_EXECUTION_PROVIDER
+RustBuffer uniffi_preflight_ffi_fn_method_scanner_execution_provider(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_APPLY_LIST_UPDATE
 #define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_APPLY_LIST_UPDATE
 RustBuffer uniffi_preflight_ffi_fn_method_scanner_apply_list_update(uint64_t ptr, RustBuffer update, int8_t force, RustCallStatus *_Nonnull out_status
@@ -413,6 +418,46 @@ RustBuffer uniffi_preflight_ffi_fn_method_scanner_scan_image(uint64_t ptr, RustB
 #ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_SCAN_TEXT
 #define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_SCAN_TEXT
 RustBuffer uniffi_preflight_ffi_fn_method_scanner_scan_text(uint64_t ptr, RustBuffer conversation_id, RustBuffer direction, RustBuffer age_band, RustBuffer text, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_BEGIN_VIDEO
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_BEGIN_VIDEO
+uint64_t uniffi_preflight_ffi_fn_method_scanner_begin_video(uint64_t ptr, RustBuffer options, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_CLONE_VIDEOSCAN
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_CLONE_VIDEOSCAN
+uint64_t uniffi_preflight_ffi_fn_clone_videoscan(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_FREE_VIDEOSCAN
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_FREE_VIDEOSCAN
+void uniffi_preflight_ffi_fn_free_videoscan(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_VIDEOSCAN_FINISH
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_VIDEOSCAN_FINISH
+RustBuffer uniffi_preflight_ffi_fn_method_videoscan_finish(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_VIDEOSCAN_FRAMES_HASHED
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_VIDEOSCAN_FRAMES_HASHED
+uint32_t uniffi_preflight_ffi_fn_method_videoscan_frames_hashed(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_VIDEOSCAN_FRAMES_PUSHED
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_VIDEOSCAN_FRAMES_PUSHED
+uint32_t uniffi_preflight_ffi_fn_method_videoscan_frames_pushed(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_VIDEOSCAN_IS_MATCH_CERTAIN
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_VIDEOSCAN_IS_MATCH_CERTAIN
+int8_t uniffi_preflight_ffi_fn_method_videoscan_is_match_certain(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_VIDEOSCAN_PUSH_FRAME
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_VIDEOSCAN_PUSH_FRAME
+RustBuffer uniffi_preflight_ffi_fn_method_videoscan_push_frame(uint64_t ptr, RustBuffer frame, uint64_t timestamp_ms, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_FUNC_DEFAULT_DECODE_LIMITS
@@ -789,6 +834,12 @@ uint16_t uniffi_preflight_ffi_checksum_method_scanner_set_listener(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_EXECUTION_PROVIDER
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_EXECUTION_PROVIDER
+uint16_t uniffi_preflight_ffi_checksum_method_scanner_execution_provider(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_APPLY_LIST_UPDATE
 #define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_APPLY_LIST_UPDATE
 uint16_t uniffi_preflight_ffi_checksum_method_scanner_apply_list_update(void
@@ -840,6 +891,42 @@ uint16_t uniffi_preflight_ffi_checksum_method_scanner_scan_image(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_SCAN_TEXT
 #define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_SCAN_TEXT
 uint16_t uniffi_preflight_ffi_checksum_method_scanner_scan_text(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_BEGIN_VIDEO
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_BEGIN_VIDEO
+uint16_t uniffi_preflight_ffi_checksum_method_scanner_begin_video(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_VIDEOSCAN_FINISH
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_VIDEOSCAN_FINISH
+uint16_t uniffi_preflight_ffi_checksum_method_videoscan_finish(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_VIDEOSCAN_FRAMES_HASHED
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_VIDEOSCAN_FRAMES_HASHED
+uint16_t uniffi_preflight_ffi_checksum_method_videoscan_frames_hashed(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_VIDEOSCAN_FRAMES_PUSHED
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_VIDEOSCAN_FRAMES_PUSHED
+uint16_t uniffi_preflight_ffi_checksum_method_videoscan_frames_pushed(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_VIDEOSCAN_IS_MATCH_CERTAIN
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_VIDEOSCAN_IS_MATCH_CERTAIN
+uint16_t uniffi_preflight_ffi_checksum_method_videoscan_is_match_certain(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_VIDEOSCAN_PUSH_FRAME
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_VIDEOSCAN_PUSH_FRAME
+uint16_t uniffi_preflight_ffi_checksum_method_videoscan_push_frame(void
     
 );
 #endif

@@ -29,16 +29,22 @@ fn store() -> String {
     tempfile::tempdir().unwrap().keep().display().to_string()
 }
 
-fn scanner() -> std::sync::Arc<Scanner> {
-    Scanner::new(ScannerConfig {
+/// The defaults with the test issuer's key, in a fresh store.
+fn config() -> ScannerConfig {
+    ScannerConfig {
         list_store_dir: store(),
         trusted_list_keys: vec![test_key()],
         extra_lexicon_files: vec![],
         policy: None,
         decode_limits: None,
         classifiers: None,
-    })
-    .unwrap()
+        threads_per_scan: None,
+        keep_conversation_excerpts: true,
+    }
+}
+
+fn scanner() -> std::sync::Arc<Scanner> {
+    Scanner::new(config()).unwrap()
 }
 
 #[test]
@@ -122,6 +128,8 @@ fn bad_inputs_are_typed_errors_with_clear_messages() {
         policy: None,
         decode_limits: None,
         classifiers: None,
+        threads_per_scan: None,
+        keep_conversation_excerpts: true,
     });
     assert!(matches!(bad_key, Err(PreflightError::InvalidConfig(_))));
     let bad_policy = Scanner::new(ScannerConfig {
@@ -138,6 +146,8 @@ fn bad_inputs_are_typed_errors_with_clear_messages() {
         }),
         decode_limits: None,
         classifiers: None,
+        threads_per_scan: None,
+        keep_conversation_excerpts: true,
     });
     assert!(
         matches!(bad_policy, Err(PreflightError::InvalidConfig(ref m)) if m.contains("grooming_warn"))
@@ -150,6 +160,8 @@ fn bad_inputs_are_typed_errors_with_clear_messages() {
             policy: None,
             decode_limits: None,
             classifiers: None,
+            threads_per_scan: None,
+            keep_conversation_excerpts: true,
         });
         assert!(
             matches!(no_store, Err(PreflightError::InvalidConfig(ref m)) if m.contains("list_store_dir")),
@@ -235,4 +247,88 @@ fn escalating_conversation_warns_and_survives_export_import() {
         .is_none());
     assert!(other.forget_conversation(id.clone()));
     assert!(other.export_conversation(id).unwrap().is_none());
+}
+
+#[test]
+fn threads_per_scan_is_validated_and_one_thread_scans_the_same() {
+    let mut c = ScannerConfig {
+        threads_per_scan: Some(0),
+        ..config()
+    };
+    let e = Scanner::new(c.clone()).unwrap_err();
+    assert!(
+        matches!(&e, PreflightError::InvalidConfig(m) if m.contains("threads_per_scan")),
+        "{e}"
+    );
+    c.threads_per_scan = Some(1);
+    let one = Scanner::new(c).unwrap();
+    one.apply_list_update(read("tests/fixtures/ffi/demo-list-v1.pflist"), false)
+        .unwrap();
+    let default = scanner();
+    default
+        .apply_list_update(read("tests/fixtures/ffi/demo-list-v1.pflist"), false)
+        .unwrap();
+    for image in [
+        "tests/fixtures/pdq/images/bridge-1-original.jpg",
+        "tests/fixtures/pdq/images/exif-rotn-6.jpg",
+    ] {
+        let v = one.scan_image(read(image)).unwrap();
+        assert_eq!(v, default.scan_image(read(image)).unwrap(), "{image}");
+    }
+    assert_eq!(
+        one.scan_image(read("tests/fixtures/pdq/images/bridge-1-original.jpg"))
+            .unwrap()
+            .action,
+        Action::Block
+    );
+}
+
+#[test]
+fn without_excerpts_the_exported_state_and_report_hold_no_message_text() {
+    let s = Scanner::new(ScannerConfig {
+        keep_conversation_excerpts: false,
+        ..config()
+    })
+    .unwrap();
+    let lines = [
+        "you're so mature for your age",
+        "don't tell your parents we talk, it's our little secret",
+        "send me a pic of you, nobody will see it but me",
+        "delete this chat after ok?",
+    ];
+    let mut spans = Vec::new();
+    for line in lines {
+        let v = s
+            .scan_text(
+                "c".into(),
+                Direction::Received,
+                AgeBand::Age13To15,
+                line.into(),
+            )
+            .unwrap();
+        // The verdict itself still quotes the span (the app has the message anyway).
+        for e in v.signals.iter().flat_map(|g| &g.evidence) {
+            if let preflight_ffi::Evidence::Lexicon { excerpt, .. } = e {
+                spans.push(excerpt.clone());
+            }
+        }
+    }
+    assert!(spans.len() >= 3, "{spans:?}");
+    let doc = s.export_conversation("c".into()).unwrap().unwrap();
+    for text in spans.iter().map(String::as_str).chain(lines) {
+        assert!(!doc.contains(text), "{text:?} in\n{doc}");
+    }
+    let bundle = s.report_bundle("c".into(), vec![], None).unwrap().unwrap();
+    assert!(bundle.conversation.evidence.len() >= 3);
+    assert!(bundle
+        .conversation
+        .evidence
+        .iter()
+        .all(|e| e.excerpt.is_empty()));
+    for text in &spans {
+        assert!(
+            !bundle.json.contains(text.as_str()),
+            "{text:?} in the report"
+        );
+    }
 }

@@ -6,3 +6,4 @@ mod ffi_api;
 mod ffi_fixtures;
 mod ffi_packaging;
 mod mobile_inputs;
+mod ffi_video;

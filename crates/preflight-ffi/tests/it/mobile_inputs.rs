@@ -33,6 +33,8 @@ fn config(dir: &std::path::Path) -> ScannerConfig {
         policy: None,
         decode_limits: None,
         classifiers: None,
+        threads_per_scan: None,
+        keep_conversation_excerpts: true,
     }
 }
 

@@ -34,6 +34,7 @@ import dev.preflight.core.AgeBand
 import dev.preflight.core.Direction
 import dev.preflight.core.FfiConverterTypeAgeBand
 import dev.preflight.core.FfiConverterTypeDirection
+import dev.preflight.core.FfiConverterTypeFrameOutcome
 import dev.preflight.core.FfiConverterTypeGroomingStage
 import dev.preflight.core.FfiConverterTypeListInfo
 import dev.preflight.core.FfiConverterTypeModifierKind
@@ -42,6 +43,7 @@ import dev.preflight.core.FfiConverterTypePolicy
 import dev.preflight.core.FfiConverterTypeSelfHarmLevel
 import dev.preflight.core.FfiConverterTypeStageScore
 import dev.preflight.core.FfiConverterTypeVerdict
+import dev.preflight.core.FrameOutcome
 import dev.preflight.core.GroomingStage
 import dev.preflight.core.ListInfo
 import dev.preflight.core.ModifierKind
@@ -60,6 +62,7 @@ import kotlinx.coroutines.launch
 import kotlinx.coroutines.suspendCancellableCoroutine
 import dev.preflight.core.RustBuffer as RustBufferAgeBand
 import dev.preflight.core.RustBuffer as RustBufferDirection
+import dev.preflight.core.RustBuffer as RustBufferFrameOutcome
 import dev.preflight.core.RustBuffer as RustBufferGroomingStage
 import dev.preflight.core.RustBuffer as RustBufferListInfo
 import dev.preflight.core.RustBuffer as RustBufferModifierKind
@@ -778,6 +781,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_preflight_ffi_checksum_method_scanner_set_listener(
     ): Int
+    external fun uniffi_preflight_ffi_checksum_method_scanner_execution_provider(
+    ): Int
     external fun uniffi_preflight_ffi_checksum_method_scanner_apply_list_update(
     ): Int
     external fun uniffi_preflight_ffi_checksum_method_scanner_export_conversation(
@@ -795,6 +800,18 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_preflight_ffi_checksum_method_scanner_scan_image(
     ): Int
     external fun uniffi_preflight_ffi_checksum_method_scanner_scan_text(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_scanner_begin_video(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_videoscan_finish(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_videoscan_frames_hashed(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_videoscan_frames_pushed(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_videoscan_is_match_certain(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_videoscan_push_frame(
     ): Int
     external fun uniffi_preflight_ffi_checksum_constructor_scanner_new(
     ): Int
@@ -858,6 +875,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_preflight_ffi_fn_method_scanner_set_listener(`ptr`: Long,`listener`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_preflight_ffi_fn_method_scanner_execution_provider(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_preflight_ffi_fn_method_scanner_apply_list_update(`ptr`: Long,`update`: RustBuffer.ByValue,`force`: Byte,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferListInfo.ByValue
     external fun uniffi_preflight_ffi_fn_method_scanner_export_conversation(`ptr`: Long,`conversationId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -876,6 +895,22 @@ internal object UniffiLib {
     ): RustBufferVerdict.ByValue
     external fun uniffi_preflight_ffi_fn_method_scanner_scan_text(`ptr`: Long,`conversationId`: RustBuffer.ByValue,`direction`: RustBufferDirection.ByValue,`ageBand`: RustBufferAgeBand.ByValue,`text`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferVerdict.ByValue
+    external fun uniffi_preflight_ffi_fn_method_scanner_begin_video(`ptr`: Long,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_preflight_ffi_fn_clone_videoscan(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_preflight_ffi_fn_free_videoscan(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_preflight_ffi_fn_method_videoscan_finish(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferVerdict.ByValue
+    external fun uniffi_preflight_ffi_fn_method_videoscan_frames_hashed(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Int
+    external fun uniffi_preflight_ffi_fn_method_videoscan_frames_pushed(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Int
+    external fun uniffi_preflight_ffi_fn_method_videoscan_is_match_certain(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_preflight_ffi_fn_method_videoscan_push_frame(`ptr`: Long,`frame`: RustBufferPixelBuffer.ByValue,`timestampMs`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferFrameOutcome.ByValue
     external fun uniffi_preflight_ffi_fn_func_default_decode_limits(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_preflight_ffi_fn_func_default_policy(uniffi_out_err: UniffiRustCallStatus, 
@@ -1049,6 +1084,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_preflight_ffi_checksum_method_scanner_set_listener() and 0xFFFF) != 11544) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_execution_provider() and 0xFFFF) != 29581) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_preflight_ffi_checksum_method_scanner_apply_list_update() and 0xFFFF) != 36991) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1074,6 +1112,24 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_preflight_ffi_checksum_method_scanner_scan_text() and 0xFFFF) != 51799) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_begin_video() and 0xFFFF) != 33066) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_videoscan_finish() and 0xFFFF) != 4107) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_videoscan_frames_hashed() and 0xFFFF) != 31459) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_videoscan_frames_pushed() and 0xFFFF) != 21085) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_videoscan_is_match_certain() and 0xFFFF) != 19701) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_videoscan_push_frame() and 0xFFFF) != 59331) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_preflight_ffi_checksum_constructor_scanner_new() and 0xFFFF) != 12962) {
@@ -2059,6 +2115,13 @@ public interface ScannerInterface {
     fun `setListener`(`listener`: PreflightListener?)
     
     /**
+     * The classifiers' execution provider: the one configured and the one running (after a
+     * fallback to the CPU, with the reason). `null`/`nil` without classifiers, in a library
+     * built without `onnx`, or before a model was loaded (call `preload` first).
+     */
+    fun `executionProvider`(): ProviderStatus?
+    
+    /**
      * Installs a signed full list or delta, verified against the trusted keys, atomically
      * while scans continue; returns the new list's summary. Refused (`ListRejected`) if the
      * signature or structure is bad or the version is not newer, unless `force` (which only
@@ -2116,6 +2179,13 @@ public interface ScannerInterface {
      * cannot run (`Classifier`); the lexicons and conversation model never fail.
      */
     fun `scanText`(`conversationId`: kotlin.String, `direction`: Direction, `ageBand`: AgeBand, `text`: kotlin.String): Verdict
+    
+    /**
+     * Starts a video scan against the list in force now; `options` `null`/`nil` samples as the
+     * defaults say (first, last and one frame a second, at most 64). Throws `InvalidConfig`
+     * for a zero interval or cap.
+     */
+    fun `beginVideo`(`options`: VideoScanOptions?): VideoScan
     
     companion object
 }
@@ -2466,6 +2536,24 @@ open class Scanner: Disposable, AutoCloseable, ScannerInterface
 
     
     /**
+     * The classifiers' execution provider: the one configured and the one running (after a
+     * fallback to the CPU, with the reason). `null`/`nil` without classifiers, in a library
+     * built without `onnx`, or before a model was loaded (call `preload` first).
+     */override fun `executionProvider`(): ProviderStatus? {
+            return FfiConverterOptionalTypeProviderStatus.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_preflight_ffi_fn_method_scanner_execution_provider(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * Installs a signed full list or delta, verified against the trusted keys, atomically
      * while scans continue; returns the new list's summary. Refused (`ListRejected`) if the
      * signature or structure is bad or the version is not newer, unless `force` (which only
@@ -2642,6 +2730,26 @@ open class Scanner: Disposable, AutoCloseable, ScannerInterface
     
 
     
+    /**
+     * Starts a video scan against the list in force now; `options` `null`/`nil` samples as the
+     * defaults say (first, last and one frame a second, at most 64). Throws `InvalidConfig`
+     * for a zero interval or cap.
+     */
+    @Throws(PreflightException::class)override fun `beginVideo`(`options`: VideoScanOptions?): VideoScan {
+            return FfiConverterTypeVideoScan.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PreflightException) { _status ->
+    UniffiLib.uniffi_preflight_ffi_fn_method_scanner_begin_video(
+        it,
+        
+        FfiConverterOptionalTypeVideoScanOptions.lower(`options`),_status)
+}
+    }
+    )
+    }
+    
+
+    
 
     
 
@@ -2680,14 +2788,394 @@ public object FfiConverterTypeScanner: FfiConverter<Scanner, Long> {
 }
 
 
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * One video scan session. Push the decoded frames in presentation order with `pushFrame`,
+ * then call `finish` once for the verdict. Thread-safe (calls are serialised); it holds a
+ * snapshot of the list in force when it began, so a list update meanwhile does not change it.
+ */
+public interface VideoScanInterface {
+    
+    /**
+     * Ends the scan and returns the verdict: `Block` with `KnownCsam` evidence naming the
+     * matched frame (`FrameMatch`: index and time) or the listed video (`VideoMatch`: query and
+     * target match percentages, the matched frames), else the classifier signals, else
+     * `Allow`. Throws `InvalidVideo` if called twice, `Classifier` if a configured classifier
+     * failed and no known-image match decided the verdict.
+     */
+    fun `finish`(): Verdict
+    
+    /**
+     * Frames hashed so far (0 after `finish`).
+     */
+    fun `framesHashed`(): kotlin.UInt
+    
+    /**
+     * Frames pushed so far (0 after `finish`).
+     */
+    fun `framesPushed`(): kotlin.UInt
+    
+    /**
+     * Whether a match is already certain (the verdict will block).
+     */
+    fun `isMatchCertain`(): kotlin.Boolean
+    
+    /**
+     * Pushes the next decoded frame; `timestampMs` is its presentation time from the start of
+     * the video (never decreasing). Sampled frames are hashed and matched now, the others only
+     * checked for a valid layout. Returns `MatchCertain` once the verdict will block: stop
+     * decoding and call `finish` (further frames are ignored). Throws `InvalidVideo` for a bad
+     * layout, a timestamp before the previous one, more frames than `maxFrames`, or a scan
+     * already finished.
+     */
+    fun `pushFrame`(`frame`: PixelBuffer, `timestampMs`: kotlin.ULong): FrameOutcome
+    
+    companion object
+}
+
+/**
+ * One video scan session. Push the decoded frames in presentation order with `pushFrame`,
+ * then call `finish` once for the verdict. Thread-safe (calls are serialised); it holds a
+ * snapshot of the list in force when it began, so a list update meanwhile does not change it.
+ */
+open class VideoScan: Disposable, AutoCloseable, VideoScanInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_preflight_ffi_fn_free_videoscan(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_preflight_ffi_fn_clone_videoscan(handle, status)
+        }
+    }
+
+    
+    /**
+     * Ends the scan and returns the verdict: `Block` with `KnownCsam` evidence naming the
+     * matched frame (`FrameMatch`: index and time) or the listed video (`VideoMatch`: query and
+     * target match percentages, the matched frames), else the classifier signals, else
+     * `Allow`. Throws `InvalidVideo` if called twice, `Classifier` if a configured classifier
+     * failed and no known-image match decided the verdict.
+     */
+    @Throws(PreflightException::class)override fun `finish`(): Verdict {
+            return FfiConverterTypeVerdict.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PreflightException) { _status ->
+    UniffiLib.uniffi_preflight_ffi_fn_method_videoscan_finish(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Frames hashed so far (0 after `finish`).
+     */override fun `framesHashed`(): kotlin.UInt {
+            return FfiConverterUInt.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_preflight_ffi_fn_method_videoscan_frames_hashed(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Frames pushed so far (0 after `finish`).
+     */override fun `framesPushed`(): kotlin.UInt {
+            return FfiConverterUInt.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_preflight_ffi_fn_method_videoscan_frames_pushed(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Whether a match is already certain (the verdict will block).
+     */override fun `isMatchCertain`(): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_preflight_ffi_fn_method_videoscan_is_match_certain(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Pushes the next decoded frame; `timestampMs` is its presentation time from the start of
+     * the video (never decreasing). Sampled frames are hashed and matched now, the others only
+     * checked for a valid layout. Returns `MatchCertain` once the verdict will block: stop
+     * decoding and call `finish` (further frames are ignored). Throws `InvalidVideo` for a bad
+     * layout, a timestamp before the previous one, more frames than `maxFrames`, or a scan
+     * already finished.
+     */
+    @Throws(PreflightException::class)override fun `pushFrame`(`frame`: PixelBuffer, `timestampMs`: kotlin.ULong): FrameOutcome {
+            return FfiConverterTypeFrameOutcome.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PreflightException) { _status ->
+    UniffiLib.uniffi_preflight_ffi_fn_method_videoscan_push_frame(
+        it,
+        
+        FfiConverterTypePixelBuffer.lower(`frame`),
+        FfiConverterULong.lower(`timestampMs`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeVideoScan: FfiConverter<VideoScan, Long> {
+    override fun lower(value: VideoScan): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): VideoScan {
+        return VideoScan(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): VideoScan {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: VideoScan) = 8UL
+
+    override fun write(value: VideoScan, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
 
 /**
  * Where the ONNX Runtime library and the classifier models are on the device. The library
- * loads them lazily, on the first image scan, and never downloads anything.
+ * loads them lazily, on the first image scan (or `preload`), and never downloads anything.
  */
 data class ClassifierPaths (
     /**
-     * Path of the ONNX Runtime shared library (1.31 or newer).
+     * ONNX Runtime 1.31 or newer: a path (`/…/libonnxruntime.so`), or a library name without
+     * a directory, found by the platform's loader. On Android pass `"libonnxruntime.so"`: the
+     * onnxruntime-android AAR puts it in the app's `nativeLibraryDir`. On iOS the official
+     * packages are static: see bindings/README.md.
      */
     var `runtimePath`: kotlin.String
     , 
@@ -2700,6 +3188,12 @@ data class ClassifierPaths (
      * The NudeNet `320n.onnx` detector (AGPL-3.0: the app opts in and ships it itself).
      */
     var `nudenetModel`: kotlin.String? = null 
+    , 
+    /**
+     * Where to run the models; `null`/`nil` is the CPU. A provider the loaded runtime lacks
+     * falls back to the CPU (see `Scanner.executionProvider()`).
+     */
+    var `executionProvider`: ExecutionProvider? = null 
     
 ){
     
@@ -2719,19 +3213,22 @@ public object FfiConverterTypeClassifierPaths: FfiConverterRustBuffer<Classifier
             FfiConverterString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeExecutionProvider.read(buf),
         )
     }
 
     override fun allocationSize(value: ClassifierPaths) = (
             FfiConverterString.allocationSize(value.`runtimePath`) +
             FfiConverterOptionalString.allocationSize(value.`nsfwModel`) +
-            FfiConverterOptionalString.allocationSize(value.`nudenetModel`)
+            FfiConverterOptionalString.allocationSize(value.`nudenetModel`) +
+            FfiConverterOptionalTypeExecutionProvider.allocationSize(value.`executionProvider`)
     )
 
     override fun write(value: ClassifierPaths, buf: ByteBuffer) {
             FfiConverterString.write(value.`runtimePath`, buf)
             FfiConverterOptionalString.write(value.`nsfwModel`, buf)
             FfiConverterOptionalString.write(value.`nudenetModel`, buf)
+            FfiConverterOptionalTypeExecutionProvider.write(value.`executionProvider`, buf)
     }
 }
 
@@ -2772,7 +3269,8 @@ data class ConversationEvidence (
     var `modifiers`: List<ModifierKind>
     , 
     /**
-     * Original text of the span (at most 80 bytes).
+     * Original text of the span (at most 80 bytes); empty when the scanner keeps no excerpts
+     * (`keepConversationExcerpts = false`).
      */
     var `excerpt`: kotlin.String
     
@@ -2991,6 +3489,61 @@ public object FfiConverterTypeDecodeLimits: FfiConverterRustBuffer<DecodeLimits>
 
 
 /**
+ * Which execution provider was asked for and which one runs.
+ */
+data class ProviderStatus (
+    /**
+     * The configured provider.
+     */
+    var `requested`: ExecutionProvider
+    , 
+    /**
+     * The provider the sessions run on (`Cpu` after a fallback).
+     */
+    var `used`: ExecutionProvider
+    , 
+    /**
+     * Why the requested provider is not used, `null`/`nil` when it is.
+     */
+    var `fallbackReason`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeProviderStatus: FfiConverterRustBuffer<ProviderStatus> {
+    override fun read(buf: ByteBuffer): ProviderStatus {
+        return ProviderStatus(
+            FfiConverterTypeExecutionProvider.read(buf),
+            FfiConverterTypeExecutionProvider.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ProviderStatus) = (
+            FfiConverterTypeExecutionProvider.allocationSize(value.`requested`) +
+            FfiConverterTypeExecutionProvider.allocationSize(value.`used`) +
+            FfiConverterOptionalString.allocationSize(value.`fallbackReason`)
+    )
+
+    override fun write(value: ProviderStatus, buf: ByteBuffer) {
+            FfiConverterTypeExecutionProvider.write(value.`requested`, buf)
+            FfiConverterTypeExecutionProvider.write(value.`used`, buf)
+            FfiConverterOptionalString.write(value.`fallbackReason`, buf)
+    }
+}
+
+
+
+/**
  * The evidence for one conversation, for a report the user chose to send. The library sends
  * nothing; the app attaches `json` (or the fields) to the report.
  */
@@ -3173,6 +3726,22 @@ data class ScannerConfig (
      * `onnx` feature (otherwise `InvalidConfig`).
      */
     var `classifiers`: ClassifierPaths? = null 
+    , 
+    /**
+     * Most threads one scan may use; `null`/`nil` (the default) uses as many as help (up to 8
+     * for a large JPEG, one decoding thread beside the caller's for an animation, ONNX
+     * Runtime's own choice for the classifiers). `1` keeps each scan on the calling thread
+     * (and one ONNX Runtime intra-op thread). `0` is refused (`InvalidConfig`). Verdicts do
+     * not depend on it.
+     */
+    var `threadsPerScan`: kotlin.UInt? = null 
+    , 
+    /**
+     * Keep the original text of conversation evidence (the excerpts, at most 80 bytes each).
+     * `false` keeps only spans (message index, byte offsets) and lexicon ids: exported state,
+     * the conversation report and the report bundle then hold no message text. Default `true`.
+     */
+    var `keepConversationExcerpts`: kotlin.Boolean = true 
     
 ){
     
@@ -3195,6 +3764,8 @@ public object FfiConverterTypeScannerConfig: FfiConverterRustBuffer<ScannerConfi
             FfiConverterOptionalTypePolicy.read(buf),
             FfiConverterOptionalTypeDecodeLimits.read(buf),
             FfiConverterOptionalTypeClassifierPaths.read(buf),
+            FfiConverterOptionalUInt.read(buf),
+            FfiConverterBoolean.read(buf),
         )
     }
 
@@ -3204,7 +3775,9 @@ public object FfiConverterTypeScannerConfig: FfiConverterRustBuffer<ScannerConfi
             FfiConverterSequenceString.allocationSize(value.`extraLexiconFiles`) +
             FfiConverterOptionalTypePolicy.allocationSize(value.`policy`) +
             FfiConverterOptionalTypeDecodeLimits.allocationSize(value.`decodeLimits`) +
-            FfiConverterOptionalTypeClassifierPaths.allocationSize(value.`classifiers`)
+            FfiConverterOptionalTypeClassifierPaths.allocationSize(value.`classifiers`) +
+            FfiConverterOptionalUInt.allocationSize(value.`threadsPerScan`) +
+            FfiConverterBoolean.allocationSize(value.`keepConversationExcerpts`)
     )
 
     override fun write(value: ScannerConfig, buf: ByteBuffer) {
@@ -3214,8 +3787,121 @@ public object FfiConverterTypeScannerConfig: FfiConverterRustBuffer<ScannerConfi
             FfiConverterOptionalTypePolicy.write(value.`policy`, buf)
             FfiConverterOptionalTypeDecodeLimits.write(value.`decodeLimits`, buf)
             FfiConverterOptionalTypeClassifierPaths.write(value.`classifiers`, buf)
+            FfiConverterOptionalUInt.write(value.`threadsPerScan`, buf)
+            FfiConverterBoolean.write(value.`keepConversationExcerpts`, buf)
     }
 }
+
+
+
+/**
+ * How one video scan samples its frames; every field is optional (`null`/`nil`: the default).
+ */
+data class VideoScanOptions (
+    /**
+     * The video's duration in milliseconds, if known: the sampling interval is widened so the
+     * sampled frames span the whole video instead of stopping at the cap.
+     */
+    var `durationMs`: kotlin.ULong? = null 
+    , 
+    /**
+     * One frame per this many milliseconds (default 1000), plus the first and the last.
+     */
+    var `intervalMs`: kotlin.ULong? = null 
+    , 
+    /**
+     * Most frames hashed, first and last included (default 64, at least 1).
+     */
+    var `maxSampledFrames`: kotlin.UInt? = null 
+    , 
+    /**
+     * Most frames accepted in all (default 100 000); one more is refused (`InvalidVideo`).
+     */
+    var `maxFrames`: kotlin.UInt? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeVideoScanOptions: FfiConverterRustBuffer<VideoScanOptions> {
+    override fun read(buf: ByteBuffer): VideoScanOptions {
+        return VideoScanOptions(
+            FfiConverterOptionalULong.read(buf),
+            FfiConverterOptionalULong.read(buf),
+            FfiConverterOptionalUInt.read(buf),
+            FfiConverterOptionalUInt.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: VideoScanOptions) = (
+            FfiConverterOptionalULong.allocationSize(value.`durationMs`) +
+            FfiConverterOptionalULong.allocationSize(value.`intervalMs`) +
+            FfiConverterOptionalUInt.allocationSize(value.`maxSampledFrames`) +
+            FfiConverterOptionalUInt.allocationSize(value.`maxFrames`)
+    )
+
+    override fun write(value: VideoScanOptions, buf: ByteBuffer) {
+            FfiConverterOptionalULong.write(value.`durationMs`, buf)
+            FfiConverterOptionalULong.write(value.`intervalMs`, buf)
+            FfiConverterOptionalUInt.write(value.`maxSampledFrames`, buf)
+            FfiConverterOptionalUInt.write(value.`maxFrames`, buf)
+    }
+}
+
+
+
+/**
+ * Where the classifier sessions should run.
+ */
+
+enum class ExecutionProvider {
+    
+    /**
+     * ONNX Runtime's CPU provider (always available).
+     */
+    CPU,
+    /**
+     * Apple's Core ML (iOS/macOS builds of ONNX Runtime, e.g. the `onnxruntime-c` pod).
+     */
+    CORE_ML,
+    /**
+     * XNNPACK (in the onnxruntime-android AAR and the iOS packages).
+     */
+    XNNPACK;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeExecutionProvider: FfiConverterRustBuffer<ExecutionProvider> {
+    override fun read(buf: ByteBuffer) = try {
+        ExecutionProvider.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: ExecutionProvider) = 4UL
+
+    override fun write(value: ExecutionProvider, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
 
 
 
@@ -3261,6 +3947,12 @@ sealed class PreflightException(message: String): kotlin.Exception(message) {
      */
         class Storage(message: String) : PreflightException(message)
         
+    /**
+     * A video scan refused a frame (a bad pixel layout, a timestamp before the previous
+     * frame's, more frames than the scan's cap) or was already finished.
+     */
+        class InvalidVideo(message: String) : PreflightException(message)
+        
 
     companion object ErrorHandler : UniffiRustCallStatusErrorHandler<PreflightException> {
         override fun lift(error_buf: RustBuffer.ByValue): PreflightException = FfiConverterTypePreflightError.lift(error_buf)
@@ -3280,6 +3972,7 @@ public object FfiConverterTypePreflightError : FfiConverterRustBuffer<PreflightE
             4 -> PreflightException.InvalidState(FfiConverterString.read(buf))
             5 -> PreflightException.Classifier(FfiConverterString.read(buf))
             6 -> PreflightException.Storage(FfiConverterString.read(buf))
+            7 -> PreflightException.InvalidVideo(FfiConverterString.read(buf))
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
         }
         
@@ -3315,6 +4008,10 @@ public object FfiConverterTypePreflightError : FfiConverterRustBuffer<PreflightE
                 buf.putInt(6)
                 Unit
             }
+            is PreflightException.InvalidVideo -> {
+                buf.putInt(7)
+                Unit
+            }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
     }
 
@@ -3348,6 +4045,38 @@ public object FfiConverterOptionalUInt: FfiConverterRustBuffer<kotlin.UInt?> {
         } else {
             buf.put(1)
             FfiConverterUInt.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalULong: FfiConverterRustBuffer<kotlin.ULong?> {
+    override fun read(buf: ByteBuffer): kotlin.ULong? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterULong.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.ULong?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterULong.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.ULong?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterULong.write(value, buf)
         }
     }
 }
@@ -3518,6 +4247,38 @@ public object FfiConverterOptionalTypeDecodeLimits: FfiConverterRustBuffer<Decod
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeProviderStatus: FfiConverterRustBuffer<ProviderStatus?> {
+    override fun read(buf: ByteBuffer): ProviderStatus? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeProviderStatus.read(buf)
+    }
+
+    override fun allocationSize(value: ProviderStatus?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeProviderStatus.allocationSize(value)
+        }
+    }
+
+    override fun write(value: ProviderStatus?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeProviderStatus.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeReportBundle: FfiConverterRustBuffer<ReportBundle?> {
     override fun read(buf: ByteBuffer): ReportBundle? {
         if (buf.get().toInt() == 0) {
@@ -3540,6 +4301,38 @@ public object FfiConverterOptionalTypeReportBundle: FfiConverterRustBuffer<Repor
         } else {
             buf.put(1)
             FfiConverterTypeReportBundle.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeVideoScanOptions: FfiConverterRustBuffer<VideoScanOptions?> {
+    override fun read(buf: ByteBuffer): VideoScanOptions? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeVideoScanOptions.read(buf)
+    }
+
+    override fun allocationSize(value: VideoScanOptions?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeVideoScanOptions.allocationSize(value)
+        }
+    }
+
+    override fun write(value: VideoScanOptions?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeVideoScanOptions.write(value, buf)
         }
     }
 }
@@ -3604,6 +4397,38 @@ public object FfiConverterOptionalTypeSelfHarmLevel: FfiConverterRustBuffer<Self
         } else {
             buf.put(1)
             FfiConverterTypeSelfHarmLevel.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeExecutionProvider: FfiConverterRustBuffer<ExecutionProvider?> {
+    override fun read(buf: ByteBuffer): ExecutionProvider? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeExecutionProvider.read(buf)
+    }
+
+    override fun allocationSize(value: ExecutionProvider?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeExecutionProvider.allocationSize(value)
+        }
+    }
+
+    override fun write(value: ExecutionProvider?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeExecutionProvider.write(value, buf)
         }
     }
 }
@@ -3747,6 +4572,8 @@ public object FfiConverterSequenceTypeModifierKind: FfiConverterRustBuffer<List<
         }
     }
 }
+
+
 
 
 

@@ -2609,6 +2609,53 @@ public object FfiConverterTypeEvidence : FfiConverterRustBuffer<Evidence>{
 
 
 /**
+ * What happened to a pushed frame.
+ */
+
+enum class FrameOutcome {
+    
+    /**
+     * Not sampled (kept only as the candidate last frame).
+     */
+    SKIPPED,
+    /**
+     * Hashed and matched; no decision yet.
+     */
+    HASHED,
+    /**
+     * A match is certain: the verdict will block whatever follows; the app may stop decoding.
+     */
+    MATCH_CERTAIN;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeFrameOutcome: FfiConverterRustBuffer<FrameOutcome> {
+    override fun read(buf: ByteBuffer) = try {
+        FrameOutcome.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: FrameOutcome) = 4UL
+
+    override fun write(value: FrameOutcome, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
  * Grooming stages (after Lorenzo-Dus et al. and O'Connell), in the order they usually appear.
  */
 
