@@ -13,8 +13,8 @@
 //! [`Runtime::session`], which loads first, so that cannot happen.
 
 use super::error::ClassifyError;
-use crate::BoxError;
 use super::provider::{self, ExecutionProvider, ProviderChoice};
+use crate::BoxError;
 use ort::environment::Environment;
 use ort::session::builder::GraphOptimizationLevel;
 use ort::session::Session;

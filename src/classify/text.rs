@@ -141,8 +141,7 @@ mod imp {
                 reason: e.to_string(),
                 cause: Some(e),
             };
-            let mut tokenizer =
-                Tokenizer::from_file(&config.tokenizer).map_err(tok_err)?;
+            let mut tokenizer = Tokenizer::from_file(&config.tokenizer).map_err(tok_err)?;
             tokenizer
                 .with_truncation(Some(TruncationParams {
                     max_length: config.max_length,

@@ -70,9 +70,9 @@ fn the_runtime_loads_by_library_name_through_the_platform_loader() {
         "the_runtime_loads_by_library_name_through_the_platform_loader",
     )
     .env(CHILD, "1")
-        .env("LD_LIBRARY_PATH", &dir)
-        .output()
-        .unwrap();
+    .env("LD_LIBRARY_PATH", &dir)
+    .output()
+    .unwrap();
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),

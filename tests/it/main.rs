@@ -3,6 +3,7 @@
 mod classify_errors;
 mod classify_nudenet;
 mod classify_parity;
+mod classify_provider;
 mod classify_scanner;
 mod classify_support;
 #[path = "../common/mod.rs"]
@@ -31,6 +32,7 @@ mod lists_update;
 mod media_inputs;
 mod pdq_conformance;
 mod scanner;
+mod scanner_options;
 mod text_conversation;
 mod text_evasion;
 mod text_false_positives;
@@ -41,5 +43,3 @@ mod text_model_conversation;
 mod text_model_format;
 mod text_robustness;
 mod video_scan;
-mod classify_provider;
-mod scanner_options;

@@ -5,5 +5,5 @@ mod common;
 mod ffi_api;
 mod ffi_fixtures;
 mod ffi_packaging;
-mod mobile_inputs;
 mod ffi_video;
+mod mobile_inputs;
