@@ -11,7 +11,7 @@ use preflight::{Action, Scanner, ScannerConfig};
 use std::num::NonZeroUsize;
 
 fn fixture(rel: &str) -> Vec<u8> {
-    std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)).unwrap()
+    std::fs::read(common::repo_root().join(rel)).unwrap()
 }
 
 /// 1.5 MB of entropy data: the DC decoder splits it across threads unless told otherwise.
