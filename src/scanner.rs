@@ -104,6 +104,8 @@ pub struct Scanner {
     #[cfg(feature = "onnx")]
     classifiers: Option<Arc<crate::classify::ClassifierSet>>,
     video: crate::video::VideoConfig,
+    /// Lists from several issuers ([`Scanner::with_issuers`]), beside the single list.
+    pub(crate) issuers: Option<crate::scanner_issuers::Issuers>,
     _temp_store: Option<TempStore>,
 }
 
@@ -182,6 +184,7 @@ impl Scanner {
                 .classifiers
                 .map(|c| Arc::new(crate::classify::ClassifierSet::new(c))),
             video: config.video,
+            issuers: None,
             _temp_store: temp,
         })
     }
@@ -200,6 +203,11 @@ impl Scanner {
     pub fn scan_image(&self, bytes: &[u8]) -> Result<Verdict, ScanError> {
         let list = self.lists.current();
         let crypto = CryptoHashes::of(bytes);
+        let exact: [(HashKind, &[u8]); 3] = [
+            (HashKind::Md5, &crypto.md5),
+            (HashKind::Sha1, &crypto.sha1),
+            (HashKind::Sha256, &crypto.sha256),
+        ];
         let mut matches: Vec<Tagged> = Vec::new();
         let whole = |m| Tagged {
             m,
@@ -230,15 +238,18 @@ impl Scanner {
                 &decoded.pixels,
                 decoded.format,
                 &list,
-                matches,
+                (matches, &exact),
                 decoded.partial,
             ),
-            Err(e) if matches.is_empty() => Err(e.into()),
-            Err(_) => Ok(self.verdict(
-                self.tagged_signals(&list, matches, false),
-                AgeBand::Unknown,
-                false,
-            )),
+            Err(e) => {
+                let issuers = self.issuer_signal(&[], &exact);
+                if matches.is_empty() && issuers.is_none() {
+                    return Err(e.into());
+                }
+                let mut signals = self.tagged_signals(&list, matches, false);
+                signals.extend(issuers);
+                Ok(self.verdict(signals, AgeBand::Unknown, false))
+            }
         }
     }
 
@@ -258,17 +269,23 @@ impl Scanner {
     pub fn scan_pixels(&self, buffer: &crate::media::PixelBuffer) -> Result<Verdict, ScanError> {
         let pixels = buffer.to_pixels(&self.limits)?;
         let list = self.lists.current();
-        self.scan_decoded(&pixels, buffer.format.name(), &list, Vec::new(), false)
+        self.scan_decoded(
+            &pixels,
+            buffer.format.name(),
+            &list,
+            (Vec::new(), &[]),
+            false,
+        )
     }
 
     /// PDQ and pHash of decoded pixels against `list`, plus `matches` already found (exact
-    /// digests), then the classifiers.
+    /// digests), then the issuers' lists (PDQ and the `exact` digests), then the classifiers.
     fn scan_decoded(
         &self,
         pixels: &crate::media::Pixels,
         format: &'static str,
         list: &HashList,
-        mut matches: Vec<Tagged>,
+        (mut matches, exact): (Vec<Tagged>, &[(HashKind, &[u8])]),
         partial: bool,
     ) -> Result<Verdict, ScanError> {
         let with_phash = self.policy.phash_radius > 0 && list.len(HashKind::PHash) > 0;
@@ -277,6 +294,7 @@ impl Scanner {
                 format,
                 detail: e.to_string(),
             })?;
+        let mut pdq_queries: Vec<Vec<[u8; 32]>> = Vec::new();
         for r in &regions {
             let tag = |m| Tagged {
                 m,
@@ -289,6 +307,7 @@ impl Scanner {
                         .into_iter()
                         .map(tag),
                 );
+                pdq_queries.push(variants);
             }
             if let Some(p) = r.phash {
                 matches.extend(
@@ -299,6 +318,7 @@ impl Scanner {
             }
         }
         let mut signals = self.tagged_signals(list, matches, partial);
+        signals.extend(self.issuer_signal(&pdq_queries, exact));
         self.classify_image(pixels, &mut signals)?;
         Ok(self.verdict(signals, AgeBand::Unknown, false))
     }

@@ -13,14 +13,14 @@ fn webp_frame_larger_than_its_canvas_is_refused_before_decoding() {
     ))
     .unwrap();
     let kind = sniff(&bytes).expect("an animated WebP");
-    let err = AnimationFrames::open(
+    let Err(err) = AnimationFrames::open(
         &bytes,
         kind,
         &DecodeLimits::default(),
         &AnimationLimits::default(),
-    )
-    .err()
-    .expect("refused");
+    ) else {
+        panic!("the oversized frame was not refused");
+    };
     assert!(
         matches!(err, AnimationError::CanvasTooLarge { format: "WebP", .. }),
         "{err}"

@@ -217,7 +217,7 @@ fn from_verdict(
     // A self-harm signal without level evidence (a model's) counts as ideation.
     let level = self_harm.and_then(|sig| {
         let levels = sig.evidence.iter().find_map(|e| match e {
-            Evidence::SelfHarmLevel { own, peer } => Some((own.clone(), peer.clone())),
+            Evidence::SelfHarmLevel { own, peer } => Some((*own, *peer)),
             _ => None,
         });
         match (levels, direction) {

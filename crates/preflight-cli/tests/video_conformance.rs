@@ -279,6 +279,15 @@ fn frame_hashes_and_match_decisions_equal_metas_vpdq() {
     )
     .unwrap();
     assert_eq!(l.videos().map(|v| v.len()), Some(1));
+    // `list inspect` counts the video (its frames are PDQ entries).
+    let inspect = Command::new(bin)
+        .args(["list", "inspect", list.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    assert!(inspect.status.success());
+    let info: serde_json::Value = serde_json::from_slice(&inspect.stdout).unwrap();
+    assert_eq!(info["list"]["counts"]["videos"], 1, "{info}");
+    assert_eq!(info["list"]["counts"]["pdq"], l.info().counts.pdq);
 
     // A device scanning the greyed copy frame by frame (raw RGB from the ffmpeg tool, pushed
     // with their times) is told to block once 80% of the listed video is matched.

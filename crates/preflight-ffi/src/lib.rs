@@ -15,24 +15,31 @@
 
 mod background;
 mod error;
+mod lists;
 mod mobile;
 mod report;
 mod scanner;
 pub mod types;
 
 pub use error::PreflightError;
+pub use lists::{IssuerSetup, UpdateCancel, UpdateProgressListener};
 pub use mobile::PreflightListener;
 pub use report::ReportMessage;
 pub use scanner::Scanner;
 pub use types::*;
 
 pub use preflight::hash::pdq::Dihedral;
-pub use preflight::lists::{HashKind, ListCounts, ListInfo, SourcePolicy};
+pub use preflight::lists::{
+    ForcedInstall, HashKind, IssuerPolicy, ListCounts, ListHealth, ListInfo, ListStatus,
+    SourcePolicy, UpdateProgress, UpdateStage,
+};
 pub use preflight::media::{Orientation, PixelBuffer, PixelFormat};
 pub use preflight::text::{
     AgeBand, Direction, GroomingStage, ModifierKind, SelfHarmLevel, StageScore,
 };
-pub use preflight::{Action, Category, Evidence, MatchedFrame, Policy, Signal, Verdict};
+pub use preflight::{
+    Action, Category, Evidence, IssuerEvidence, IssuerStatus, MatchedFrame, Policy, Signal, Verdict,
+};
 
 /// The library version (semver of the `preflight` crate).
 #[uniffi::export]
