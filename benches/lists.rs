@@ -275,6 +275,19 @@ fn bench_install(n: usize, dir: &std::path::Path) {
             index_bytes as f64 / 1e6
         );
     }
+    // In-run baseline: the full verification of the same bytes alone (digest, signature,
+    // structure), the floor of any install.
+    let t = Instant::now();
+    let verified = HashList::from_bytes_with(bytes.clone(), Some(&keys), Verification::Full);
+    let verify = t.elapsed();
+    assert!(verified.is_ok());
+    drop(verified);
+    eprintln!(
+        "[lists] install n={n}: install {:.3} s vs full verification alone {:.3} s ({:.2}x)",
+        install.as_secs_f64(),
+        verify.as_secs_f64(),
+        install.as_secs_f64() / verify.as_secs_f64()
+    );
     let list = live.current();
     let mut rng = Rng(7);
     let queries = make_queries(&hashes, &mut rng);

@@ -34,6 +34,7 @@ sources=(crates/preflight-ffi/bindings/kotlin/dev/preflight/preflight.kt
   crates/preflight-ffi/tests/kotlin/PreflightTest.kt
   crates/preflight-ffi/tests/kotlin/MobileTest.kt
   crates/preflight-ffi/tests/kotlin/VideoTest.kt
+  crates/preflight-ffi/tests/kotlin/ListsTest.kt
   crates/preflight-ffi/tests/kotlin/support/DelicateCoroutinesApi.kt)
 jar=target/kotlin/preflight-tests.jar
 mkdir -p target/kotlin
@@ -49,7 +50,7 @@ fi
 log=target/kotlin/test-output.txt
 status=0
 java -Djna.library.path="$lib_dir" -Dpreflight.root="$PWD" -cp "$jar:$deps:$stdlib" \
-  org.junit.runner.JUnitCore PreflightTest MobileTest VideoTest >"$log" 2>&1 || status=$?
+  org.junit.runner.JUnitCore PreflightTest MobileTest VideoTest ListsTest >"$log" 2>&1 || status=$?
 passed=$(grep -Eo '^OK \([0-9]+ tests?\)' "$log" | grep -Eo '[0-9]+' || true)
 if [ "$status" -ne 0 ] || [ -z "$passed" ]; then
   echo "FAIL Kotlin tests (exit $status); output in $log" >&2

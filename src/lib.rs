@@ -28,6 +28,7 @@ pub mod lists;
 pub mod media;
 pub mod policy;
 pub mod scanner;
+pub mod scanner_issuers;
 pub mod text;
 pub mod verdict;
 pub mod video;
@@ -35,7 +36,8 @@ pub mod video;
 pub use error::{BoxError, Error, Result};
 pub use policy::Policy;
 pub use scanner::{ReportBundle, ScanError, Scanner, ScannerConfig, TextModelChoice};
-pub use verdict::{Action, Category, Evidence, MatchedFrame, Signal, Verdict};
+pub use scanner_issuers::IssuerStatus;
+pub use verdict::{Action, Category, Evidence, IssuerEvidence, MatchedFrame, Signal, Verdict};
 pub use video::{FrameOutcome, VideoScan, VideoScanOptions};
 
 // Feature `uniffi`: the scaffolding for the types this crate derives (namespace `preflight_core`:

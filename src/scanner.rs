@@ -122,6 +122,8 @@ pub struct Scanner {
     classifiers: Option<Arc<crate::classify::ClassifierSet>>,
     video: crate::video::VideoConfig,
     scan_threads: Option<std::num::NonZeroUsize>,
+    /// Lists from several issuers ([`Scanner::with_issuers`]), beside the single list.
+    pub(crate) issuers: Option<crate::scanner_issuers::Issuers>,
     _temp_store: Option<TempStore>,
 }
 
@@ -202,6 +204,7 @@ impl Scanner {
             }),
             video: config.video,
             scan_threads: config.scan_threads,
+            issuers: None,
             _temp_store: temp,
         })
     }
@@ -220,6 +223,11 @@ impl Scanner {
     pub fn scan_image(&self, bytes: &[u8]) -> Result<Verdict, ScanError> {
         let list = self.lists.current();
         let crypto = CryptoHashes::of(bytes);
+        let exact: [(HashKind, &[u8]); 3] = [
+            (HashKind::Md5, &crypto.md5),
+            (HashKind::Sha1, &crypto.sha1),
+            (HashKind::Sha256, &crypto.sha256),
+        ];
         let mut matches: Vec<Tagged> = Vec::new();
         let whole = |m| Tagged {
             m,
@@ -252,15 +260,18 @@ impl Scanner {
                 &decoded.pixels,
                 decoded.format,
                 &list,
-                matches,
+                (matches, &exact),
                 decoded.partial,
             ),
-            Err(e) if matches.is_empty() => Err(e.into()),
-            Err(_) => Ok(self.verdict(
-                self.tagged_signals(&list, matches, false),
-                AgeBand::Unknown,
-                false,
-            )),
+            Err(e) => {
+                let issuers = self.issuer_signal(&[], &exact);
+                if matches.is_empty() && issuers.is_none() {
+                    return Err(e.into());
+                }
+                let mut signals = self.tagged_signals(&list, matches, false);
+                signals.extend(issuers);
+                Ok(self.verdict(signals, AgeBand::Unknown, false))
+            }
         }
     }
 
@@ -280,17 +291,23 @@ impl Scanner {
     pub fn scan_pixels(&self, buffer: &crate::media::PixelBuffer) -> Result<Verdict, ScanError> {
         let pixels = buffer.to_pixels(&self.limits)?;
         let list = self.lists.current();
-        self.scan_decoded(&pixels, buffer.format.name(), &list, Vec::new(), false)
+        self.scan_decoded(
+            &pixels,
+            buffer.format.name(),
+            &list,
+            (Vec::new(), &[]),
+            false,
+        )
     }
 
     /// PDQ and pHash of decoded pixels against `list`, plus `matches` already found (exact
-    /// digests), then the classifiers.
+    /// digests), then the issuers' lists (PDQ and the `exact` digests), then the classifiers.
     fn scan_decoded(
         &self,
         pixels: &crate::media::Pixels,
         format: &'static str,
         list: &HashList,
-        mut matches: Vec<Tagged>,
+        (mut matches, exact): (Vec<Tagged>, &[(HashKind, &[u8])]),
         partial: bool,
     ) -> Result<Verdict, ScanError> {
         let with_phash = self.policy.phash_radius > 0 && list.len(HashKind::PHash) > 0;
@@ -300,6 +317,7 @@ impl Scanner {
                 detail: e.to_string(),
                 cause: Some(Box::new(e)),
             })?;
+        let mut pdq_queries: Vec<Vec<[u8; 32]>> = Vec::new();
         for r in &regions {
             let tag = |m| Tagged {
                 m,
@@ -312,6 +330,7 @@ impl Scanner {
                         .into_iter()
                         .map(tag),
                 );
+                pdq_queries.push(variants);
             }
             if let Some(p) = r.phash {
                 matches.extend(
@@ -322,6 +341,7 @@ impl Scanner {
             }
         }
         let mut signals = self.tagged_signals(list, matches, partial);
+        signals.extend(self.issuer_signal(&pdq_queries, exact));
         self.classify_image(pixels, &mut signals)?;
         Ok(self.verdict(signals, AgeBand::Unknown, false))
     }

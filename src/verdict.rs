@@ -132,6 +132,20 @@ pub enum Evidence {
         /// SHA-256 digest of that list.
         list_digest: String,
     },
+    /// Known-image hits on the lists of several issuers ([`crate::Scanner::with_issuers`]),
+    /// with the outcome of the "k of n issuers" corroboration policy. One evidence item names
+    /// every issuer whose list matched the image.
+    IssuerMatch {
+        /// True when the policy is met: at least `required` lists signed by distinct keys of
+        /// counted issuers hold a matching entry (the signal then blocks; otherwise it warns).
+        corroborated: bool,
+        /// Distinct issuer keys among the counted issuers that matched.
+        independent_issuers: u32,
+        /// The policy's k.
+        required: u32,
+        /// Every issuer whose list matched, in configuration order.
+        issuers: Vec<IssuerEvidence>,
+    },
     /// A listed video matched as vPDQ decides: the share of the scanned video's sampled frames
     /// that match some frame of the listed video (query) and the share of the listed video's
     /// frames matched by some scanned frame (target), each against the policy's threshold.
@@ -202,6 +216,38 @@ pub enum Evidence {
         /// Score 0..1.
         score: f32,
     },
+}
+
+/// One issuer's closest matching entry, in [`Evidence::IssuerMatch`].
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IssuerEvidence {
+    /// The issuer's configured name.
+    pub issuer: String,
+    /// The issuer's configured category ("known-abuse", "terrorist-content", ...).
+    pub issuer_category: String,
+    /// Key id that signed the matching list.
+    pub issuer_key_id: String,
+    /// Whether this issuer counts under the policy.
+    pub counted: bool,
+    /// Version of the matching list.
+    pub list_version: u64,
+    /// SHA-256 digest of the matching list.
+    pub list_digest: String,
+    /// The hash family that matched.
+    pub kind: HashKind,
+    /// Entry index in its section.
+    pub entry: u32,
+    /// The listed hash (hex).
+    pub hash: String,
+    /// Hamming distance (0 for exact kinds).
+    pub distance: u32,
+    /// Which transform of the scanned image matched.
+    pub variant: Dihedral,
+    /// The entry's label.
+    pub label: String,
+    /// How many entries of this issuer's list matched (the closest is described here).
+    pub matches: u32,
 }
 
 /// One scanned frame that matched a frame of a listed video.

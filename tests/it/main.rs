@@ -43,3 +43,4 @@ mod text_model_conversation;
 mod text_model_format;
 mod text_robustness;
 mod video_scan;
+mod lists_issuers;

@@ -477,6 +477,10 @@ fn deltas_add_and_remove_videos_and_rebuild_the_signed_list() {
         (1, 1)
     );
     assert_eq!(parsed.videos.adds[0].label, "video-c");
+    // The summary (`list inspect`/`list diff`) and the list info count the videos.
+    let summary = parsed.summary();
+    assert_eq!((summary.adds.videos, summary.removes.videos), (1, 1));
+    assert_eq!((l1.info().counts.videos, l2.info().counts.videos), (2, 2));
     assert_eq!(preflight::lists::apply_delta(&l1, &parsed).unwrap(), v2);
     // On a device: the delta installs, and scene 0 (only in the removed video) no longer matches.
     let s = scanner_with(v1, Policy::default());

@@ -9,6 +9,9 @@
 //! - PDQ hash only: the production hasher against the C++-layout port on the same pixels.
 //! - List query: an 8-variant radius-31 PDQ query against `--list-size` random hashes through the
 //!   multi-index, against a brute-force popcount scan of the same list, and bytes per hash.
+//! - List install: a distributable list of `--list-size` hashes installed into an empty store
+//!   (verification, device index build, writes), against the full verification of the same
+//!   bytes alone; download and device bytes per hash (`bench_lists`).
 //!
 //! Timings are the best of `--rounds` repetitions, which filters out interference from other
 //! processes. Figures are printed as text or, with `--json`, as one JSON object.
@@ -71,10 +74,12 @@ struct Report {
     figures: Vec<Figure>,
     list_entries: usize,
     list_bytes_per_hash: Option<f64>,
+    /// The distributable list's install figures (absent with `--list-size 0`).
+    list_install: Option<crate::bench_lists::InstallFigures>,
 }
 
 /// Best wall time of `rounds` runs of `f`, in milliseconds (after one warm-up run).
-fn best_ms<T>(rounds: usize, mut f: impl FnMut() -> T) -> f64 {
+pub(crate) fn best_ms<T>(rounds: usize, mut f: impl FnMut() -> T) -> f64 {
     black_box(f());
     (0..rounds.max(1))
         .map(|_| {
@@ -231,6 +236,18 @@ pub fn run(args: BenchArgs) -> ExitCode {
         } else {
             None
         };
+        let install = if args.list_size > 0 {
+            let f = crate::bench_lists::install_figures(args.list_size, args.rounds.min(3))?;
+            figures.push(Figure::new(
+                "list_install",
+                f.install_ms,
+                "full verification of the same bytes",
+                f.verify_ms,
+            ));
+            Some(f)
+        } else {
+            None
+        };
         Ok(Report {
             image: name,
             image_bytes: jpeg.len(),
@@ -238,6 +255,7 @@ pub fn run(args: BenchArgs) -> ExitCode {
             figures,
             list_entries: args.list_size,
             list_bytes_per_hash: bytes_per_hash,
+            list_install: install,
         })
     })();
     match result {
@@ -272,6 +290,15 @@ pub fn run(args: BenchArgs) -> ExitCode {
                 println!(
                     "list: {} entries, {b:.1} bytes per hash (file = memory, mmap)",
                     r.list_entries
+                );
+            }
+            if let Some(f) = &r.list_install {
+                println!(
+                    "list install: {:.3} s for {} entries; download {:.2} bytes per hash, device (list + index) {:.1} bytes per hash",
+                    f.install_ms / 1e3,
+                    r.list_entries,
+                    f.download_bytes_per_hash,
+                    f.device_bytes_per_hash
                 );
             }
             ExitCode::SUCCESS

@@ -71,6 +71,19 @@ fn summary(v: &Verdict) -> String {
                     "video '{label}' matched: {target_match_pct:.1}% of its frames, \
                      {query_match_pct:.1}% of the scanned ones"
                 ),
+                Evidence::IssuerMatch {
+                    corroborated,
+                    issuers,
+                    required,
+                    ..
+                } => {
+                    let names: Vec<&str> = issuers.iter().map(|i| i.issuer.as_str()).collect();
+                    let state = if *corroborated { "" } else { "not " };
+                    format!(
+                        "on the lists of {} ({state}corroborated, {required} required)",
+                        names.join(", ")
+                    )
+                }
                 Evidence::Lexicon {
                     excerpt,
                     lexicon_id,

@@ -227,6 +227,7 @@ fn print_info(info: &ListInfo) {
     for kind in HashKind::ALL {
         println!("{:<13} {}", kind.name(), info.counts.get(kind));
     }
+    println!("videos        {}", info.counts.videos);
     println!("file bytes    {}", info.file_bytes);
 }
 
@@ -648,6 +649,8 @@ struct CountsView {
     md5: u64,
     sha1: u64,
     sha256: u64,
+    #[serde(default)]
+    videos: u64,
 }
 
 impl InfoView {
@@ -666,6 +669,7 @@ impl InfoView {
                 md5: self.counts.md5,
                 sha1: self.counts.sha1,
                 sha256: self.counts.sha256,
+                videos: self.counts.videos,
             },
             orgs: self.orgs,
             file_bytes: self.file_bytes,
@@ -709,6 +713,10 @@ fn diff(a: DiffArgs) -> ExitCode {
                 if add + rem > 0 {
                     println!("{:<7} +{add} -{rem}", kind.name());
                 }
+            }
+            let (add, rem) = (summary.adds.videos, summary.removes.videos);
+            if add + rem > 0 {
+                println!("{:<7} +{add} -{rem}", "videos");
             }
             if let (Some(out), Some(bytes)) = (&a.out, written) {
                 println!("wrote signed delta {} ({bytes} bytes)", out.display());

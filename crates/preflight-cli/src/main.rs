@@ -1,6 +1,7 @@
 //! `preflight`: the command line tool for policy teams (hashing, lists, text scanning, benchmarks).
 
 mod bench_cmd;
+mod bench_lists;
 mod bench_text;
 mod demo_cmd;
 mod eval_cmd;

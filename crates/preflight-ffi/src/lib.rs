@@ -16,6 +16,7 @@
 
 mod background;
 mod error;
+mod lists;
 mod mobile;
 mod provider;
 mod report;
@@ -24,6 +25,7 @@ pub mod types;
 mod video;
 
 pub use error::PreflightError;
+pub use lists::{IssuerSetup, UpdateCancel, UpdateProgressListener};
 pub use mobile::PreflightListener;
 pub use provider::{ExecutionProvider, ProviderStatus};
 pub use report::ReportMessage;
@@ -32,13 +34,17 @@ pub use types::*;
 pub use video::{VideoScan, VideoScanOptions};
 
 pub use preflight::hash::pdq::Dihedral;
-pub use preflight::lists::{HashKind, ListCounts, ListInfo, SourcePolicy};
+pub use preflight::lists::{
+    ForcedInstall, HashKind, IssuerPolicy, ListCounts, ListHealth, ListInfo, ListStatus,
+    SourcePolicy, UpdateProgress, UpdateStage,
+};
 pub use preflight::media::{Orientation, PixelBuffer, PixelFormat};
 pub use preflight::text::{
     AgeBand, Direction, GroomingStage, ModifierKind, SelfHarmLevel, StageScore,
 };
 pub use preflight::{
-    Action, Category, Evidence, FrameOutcome, MatchedFrame, Policy, Signal, Verdict,
+    Action, Category, Evidence, FrameOutcome, IssuerEvidence, IssuerStatus, MatchedFrame, Policy,
+    Signal, Verdict,
 };
 
 /// The library version (semver of the `preflight` crate).

@@ -25,6 +25,20 @@ pub struct Scanner {
     models: Vec<String>,
 }
 
+impl Scanner {
+    /// Wraps a core scanner (shared by the constructors): the listener slot, the eviction hook.
+    pub(crate) fn wrap(core: preflight::Scanner, models: Vec<String>) -> Arc<Scanner> {
+        let inner = Arc::new(core);
+        let listener = crate::mobile::ListenerSlot::default();
+        listener.watch_evictions(&inner);
+        Arc::new(Scanner {
+            inner,
+            listener,
+            models,
+        })
+    }
+}
+
 #[uniffi::export]
 impl Scanner {
     /// Builds a scanner: opens (or creates) the list store and verifies the installed list,
@@ -33,14 +47,10 @@ impl Scanner {
     #[uniffi::constructor]
     pub fn new(config: ScannerConfig) -> Result<Arc<Self>, PreflightError> {
         let models = crate::types::model_names(config.classifiers.as_ref());
-        let inner = Arc::new(preflight::Scanner::new(config.try_into()?)?);
-        let listener = crate::mobile::ListenerSlot::default();
-        listener.watch_evictions(&inner);
-        Ok(Arc::new(Scanner {
-            inner,
-            listener,
+        Ok(Scanner::wrap(
+            preflight::Scanner::new(config.try_into()?)?,
             models,
-        }))
+        ))
     }
 
     /// Scans an image (the encoded file bytes: JPEG, PNG, WebP, GIF or BMP) against the live

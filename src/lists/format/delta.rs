@@ -38,9 +38,9 @@ pub struct DeltaSummary {
     pub target_digest_hex: String,
     /// Key id that signed the delta.
     pub issuer_key_id: String,
-    /// Added entries per kind.
+    /// Added entries per kind, and added (or re-sent) videos.
     pub adds: ListCounts,
-    /// Removed entries (tombstones) per kind.
+    /// Removed entries (tombstones) per kind, and removed videos.
     pub removes: ListCounts,
 }
 
@@ -98,6 +98,7 @@ fn counts(f: impl Fn(HashKind) -> usize) -> ListCounts {
         md5: f(HashKind::Md5) as u64,
         sha1: f(HashKind::Sha1) as u64,
         sha256: f(HashKind::Sha256) as u64,
+        videos: 0,
     }
 }
 
@@ -109,8 +110,14 @@ impl Delta {
             target_version: self.target_version,
             target_digest_hex: hex_encode(&self.target_digest),
             issuer_key_id: KeyId(self.issuer_key_id).to_string(),
-            adds: counts(|k| self.adds[k.index()].len()),
-            removes: counts(|k| self.removes[k.index()].len()),
+            adds: ListCounts {
+                videos: self.videos.adds.len() as u64,
+                ..counts(|k| self.adds[k.index()].len())
+            },
+            removes: ListCounts {
+                videos: self.videos.removes.len() as u64,
+                ..counts(|k| self.removes[k.index()].len())
+            },
         }
     }
 }

@@ -75,6 +75,10 @@ pub struct ListCounts {
     pub sha1: u64,
     /// SHA-256 entries.
     pub sha256: u64,
+    /// Listed videos (each a bag of frame hashes; the frames are PDQ entries and counted in
+    /// `pdq`, so `total` leaves videos out).
+    #[serde(default)]
+    pub videos: u64,
 }
 
 impl ListCounts {
@@ -445,6 +449,7 @@ impl HashList {
                 HashKind::Sha256 => counts.sha256 = n,
             }
         }
+        counts.videos = self.videos().map_or(0, |v| v.len() as u64);
         ListInfo {
             format_version: crate::lists::format::FORMAT_VERSION,
             version: self.header.list_version,
@@ -497,6 +502,12 @@ impl HashList {
     /// The raw file bytes (for hashing, copying into the store, or statistics).
     pub fn as_bytes(&self) -> &[u8] {
         self.data.bytes()
+    }
+
+    /// Whether the bytes are owned memory (not a mapped file that another process could
+    /// change under us).
+    pub(crate) fn is_in_memory(&self) -> bool {
+        matches!(self.data, Backing::Owned(_))
     }
 
     /// video (issue 13): the video section, if any.

@@ -296,11 +296,13 @@ impl<'a> Install<'a> {
         files::keep_copy(&path, &self.store.dir, PREVIOUS_FILE, &self.token)
     }
 
-    /// Writes the list file: chunked with progress and cancellation, hashing what is written
-    /// and comparing it with the signed digest before the rename (so a memory-mapped source
-    /// that changed under us can never be installed).
+    /// Writes the list file: chunked with progress and cancellation. A memory-mapped source
+    /// is hashed again as it is written and compared with the signed digest before the rename
+    /// (so a file that changed under us can never be installed); bytes in memory were hashed
+    /// when they were verified and cannot change, so they are not hashed twice.
     fn write_list(&self, list: &HashList) -> Result<(), ListError> {
         let bytes = list.as_bytes();
+        let rehash = !list.is_in_memory();
         let body_len = bytes
             .len()
             .saturating_sub(crate::lists::format::TRAILER_LEN);
@@ -314,15 +316,17 @@ impl<'a> Install<'a> {
                     outcome = Err(ListError::Cancelled);
                     return Err(std::io::Error::other("cancelled"));
                 }
-                let hashed = body_len.saturating_sub(done).min(chunk.len());
-                sha.update(chunk.get(..hashed).unwrap_or(&[]));
+                if rehash {
+                    let hashed = body_len.saturating_sub(done).min(chunk.len());
+                    sha.update(chunk.get(..hashed).unwrap_or(&[]));
+                }
                 f.write_all(chunk)?;
                 done += chunk.len();
                 self.control
                     .report(UpdateStage::Writing, done as u64, total);
             }
             let digest: [u8; 32] = sha.finalize().into();
-            if digest != list.digest() {
+            if rehash && digest != list.digest() {
                 outcome = Err(ListError::DigestMismatch {
                     signed: hex_encode(&list.digest()),
                     computed: hex_encode(&digest),

@@ -90,6 +90,7 @@ impl Default for StoreOptions {
 }
 
 /// Whether the store runs on its installed list.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum ListHealth {
     /// No list was ever installed: matching against the empty list.
@@ -110,6 +111,7 @@ pub enum ListHealth {
 }
 
 /// What the store runs on and why (see [`LiveList::status`]).
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ListStatus {
     /// Installed, fallen back, or unavailable (with the reason).

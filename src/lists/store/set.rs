@@ -59,6 +59,7 @@ impl IssuerConfig {
 }
 
 /// The corroboration rule across issuers.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct IssuerPolicy {
     /// Minimum number of independently signed lists (distinct issuer keys) that must match
@@ -206,6 +207,41 @@ impl ListSet {
     /// Exact query across all issuers.
     pub fn match_exact(&self, kind: HashKind, hash: &[u8], policy: &IssuerPolicy) -> Corroboration {
         self.corroborate(policy, |list| list.match_exact(kind, hash))
+    }
+
+    /// One image across all issuers: every PDQ query (one set of dihedral variants per image
+    /// region) and every exact digest, so an issuer counts once however many of its entries
+    /// matched.
+    pub fn match_image(
+        &self,
+        pdq: &[Vec<[u8; 32]>],
+        radius: u32,
+        exact: &[(HashKind, &[u8])],
+        policy: &IssuerPolicy,
+    ) -> Corroboration {
+        self.corroborate(policy, |list| {
+            let mut all = Vec::new();
+            for (kind, hash) in exact {
+                all.extend(list.match_exact(*kind, hash));
+            }
+            for variants in pdq {
+                all.extend(list.match_pdq(variants, radius));
+            }
+            all
+        })
+    }
+
+    /// Issuer names, in configuration order.
+    pub fn issuers(&self) -> Vec<&str> {
+        self.members
+            .iter()
+            .map(|m| m.config.name.as_str())
+            .collect()
+    }
+
+    /// Every issuer's configuration, in configuration order.
+    pub fn configs(&self) -> impl Iterator<Item = &IssuerConfig> {
+        self.members.iter().map(|m| &m.config)
     }
 
     fn corroborate(

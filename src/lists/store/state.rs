@@ -16,6 +16,7 @@ use std::path::Path;
 pub const STATE_FILE: &str = "state.toml";
 
 /// A forced install, as recorded in the state file and reported by `list_info`/`status`.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ForcedInstall {
     /// Version installed by force.

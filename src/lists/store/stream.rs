@@ -32,6 +32,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Which step of an update is running.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UpdateStage {
     /// Hashing the update file to check its digest and signature.
@@ -43,6 +44,7 @@ pub enum UpdateStage {
 }
 
 /// One progress report: `done` of `total` bytes (or steps) of `stage`.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UpdateProgress {
     /// The running step.

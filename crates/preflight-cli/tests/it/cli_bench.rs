@@ -42,7 +42,8 @@ fn bench_reports_ratios_against_in_run_baselines() {
             "jpeg_to_pdq_one_thread",
             "pdq_hash_only",
             "scan_text 2000 msgs + model",
-            "list_query_r31_8_variants"
+            "list_query_r31_8_variants",
+            "list_install"
         ]
     );
     for f in r["figures"].as_array().unwrap() {
@@ -57,6 +58,13 @@ fn bench_reports_ratios_against_in_run_baselines() {
     assert_eq!(r["image_bytes"], std::fs::metadata(photo).unwrap().len());
     let bph = r["list_bytes_per_hash"].as_f64().unwrap();
     assert!(bph > 32.0 && bph < 200.0, "{bph}");
+    // The distributable list travels without its index; the device adds it. (At 3,000
+    // entries the 200-label dictionary still weighs ~15 bytes per hash; at 1M it is ~34.)
+    let install = &r["list_install"];
+    let download = install["download_bytes_per_hash"].as_f64().unwrap();
+    let device = install["device_bytes_per_hash"].as_f64().unwrap();
+    assert!(download > 32.0 && download < 64.0, "{install}");
+    assert!(device > download + 16.0, "{install}");
 }
 
 #[test]

@@ -5,7 +5,7 @@ use crate::common;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-fn run(dir: &Path, args: &[&str]) -> Output {
+pub(crate) fn run(dir: &Path, args: &[&str]) -> Output {
     common::cli_in(env!("CARGO_BIN_EXE_preflight"), dir, "", args)
 }
 
@@ -14,7 +14,7 @@ fn sh(dir: &Path, line: &str, paths: &[&str]) -> Output {
     common::cli_in(env!("CARGO_BIN_EXE_preflight"), dir, line, paths)
 }
 
-fn json(out: &Output) -> serde_json::Value {
+pub(crate) fn json(out: &Output) -> serde_json::Value {
     assert!(
         out.status.success(),
         "command failed: {}",

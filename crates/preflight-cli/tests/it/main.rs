@@ -11,3 +11,4 @@ mod text_cli;
 mod text_eval_cli;
 mod text_scan_cli;
 mod video_conformance;
+mod lists_cli_videos;

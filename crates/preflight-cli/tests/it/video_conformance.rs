@@ -315,6 +315,15 @@ fn cli_hashes_and_lists_the_video(
     )
     .unwrap();
     assert_eq!(l.videos().map(|v| v.len()), Some(1));
+    // `list inspect` counts the video (its frames are PDQ entries).
+    let inspect = Command::new(bin)
+        .args(["list", "inspect", list.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    assert!(inspect.status.success());
+    let info: serde_json::Value = serde_json::from_slice(&inspect.stdout).unwrap();
+    assert_eq!(info["list"]["counts"]["videos"], 1, "{info}");
+    assert_eq!(info["list"]["counts"]["pdq"], l.info().counts.pdq);
     (list, key)
 }
 

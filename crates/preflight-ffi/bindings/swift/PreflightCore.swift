@@ -616,6 +616,424 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
 
 
 /**
+ * A forced install, as recorded in the state file and reported by `list_info`/`status`.
+ */
+public struct ForcedInstall: Equatable, Hashable {
+    /**
+     * Version installed by force.
+     */
+    public var version: UInt64
+    /**
+     * Its digest (hex).
+     */
+    public var digestHex: String
+    /**
+     * Version that was installed (or the floor) before it.
+     */
+    public var replacedVersion: UInt64
+    /**
+     * Unix seconds when it was forced.
+     */
+    public var at: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Version installed by force.
+         */version: UInt64, 
+        /**
+         * Its digest (hex).
+         */digestHex: String, 
+        /**
+         * Version that was installed (or the floor) before it.
+         */replacedVersion: UInt64, 
+        /**
+         * Unix seconds when it was forced.
+         */at: UInt64) {
+        self.version = version
+        self.digestHex = digestHex
+        self.replacedVersion = replacedVersion
+        self.at = at
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ForcedInstall: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeForcedInstall: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ForcedInstall {
+        return
+            try ForcedInstall(
+                version: FfiConverterUInt64.read(from: &buf), 
+                digestHex: FfiConverterString.read(from: &buf), 
+                replacedVersion: FfiConverterUInt64.read(from: &buf), 
+                at: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ForcedInstall, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.version, into: &buf)
+        FfiConverterString.write(value.digestHex, into: &buf)
+        FfiConverterUInt64.write(value.replacedVersion, into: &buf)
+        FfiConverterUInt64.write(value.at, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeForcedInstall_lift(_ buf: RustBuffer) throws -> ForcedInstall {
+    return try FfiConverterTypeForcedInstall.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeForcedInstall_lower(_ value: ForcedInstall) -> RustBuffer {
+    return FfiConverterTypeForcedInstall.lower(value)
+}
+
+
+/**
+ * One issuer's closest matching entry, in [`Evidence::IssuerMatch`].
+ */
+public struct IssuerEvidence: Equatable, Hashable {
+    /**
+     * The issuer's configured name.
+     */
+    public var issuer: String
+    /**
+     * The issuer's configured category ("known-abuse", "terrorist-content", ...).
+     */
+    public var issuerCategory: String
+    /**
+     * Key id that signed the matching list.
+     */
+    public var issuerKeyId: String
+    /**
+     * Whether this issuer counts under the policy.
+     */
+    public var counted: Bool
+    /**
+     * Version of the matching list.
+     */
+    public var listVersion: UInt64
+    /**
+     * SHA-256 digest of the matching list.
+     */
+    public var listDigest: String
+    /**
+     * The hash family that matched.
+     */
+    public var kind: HashKind
+    /**
+     * Entry index in its section.
+     */
+    public var entry: UInt32
+    /**
+     * The listed hash (hex).
+     */
+    public var hash: String
+    /**
+     * Hamming distance (0 for exact kinds).
+     */
+    public var distance: UInt32
+    /**
+     * Which transform of the scanned image matched.
+     */
+    public var variant: Dihedral
+    /**
+     * The entry's label.
+     */
+    public var label: String
+    /**
+     * How many entries of this issuer's list matched (the closest is described here).
+     */
+    public var matches: UInt32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The issuer's configured name.
+         */issuer: String, 
+        /**
+         * The issuer's configured category ("known-abuse", "terrorist-content", ...).
+         */issuerCategory: String, 
+        /**
+         * Key id that signed the matching list.
+         */issuerKeyId: String, 
+        /**
+         * Whether this issuer counts under the policy.
+         */counted: Bool, 
+        /**
+         * Version of the matching list.
+         */listVersion: UInt64, 
+        /**
+         * SHA-256 digest of the matching list.
+         */listDigest: String, 
+        /**
+         * The hash family that matched.
+         */kind: HashKind, 
+        /**
+         * Entry index in its section.
+         */entry: UInt32, 
+        /**
+         * The listed hash (hex).
+         */hash: String, 
+        /**
+         * Hamming distance (0 for exact kinds).
+         */distance: UInt32, 
+        /**
+         * Which transform of the scanned image matched.
+         */variant: Dihedral, 
+        /**
+         * The entry's label.
+         */label: String, 
+        /**
+         * How many entries of this issuer's list matched (the closest is described here).
+         */matches: UInt32) {
+        self.issuer = issuer
+        self.issuerCategory = issuerCategory
+        self.issuerKeyId = issuerKeyId
+        self.counted = counted
+        self.listVersion = listVersion
+        self.listDigest = listDigest
+        self.kind = kind
+        self.entry = entry
+        self.hash = hash
+        self.distance = distance
+        self.variant = variant
+        self.label = label
+        self.matches = matches
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension IssuerEvidence: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeIssuerEvidence: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> IssuerEvidence {
+        return
+            try IssuerEvidence(
+                issuer: FfiConverterString.read(from: &buf), 
+                issuerCategory: FfiConverterString.read(from: &buf), 
+                issuerKeyId: FfiConverterString.read(from: &buf), 
+                counted: FfiConverterBool.read(from: &buf), 
+                listVersion: FfiConverterUInt64.read(from: &buf), 
+                listDigest: FfiConverterString.read(from: &buf), 
+                kind: FfiConverterTypeHashKind.read(from: &buf), 
+                entry: FfiConverterUInt32.read(from: &buf), 
+                hash: FfiConverterString.read(from: &buf), 
+                distance: FfiConverterUInt32.read(from: &buf), 
+                variant: FfiConverterTypeDihedral.read(from: &buf), 
+                label: FfiConverterString.read(from: &buf), 
+                matches: FfiConverterUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: IssuerEvidence, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.issuer, into: &buf)
+        FfiConverterString.write(value.issuerCategory, into: &buf)
+        FfiConverterString.write(value.issuerKeyId, into: &buf)
+        FfiConverterBool.write(value.counted, into: &buf)
+        FfiConverterUInt64.write(value.listVersion, into: &buf)
+        FfiConverterString.write(value.listDigest, into: &buf)
+        FfiConverterTypeHashKind.write(value.kind, into: &buf)
+        FfiConverterUInt32.write(value.entry, into: &buf)
+        FfiConverterString.write(value.hash, into: &buf)
+        FfiConverterUInt32.write(value.distance, into: &buf)
+        FfiConverterTypeDihedral.write(value.variant, into: &buf)
+        FfiConverterString.write(value.label, into: &buf)
+        FfiConverterUInt32.write(value.matches, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeIssuerEvidence_lift(_ buf: RustBuffer) throws -> IssuerEvidence {
+    return try FfiConverterTypeIssuerEvidence.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeIssuerEvidence_lower(_ value: IssuerEvidence) -> RustBuffer {
+    return FfiConverterTypeIssuerEvidence.lower(value)
+}
+
+
+/**
+ * The corroboration rule across issuers.
+ */
+public struct IssuerPolicy: Equatable, Hashable {
+    /**
+     * Minimum number of independently signed lists (distinct issuer keys) that must match
+     * (k). 0 or 1: any one issuer suffices.
+     */
+    public var minIssuers: UInt32
+    /**
+     * Issuers whose lists count (n); empty = all configured issuers.
+     */
+    public var counted: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Minimum number of independently signed lists (distinct issuer keys) that must match
+         * (k). 0 or 1: any one issuer suffices.
+         */minIssuers: UInt32, 
+        /**
+         * Issuers whose lists count (n); empty = all configured issuers.
+         */counted: [String]) {
+        self.minIssuers = minIssuers
+        self.counted = counted
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension IssuerPolicy: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeIssuerPolicy: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> IssuerPolicy {
+        return
+            try IssuerPolicy(
+                minIssuers: FfiConverterUInt32.read(from: &buf), 
+                counted: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: IssuerPolicy, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.minIssuers, into: &buf)
+        FfiConverterSequenceString.write(value.counted, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeIssuerPolicy_lift(_ buf: RustBuffer) throws -> IssuerPolicy {
+    return try FfiConverterTypeIssuerPolicy.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeIssuerPolicy_lower(_ value: IssuerPolicy) -> RustBuffer {
+    return FfiConverterTypeIssuerPolicy.lower(value)
+}
+
+
+/**
+ * One issuer's store status (see [`Scanner::issuer_status`]).
+ */
+public struct IssuerStatus: Equatable, Hashable {
+    /**
+     * The issuer's configured name.
+     */
+    public var issuer: String
+    /**
+     * The issuer's configured category.
+     */
+    public var category: String
+    /**
+     * Its store's status (installed, fallen back or unavailable; stale; floor; tree head).
+     */
+    public var status: ListStatus
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The issuer's configured name.
+         */issuer: String, 
+        /**
+         * The issuer's configured category.
+         */category: String, 
+        /**
+         * Its store's status (installed, fallen back or unavailable; stale; floor; tree head).
+         */status: ListStatus) {
+        self.issuer = issuer
+        self.category = category
+        self.status = status
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension IssuerStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeIssuerStatus: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> IssuerStatus {
+        return
+            try IssuerStatus(
+                issuer: FfiConverterString.read(from: &buf), 
+                category: FfiConverterString.read(from: &buf), 
+                status: FfiConverterTypeListStatus.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: IssuerStatus, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.issuer, into: &buf)
+        FfiConverterString.write(value.category, into: &buf)
+        FfiConverterTypeListStatus.write(value.status, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeIssuerStatus_lift(_ buf: RustBuffer) throws -> IssuerStatus {
+    return try FfiConverterTypeIssuerStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeIssuerStatus_lower(_ value: IssuerStatus) -> RustBuffer {
+    return FfiConverterTypeIssuerStatus.lower(value)
+}
+
+
+/**
  * Entry counts per hash kind.
  */
 public struct ListCounts: Equatable, Hashable {
@@ -639,6 +1057,11 @@ public struct ListCounts: Equatable, Hashable {
      * SHA-256 entries.
      */
     public var sha256: UInt64
+    /**
+     * Listed videos (each a bag of frame hashes; the frames are PDQ entries and counted in
+     * `pdq`, so `total` leaves videos out).
+     */
+    public var videos: UInt64
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -657,12 +1080,17 @@ public struct ListCounts: Equatable, Hashable {
          */sha1: UInt64, 
         /**
          * SHA-256 entries.
-         */sha256: UInt64) {
+         */sha256: UInt64, 
+        /**
+         * Listed videos (each a bag of frame hashes; the frames are PDQ entries and counted in
+         * `pdq`, so `total` leaves videos out).
+         */videos: UInt64) {
         self.pdq = pdq
         self.phash = phash
         self.md5 = md5
         self.sha1 = sha1
         self.sha256 = sha256
+        self.videos = videos
     }
 
     
@@ -685,7 +1113,8 @@ public struct FfiConverterTypeListCounts: FfiConverterRustBuffer {
                 phash: FfiConverterUInt64.read(from: &buf), 
                 md5: FfiConverterUInt64.read(from: &buf), 
                 sha1: FfiConverterUInt64.read(from: &buf), 
-                sha256: FfiConverterUInt64.read(from: &buf)
+                sha256: FfiConverterUInt64.read(from: &buf), 
+                videos: FfiConverterUInt64.read(from: &buf)
         )
     }
 
@@ -695,6 +1124,7 @@ public struct FfiConverterTypeListCounts: FfiConverterRustBuffer {
         FfiConverterUInt64.write(value.md5, into: &buf)
         FfiConverterUInt64.write(value.sha1, into: &buf)
         FfiConverterUInt64.write(value.sha256, into: &buf)
+        FfiConverterUInt64.write(value.videos, into: &buf)
     }
 }
 
@@ -864,6 +1294,127 @@ public func FfiConverterTypeListInfo_lift(_ buf: RustBuffer) throws -> ListInfo 
 #endif
 public func FfiConverterTypeListInfo_lower(_ value: ListInfo) -> RustBuffer {
     return FfiConverterTypeListInfo.lower(value)
+}
+
+
+/**
+ * What the store runs on and why (see [`LiveList::status`]).
+ */
+public struct ListStatus: Equatable, Hashable {
+    /**
+     * Installed, fallen back, or unavailable (with the reason).
+     */
+    public var health: ListHealth
+    /**
+     * The live list (with `forced` set when it was installed by force).
+     */
+    public var info: ListInfo
+    /**
+     * True when the live list has passed its expiry: it still matches, apps decide.
+     */
+    public var stale: Bool
+    /**
+     * Highest version this store has accepted (its rollback floor).
+     */
+    public var floorVersion: UInt64
+    /**
+     * The forced install behind the live list, if any.
+     */
+    public var forced: ForcedInstall?
+    /**
+     * Why the state file could not be read, if it could not (the floor then comes from the
+     * installed list alone).
+     */
+    public var stateError: String?
+    /**
+     * The last verified transparency-log tree head (hex of `SignedTreeHead::to_bytes`).
+     */
+    public var treeHeadHex: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Installed, fallen back, or unavailable (with the reason).
+         */health: ListHealth, 
+        /**
+         * The live list (with `forced` set when it was installed by force).
+         */info: ListInfo, 
+        /**
+         * True when the live list has passed its expiry: it still matches, apps decide.
+         */stale: Bool, 
+        /**
+         * Highest version this store has accepted (its rollback floor).
+         */floorVersion: UInt64, 
+        /**
+         * The forced install behind the live list, if any.
+         */forced: ForcedInstall?, 
+        /**
+         * Why the state file could not be read, if it could not (the floor then comes from the
+         * installed list alone).
+         */stateError: String?, 
+        /**
+         * The last verified transparency-log tree head (hex of `SignedTreeHead::to_bytes`).
+         */treeHeadHex: String?) {
+        self.health = health
+        self.info = info
+        self.stale = stale
+        self.floorVersion = floorVersion
+        self.forced = forced
+        self.stateError = stateError
+        self.treeHeadHex = treeHeadHex
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ListStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeListStatus: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ListStatus {
+        return
+            try ListStatus(
+                health: FfiConverterTypeListHealth.read(from: &buf), 
+                info: FfiConverterTypeListInfo.read(from: &buf), 
+                stale: FfiConverterBool.read(from: &buf), 
+                floorVersion: FfiConverterUInt64.read(from: &buf), 
+                forced: FfiConverterOptionTypeForcedInstall.read(from: &buf), 
+                stateError: FfiConverterOptionString.read(from: &buf), 
+                treeHeadHex: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ListStatus, into buf: inout [UInt8]) {
+        FfiConverterTypeListHealth.write(value.health, into: &buf)
+        FfiConverterTypeListInfo.write(value.info, into: &buf)
+        FfiConverterBool.write(value.stale, into: &buf)
+        FfiConverterUInt64.write(value.floorVersion, into: &buf)
+        FfiConverterOptionTypeForcedInstall.write(value.forced, into: &buf)
+        FfiConverterOptionString.write(value.stateError, into: &buf)
+        FfiConverterOptionString.write(value.treeHeadHex, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeListStatus_lift(_ buf: RustBuffer) throws -> ListStatus {
+    return try FfiConverterTypeListStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeListStatus_lower(_ value: ListStatus) -> RustBuffer {
+    return FfiConverterTypeListStatus.lower(value)
 }
 
 
@@ -1479,6 +2030,85 @@ public func FfiConverterTypeStageScore_lift(_ buf: RustBuffer) throws -> StageSc
 #endif
 public func FfiConverterTypeStageScore_lower(_ value: StageScore) -> RustBuffer {
     return FfiConverterTypeStageScore.lower(value)
+}
+
+
+/**
+ * One progress report: `done` of `total` bytes (or steps) of `stage`.
+ */
+public struct UpdateProgress: Equatable, Hashable {
+    /**
+     * The running step.
+     */
+    public var stage: UpdateStage
+    /**
+     * Units done.
+     */
+    public var done: UInt64
+    /**
+     * Units in the step.
+     */
+    public var total: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The running step.
+         */stage: UpdateStage, 
+        /**
+         * Units done.
+         */done: UInt64, 
+        /**
+         * Units in the step.
+         */total: UInt64) {
+        self.stage = stage
+        self.done = done
+        self.total = total
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension UpdateProgress: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeUpdateProgress: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UpdateProgress {
+        return
+            try UpdateProgress(
+                stage: FfiConverterTypeUpdateStage.read(from: &buf), 
+                done: FfiConverterUInt64.read(from: &buf), 
+                total: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: UpdateProgress, into buf: inout [UInt8]) {
+        FfiConverterTypeUpdateStage.write(value.stage, into: &buf)
+        FfiConverterUInt64.write(value.done, into: &buf)
+        FfiConverterUInt64.write(value.total, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUpdateProgress_lift(_ buf: RustBuffer) throws -> UpdateProgress {
+    return try FfiConverterTypeUpdateProgress.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUpdateProgress_lower(_ value: UpdateProgress) -> RustBuffer {
+    return FfiConverterTypeUpdateProgress.lower(value)
 }
 
 
@@ -2166,6 +2796,26 @@ public enum Evidence: Equatable, Hashable {
          */listDigest: String
     )
     /**
+     * Known-image hits on the lists of several issuers ([`crate::Scanner::with_issuers`]),
+     * with the outcome of the "k of n issuers" corroboration policy. One evidence item names
+     * every issuer whose list matched the image.
+     */
+    case issuerMatch(
+        /**
+         * True when the policy is met: at least `required` lists signed by distinct keys of
+         * counted issuers hold a matching entry (the signal then blocks; otherwise it warns).
+         */corroborated: Bool, 
+        /**
+         * Distinct issuer keys among the counted issuers that matched.
+         */independentIssuers: UInt32, 
+        /**
+         * The policy's k.
+         */required: UInt32, 
+        /**
+         * Every issuer whose list matched, in configuration order.
+         */issuers: [IssuerEvidence]
+    )
+    /**
      * A listed video matched as vPDQ decides: the share of the scanned video's sampled frames
      * that match some frame of the listed video (query) and the share of the listed video's
      * frames matched by some scanned frame (target), each against the policy's threshold.
@@ -2298,19 +2948,22 @@ public struct FfiConverterTypeEvidence: FfiConverterRustBuffer {
         case 2: return .frameMatch(frameIndex: try FfiConverterUInt32.read(from: &buf), timestampMs: try FfiConverterUInt64.read(from: &buf), kind: try FfiConverterTypeHashKind.read(from: &buf), entry: try FfiConverterUInt32.read(from: &buf), hash: try FfiConverterString.read(from: &buf), distance: try FfiConverterUInt32.read(from: &buf), variant: try FfiConverterTypeDihedral.read(from: &buf), label: try FfiConverterString.read(from: &buf), listCategory: try FfiConverterString.read(from: &buf), sources: try FfiConverterSequenceString.read(from: &buf), listVersion: try FfiConverterUInt64.read(from: &buf), listDigest: try FfiConverterString.read(from: &buf)
         )
         
-        case 3: return .videoMatch(entry: try FfiConverterUInt32.read(from: &buf), label: try FfiConverterString.read(from: &buf), listCategory: try FfiConverterString.read(from: &buf), sources: try FfiConverterSequenceString.read(from: &buf), variant: try FfiConverterTypeDihedral.read(from: &buf), queryMatchPct: try FfiConverterFloat.read(from: &buf), targetMatchPct: try FfiConverterFloat.read(from: &buf), matchedFrames: try FfiConverterSequenceTypeMatchedFrame.read(from: &buf), listVersion: try FfiConverterUInt64.read(from: &buf), listDigest: try FfiConverterString.read(from: &buf)
+        case 3: return .issuerMatch(corroborated: try FfiConverterBool.read(from: &buf), independentIssuers: try FfiConverterUInt32.read(from: &buf), required: try FfiConverterUInt32.read(from: &buf), issuers: try FfiConverterSequenceTypeIssuerEvidence.read(from: &buf)
         )
         
-        case 4: return .lexicon(lexiconId: try FfiConverterString.read(from: &buf), start: try FfiConverterUInt64.read(from: &buf), end: try FfiConverterUInt64.read(from: &buf), excerpt: try FfiConverterString.read(from: &buf), stage: try FfiConverterOptionTypeGroomingStage.read(from: &buf), level: try FfiConverterOptionTypeSelfHarmLevel.read(from: &buf), modifiers: try FfiConverterSequenceTypeModifierKind.read(from: &buf), weight: try FfiConverterFloat.read(from: &buf)
+        case 4: return .videoMatch(entry: try FfiConverterUInt32.read(from: &buf), label: try FfiConverterString.read(from: &buf), listCategory: try FfiConverterString.read(from: &buf), sources: try FfiConverterSequenceString.read(from: &buf), variant: try FfiConverterTypeDihedral.read(from: &buf), queryMatchPct: try FfiConverterFloat.read(from: &buf), targetMatchPct: try FfiConverterFloat.read(from: &buf), matchedFrames: try FfiConverterSequenceTypeMatchedFrame.read(from: &buf), listVersion: try FfiConverterUInt64.read(from: &buf), listDigest: try FfiConverterString.read(from: &buf)
         )
         
-        case 5: return .conversationRisk(groomingRisk: try FfiConverterFloat.read(from: &buf), stages: try FfiConverterSequenceTypeGroomingStage.read(from: &buf), messages: try FfiConverterUInt64.read(from: &buf)
+        case 5: return .lexicon(lexiconId: try FfiConverterString.read(from: &buf), start: try FfiConverterUInt64.read(from: &buf), end: try FfiConverterUInt64.read(from: &buf), excerpt: try FfiConverterString.read(from: &buf), stage: try FfiConverterOptionTypeGroomingStage.read(from: &buf), level: try FfiConverterOptionTypeSelfHarmLevel.read(from: &buf), modifiers: try FfiConverterSequenceTypeModifierKind.read(from: &buf), weight: try FfiConverterFloat.read(from: &buf)
         )
         
-        case 6: return .selfHarmLevel(own: try FfiConverterOptionTypeSelfHarmLevel.read(from: &buf), peer: try FfiConverterOptionTypeSelfHarmLevel.read(from: &buf)
+        case 6: return .conversationRisk(groomingRisk: try FfiConverterFloat.read(from: &buf), stages: try FfiConverterSequenceTypeGroomingStage.read(from: &buf), messages: try FfiConverterUInt64.read(from: &buf)
         )
         
-        case 7: return .classifier(model: try FfiConverterString.read(from: &buf), label: try FfiConverterString.read(from: &buf), score: try FfiConverterFloat.read(from: &buf)
+        case 7: return .selfHarmLevel(own: try FfiConverterOptionTypeSelfHarmLevel.read(from: &buf), peer: try FfiConverterOptionTypeSelfHarmLevel.read(from: &buf)
+        )
+        
+        case 8: return .classifier(model: try FfiConverterString.read(from: &buf), label: try FfiConverterString.read(from: &buf), score: try FfiConverterFloat.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -2354,8 +3007,16 @@ public struct FfiConverterTypeEvidence: FfiConverterRustBuffer {
             FfiConverterString.write(listDigest, into: &buf)
             
         
-        case let .videoMatch(entry,label,listCategory,sources,variant,queryMatchPct,targetMatchPct,matchedFrames,listVersion,listDigest):
+        case let .issuerMatch(corroborated,independentIssuers,required,issuers):
             writeInt(&buf, Int32(3))
+            FfiConverterBool.write(corroborated, into: &buf)
+            FfiConverterUInt32.write(independentIssuers, into: &buf)
+            FfiConverterUInt32.write(required, into: &buf)
+            FfiConverterSequenceTypeIssuerEvidence.write(issuers, into: &buf)
+            
+        
+        case let .videoMatch(entry,label,listCategory,sources,variant,queryMatchPct,targetMatchPct,matchedFrames,listVersion,listDigest):
+            writeInt(&buf, Int32(4))
             FfiConverterUInt32.write(entry, into: &buf)
             FfiConverterString.write(label, into: &buf)
             FfiConverterString.write(listCategory, into: &buf)
@@ -2369,7 +3030,7 @@ public struct FfiConverterTypeEvidence: FfiConverterRustBuffer {
             
         
         case let .lexicon(lexiconId,start,end,excerpt,stage,level,modifiers,weight):
-            writeInt(&buf, Int32(4))
+            writeInt(&buf, Int32(5))
             FfiConverterString.write(lexiconId, into: &buf)
             FfiConverterUInt64.write(start, into: &buf)
             FfiConverterUInt64.write(end, into: &buf)
@@ -2381,20 +3042,20 @@ public struct FfiConverterTypeEvidence: FfiConverterRustBuffer {
             
         
         case let .conversationRisk(groomingRisk,stages,messages):
-            writeInt(&buf, Int32(5))
+            writeInt(&buf, Int32(6))
             FfiConverterFloat.write(groomingRisk, into: &buf)
             FfiConverterSequenceTypeGroomingStage.write(stages, into: &buf)
             FfiConverterUInt64.write(messages, into: &buf)
             
         
         case let .selfHarmLevel(own,peer):
-            writeInt(&buf, Int32(6))
+            writeInt(&buf, Int32(7))
             FfiConverterOptionTypeSelfHarmLevel.write(own, into: &buf)
             FfiConverterOptionTypeSelfHarmLevel.write(peer, into: &buf)
             
         
         case let .classifier(model,label,score):
-            writeInt(&buf, Int32(7))
+            writeInt(&buf, Int32(8))
             FfiConverterString.write(model, into: &buf)
             FfiConverterString.write(label, into: &buf)
             FfiConverterFloat.write(score, into: &buf)
@@ -2741,6 +3402,114 @@ public func FfiConverterTypeHashKind_lift(_ buf: RustBuffer) throws -> HashKind 
 #endif
 public func FfiConverterTypeHashKind_lower(_ value: HashKind) -> RustBuffer {
     return FfiConverterTypeHashKind.lower(value)
+}
+
+
+
+/**
+ * Whether the store runs on its installed list.
+ */
+
+public enum ListHealth: Equatable, Hashable {
+    
+    /**
+     * No list was ever installed: matching against the empty list.
+     */
+    case noneInstalled
+    /**
+     * The installed list is live.
+     */
+    case installed
+    /**
+     * The installed list could not be used (`reason`); the previous list is live.
+     */
+    case fellBack(
+        /**
+         * Why the installed list was not used.
+         */reason: String
+    )
+    /**
+     * The installed list could not be used (`reason`) and no previous list could: matching
+     * against the empty list until a valid update arrives.
+     */
+    case unavailable(
+        /**
+         * Why the installed list was not used.
+         */reason: String
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ListHealth: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeListHealth: FfiConverterRustBuffer {
+    typealias SwiftType = ListHealth
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ListHealth {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .noneInstalled
+        
+        case 2: return .installed
+        
+        case 3: return .fellBack(reason: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 4: return .unavailable(reason: try FfiConverterString.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ListHealth, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .noneInstalled:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .installed:
+            writeInt(&buf, Int32(2))
+        
+        
+        case let .fellBack(reason):
+            writeInt(&buf, Int32(3))
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .unavailable(reason):
+            writeInt(&buf, Int32(4))
+            FfiConverterString.write(reason, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeListHealth_lift(_ buf: RustBuffer) throws -> ListHealth {
+    return try FfiConverterTypeListHealth.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeListHealth_lower(_ value: ListHealth) -> RustBuffer {
+    return FfiConverterTypeListHealth.lower(value)
 }
 
 
@@ -3217,6 +3986,139 @@ public func FfiConverterTypeSelfHarmLevel_lower(_ value: SelfHarmLevel) -> RustB
 }
 
 
+
+/**
+ * Which step of an update is running.
+ */
+
+public enum UpdateStage: Equatable, Hashable {
+    
+    /**
+     * Hashing the update file to check its digest and signature.
+     */
+    case verifying
+    /**
+     * Building the device index of a distributable list.
+     */
+    case indexing
+    /**
+     * Writing the list into the store.
+     */
+    case writing
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension UpdateStage: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeUpdateStage: FfiConverterRustBuffer {
+    typealias SwiftType = UpdateStage
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UpdateStage {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .verifying
+        
+        case 2: return .indexing
+        
+        case 3: return .writing
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: UpdateStage, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .verifying:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .indexing:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .writing:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUpdateStage_lift(_ buf: RustBuffer) throws -> UpdateStage {
+    return try FfiConverterTypeUpdateStage.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUpdateStage_lower(_ value: UpdateStage) -> RustBuffer {
+    return FfiConverterTypeUpdateStage.lower(value)
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
+    typealias SwiftType = String?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterString.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterString.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeForcedInstall: FfiConverterRustBuffer {
+    typealias SwiftType = ForcedInstall?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeForcedInstall.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeForcedInstall.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
@@ -3285,6 +4187,31 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterString.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeIssuerEvidence: FfiConverterRustBuffer {
+    typealias SwiftType = [IssuerEvidence]
+
+    public static func write(_ value: [IssuerEvidence], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeIssuerEvidence.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [IssuerEvidence] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [IssuerEvidence]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeIssuerEvidence.read(from: &buf))
         }
         return seq
     }

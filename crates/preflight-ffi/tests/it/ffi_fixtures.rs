@@ -82,3 +82,39 @@ fn committed_demo_lists_are_reproducible_and_verify_with_the_committed_key() {
     let delta = make_delta(&v1, &v2, &IssuerSecretKey::from_seed(&TEST_KEY_SEED)).unwrap();
     check_or_bless(&dir.join("demo-delta-v1-v2.pfdelta"), &delta);
 }
+
+/// TEST KEY ONLY: a second issuer for the several-issuers tests (public seed).
+const SECOND_KEY_SEED: [u8; 32] = [0x43; 32];
+
+/// The second issuer's v1: bridge-1-original.jpg's PDQ hash as a distributable list (no index
+/// inside: the device builds it on install).
+fn second_list() -> Vec<u8> {
+    let key = IssuerSecretKey::from_seed(&SECOND_KEY_SEED);
+    let mut b = ListBuilder::new(1, 1_700_000_100);
+    b.set_pdq_index_scheme(preflight::lists::PdqIndexScheme::Detached);
+    let org = b.add_org("second-org").unwrap();
+    let bridge = common::drawn_pdq("bridge-1-original.jpg");
+    b.add(
+        HashKind::Pdq,
+        &bridge.0,
+        1 << org,
+        "second-bridge",
+        "known-abuse",
+    )
+    .unwrap();
+    b.build(&key).unwrap()
+}
+
+#[test]
+fn committed_second_issuer_list_is_reproducible() {
+    let dir = root().join("tests/fixtures/ffi");
+    let key = IssuerSecretKey::from_seed(&SECOND_KEY_SEED).public();
+    check_or_bless(
+        &dir.join("second-issuer.pub"),
+        format!("{}\n", key.to_hex()).as_bytes(),
+    );
+    let list = HashList::from_bytes(second_list(), &TrustedKeys::new(vec![key])).unwrap();
+    assert!(list.pdq_index_missing());
+    assert_eq!(list.len(HashKind::Pdq), 1);
+    check_or_bless(&dir.join("second-list-v1.pflist"), &second_list());
+}

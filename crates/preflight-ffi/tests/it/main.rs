@@ -7,3 +7,4 @@ mod ffi_fixtures;
 mod ffi_packaging;
 mod ffi_video;
 mod mobile_inputs;
+mod ffi_lists;

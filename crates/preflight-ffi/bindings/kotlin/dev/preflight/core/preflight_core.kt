@@ -1099,6 +1099,307 @@ public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
 
 
 /**
+ * A forced install, as recorded in the state file and reported by `list_info`/`status`.
+ */
+data class ForcedInstall (
+    /**
+     * Version installed by force.
+     */
+    var `version`: kotlin.ULong
+    , 
+    /**
+     * Its digest (hex).
+     */
+    var `digestHex`: kotlin.String
+    , 
+    /**
+     * Version that was installed (or the floor) before it.
+     */
+    var `replacedVersion`: kotlin.ULong
+    , 
+    /**
+     * Unix seconds when it was forced.
+     */
+    var `at`: kotlin.ULong
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeForcedInstall: FfiConverterRustBuffer<ForcedInstall> {
+    override fun read(buf: ByteBuffer): ForcedInstall {
+        return ForcedInstall(
+            FfiConverterULong.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ForcedInstall) = (
+            FfiConverterULong.allocationSize(value.`version`) +
+            FfiConverterString.allocationSize(value.`digestHex`) +
+            FfiConverterULong.allocationSize(value.`replacedVersion`) +
+            FfiConverterULong.allocationSize(value.`at`)
+    )
+
+    override fun write(value: ForcedInstall, buf: ByteBuffer) {
+            FfiConverterULong.write(value.`version`, buf)
+            FfiConverterString.write(value.`digestHex`, buf)
+            FfiConverterULong.write(value.`replacedVersion`, buf)
+            FfiConverterULong.write(value.`at`, buf)
+    }
+}
+
+
+
+/**
+ * One issuer's closest matching entry, in [`Evidence::IssuerMatch`].
+ */
+data class IssuerEvidence (
+    /**
+     * The issuer's configured name.
+     */
+    var `issuer`: kotlin.String
+    , 
+    /**
+     * The issuer's configured category ("known-abuse", "terrorist-content", ...).
+     */
+    var `issuerCategory`: kotlin.String
+    , 
+    /**
+     * Key id that signed the matching list.
+     */
+    var `issuerKeyId`: kotlin.String
+    , 
+    /**
+     * Whether this issuer counts under the policy.
+     */
+    var `counted`: kotlin.Boolean
+    , 
+    /**
+     * Version of the matching list.
+     */
+    var `listVersion`: kotlin.ULong
+    , 
+    /**
+     * SHA-256 digest of the matching list.
+     */
+    var `listDigest`: kotlin.String
+    , 
+    /**
+     * The hash family that matched.
+     */
+    var `kind`: HashKind
+    , 
+    /**
+     * Entry index in its section.
+     */
+    var `entry`: kotlin.UInt
+    , 
+    /**
+     * The listed hash (hex).
+     */
+    var `hash`: kotlin.String
+    , 
+    /**
+     * Hamming distance (0 for exact kinds).
+     */
+    var `distance`: kotlin.UInt
+    , 
+    /**
+     * Which transform of the scanned image matched.
+     */
+    var `variant`: Dihedral
+    , 
+    /**
+     * The entry's label.
+     */
+    var `label`: kotlin.String
+    , 
+    /**
+     * How many entries of this issuer's list matched (the closest is described here).
+     */
+    var `matches`: kotlin.UInt
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeIssuerEvidence: FfiConverterRustBuffer<IssuerEvidence> {
+    override fun read(buf: ByteBuffer): IssuerEvidence {
+        return IssuerEvidence(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeHashKind.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterTypeDihedral.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterUInt.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: IssuerEvidence) = (
+            FfiConverterString.allocationSize(value.`issuer`) +
+            FfiConverterString.allocationSize(value.`issuerCategory`) +
+            FfiConverterString.allocationSize(value.`issuerKeyId`) +
+            FfiConverterBoolean.allocationSize(value.`counted`) +
+            FfiConverterULong.allocationSize(value.`listVersion`) +
+            FfiConverterString.allocationSize(value.`listDigest`) +
+            FfiConverterTypeHashKind.allocationSize(value.`kind`) +
+            FfiConverterUInt.allocationSize(value.`entry`) +
+            FfiConverterString.allocationSize(value.`hash`) +
+            FfiConverterUInt.allocationSize(value.`distance`) +
+            FfiConverterTypeDihedral.allocationSize(value.`variant`) +
+            FfiConverterString.allocationSize(value.`label`) +
+            FfiConverterUInt.allocationSize(value.`matches`)
+    )
+
+    override fun write(value: IssuerEvidence, buf: ByteBuffer) {
+            FfiConverterString.write(value.`issuer`, buf)
+            FfiConverterString.write(value.`issuerCategory`, buf)
+            FfiConverterString.write(value.`issuerKeyId`, buf)
+            FfiConverterBoolean.write(value.`counted`, buf)
+            FfiConverterULong.write(value.`listVersion`, buf)
+            FfiConverterString.write(value.`listDigest`, buf)
+            FfiConverterTypeHashKind.write(value.`kind`, buf)
+            FfiConverterUInt.write(value.`entry`, buf)
+            FfiConverterString.write(value.`hash`, buf)
+            FfiConverterUInt.write(value.`distance`, buf)
+            FfiConverterTypeDihedral.write(value.`variant`, buf)
+            FfiConverterString.write(value.`label`, buf)
+            FfiConverterUInt.write(value.`matches`, buf)
+    }
+}
+
+
+
+/**
+ * The corroboration rule across issuers.
+ */
+data class IssuerPolicy (
+    /**
+     * Minimum number of independently signed lists (distinct issuer keys) that must match
+     * (k). 0 or 1: any one issuer suffices.
+     */
+    var `minIssuers`: kotlin.UInt
+    , 
+    /**
+     * Issuers whose lists count (n); empty = all configured issuers.
+     */
+    var `counted`: List<kotlin.String>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeIssuerPolicy: FfiConverterRustBuffer<IssuerPolicy> {
+    override fun read(buf: ByteBuffer): IssuerPolicy {
+        return IssuerPolicy(
+            FfiConverterUInt.read(buf),
+            FfiConverterSequenceString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: IssuerPolicy) = (
+            FfiConverterUInt.allocationSize(value.`minIssuers`) +
+            FfiConverterSequenceString.allocationSize(value.`counted`)
+    )
+
+    override fun write(value: IssuerPolicy, buf: ByteBuffer) {
+            FfiConverterUInt.write(value.`minIssuers`, buf)
+            FfiConverterSequenceString.write(value.`counted`, buf)
+    }
+}
+
+
+
+/**
+ * One issuer's store status (see [`Scanner::issuer_status`]).
+ */
+data class IssuerStatus (
+    /**
+     * The issuer's configured name.
+     */
+    var `issuer`: kotlin.String
+    , 
+    /**
+     * The issuer's configured category.
+     */
+    var `category`: kotlin.String
+    , 
+    /**
+     * Its store's status (installed, fallen back or unavailable; stale; floor; tree head).
+     */
+    var `status`: ListStatus
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeIssuerStatus: FfiConverterRustBuffer<IssuerStatus> {
+    override fun read(buf: ByteBuffer): IssuerStatus {
+        return IssuerStatus(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeListStatus.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: IssuerStatus) = (
+            FfiConverterString.allocationSize(value.`issuer`) +
+            FfiConverterString.allocationSize(value.`category`) +
+            FfiConverterTypeListStatus.allocationSize(value.`status`)
+    )
+
+    override fun write(value: IssuerStatus, buf: ByteBuffer) {
+            FfiConverterString.write(value.`issuer`, buf)
+            FfiConverterString.write(value.`category`, buf)
+            FfiConverterTypeListStatus.write(value.`status`, buf)
+    }
+}
+
+
+
+/**
  * Entry counts per hash kind.
  */
 data class ListCounts (
@@ -1126,6 +1427,12 @@ data class ListCounts (
      * SHA-256 entries.
      */
     var `sha256`: kotlin.ULong
+    , 
+    /**
+     * Listed videos (each a bag of frame hashes; the frames are PDQ entries and counted in
+     * `pdq`, so `total` leaves videos out).
+     */
+    var `videos`: kotlin.ULong
     
 ){
     
@@ -1147,6 +1454,7 @@ public object FfiConverterTypeListCounts: FfiConverterRustBuffer<ListCounts> {
             FfiConverterULong.read(buf),
             FfiConverterULong.read(buf),
             FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
         )
     }
 
@@ -1155,7 +1463,8 @@ public object FfiConverterTypeListCounts: FfiConverterRustBuffer<ListCounts> {
             FfiConverterULong.allocationSize(value.`phash`) +
             FfiConverterULong.allocationSize(value.`md5`) +
             FfiConverterULong.allocationSize(value.`sha1`) +
-            FfiConverterULong.allocationSize(value.`sha256`)
+            FfiConverterULong.allocationSize(value.`sha256`) +
+            FfiConverterULong.allocationSize(value.`videos`)
     )
 
     override fun write(value: ListCounts, buf: ByteBuffer) {
@@ -1164,6 +1473,7 @@ public object FfiConverterTypeListCounts: FfiConverterRustBuffer<ListCounts> {
             FfiConverterULong.write(value.`md5`, buf)
             FfiConverterULong.write(value.`sha1`, buf)
             FfiConverterULong.write(value.`sha256`, buf)
+            FfiConverterULong.write(value.`videos`, buf)
     }
 }
 
@@ -1277,6 +1587,94 @@ public object FfiConverterTypeListInfo: FfiConverterRustBuffer<ListInfo> {
             FfiConverterTypeListCounts.write(value.`counts`, buf)
             FfiConverterSequenceString.write(value.`orgs`, buf)
             FfiConverterULong.write(value.`fileBytes`, buf)
+    }
+}
+
+
+
+/**
+ * What the store runs on and why (see [`LiveList::status`]).
+ */
+data class ListStatus (
+    /**
+     * Installed, fallen back, or unavailable (with the reason).
+     */
+    var `health`: ListHealth
+    , 
+    /**
+     * The live list (with `forced` set when it was installed by force).
+     */
+    var `info`: ListInfo
+    , 
+    /**
+     * True when the live list has passed its expiry: it still matches, apps decide.
+     */
+    var `stale`: kotlin.Boolean
+    , 
+    /**
+     * Highest version this store has accepted (its rollback floor).
+     */
+    var `floorVersion`: kotlin.ULong
+    , 
+    /**
+     * The forced install behind the live list, if any.
+     */
+    var `forced`: ForcedInstall?
+    , 
+    /**
+     * Why the state file could not be read, if it could not (the floor then comes from the
+     * installed list alone).
+     */
+    var `stateError`: kotlin.String?
+    , 
+    /**
+     * The last verified transparency-log tree head (hex of `SignedTreeHead::to_bytes`).
+     */
+    var `treeHeadHex`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeListStatus: FfiConverterRustBuffer<ListStatus> {
+    override fun read(buf: ByteBuffer): ListStatus {
+        return ListStatus(
+            FfiConverterTypeListHealth.read(buf),
+            FfiConverterTypeListInfo.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterOptionalTypeForcedInstall.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ListStatus) = (
+            FfiConverterTypeListHealth.allocationSize(value.`health`) +
+            FfiConverterTypeListInfo.allocationSize(value.`info`) +
+            FfiConverterBoolean.allocationSize(value.`stale`) +
+            FfiConverterULong.allocationSize(value.`floorVersion`) +
+            FfiConverterOptionalTypeForcedInstall.allocationSize(value.`forced`) +
+            FfiConverterOptionalString.allocationSize(value.`stateError`) +
+            FfiConverterOptionalString.allocationSize(value.`treeHeadHex`)
+    )
+
+    override fun write(value: ListStatus, buf: ByteBuffer) {
+            FfiConverterTypeListHealth.write(value.`health`, buf)
+            FfiConverterTypeListInfo.write(value.`info`, buf)
+            FfiConverterBoolean.write(value.`stale`, buf)
+            FfiConverterULong.write(value.`floorVersion`, buf)
+            FfiConverterOptionalTypeForcedInstall.write(value.`forced`, buf)
+            FfiConverterOptionalString.write(value.`stateError`, buf)
+            FfiConverterOptionalString.write(value.`treeHeadHex`, buf)
     }
 }
 
@@ -1714,6 +2112,61 @@ public object FfiConverterTypeStageScore: FfiConverterRustBuffer<StageScore> {
             FfiConverterTypeGroomingStage.write(value.`stage`, buf)
             FfiConverterFloat.write(value.`score`, buf)
             FfiConverterFloat.write(value.`evidence`, buf)
+    }
+}
+
+
+
+/**
+ * One progress report: `done` of `total` bytes (or steps) of `stage`.
+ */
+data class UpdateProgress (
+    /**
+     * The running step.
+     */
+    var `stage`: UpdateStage
+    , 
+    /**
+     * Units done.
+     */
+    var `done`: kotlin.ULong
+    , 
+    /**
+     * Units in the step.
+     */
+    var `total`: kotlin.ULong
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeUpdateProgress: FfiConverterRustBuffer<UpdateProgress> {
+    override fun read(buf: ByteBuffer): UpdateProgress {
+        return UpdateProgress(
+            FfiConverterTypeUpdateStage.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: UpdateProgress) = (
+            FfiConverterTypeUpdateStage.allocationSize(value.`stage`) +
+            FfiConverterULong.allocationSize(value.`done`) +
+            FfiConverterULong.allocationSize(value.`total`)
+    )
+
+    override fun write(value: UpdateProgress, buf: ByteBuffer) {
+            FfiConverterTypeUpdateStage.write(value.`stage`, buf)
+            FfiConverterULong.write(value.`done`, buf)
+            FfiConverterULong.write(value.`total`, buf)
     }
 }
 
@@ -2177,6 +2630,36 @@ sealed class Evidence {
     }
     
     /**
+     * Known-image hits on the lists of several issuers ([`crate::Scanner::with_issuers`]),
+     * with the outcome of the "k of n issuers" corroboration policy. One evidence item names
+     * every issuer whose list matched the image.
+     */
+    data class IssuerMatch(
+        /**
+         * True when the policy is met: at least `required` lists signed by distinct keys of
+         * counted issuers hold a matching entry (the signal then blocks; otherwise it warns).
+         */
+        val `corroborated`: kotlin.Boolean, 
+        /**
+         * Distinct issuer keys among the counted issuers that matched.
+         */
+        val `independentIssuers`: kotlin.UInt, 
+        /**
+         * The policy's k.
+         */
+        val `required`: kotlin.UInt, 
+        /**
+         * Every issuer whose list matched, in configuration order.
+         */
+        val `issuers`: List<dev.preflight.core.IssuerEvidence>) : Evidence()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
      * A listed video matched as vPDQ decides: the share of the scanned video's sampled frames
      * that match some frame of the listed video (query) and the share of the listed video's
      * frames matched by some scanned frame (target), each against the policy's threshold.
@@ -2383,7 +2866,13 @@ public object FfiConverterTypeEvidence : FfiConverterRustBuffer<Evidence>{
                 FfiConverterULong.read(buf),
                 FfiConverterString.read(buf),
                 )
-            3 -> Evidence.VideoMatch(
+            3 -> Evidence.IssuerMatch(
+                FfiConverterBoolean.read(buf),
+                FfiConverterUInt.read(buf),
+                FfiConverterUInt.read(buf),
+                FfiConverterSequenceTypeIssuerEvidence.read(buf),
+                )
+            4 -> Evidence.VideoMatch(
                 FfiConverterUInt.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
@@ -2395,7 +2884,7 @@ public object FfiConverterTypeEvidence : FfiConverterRustBuffer<Evidence>{
                 FfiConverterULong.read(buf),
                 FfiConverterString.read(buf),
                 )
-            4 -> Evidence.Lexicon(
+            5 -> Evidence.Lexicon(
                 FfiConverterString.read(buf),
                 FfiConverterULong.read(buf),
                 FfiConverterULong.read(buf),
@@ -2405,16 +2894,16 @@ public object FfiConverterTypeEvidence : FfiConverterRustBuffer<Evidence>{
                 FfiConverterSequenceTypeModifierKind.read(buf),
                 FfiConverterFloat.read(buf),
                 )
-            5 -> Evidence.ConversationRisk(
+            6 -> Evidence.ConversationRisk(
                 FfiConverterFloat.read(buf),
                 FfiConverterSequenceTypeGroomingStage.read(buf),
                 FfiConverterULong.read(buf),
                 )
-            6 -> Evidence.SelfHarmLevel(
+            7 -> Evidence.SelfHarmLevel(
                 FfiConverterOptionalTypeSelfHarmLevel.read(buf),
                 FfiConverterOptionalTypeSelfHarmLevel.read(buf),
                 )
-            7 -> Evidence.Classifier(
+            8 -> Evidence.Classifier(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterFloat.read(buf),
@@ -2459,6 +2948,16 @@ public object FfiConverterTypeEvidence : FfiConverterRustBuffer<Evidence>{
                 + FfiConverterSequenceString.allocationSize(value.`sources`)
                 + FfiConverterULong.allocationSize(value.`listVersion`)
                 + FfiConverterString.allocationSize(value.`listDigest`)
+            )
+        }
+        is Evidence.IssuerMatch -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterBoolean.allocationSize(value.`corroborated`)
+                + FfiConverterUInt.allocationSize(value.`independentIssuers`)
+                + FfiConverterUInt.allocationSize(value.`required`)
+                + FfiConverterSequenceTypeIssuerEvidence.allocationSize(value.`issuers`)
             )
         }
         is Evidence.VideoMatch -> {
@@ -2554,8 +3053,16 @@ public object FfiConverterTypeEvidence : FfiConverterRustBuffer<Evidence>{
                 FfiConverterString.write(value.`listDigest`, buf)
                 Unit
             }
-            is Evidence.VideoMatch -> {
+            is Evidence.IssuerMatch -> {
                 buf.putInt(3)
+                FfiConverterBoolean.write(value.`corroborated`, buf)
+                FfiConverterUInt.write(value.`independentIssuers`, buf)
+                FfiConverterUInt.write(value.`required`, buf)
+                FfiConverterSequenceTypeIssuerEvidence.write(value.`issuers`, buf)
+                Unit
+            }
+            is Evidence.VideoMatch -> {
+                buf.putInt(4)
                 FfiConverterUInt.write(value.`entry`, buf)
                 FfiConverterString.write(value.`label`, buf)
                 FfiConverterString.write(value.`listCategory`, buf)
@@ -2569,7 +3076,7 @@ public object FfiConverterTypeEvidence : FfiConverterRustBuffer<Evidence>{
                 Unit
             }
             is Evidence.Lexicon -> {
-                buf.putInt(4)
+                buf.putInt(5)
                 FfiConverterString.write(value.`lexiconId`, buf)
                 FfiConverterULong.write(value.`start`, buf)
                 FfiConverterULong.write(value.`end`, buf)
@@ -2581,20 +3088,20 @@ public object FfiConverterTypeEvidence : FfiConverterRustBuffer<Evidence>{
                 Unit
             }
             is Evidence.ConversationRisk -> {
-                buf.putInt(5)
+                buf.putInt(6)
                 FfiConverterFloat.write(value.`groomingRisk`, buf)
                 FfiConverterSequenceTypeGroomingStage.write(value.`stages`, buf)
                 FfiConverterULong.write(value.`messages`, buf)
                 Unit
             }
             is Evidence.SelfHarmLevel -> {
-                buf.putInt(6)
+                buf.putInt(7)
                 FfiConverterOptionalTypeSelfHarmLevel.write(value.`own`, buf)
                 FfiConverterOptionalTypeSelfHarmLevel.write(value.`peer`, buf)
                 Unit
             }
             is Evidence.Classifier -> {
-                buf.putInt(7)
+                buf.putInt(8)
                 FfiConverterString.write(value.`model`, buf)
                 FfiConverterString.write(value.`label`, buf)
                 FfiConverterFloat.write(value.`score`, buf)
@@ -2770,6 +3277,139 @@ public object FfiConverterTypeHashKind: FfiConverterRustBuffer<HashKind> {
 
     override fun write(value: HashKind, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * Whether the store runs on its installed list.
+ */
+sealed class ListHealth {
+    
+    /**
+     * No list was ever installed: matching against the empty list.
+     */
+    object NoneInstalled : ListHealth()
+    
+    
+    /**
+     * The installed list is live.
+     */
+    object Installed : ListHealth()
+    
+    
+    /**
+     * The installed list could not be used (`reason`); the previous list is live.
+     */
+    data class FellBack(
+        /**
+         * Why the installed list was not used.
+         */
+        val `reason`: kotlin.String) : ListHealth()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The installed list could not be used (`reason`) and no previous list could: matching
+     * against the empty list until a valid update arrives.
+     */
+    data class Unavailable(
+        /**
+         * Why the installed list was not used.
+         */
+        val `reason`: kotlin.String) : ListHealth()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeListHealth : FfiConverterRustBuffer<ListHealth>{
+    override fun read(buf: ByteBuffer): ListHealth {
+        return when(buf.getInt()) {
+            1 -> ListHealth.NoneInstalled
+            2 -> ListHealth.Installed
+            3 -> ListHealth.FellBack(
+                FfiConverterString.read(buf),
+                )
+            4 -> ListHealth.Unavailable(
+                FfiConverterString.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: ListHealth): ULong = when(value) {
+        is ListHealth.NoneInstalled -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is ListHealth.Installed -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is ListHealth.FellBack -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+        }
+        is ListHealth.Unavailable -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+        }
+    }
+
+    override fun write(value: ListHealth, buf: ByteBuffer) {
+        when(value) {
+            is ListHealth.NoneInstalled -> {
+                buf.putInt(1)
+                Unit
+            }
+            is ListHealth.Installed -> {
+                buf.putInt(2)
+                Unit
+            }
+            is ListHealth.FellBack -> {
+                buf.putInt(3)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is ListHealth.Unavailable -> {
+                buf.putInt(4)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
     }
 }
 
@@ -3020,6 +3660,117 @@ public object FfiConverterTypeSelfHarmLevel: FfiConverterRustBuffer<SelfHarmLeve
 
 
 
+/**
+ * Which step of an update is running.
+ */
+
+enum class UpdateStage {
+    
+    /**
+     * Hashing the update file to check its digest and signature.
+     */
+    VERIFYING,
+    /**
+     * Building the device index of a distributable list.
+     */
+    INDEXING,
+    /**
+     * Writing the list into the store.
+     */
+    WRITING;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeUpdateStage: FfiConverterRustBuffer<UpdateStage> {
+    override fun read(buf: ByteBuffer) = try {
+        UpdateStage.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: UpdateStage) = 4UL
+
+    override fun write(value: UpdateStage, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalString: FfiConverterRustBuffer<kotlin.String?> {
+    override fun read(buf: ByteBuffer): kotlin.String? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterString.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.String?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterString.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.String?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterString.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeForcedInstall: FfiConverterRustBuffer<ForcedInstall?> {
+    override fun read(buf: ByteBuffer): ForcedInstall? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeForcedInstall.read(buf)
+    }
+
+    override fun allocationSize(value: ForcedInstall?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeForcedInstall.allocationSize(value)
+        }
+    }
+
+    override fun write(value: ForcedInstall?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeForcedInstall.write(value, buf)
+        }
+    }
+}
+
+
+
 
 /**
  * @suppress
@@ -3106,6 +3857,34 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterString.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeIssuerEvidence: FfiConverterRustBuffer<List<IssuerEvidence>> {
+    override fun read(buf: ByteBuffer): List<IssuerEvidence> {
+        val len = buf.getInt()
+        return List<IssuerEvidence>(len) {
+            FfiConverterTypeIssuerEvidence.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<IssuerEvidence>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeIssuerEvidence.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<IssuerEvidence>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeIssuerEvidence.write(it, buf)
         }
     }
 }
