@@ -37,6 +37,7 @@ fn scanner() -> std::sync::Arc<Scanner> {
         policy: None,
         decode_limits: None,
         classifiers: None,
+        text_model: None,
     })
     .unwrap()
 }
@@ -122,6 +123,7 @@ fn bad_inputs_are_typed_errors_with_clear_messages() {
         policy: None,
         decode_limits: None,
         classifiers: None,
+        text_model: None,
     });
     assert!(matches!(bad_key, Err(PreflightError::InvalidConfig(_))));
     let bad_policy = Scanner::new(ScannerConfig {
@@ -138,6 +140,7 @@ fn bad_inputs_are_typed_errors_with_clear_messages() {
         }),
         decode_limits: None,
         classifiers: None,
+        text_model: None,
     });
     assert!(
         matches!(bad_policy, Err(PreflightError::InvalidConfig(ref m)) if m.contains("grooming_warn"))
@@ -150,6 +153,7 @@ fn bad_inputs_are_typed_errors_with_clear_messages() {
             policy: None,
             decode_limits: None,
             classifiers: None,
+            text_model: None,
         });
         assert!(
             matches!(no_store, Err(PreflightError::InvalidConfig(ref m)) if m.contains("list_store_dir")),

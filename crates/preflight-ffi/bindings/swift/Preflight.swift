@@ -2134,6 +2134,13 @@ public struct ScannerConfig: Equatable, Hashable {
      * `onnx` feature (otherwise `InvalidConfig`).
      */
     public var classifiers: ClassifierPaths?
+    /**
+     * The learned message classifier read beside the lexicons (a `text-model.pftm` file the
+     * app ships as an asset); `null`/`nil` for the library's default (the embedded model if
+     * it was built with `text-model-embedded`, else lexicons only). A file that does not load
+     * is `InvalidConfig`.
+     */
+    public var textModel: TextModelSource?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2159,13 +2166,20 @@ public struct ScannerConfig: Equatable, Hashable {
         /**
          * On-device image classifiers; `null`/`nil` runs none. Needs a library built with the
          * `onnx` feature (otherwise `InvalidConfig`).
-         */classifiers: ClassifierPaths? = nil) {
+         */classifiers: ClassifierPaths? = nil, 
+        /**
+         * The learned message classifier read beside the lexicons (a `text-model.pftm` file the
+         * app ships as an asset); `null`/`nil` for the library's default (the embedded model if
+         * it was built with `text-model-embedded`, else lexicons only). A file that does not load
+         * is `InvalidConfig`.
+         */textModel: TextModelSource? = nil) {
         self.listStoreDir = listStoreDir
         self.trustedListKeys = trustedListKeys
         self.extraLexiconFiles = extraLexiconFiles
         self.policy = policy
         self.decodeLimits = decodeLimits
         self.classifiers = classifiers
+        self.textModel = textModel
     }
 
     
@@ -2189,7 +2203,8 @@ public struct FfiConverterTypeScannerConfig: FfiConverterRustBuffer {
                 extraLexiconFiles: FfiConverterSequenceString.read(from: &buf), 
                 policy: FfiConverterOptionTypePolicy.read(from: &buf), 
                 decodeLimits: FfiConverterOptionTypeDecodeLimits.read(from: &buf), 
-                classifiers: FfiConverterOptionTypeClassifierPaths.read(from: &buf)
+                classifiers: FfiConverterOptionTypeClassifierPaths.read(from: &buf), 
+                textModel: FfiConverterOptionTypeTextModelSource.read(from: &buf)
         )
     }
 
@@ -2200,6 +2215,7 @@ public struct FfiConverterTypeScannerConfig: FfiConverterRustBuffer {
         FfiConverterOptionTypePolicy.write(value.policy, into: &buf)
         FfiConverterOptionTypeDecodeLimits.write(value.decodeLimits, into: &buf)
         FfiConverterOptionTypeClassifierPaths.write(value.classifiers, into: &buf)
+        FfiConverterOptionTypeTextModelSource.write(value.textModel, into: &buf)
     }
 }
 
@@ -2358,6 +2374,103 @@ public func FfiConverterTypePreflightError_lift(_ buf: RustBuffer) throws -> Pre
 public func FfiConverterTypePreflightError_lower(_ value: PreflightError) -> RustBuffer {
     return FfiConverterTypePreflightError.lower(value)
 }
+
+
+/**
+ * Where the message classifier comes from.
+ */
+
+public enum TextModelSource: Equatable, Hashable {
+    
+    /**
+     * A model file on the device (for example an unpacked asset).
+     */
+    case path(
+        /**
+         * Its path.
+         */path: String
+    )
+    /**
+     * The model file's bytes (Android `AssetManager`, iOS `Data(contentsOf:)`).
+     */
+    case bytes(
+        /**
+         * Its bytes.
+         */bytes: Data
+    )
+    /**
+     * Lexicons only, even if the library carries an embedded model.
+     */
+    case off
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension TextModelSource: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTextModelSource: FfiConverterRustBuffer {
+    typealias SwiftType = TextModelSource
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TextModelSource {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .path(path: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 2: return .bytes(bytes: try FfiConverterData.read(from: &buf)
+        )
+        
+        case 3: return .off
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: TextModelSource, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .path(path):
+            writeInt(&buf, Int32(1))
+            FfiConverterString.write(path, into: &buf)
+            
+        
+        case let .bytes(bytes):
+            writeInt(&buf, Int32(2))
+            FfiConverterData.write(bytes, into: &buf)
+            
+        
+        case .off:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTextModelSource_lift(_ buf: RustBuffer) throws -> TextModelSource {
+    return try FfiConverterTypeTextModelSource.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTextModelSource_lower(_ value: TextModelSource) -> RustBuffer {
+    return FfiConverterTypeTextModelSource.lower(value)
+}
+
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
@@ -2570,6 +2683,30 @@ fileprivate struct FfiConverterOptionTypeSelfHarmLevel: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeSelfHarmLevel.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeTextModelSource: FfiConverterRustBuffer {
+    typealias SwiftType = TextModelSource?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeTextModelSource.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeTextModelSource.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }

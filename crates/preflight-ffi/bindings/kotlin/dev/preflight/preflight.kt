@@ -3173,6 +3173,14 @@ data class ScannerConfig (
      * `onnx` feature (otherwise `InvalidConfig`).
      */
     var `classifiers`: ClassifierPaths? = null 
+    , 
+    /**
+     * The learned message classifier read beside the lexicons (a `text-model.pftm` file the
+     * app ships as an asset); `null`/`nil` for the library's default (the embedded model if
+     * it was built with `text-model-embedded`, else lexicons only). A file that does not load
+     * is `InvalidConfig`.
+     */
+    var `textModel`: TextModelSource? = null 
     
 ){
     
@@ -3195,6 +3203,7 @@ public object FfiConverterTypeScannerConfig: FfiConverterRustBuffer<ScannerConfi
             FfiConverterOptionalTypePolicy.read(buf),
             FfiConverterOptionalTypeDecodeLimits.read(buf),
             FfiConverterOptionalTypeClassifierPaths.read(buf),
+            FfiConverterOptionalTypeTextModelSource.read(buf),
         )
     }
 
@@ -3204,7 +3213,8 @@ public object FfiConverterTypeScannerConfig: FfiConverterRustBuffer<ScannerConfi
             FfiConverterSequenceString.allocationSize(value.`extraLexiconFiles`) +
             FfiConverterOptionalTypePolicy.allocationSize(value.`policy`) +
             FfiConverterOptionalTypeDecodeLimits.allocationSize(value.`decodeLimits`) +
-            FfiConverterOptionalTypeClassifierPaths.allocationSize(value.`classifiers`)
+            FfiConverterOptionalTypeClassifierPaths.allocationSize(value.`classifiers`) +
+            FfiConverterOptionalTypeTextModelSource.allocationSize(value.`textModel`)
     )
 
     override fun write(value: ScannerConfig, buf: ByteBuffer) {
@@ -3214,6 +3224,7 @@ public object FfiConverterTypeScannerConfig: FfiConverterRustBuffer<ScannerConfi
             FfiConverterOptionalTypePolicy.write(value.`policy`, buf)
             FfiConverterOptionalTypeDecodeLimits.write(value.`decodeLimits`, buf)
             FfiConverterOptionalTypeClassifierPaths.write(value.`classifiers`, buf)
+            FfiConverterOptionalTypeTextModelSource.write(value.`textModel`, buf)
     }
 }
 
@@ -3319,6 +3330,121 @@ public object FfiConverterTypePreflightError : FfiConverterRustBuffer<PreflightE
     }
 
 }
+
+
+
+/**
+ * Where the message classifier comes from.
+ */
+sealed class TextModelSource {
+    
+    /**
+     * A model file on the device (for example an unpacked asset).
+     */
+    data class Path(
+        /**
+         * Its path.
+         */
+        val `path`: kotlin.String) : TextModelSource()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The model file's bytes (Android `AssetManager`, iOS `Data(contentsOf:)`).
+     */
+    data class Bytes(
+        /**
+         * Its bytes.
+         */
+        val `bytes`: kotlin.ByteArray) : TextModelSource()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Lexicons only, even if the library carries an embedded model.
+     */
+    object Off : TextModelSource()
+    
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeTextModelSource : FfiConverterRustBuffer<TextModelSource>{
+    override fun read(buf: ByteBuffer): TextModelSource {
+        return when(buf.getInt()) {
+            1 -> TextModelSource.Path(
+                FfiConverterString.read(buf),
+                )
+            2 -> TextModelSource.Bytes(
+                FfiConverterByteArray.read(buf),
+                )
+            3 -> TextModelSource.Off
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: TextModelSource): ULong = when(value) {
+        is TextModelSource.Path -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`path`)
+            )
+        }
+        is TextModelSource.Bytes -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterByteArray.allocationSize(value.`bytes`)
+            )
+        }
+        is TextModelSource.Off -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+    }
+
+    override fun write(value: TextModelSource, buf: ByteBuffer) {
+        when(value) {
+            is TextModelSource.Path -> {
+                buf.putInt(1)
+                FfiConverterString.write(value.`path`, buf)
+                Unit
+            }
+            is TextModelSource.Bytes -> {
+                buf.putInt(2)
+                FfiConverterByteArray.write(value.`bytes`, buf)
+                Unit
+            }
+            is TextModelSource.Off -> {
+                buf.putInt(3)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
 
 
 
@@ -3604,6 +3730,38 @@ public object FfiConverterOptionalTypeSelfHarmLevel: FfiConverterRustBuffer<Self
         } else {
             buf.put(1)
             FfiConverterTypeSelfHarmLevel.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeTextModelSource: FfiConverterRustBuffer<TextModelSource?> {
+    override fun read(buf: ByteBuffer): TextModelSource? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeTextModelSource.read(buf)
+    }
+
+    override fun allocationSize(value: TextModelSource?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeTextModelSource.allocationSize(value)
+        }
+    }
+
+    override fun write(value: TextModelSource?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeTextModelSource.write(value, buf)
         }
     }
 }
