@@ -5,23 +5,11 @@
 //! sexual factor, so its raw risk stays under the no-minor cap, and such chats stay ordered
 //! (meeting and secrecy above sexual words) instead of tying at the cap.
 
-use preflight::text::conversation::{lexicon_backing, soft_cap, NO_MINOR_CAP};
-use preflight::text::model::TextModel;
-use preflight::text::{AgeBand, ConversationConfig, Conversations, Direction, TextEngine};
-use std::path::PathBuf;
-use std::sync::Arc;
+mod common;
 
-fn conversations() -> Conversations {
-    let model = TextModel::from_path(
-        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/text-model.pftm"),
-    )
-    .unwrap();
-    Conversations::with_model(
-        Arc::new(TextEngine::default_english().unwrap()),
-        Some(Arc::new(model)),
-        ConversationConfig::default(),
-    )
-}
+use common::committed_model_conversations as conversations;
+use preflight::text::conversation::{lexicon_backing, soft_cap, NO_MINOR_CAP};
+use preflight::text::{AgeBand, Direction};
 
 #[test]
 fn backing_and_soft_cap_are_monotone_and_bounded() {
