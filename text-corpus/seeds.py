@@ -851,3 +851,190 @@ BENIGN = {
         "i'm blocking you",
     ],
 }
+
+# --- session 4 additions (text helper): more hard negatives and first-person registers ----------
+# Written for this corpus after measuring which benign look-alikes still fired: family and club
+# logistics that share words with grooming stages (pick-ups, photos of forms, money, gifts,
+# surprises), same-age flirting, talk *about* someone else's self-harm and replies that support
+# them (second person: "you're not alone"), school and therapy talk; and, on the concerning side,
+# first-person distress in the plain register of posts, and grooming turns that lean on age,
+# secrecy, isolation and meeting rather than sexual words.
+
+BENIGN["parent"] += [
+    "i'll grab you from the dentist at 2, wait in the lobby",
+    "grandpa is collecting you from swim, be at the front",
+    "send me a photo of the menu so i know what to order you",
+    "take a picture of the shopping list on the fridge for me",
+    "i topped up your canteen account",
+    "i'll transfer you $10 for the bus, don't lose your card",
+    "we'll get you new trainers on saturday, your old ones have holes",
+    "i'm buying your brother's present, don't say anything at dinner",
+    "shh it's a surprise for your mum's birthday, help me hide it",
+    "did you wear your coat, it's freezing",
+    "home by 9 please, and text me when you get to aunt {name}'s",
+    "i'm outside the school gate in the grey car",
+    "mum will drop you at practice and i'll fetch you after",
+    "send me a selfie with grandma, she'd love it in the family chat",
+    "can you snap me a pic of your timetable, i need the dates",
+    "we're driving to the cabin friday, pack your sleeping bag",
+    "call me when the movie ends and i'll come get you and {name}",
+    "i'll be at your parents' evening at 6, which room is your teacher in",
+    "don't let your little sister see the cake, it's in the garage",
+    "papá te recoge en el cole a las 4, espera en la puerta",
+    "mãe vai te buscar no treino às 6",
+    "te mando dinero para el almuerzo, hijo",
+    "tira uma foto do bilhete da escola pra mim",
+    "i'll pay for your phone top-up if you finish your chores",
+    "your dad's picking you and your cousins up from the cinema",
+    "send me a photo of the rash so i can show the doctor",
+    "your uncle will meet you at the train station with a sign lol",
+]
+
+BENIGN["coach_teacher"] += [
+    "film your free throws tonight and upload them to the team folder",
+    "nice work today, your passing was the best on the team",
+    "the minibus leaves the car park at 8, parents collect at 5",
+    "email me a photo of your lab results if the printer is broken",
+    "i've shared the revision sheet with the whole class and your parents",
+    "the coach's gift is a secret from him, everyone chip in 2 pounds",
+    "please ask a parent to sign the trip form and bring it monday",
+    "tryouts went well, i'll let your parents know about the squad",
+    "your project video was really creative, well done",
+    "keep your phone in your bag during the exam please",
+    "the tutoring session moves to the library, room 3, with the group",
+    "el profesor quiere una foto de la tarea firmada por tus padres",
+    "a professora pediu pra mandar o vídeo do trabalho no grupo da turma",
+    "you can pick up your medal at the office, bring a parent",
+    "good game today, rest up and ice that ankle",
+]
+
+BENIGN["teen_flirt"] += [
+    "i've had a crush on u since year 7 lol",
+    "msg me once ur off the bus",
+    "what r u wearing to the formal, we should match",
+    "ur outfit today was fire",
+    "wanna walk home together after school",
+    "i told {name} i like you and she screamed lol",
+    "hmu when ur free, the group's going bowling",
+    "ur cute when u laugh",
+    "u going to the dance? i'll wait by the gym with everyone",
+    "show me the jacket u got, the group chat wants to see",
+    "i'm {teenage} and ur {teenage} lol we're in the same year",
+    "can i call u after dinner",
+]
+
+BENIGN["gaming"] += [
+    "we need a fifth for ranked, whats ur tag",
+    "server's open for the guild event at 8, bring the squad",
+    "don't trust anyone offering free vbucks, they steal accounts",
+    "my little brother got scammed by a free robux link",
+    "hop in the party chat on xbox",
+    "trade me that skin, i'll give you my pickaxe",
+    "we're doing a minecraft build stream on discord tonight",
+]
+
+BENIGN["school_news"] += [
+    "we did the puberty talk in pshe, everyone was dying",
+    "the health teacher explained consent and safe sex",
+    "my counsellor taught me grounding for when i panic",
+    "the study found self harm rates rose among girls",
+    "the book's narrator talks about his overdose, it's very sad",
+    "we read a poem about a woman who wanted to die",
+    "the news covered a teen who died by suicide after bullying",
+    "my psychology essay is on why people self harm",
+    "the movie has a suicide scene, trigger warning",
+    "en clase de salud hablamos de la autolesión",
+    "a psicóloga explicou por que as pessoas se machucam",
+]
+
+BENIGN["help_seeking"] += [
+    "she wrote in her diary that she hates being alive, i found it",
+    "he told me he wants to die, what should i do",
+    "my mate keeps posting that he's done with life",
+    "my girlfriend cuts herself and i don't know how to help",
+    "her mom found pills in her room, she's in hospital now",
+    "my brother said he wishes he was dead",
+    "they said they want to end it, i called the crisis line for them",
+    "my friend is talking about killing himself again",
+    "our friend group is worried about {name}, she stopped eating and talks about dying",
+    "mi hermano dice que ya no quiere vivir, estoy asustada",
+    "meu amigo falou que quer morrer, o que eu faço",
+]
+
+BENIGN["supportive"] = [
+    "you're not alone, please reach out to someone tonight",
+    "please don't hurt yourself, call the hotline, they're kind",
+    "if you ever feel like ending it, text me, any time",
+    "i'm here for you, you matter so much",
+    "you deserve to be here, please stay",
+    "have you talked to a doctor about these thoughts? it helped me",
+    "the crisis line is 988, you can text too",
+    "it gets better, i promise, hang on",
+    "sending you love, please stay safe tonight",
+    "you don't have to go through this alone, we're here",
+    "if you're thinking about suicide please call someone you trust",
+    "i'm so sorry you're hurting, do you have someone with you",
+    "please talk to your therapist about the urges",
+    "your life is worth living even if it doesn't feel like it",
+    "it's ok to ask for help, nobody will judge you",
+    "proud of you for being clean for a month, keep going",
+    "did you reach out to the counsellor like we talked about",
+    "stay with us, you are loved",
+    "if you need to vent i'm listening, no judgement",
+    "you're stronger than you think, please don't give up",
+    "i went through something similar, therapy really helped me",
+    "please put the pills away and call a friend",
+    "no estás sola, llama a alguien hoy",
+    "você não está sozinha, estamos aqui",
+    "keep yourself safe tonight and message me in the morning",
+    "you matter, and the people who love you would be devastated",
+]
+
+SELF_HARM["wish_to_be_dead"] += [
+    "i can't do this anymore, i just want it to be over",
+    "i'm so tired of everything, i don't want to wake up",
+    "nobody would care if i was gone",
+    "i hate being alive",
+    "i wish i'd never been born, everything i touch breaks",
+    "what's even the point of me being here",
+    "i'm a burden to everyone and i'd be better off gone",
+    "i just want to fall asleep and not wake up",
+    "every day i wish it was my last",
+    "i don't want to exist anymore",
+    "i'm so done, i don't want to be here",
+    "if i died tomorrow i wouldn't mind",
+]
+
+SELF_HARM["ideation"] += [
+    "i keep thinking about ending it all",
+    "i've been having thoughts of killing myself every night",
+    "i think about suicide constantly",
+    "i want to die, i really do",
+    "some days i just want to end my life",
+    "the thought of suicide is the only thing that calms me",
+    "i feel like killing myself tonight",
+    "i've been wanting to cut again",
+    "i can't stop thinking about dying",
+    "i want to die so badly it hurts",
+]
+
+GROOMING["isolation_secrecy"] += [
+    "this stays between us, your parents wouldn't understand",
+    "delete our messages before your mum checks your phone",
+    "you can tell me anything, but don't tell anyone about me",
+    "they'd stop us talking if they knew, so keep it quiet",
+]
+
+GROOMING["personal_questions"] += [
+    "are your parents home right now",
+    "do you have your own room",
+    "how old r u really? you seem older",
+    "what grade are you in",
+]
+
+GROOMING["meeting"] += [
+    "i'm {adultage}, age is just a number, let's meet up",
+    "i could drive to your town, your parents don't need to know",
+    "come meet me alone, don't bring friends",
+    "i'll wait round the corner from your school so no one sees",
+]

@@ -12,6 +12,7 @@
 //!   fusion of lexicon and classifier ([`model::fusion`]).
 //! - [`conversation`]: [`Conversations`], bounded per-conversation state that turns message
 //!   matches into a grooming risk and a self-harm level with support routing.
+//! - [`person`]: whose self-harm a message is about (first, second or third person).
 //! - [`eval`]: evaluation metrics (precision/recall/F1, ROC AUC, recall at a false-positive
 //!   budget, latency-weighted F1) used by `preflight eval text`.
 //!
@@ -32,6 +33,7 @@ pub mod lexicon;
 pub mod matcher;
 pub mod model;
 pub mod normalize;
+pub mod person;
 pub mod types;
 
 pub use conversation::{

@@ -44,3 +44,4 @@ mod text_model_format;
 mod text_robustness;
 mod video_scan;
 mod lists_issuers;
+mod text_model_context;

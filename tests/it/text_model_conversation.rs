@@ -2,22 +2,10 @@
 //! message, the child's own disclosures count, single sexual words or "how old are you" do
 //! not alert, self-harm warns on the message that carries it and fades, and v1 state imports.
 
-use preflight::text::model::TextModel;
-use preflight::text::{AgeBand, ConversationConfig, Conversations, Direction, TextEngine};
-use std::path::PathBuf;
-use std::sync::Arc;
+mod common;
 
-fn conversations() -> Conversations {
-    let model = TextModel::from_path(
-        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/text-model.pftm"),
-    )
-    .unwrap();
-    Conversations::with_model(
-        Arc::new(TextEngine::default_english().unwrap()),
-        Some(Arc::new(model)),
-        ConversationConfig::default(),
-    )
-}
+use common::committed_model_conversations as conversations;
+use preflight::text::{AgeBand, Direction};
 
 /// Index of the first alerting message.
 fn first_alert(lines: &[(Direction, &str)], age: AgeBand) -> Option<usize> {

@@ -97,6 +97,8 @@ struct Prediction {
     support: bool,
     /// The conversation's grooming risk after the message.
     grooming_risk: f32,
+    /// Its uncalibrated value (same order; ranks long chats that saturate the probability).
+    grooming_raw: f32,
     /// The verdict warns (or blocks) because of grooming.
     grooming_warn: bool,
     /// The verdict warns (or blocks) for any reason.
@@ -142,10 +144,12 @@ impl Detector {
         match self {
             Detector::Scanner(s) => match s.scan_text(id, direction, age, text) {
                 Ok(v) => {
-                    let risk = s
-                        .report_bundle(id)
-                        .map_or(0.0, |b| b.conversation.grooming_risk);
-                    from_verdict(s, &v, direction, age, risk)
+                    let (risk, raw) = s.report_bundle(id).map_or((0.0, 0.0), |b| {
+                        (b.conversation.grooming_risk, b.conversation.grooming_raw)
+                    });
+                    let mut p = from_verdict(s, &v, direction, age, risk);
+                    p.grooming_raw = raw;
+                    p
                 }
                 Err(_) => Prediction::default(),
             },
@@ -168,6 +172,7 @@ impl Detector {
                         .is_some(),
                     support: a.support_suggested,
                     grooming_risk: a.grooming_risk,
+                    grooming_raw: a.grooming_raw,
                     grooming_warn: a.grooming_alert,
                     warn: a.grooming_alert || any_sh.is_some(),
                 };
@@ -234,6 +239,7 @@ fn from_verdict(
         sexual: signal(Category::Sexual).is_some(),
         support: v.support_suggested,
         grooming_risk: risk,
+        grooming_raw: 0.0,
         grooming_warn: grooming.is_some_and(|g| s.policy().action_for(g, age) >= Action::Warn),
         warn: v.action >= Action::Warn,
     }
@@ -594,7 +600,7 @@ struct ScoredSetReport {
     file: String,
     items: usize,
     positives: usize,
-    /// ROC AUC of the score (PAN: highest conversation grooming risk; tweets: self-harm score).
+    /// ROC AUC of the score (PAN: highest uncalibrated conversation grooming risk; tweets: self-harm score).
     auc: Option<f64>,
     /// Best recall at the false-positive budget.
     at_max_fpr: Option<OperatingPoint>,
@@ -645,7 +651,7 @@ fn eval_csv(
                 let (mut risk, mut warn, mut sig) = (0.0f32, false, false);
                 for chunk in split_segment(segment, args.pan_chunk_words) {
                     let p = d.step(&id, Direction::Received, AgeBand::Unknown, &chunk);
-                    risk = risk.max(p.grooming_risk);
+                    risk = risk.max(p.grooming_raw);
                     warn |= p.grooming_warn;
                     sig |= p.grooming || p.sexual;
                 }

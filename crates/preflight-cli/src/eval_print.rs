@@ -50,7 +50,7 @@ pub fn print_report(r: &Report, errors: bool) {
     }
     for s in &r.pan_segments {
         scored(
-            "PAN-2012 segments (score: highest conversation grooming risk)",
+            "PAN-2012 segments (score: highest uncalibrated conversation grooming risk)",
             s,
         );
     }

@@ -90,6 +90,45 @@ pub struct ScannerConfig {
     /// the conversation report and the report bundle then hold no message text. Default `true`.
     #[uniffi(default = true)]
     pub keep_conversation_excerpts: bool,
+    /// The learned message classifier read beside the lexicons (a `text-model.pftm` file the
+    /// app ships as an asset); `null`/`nil` for the library's default (the embedded model if
+    /// it was built with `text-model-embedded`, else lexicons only). A file that does not load
+    /// is `InvalidConfig`.
+    #[uniffi(default)]
+    pub text_model: Option<TextModelSource>,
+}
+
+/// Where the message classifier comes from.
+#[derive(Debug, Clone, PartialEq, uniffi::Enum)]
+pub enum TextModelSource {
+    /// A model file on the device (for example an unpacked asset).
+    Path {
+        /// Its path.
+        path: String,
+    },
+    /// The model file's bytes (Android `AssetManager`, iOS `Data(contentsOf:)`).
+    Bytes {
+        /// Its bytes.
+        bytes: Vec<u8>,
+    },
+    /// Lexicons only, even if the library carries an embedded model.
+    Off,
+}
+
+fn text_model(
+    source: Option<TextModelSource>,
+) -> Result<preflight::scanner::TextModelChoice, PreflightError> {
+    use preflight::scanner::TextModelChoice;
+    use preflight::text::model::TextModel;
+    let loaded = match source {
+        None => return Ok(TextModelChoice::Default),
+        Some(TextModelSource::Off) => return Ok(TextModelChoice::Off),
+        Some(TextModelSource::Path { path }) => TextModel::from_path(std::path::Path::new(&path)),
+        Some(TextModelSource::Bytes { bytes }) => TextModel::from_bytes(&bytes),
+    };
+    loaded
+        .map(|m| TextModelChoice::Model(std::sync::Arc::new(m)))
+        .map_err(|e| PreflightError::InvalidConfig(format!("text model: {e}")))
 }
 
 /// Where the ONNX Runtime library and the classifier models are on the device. The library
@@ -185,7 +224,7 @@ impl TryFrom<ScannerConfig> for preflight::scanner::ScannerConfig {
                 keep_excerpts: c.keep_conversation_excerpts,
                 ..Default::default()
             },
-            text_model: Default::default(),
+            text_model: text_model(c.text_model)?,
             video: Default::default(),
             scan_threads: scan_threads(c.threads_per_scan)?,
             #[cfg(feature = "onnx")]

@@ -16,10 +16,17 @@ use crate::text::matcher::MessageAnalysis;
 use crate::text::types::{Category, GroomingStage, ModifierKind, SelfHarmLevel};
 use serde::{Deserialize, Serialize};
 
-/// With the classifier present, a lexicon self-harm or grooming match counts only if the
+/// With the classifier present, a lexicon self-harm match counts only if the
 /// classifier gives its family at least this probability: topic words ("suicide" in a news
 /// story, "pick you up" from a parent) are vetoed when the whole message reads as benign.
 pub const LEXICON_VETO_FLOOR: f32 = 0.12;
+/// A lexicon grooming match is the message's grooming signal only if the classifier gives
+/// grooming at least this probability (the conversation model's
+/// [`LEXICON_BACKING_PROB`](crate::text::conversation::LEXICON_BACKING_PROB)): "i'll pick you
+/// up after school" or "send me a pic of the form" alone are everyday words to a parent. Below
+/// it the match still adds (scaled) evidence to the conversation risk, which reports it once
+/// the conversation as a whole is concerning.
+pub const GROOMING_VETO_FLOOR: f32 = crate::text::conversation::LEXICON_BACKING_PROB;
 /// Evidence phrases kept per signal.
 const EVIDENCE_PHRASES: usize = 3;
 
@@ -108,7 +115,7 @@ pub fn fuse(
     };
     out.probs = Some(s.probs);
     let [tg, ts, tx] = m.thresholds();
-    if s.grooming() < LEXICON_VETO_FLOOR {
+    if s.grooming() < GROOMING_VETO_FLOOR {
         out.grooming = None;
     }
     if s.self_harm() < LEXICON_VETO_FLOOR {

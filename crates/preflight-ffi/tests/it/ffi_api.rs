@@ -38,6 +38,7 @@ fn config() -> ScannerConfig {
         policy: None,
         decode_limits: None,
         classifiers: None,
+        text_model: None,
         threads_per_scan: None,
         keep_conversation_excerpts: true,
     }
@@ -128,6 +129,7 @@ fn bad_inputs_are_typed_errors_with_clear_messages() {
         policy: None,
         decode_limits: None,
         classifiers: None,
+        text_model: None,
         threads_per_scan: None,
         keep_conversation_excerpts: true,
     });
@@ -146,6 +148,7 @@ fn bad_inputs_are_typed_errors_with_clear_messages() {
         }),
         decode_limits: None,
         classifiers: None,
+        text_model: None,
         threads_per_scan: None,
         keep_conversation_excerpts: true,
     });
@@ -160,6 +163,7 @@ fn bad_inputs_are_typed_errors_with_clear_messages() {
             policy: None,
             decode_limits: None,
             classifiers: None,
+            text_model: None,
             threads_per_scan: None,
             keep_conversation_excerpts: true,
         });

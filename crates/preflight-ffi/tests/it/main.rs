@@ -8,3 +8,4 @@ mod ffi_packaging;
 mod ffi_video;
 mod mobile_inputs;
 mod ffi_lists;
+mod ffi_text_model;

@@ -33,6 +33,7 @@ fn config(dir: &std::path::Path) -> ScannerConfig {
         policy: None,
         decode_limits: None,
         classifiers: None,
+        text_model: None,
         threads_per_scan: None,
         keep_conversation_excerpts: true,
     }
