@@ -239,10 +239,12 @@ pub fn cli_in(
         .args(paths)
         .output()
         .expect("the preflight binary runs")
+}
+
 /// A conversation set with the embedded English lexicons and the committed message classifier
 /// (`models/text-model.pftm`), default configuration.
 pub fn committed_model_conversations() -> preflight::text::Conversations {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/text-model.pftm");
+    let path = repo_root().join("models/text-model.pftm");
     let model = preflight::text::model::TextModel::from_path(&path).expect("committed model");
     preflight::text::Conversations::with_model(
         std::sync::Arc::new(preflight::text::TextEngine::default_english().expect("lexicons")),

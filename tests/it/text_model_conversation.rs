@@ -2,7 +2,7 @@
 //! message, the child's own disclosures count, single sexual words or "how old are you" do
 //! not alert, self-harm warns on the message that carries it and fades, and v1 state imports.
 
-mod common;
+use crate::common;
 
 use common::committed_model_conversations as conversations;
 use preflight::text::{AgeBand, Direction};

@@ -4,8 +4,8 @@
 mod common;
 mod ffi_api;
 mod ffi_fixtures;
+mod ffi_lists;
 mod ffi_packaging;
+mod ffi_text_model;
 mod ffi_video;
 mod mobile_inputs;
-mod ffi_lists;
-mod ffi_text_model;
