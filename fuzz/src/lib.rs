@@ -119,3 +119,118 @@ pub fn english_conversations() -> &'static preflight::text::Conversations {
         Conversations::new(std::sync::Arc::new(engine), ConversationConfig::default())
     })
 }
+
+/// The whole process heap, C libraries included (libheif, FFmpeg): counted through
+/// AddressSanitizer's malloc and free hooks, which see every `malloc` of the process, Rust's
+/// allocator and the C libraries alike. The hooks are looked up with `dlsym`, so a build
+/// without ASan still links (and falls back to the Rust-side count, saying so once).
+mod native_heap {
+    use std::ffi::{c_char, c_void};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::OnceLock;
+
+    extern "C" {
+        fn dlsym(handle: *mut c_void, symbol: *const c_char) -> *mut c_void;
+    }
+
+    type MallocHook = unsafe extern "C" fn(*const c_void, usize);
+    type FreeHook = unsafe extern "C" fn(*const c_void);
+    type Install = unsafe extern "C" fn(MallocHook, FreeHook) -> i32;
+    type SizeOf = unsafe extern "C" fn(*const c_void) -> usize;
+
+    pub(super) static LIVE: AtomicUsize = AtomicUsize::new(0);
+    pub(super) static PEAK: AtomicUsize = AtomicUsize::new(0);
+    /// `__sanitizer_get_allocated_size`, as an address (set before the hooks are installed).
+    static SIZE_OF: AtomicUsize = AtomicUsize::new(0);
+
+    // Called inside malloc and free: atomics only, no allocation.
+    unsafe extern "C" fn on_malloc(_ptr: *const c_void, size: usize) {
+        let now = LIVE.fetch_add(size, Ordering::Relaxed) + size;
+        PEAK.fetch_max(now, Ordering::Relaxed);
+    }
+
+    unsafe extern "C" fn on_free(ptr: *const c_void) {
+        let f = SIZE_OF.load(Ordering::Relaxed);
+        if f == 0 || ptr.is_null() {
+            return;
+        }
+        // SAFETY: `f` is ASan's `__sanitizer_get_allocated_size`; free hooks run before the
+        // chunk is released, so `ptr` is still a live allocation.
+        let size = unsafe { std::mem::transmute::<usize, SizeOf>(f)(ptr) };
+        let _ = LIVE.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| {
+            Some(v.saturating_sub(size))
+        });
+    }
+
+    fn symbol(name: &std::ffi::CStr) -> usize {
+        // SAFETY: RTLD_DEFAULT (null) lookup of a NUL-terminated name.
+        unsafe { dlsym(std::ptr::null_mut(), name.as_ptr()) as usize }
+    }
+
+    /// Installs the hooks once; false when this build has no ASan.
+    pub(super) fn installed() -> bool {
+        static DONE: OnceLock<bool> = OnceLock::new();
+        *DONE.get_or_init(|| {
+            let install = symbol(c"__sanitizer_install_malloc_and_free_hooks");
+            let size_of = symbol(c"__sanitizer_get_allocated_size");
+            if install == 0 || size_of == 0 {
+                eprintln!("preflight-fuzz: no ASan malloc hooks; C-library heap not counted");
+                return false;
+            }
+            SIZE_OF.store(size_of, Ordering::Relaxed);
+            // SAFETY: the documented sanitizer interface; the hooks only touch atomics.
+            let ok = unsafe { std::mem::transmute::<usize, Install>(install)(on_malloc, on_free) };
+            ok != 0
+        })
+    }
+}
+
+/// As [`within_bounds`], with `bounds.max_heap` applied to the whole process heap, C libraries
+/// included (see `native_heap`): for the targets whose decoders are C (libheif, FFmpeg), whose
+/// allocations the Rust allocator never sees. Without ASan it checks the Rust heap only.
+pub fn within_native_bounds<R>(bounds: Bounds, f: impl FnOnce() -> R) -> R {
+    if !native_heap::installed() {
+        return within_bounds(bounds, f);
+    }
+    let base = native_heap::LIVE.load(Ordering::Relaxed);
+    native_heap::PEAK.store(base, Ordering::Relaxed);
+    let out = within_bounds(
+        Bounds {
+            max_heap: usize::MAX,
+            ..bounds
+        },
+        f,
+    );
+    let peak = native_heap::PEAK
+        .load(Ordering::Relaxed)
+        .saturating_sub(base);
+    assert!(
+        peak <= bounds.max_heap,
+        "{}: peak heap (C libraries included) {} bytes exceeds the documented bound of {} bytes",
+        bounds.what,
+        peak,
+        bounds.max_heap
+    );
+    out
+}
+
+/// Rewrites a list or delta file's trailer digest to the SHA-256 of its (mutated) body, so a
+/// parse with `Verification::InspectOnly` (digest checked, signature not) reaches every
+/// structural check behind the signature. Files too short for a header and trailer are left.
+pub fn fix_list_digest(bytes: &mut [u8]) {
+    use preflight::lists::format::TRAILER_LEN;
+    if bytes.len() < 64 + TRAILER_LEN {
+        return;
+    }
+    let body_len = bytes.len() - TRAILER_LEN;
+    let d = preflight::hash::crypto::CryptoHashes::of(&bytes[..body_len]).sha256;
+    bytes[body_len..body_len + 32].copy_from_slice(&d);
+}
+
+/// Every stored PDQ entry of `list` (at most `max`), as query values.
+pub fn pdq_entries(list: &preflight::lists::HashList, max: usize) -> Vec<[u8; 32]> {
+    list.entries(preflight::lists::HashKind::Pdq)
+        .take(max)
+        .filter_map(|e| e.hash.as_slice().try_into().ok())
+        .collect()
+}

@@ -22,7 +22,7 @@ pub mod types;
 
 pub use error::PreflightError;
 pub use mobile::PreflightListener;
-pub use report::ReportMessage;
+pub use report::{report_json_bound, ReportMessage};
 pub use scanner::Scanner;
 pub use types::*;
 
