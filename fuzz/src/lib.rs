@@ -122,26 +122,24 @@ pub fn english_conversations() -> &'static preflight::text::Conversations {
 
 /// The whole process heap, C libraries included (libheif, FFmpeg): counted through
 /// AddressSanitizer's malloc and free hooks, which see every `malloc` of the process, Rust's
-/// allocator and the C libraries alike. The hooks are looked up with `dlsym`, so a build
-/// without ASan still links (and falls back to the Rust-side count, saying so once).
+/// allocator and the C libraries alike. Needs the ASan build (`cargo fuzz`'s default sanitizer).
 mod native_heap {
-    use std::ffi::{c_char, c_void};
+    use std::ffi::c_void;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::OnceLock;
 
+    // AddressSanitizer's interface (cargo fuzz builds with ASan by default). Its runtime is
+    // linked statically and not exported, so `dlsym` cannot find it: declared and linked.
     extern "C" {
-        fn dlsym(handle: *mut c_void, symbol: *const c_char) -> *mut c_void;
+        fn __sanitizer_install_malloc_and_free_hooks(m: MallocHook, f: FreeHook) -> i32;
+        fn __sanitizer_get_allocated_size(ptr: *const c_void) -> usize;
     }
 
     type MallocHook = unsafe extern "C" fn(*const c_void, usize);
     type FreeHook = unsafe extern "C" fn(*const c_void);
-    type Install = unsafe extern "C" fn(MallocHook, FreeHook) -> i32;
-    type SizeOf = unsafe extern "C" fn(*const c_void) -> usize;
 
     pub(super) static LIVE: AtomicUsize = AtomicUsize::new(0);
     pub(super) static PEAK: AtomicUsize = AtomicUsize::new(0);
-    /// `__sanitizer_get_allocated_size`, as an address (set before the hooks are installed).
-    static SIZE_OF: AtomicUsize = AtomicUsize::new(0);
 
     // Called inside malloc and free: atomics only, no allocation.
     unsafe extern "C" fn on_malloc(_ptr: *const c_void, size: usize) {
@@ -150,48 +148,31 @@ mod native_heap {
     }
 
     unsafe extern "C" fn on_free(ptr: *const c_void) {
-        let f = SIZE_OF.load(Ordering::Relaxed);
-        if f == 0 || ptr.is_null() {
+        if ptr.is_null() {
             return;
         }
-        // SAFETY: `f` is ASan's `__sanitizer_get_allocated_size`; free hooks run before the
-        // chunk is released, so `ptr` is still a live allocation.
-        let size = unsafe { std::mem::transmute::<usize, SizeOf>(f)(ptr) };
+        // SAFETY: free hooks run before the chunk is released, so `ptr` is still live.
+        let size = unsafe { __sanitizer_get_allocated_size(ptr) };
         let _ = LIVE.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| {
             Some(v.saturating_sub(size))
         });
     }
 
-    fn symbol(name: &std::ffi::CStr) -> usize {
-        // SAFETY: RTLD_DEFAULT (null) lookup of a NUL-terminated name.
-        unsafe { dlsym(std::ptr::null_mut(), name.as_ptr()) as usize }
-    }
-
-    /// Installs the hooks once; false when this build has no ASan.
+    /// Installs the hooks once; false if ASan refused them.
     pub(super) fn installed() -> bool {
         static DONE: OnceLock<bool> = OnceLock::new();
-        *DONE.get_or_init(|| {
-            let install = symbol(c"__sanitizer_install_malloc_and_free_hooks");
-            let size_of = symbol(c"__sanitizer_get_allocated_size");
-            if install == 0 || size_of == 0 {
-                eprintln!("preflight-fuzz: no ASan malloc hooks; C-library heap not counted");
-                return false;
-            }
-            SIZE_OF.store(size_of, Ordering::Relaxed);
-            // SAFETY: the documented sanitizer interface; the hooks only touch atomics.
-            let ok = unsafe { std::mem::transmute::<usize, Install>(install)(on_malloc, on_free) };
-            ok != 0
-        })
+        // SAFETY: the documented sanitizer interface; the hooks only touch atomics.
+        *DONE.get_or_init(
+            || unsafe { __sanitizer_install_malloc_and_free_hooks(on_malloc, on_free) } != 0,
+        )
     }
 }
 
 /// As [`within_bounds`], with `bounds.max_heap` applied to the whole process heap, C libraries
 /// included (see `native_heap`): for the targets whose decoders are C (libheif, FFmpeg), whose
-/// allocations the Rust allocator never sees. Without ASan it checks the Rust heap only.
+/// allocations the Rust allocator never sees.
 pub fn within_native_bounds<R>(bounds: Bounds, f: impl FnOnce() -> R) -> R {
-    if !native_heap::installed() {
-        return within_bounds(bounds, f);
-    }
+    assert!(native_heap::installed(), "ASan refused the malloc hooks");
     let base = native_heap::LIVE.load(Ordering::Relaxed);
     native_heap::PEAK.store(base, Ordering::Relaxed);
     let out = within_bounds(
