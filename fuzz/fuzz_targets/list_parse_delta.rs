@@ -10,9 +10,9 @@
 
 use libfuzzer_sys::fuzz_target;
 use preflight::lists::delta::{apply_delta, inspect_delta};
-use preflight::lists::format::{parse_container, FileKind, TRAILER_LEN};
+use preflight::lists::format::{parse_container, FileKind};
 use preflight::lists::{HashKind, HashList, IssuerSecretKey, ListBuilder, Verification};
-use preflight_fuzz::{mib, within_bounds, Bounds};
+use preflight_fuzz::{fix_list_digest, mib, within_bounds, Bounds};
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -23,11 +23,6 @@ const BOUNDS: Bounds = Bounds {
     max_heap: mib(64),
     max_time: Duration::from_secs(2),
 };
-
-/// SHA-256 via the library's own digests (no extra dependency in the fuzz crate).
-fn digest(bytes: &[u8]) -> [u8; 32] {
-    preflight::hash::crypto::CryptoHashes::of(bytes).sha256
-}
 
 fn base() -> &'static HashList {
     static BASE: OnceLock<HashList> = OnceLock::new();
@@ -78,11 +73,7 @@ fuzz_target!(|data: &[u8]| {
 fn one_input(data: &[u8]) {
     let pdq = data.first() == Some(&0xFF);
     let mut bytes = if pdq { pdq_mode(data) } else { data.to_vec() };
-    if bytes.len() >= 64 + TRAILER_LEN {
-        let body_len = bytes.len() - TRAILER_LEN;
-        let d = digest(&bytes[..body_len]);
-        bytes[body_len..body_len + 32].copy_from_slice(&d);
-    }
+    fix_list_digest(&mut bytes);
     let Ok(container) = parse_container(&bytes) else {
         return;
     };

@@ -33,6 +33,75 @@ pub(super) fn is_heif(bytes: &[u8]) -> bool {
             .is_some_and(|rest| rest.chunks_exact(4).any(brand))
 }
 
+/// Whether a `colr` box of colour type `nclx` in `bytes` holds a colour primaries, transfer or
+/// matrix code outside libheif 1.15's enumerations. libheif allocates the profile before it
+/// checks those codes and does not free it when it refuses one, and libheif-rs 0.20 then
+/// returns `None`: 52 bytes leaked per such file (an `image_heif` fuzz finding). The decoder
+/// skips the query for these files, which gives libheif's answer (no profile: BT.601 full
+/// range) without the leak.
+#[cfg(feature = "heif")]
+pub(super) fn nclx_refused_by_libheif(bytes: &[u8]) -> bool {
+    const PRIMARIES: [u16; 12] = [1, 2, 4, 5, 6, 7, 8, 9, 10, 11, 12, 22];
+    let known = |v: u16, max: u16, gaps: &[u16]| v <= max && !gaps.contains(&v);
+    bytes
+        .windows(8)
+        .enumerate()
+        .filter(|(_, w)| w == b"colrnclx")
+        .any(|(i, _)| {
+            let code = |k: usize| {
+                bytes
+                    .get(i + 8 + 2 * k..i + 10 + 2 * k)
+                    .map(|b| u16::from_be_bytes([b[0], b[1]]))
+            };
+            match (code(0), code(1), code(2)) {
+                (Some(p), Some(t), Some(m)) => {
+                    !PRIMARIES.contains(&p) || !known(t, 18, &[0, 3]) || !known(m, 14, &[3])
+                }
+                _ => false,
+            }
+        })
+}
+
+#[cfg(all(test, feature = "heif"))]
+mod tests {
+    use super::nclx_refused_by_libheif;
+
+    fn colr(p: u16, t: u16, m: u16) -> Vec<u8> {
+        let mut b = b"\0\0\0\x13colrnclx".to_vec();
+        for v in [p, t, m] {
+            b.extend_from_slice(&v.to_be_bytes());
+        }
+        b.push(0x80);
+        b
+    }
+
+    #[test]
+    fn only_codes_outside_libheifs_enumerations_are_refused() {
+        assert!(!nclx_refused_by_libheif(&colr(2, 2, 6)));
+        assert!(!nclx_refused_by_libheif(&colr(22, 18, 0)));
+        assert!(!nclx_refused_by_libheif(b"no colour box here"));
+        assert!(
+            !nclx_refused_by_libheif(b"colrnclx\0\x02"),
+            "cut short: libheif refuses the box itself"
+        );
+        // The two fuzz inputs: primaries 0x2b02, transfer 0x82.
+        assert!(nclx_refused_by_libheif(&colr(0x2b02, 2, 6)));
+        assert!(nclx_refused_by_libheif(&colr(2, 0x82, 6)));
+        for (p, t, m) in [
+            (0, 2, 6),
+            (3, 2, 6),
+            (13, 2, 6),
+            (2, 0, 6),
+            (2, 3, 6),
+            (2, 19, 6),
+            (2, 2, 3),
+            (2, 2, 15),
+        ] {
+            assert!(nclx_refused_by_libheif(&colr(p, t, m)), "{p} {t} {m}");
+        }
+    }
+}
+
 #[cfg(not(feature = "heif"))]
 pub(super) fn decode(
     _bytes: &[u8],
@@ -226,7 +295,11 @@ mod with_libheif {
         let deep = handle.luma_bits_per_pixel() > 8;
         let per_pixel = if deep { 5 } else { 3 };
         check_whole_frame(NAME, (width, height), per_pixel, PLANES_BUDGET)?;
-        let nclx = handle.color_profile_nclx();
+        let nclx = if super::nclx_refused_by_libheif(bytes) {
+            None
+        } else {
+            handle.color_profile_nclx()
+        };
         let lib = LibHeif::new();
         let img = lib
             .decode(&handle, ColorSpace::YCbCr(Chroma::C420), None)

@@ -380,6 +380,38 @@ pub fn grooming_risk(stage_evidence: &[f32; 8], age_gap: bool) -> (f32, Vec<Stag
     (calibrate(raw), drivers)
 }
 
+/// Longest lexicon entry id accepted in an imported evidence item, in bytes (the embedded
+/// lexicons' ids are under 50).
+const MAX_IMPORTED_ID: usize = 256;
+/// Number of [`ModifierKind`]s: an evidence item carries each at most once.
+const MODIFIER_KINDS: usize = 5;
+
+/// Evidence in an imported document must be what [`Conversations::observe`] could have
+/// written: excerpts of at most [`MAX_EXCERPT`] bytes, bounded lexicon ids, each modifier at
+/// most once and finite contributions. A tampered document could otherwise carry megabytes
+/// into every later assessment and report bundle.
+fn check_imported_evidence(evidence: &VecDeque<Evidence>) -> Result<(), StateError> {
+    let bad = |what: String| Err(StateError::Malformed { message: what });
+    for (i, e) in evidence.iter().enumerate() {
+        if e.excerpt.len() > MAX_EXCERPT {
+            return bad(format!("evidence {i}: excerpt over {MAX_EXCERPT} bytes"));
+        }
+        if e.lexicon_id.len() > MAX_IMPORTED_ID {
+            return bad(format!(
+                "evidence {i}: lexicon id over {MAX_IMPORTED_ID} bytes"
+            ));
+        }
+        let m = &e.modifiers;
+        if m.len() > MODIFIER_KINDS || (1..m.len()).any(|j| m[..j].contains(&m[j])) {
+            return bad(format!("evidence {i}: a modifier is repeated"));
+        }
+        if !e.contribution.is_finite() {
+            return bad(format!("evidence {i}: contribution is not a finite number"));
+        }
+    }
+    Ok(())
+}
+
 fn excerpt(s: &str) -> String {
     if s.len() <= MAX_EXCERPT {
         return s.to_string();
@@ -594,6 +626,7 @@ impl Conversations {
                 cause: None,
             });
         }
+        check_imported_evidence(&state.evidence)?;
         while state.evidence.len() > self.config.max_evidence {
             state.evidence.pop_front();
         }

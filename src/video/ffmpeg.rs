@@ -9,6 +9,10 @@
 //!   PDQ-hashed at full resolution (no 512 px pre-resize);
 //! - its timestamp is `n / frame_rate` in single precision, as the reference computes it.
 //!
+//! The file is opened with the `file` protocol only and a fixed set of container demuxers
+//! (`CONTAINERS`): a playlist (HLS `.m3u8`, DASH, concat) posing as a video would otherwise
+//! make FFmpeg read (and us hash) the local files it names, or fetch URLs where FFmpeg allows.
+//!
 //! Unlike the reference, decoding uses FFmpeg's frame threads (the decoded pixels are the same;
 //! the reference only enables slice threads, which most H.264 files cannot use), and frames
 //! that are not sampled are never converted.
@@ -91,7 +95,7 @@ pub fn for_each_hashed_frame(
     let cx = Ctx { path };
     ff::init().map_err(|e| cx.ff("", e))?;
     ff::util::log::set_level(ff::util::log::Level::Fatal);
-    let mut input = ff::format::input(&path).map_err(|e| cx.ff("cannot open", e))?;
+    let mut input = open_input(&cx)?;
     let stream = input
         .streams()
         .find(|s| s.parameters().medium() == ff::media::Type::Video)
@@ -156,6 +160,25 @@ pub fn for_each_hashed_frame(
         hasher.drain(&cx, &mut decoder, &mut sink)?;
     }
     Ok(())
+}
+
+/// Containers FFmpeg may open (its demuxer names): the formats videos are shared in. Anything
+/// else is refused, above all playlists and manifests (HLS, DASH, concat), which make FFmpeg
+/// open further files (and URLs) named inside the file.
+const CONTAINERS: &str = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,flv,mpegts,mpeg,mpegvideo,\
+                          ogg,asf,gif,h264,hevc,m4v,ivf,obu,mjpeg,yuv4mpegpipe";
+
+/// Opens the file with only the `file` protocol (no network, whatever the file says) and only
+/// the `CONTAINERS` demuxers.
+fn open_input(cx: &Ctx<'_>) -> Result<ff::format::context::Input, VideoError> {
+    let mut options = ff::Dictionary::new();
+    options.set("protocol_whitelist", "file");
+    options.set("format_whitelist", CONTAINERS);
+    ff::format::input_with_dictionary(&cx.path, options).map_err(|e| {
+        cx.err(format!(
+            "cannot open (or not an accepted video container): {e}"
+        ))
+    })
 }
 
 struct FrameHasher {

@@ -643,3 +643,61 @@ fn fuzz_seeds_are_valid_log_items() {
         log.root()
     );
 }
+
+/// The seeds of the `list_distributable` and `list_index` fuzz targets: a distributable list
+/// (PDQ section without its index, plus exact-digest entries) and, for the index target,
+/// `[n][n PDQ hashes][index file]`, the device index of the distributable list of those hashes.
+/// Regenerate with `PREFLIGHT_WRITE_FUZZ_SEEDS=1 cargo test --test hostile_lists fuzz_seeds`.
+#[test]
+fn fuzz_seeds_are_a_distributable_list_and_its_index_file() {
+    use preflight::lists::{detached, PdqIndexScheme};
+    let (_, hashes) = pdq_list(40, 9);
+    let distributable = |with_md5: bool| {
+        let mut b = ListBuilder::new(3, 1_700_000_000);
+        b.set_pdq_index_scheme(PdqIndexScheme::Detached);
+        let org = b.add_org("org-a").unwrap();
+        for (i, h) in hashes.iter().enumerate() {
+            b.add(HashKind::Pdq, h, 1 << org, &format!("p{i}"), "test")
+                .unwrap();
+        }
+        if with_md5 {
+            b.add(HashKind::Md5, &[0x10; 16], 1 << org, "m", "test")
+                .unwrap();
+        }
+        HashList::from_bytes(b.build(&key()).unwrap(), &trusted()).unwrap()
+    };
+    let list = distributable(true);
+    assert!(list.pdq_index_missing());
+    let index = detached::build_index(&distributable(false)).unwrap();
+    let mut index_seed = vec![40u8];
+    for h in &hashes {
+        index_seed.extend_from_slice(h);
+    }
+    index_seed.extend_from_slice(&index);
+    let items = [
+        (
+            "list_distributable",
+            "distributable-40-pdq.pflist",
+            list.as_bytes().to_vec(),
+        ),
+        ("list_index", "index-40-pdq.bin", index_seed),
+    ];
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
+    for (target, name, bytes) in &items {
+        if std::env::var_os("PREFLIGHT_WRITE_FUZZ_SEEDS").is_some() {
+            std::fs::create_dir_all(root.join(target)).unwrap();
+            std::fs::write(root.join(target).join(name), bytes).unwrap();
+        }
+        let seeds = corpus(target);
+        let (_, seed) = seeds.iter().find(|(n, _)| n == name).expect("seed present");
+        assert_eq!(seed, bytes, "{target}/{name} is stale");
+        assert!(
+            seed.len() <= 16 << 10,
+            "{name} over the list targets' 16 KiB input limit"
+        );
+    }
+    let mut attached = distributable(true);
+    detached::attach(&mut attached, index, Verification::Full)
+        .expect_err("an index is bound to its own list's digest");
+    assert!(attached.pdq_index_missing());
+}

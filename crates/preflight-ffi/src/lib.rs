@@ -28,7 +28,7 @@ pub use error::PreflightError;
 pub use lists::{IssuerSetup, UpdateCancel, UpdateProgressListener};
 pub use mobile::PreflightListener;
 pub use provider::{ExecutionProvider, ProviderStatus};
-pub use report::ReportMessage;
+pub use report::{report_json_bound, ReportMessage};
 pub use scanner::Scanner;
 pub use types::*;
 pub use video::{VideoScan, VideoScanOptions};

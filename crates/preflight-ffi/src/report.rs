@@ -32,6 +32,24 @@ pub struct ReportMessage {
     pub text: String,
 }
 
+/// What the library itself puts in a report, at most: the list summary, the assessment (eight
+/// stages, at most 32 evidence items with excerpts of at most 80 bytes and lexicon ids of at
+/// most 256 bytes, each escaped at most sixfold) and the envelopes of 100 messages. Ids from
+/// extra lexicon files the app loads are the app's: count them in `app_bytes`.
+const REPORT_FIXED_BYTES: usize = 128 << 10;
+
+/// Upper bound on the length of a report's JSON, in bytes (docs/report-schema.md): 128 KiB for
+/// what the library fills in, plus six bytes (a `\u00XX` escape) for each byte of what the
+/// app passes in: the conversation id (`conversation_id_bytes`) and the reported messages'
+/// texts, list organisation names and model file names (`app_bytes`).
+pub fn report_json_bound(conversation_id_bytes: usize, app_bytes: usize) -> usize {
+    REPORT_FIXED_BYTES.saturating_add(
+        conversation_id_bytes
+            .saturating_add(app_bytes)
+            .saturating_mul(6),
+    )
+}
+
 /// How many of `given` messages a report keeps: the last `max` (default 5, at most 100).
 pub(crate) fn last_messages(mut given: Vec<ReportMessage>, max: Option<u32>) -> Vec<ReportMessage> {
     let keep = max

@@ -4,6 +4,7 @@
 mod common;
 mod ffi_api;
 mod ffi_fixtures;
+mod ffi_hostile_report;
 mod ffi_lists;
 mod ffi_packaging;
 mod ffi_text_model;
