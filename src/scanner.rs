@@ -494,6 +494,8 @@ impl Scanner {
         let a = self
             .conversations
             .observe(conversation_id, direction, age_band, text);
+        // Extended by the ONNX text classifier when that feature is built.
+        #[cfg_attr(not(feature = "onnx"), allow(unused_mut))]
         let mut signals = text_signals(&a, self.policy.grooming_report);
         #[cfg(feature = "onnx")]
         if let Some(set) = self
