@@ -391,7 +391,12 @@ const MODIFIER_KINDS: usize = 5;
 /// most once and finite contributions. A tampered document could otherwise carry megabytes
 /// into every later assessment and report bundle.
 fn check_imported_evidence(evidence: &VecDeque<Evidence>) -> Result<(), StateError> {
-    let bad = |what: String| Err(StateError::Malformed { message: what });
+    let bad = |what: String| {
+        Err(StateError::Malformed {
+            message: what,
+            cause: None,
+        })
+    };
     for (i, e) in evidence.iter().enumerate() {
         if e.excerpt.len() > MAX_EXCERPT {
             return bad(format!("evidence {i}: excerpt over {MAX_EXCERPT} bytes"));
