@@ -35,7 +35,7 @@ pub mod video;
 pub use error::{Error, Result};
 pub use policy::Policy;
 pub use scanner::{ReportBundle, ScanError, Scanner, ScannerConfig, TextModelChoice};
-pub use verdict::{Action, Category, Evidence, MatchedFrame, Signal, Verdict};
+pub use verdict::{Action, Category, Corroboration, Evidence, MatchedFrame, Signal, Verdict};
 pub use video::{FrameOutcome, VideoScan, VideoScanOptions};
 
 // Feature `uniffi`: the scaffolding for the types this crate derives (namespace `preflight_core`:

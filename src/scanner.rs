@@ -14,7 +14,7 @@ use crate::text::{
     AgeBand, ConversationAssessment, ConversationConfig, Conversations, Direction, TextEngine,
     TextMatch,
 };
-use crate::verdict::{Category, Evidence, Signal, Verdict};
+use crate::verdict::{Category, Corroboration, Evidence, Signal, Verdict};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -376,11 +376,13 @@ impl Scanner {
         if best.is_empty() {
             return Vec::new();
         }
-        let mut strong_kinds: Vec<String> = Vec::new();
-        for t in best.iter().filter(|t| t.m.kind != HashKind::PHash) {
-            let name = t.m.kind.name().to_string();
-            if !strong_kinds.contains(&name) {
-                strong_kinds.push(name);
+        let mut strong_kinds: Vec<Corroboration> = Vec::new();
+        for c in best
+            .iter()
+            .filter_map(|t| Corroboration::from_kind(t.m.kind))
+        {
+            if !strong_kinds.contains(&c) {
+                strong_kinds.push(c);
             }
         }
         let digest = crate::hex::encode(&list.digest());
@@ -390,7 +392,7 @@ impl Scanner {
             if t.m.kind == HashKind::PHash {
                 corroborated_by.clone_from(&strong_kinds);
                 if self.policy.sources.corroborating_sources(&t.m) >= 2 {
-                    corroborated_by.push("second_source".to_string());
+                    corroborated_by.push(Corroboration::SecondSource);
                 }
             }
             let alone = t.m.kind == HashKind::PHash && corroborated_by.is_empty();

@@ -21,6 +21,7 @@
 
 // video: animated GIF/APNG/WebP frame iteration and raw app pixel buffers (issue 13).
 pub mod animation;
+mod bmp_rows;
 mod container;
 mod convert;
 mod gif_frames;
@@ -32,6 +33,8 @@ mod pixels;
 mod png_rows;
 pub mod reframe;
 mod sample;
+#[cfg(feature = "tiff")]
+mod tiff_rows;
 
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
 use std::io::Cursor;
@@ -433,11 +436,8 @@ fn decode_inner(
             None => jpeg::decode_with(bytes, limits, scaled_min_side, par),
         },
         ImageFormat::Png => {
-            if container::png(bytes)? {
-                png_rows::decode(bytes, limits, for_hashing).map(|d| (d, false))
-            } else {
-                partial::decode_png(bytes, limits).map(|d| (d, false))
-            }
+            let complete = container::png(bytes)?;
+            png_rows::decode(bytes, limits, for_hashing, !complete).map(|d| (d, false))
         }
         ImageFormat::Gif => gif_frames::decode(bytes, limits, for_hashing).map(|d| (d, false)),
         ImageFormat::WebP => {
@@ -453,6 +453,19 @@ fn decode_inner(
             detail: "this build has no TIFF decoder (cargo feature `tiff`)".into(),
         }),
         _ => Err(MediaError::UnknownFormat),
+    }
+}
+
+/// PDQ's sample of a large image of a whole-frame format decoded row by row, where the file
+/// allows it (uncompressed BMP, `bmp_rows`; strip or tile TIFF, `tiff_rows`); `None` otherwise.
+fn rows_decoder(bytes: &[u8], format: ImageFormat) -> Result<Option<DecodedImage>, MediaError> {
+    match format {
+        ImageFormat::Bmp => bmp_rows::layout(bytes)
+            .map(|l| bmp_rows::decode_sampled(bytes, &l))
+            .transpose(),
+        #[cfg(feature = "tiff")]
+        ImageFormat::Tiff => tiff_rows::decode_sampled(bytes),
+        _ => Ok(None),
     }
 }
 
@@ -487,6 +500,11 @@ fn whole_frame(
     })?;
     let (width, height) = decoder.dimensions();
     check_dims(width, height, limits)?;
+    if for_hashing && sample::should_sample(width, height) {
+        if let Some(rows) = rows_decoder(bytes, format)? {
+            return Ok(rows);
+        }
+    }
     if for_hashing {
         // The decoder's output, its own working planes (WebP keeps its YUV or ARGB frame
         // beside it, at most 4 bytes a pixel), and our 8-bit copy when the output is not

@@ -32,7 +32,9 @@ pub use preflight::media::{Orientation, PixelBuffer, PixelFormat};
 pub use preflight::text::{
     AgeBand, Direction, GroomingStage, ModifierKind, SelfHarmLevel, StageScore,
 };
-pub use preflight::{Action, Category, Evidence, MatchedFrame, Policy, Signal, Verdict};
+pub use preflight::{
+    Action, Category, Corroboration, Evidence, MatchedFrame, Policy, Signal, Verdict,
+};
 
 /// The library version (semver of the `preflight` crate).
 #[uniffi::export]
