@@ -225,7 +225,10 @@ impl Scanner {
             let exact = matches.into_iter().map(|t| t.m).collect();
             return self.scan_animation(bytes, kind, &list, exact);
         }
-        match crate::media::decode_for_hashing(bytes, &self.limits, hash::PDQ_DECODE_MIN_SIDE) {
+        let decoded =
+            crate::media::decode_for_hashing(bytes, &self.limits, hash::PDQ_DECODE_MIN_SIDE)
+                .map(|d| self.redecode_small_regions(bytes, d));
+        match decoded {
             Ok(decoded) => self.scan_decoded(
                 &decoded.pixels,
                 decoded.format,
@@ -240,6 +243,35 @@ impl Scanner {
                 false,
             )),
         }
+    }
+
+    /// A picture inside a screenshot is a fraction of the frame: when a DCT-scaled JPEG decode
+    /// left such a region shorter than PDQ's working size, the file is decoded again at the
+    /// scale that gives the region that size (only then; an ordinary photo has no region).
+    /// The first decode is kept when the second fails.
+    fn redecode_small_regions(
+        &self,
+        bytes: &[u8],
+        d: crate::media::DecodedImage,
+    ) -> crate::media::DecodedImage {
+        if d.scale_denominator <= 1 {
+            return d;
+        }
+        let want = hash::PDQ_DECODE_MIN_SIDE;
+        let Some(short) = crate::media::reframe::regions(&d.pixels)
+            .iter()
+            .map(|(_, r)| r.w.min(r.h))
+            .min()
+        else {
+            return d;
+        };
+        if short >= want {
+            return d;
+        }
+        let side = d.pixels.width().min(d.pixels.height());
+        let factor = want.div_ceil(short.max(1)).min(u32::from(d.scale_denominator));
+        crate::media::decode_for_hashing(bytes, &self.limits, side.saturating_mul(factor))
+            .unwrap_or(d)
     }
 
     /// Scans raw pixels the app already holds (a camera frame, a `CVPixelBuffer`, an Android
