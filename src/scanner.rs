@@ -269,7 +269,9 @@ impl Scanner {
             return d;
         }
         let side = d.pixels.width().min(d.pixels.height());
-        let factor = want.div_ceil(short.max(1)).min(u32::from(d.scale_denominator));
+        let factor = want
+            .div_ceil(short.max(1))
+            .min(u32::from(d.scale_denominator));
         crate::media::decode_for_hashing(bytes, &self.limits, side.saturating_mul(factor))
             .unwrap_or(d)
     }

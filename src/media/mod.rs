@@ -14,8 +14,10 @@
 //!   does not handle;
 //! - memory stays bounded when decoding for hashing: PNG (`png_rows`), GIF (`gif_frames`) and
 //!   full-size JPEG decodes stream rows into `sample::RowSink`, which keeps only PDQ's 512x512
-//!   sample of an image over 4 MP (PDQ unchanged); formats decoded whole (WebP, BMP, TIFF) are
-//!   refused over [`WHOLE_FRAME_BUDGET`]; JPEGs with more than 500 scans are refused;
+//!   sample of an image over 4 MP (PDQ unchanged), and so do large uncompressed BMPs
+//!   (`bmp_rows`, row by row) and chunky TIFFs (`tiff_rows`, strip or tile row by row); what
+//!   is still decoded whole (WebP, RLE BMP, planar/CMYK/YCbCr TIFF) is refused over
+//!   [`WHOLE_FRAME_BUDGET`]; JPEGs with more than 500 scans are refused;
 //! - HEIC/HEIF and AVIF go to libheif (`heif`, cargo feature `heif`), TIFF to `image`
 //!   (feature `tiff`); without the feature they are a typed `Unsupported` error.
 
