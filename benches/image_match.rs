@@ -48,6 +48,11 @@ fn single(bytes: &[u8], list: &HashList) -> usize {
 fn all_variants(bytes: &[u8], list: &HashList) -> usize {
     let d = media::decode_for_hashing(bytes, &DecodeLimits::default(), hash::PDQ_DECODE_MIN_SIDE)
         .unwrap();
+    // As `Scanner::scan_image`: a DCT-scaled decode is searched for small regions first (a
+    // photo has none, so it is not decoded again).
+    if d.scale_denominator > 1 {
+        black_box(media::reframe::regions(&d.pixels));
+    }
     let regions = variants::hash_regions(&d.pixels, true).unwrap();
     regions
         .iter()

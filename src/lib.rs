@@ -37,7 +37,9 @@ pub use error::{BoxError, Error, Result};
 pub use policy::Policy;
 pub use scanner::{ReportBundle, ScanError, Scanner, ScannerConfig, TextModelChoice};
 pub use scanner_issuers::IssuerStatus;
-pub use verdict::{Action, Category, Evidence, IssuerEvidence, MatchedFrame, Signal, Verdict};
+pub use verdict::{
+    Action, Category, Corroboration, Evidence, IssuerEvidence, MatchedFrame, Signal, Verdict,
+};
 pub use video::{FrameOutcome, VideoScan, VideoScanOptions};
 
 // Feature `uniffi`: the scaffolding for the types this crate derives (namespace `preflight_core`:

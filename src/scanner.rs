@@ -14,7 +14,7 @@ use crate::text::{
     AgeBand, ConversationAssessment, ConversationConfig, Conversations, Direction, TextEngine,
     TextMatch,
 };
-use crate::verdict::{Category, Evidence, Signal, Verdict};
+use crate::verdict::{Category, Corroboration, Evidence, Signal, Verdict};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -254,8 +254,10 @@ impl Scanner {
             return self.scan_animation(bytes, kind, &list, exact);
         }
         let min_side = hash::PDQ_DECODE_MIN_SIDE;
-        match crate::media::decode_for_hashing_on(bytes, &self.limits, min_side, self.scan_threads)
-        {
+        let decoded =
+            crate::media::decode_for_hashing_on(bytes, &self.limits, min_side, self.scan_threads)
+                .map(|d| self.redecode_small_regions(bytes, d));
+        match decoded {
             Ok(decoded) => self.scan_decoded(
                 &decoded.pixels,
                 decoded.format,
@@ -273,6 +275,37 @@ impl Scanner {
                 Ok(self.verdict(signals, AgeBand::Unknown, false))
             }
         }
+    }
+
+    /// A picture inside a screenshot is a fraction of the frame: when a DCT-scaled JPEG decode
+    /// left such a region shorter than PDQ's working size, the file is decoded again at the
+    /// scale that gives the region that size (only then; an ordinary photo has no region).
+    /// The first decode is kept when the second fails.
+    fn redecode_small_regions(
+        &self,
+        bytes: &[u8],
+        d: crate::media::DecodedImage,
+    ) -> crate::media::DecodedImage {
+        if d.scale_denominator <= 1 {
+            return d;
+        }
+        let want = hash::PDQ_DECODE_MIN_SIDE;
+        let Some(short) = crate::media::reframe::regions(&d.pixels)
+            .iter()
+            .map(|(_, r)| r.w.min(r.h))
+            .min()
+        else {
+            return d;
+        };
+        if short >= want {
+            return d;
+        }
+        let side = d.pixels.width().min(d.pixels.height());
+        let factor = want
+            .div_ceil(short.max(1))
+            .min(u32::from(d.scale_denominator));
+        crate::media::decode_for_hashing(bytes, &self.limits, side.saturating_mul(factor))
+            .unwrap_or(d)
     }
 
     /// Scans raw pixels the app already holds (a camera frame, a `CVPixelBuffer`, an Android
@@ -424,11 +457,13 @@ impl Scanner {
         if best.is_empty() {
             return Vec::new();
         }
-        let mut strong_kinds: Vec<String> = Vec::new();
-        for t in best.iter().filter(|t| t.m.kind != HashKind::PHash) {
-            let name = t.m.kind.name().to_string();
-            if !strong_kinds.contains(&name) {
-                strong_kinds.push(name);
+        let mut strong_kinds: Vec<Corroboration> = Vec::new();
+        for c in best
+            .iter()
+            .filter_map(|t| Corroboration::from_kind(t.m.kind))
+        {
+            if !strong_kinds.contains(&c) {
+                strong_kinds.push(c);
             }
         }
         let digest = crate::hex::encode(&list.digest());
@@ -438,7 +473,7 @@ impl Scanner {
             if t.m.kind == HashKind::PHash {
                 corroborated_by.clone_from(&strong_kinds);
                 if self.policy.sources.corroborating_sources(&t.m) >= 2 {
-                    corroborated_by.push("second_source".to_string());
+                    corroborated_by.push(Corroboration::SecondSource);
                 }
             }
             let alone = t.m.kind == HashKind::PHash && corroborated_by.is_empty();

@@ -64,6 +64,48 @@ impl Category {
     }
 }
 
+/// What corroborates a pHash hit (a pHash match alone never blocks). JSON shows each as its
+/// snake_case name: `pdq`, `md5`, `sha1`, `sha256`, `second_source`.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Corroboration {
+    /// A PDQ entry matched in the same scan.
+    Pdq,
+    /// The file's MD5 is listed.
+    Md5,
+    /// The file's SHA-1 is listed.
+    Sha1,
+    /// The file's SHA-256 is listed.
+    Sha256,
+    /// The pHash entry is listed by two or more independent organisations.
+    SecondSource,
+}
+
+impl Corroboration {
+    /// The corroboration a match of `kind` gives (`None` for pHash itself).
+    pub fn from_kind(kind: HashKind) -> Option<Self> {
+        match kind {
+            HashKind::Pdq => Some(Corroboration::Pdq),
+            HashKind::Md5 => Some(Corroboration::Md5),
+            HashKind::Sha1 => Some(Corroboration::Sha1),
+            HashKind::Sha256 => Some(Corroboration::Sha256),
+            HashKind::PHash => None,
+        }
+    }
+
+    /// Stable snake_case name (as in JSON).
+    pub fn name(self) -> &'static str {
+        match self {
+            Corroboration::Pdq => "pdq",
+            Corroboration::Md5 => "md5",
+            Corroboration::Sha1 => "sha1",
+            Corroboration::Sha256 => "sha256",
+            Corroboration::SecondSource => "second_source",
+        }
+    }
+}
+
 /// Why a signal was raised. Typed: hash kinds, dihedral variants, grooming stages, self-harm
 /// levels and modifiers are enums (Kotlin/Swift enums in the bindings); JSON shows each as its
 /// stable snake_case name (`pdq`, `rotate90`, `trust_building`, `ideation`, `negation`).
@@ -95,15 +137,15 @@ pub enum Evidence {
         /// SHA-256 digest of that list (auditable across devices).
         list_digest: String,
         /// Which region of the scanned image matched: `whole`, `trim_border` (uniform borders
-        /// removed) or `content_block` (the picture inside a screenshot, above a caption, ...).
+        /// removed), `content_block` (the picture inside a screenshot, above a caption, ...) or
+        /// `inset` (thin margins cut off: a cropped copy).
         reframe: String,
         /// The file was truncated and the match is on the part that was there.
         partial: bool,
         /// For a pHash hit, what corroborates it: other kinds that matched in the same scan
-        /// (`pdq`, `md5`, `sha1`, `sha256`) and/or `second_source` (listed by two or more
-        /// organisations). Empty for a pHash hit means it only warns; always empty for the
-        /// kinds that decide alone.
-        corroborated_by: Vec<String>,
+        /// and/or [`Corroboration::SecondSource`] (listed by two or more organisations). Empty
+        /// for a pHash hit means it only warns; always empty for the kinds that decide alone.
+        corroborated_by: Vec<Corroboration>,
     },
     /// A hash-list entry matched one frame of an animated image or a video (issue 13).
     FrameMatch {

@@ -14,13 +14,16 @@
 //!   does not handle;
 //! - memory stays bounded when decoding for hashing: PNG (`png_rows`), GIF (`gif_frames`) and
 //!   full-size JPEG decodes stream rows into `sample::RowSink`, which keeps only PDQ's 512x512
-//!   sample of an image over 4 MP (PDQ unchanged); formats decoded whole (WebP, BMP, TIFF) are
-//!   refused over [`WHOLE_FRAME_BUDGET`]; JPEGs with more than 500 scans are refused;
+//!   sample of an image over 4 MP (PDQ unchanged), and so do large uncompressed BMPs
+//!   (`bmp_rows`, row by row) and chunky TIFFs (`tiff_rows`, strip or tile row by row); what
+//!   is still decoded whole (WebP, RLE BMP, planar/CMYK/YCbCr TIFF) is refused over
+//!   [`WHOLE_FRAME_BUDGET`]; JPEGs with more than 500 scans are refused;
 //! - HEIC/HEIF and AVIF go to libheif (`heif`, cargo feature `heif`), TIFF to `image`
 //!   (feature `tiff`); without the feature they are a typed `Unsupported` error.
 
 // video: animated GIF/APNG/WebP frame iteration and raw app pixel buffers (issue 13).
 pub mod animation;
+mod bmp_rows;
 mod container;
 mod convert;
 mod gif_frames;
@@ -32,6 +35,8 @@ mod pixels;
 mod png_rows;
 pub mod reframe;
 mod sample;
+#[cfg(feature = "tiff")]
+mod tiff_rows;
 
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
 use std::io::Cursor;
@@ -448,11 +453,8 @@ fn decode_inner(
             None => jpeg::decode_with(bytes, limits, scaled_min_side, par),
         },
         ImageFormat::Png => {
-            if container::png(bytes)? {
-                png_rows::decode(bytes, limits, for_hashing).map(|d| (d, false))
-            } else {
-                partial::decode_png(bytes, limits).map(|d| (d, false))
-            }
+            let complete = container::png(bytes)?;
+            png_rows::decode(bytes, limits, for_hashing, !complete).map(|d| (d, false))
         }
         ImageFormat::Gif => gif_frames::decode(bytes, limits, for_hashing).map(|d| (d, false)),
         ImageFormat::WebP => {
@@ -468,6 +470,19 @@ fn decode_inner(
             detail: "this build has no TIFF decoder (cargo feature `tiff`)".into(),
         }),
         _ => Err(MediaError::UnknownFormat),
+    }
+}
+
+/// PDQ's sample of a large image of a whole-frame format decoded row by row, where the file
+/// allows it (uncompressed BMP, `bmp_rows`; strip or tile TIFF, `tiff_rows`); `None` otherwise.
+fn rows_decoder(bytes: &[u8], format: ImageFormat) -> Result<Option<DecodedImage>, MediaError> {
+    match format {
+        ImageFormat::Bmp => bmp_rows::layout(bytes)
+            .map(|l| bmp_rows::decode_sampled(bytes, &l))
+            .transpose(),
+        #[cfg(feature = "tiff")]
+        ImageFormat::Tiff => tiff_rows::decode_sampled(bytes),
+        _ => Ok(None),
     }
 }
 
@@ -502,6 +517,11 @@ fn whole_frame(
     })?;
     let (width, height) = decoder.dimensions();
     check_dims(width, height, limits)?;
+    if for_hashing && sample::should_sample(width, height) {
+        if let Some(rows) = rows_decoder(bytes, format)? {
+            return Ok(rows);
+        }
+    }
     if for_hashing {
         // The decoder's output, its own working planes (WebP keeps its YUV or ARGB frame
         // beside it, at most 4 bytes a pixel), and our 8-bit copy when the output is not

@@ -9,20 +9,17 @@
 //! - JPEG: `container::jpeg_repair` ends the scan data with an EOI marker; libjpeg decodes the
 //!   scan up to the cut and fills the rest with blocks whose coefficients are all zero (flat
 //!   grey). Those exactly constant lines are replaced here by copies of the last decoded line.
-//! - PNG: rows are decoded one by one until the data ends; the missing rows are copies of the
-//!   last complete one (interlaced PNGs, whose early rows are spread over the whole file, are
-//!   refused).
+//! - PNG: `png_rows` decodes rows one by one until the data ends (sampled for hashing like a
+//!   complete file, so a huge cut PNG stays within the same memory); the missing rows are
+//!   copies of the last complete one (interlaced PNGs, whose early rows are spread over the
+//!   whole file, are refused).
 //!
 //! Why extend the last line rather than crop to what was decoded: PDQ moves by ~40 bits when a
 //! picture is cropped by 1-2% (its DCT basis is stretched over the whole frame), while a few
 //! wrong rows at the full size move it by a handful. Measured on the evaluation set of
 //! `tests/it/image_match_resharing.rs`.
 
-use super::{
-    check_dims, convert, jpeg, jpeg_dc::Parallelism, DecodeLimits, DecodedImage, MediaError, Pixels,
-};
-use image::{DynamicImage, GrayAlphaImage, GrayImage, RgbImage, RgbaImage};
-use std::io::Cursor;
+use super::{jpeg, jpeg_dc::Parallelism, DecodeLimits, DecodedImage, MediaError, Pixels};
 
 /// Decodes a JPEG whose scan data was cut, after `container::jpeg_repair` ended it.
 pub(super) fn decode_jpeg(
@@ -113,87 +110,10 @@ fn extend_constant_edges(p: Pixels) -> Pixels {
     p
 }
 
-/// Extends `rows` complete rows of `img` to `height` with copies of the last one.
-fn pad_rows(img: DynamicImage, height: u32) -> DynamicImage {
-    let (w, rows) = (img.width(), img.height());
-    if rows >= height {
-        return img;
-    }
-    let mut out = DynamicImage::new(w, height, img.color());
-    image::GenericImage::copy_from(&mut out, &img, 0, 0).ok();
-    let last = img.crop_imm(0, rows - 1, w, 1);
-    for y in rows..height {
-        image::GenericImage::copy_from(&mut out, &last, 0, y).ok();
-    }
-    out
-}
-
-fn corrupt(detail: impl Into<String>) -> MediaError {
-    MediaError::Corrupt {
-        format: "PNG",
-        detail: detail.into(),
-        cause: None,
-    }
-}
-
-/// Decodes the complete rows of a PNG that ends before IEND.
-pub(super) fn decode_png(bytes: &[u8], limits: &DecodeLimits) -> Result<DecodedImage, MediaError> {
-    let mut decoder = png::Decoder::new(Cursor::new(bytes));
-    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
-    let bytes_limit = usize::try_from(limits.max_alloc_bytes).unwrap_or(usize::MAX);
-    decoder.set_limits(png::Limits { bytes: bytes_limit });
-    let mut reader = decoder
-        .read_info()
-        .map_err(|e| corrupt(format!("truncated before the image data: {e}")))?;
-    let (width, height, interlaced) = {
-        let info = reader.info();
-        (info.width, info.height, info.interlaced)
-    };
-    check_dims(width, height, limits)?;
-    if interlaced {
-        return Err(corrupt(
-            "truncated interlaced image (its rows are spread over the whole file)",
-        ));
-    }
-    let (colour, _) = reader.output_color_type();
-    let mut data = Vec::new();
-    let mut rows = 0u32;
-    while let Ok(Some(row)) = reader.next_row() {
-        data.extend_from_slice(row.data());
-        rows += 1;
-    }
-    if rows == 0 {
-        return Err(corrupt("truncated before the first complete row"));
-    }
-    let img = match colour {
-        png::ColorType::Grayscale => {
-            GrayImage::from_raw(width, rows, data).map(DynamicImage::ImageLuma8)
-        }
-        png::ColorType::GrayscaleAlpha => {
-            GrayAlphaImage::from_raw(width, rows, data).map(DynamicImage::ImageLumaA8)
-        }
-        png::ColorType::Rgb => RgbImage::from_raw(width, rows, data).map(DynamicImage::ImageRgb8),
-        png::ColorType::Rgba => {
-            RgbaImage::from_raw(width, rows, data).map(DynamicImage::ImageRgba8)
-        }
-        png::ColorType::Indexed => None, // EXPAND turns palette images into RGB(A)
-    }
-    .ok_or_else(|| corrupt("unexpected row layout"))?;
-    Ok(DecodedImage {
-        pixels: convert::normalize(pad_rows(img, height)),
-        format: "PNG",
-        source_width: width,
-        source_height: height,
-        exif_orientation: 1,
-        scale_denominator: 1,
-        partial: true,
-        sampled: false,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use image::GrayImage;
 
     #[test]
     fn constant_filler_lines_become_copies_of_the_last_decoded_line() {
@@ -212,15 +132,5 @@ mod tests {
         let flat = GrayImage::from_pixel(5, 5, image::Luma([9]));
         let out = extend_constant_edges(Pixels::Luma8(flat.clone()));
         assert_eq!(out.to_rgb(), Pixels::Luma8(flat).to_rgb());
-    }
-
-    #[test]
-    fn missing_png_rows_repeat_the_last_one() {
-        let img = DynamicImage::ImageLuma8(GrayImage::from_fn(4, 2, |x, y| {
-            image::Luma([(x + 4 * y) as u8])
-        }));
-        let out = pad_rows(img, 5).into_luma8();
-        assert_eq!(out.dimensions(), (4, 5));
-        assert_eq!(out.get_pixel(2, 4).0[0], 6);
     }
 }

@@ -63,11 +63,15 @@ fn row_positions(width: usize, height: usize, interlaced: bool) -> Vec<(usize, u
     out
 }
 
-/// Decodes a PNG; `for_hashing` lets a large one be sampled (see `sample`).
+/// Decodes a PNG; `for_hashing` lets a large one be sampled (see `sample`). With `truncated`
+/// (the file ends before IEND, see `media::partial`), the rows decoded before the data ends are
+/// kept and the missing ones are copies of the last complete row; the result is marked
+/// `partial` (an interlaced file, whose early rows are spread over the whole file, is refused).
 pub(super) fn decode(
     bytes: &[u8],
     limits: &DecodeLimits,
     for_hashing: bool,
+    truncated: bool,
 ) -> Result<DecodedImage, MediaError> {
     let mut dec = png::Decoder::new_with_limits(
         Cursor::new(bytes),
@@ -80,8 +84,22 @@ pub(super) fn decode(
     let info = dec.read_header_info().map_err(png_error)?;
     let (width, height, interlaced) = (info.width, info.height, info.interlaced);
     check_dims(width, height, limits)?;
+    if truncated && interlaced {
+        return Err(MediaError::Corrupt {
+            format: NAME,
+            detail: "truncated interlaced image (its rows are spread over the whole file)".into(),
+        });
+    }
     dec.set_transformations(png::Transformations::EXPAND);
-    let mut reader = dec.read_info().map_err(png_error)?;
+    let mut reader = dec.read_info().map_err(|e| match e {
+        png::DecodingError::IoError(_) | png::DecodingError::Format(_) if truncated => {
+            MediaError::Corrupt {
+                format: NAME,
+                detail: format!("truncated before the image data: {e}"),
+            }
+        }
+        other => png_error(other),
+    })?;
     let format = match reader.output_color_type() {
         (png::ColorType::Grayscale, png::BitDepth::Eight) => RowFormat::L8,
         (png::ColorType::Grayscale, png::BitDepth::Sixteen) => RowFormat::L16,
@@ -109,7 +127,22 @@ pub(super) fn decode(
     let positions = row_positions(width as usize, height as usize, interlaced);
     let mut norm = Vec::with_capacity(width as usize * format.out_channels());
     let mut n = 0usize;
-    while let Some(row) = reader.next_interlaced_row().map_err(png_error)? {
+    // With `truncated`, the last complete row as the decoder gave it (copied into the rows the
+    // cut file lacks).
+    let mut last = Vec::new();
+    loop {
+        let row = match reader.next_interlaced_row() {
+            Ok(Some(row)) => row,
+            Ok(None) => break,
+            Err(_) if truncated && n > 0 => break,
+            Err(e) if truncated => {
+                return Err(MediaError::Corrupt {
+                    format: NAME,
+                    detail: format!("truncated before the first complete row: {e}"),
+                })
+            }
+            Err(e) => return Err(png_error(e)),
+        };
         let (y, x0, dx) = if interlaced {
             positions
                 .get(n)
@@ -123,10 +156,23 @@ pub(super) fn decode(
             (n, 0, 1)
         };
         n += 1;
+        if truncated {
+            last.clear();
+            last.extend_from_slice(row.data());
+        }
         if sink.wants(y) {
             norm.clear();
             normalize_row(format, row.data(), &mut norm);
             sink.push_strided(y, x0, dx, &norm);
+        }
+    }
+    if truncated && n < height as usize {
+        norm.clear();
+        normalize_row(format, &last, &mut norm);
+        for y in n..height as usize {
+            if sink.wants(y) {
+                sink.push(y, &norm);
+            }
         }
     }
     let mut img = sink.finish();
@@ -139,6 +185,6 @@ pub(super) fn decode(
         exif_orientation: super::orientation_number(orientation),
         scale_denominator: 1,
         sampled: sample,
-        partial: false,
+        partial: truncated,
     })
 }

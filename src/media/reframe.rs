@@ -39,6 +39,32 @@ pub enum Reframe {
     TrimBorder,
     /// The largest non-uniform block (a picture inside a screenshot, above a caption, ...).
     ContentBlock,
+    /// The whole image or a region with a thin margin cut off each side ([`INSETS_PER_MILLE`]):
+    /// the centre of a picture whose edges were cropped, meeting the list's own crops
+    /// (`hash::augment`) halfway.
+    Inset,
+}
+
+/// The margins [`Reframe::Inset`] cuts off each side, per mille of the side (1.25% to 5%).
+pub const INSETS_PER_MILLE: [u32; 4] = [12, 25, 37, 50];
+
+/// `r` with `per_mille` of its width cut off the left and the right, and of its height off the
+/// top and the bottom.
+///
+/// ```
+/// use preflight::media::reframe::{inset, Rect};
+/// let r = inset(Rect { x: 10, y: 0, w: 1000, h: 400 }, 25);
+/// assert_eq!(r, Rect { x: 35, y: 10, w: 950, h: 380 });
+/// ```
+pub fn inset(r: Rect, per_mille: u32) -> Rect {
+    let dx = (u64::from(r.w) * u64::from(per_mille) / 1000) as u32;
+    let dy = (u64::from(r.h) * u64::from(per_mille) / 1000) as u32;
+    Rect {
+        x: r.x + dx,
+        y: r.y + dy,
+        w: r.w.saturating_sub(2 * dx).max(1),
+        h: r.h.saturating_sub(2 * dy).max(1),
+    }
 }
 
 impl Reframe {
@@ -48,6 +74,7 @@ impl Reframe {
             Reframe::Whole => "whole",
             Reframe::TrimBorder => "trim_border",
             Reframe::ContentBlock => "content_block",
+            Reframe::Inset => "inset",
         }
     }
 }

@@ -198,6 +198,40 @@ fn tiff_decodes_losslessly() {
     assert_eq!(rgb_of(&d.pixels), img);
 }
 
+/// Large BMPs and TIFFs decoded for hashing keep only the rows PDQ samples (media::bmp_rows,
+/// media::tiff_rows): the PDQ is the same as that of the whole decoded frame.
+#[test]
+fn large_bmp_and_tiff_rows_hash_like_the_whole_frame() {
+    let img = photo(2300, 1900); // 4.4 MP: over the 4 MP above which decoding samples
+    let encode = |img: &image::DynamicImage, format| {
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, format).unwrap();
+        out.into_inner()
+    };
+    let colour = image::DynamicImage::ImageRgb8(img);
+    let mut files = vec![("BMP", encode(&colour, image::ImageFormat::Bmp))];
+    if cfg!(feature = "tiff") {
+        let grey16 = image::DynamicImage::ImageLuma16(colour.to_luma16());
+        let rgba = image::DynamicImage::ImageRgba8(colour.to_rgba8());
+        for im in [&colour, &grey16, &rgba] {
+            files.push(("TIFF", encode(im, image::ImageFormat::Tiff)));
+        }
+    }
+    let pdq = |p: &Pixels| {
+        preflight::hash::pdq::hash_pixels(p.as_pdq_input())
+            .unwrap()
+            .hashes[0]
+    };
+    let limits = DecodeLimits::default();
+    for (format, bytes) in files {
+        let whole = media::decode(&bytes, &limits).unwrap();
+        let rows = media::decode_for_hashing(&bytes, &limits, PDQ_DECODE_MIN_SIDE).unwrap();
+        assert_eq!(rows.format, format);
+        assert!(rows.sampled, "{format} decoded whole");
+        assert_eq!(pdq(&whole.pixels), pdq(&rows.pixels), "{format}");
+    }
+}
+
 #[cfg(not(feature = "tiff"))]
 #[test]
 fn tiff_without_the_feature_is_unsupported() {

@@ -12,7 +12,9 @@
 use crate::common;
 
 use crate::image_decode_cases as cases;
-use cases::{bmp_header, gif_big_screen, jpeg, jpeg_with_scans, png_icc_bomb, png_rgb};
+use cases::{
+    bmp_1bit, bmp_header, gif_big_screen, jpeg, jpeg_with_scans, photo_row, png_icc_bomb, png_rgb,
+};
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
@@ -115,6 +117,14 @@ fn a_valid_64_megapixel_png_is_sampled_row_by_row() {
 }
 
 #[test]
+fn a_truncated_64_megapixel_png_is_sampled_row_by_row_too() {
+    let png = png_rgb(8000, 8000);
+    let cut = &png[..png.len() * 97 / 100];
+    let o = hash_in_child("png-64mp-cut.png", cut);
+    assert_bounded("truncated 64 MP PNG", &o, "ok 512x512");
+}
+
+#[test]
 fn a_compressed_icc_profile_bomb_is_never_inflated() {
     let bomb = png_icc_bomb(512 << 20);
     assert!(bomb.len() < 2 << 20, "{} bytes", bomb.len());
@@ -163,6 +173,40 @@ fn whole_frame_formats_over_the_budget_are_refused_from_the_header() {
     let bmp = bmp_header(8000, 8000);
     let o = hash_in_child("big.bmp", &bmp);
     assert_bounded("8000x8000 BMP", &o, "err MemoryLimit");
+}
+
+#[test]
+fn a_64_megapixel_bmp_is_sampled_row_by_row() {
+    // 1 bit a pixel: an 8 MB file the whole-frame decoder would expand to 192 MB of RGB.
+    let o = hash_in_child("big-1bit.bmp", &bmp_1bit(8000, 8000));
+    assert_bounded("8000x8000 1-bit BMP", &o, "ok 512x512");
+}
+
+/// A deflate-compressed RGB TIFF of `w x h` in strips (the `tiff` crate's default ~1 MB strips).
+#[cfg(feature = "tiff")]
+fn tiff_rgb(w: u32, h: u32) -> Vec<u8> {
+    use tiff::encoder::{colortype::RGB8, Compression, DeflateLevel, TiffEncoder};
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut enc = TiffEncoder::new(&mut out)
+        .unwrap()
+        .with_compression(Compression::Deflate(DeflateLevel::Fast));
+    // `write_data` compresses (tiff 0.11's `write_strip` writes its strip uncompressed).
+    let mut pixels = Vec::with_capacity(w as usize * h as usize * 3);
+    let mut row = Vec::new();
+    for y in 0..h as usize {
+        photo_row(y, w as usize, &mut row);
+        pixels.extend_from_slice(&row);
+    }
+    let image = enc.new_image::<RGB8>(w, h).unwrap();
+    image.write_data(&pixels).unwrap();
+    out.into_inner()
+}
+
+#[cfg(feature = "tiff")]
+#[test]
+fn a_64_megapixel_tiff_is_sampled_strip_by_strip() {
+    let o = hash_in_child("big.tiff", &tiff_rgb(8000, 8000));
+    assert_bounded("8000x8000 TIFF", &o, "ok 512x512");
 }
 
 /// A 12 MP HEIC (an iPhone photo's size) made by heif-enc: libheif's planes plus PDQ's sample.

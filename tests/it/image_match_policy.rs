@@ -4,7 +4,7 @@
 use crate::common;
 
 use preflight::lists::{HashKind, IssuerSecretKey, ListBuilder};
-use preflight::{Action, Category, Evidence, Scanner, ScannerConfig};
+use preflight::{Action, Category, Corroboration, Evidence, Scanner, ScannerConfig};
 
 fn key() -> IssuerSecretKey {
     common::issuer_key(9)
@@ -22,7 +22,7 @@ fn photo() -> Vec<u8> {
 
 /// Scans the photo against a list of its pHash (by `phash_orgs` organisations) and optionally
 /// its PDQ; returns the action and the pHash evidence's `corroborated_by`.
-fn scan(phash_orgs: u32, with_pdq: bool) -> (Action, Vec<String>) {
+fn scan(phash_orgs: u32, with_pdq: bool) -> (Action, Vec<Corroboration>) {
     let bytes = photo();
     let h = preflight::hash::hash_image_bytes(&bytes, &Default::default()).unwrap();
     let mut b = ListBuilder::new(1, 1_700_000_000);
@@ -67,9 +67,9 @@ fn scan(phash_orgs: u32, with_pdq: bool) -> (Action, Vec<String>) {
 #[test]
 fn phash_alone_warns_and_corroboration_blocks() {
     assert_eq!(scan(1, false), (Action::Warn, vec![]));
-    assert_eq!(scan(1, true), (Action::Block, vec!["pdq".to_string()]));
+    assert_eq!(scan(1, true), (Action::Block, vec![Corroboration::Pdq]));
     assert_eq!(
         scan(2, false),
-        (Action::Block, vec!["second_source".to_string()])
+        (Action::Block, vec![Corroboration::SecondSource])
     );
 }

@@ -16,9 +16,9 @@ use preflight::{Action, Policy, Scanner, ScannerConfig};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// Transform, issue 12's target (of 30), and the floor asserted here: the target where it is
-/// met, else what is measured today (screenshot 26, crop 5% 11, crop 10% 0, truncated 27;
-/// PDQ moves ~40 bits for a 1% shift of a crop, see `hash::augment`), so a regression fails.
+/// Transform, issue 12's target (of 30), and the floor asserted here: every target is met on
+/// this set (which was written alongside the code, so the figures are optimistic; the list's
+/// crop amounts, 7.5% and 15%, are deliberately not the set's 5% and 10%).
 const TRANSFORMS: [(&str, usize, usize); 14] = [
     ("original", 30, 30),
     ("resize", 28, 28),
@@ -28,12 +28,12 @@ const TRANSFORMS: [(&str, usize, usize); 14] = [
     ("rotate90", 28, 28),
     ("mirror", 28, 28),
     ("border", 27, 27),
-    ("screenshot", 27, 26),
-    ("crop5", 24, 11),
-    ("crop10", 18, 0),
+    ("screenshot", 27, 27),
+    ("crop5", 24, 24),
+    ("crop10", 18, 18),
     ("caption", 20, 20),
     ("rotate3", 15, 15),
-    ("truncated", 28, 27),
+    ("truncated", 28, 28),
 ];
 
 fn files(dir: &Path) -> Vec<PathBuf> {

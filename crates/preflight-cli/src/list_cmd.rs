@@ -85,7 +85,7 @@ struct BuildArgs {
     #[arg(long, value_name = "FILE", num_args = 1..)]
     images: Vec<PathBuf>,
     /// With --images: also list the PDQ of crops, small rotations and the true rotations/flips
-    /// of each image (`preflight::hash::augment`, 21 more entries per image), so reshared
+    /// of each image (`preflight::hash::augment`, 117 more entries per image), so reshared
     /// copies that the scanner cannot undo still match.
     #[arg(long, requires = "images")]
     augment: bool,

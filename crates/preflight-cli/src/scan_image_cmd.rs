@@ -83,7 +83,8 @@ fn describe(e: &Evidence) -> String {
                 if corroborated_by.is_empty() {
                     s.push_str(", uncorroborated pHash: warns only");
                 } else {
-                    s.push_str(&format!(", corroborated by {}", corroborated_by.join("+")));
+                    let names: Vec<&str> = corroborated_by.iter().map(|c| c.name()).collect();
+                    s.push_str(&format!(", corroborated by {}", names.join("+")));
                 }
             }
             s

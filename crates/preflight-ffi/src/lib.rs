@@ -43,8 +43,8 @@ pub use preflight::text::{
     AgeBand, Direction, GroomingStage, ModifierKind, SelfHarmLevel, StageScore,
 };
 pub use preflight::{
-    Action, Category, Evidence, FrameOutcome, IssuerEvidence, IssuerStatus, MatchedFrame, Policy,
-    Signal, Verdict,
+    Action, Category, Corroboration, Evidence, FrameOutcome, IssuerEvidence, IssuerStatus,
+    MatchedFrame, Policy, Signal, Verdict,
 };
 
 /// The library version (semver of the `preflight` crate).

@@ -123,3 +123,35 @@ pub fn bmp_header(w: i32, h: i32) -> Vec<u8> {
     bmp.extend_from_slice(&[0; 24]);
     bmp
 }
+
+/// A valid 1-bit (two-colour palette) BMP of `w x h`, bottom-up: 8 MB at 64 MP, which the
+/// decoder expands to 192 MB of RGB when it decodes the whole frame.
+pub fn bmp_1bit(w: u32, h: u32) -> Vec<u8> {
+    let stride = (w as usize).div_ceil(32) * 4;
+    let offset = 14 + 40 + 8;
+    let size = offset + stride * h as usize;
+    let mut bmp = b"BM".to_vec();
+    bmp.extend_from_slice(&(size as u32).to_le_bytes());
+    bmp.extend_from_slice(&[0, 0, 0, 0]);
+    bmp.extend_from_slice(&(offset as u32).to_le_bytes());
+    bmp.extend_from_slice(&40u32.to_le_bytes());
+    bmp.extend_from_slice(&(w as i32).to_le_bytes());
+    bmp.extend_from_slice(&(h as i32).to_le_bytes());
+    bmp.extend_from_slice(&[1, 0, 1, 0]); // planes, 1 bit a pixel
+    bmp.extend_from_slice(&[0; 4]); // BI_RGB
+    bmp.extend_from_slice(&((stride * h as usize) as u32).to_le_bytes());
+    bmp.extend_from_slice(&[0; 8]); // resolution
+    bmp.extend_from_slice(&2u32.to_le_bytes()); // colours used
+    bmp.extend_from_slice(&[0; 4]);
+    bmp.extend_from_slice(&[20, 40, 60, 0, 230, 210, 190, 0]); // the palette (BGRx)
+    for y in 0..h as usize {
+        let start = bmp.len();
+        bmp.resize(start + stride, 0);
+        for x in 0..w as usize {
+            if ((x / 301) + (y / 173)) % 3 == 0 || (x * 7 + y * 3) % 11 < 2 {
+                bmp[start + x / 8] |= 0x80 >> (x % 8);
+            }
+        }
+    }
+    bmp
+}

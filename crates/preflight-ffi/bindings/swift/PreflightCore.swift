@@ -2487,6 +2487,112 @@ public func FfiConverterTypeCategory_lower(_ value: Category) -> RustBuffer {
 
 
 /**
+ * What corroborates a pHash hit (a pHash match alone never blocks). JSON shows each as its
+ * snake_case name: `pdq`, `md5`, `sha1`, `sha256`, `second_source`.
+ */
+
+public enum Corroboration: Equatable, Hashable {
+    
+    /**
+     * A PDQ entry matched in the same scan.
+     */
+    case pdq
+    /**
+     * The file's MD5 is listed.
+     */
+    case md5
+    /**
+     * The file's SHA-1 is listed.
+     */
+    case sha1
+    /**
+     * The file's SHA-256 is listed.
+     */
+    case sha256
+    /**
+     * The pHash entry is listed by two or more independent organisations.
+     */
+    case secondSource
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Corroboration: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCorroboration: FfiConverterRustBuffer {
+    typealias SwiftType = Corroboration
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Corroboration {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .pdq
+        
+        case 2: return .md5
+        
+        case 3: return .sha1
+        
+        case 4: return .sha256
+        
+        case 5: return .secondSource
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Corroboration, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .pdq:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .md5:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .sha1:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .sha256:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .secondSource:
+            writeInt(&buf, Int32(5))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCorroboration_lift(_ buf: RustBuffer) throws -> Corroboration {
+    return try FfiConverterTypeCorroboration.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCorroboration_lower(_ value: Corroboration) -> RustBuffer {
+    return FfiConverterTypeCorroboration.lower(value)
+}
+
+
+
+/**
  * The eight dihedral transforms of an image, in the reference's order. The variant hash `V`
  * of image `I` is (up to rounding) the hash of `I` transformed by `V`.
  */
@@ -2742,17 +2848,17 @@ public enum Evidence: Equatable, Hashable {
          */listDigest: String, 
         /**
          * Which region of the scanned image matched: `whole`, `trim_border` (uniform borders
-         * removed) or `content_block` (the picture inside a screenshot, above a caption, ...).
+         * removed), `content_block` (the picture inside a screenshot, above a caption, ...) or
+         * `inset` (thin margins cut off: a cropped copy).
          */reframe: String, 
         /**
          * The file was truncated and the match is on the part that was there.
          */partial: Bool, 
         /**
          * For a pHash hit, what corroborates it: other kinds that matched in the same scan
-         * (`pdq`, `md5`, `sha1`, `sha256`) and/or `second_source` (listed by two or more
-         * organisations). Empty for a pHash hit means it only warns; always empty for the
-         * kinds that decide alone.
-         */corroboratedBy: [String]
+         * and/or [`Corroboration::SecondSource`] (listed by two or more organisations). Empty
+         * for a pHash hit means it only warns; always empty for the kinds that decide alone.
+         */corroboratedBy: [Corroboration]
     )
     /**
      * A hash-list entry matched one frame of an animated image or a video (issue 13).
@@ -2942,7 +3048,7 @@ public struct FfiConverterTypeEvidence: FfiConverterRustBuffer {
         let variant: Int32 = try readInt(&buf)
         switch variant {
         
-        case 1: return .listMatch(kind: try FfiConverterTypeHashKind.read(from: &buf), entry: try FfiConverterUInt32.read(from: &buf), hash: try FfiConverterString.read(from: &buf), distance: try FfiConverterUInt32.read(from: &buf), variant: try FfiConverterTypeDihedral.read(from: &buf), label: try FfiConverterString.read(from: &buf), listCategory: try FfiConverterString.read(from: &buf), sources: try FfiConverterSequenceString.read(from: &buf), listVersion: try FfiConverterUInt64.read(from: &buf), listDigest: try FfiConverterString.read(from: &buf), reframe: try FfiConverterString.read(from: &buf), partial: try FfiConverterBool.read(from: &buf), corroboratedBy: try FfiConverterSequenceString.read(from: &buf)
+        case 1: return .listMatch(kind: try FfiConverterTypeHashKind.read(from: &buf), entry: try FfiConverterUInt32.read(from: &buf), hash: try FfiConverterString.read(from: &buf), distance: try FfiConverterUInt32.read(from: &buf), variant: try FfiConverterTypeDihedral.read(from: &buf), label: try FfiConverterString.read(from: &buf), listCategory: try FfiConverterString.read(from: &buf), sources: try FfiConverterSequenceString.read(from: &buf), listVersion: try FfiConverterUInt64.read(from: &buf), listDigest: try FfiConverterString.read(from: &buf), reframe: try FfiConverterString.read(from: &buf), partial: try FfiConverterBool.read(from: &buf), corroboratedBy: try FfiConverterSequenceTypeCorroboration.read(from: &buf)
         )
         
         case 2: return .frameMatch(frameIndex: try FfiConverterUInt32.read(from: &buf), timestampMs: try FfiConverterUInt64.read(from: &buf), kind: try FfiConverterTypeHashKind.read(from: &buf), entry: try FfiConverterUInt32.read(from: &buf), hash: try FfiConverterString.read(from: &buf), distance: try FfiConverterUInt32.read(from: &buf), variant: try FfiConverterTypeDihedral.read(from: &buf), label: try FfiConverterString.read(from: &buf), listCategory: try FfiConverterString.read(from: &buf), sources: try FfiConverterSequenceString.read(from: &buf), listVersion: try FfiConverterUInt64.read(from: &buf), listDigest: try FfiConverterString.read(from: &buf)
@@ -2988,7 +3094,7 @@ public struct FfiConverterTypeEvidence: FfiConverterRustBuffer {
             FfiConverterString.write(listDigest, into: &buf)
             FfiConverterString.write(reframe, into: &buf)
             FfiConverterBool.write(partial, into: &buf)
-            FfiConverterSequenceString.write(corroboratedBy, into: &buf)
+            FfiConverterSequenceTypeCorroboration.write(corroboratedBy, into: &buf)
             
         
         case let .frameMatch(frameIndex,timestampMs,kind,entry,hash,distance,variant,label,listCategory,sources,listVersion,listDigest):
@@ -4262,6 +4368,31 @@ fileprivate struct FfiConverterSequenceTypeSignal: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeSignal.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeCorroboration: FfiConverterRustBuffer {
+    typealias SwiftType = [Corroboration]
+
+    public static func write(_ value: [Corroboration], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeCorroboration.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Corroboration] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Corroboration]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeCorroboration.read(from: &buf))
         }
         return seq
     }

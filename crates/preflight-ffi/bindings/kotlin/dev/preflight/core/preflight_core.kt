@@ -2385,6 +2385,62 @@ public object FfiConverterTypeCategory: FfiConverterRustBuffer<Category> {
 
 
 /**
+ * What corroborates a pHash hit (a pHash match alone never blocks). JSON shows each as its
+ * snake_case name: `pdq`, `md5`, `sha1`, `sha256`, `second_source`.
+ */
+
+enum class Corroboration {
+    
+    /**
+     * A PDQ entry matched in the same scan.
+     */
+    PDQ,
+    /**
+     * The file's MD5 is listed.
+     */
+    MD5,
+    /**
+     * The file's SHA-1 is listed.
+     */
+    SHA1,
+    /**
+     * The file's SHA-256 is listed.
+     */
+    SHA256,
+    /**
+     * The pHash entry is listed by two or more independent organisations.
+     */
+    SECOND_SOURCE;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCorroboration: FfiConverterRustBuffer<Corroboration> {
+    override fun read(buf: ByteBuffer) = try {
+        Corroboration.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: Corroboration) = 4UL
+
+    override fun write(value: Corroboration, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
  * The eight dihedral transforms of an image, in the reference's order. The variant hash `V`
  * of image `I` is (up to rounding) the hash of `I` transformed by `V`.
  */
@@ -2549,7 +2605,8 @@ sealed class Evidence {
         val `listDigest`: kotlin.String, 
         /**
          * Which region of the scanned image matched: `whole`, `trim_border` (uniform borders
-         * removed) or `content_block` (the picture inside a screenshot, above a caption, ...).
+         * removed), `content_block` (the picture inside a screenshot, above a caption, ...) or
+         * `inset` (thin margins cut off: a cropped copy).
          */
         val `reframe`: kotlin.String, 
         /**
@@ -2558,11 +2615,10 @@ sealed class Evidence {
         val `partial`: kotlin.Boolean, 
         /**
          * For a pHash hit, what corroborates it: other kinds that matched in the same scan
-         * (`pdq`, `md5`, `sha1`, `sha256`) and/or `second_source` (listed by two or more
-         * organisations). Empty for a pHash hit means it only warns; always empty for the
-         * kinds that decide alone.
+         * and/or [`Corroboration::SecondSource`] (listed by two or more organisations). Empty
+         * for a pHash hit means it only warns; always empty for the kinds that decide alone.
          */
-        val `corroboratedBy`: List<kotlin.String>) : Evidence()
+        val `corroboratedBy`: List<dev.preflight.core.Corroboration>) : Evidence()
         
     {
         
@@ -2850,7 +2906,7 @@ public object FfiConverterTypeEvidence : FfiConverterRustBuffer<Evidence>{
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterBoolean.read(buf),
-                FfiConverterSequenceString.read(buf),
+                FfiConverterSequenceTypeCorroboration.read(buf),
                 )
             2 -> Evidence.FrameMatch(
                 FfiConverterUInt.read(buf),
@@ -2929,7 +2985,7 @@ public object FfiConverterTypeEvidence : FfiConverterRustBuffer<Evidence>{
                 + FfiConverterString.allocationSize(value.`listDigest`)
                 + FfiConverterString.allocationSize(value.`reframe`)
                 + FfiConverterBoolean.allocationSize(value.`partial`)
-                + FfiConverterSequenceString.allocationSize(value.`corroboratedBy`)
+                + FfiConverterSequenceTypeCorroboration.allocationSize(value.`corroboratedBy`)
             )
         }
         is Evidence.FrameMatch -> {
@@ -3034,7 +3090,7 @@ public object FfiConverterTypeEvidence : FfiConverterRustBuffer<Evidence>{
                 FfiConverterString.write(value.`listDigest`, buf)
                 FfiConverterString.write(value.`reframe`, buf)
                 FfiConverterBoolean.write(value.`partial`, buf)
-                FfiConverterSequenceString.write(value.`corroboratedBy`, buf)
+                FfiConverterSequenceTypeCorroboration.write(value.`corroboratedBy`, buf)
                 Unit
             }
             is Evidence.FrameMatch -> {
@@ -3941,6 +3997,34 @@ public object FfiConverterSequenceTypeSignal: FfiConverterRustBuffer<List<Signal
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeSignal.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeCorroboration: FfiConverterRustBuffer<List<Corroboration>> {
+    override fun read(buf: ByteBuffer): List<Corroboration> {
+        val len = buf.getInt()
+        return List<Corroboration>(len) {
+            FfiConverterTypeCorroboration.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Corroboration>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeCorroboration.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Corroboration>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeCorroboration.write(it, buf)
         }
     }
 }
