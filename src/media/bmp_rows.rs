@@ -96,6 +96,7 @@ fn corrupt(detail: String) -> MediaError {
     MediaError::Corrupt {
         format: NAME,
         detail,
+        cause: None,
     }
 }
 

@@ -88,6 +88,7 @@ pub(super) fn decode(
         return Err(MediaError::Corrupt {
             format: NAME,
             detail: "truncated interlaced image (its rows are spread over the whole file)".into(),
+            cause: None,
         });
     }
     dec.set_transformations(png::Transformations::EXPAND);
@@ -96,6 +97,7 @@ pub(super) fn decode(
             MediaError::Corrupt {
                 format: NAME,
                 detail: format!("truncated before the image data: {e}"),
+                cause: Some(Box::new(e)),
             }
         }
         other => png_error(other),
@@ -139,6 +141,7 @@ pub(super) fn decode(
                 return Err(MediaError::Corrupt {
                     format: NAME,
                     detail: format!("truncated before the first complete row: {e}"),
+                    cause: Some(Box::new(e)),
                 })
             }
             Err(e) => return Err(png_error(e)),

@@ -30,6 +30,16 @@ fn corrupt(e: impl std::fmt::Display) -> MediaError {
     MediaError::Corrupt {
         format: NAME,
         detail: e.to_string(),
+        cause: None,
+    }
+}
+
+/// The TIFF decoder's own error, kept as the source.
+fn decoder_error(e: tiff::TiffError) -> MediaError {
+    MediaError::Corrupt {
+        format: NAME,
+        detail: e.to_string(),
+        cause: Some(Box::new(e)),
     }
 }
 
@@ -81,7 +91,7 @@ pub(super) fn decode_sampled(bytes: &[u8]) -> Result<Option<DecodedImage>, Media
     let Some(format) = row_format(&mut dec) else {
         return Ok(None);
     };
-    let (width, height) = dec.dimensions().map_err(corrupt)?;
+    let (width, height) = dec.dimensions().map_err(decoder_error)?;
     let orientation = dec
         .find_tag_unsigned::<u16>(Tag::Orientation)
         .ok()
@@ -118,7 +128,7 @@ pub(super) fn decode_sampled(bytes: &[u8]) -> Result<Option<DecodedImage>, Media
         }
         let mut chunks = Vec::with_capacity(across as usize);
         for i in 0..across {
-            let data = chunk_bytes(dec.read_chunk(b * across + i).map_err(corrupt)?)?;
+            let data = chunk_bytes(dec.read_chunk(b * across + i).map_err(decoder_error)?)?;
             let dw = chunk_w.min(width - i * chunk_w) as usize;
             if data.len() < dw * (y1 - y0) as usize * bpp {
                 return Err(corrupt(format!("chunk {} is short", b * across + i)));

@@ -39,7 +39,7 @@ fn seed_with(field: &str, value: &str) -> String {
 
 fn malformed(doc: &str) -> String {
     match conversations().import_state(doc) {
-        Err(StateError::Malformed { message }) => message,
+        Err(StateError::Malformed { message, .. }) => message,
         other => panic!("expected a Malformed error, got {other:?}"),
     }
 }

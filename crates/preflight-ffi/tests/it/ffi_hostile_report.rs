@@ -15,6 +15,9 @@ fn scanner() -> std::sync::Arc<Scanner> {
         policy: None,
         decode_limits: None,
         classifiers: None,
+        keep_conversation_excerpts: true,
+        text_model: None,
+        threads_per_scan: None,
     })
     .unwrap()
 }

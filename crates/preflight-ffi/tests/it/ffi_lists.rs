@@ -40,6 +40,9 @@ fn config(dir: &std::path::Path) -> ScannerConfig {
         policy: None,
         decode_limits: None,
         classifiers: None,
+        keep_conversation_excerpts: true,
+        text_model: None,
+        threads_per_scan: None,
     }
 }
 

@@ -22,6 +22,8 @@ fn config(text_model: Option<TextModelSource>) -> ScannerConfig {
         decode_limits: None,
         classifiers: None,
         text_model,
+        keep_conversation_excerpts: true,
+        threads_per_scan: None,
     }
 }
 

@@ -33,6 +33,7 @@ fn config(dir: &Path, key: String) -> ScannerConfig {
         classifiers: None,
         threads_per_scan: None,
         keep_conversation_excerpts: true,
+        text_model: None,
     }
 }
 
