@@ -929,6 +929,68 @@ public func FfiConverterTypePreflightListener_lower(_ value: PreflightListener) 
 public protocol PreflightScannerProtocol: AnyObject, Sendable {
     
     /**
+     * `applyListFile` for one issuer's store.
+     */
+    func applyIssuerFile(issuer: String, path: String, proof: Data?, force: Bool, progress: UpdateProgressListener?, cancel: UpdateCancel?) throws  -> ListInfo
+    
+    /**
+     * `applyIssuerFile` off the caller's thread; cancellable like `applyListFileAsync`.
+     */
+    func applyIssuerFileAsync(issuer: String, path: String, proof: Data?, force: Bool, progress: UpdateProgressListener?, cancel: UpdateCancel?) async throws  -> ListInfo
+    
+    /**
+     * Installs a signed full list or delta into one issuer's store (verified against that
+     * issuer's keys only; the other issuers' lists stay). Throws `ListRejected` for an
+     * unknown issuer or a refused update.
+     */
+    func applyIssuerUpdate(issuer: String, update: Data, force: Bool) throws  -> ListInfo
+    
+    /**
+     * Installs an update (full list or delta) from a file, memory-mapped and verified while
+     * streaming; `proof` is its encoded transparency-log proof, if any. Reports progress to
+     * `progress` and stops when `cancel` is set (`ListRejected`, store unchanged). Blocking:
+     * prefer `applyListFileAsync` off the UI thread.
+     */
+    func applyListFile(path: String, proof: Data?, force: Bool, progress: UpdateProgressListener?, cancel: UpdateCancel?) throws  -> ListInfo
+    
+    /**
+     * `applyListFile` off the caller's thread (Kotlin `suspend`, Swift `async`). Cancelling
+     * the coroutine/task before the worker starts skips the update; to stop a running one,
+     * set `cancel`.
+     */
+    func applyListFileAsync(path: String, proof: Data?, force: Bool, progress: UpdateProgressListener?, cancel: UpdateCancel?) async throws  -> ListInfo
+    
+    /**
+     * The corroboration policy across issuers (`null`/`nil` without issuers).
+     */
+    func issuerPolicy()  -> IssuerPolicy?
+    
+    /**
+     * Every issuer's store status, in configuration order (empty without issuers).
+     */
+    func issuerStatus()  -> [IssuerStatus]
+    
+    /**
+     * One issuer's stored transparency tree head (hex), for auditors. Throws `ListRejected`
+     * for an unknown issuer.
+     */
+    func issuerTreeHead(issuer: String) throws  -> String?
+    
+    /**
+     * Whether the scanner runs on its installed list and why not (`health`: installed,
+     * none installed, fell back to the previous list, unavailable, with the reason), whether
+     * the list is past its expiry (`stale`: it still matches; the app decides), the rollback
+     * floor, a forced install, and the stored transparency tree head.
+     */
+    func listStatus()  -> ListStatus
+    
+    /**
+     * The last verified transparency-log signed tree head (hex), or `null`/`nil` before any
+     * update came with a proof. Auditors compare it across devices.
+     */
+    func listTreeHead()  -> String?
+    
+    /**
      * `applyListUpdate` off the caller's thread. Cancelling before the worker starts skips the
      * update; once verification has started it completes (atomically) and the listener hears.
      */
@@ -1134,7 +1196,187 @@ public convenience init(config: ScannerConfig)throws  {
     }
 
     
+    /**
+     * Builds a scanner (as the main constructor) that also holds lists from several issuers,
+     * each with its own keys, category and store, corroborated by `policy`: an image counts
+     * (blocks) only when at least `policy.minIssuers` lists signed by distinct keys match;
+     * fewer give a warning. Throws `InvalidConfig` for a bad key or store path, a policy that
+     * names an unknown issuer or needs more issuers than can count; `ListRejected` for
+     * duplicate issuer names or a shared store directory.
+     */
+public static func withIssuers(config: ScannerConfig, issuers: [IssuerSetup], policy: IssuerPolicy)throws  -> Scanner  {
+    return try  FfiConverterTypeScanner_lift(try rustCallWithError(FfiConverterTypePreflightError_lift) {
+        uniffiCallStatus in
+    uniffi_preflight_ffi_fn_constructor_scanner_with_issuers(
+        FfiConverterTypeScannerConfig_lower(config),
+        FfiConverterSequenceTypeIssuerSetup.lower(issuers),
+        FfiConverterTypeIssuerPolicy_lower(policy),uniffiCallStatus
+    )
+})
+}
+    
 
+    
+    /**
+     * `applyListFile` for one issuer's store.
+     */
+open func applyIssuerFile(issuer: String, path: String, proof: Data?, force: Bool, progress: UpdateProgressListener?, cancel: UpdateCancel?)throws  -> ListInfo  {
+    return try  FfiConverterTypeListInfo_lift(try rustCallWithError(FfiConverterTypePreflightError_lift) {
+        uniffiCallStatus in
+    uniffi_preflight_ffi_fn_method_scanner_apply_issuer_file(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(issuer),
+        FfiConverterString.lower(path),
+        FfiConverterOptionData.lower(proof),
+        FfiConverterBool.lower(force),
+        FfiConverterOptionTypeUpdateProgressListener.lower(progress),
+        FfiConverterOptionTypeUpdateCancel.lower(cancel),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `applyIssuerFile` off the caller's thread; cancellable like `applyListFileAsync`.
+     */
+open func applyIssuerFileAsync(issuer: String, path: String, proof: Data?, force: Bool, progress: UpdateProgressListener?, cancel: UpdateCancel?)async throws  -> ListInfo  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_preflight_ffi_fn_method_scanner_apply_issuer_file_async(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(issuer),FfiConverterString.lower(path),FfiConverterOptionData.lower(proof),FfiConverterBool.lower(force),FfiConverterOptionTypeUpdateProgressListener.lower(progress),FfiConverterOptionTypeUpdateCancel.lower(cancel)
+                )
+            },
+            pollFunc: ffi_preflight_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_preflight_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_preflight_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeListInfo_lift,
+            errorHandler: FfiConverterTypePreflightError_lift
+        )
+}
+    
+    /**
+     * Installs a signed full list or delta into one issuer's store (verified against that
+     * issuer's keys only; the other issuers' lists stay). Throws `ListRejected` for an
+     * unknown issuer or a refused update.
+     */
+open func applyIssuerUpdate(issuer: String, update: Data, force: Bool)throws  -> ListInfo  {
+    return try  FfiConverterTypeListInfo_lift(try rustCallWithError(FfiConverterTypePreflightError_lift) {
+        uniffiCallStatus in
+    uniffi_preflight_ffi_fn_method_scanner_apply_issuer_update(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(issuer),
+        FfiConverterData.lower(update),
+        FfiConverterBool.lower(force),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Installs an update (full list or delta) from a file, memory-mapped and verified while
+     * streaming; `proof` is its encoded transparency-log proof, if any. Reports progress to
+     * `progress` and stops when `cancel` is set (`ListRejected`, store unchanged). Blocking:
+     * prefer `applyListFileAsync` off the UI thread.
+     */
+open func applyListFile(path: String, proof: Data?, force: Bool, progress: UpdateProgressListener?, cancel: UpdateCancel?)throws  -> ListInfo  {
+    return try  FfiConverterTypeListInfo_lift(try rustCallWithError(FfiConverterTypePreflightError_lift) {
+        uniffiCallStatus in
+    uniffi_preflight_ffi_fn_method_scanner_apply_list_file(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(path),
+        FfiConverterOptionData.lower(proof),
+        FfiConverterBool.lower(force),
+        FfiConverterOptionTypeUpdateProgressListener.lower(progress),
+        FfiConverterOptionTypeUpdateCancel.lower(cancel),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `applyListFile` off the caller's thread (Kotlin `suspend`, Swift `async`). Cancelling
+     * the coroutine/task before the worker starts skips the update; to stop a running one,
+     * set `cancel`.
+     */
+open func applyListFileAsync(path: String, proof: Data?, force: Bool, progress: UpdateProgressListener?, cancel: UpdateCancel?)async throws  -> ListInfo  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_preflight_ffi_fn_method_scanner_apply_list_file_async(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(path),FfiConverterOptionData.lower(proof),FfiConverterBool.lower(force),FfiConverterOptionTypeUpdateProgressListener.lower(progress),FfiConverterOptionTypeUpdateCancel.lower(cancel)
+                )
+            },
+            pollFunc: ffi_preflight_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_preflight_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_preflight_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeListInfo_lift,
+            errorHandler: FfiConverterTypePreflightError_lift
+        )
+}
+    
+    /**
+     * The corroboration policy across issuers (`null`/`nil` without issuers).
+     */
+open func issuerPolicy() -> IssuerPolicy?  {
+    return try!  FfiConverterOptionTypeIssuerPolicy.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_preflight_ffi_fn_method_scanner_issuer_policy(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Every issuer's store status, in configuration order (empty without issuers).
+     */
+open func issuerStatus() -> [IssuerStatus]  {
+    return try!  FfiConverterSequenceTypeIssuerStatus.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_preflight_ffi_fn_method_scanner_issuer_status(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * One issuer's stored transparency tree head (hex), for auditors. Throws `ListRejected`
+     * for an unknown issuer.
+     */
+open func issuerTreeHead(issuer: String)throws  -> String?  {
+    return try  FfiConverterOptionString.lift(try rustCallWithError(FfiConverterTypePreflightError_lift) {
+        uniffiCallStatus in
+    uniffi_preflight_ffi_fn_method_scanner_issuer_tree_head(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(issuer),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Whether the scanner runs on its installed list and why not (`health`: installed,
+     * none installed, fell back to the previous list, unavailable, with the reason), whether
+     * the list is past its expiry (`stale`: it still matches; the app decides), the rollback
+     * floor, a forced install, and the stored transparency tree head.
+     */
+open func listStatus() -> ListStatus  {
+    return try!  FfiConverterTypeListStatus_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_preflight_ffi_fn_method_scanner_list_status(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The last verified transparency-log signed tree head (hex), or `null`/`nil` before any
+     * update came with a proof. Auditors compare it across devices.
+     */
+open func listTreeHead() -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_preflight_ffi_fn_method_scanner_list_tree_head(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
     
     /**
      * `applyListUpdate` off the caller's thread. Cancelling before the worker starts skips the
@@ -1510,6 +1752,376 @@ public func FfiConverterTypePreflightScanner_lift(_ handle: UInt64) throws -> Pr
 #endif
 public func FfiConverterTypePreflightScanner_lower(_ value: PreflightScanner) -> UInt64 {
     return FfiConverterTypePreflightScanner.lower(value)
+}
+
+
+
+
+
+
+/**
+ * A cancellation flag for a file update: call `cancel()` from any thread; the update stops
+ * at its next check (every MiB, and before the final rename) with `ListRejected`
+ * ("cancelled") and the store is left unchanged. Once the rename happened it completes.
+ */
+public protocol UpdateCancelProtocol: AnyObject, Sendable {
+    
+    /**
+     * Asks the update to stop.
+     */
+    func cancel() 
+    
+    /**
+     * True once `cancel()` was called.
+     */
+    func isCancelled()  -> Bool
+    
+}
+/**
+ * A cancellation flag for a file update: call `cancel()` from any thread; the update stops
+ * at its next check (every MiB, and before the final rename) with `ListRejected`
+ * ("cancelled") and the store is left unchanged. Once the rename happened it completes.
+ */
+open class UpdateCancel: UpdateCancelProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_preflight_ffi_fn_clone_updatecancel(self.handle, $0) }
+    }
+    /**
+     * A flag that is not set.
+     */
+public convenience init() {
+    let handle =
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_preflight_ffi_fn_constructor_updatecancel_new(uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_preflight_ffi_fn_free_updatecancel(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Asks the update to stop.
+     */
+open func cancel()  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_preflight_ffi_fn_method_updatecancel_cancel(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * True once `cancel()` was called.
+     */
+open func isCancelled() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_preflight_ffi_fn_method_updatecancel_is_cancelled(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeUpdateCancel: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = UpdateCancel
+
+    public static func lift(_ handle: UInt64) throws -> UpdateCancel {
+        return UpdateCancel(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: UpdateCancel) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UpdateCancel {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: UpdateCancel, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUpdateCancel_lift(_ handle: UInt64) throws -> UpdateCancel {
+    return try FfiConverterTypeUpdateCancel.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUpdateCancel_lower(_ value: UpdateCancel) -> UInt64 {
+    return FfiConverterTypeUpdateCancel.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Receives the progress of a file update (called on the updating thread; keep it short).
+ */
+public protocol UpdateProgressListener: AnyObject, Sendable {
+    
+    /**
+     * `done` of `total` units (bytes, or index steps) of `stage` are done.
+     */
+    func onProgress(progress: UpdateProgress) 
+    
+}
+/**
+ * Receives the progress of a file update (called on the updating thread; keep it short).
+ */
+open class UpdateProgressListenerImpl: UpdateProgressListener, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_preflight_ffi_fn_clone_updateprogresslistener(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_preflight_ffi_fn_free_updateprogresslistener(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * `done` of `total` units (bytes, or index steps) of `stage` are done.
+     */
+open func onProgress(progress: UpdateProgress)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_preflight_ffi_fn_method_updateprogresslistener_on_progress(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeUpdateProgress_lower(progress),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceUpdateProgressListener {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceUpdateProgressListener = UniffiVTableCallbackInterfaceUpdateProgressListener(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeUpdateProgressListener.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface UpdateProgressListener: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeUpdateProgressListener.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface UpdateProgressListener: handle missing in uniffiClone")
+            }
+        },
+        onProgress: { (
+            uniffiHandle: UInt64,
+            progress: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeUpdateProgressListener.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return uniffiObj.onProgress(
+                     progress: try FfiConverterTypeUpdateProgress_lift(progress)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCall(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceUpdateProgressListener> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceUpdateProgressListener>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitUpdateProgressListener() {
+    uniffi_preflight_ffi_fn_init_callback_vtable_updateprogresslistener(UniffiCallbackInterfaceUpdateProgressListener.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeUpdateProgressListener: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<UpdateProgressListener>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = UpdateProgressListener
+
+    public static func lift(_ handle: UInt64) throws -> UpdateProgressListener {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return UpdateProgressListenerImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: UpdateProgressListener) -> UInt64 {
+         if let rustImpl = value as? UpdateProgressListenerImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UpdateProgressListener {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: UpdateProgressListener, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUpdateProgressListener_lift(_ handle: UInt64) throws -> UpdateProgressListener {
+    return try FfiConverterTypeUpdateProgressListener.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUpdateProgressListener_lower(_ value: UpdateProgressListener) -> UInt64 {
+    return FfiConverterTypeUpdateProgressListener.lower(value)
 }
 
 
@@ -2184,6 +2796,115 @@ public func FfiConverterTypeDecodeLimits_lower(_ value: DecodeLimits) -> RustBuf
 
 
 /**
+ * One issuer of a scanner built with `Scanner.withIssuers`.
+ */
+public struct IssuerSetup: Equatable, Hashable {
+    /**
+     * Name used in evidence, policies and updates ("ncmec", "app-own", ...).
+     */
+    public var name: String
+    /**
+     * This issuer's store directory (absolute, one per issuer, not the scanner's own).
+     */
+    public var storeDir: String
+    /**
+     * The issuer's public keys (64 hex digits each).
+     */
+    public var trustedKeys: [String]
+    /**
+     * What this issuer's list is about (reported with every hit).
+     */
+    public var category: String
+    /**
+     * Largest version step an update may take; `null`/`nil` for the default (1,000,000).
+     */
+    public var maxVersionJump: UInt64?
+    /**
+     * Refuse this issuer's updates that carry no transparency-log proof.
+     */
+    public var requireLogProof: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Name used in evidence, policies and updates ("ncmec", "app-own", ...).
+         */name: String, 
+        /**
+         * This issuer's store directory (absolute, one per issuer, not the scanner's own).
+         */storeDir: String, 
+        /**
+         * The issuer's public keys (64 hex digits each).
+         */trustedKeys: [String], 
+        /**
+         * What this issuer's list is about (reported with every hit).
+         */category: String, 
+        /**
+         * Largest version step an update may take; `null`/`nil` for the default (1,000,000).
+         */maxVersionJump: UInt64? = nil, 
+        /**
+         * Refuse this issuer's updates that carry no transparency-log proof.
+         */requireLogProof: Bool = false) {
+        self.name = name
+        self.storeDir = storeDir
+        self.trustedKeys = trustedKeys
+        self.category = category
+        self.maxVersionJump = maxVersionJump
+        self.requireLogProof = requireLogProof
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension IssuerSetup: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeIssuerSetup: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> IssuerSetup {
+        return
+            try IssuerSetup(
+                name: FfiConverterString.read(from: &buf), 
+                storeDir: FfiConverterString.read(from: &buf), 
+                trustedKeys: FfiConverterSequenceString.read(from: &buf), 
+                category: FfiConverterString.read(from: &buf), 
+                maxVersionJump: FfiConverterOptionUInt64.read(from: &buf), 
+                requireLogProof: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: IssuerSetup, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterString.write(value.storeDir, into: &buf)
+        FfiConverterSequenceString.write(value.trustedKeys, into: &buf)
+        FfiConverterString.write(value.category, into: &buf)
+        FfiConverterOptionUInt64.write(value.maxVersionJump, into: &buf)
+        FfiConverterBool.write(value.requireLogProof, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeIssuerSetup_lift(_ buf: RustBuffer) throws -> IssuerSetup {
+    return try FfiConverterTypeIssuerSetup.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeIssuerSetup_lower(_ value: IssuerSetup) -> RustBuffer {
+    return FfiConverterTypeIssuerSetup.lower(value)
+}
+
+
+/**
  * Which execution provider was asked for and which one runs.
  */
 public struct ProviderStatus: Equatable, Hashable {
@@ -2511,6 +3232,13 @@ public struct ScannerConfig: Equatable, Hashable {
      * the conversation report and the report bundle then hold no message text. Default `true`.
      */
     public var keepConversationExcerpts: Bool
+    /**
+     * The learned message classifier read beside the lexicons (a `text-model.pftm` file the
+     * app ships as an asset); `null`/`nil` for the library's default (the embedded model if
+     * it was built with `text-model-embedded`, else lexicons only). A file that does not load
+     * is `InvalidConfig`.
+     */
+    public var textModel: TextModelSource?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2548,7 +3276,13 @@ public struct ScannerConfig: Equatable, Hashable {
          * Keep the original text of conversation evidence (the excerpts, at most 80 bytes each).
          * `false` keeps only spans (message index, byte offsets) and lexicon ids: exported state,
          * the conversation report and the report bundle then hold no message text. Default `true`.
-         */keepConversationExcerpts: Bool = true) {
+         */keepConversationExcerpts: Bool = true, 
+        /**
+         * The learned message classifier read beside the lexicons (a `text-model.pftm` file the
+         * app ships as an asset); `null`/`nil` for the library's default (the embedded model if
+         * it was built with `text-model-embedded`, else lexicons only). A file that does not load
+         * is `InvalidConfig`.
+         */textModel: TextModelSource? = nil) {
         self.listStoreDir = listStoreDir
         self.trustedListKeys = trustedListKeys
         self.extraLexiconFiles = extraLexiconFiles
@@ -2557,6 +3291,7 @@ public struct ScannerConfig: Equatable, Hashable {
         self.classifiers = classifiers
         self.threadsPerScan = threadsPerScan
         self.keepConversationExcerpts = keepConversationExcerpts
+        self.textModel = textModel
     }
 
     
@@ -2582,7 +3317,8 @@ public struct FfiConverterTypeScannerConfig: FfiConverterRustBuffer {
                 decodeLimits: FfiConverterOptionTypeDecodeLimits.read(from: &buf), 
                 classifiers: FfiConverterOptionTypeClassifierPaths.read(from: &buf), 
                 threadsPerScan: FfiConverterOptionUInt32.read(from: &buf), 
-                keepConversationExcerpts: FfiConverterBool.read(from: &buf)
+                keepConversationExcerpts: FfiConverterBool.read(from: &buf), 
+                textModel: FfiConverterOptionTypeTextModelSource.read(from: &buf)
         )
     }
 
@@ -2595,6 +3331,7 @@ public struct FfiConverterTypeScannerConfig: FfiConverterRustBuffer {
         FfiConverterOptionTypeClassifierPaths.write(value.classifiers, into: &buf)
         FfiConverterOptionUInt32.write(value.threadsPerScan, into: &buf)
         FfiConverterBool.write(value.keepConversationExcerpts, into: &buf)
+        FfiConverterOptionTypeTextModelSource.write(value.textModel, into: &buf)
     }
 }
 
@@ -2942,6 +3679,103 @@ public func FfiConverterTypePreflightError_lower(_ value: PreflightError) -> Rus
     return FfiConverterTypePreflightError.lower(value)
 }
 
+
+/**
+ * Where the message classifier comes from.
+ */
+
+public enum TextModelSource: Equatable, Hashable {
+    
+    /**
+     * A model file on the device (for example an unpacked asset).
+     */
+    case path(
+        /**
+         * Its path.
+         */path: String
+    )
+    /**
+     * The model file's bytes (Android `AssetManager`, iOS `Data(contentsOf:)`).
+     */
+    case bytes(
+        /**
+         * Its bytes.
+         */bytes: Data
+    )
+    /**
+     * Lexicons only, even if the library carries an embedded model.
+     */
+    case off
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension TextModelSource: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTextModelSource: FfiConverterRustBuffer {
+    typealias SwiftType = TextModelSource
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TextModelSource {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .path(path: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 2: return .bytes(bytes: try FfiConverterData.read(from: &buf)
+        )
+        
+        case 3: return .off
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: TextModelSource, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .path(path):
+            writeInt(&buf, Int32(1))
+            FfiConverterString.write(path, into: &buf)
+            
+        
+        case let .bytes(bytes):
+            writeInt(&buf, Int32(2))
+            FfiConverterData.write(bytes, into: &buf)
+            
+        
+        case .off:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTextModelSource_lift(_ buf: RustBuffer) throws -> TextModelSource {
+    return try FfiConverterTypeTextModelSource.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTextModelSource_lower(_ value: TextModelSource) -> RustBuffer {
+    return FfiConverterTypeTextModelSource.lower(value)
+}
+
+
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
@@ -3017,6 +3851,30 @@ fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionData: FfiConverterRustBuffer {
+    typealias SwiftType = Data?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterData.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterData.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypePreflightListener: FfiConverterRustBuffer {
     typealias SwiftType = PreflightListener?
 
@@ -3033,6 +3891,78 @@ fileprivate struct FfiConverterOptionTypePreflightListener: FfiConverterRustBuff
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypePreflightListener.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeUpdateCancel: FfiConverterRustBuffer {
+    typealias SwiftType = UpdateCancel?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeUpdateCancel.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeUpdateCancel.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeUpdateProgressListener: FfiConverterRustBuffer {
+    typealias SwiftType = UpdateProgressListener?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeUpdateProgressListener.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeUpdateProgressListener.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeIssuerPolicy: FfiConverterRustBuffer {
+    typealias SwiftType = IssuerPolicy?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeIssuerPolicy.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeIssuerPolicy.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -3257,6 +4187,30 @@ fileprivate struct FfiConverterOptionTypeExecutionProvider: FfiConverterRustBuff
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeTextModelSource: FfiConverterRustBuffer {
+    typealias SwiftType = TextModelSource?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeTextModelSource.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeTextModelSource.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
     typealias SwiftType = [String]
 
@@ -3274,6 +4228,31 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterString.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeIssuerStatus: FfiConverterRustBuffer {
+    typealias SwiftType = [IssuerStatus]
+
+    public static func write(_ value: [IssuerStatus], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeIssuerStatus.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [IssuerStatus] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [IssuerStatus]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeIssuerStatus.read(from: &buf))
         }
         return seq
     }
@@ -3324,6 +4303,31 @@ fileprivate struct FfiConverterSequenceTypeConversationEvidence: FfiConverterRus
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeConversationEvidence.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeIssuerSetup: FfiConverterRustBuffer {
+    typealias SwiftType = [IssuerSetup]
+
+    public static func write(_ value: [IssuerSetup], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeIssuerSetup.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [IssuerSetup] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [IssuerSetup]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeIssuerSetup.read(from: &buf))
         }
         return seq
     }
@@ -3482,6 +4486,15 @@ private let initializationResult: InitializationResult = {
     if (uniffi_preflight_ffi_checksum_func_library_version() != 6281) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_preflight_ffi_checksum_method_updatecancel_cancel() != 3096) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_updatecancel_is_cancelled() != 32516) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_updateprogresslistener_on_progress() != 45971) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_preflight_ffi_checksum_method_preflightlistener_on_list_installed() != 31153) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -3489,6 +4502,36 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_preflight_ffi_checksum_method_preflightlistener_on_conversation_evicted() != 22330) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_scanner_apply_issuer_file() != 5059) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_scanner_apply_issuer_file_async() != 37167) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_scanner_apply_issuer_update() != 55609) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_scanner_apply_list_file() != 3960) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_scanner_apply_list_file_async() != 62626) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_scanner_issuer_policy() != 55399) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_scanner_issuer_status() != 23263) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_scanner_issuer_tree_head() != 16) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_scanner_list_status() != 31920) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_method_scanner_list_tree_head() != 49611) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_preflight_ffi_checksum_method_scanner_apply_list_update_async() != 60630) {
@@ -3569,11 +4612,18 @@ private let initializationResult: InitializationResult = {
     if (uniffi_preflight_ffi_checksum_method_videoscan_push_frame() != 59331) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_preflight_ffi_checksum_constructor_updatecancel_new() != 16168) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_preflight_ffi_checksum_constructor_scanner_with_issuers() != 39419) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_preflight_ffi_checksum_constructor_scanner_new() != 12962) {
         return InitializationResult.apiChecksumMismatch
     }
 
     uniffiCallbackInitPreflightListener()
+    uniffiCallbackInitUpdateProgressListener()
     uniffiEnsurePreflightInitialized()
     return InitializationResult.ok
 }()

@@ -243,6 +243,13 @@ typedef void (*UniffiForeignFutureCompleteVoid)(uint64_t, UniffiForeignFutureRes
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_UPDATE_PROGRESS_LISTENER_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_UPDATE_PROGRESS_LISTENER_METHOD0
+typedef void (*UniffiCallbackInterfaceUpdateProgressListenerMethod0)(uint64_t, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_PREFLIGHT_LISTENER_METHOD0
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_PREFLIGHT_LISTENER_METHOD0
 typedef void (*UniffiCallbackInterfacePreflightListenerMethod0)(uint64_t, RustBuffer, void* _Nonnull, 
@@ -264,6 +271,15 @@ typedef void (*UniffiCallbackInterfacePreflightListenerMethod2)(uint64_t, RustBu
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_UPDATE_PROGRESS_LISTENER
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_UPDATE_PROGRESS_LISTENER
+typedef struct UniffiVTableCallbackInterfaceUpdateProgressListener {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceUpdateProgressListenerMethod0 _Nonnull onProgress;
+} UniffiVTableCallbackInterfaceUpdateProgressListener;
+
+#endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_PREFLIGHT_LISTENER
 #define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_PREFLIGHT_LISTENER
 typedef struct UniffiVTableCallbackInterfacePreflightListener {
@@ -274,6 +290,52 @@ typedef struct UniffiVTableCallbackInterfacePreflightListener {
     UniffiCallbackInterfacePreflightListenerMethod2 _Nonnull onConversationEvicted;
 } UniffiVTableCallbackInterfacePreflightListener;
 
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_CLONE_UPDATECANCEL
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_CLONE_UPDATECANCEL
+uint64_t uniffi_preflight_ffi_fn_clone_updatecancel(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_FREE_UPDATECANCEL
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_FREE_UPDATECANCEL
+void uniffi_preflight_ffi_fn_free_updatecancel(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_CONSTRUCTOR_UPDATECANCEL_NEW
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_CONSTRUCTOR_UPDATECANCEL_NEW
+uint64_t uniffi_preflight_ffi_fn_constructor_updatecancel_new(RustCallStatus *_Nonnull out_status
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_UPDATECANCEL_CANCEL
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_UPDATECANCEL_CANCEL
+void uniffi_preflight_ffi_fn_method_updatecancel_cancel(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_UPDATECANCEL_IS_CANCELLED
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_UPDATECANCEL_IS_CANCELLED
+int8_t uniffi_preflight_ffi_fn_method_updatecancel_is_cancelled(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_CLONE_UPDATEPROGRESSLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_CLONE_UPDATEPROGRESSLISTENER
+uint64_t uniffi_preflight_ffi_fn_clone_updateprogresslistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_FREE_UPDATEPROGRESSLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_FREE_UPDATEPROGRESSLISTENER
+void uniffi_preflight_ffi_fn_free_updateprogresslistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_INIT_CALLBACK_VTABLE_UPDATEPROGRESSLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_INIT_CALLBACK_VTABLE_UPDATEPROGRESSLISTENER
+void uniffi_preflight_ffi_fn_init_callback_vtable_updateprogresslistener(const UniffiVTableCallbackInterfaceUpdateProgressListener* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_UPDATEPROGRESSLISTENER_ON_PROGRESS
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_UPDATEPROGRESSLISTENER_ON_PROGRESS
+void uniffi_preflight_ffi_fn_method_updateprogresslistener_on_progress(uint64_t ptr, RustBuffer progress, RustCallStatus *_Nonnull out_status
+);
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_CLONE_PREFLIGHTLISTENER
 #define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_CLONE_PREFLIGHTLISTENER
@@ -315,9 +377,64 @@ uint64_t uniffi_preflight_ffi_fn_clone_scanner(uint64_t handle, RustCallStatus *
 void uniffi_preflight_ffi_fn_free_scanner(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_CONSTRUCTOR_SCANNER_WITH_ISSUERS
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_CONSTRUCTOR_SCANNER_WITH_ISSUERS
+uint64_t uniffi_preflight_ffi_fn_constructor_scanner_with_issuers(RustBuffer config, RustBuffer issuers, RustBuffer policy, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_CONSTRUCTOR_SCANNER_NEW
 #define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_CONSTRUCTOR_SCANNER_NEW
 uint64_t uniffi_preflight_ffi_fn_constructor_scanner_new(RustBuffer config, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_APPLY_ISSUER_FILE
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_APPLY_ISSUER_FILE
+RustBuffer uniffi_preflight_ffi_fn_method_scanner_apply_issuer_file(uint64_t ptr, RustBuffer issuer, RustBuffer path, RustBuffer proof, int8_t force, RustBuffer progress, RustBuffer cancel, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_APPLY_ISSUER_FILE_ASYNC
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_APPLY_ISSUER_FILE_ASYNC
+uint64_t uniffi_preflight_ffi_fn_method_scanner_apply_issuer_file_async(uint64_t ptr, RustBuffer issuer, RustBuffer path, RustBuffer proof, int8_t force, RustBuffer progress, RustBuffer cancel
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_APPLY_ISSUER_UPDATE
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_APPLY_ISSUER_UPDATE
+RustBuffer uniffi_preflight_ffi_fn_method_scanner_apply_issuer_update(uint64_t ptr, RustBuffer issuer, RustBuffer update, int8_t force, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_APPLY_LIST_FILE
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_APPLY_LIST_FILE
+RustBuffer uniffi_preflight_ffi_fn_method_scanner_apply_list_file(uint64_t ptr, RustBuffer path, RustBuffer proof, int8_t force, RustBuffer progress, RustBuffer cancel, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_APPLY_LIST_FILE_ASYNC
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_APPLY_LIST_FILE_ASYNC
+uint64_t uniffi_preflight_ffi_fn_method_scanner_apply_list_file_async(uint64_t ptr, RustBuffer path, RustBuffer proof, int8_t force, RustBuffer progress, RustBuffer cancel
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_ISSUER_POLICY
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_ISSUER_POLICY
+RustBuffer uniffi_preflight_ffi_fn_method_scanner_issuer_policy(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_ISSUER_STATUS
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_ISSUER_STATUS
+RustBuffer uniffi_preflight_ffi_fn_method_scanner_issuer_status(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_ISSUER_TREE_HEAD
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_ISSUER_TREE_HEAD
+RustBuffer uniffi_preflight_ffi_fn_method_scanner_issuer_tree_head(uint64_t ptr, RustBuffer issuer, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_LIST_STATUS
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_LIST_STATUS
+RustBuffer uniffi_preflight_ffi_fn_method_scanner_list_status(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_LIST_TREE_HEAD
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_LIST_TREE_HEAD
+RustBuffer uniffi_preflight_ffi_fn_method_scanner_list_tree_head(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_FN_METHOD_SCANNER_APPLY_LIST_UPDATE_ASYNC
@@ -756,6 +873,24 @@ uint16_t uniffi_preflight_ffi_checksum_func_library_version(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_UPDATECANCEL_CANCEL
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_UPDATECANCEL_CANCEL
+uint16_t uniffi_preflight_ffi_checksum_method_updatecancel_cancel(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_UPDATECANCEL_IS_CANCELLED
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_UPDATECANCEL_IS_CANCELLED
+uint16_t uniffi_preflight_ffi_checksum_method_updatecancel_is_cancelled(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_UPDATEPROGRESSLISTENER_ON_PROGRESS
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_UPDATEPROGRESSLISTENER_ON_PROGRESS
+uint16_t uniffi_preflight_ffi_checksum_method_updateprogresslistener_on_progress(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_PREFLIGHTLISTENER_ON_LIST_INSTALLED
 #define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_PREFLIGHTLISTENER_ON_LIST_INSTALLED
 uint16_t uniffi_preflight_ffi_checksum_method_preflightlistener_on_list_installed(void
@@ -771,6 +906,66 @@ uint16_t uniffi_preflight_ffi_checksum_method_preflightlistener_on_list_rejected
 #ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_PREFLIGHTLISTENER_ON_CONVERSATION_EVICTED
 #define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_PREFLIGHTLISTENER_ON_CONVERSATION_EVICTED
 uint16_t uniffi_preflight_ffi_checksum_method_preflightlistener_on_conversation_evicted(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_APPLY_ISSUER_FILE
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_APPLY_ISSUER_FILE
+uint16_t uniffi_preflight_ffi_checksum_method_scanner_apply_issuer_file(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_APPLY_ISSUER_FILE_ASYNC
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_APPLY_ISSUER_FILE_ASYNC
+uint16_t uniffi_preflight_ffi_checksum_method_scanner_apply_issuer_file_async(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_APPLY_ISSUER_UPDATE
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_APPLY_ISSUER_UPDATE
+uint16_t uniffi_preflight_ffi_checksum_method_scanner_apply_issuer_update(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_APPLY_LIST_FILE
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_APPLY_LIST_FILE
+uint16_t uniffi_preflight_ffi_checksum_method_scanner_apply_list_file(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_APPLY_LIST_FILE_ASYNC
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_APPLY_LIST_FILE_ASYNC
+uint16_t uniffi_preflight_ffi_checksum_method_scanner_apply_list_file_async(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_ISSUER_POLICY
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_ISSUER_POLICY
+uint16_t uniffi_preflight_ffi_checksum_method_scanner_issuer_policy(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_ISSUER_STATUS
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_ISSUER_STATUS
+uint16_t uniffi_preflight_ffi_checksum_method_scanner_issuer_status(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_ISSUER_TREE_HEAD
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_ISSUER_TREE_HEAD
+uint16_t uniffi_preflight_ffi_checksum_method_scanner_issuer_tree_head(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_LIST_STATUS
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_LIST_STATUS
+uint16_t uniffi_preflight_ffi_checksum_method_scanner_list_status(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_LIST_TREE_HEAD
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_SCANNER_LIST_TREE_HEAD
+uint16_t uniffi_preflight_ffi_checksum_method_scanner_list_tree_head(void
     
 );
 #endif
@@ -927,6 +1122,18 @@ uint16_t uniffi_preflight_ffi_checksum_method_videoscan_is_match_certain(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_VIDEOSCAN_PUSH_FRAME
 #define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_METHOD_VIDEOSCAN_PUSH_FRAME
 uint16_t uniffi_preflight_ffi_checksum_method_videoscan_push_frame(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_CONSTRUCTOR_UPDATECANCEL_NEW
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_CONSTRUCTOR_UPDATECANCEL_NEW
+uint16_t uniffi_preflight_ffi_checksum_constructor_updatecancel_new(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_CONSTRUCTOR_SCANNER_WITH_ISSUERS
+#define UNIFFI_FFIDEF_UNIFFI_PREFLIGHT_FFI_CHECKSUM_CONSTRUCTOR_SCANNER_WITH_ISSUERS
+uint16_t uniffi_preflight_ffi_checksum_constructor_scanner_with_issuers(void
     
 );
 #endif

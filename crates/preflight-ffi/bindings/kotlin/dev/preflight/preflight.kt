@@ -36,21 +36,29 @@ import dev.preflight.core.FfiConverterTypeAgeBand
 import dev.preflight.core.FfiConverterTypeDirection
 import dev.preflight.core.FfiConverterTypeFrameOutcome
 import dev.preflight.core.FfiConverterTypeGroomingStage
+import dev.preflight.core.FfiConverterTypeIssuerPolicy
+import dev.preflight.core.FfiConverterTypeIssuerStatus
 import dev.preflight.core.FfiConverterTypeListInfo
+import dev.preflight.core.FfiConverterTypeListStatus
 import dev.preflight.core.FfiConverterTypeModifierKind
 import dev.preflight.core.FfiConverterTypePixelBuffer
 import dev.preflight.core.FfiConverterTypePolicy
 import dev.preflight.core.FfiConverterTypeSelfHarmLevel
 import dev.preflight.core.FfiConverterTypeStageScore
+import dev.preflight.core.FfiConverterTypeUpdateProgress
 import dev.preflight.core.FfiConverterTypeVerdict
 import dev.preflight.core.FrameOutcome
 import dev.preflight.core.GroomingStage
+import dev.preflight.core.IssuerPolicy
+import dev.preflight.core.IssuerStatus
 import dev.preflight.core.ListInfo
+import dev.preflight.core.ListStatus
 import dev.preflight.core.ModifierKind
 import dev.preflight.core.PixelBuffer
 import dev.preflight.core.Policy
 import dev.preflight.core.SelfHarmLevel
 import dev.preflight.core.StageScore
+import dev.preflight.core.UpdateProgress
 import dev.preflight.core.Verdict
 import java.util.concurrent.atomic.AtomicBoolean
 import kotlin.coroutines.resume
@@ -64,12 +72,16 @@ import dev.preflight.core.RustBuffer as RustBufferAgeBand
 import dev.preflight.core.RustBuffer as RustBufferDirection
 import dev.preflight.core.RustBuffer as RustBufferFrameOutcome
 import dev.preflight.core.RustBuffer as RustBufferGroomingStage
+import dev.preflight.core.RustBuffer as RustBufferIssuerPolicy
+import dev.preflight.core.RustBuffer as RustBufferIssuerStatus
 import dev.preflight.core.RustBuffer as RustBufferListInfo
+import dev.preflight.core.RustBuffer as RustBufferListStatus
 import dev.preflight.core.RustBuffer as RustBufferModifierKind
 import dev.preflight.core.RustBuffer as RustBufferPixelBuffer
 import dev.preflight.core.RustBuffer as RustBufferPolicy
 import dev.preflight.core.RustBuffer as RustBufferSelfHarmLevel
 import dev.preflight.core.RustBuffer as RustBufferStageScore
+import dev.preflight.core.RustBuffer as RustBufferUpdateProgress
 import dev.preflight.core.RustBuffer as RustBufferVerdict
 
 // This is a helper for safely working with byte buffers returned from the Rust code.
@@ -690,6 +702,9 @@ internal open class UniffiForeignFutureResultVoid(
 internal interface UniffiForeignFutureCompleteVoid : com.sun.jna.Callback {
     fun callback(`callbackData`: Long,`result`: UniffiForeignFutureResultVoid.UniffiByValue,)
 }
+internal interface UniffiCallbackInterfaceUpdateProgressListenerMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`progress`: RustBufferUpdateProgress.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
 internal interface UniffiCallbackInterfacePreflightListenerMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`info`: RustBufferListInfo.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
 }
@@ -698,6 +713,25 @@ internal interface UniffiCallbackInterfacePreflightListenerMethod1 : com.sun.jna
 }
 internal interface UniffiCallbackInterfacePreflightListenerMethod2 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`conversationId`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "onProgress")
+internal open class UniffiVTableCallbackInterfaceUpdateProgressListener(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `onProgress`: UniffiCallbackInterfaceUpdateProgressListenerMethod0? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `onProgress`: UniffiCallbackInterfaceUpdateProgressListenerMethod0? = null,
+    ): UniffiVTableCallbackInterfaceUpdateProgressListener(`uniffiFree`,`uniffiClone`,`onProgress`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceUpdateProgressListener) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `onProgress` = other.`onProgress`
+    }
+
 }
 @Structure.FieldOrder("uniffiFree", "uniffiClone", "onListInstalled", "onListRejected", "onConversationEvicted")
 internal open class UniffiVTableCallbackInterfacePreflightListener(
@@ -755,11 +789,37 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_preflight_ffi_checksum_func_library_version(
     ): Int
+    external fun uniffi_preflight_ffi_checksum_method_updatecancel_cancel(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_updatecancel_is_cancelled(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_updateprogresslistener_on_progress(
+    ): Int
     external fun uniffi_preflight_ffi_checksum_method_preflightlistener_on_list_installed(
     ): Int
     external fun uniffi_preflight_ffi_checksum_method_preflightlistener_on_list_rejected(
     ): Int
     external fun uniffi_preflight_ffi_checksum_method_preflightlistener_on_conversation_evicted(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_scanner_apply_issuer_file(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_scanner_apply_issuer_file_async(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_scanner_apply_issuer_update(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_scanner_apply_list_file(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_scanner_apply_list_file_async(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_scanner_issuer_policy(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_scanner_issuer_status(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_scanner_issuer_tree_head(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_scanner_list_status(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_method_scanner_list_tree_head(
     ): Int
     external fun uniffi_preflight_ffi_checksum_method_scanner_apply_list_update_async(
     ): Int
@@ -813,6 +873,10 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_preflight_ffi_checksum_method_videoscan_push_frame(
     ): Int
+    external fun uniffi_preflight_ffi_checksum_constructor_updatecancel_new(
+    ): Int
+    external fun uniffi_preflight_ffi_checksum_constructor_scanner_with_issuers(
+    ): Int
     external fun uniffi_preflight_ffi_checksum_constructor_scanner_new(
     ): Int
     external fun ffi_preflight_ffi_uniffi_contract_version(
@@ -832,11 +896,30 @@ internal object UniffiLib {
     init {
         Native.register(UniffiLib::class.java, findLibraryName(componentName = "preflight"))
         uniffiCallbackInterfacePreflightListener.register(this)
+        uniffiCallbackInterfaceUpdateProgressListener.register(this)
         dev.preflight.core.uniffiEnsureInitialized()
         
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_preflight_ffi_fn_clone_updatecancel(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_preflight_ffi_fn_free_updatecancel(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_preflight_ffi_fn_constructor_updatecancel_new(uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_preflight_ffi_fn_method_updatecancel_cancel(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_preflight_ffi_fn_method_updatecancel_is_cancelled(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_preflight_ffi_fn_clone_updateprogresslistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_preflight_ffi_fn_free_updateprogresslistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_preflight_ffi_fn_init_callback_vtable_updateprogresslistener(`vtable`: UniffiVTableCallbackInterfaceUpdateProgressListener,
+    ): Unit
+    external fun uniffi_preflight_ffi_fn_method_updateprogresslistener_on_progress(`ptr`: Long,`progress`: RustBufferUpdateProgress.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_preflight_ffi_fn_clone_preflightlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_preflight_ffi_fn_free_preflightlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -853,8 +936,30 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_preflight_ffi_fn_free_scanner(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_preflight_ffi_fn_constructor_scanner_with_issuers(`config`: RustBuffer.ByValue,`issuers`: RustBuffer.ByValue,`policy`: RustBufferIssuerPolicy.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_preflight_ffi_fn_constructor_scanner_new(`config`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_preflight_ffi_fn_method_scanner_apply_issuer_file(`ptr`: Long,`issuer`: RustBuffer.ByValue,`path`: RustBuffer.ByValue,`proof`: RustBuffer.ByValue,`force`: Byte,`progress`: RustBuffer.ByValue,`cancel`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferListInfo.ByValue
+    external fun uniffi_preflight_ffi_fn_method_scanner_apply_issuer_file_async(`ptr`: Long,`issuer`: RustBuffer.ByValue,`path`: RustBuffer.ByValue,`proof`: RustBuffer.ByValue,`force`: Byte,`progress`: RustBuffer.ByValue,`cancel`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_preflight_ffi_fn_method_scanner_apply_issuer_update(`ptr`: Long,`issuer`: RustBuffer.ByValue,`update`: RustBuffer.ByValue,`force`: Byte,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferListInfo.ByValue
+    external fun uniffi_preflight_ffi_fn_method_scanner_apply_list_file(`ptr`: Long,`path`: RustBuffer.ByValue,`proof`: RustBuffer.ByValue,`force`: Byte,`progress`: RustBuffer.ByValue,`cancel`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferListInfo.ByValue
+    external fun uniffi_preflight_ffi_fn_method_scanner_apply_list_file_async(`ptr`: Long,`path`: RustBuffer.ByValue,`proof`: RustBuffer.ByValue,`force`: Byte,`progress`: RustBuffer.ByValue,`cancel`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_preflight_ffi_fn_method_scanner_issuer_policy(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_preflight_ffi_fn_method_scanner_issuer_status(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_preflight_ffi_fn_method_scanner_issuer_tree_head(`ptr`: Long,`issuer`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_preflight_ffi_fn_method_scanner_list_status(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferListStatus.ByValue
+    external fun uniffi_preflight_ffi_fn_method_scanner_list_tree_head(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_preflight_ffi_fn_method_scanner_apply_list_update_async(`ptr`: Long,`update`: RustBuffer.ByValue,`force`: Byte,
     ): Long
     external fun uniffi_preflight_ffi_fn_method_scanner_preload(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1045,6 +1150,15 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_preflight_ffi_checksum_func_library_version() and 0xFFFF) != 6281) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_preflight_ffi_checksum_method_updatecancel_cancel() and 0xFFFF) != 3096) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_updatecancel_is_cancelled() and 0xFFFF) != 32516) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_updateprogresslistener_on_progress() and 0xFFFF) != 45971) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_preflight_ffi_checksum_method_preflightlistener_on_list_installed() and 0xFFFF) != 31153) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1052,6 +1166,36 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_preflight_ffi_checksum_method_preflightlistener_on_conversation_evicted() and 0xFFFF) != 22330) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_apply_issuer_file() and 0xFFFF) != 5059) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_apply_issuer_file_async() and 0xFFFF) != 37167) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_apply_issuer_update() and 0xFFFF) != 55609) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_apply_list_file() and 0xFFFF) != 3960) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_apply_list_file_async() and 0xFFFF) != 62626) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_issuer_policy() and 0xFFFF) != 55399) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_issuer_status() and 0xFFFF) != 23263) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_issuer_tree_head() and 0xFFFF) != 16) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_list_status() and 0xFFFF) != 31920) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_method_scanner_list_tree_head() and 0xFFFF) != 49611) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_preflight_ffi_checksum_method_scanner_apply_list_update_async() and 0xFFFF) != 60630) {
@@ -1130,6 +1274,12 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_preflight_ffi_checksum_method_videoscan_push_frame() and 0xFFFF) != 59331) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_constructor_updatecancel_new() and 0xFFFF) != 16168) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_preflight_ffi_checksum_constructor_scanner_with_issuers() and 0xFFFF) != 39419) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_preflight_ffi_checksum_constructor_scanner_new() and 0xFFFF) != 12962) {
@@ -2055,6 +2205,68 @@ public object FfiConverterTypePreflightListener: FfiConverter<PreflightListener,
 public interface ScannerInterface {
     
     /**
+     * `applyListFile` for one issuer's store.
+     */
+    fun `applyIssuerFile`(`issuer`: kotlin.String, `path`: kotlin.String, `proof`: kotlin.ByteArray?, `force`: kotlin.Boolean, `progress`: UpdateProgressListener?, `cancel`: UpdateCancel?): ListInfo
+    
+    /**
+     * `applyIssuerFile` off the caller's thread; cancellable like `applyListFileAsync`.
+     */
+    suspend fun `applyIssuerFileAsync`(`issuer`: kotlin.String, `path`: kotlin.String, `proof`: kotlin.ByteArray?, `force`: kotlin.Boolean, `progress`: UpdateProgressListener?, `cancel`: UpdateCancel?): ListInfo
+    
+    /**
+     * Installs a signed full list or delta into one issuer's store (verified against that
+     * issuer's keys only; the other issuers' lists stay). Throws `ListRejected` for an
+     * unknown issuer or a refused update.
+     */
+    fun `applyIssuerUpdate`(`issuer`: kotlin.String, `update`: kotlin.ByteArray, `force`: kotlin.Boolean): ListInfo
+    
+    /**
+     * Installs an update (full list or delta) from a file, memory-mapped and verified while
+     * streaming; `proof` is its encoded transparency-log proof, if any. Reports progress to
+     * `progress` and stops when `cancel` is set (`ListRejected`, store unchanged). Blocking:
+     * prefer `applyListFileAsync` off the UI thread.
+     */
+    fun `applyListFile`(`path`: kotlin.String, `proof`: kotlin.ByteArray?, `force`: kotlin.Boolean, `progress`: UpdateProgressListener?, `cancel`: UpdateCancel?): ListInfo
+    
+    /**
+     * `applyListFile` off the caller's thread (Kotlin `suspend`, Swift `async`). Cancelling
+     * the coroutine/task before the worker starts skips the update; to stop a running one,
+     * set `cancel`.
+     */
+    suspend fun `applyListFileAsync`(`path`: kotlin.String, `proof`: kotlin.ByteArray?, `force`: kotlin.Boolean, `progress`: UpdateProgressListener?, `cancel`: UpdateCancel?): ListInfo
+    
+    /**
+     * The corroboration policy across issuers (`null`/`nil` without issuers).
+     */
+    fun `issuerPolicy`(): IssuerPolicy?
+    
+    /**
+     * Every issuer's store status, in configuration order (empty without issuers).
+     */
+    fun `issuerStatus`(): List<IssuerStatus>
+    
+    /**
+     * One issuer's stored transparency tree head (hex), for auditors. Throws `ListRejected`
+     * for an unknown issuer.
+     */
+    fun `issuerTreeHead`(`issuer`: kotlin.String): kotlin.String?
+    
+    /**
+     * Whether the scanner runs on its installed list and why not (`health`: installed,
+     * none installed, fell back to the previous list, unavailable, with the reason), whether
+     * the list is past its expiry (`stale`: it still matches; the app decides), the rollback
+     * floor, a forced install, and the stored transparency tree head.
+     */
+    fun `listStatus`(): ListStatus
+    
+    /**
+     * The last verified transparency-log signed tree head (hex), or `null`/`nil` before any
+     * update came with a proof. Auditors compare it across devices.
+     */
+    fun `listTreeHead`(): kotlin.String?
+    
+    /**
      * `applyListUpdate` off the caller's thread. Cancelling before the worker starts skips the
      * update; once verification has started it completes (atomically) and the listener hears.
      */
@@ -2311,6 +2523,224 @@ open class Scanner: Disposable, AutoCloseable, ScannerInterface
             UniffiLib.uniffi_preflight_ffi_fn_clone_scanner(handle, status)
         }
     }
+
+    
+    /**
+     * `applyListFile` for one issuer's store.
+     */
+    @Throws(PreflightException::class)override fun `applyIssuerFile`(`issuer`: kotlin.String, `path`: kotlin.String, `proof`: kotlin.ByteArray?, `force`: kotlin.Boolean, `progress`: UpdateProgressListener?, `cancel`: UpdateCancel?): ListInfo {
+            return FfiConverterTypeListInfo.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PreflightException) { _status ->
+    UniffiLib.uniffi_preflight_ffi_fn_method_scanner_apply_issuer_file(
+        it,
+        
+        FfiConverterString.lower(`issuer`),
+        FfiConverterString.lower(`path`),
+        FfiConverterOptionalByteArray.lower(`proof`),
+        FfiConverterBoolean.lower(`force`),
+        FfiConverterOptionalTypeUpdateProgressListener.lower(`progress`),
+        FfiConverterOptionalTypeUpdateCancel.lower(`cancel`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `applyIssuerFile` off the caller's thread; cancellable like `applyListFileAsync`.
+     */
+    @Throws(PreflightException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `applyIssuerFileAsync`(`issuer`: kotlin.String, `path`: kotlin.String, `proof`: kotlin.ByteArray?, `force`: kotlin.Boolean, `progress`: UpdateProgressListener?, `cancel`: UpdateCancel?) : ListInfo {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_preflight_ffi_fn_method_scanner_apply_issuer_file_async(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`issuer`),
+        FfiConverterString.lower(`path`),
+        FfiConverterOptionalByteArray.lower(`proof`),
+        FfiConverterBoolean.lower(`force`),
+        FfiConverterOptionalTypeUpdateProgressListener.lower(`progress`),
+        FfiConverterOptionalTypeUpdateCancel.lower(`cancel`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_preflight_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_preflight_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferListInfo.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        { future -> UniffiLib.ffi_preflight_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeListInfo.lift(it) },
+        // Error FFI converter
+        PreflightException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Installs a signed full list or delta into one issuer's store (verified against that
+     * issuer's keys only; the other issuers' lists stay). Throws `ListRejected` for an
+     * unknown issuer or a refused update.
+     */
+    @Throws(PreflightException::class)override fun `applyIssuerUpdate`(`issuer`: kotlin.String, `update`: kotlin.ByteArray, `force`: kotlin.Boolean): ListInfo {
+            return FfiConverterTypeListInfo.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PreflightException) { _status ->
+    UniffiLib.uniffi_preflight_ffi_fn_method_scanner_apply_issuer_update(
+        it,
+        
+        FfiConverterString.lower(`issuer`),
+        FfiConverterByteArray.lower(`update`),
+        FfiConverterBoolean.lower(`force`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Installs an update (full list or delta) from a file, memory-mapped and verified while
+     * streaming; `proof` is its encoded transparency-log proof, if any. Reports progress to
+     * `progress` and stops when `cancel` is set (`ListRejected`, store unchanged). Blocking:
+     * prefer `applyListFileAsync` off the UI thread.
+     */
+    @Throws(PreflightException::class)override fun `applyListFile`(`path`: kotlin.String, `proof`: kotlin.ByteArray?, `force`: kotlin.Boolean, `progress`: UpdateProgressListener?, `cancel`: UpdateCancel?): ListInfo {
+            return FfiConverterTypeListInfo.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PreflightException) { _status ->
+    UniffiLib.uniffi_preflight_ffi_fn_method_scanner_apply_list_file(
+        it,
+        
+        FfiConverterString.lower(`path`),
+        FfiConverterOptionalByteArray.lower(`proof`),
+        FfiConverterBoolean.lower(`force`),
+        FfiConverterOptionalTypeUpdateProgressListener.lower(`progress`),
+        FfiConverterOptionalTypeUpdateCancel.lower(`cancel`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `applyListFile` off the caller's thread (Kotlin `suspend`, Swift `async`). Cancelling
+     * the coroutine/task before the worker starts skips the update; to stop a running one,
+     * set `cancel`.
+     */
+    @Throws(PreflightException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `applyListFileAsync`(`path`: kotlin.String, `proof`: kotlin.ByteArray?, `force`: kotlin.Boolean, `progress`: UpdateProgressListener?, `cancel`: UpdateCancel?) : ListInfo {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_preflight_ffi_fn_method_scanner_apply_list_file_async(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`path`),
+        FfiConverterOptionalByteArray.lower(`proof`),
+        FfiConverterBoolean.lower(`force`),
+        FfiConverterOptionalTypeUpdateProgressListener.lower(`progress`),
+        FfiConverterOptionalTypeUpdateCancel.lower(`cancel`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_preflight_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_preflight_ffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferListInfo.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        { future -> UniffiLib.ffi_preflight_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeListInfo.lift(it) },
+        // Error FFI converter
+        PreflightException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The corroboration policy across issuers (`null`/`nil` without issuers).
+     */override fun `issuerPolicy`(): IssuerPolicy? {
+            return FfiConverterOptionalTypeIssuerPolicy.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_preflight_ffi_fn_method_scanner_issuer_policy(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Every issuer's store status, in configuration order (empty without issuers).
+     */override fun `issuerStatus`(): List<IssuerStatus> {
+            return FfiConverterSequenceTypeIssuerStatus.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_preflight_ffi_fn_method_scanner_issuer_status(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * One issuer's stored transparency tree head (hex), for auditors. Throws `ListRejected`
+     * for an unknown issuer.
+     */
+    @Throws(PreflightException::class)override fun `issuerTreeHead`(`issuer`: kotlin.String): kotlin.String? {
+            return FfiConverterOptionalString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PreflightException) { _status ->
+    UniffiLib.uniffi_preflight_ffi_fn_method_scanner_issuer_tree_head(
+        it,
+        
+        FfiConverterString.lower(`issuer`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Whether the scanner runs on its installed list and why not (`health`: installed,
+     * none installed, fell back to the previous list, unavailable, with the reason), whether
+     * the list is past its expiry (`stale`: it still matches; the app decides), the rollback
+     * floor, a forced install, and the stored transparency tree head.
+     */override fun `listStatus`(): ListStatus {
+            return FfiConverterTypeListStatus.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_preflight_ffi_fn_method_scanner_list_status(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The last verified transparency-log signed tree head (hex), or `null`/`nil` before any
+     * update came with a proof. Auditors compare it across devices.
+     */override fun `listTreeHead`(): kotlin.String? {
+            return FfiConverterOptionalString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_preflight_ffi_fn_method_scanner_list_tree_head(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
 
     
     /**
@@ -2755,11 +3185,32 @@ open class Scanner: Disposable, AutoCloseable, ScannerInterface
 
 
     
-    
+    companion object {
+        
     /**
-     * @suppress
+     * Builds a scanner (as the main constructor) that also holds lists from several issuers,
+     * each with its own keys, category and store, corroborated by `policy`: an image counts
+     * (blocks) only when at least `policy.minIssuers` lists signed by distinct keys match;
+     * fewer give a warning. Throws `InvalidConfig` for a bad key or store path, a policy that
+     * names an unknown issuer or needs more issuers than can count; `ListRejected` for
+     * duplicate issuer names or a shared store directory.
      */
-    companion object
+    @Throws(PreflightException::class) fun `withIssuers`(`config`: ScannerConfig, `issuers`: List<IssuerSetup>, `policy`: IssuerPolicy): Scanner {
+            return FfiConverterTypeScanner.lift(
+    uniffiRustCallWithError(PreflightException) { _status ->
+    UniffiLib.uniffi_preflight_ffi_fn_constructor_scanner_with_issuers(
+    
+        
+        FfiConverterTypeScannerConfig.lower(`config`),
+        FfiConverterSequenceTypeIssuerSetup.lower(`issuers`),
+        FfiConverterTypeIssuerPolicy.lower(`policy`),_status)
+}
+    )
+    }
+    
+
+        
+    }
     
 }
 
@@ -2783,6 +3234,631 @@ public object FfiConverterTypeScanner: FfiConverter<Scanner, Long> {
     override fun allocationSize(value: Scanner) = 8UL
 
     override fun write(value: Scanner, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * A cancellation flag for a file update: call `cancel()` from any thread; the update stops
+ * at its next check (every MiB, and before the final rename) with `ListRejected`
+ * ("cancelled") and the store is left unchanged. Once the rename happened it completes.
+ */
+public interface UpdateCancelInterface {
+    
+    /**
+     * Asks the update to stop.
+     */
+    fun `cancel`()
+    
+    /**
+     * True once `cancel()` was called.
+     */
+    fun `isCancelled`(): kotlin.Boolean
+    
+    companion object
+}
+
+/**
+ * A cancellation flag for a file update: call `cancel()` from any thread; the update stops
+ * at its next check (every MiB, and before the final rename) with `ListRejected`
+ * ("cancelled") and the store is left unchanged. Once the rename happened it completes.
+ */
+open class UpdateCancel: Disposable, AutoCloseable, UpdateCancelInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+    /**
+     * A flag that is not set.
+     */
+    constructor() :
+        this(UniffiWithHandle, 
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_preflight_ffi_fn_constructor_updatecancel_new(
+    
+        _status)
+}
+    )
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_preflight_ffi_fn_free_updatecancel(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_preflight_ffi_fn_clone_updatecancel(handle, status)
+        }
+    }
+
+    
+    /**
+     * Asks the update to stop.
+     */override fun `cancel`()
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_preflight_ffi_fn_method_updatecancel_cancel(
+        it,
+        _status)
+}
+    }
+    
+    
+
+    
+    /**
+     * True once `cancel()` was called.
+     */override fun `isCancelled`(): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_preflight_ffi_fn_method_updatecancel_is_cancelled(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeUpdateCancel: FfiConverter<UpdateCancel, Long> {
+    override fun lower(value: UpdateCancel): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): UpdateCancel {
+        return UpdateCancel(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): UpdateCancel {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: UpdateCancel) = 8UL
+
+    override fun write(value: UpdateCancel, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Receives the progress of a file update (called on the updating thread; keep it short).
+ */
+public interface UpdateProgressListener {
+    
+    /**
+     * `done` of `total` units (bytes, or index steps) of `stage` are done.
+     */
+    fun `onProgress`(`progress`: UpdateProgress)
+    
+    companion object
+}
+
+/**
+ * Receives the progress of a file update (called on the updating thread; keep it short).
+ */
+open class UpdateProgressListenerImpl: Disposable, AutoCloseable, UpdateProgressListener
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_preflight_ffi_fn_free_updateprogresslistener(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_preflight_ffi_fn_clone_updateprogresslistener(handle, status)
+        }
+    }
+
+    
+    /**
+     * `done` of `total` units (bytes, or index steps) of `stage` are done.
+     */override fun `onProgress`(`progress`: UpdateProgress)
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_preflight_ffi_fn_method_updateprogresslistener_on_progress(
+        it,
+        
+        FfiConverterTypeUpdateProgress.lower(`progress`),_status)
+}
+    }
+    
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfaceUpdateProgressListener {
+    internal object `onProgress`: UniffiCallbackInterfaceUpdateProgressListenerMethod0 {
+        override fun callback(`uniffiHandle`: Long,`progress`: RustBufferUpdateProgress.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeUpdateProgressListener.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`onProgress`(
+                    FfiConverterTypeUpdateProgress.lift(`progress`),
+                )
+            }
+            val writeReturn = { _: Unit -> Unit }
+            uniffiTraitInterfaceCall(uniffiCallStatus, makeCall, writeReturn)
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypeUpdateProgressListener.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypeUpdateProgressListener.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfaceUpdateProgressListener.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `onProgress`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_preflight_ffi_fn_init_callback_vtable_updateprogresslistener(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeUpdateProgressListener: FfiConverter<UpdateProgressListener, Long> {
+    internal val handleMap = UniffiHandleMap<UpdateProgressListener>()
+
+    override fun lower(value: UpdateProgressListener): Long {
+        if (value is UpdateProgressListenerImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): UpdateProgressListener {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return UpdateProgressListenerImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): UpdateProgressListener {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: UpdateProgressListener) = 8UL
+
+    override fun write(value: UpdateProgressListener, buf: ByteBuffer) {
         buf.putLong(lower(value))
     }
 }
@@ -3489,6 +4565,85 @@ public object FfiConverterTypeDecodeLimits: FfiConverterRustBuffer<DecodeLimits>
 
 
 /**
+ * One issuer of a scanner built with `Scanner.withIssuers`.
+ */
+data class IssuerSetup (
+    /**
+     * Name used in evidence, policies and updates ("ncmec", "app-own", ...).
+     */
+    var `name`: kotlin.String
+    , 
+    /**
+     * This issuer's store directory (absolute, one per issuer, not the scanner's own).
+     */
+    var `storeDir`: kotlin.String
+    , 
+    /**
+     * The issuer's public keys (64 hex digits each).
+     */
+    var `trustedKeys`: List<kotlin.String>
+    , 
+    /**
+     * What this issuer's list is about (reported with every hit).
+     */
+    var `category`: kotlin.String
+    , 
+    /**
+     * Largest version step an update may take; `null`/`nil` for the default (1,000,000).
+     */
+    var `maxVersionJump`: kotlin.ULong? = null 
+    , 
+    /**
+     * Refuse this issuer's updates that carry no transparency-log proof.
+     */
+    var `requireLogProof`: kotlin.Boolean = false 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeIssuerSetup: FfiConverterRustBuffer<IssuerSetup> {
+    override fun read(buf: ByteBuffer): IssuerSetup {
+        return IssuerSetup(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalULong.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: IssuerSetup) = (
+            FfiConverterString.allocationSize(value.`name`) +
+            FfiConverterString.allocationSize(value.`storeDir`) +
+            FfiConverterSequenceString.allocationSize(value.`trustedKeys`) +
+            FfiConverterString.allocationSize(value.`category`) +
+            FfiConverterOptionalULong.allocationSize(value.`maxVersionJump`) +
+            FfiConverterBoolean.allocationSize(value.`requireLogProof`)
+    )
+
+    override fun write(value: IssuerSetup, buf: ByteBuffer) {
+            FfiConverterString.write(value.`name`, buf)
+            FfiConverterString.write(value.`storeDir`, buf)
+            FfiConverterSequenceString.write(value.`trustedKeys`, buf)
+            FfiConverterString.write(value.`category`, buf)
+            FfiConverterOptionalULong.write(value.`maxVersionJump`, buf)
+            FfiConverterBoolean.write(value.`requireLogProof`, buf)
+    }
+}
+
+
+
+/**
  * Which execution provider was asked for and which one runs.
  */
 data class ProviderStatus (
@@ -3742,6 +4897,14 @@ data class ScannerConfig (
      * the conversation report and the report bundle then hold no message text. Default `true`.
      */
     var `keepConversationExcerpts`: kotlin.Boolean = true 
+    , 
+    /**
+     * The learned message classifier read beside the lexicons (a `text-model.pftm` file the
+     * app ships as an asset); `null`/`nil` for the library's default (the embedded model if
+     * it was built with `text-model-embedded`, else lexicons only). A file that does not load
+     * is `InvalidConfig`.
+     */
+    var `textModel`: TextModelSource? = null 
     
 ){
     
@@ -3766,6 +4929,7 @@ public object FfiConverterTypeScannerConfig: FfiConverterRustBuffer<ScannerConfi
             FfiConverterOptionalTypeClassifierPaths.read(buf),
             FfiConverterOptionalUInt.read(buf),
             FfiConverterBoolean.read(buf),
+            FfiConverterOptionalTypeTextModelSource.read(buf),
         )
     }
 
@@ -3777,7 +4941,8 @@ public object FfiConverterTypeScannerConfig: FfiConverterRustBuffer<ScannerConfi
             FfiConverterOptionalTypeDecodeLimits.allocationSize(value.`decodeLimits`) +
             FfiConverterOptionalTypeClassifierPaths.allocationSize(value.`classifiers`) +
             FfiConverterOptionalUInt.allocationSize(value.`threadsPerScan`) +
-            FfiConverterBoolean.allocationSize(value.`keepConversationExcerpts`)
+            FfiConverterBoolean.allocationSize(value.`keepConversationExcerpts`) +
+            FfiConverterOptionalTypeTextModelSource.allocationSize(value.`textModel`)
     )
 
     override fun write(value: ScannerConfig, buf: ByteBuffer) {
@@ -3789,6 +4954,7 @@ public object FfiConverterTypeScannerConfig: FfiConverterRustBuffer<ScannerConfi
             FfiConverterOptionalTypeClassifierPaths.write(value.`classifiers`, buf)
             FfiConverterOptionalUInt.write(value.`threadsPerScan`, buf)
             FfiConverterBoolean.write(value.`keepConversationExcerpts`, buf)
+            FfiConverterOptionalTypeTextModelSource.write(value.`textModel`, buf)
     }
 }
 
@@ -4019,6 +5185,121 @@ public object FfiConverterTypePreflightError : FfiConverterRustBuffer<PreflightE
 
 
 
+/**
+ * Where the message classifier comes from.
+ */
+sealed class TextModelSource {
+    
+    /**
+     * A model file on the device (for example an unpacked asset).
+     */
+    data class Path(
+        /**
+         * Its path.
+         */
+        val `path`: kotlin.String) : TextModelSource()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The model file's bytes (Android `AssetManager`, iOS `Data(contentsOf:)`).
+     */
+    data class Bytes(
+        /**
+         * Its bytes.
+         */
+        val `bytes`: kotlin.ByteArray) : TextModelSource()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Lexicons only, even if the library carries an embedded model.
+     */
+    object Off : TextModelSource()
+    
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeTextModelSource : FfiConverterRustBuffer<TextModelSource>{
+    override fun read(buf: ByteBuffer): TextModelSource {
+        return when(buf.getInt()) {
+            1 -> TextModelSource.Path(
+                FfiConverterString.read(buf),
+                )
+            2 -> TextModelSource.Bytes(
+                FfiConverterByteArray.read(buf),
+                )
+            3 -> TextModelSource.Off
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: TextModelSource): ULong = when(value) {
+        is TextModelSource.Path -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`path`)
+            )
+        }
+        is TextModelSource.Bytes -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterByteArray.allocationSize(value.`bytes`)
+            )
+        }
+        is TextModelSource.Off -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+    }
+
+    override fun write(value: TextModelSource, buf: ByteBuffer) {
+        when(value) {
+            is TextModelSource.Path -> {
+                buf.putInt(1)
+                FfiConverterString.write(value.`path`, buf)
+                Unit
+            }
+            is TextModelSource.Bytes -> {
+                buf.putInt(2)
+                FfiConverterByteArray.write(value.`bytes`, buf)
+                Unit
+            }
+            is TextModelSource.Off -> {
+                buf.putInt(3)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
 
 /**
  * @suppress
@@ -4119,6 +5400,38 @@ public object FfiConverterOptionalString: FfiConverterRustBuffer<kotlin.String?>
 /**
  * @suppress
  */
+public object FfiConverterOptionalByteArray: FfiConverterRustBuffer<kotlin.ByteArray?> {
+    override fun read(buf: ByteBuffer): kotlin.ByteArray? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterByteArray.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.ByteArray?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterByteArray.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.ByteArray?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterByteArray.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypePreflightListener: FfiConverterRustBuffer<PreflightListener?> {
     override fun read(buf: ByteBuffer): PreflightListener? {
         if (buf.get().toInt() == 0) {
@@ -4141,6 +5454,102 @@ public object FfiConverterOptionalTypePreflightListener: FfiConverterRustBuffer<
         } else {
             buf.put(1)
             FfiConverterTypePreflightListener.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeUpdateCancel: FfiConverterRustBuffer<UpdateCancel?> {
+    override fun read(buf: ByteBuffer): UpdateCancel? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeUpdateCancel.read(buf)
+    }
+
+    override fun allocationSize(value: UpdateCancel?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeUpdateCancel.allocationSize(value)
+        }
+    }
+
+    override fun write(value: UpdateCancel?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeUpdateCancel.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeUpdateProgressListener: FfiConverterRustBuffer<UpdateProgressListener?> {
+    override fun read(buf: ByteBuffer): UpdateProgressListener? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeUpdateProgressListener.read(buf)
+    }
+
+    override fun allocationSize(value: UpdateProgressListener?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeUpdateProgressListener.allocationSize(value)
+        }
+    }
+
+    override fun write(value: UpdateProgressListener?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeUpdateProgressListener.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeIssuerPolicy: FfiConverterRustBuffer<IssuerPolicy?> {
+    override fun read(buf: ByteBuffer): IssuerPolicy? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeIssuerPolicy.read(buf)
+    }
+
+    override fun allocationSize(value: IssuerPolicy?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeIssuerPolicy.allocationSize(value)
+        }
+    }
+
+    override fun write(value: IssuerPolicy?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeIssuerPolicy.write(value, buf)
         }
     }
 }
@@ -4439,6 +5848,38 @@ public object FfiConverterOptionalTypeExecutionProvider: FfiConverterRustBuffer<
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeTextModelSource: FfiConverterRustBuffer<TextModelSource?> {
+    override fun read(buf: ByteBuffer): TextModelSource? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeTextModelSource.read(buf)
+    }
+
+    override fun allocationSize(value: TextModelSource?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeTextModelSource.allocationSize(value)
+        }
+    }
+
+    override fun write(value: TextModelSource?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeTextModelSource.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.String>> {
     override fun read(buf: ByteBuffer): List<kotlin.String> {
         val len = buf.getInt()
@@ -4457,6 +5898,34 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterString.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeIssuerStatus: FfiConverterRustBuffer<List<IssuerStatus>> {
+    override fun read(buf: ByteBuffer): List<IssuerStatus> {
+        val len = buf.getInt()
+        return List<IssuerStatus>(len) {
+            FfiConverterTypeIssuerStatus.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<IssuerStatus>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeIssuerStatus.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<IssuerStatus>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeIssuerStatus.write(it, buf)
         }
     }
 }
@@ -4523,6 +5992,34 @@ public object FfiConverterSequenceTypeConversationEvidence: FfiConverterRustBuff
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeIssuerSetup: FfiConverterRustBuffer<List<IssuerSetup>> {
+    override fun read(buf: ByteBuffer): List<IssuerSetup> {
+        val len = buf.getInt()
+        return List<IssuerSetup>(len) {
+            FfiConverterTypeIssuerSetup.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<IssuerSetup>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeIssuerSetup.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<IssuerSetup>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeIssuerSetup.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeReportMessage: FfiConverterRustBuffer<List<ReportMessage>> {
     override fun read(buf: ByteBuffer): List<ReportMessage> {
         val len = buf.getInt()
@@ -4572,6 +6069,14 @@ public object FfiConverterSequenceTypeModifierKind: FfiConverterRustBuffer<List<
         }
     }
 }
+
+
+
+
+
+
+
+
 
 
 
