@@ -288,7 +288,18 @@ mod with_libheif {
         limits: &DecodeLimits,
         for_hashing: bool,
     ) -> Result<DecodedImage, MediaError> {
-        let ctx = HeifContext::read_from_bytes(bytes).map_err(failed)?;
+        if super::super::heif_refs::has_reference_cycle(bytes) {
+            return Err(MediaError::Corrupt {
+                format: NAME,
+                detail: "a derived image (grid or overlay) is built from itself".into(),
+                cause: None,
+            });
+        }
+        let mut ctx = HeifContext::read_from_bytes(bytes).map_err(failed)?;
+        // Grid tiles on the calling thread: libheif 1.15 starts a thread per tile of a grid
+        // image, so a 950-byte file naming thousands of tiles made it throw std::system_error
+        // (no more threads) through the C API, aborting the process (image_heif fuzz finding).
+        ctx.set_max_decoding_threads(0);
         let handle = ctx.primary_image_handle().map_err(failed)?;
         let (width, height) = (handle.width(), handle.height());
         check_dims(width, height, limits)?;

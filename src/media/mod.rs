@@ -28,6 +28,8 @@ mod container;
 mod convert;
 mod gif_frames;
 mod heif;
+#[cfg(feature = "heif")]
+mod heif_refs;
 mod jpeg;
 mod jpeg_dc;
 mod partial;

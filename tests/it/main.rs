@@ -13,6 +13,7 @@ mod crash_safety;
 mod errors_sources;
 mod fixtures_registry_jpeg;
 mod hostile_animation;
+mod hostile_heif;
 mod hostile_lists;
 mod hostile_media;
 mod hostile_scope;

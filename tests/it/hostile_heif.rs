@@ -1,0 +1,44 @@
+//! Hostile HEIF files (feature `heif`): a grid built from itself made libheif 1.15 recurse until
+//! it aborted the process (out of threads with tile threads on, out of stack without). It is
+//! refused as corrupt before libheif sees it. Run alone in a child process, so a regression
+//! fails this test instead of aborting the whole test binary.
+#![cfg(feature = "heif")]
+
+use crate::common;
+use preflight::media::{DecodeLimits, MediaError};
+
+#[test]
+fn a_grid_built_from_itself_is_refused_not_a_crash() {
+    common::in_own_process(
+        module_path!(),
+        "a_grid_built_from_itself_is_refused_not_a_crash",
+        || {
+            let bytes = std::fs::read(
+                common::repo_root().join("tests/fixtures/hostile/heif-grid-self-reference.heic"),
+            )
+            .unwrap();
+            for for_hashing in [false, true] {
+                let r = if for_hashing {
+                    preflight::media::decode_for_hashing(
+                        &bytes,
+                        &DecodeLimits::default(),
+                        preflight::hash::PDQ_DECODE_MIN_SIDE,
+                    )
+                } else {
+                    preflight::media::decode(&bytes, &DecodeLimits::default())
+                };
+                let err = r.err().map(|e| e.to_string());
+                assert!(
+                    err.as_deref()
+                        .is_some_and(|e| e.contains("built from itself")),
+                    "{err:?}"
+                );
+            }
+            let scanner = preflight::Scanner::new(preflight::ScannerConfig::default()).unwrap();
+            assert!(matches!(
+                scanner.scan_image(&bytes),
+                Err(preflight::ScanError::Media(MediaError::Corrupt { .. }))
+            ));
+        },
+    );
+}
