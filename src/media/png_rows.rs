@@ -63,6 +63,35 @@ fn row_positions(width: usize, height: usize, interlaced: bool) -> Vec<(usize, u
     out
 }
 
+/// A truncated file that ends before `what` could be decoded; the decoder's error kept.
+fn cut_short(what: &str, e: png::DecodingError) -> MediaError {
+    MediaError::Corrupt {
+        format: NAME,
+        detail: format!("{what}: {e}"),
+        cause: Some(Box::new(e)),
+    }
+}
+
+/// The row layout of the decoder's (expanded) output.
+fn row_format((kind, bits): (png::ColorType, png::BitDepth)) -> Result<RowFormat, MediaError> {
+    Ok(match (kind, bits) {
+        (png::ColorType::Grayscale, png::BitDepth::Eight) => RowFormat::L8,
+        (png::ColorType::Grayscale, png::BitDepth::Sixteen) => RowFormat::L16,
+        (png::ColorType::GrayscaleAlpha, png::BitDepth::Eight) => RowFormat::La8,
+        (png::ColorType::GrayscaleAlpha, png::BitDepth::Sixteen) => RowFormat::La16,
+        (png::ColorType::Rgb, png::BitDepth::Eight) => RowFormat::Rgb8,
+        (png::ColorType::Rgb, png::BitDepth::Sixteen) => RowFormat::Rgb16,
+        (png::ColorType::Rgba, png::BitDepth::Eight) => RowFormat::Rgba8,
+        (png::ColorType::Rgba, png::BitDepth::Sixteen) => RowFormat::Rgba16,
+        (kind, bits) => {
+            return Err(MediaError::Unsupported {
+                format: NAME,
+                detail: format!("{kind:?} at {bits:?} bits after expansion"),
+            })
+        }
+    })
+}
+
 /// Decodes a PNG; `for_hashing` lets a large one be sampled (see `sample`). With `truncated`
 /// (the file ends before IEND, see `media::partial`), the rows decoded before the data ends are
 /// kept and the missing ones are copies of the last complete row; the result is marked
@@ -94,30 +123,11 @@ pub(super) fn decode(
     dec.set_transformations(png::Transformations::EXPAND);
     let mut reader = dec.read_info().map_err(|e| match e {
         png::DecodingError::IoError(_) | png::DecodingError::Format(_) if truncated => {
-            MediaError::Corrupt {
-                format: NAME,
-                detail: format!("truncated before the image data: {e}"),
-                cause: Some(Box::new(e)),
-            }
+            cut_short("truncated before the image data", e)
         }
         other => png_error(other),
     })?;
-    let format = match reader.output_color_type() {
-        (png::ColorType::Grayscale, png::BitDepth::Eight) => RowFormat::L8,
-        (png::ColorType::Grayscale, png::BitDepth::Sixteen) => RowFormat::L16,
-        (png::ColorType::GrayscaleAlpha, png::BitDepth::Eight) => RowFormat::La8,
-        (png::ColorType::GrayscaleAlpha, png::BitDepth::Sixteen) => RowFormat::La16,
-        (png::ColorType::Rgb, png::BitDepth::Eight) => RowFormat::Rgb8,
-        (png::ColorType::Rgb, png::BitDepth::Sixteen) => RowFormat::Rgb16,
-        (png::ColorType::Rgba, png::BitDepth::Eight) => RowFormat::Rgba8,
-        (png::ColorType::Rgba, png::BitDepth::Sixteen) => RowFormat::Rgba16,
-        (kind, bits) => {
-            return Err(MediaError::Unsupported {
-                format: NAME,
-                detail: format!("{kind:?} at {bits:?} bits after expansion"),
-            })
-        }
-    };
+    let format = row_format(reader.output_color_type())?;
     let orientation = reader
         .info()
         .exif_metadata
@@ -138,11 +148,7 @@ pub(super) fn decode(
             Ok(None) => break,
             Err(_) if truncated && n > 0 => break,
             Err(e) if truncated => {
-                return Err(MediaError::Corrupt {
-                    format: NAME,
-                    detail: format!("truncated before the first complete row: {e}"),
-                    cause: Some(Box::new(e)),
-                })
+                return Err(cut_short("truncated before the first complete row", e))
             }
             Err(e) => return Err(png_error(e)),
         };
