@@ -252,3 +252,14 @@ pub fn committed_model_conversations() -> preflight::text::Conversations {
         preflight::text::ConversationConfig::default(),
     )
 }
+
+/// Whether this is an optimised build. Bounds on time and memory (and the long randomised
+/// process tests) describe the release build the suite runs (`cargo test --release`); in a
+/// debug build (plain `cargo test`) they are skipped with the reason printed.
+pub fn optimised_build_or_skip(what: &str) -> bool {
+    if cfg!(debug_assertions) {
+        eprintln!("skipped: {what} is checked on an optimised build (cargo test --release; scripts/test.sh runs it)");
+        return false;
+    }
+    true
+}

@@ -116,6 +116,9 @@ impl Drop for ChildGuard {
 
 #[test]
 fn crash_safety_under_sigkill() {
+    if !common::optimised_build_or_skip("crash safety under 120 random SIGKILLs") {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -47,6 +47,9 @@ fn repeat_to(unit: &str, bytes: usize) -> String {
 /// MAX_MATCHES_PER_ENTRY matches per lexicon entry.
 #[test]
 fn ten_megabyte_messages_cost_linear_time_and_bounded_output() {
+    if !common::optimised_build_or_skip("linear time and bounded memory on 10 MB messages") {
+        return;
+    }
     common::in_own_process(
         module_path!(),
         "ten_megabyte_messages_cost_linear_time_and_bounded_output",

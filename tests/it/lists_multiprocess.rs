@@ -149,6 +149,9 @@ impl Drop for Child {
 
 #[test]
 fn two_writers_with_kills() {
+    if !common::optimised_build_or_skip("1,000 rounds of two writer processes") {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
