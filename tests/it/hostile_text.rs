@@ -91,10 +91,13 @@ fn ten_megabyte_messages_cost_linear_time_and_bounded_output_alone() {
                 "{what}: span/excerpt mismatch"
             );
         }
-        // Linear is ~10x; quadratic would be ~100x. 30x leaves room for noise on a shared machine.
+        // Linear is ~10x; quadratic would be ~100x. Wall time is not quite linear even so: 1 MB
+        // of input keeps its ~20 MB of passes near the caches, 10 MB does not (measured 39x for
+        // the spaced-letter case after the classifier-backing merge made 1 MB 3.5x faster, with
+        // every other case at 12-20x). 50x still fails any quadratic step.
         let ratio = t_big.as_secs_f64() / t_small.as_secs_f64().max(1e-3);
         assert!(
-            ratio < 30.0,
+            ratio < 50.0,
             "{what}: 10 MB took {ratio:.1}x the time of 1 MB ({t_small:?} vs {t_big:?})"
         );
     }
