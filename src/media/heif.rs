@@ -295,6 +295,10 @@ mod with_libheif {
                 cause: None,
             });
         }
+        for (w, h) in super::super::heif_refs::grid_output_sizes(bytes) {
+            check_dims(w, h, limits)?;
+            check_whole_frame(NAME, (w, h), 3, PLANES_BUDGET)?;
+        }
         let mut ctx = HeifContext::read_from_bytes(bytes).map_err(failed)?;
         // Grid tiles on the calling thread: libheif 1.15 starts a thread per tile of a grid
         // image, so a 950-byte file naming thousands of tiles made it throw std::system_error

@@ -4,6 +4,8 @@
 //! with its tile threads on, threw `std::system_error` through the C API): both abort the
 //! process (an `image_heif` fuzz finding). [`has_reference_cycle`] walks `meta` → `iref` and
 //! reports whether the `dimg` references form a cycle; such files are refused as corrupt.
+//! [`grid_output_sizes`] reads the output size each grid descriptor declares, which libheif
+//! allocates without checking it against the size it reports.
 
 use std::collections::HashMap;
 
@@ -151,4 +153,108 @@ mod tests {
         assert!(!has_reference_cycle(&file(&[(1, &[2, 2, 3]), (2, &[3])])));
         assert!(!has_reference_cycle(b"not a box at all"));
     }
+}
+
+/// Big-endian unsigned integer of `n` bytes (0 to 8) at `*p`, advancing `*p`.
+fn be(data: &[u8], p: &mut usize, n: usize) -> Option<u64> {
+    let b = data.get(*p..p.checked_add(n)?)?;
+    *p += n;
+    Some(b.iter().fold(0u64, |a, &x| (a << 8) | u64::from(x)))
+}
+
+/// Item ids of type `grid` in the `iinf` box of `meta`.
+fn grid_items(meta: &[u8]) -> Vec<u32> {
+    let Some((_, iinf)) = boxes(meta).into_iter().find(|(k, _)| k == b"iinf") else {
+        return Vec::new();
+    };
+    let count_width = if iinf.first() == Some(&0) { 2 } else { 4 };
+    let entries = iinf.get(4 + count_width..).unwrap_or(&[]);
+    boxes(entries)
+        .into_iter()
+        .filter(|(k, _)| k == b"infe")
+        .filter_map(|(_, infe)| {
+            let version = *infe.first()?;
+            let id_width = match version {
+                2 => 2,
+                3 => 4,
+                _ => return None,
+            };
+            let mut p = 4;
+            let id = be(infe, &mut p, id_width)?;
+            p += 2; // item_protection_index
+            (infe.get(p..p + 4)? == b"grid").then_some(u32::try_from(id).ok()?)
+        })
+        .collect()
+}
+
+/// Where the first extent of item `item` lies: (in `idat` rather than the file, offset).
+fn first_extent(iloc: &[u8], item: u32) -> Option<(bool, u64)> {
+    let version = *iloc.first()?;
+    let mut p = 4;
+    let sizes = be(iloc, &mut p, 2)?;
+    let (offset_size, length_size, base_size) = (
+        (sizes >> 12) as usize & 15,
+        (sizes >> 8) as usize & 15,
+        (sizes >> 4) as usize & 15,
+    );
+    let index_size = if version == 1 || version == 2 {
+        sizes as usize & 15
+    } else {
+        0
+    };
+    let id_width = if version < 2 { 2 } else { 4 };
+    let count = be(iloc, &mut p, id_width)?;
+    for _ in 0..count {
+        let id = be(iloc, &mut p, id_width)?;
+        let method = if version == 1 || version == 2 {
+            be(iloc, &mut p, 2)? & 15
+        } else {
+            0
+        };
+        p += 2; // data_reference_index
+        let base = be(iloc, &mut p, base_size)?;
+        let extents = be(iloc, &mut p, 2)?;
+        let mut first = None;
+        for _ in 0..extents {
+            be(iloc, &mut p, index_size)?;
+            let offset = be(iloc, &mut p, offset_size)?;
+            be(iloc, &mut p, length_size)?;
+            first.get_or_insert(offset);
+        }
+        if id == u64::from(item) {
+            return Some((method == 1, base.checked_add(first?)?));
+        }
+    }
+    None
+}
+
+/// The output sizes (width, height) that the file's grid items declare in their descriptors.
+/// libheif 1.15 allocates a grid's output at this size, whatever the `ispe` property (which
+/// is what it reports as the image's size) says: a 525-byte file declaring 28207x31935 behind
+/// a 64x64 `ispe` took 4 GB (an `image_heif` fuzz finding).
+pub(super) fn grid_output_sizes(bytes: &[u8]) -> Vec<(u32, u32)> {
+    let Some((_, meta)) = boxes(bytes).into_iter().find(|(k, _)| k == b"meta") else {
+        return Vec::new();
+    };
+    let meta = meta.get(4..).unwrap_or(&[]);
+    let children = boxes(meta);
+    let find = |kind: &[u8; 4]| children.iter().find(|(k, _)| k == kind).map(|(_, b)| *b);
+    let (Some(iloc), idat) = (find(b"iloc"), find(b"idat")) else {
+        return Vec::new();
+    };
+    grid_items(meta)
+        .into_iter()
+        .filter_map(|item| {
+            let (in_idat, offset) = first_extent(iloc, item)?;
+            let data = if in_idat { idat? } else { bytes };
+            let mut p = usize::try_from(offset).ok()?;
+            let _version = be(data, &mut p, 1)?;
+            let flags = be(data, &mut p, 1)?;
+            be(data, &mut p, 2)?; // rows and columns, minus one
+            let field = if flags & 1 == 1 { 4 } else { 2 };
+            let w = be(data, &mut p, field)?;
+            let h = be(data, &mut p, field)?;
+            Some((u32::try_from(w).ok()?, u32::try_from(h).ok()?))
+        })
+        .collect()
 }

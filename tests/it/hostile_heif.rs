@@ -42,3 +42,30 @@ fn a_grid_built_from_itself_is_refused_not_a_crash() {
         },
     );
 }
+
+/// A grid whose descriptor declares a 28207x31935 output behind a 64x64 `ispe`: libheif 1.15
+/// allocated the declared size (4 GB, `image_heif` fuzz finding). Refused from the descriptor.
+#[test]
+fn a_grid_declaring_a_huge_output_is_refused_before_decoding() {
+    common::in_own_process(
+        module_path!(),
+        "a_grid_declaring_a_huge_output_is_refused_before_decoding",
+        || {
+            let bytes = std::fs::read(
+                common::repo_root().join("tests/fixtures/hostile/heif-grid-huge-output.heic"),
+            )
+            .unwrap();
+            let err = preflight::media::decode(&bytes, &DecodeLimits::default())
+                .err()
+                .map(|e| e.to_string());
+            assert!(
+                err.as_deref().is_some_and(|e| e.contains("28207x31935")),
+                "{err:?}"
+            );
+            assert!(
+                common::peak_rss_kib() < 200 * 1024,
+                "refused after allocating"
+            );
+        },
+    );
+}
