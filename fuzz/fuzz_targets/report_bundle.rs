@@ -39,6 +39,9 @@ fn scanner() -> &'static Arc<Scanner> {
             policy: None,
             decode_limits: None,
             classifiers: None,
+            threads_per_scan: None,
+            keep_conversation_excerpts: true,
+            text_model: None,
         })
         .expect("scanner with the default configuration")
     })
