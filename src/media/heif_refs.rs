@@ -111,50 +111,6 @@ pub(super) fn has_reference_cycle(bytes: &[u8]) -> bool {
     false
 }
 
-#[cfg(test)]
-mod tests {
-    use super::has_reference_cycle;
-
-    fn bx(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
-        let mut b = ((body.len() + 8) as u32).to_be_bytes().to_vec();
-        b.extend_from_slice(kind);
-        b.extend_from_slice(body);
-        b
-    }
-
-    /// A file whose `iref` holds `dimg` references `from -> to` (16-bit ids).
-    fn file(edges: &[(u16, &[u16])]) -> Vec<u8> {
-        let mut iref = vec![0u8; 4];
-        for (from, to) in edges {
-            let mut d = from.to_be_bytes().to_vec();
-            d.extend_from_slice(&(to.len() as u16).to_be_bytes());
-            for t in *to {
-                d.extend_from_slice(&t.to_be_bytes());
-            }
-            iref.extend(bx(b"dimg", &d));
-        }
-        let mut meta = vec![0u8; 4];
-        meta.extend(bx(b"hdlr", &[0; 20]));
-        meta.extend(bx(b"iref", &iref));
-        let mut f = bx(b"ftyp", b"heic\0\0\0\0mif1heic");
-        f.extend(bx(b"meta", &meta));
-        f
-    }
-
-    #[test]
-    fn self_and_longer_cycles_are_found_and_plain_grids_are_not() {
-        assert!(has_reference_cycle(&file(&[(2, &[2])])));
-        assert!(has_reference_cycle(&file(&[
-            (1, &[2, 3]),
-            (3, &[4]),
-            (4, &[1])
-        ])));
-        assert!(!has_reference_cycle(&file(&[(1, &[2, 3, 4, 5])])));
-        assert!(!has_reference_cycle(&file(&[(1, &[2, 2, 3]), (2, &[3])])));
-        assert!(!has_reference_cycle(b"not a box at all"));
-    }
-}
-
 /// Big-endian unsigned integer of `n` bytes (0 to 8) at `*p`, advancing `*p`.
 fn be(data: &[u8], p: &mut usize, n: usize) -> Option<u64> {
     let b = data.get(*p..p.checked_add(n)?)?;
@@ -257,4 +213,48 @@ pub(super) fn grid_output_sizes(bytes: &[u8]) -> Vec<(u32, u32)> {
             Some((u32::try_from(w).ok()?, u32::try_from(h).ok()?))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_reference_cycle;
+
+    fn bx(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
+        let mut b = ((body.len() + 8) as u32).to_be_bytes().to_vec();
+        b.extend_from_slice(kind);
+        b.extend_from_slice(body);
+        b
+    }
+
+    /// A file whose `iref` holds `dimg` references `from -> to` (16-bit ids).
+    fn file(edges: &[(u16, &[u16])]) -> Vec<u8> {
+        let mut iref = vec![0u8; 4];
+        for (from, to) in edges {
+            let mut d = from.to_be_bytes().to_vec();
+            d.extend_from_slice(&(to.len() as u16).to_be_bytes());
+            for t in *to {
+                d.extend_from_slice(&t.to_be_bytes());
+            }
+            iref.extend(bx(b"dimg", &d));
+        }
+        let mut meta = vec![0u8; 4];
+        meta.extend(bx(b"hdlr", &[0; 20]));
+        meta.extend(bx(b"iref", &iref));
+        let mut f = bx(b"ftyp", b"heic\0\0\0\0mif1heic");
+        f.extend(bx(b"meta", &meta));
+        f
+    }
+
+    #[test]
+    fn self_and_longer_cycles_are_found_and_plain_grids_are_not() {
+        assert!(has_reference_cycle(&file(&[(2, &[2])])));
+        assert!(has_reference_cycle(&file(&[
+            (1, &[2, 3]),
+            (3, &[4]),
+            (4, &[1])
+        ])));
+        assert!(!has_reference_cycle(&file(&[(1, &[2, 3, 4, 5])])));
+        assert!(!has_reference_cycle(&file(&[(1, &[2, 2, 3]), (2, &[3])])));
+        assert!(!has_reference_cycle(b"not a box at all"));
+    }
 }
