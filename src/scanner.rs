@@ -344,12 +344,8 @@ impl Scanner {
         partial: bool,
     ) -> Result<Verdict, ScanError> {
         let with_phash = self.policy.phash_radius > 0 && list.len(HashKind::PHash) > 0;
-        let regions =
-            hash::variants::hash_regions(pixels, with_phash).map_err(|e| MediaError::Corrupt {
-                format,
-                detail: e.to_string(),
-                cause: Some(Box::new(e)),
-            })?;
+        let regions = hash::variants::hash_regions(pixels, with_phash)
+            .map_err(|e| MediaError::corrupt_from(format, e))?;
         let mut pdq_queries: Vec<Vec<[u8; 32]>> = Vec::new();
         for r in &regions {
             let tag = |m| Tagged {

@@ -210,11 +210,7 @@ pub fn augmented_pdq_bytes(
     limits: &DecodeLimits,
 ) -> Result<Vec<(Augmentation, PdqHash)>, MediaError> {
     let decoded = crate::media::decode_for_hashing(bytes, limits, super::PDQ_DECODE_MIN_SIDE)?;
-    augment(&decoded.pixels).map_err(|e| MediaError::Corrupt {
-        format: decoded.format,
-        detail: e.to_string(),
-        cause: Some(Box::new(e)),
-    })
+    augment(&decoded.pixels).map_err(|e| MediaError::corrupt_from(decoded.format, e))
 }
 
 #[cfg(test)]

@@ -52,11 +52,8 @@ impl ImageHashes {
 /// Decodes (within `limits`, DCT-scaled for large JPEGs) and computes every hash.
 pub fn hash_image_bytes(bytes: &[u8], limits: &DecodeLimits) -> Result<ImageHashes, MediaError> {
     let decoded = media::decode_for_hashing(bytes, limits, PDQ_DECODE_MIN_SIDE)?;
-    let pdq = pdq::hash_pixels(decoded.pixels.as_pdq_input()).map_err(|e| MediaError::Corrupt {
-        format: decoded.format,
-        detail: e.to_string(),
-        cause: Some(Box::new(e)),
-    })?;
+    let pdq = pdq::hash_pixels(decoded.pixels.as_pdq_input())
+        .map_err(|e| MediaError::corrupt_from(decoded.format, e))?;
     Ok(ImageHashes {
         pdq,
         perceptual: perceptual::hash_pixels(&decoded.pixels),

@@ -24,15 +24,6 @@ fn corrupt(detail: impl Into<String>) -> MediaError {
     }
 }
 
-/// The decoder's own error `e` as a corrupt-file error, kept as its source.
-fn decoder_error(e: impl std::error::Error + Send + Sync + 'static) -> MediaError {
-    MediaError::Corrupt {
-        format: NAME,
-        detail: e.to_string(),
-        cause: Some(Box::new(e)),
-    }
-}
-
 /// Row `n` (in file order) of an interlaced frame `height` rows tall: passes of every 8th row
 /// from 0, every 8th from 4, every 4th from 2, every 2nd from 1.
 fn interlaced_row(n: usize, height: usize) -> usize {
@@ -55,12 +46,14 @@ pub(super) fn decode(
 ) -> Result<DecodedImage, MediaError> {
     let mut options = gif::DecodeOptions::new();
     options.set_color_output(gif::ColorOutput::RGBA);
-    let mut dec = options.read_info(bytes).map_err(decoder_error)?;
+    let mut dec = options
+        .read_info(bytes)
+        .map_err(|e| MediaError::corrupt_from(NAME, e))?;
     let (sw, sh) = (u32::from(dec.width()), u32::from(dec.height()));
     check_dims(sw, sh, limits)?;
     let frame = dec
         .next_frame_info()
-        .map_err(decoder_error)?
+        .map_err(|e| MediaError::corrupt_from(NAME, e))?
         .ok_or_else(|| corrupt("no image in the file"))?;
     let (left, top) = (usize::from(frame.left), usize::from(frame.top));
     let (fw, fh) = (usize::from(frame.width), usize::from(frame.height));
@@ -76,7 +69,10 @@ pub(super) fn decode(
     let mut line = Vec::with_capacity(width * 3);
     for n in 0..fh {
         rgba.fill(0); // pixels whose index is outside the palette stay transparent
-        if !dec.fill_buffer(&mut rgba).map_err(decoder_error)? {
+        if !dec
+            .fill_buffer(&mut rgba)
+            .map_err(|e| MediaError::corrupt_from(NAME, e))?
+        {
             return Err(corrupt("image truncated"));
         }
         let fy = if interlaced { interlaced_row(n, fh) } else { n };

@@ -30,15 +30,6 @@ fn corrupt(detail: impl Into<String>) -> MediaError {
     }
 }
 
-/// The decoder's own error `e` as a corrupt-file error, kept as its source.
-fn decoder_error(e: impl std::error::Error + Send + Sync + 'static) -> MediaError {
-    MediaError::Corrupt {
-        format: NAME,
-        detail: e.to_string(),
-        cause: Some(Box::new(e)),
-    }
-}
-
 /// The DCT scale `m/8` to decode at, if any: only for images whose short side is at least
 /// four times `min_side` (smaller ones are decoded in full, which keeps their hashes identical
 /// to the reference's), then the smallest m in 1..=4 keeping both sides at or above `min_side`.
@@ -219,7 +210,7 @@ fn read_sampled<R: std::io::BufRead>(
     for y in 0..oh as usize {
         started
             .read_scanlines_into::<u8>(&mut row)
-            .map_err(decoder_error)?;
+            .map_err(|e| MediaError::corrupt_from(NAME, e))?;
         if !sink.wants(y) {
             continue;
         }
@@ -242,7 +233,7 @@ fn decode_unguarded(
 ) -> Result<DecodedImage, Failure> {
     let mut dec = Decompress::with_markers(&[Marker::APP(1), Marker::APP(14)])
         .from_mem(bytes)
-        .map_err(decoder_error)?;
+        .map_err(|e| MediaError::corrupt_from(NAME, e))?;
     let (w, h) = dec.size();
     let width = u32::try_from(w).unwrap_or(u32::MAX);
     let height = u32::try_from(h).unwrap_or(u32::MAX);
@@ -278,7 +269,9 @@ fn decode_unguarded(
         ColorSpace::JCS_CMYK | ColorSpace::JCS_YCCK => ColorSpace::JCS_CMYK,
         _ => ColorSpace::JCS_RGB,
     };
-    let mut started = dec.to_colorspace(out_space).map_err(decoder_error)?;
+    let mut started = dec
+        .to_colorspace(out_space)
+        .map_err(|e| MediaError::corrupt_from(NAME, e))?;
     let (ow, oh) = (started.width() as u32, started.height() as u32);
     let channels = match out_space {
         ColorSpace::JCS_GRAYSCALE => 1,
@@ -287,11 +280,17 @@ fn decode_unguarded(
     };
     if scale_min_side.is_some() && should_sample(ow, oh) {
         let img = read_sampled(&mut started, (ow, oh), channels, adobe, orientation)?;
-        started.finish().map_err(decoder_error)?;
+        started
+            .finish()
+            .map_err(|e| MediaError::corrupt_from(NAME, e))?;
         return Ok(finish(img, orientation, (width, height), numerator, true));
     }
-    let data = started.read_scanlines::<u8>().map_err(decoder_error)?;
-    started.finish().map_err(decoder_error)?;
+    let data = started
+        .read_scanlines::<u8>()
+        .map_err(|e| MediaError::corrupt_from(NAME, e))?;
+    started
+        .finish()
+        .map_err(|e| MediaError::corrupt_from(NAME, e))?;
     let pixels = match channels {
         1 => GrayImage::from_raw(ow, oh, data).map(DynamicImage::ImageLuma8),
         4 => cmyk_to_rgb(&data, ow, oh, adobe).map(DynamicImage::ImageRgb8),

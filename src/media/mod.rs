@@ -189,6 +189,21 @@ pub enum MediaError {
     },
 }
 
+impl MediaError {
+    /// The decoder's own error `e` as a corrupt-file error: its message as the detail, the
+    /// error itself kept as the source.
+    pub(crate) fn corrupt_from(
+        format: &'static str,
+        e: impl std::error::Error + Send + Sync + 'static,
+    ) -> MediaError {
+        MediaError::Corrupt {
+            format,
+            detail: e.to_string(),
+            cause: Some(Box::new(e)),
+        }
+    }
+}
+
 /// An image normalised for analysis: 8-bit grey or RGB, oriented as it is displayed.
 #[derive(Clone)]
 pub enum Pixels {
@@ -391,11 +406,7 @@ fn map_image_error(format: &'static str, e: image::ImageError) -> MediaError {
             format,
             detail: u.to_string(),
         },
-        other => MediaError::Corrupt {
-            format,
-            detail: other.to_string(),
-            cause: Some(Box::new(other)),
-        },
+        other => MediaError::corrupt_from(format, other),
     }
 }
 

@@ -37,11 +37,7 @@ fn png_error(e: png::DecodingError) -> MediaError {
             format: NAME,
             detail: "the PNG decoder's own buffers exceed their limit".into(),
         },
-        other => MediaError::Corrupt {
-            format: NAME,
-            detail: other.to_string(),
-            cause: Some(Box::new(other)),
-        },
+        other => MediaError::corrupt_from(NAME, other),
     }
 }
 

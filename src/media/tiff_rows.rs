@@ -34,15 +34,6 @@ fn corrupt(e: impl std::fmt::Display) -> MediaError {
     }
 }
 
-/// The TIFF decoder's own error, kept as the source.
-fn decoder_error(e: tiff::TiffError) -> MediaError {
-    MediaError::Corrupt {
-        format: NAME,
-        detail: e.to_string(),
-        cause: Some(Box::new(e)),
-    }
-}
-
 /// The row layout this module handles, or `None`.
 fn row_format(dec: &mut Decoder<Cursor<&[u8]>>) -> Option<RowFormat> {
     let planar = dec
@@ -91,7 +82,9 @@ pub(super) fn decode_sampled(bytes: &[u8]) -> Result<Option<DecodedImage>, Media
     let Some(format) = row_format(&mut dec) else {
         return Ok(None);
     };
-    let (width, height) = dec.dimensions().map_err(decoder_error)?;
+    let (width, height) = dec
+        .dimensions()
+        .map_err(|e| MediaError::corrupt_from(NAME, e))?;
     let orientation = dec
         .find_tag_unsigned::<u16>(Tag::Orientation)
         .ok()
@@ -128,7 +121,10 @@ pub(super) fn decode_sampled(bytes: &[u8]) -> Result<Option<DecodedImage>, Media
         }
         let mut chunks = Vec::with_capacity(across as usize);
         for i in 0..across {
-            let data = chunk_bytes(dec.read_chunk(b * across + i).map_err(decoder_error)?)?;
+            let data = chunk_bytes(
+                dec.read_chunk(b * across + i)
+                    .map_err(|e| MediaError::corrupt_from(NAME, e))?,
+            )?;
             let dw = chunk_w.min(width - i * chunk_w) as usize;
             if data.len() < dw * (y1 - y0) as usize * bpp {
                 return Err(corrupt(format!("chunk {} is short", b * across + i)));

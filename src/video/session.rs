@@ -367,11 +367,7 @@ fn animation_error(e: AnimationError) -> ScanError {
 }
 
 fn corrupt(kind: AnimationKind, e: pdq::PixelSizeError) -> ScanError {
-    ScanError::Media(crate::media::MediaError::Corrupt {
-        format: kind.name(),
-        detail: e.to_string(),
-        cause: Some(Box::new(e)),
-    })
+    ScanError::Media(crate::media::MediaError::corrupt_from(kind.name(), e))
 }
 
 impl VideoScan {
@@ -430,11 +426,7 @@ impl VideoScan {
                 source,
             })?;
         let d = pdq::hash_pixels_full_resolution(pixels.as_pdq_input()).map_err(|e| {
-            ScanError::Media(crate::media::MediaError::Corrupt {
-                format: "video frame",
-                detail: e.to_string(),
-                cause: Some(Box::new(e)),
-            })
+            ScanError::Media(crate::media::MediaError::corrupt_from("video frame", e))
         })?;
         self.hashed += 1;
         if self.matcher.check(index, timestamp_ms, &d) {

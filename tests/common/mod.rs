@@ -137,11 +137,7 @@ pub fn drawn_pdq(name: &str) -> preflight::hash::pdq::PdqHash {
 /// Runs the `preflight` binary `bin` (pass `env!("CARGO_BIN_EXE_preflight")`) from the repository
 /// root; returns (exit code, stdout, stderr).
 pub fn run_cli(bin: &str, args: &[&str]) -> (i32, String, String) {
-    let out = std::process::Command::new(bin)
-        .args(args)
-        .current_dir(repo_root())
-        .output()
-        .expect("the preflight binary runs");
+    let out = cli_in(bin, &repo_root(), "", args);
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
