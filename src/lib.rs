@@ -38,7 +38,8 @@ pub use policy::Policy;
 pub use scanner::{ReportBundle, ScanError, Scanner, ScannerConfig, TextModelChoice};
 pub use scanner_issuers::IssuerStatus;
 pub use verdict::{
-    Action, Category, Corroboration, Evidence, IssuerEvidence, MatchedFrame, Signal, Verdict,
+    Action, Category, Corroboration, Evidence, IssuerEvidence, MatchedFrame, ScannedFrame, Signal,
+    Verdict,
 };
 pub use video::{FrameOutcome, VideoScan, VideoScanOptions};
 

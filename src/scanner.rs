@@ -250,8 +250,9 @@ impl Scanner {
         );
         // video (issue 13): animated GIF/APNG/WebP are scanned frame by frame (src/video/session.rs).
         if let Some(kind) = crate::media::animation::sniff(bytes) {
-            let exact = matches.into_iter().map(|t| t.m).collect();
-            return self.scan_animation(bytes, kind, &list, exact);
+            let mut signals = self.tagged_signals(&list, matches, false);
+            signals.extend(self.issuer_signal(&[], &exact));
+            return self.scan_animation(bytes, kind, &list, signals);
         }
         let min_side = hash::PDQ_DECODE_MIN_SIDE;
         let decoded =
@@ -416,18 +417,6 @@ impl Scanner {
     #[cfg(feature = "onnx")]
     pub(crate) fn classifier_set(&self) -> Option<Arc<crate::classify::ClassifierSet>> {
         self.classifiers.clone()
-    }
-
-    /// Known-image signals for hits on the whole image (video frames, animations).
-    pub(crate) fn list_signals(&self, list: &HashList, matches: Vec<ListMatch>) -> Vec<Signal> {
-        let whole = matches
-            .into_iter()
-            .map(|m| Tagged {
-                m,
-                reframe: Reframe::Whole,
-            })
-            .collect();
-        self.tagged_signals(list, whole, false)
     }
 
     /// Turns list hits into known-image signals. PDQ and exact-digest hits decide alone

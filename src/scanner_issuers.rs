@@ -32,9 +32,10 @@
 use crate::hash::pdq::Dihedral;
 use crate::lists::store::set::{Corroboration, IssuerHit};
 use crate::lists::{
-    HashKind, IssuerConfig, IssuerPolicy, ListError, ListInfo, ListSet, ListStatus, UpdateControl,
+    HashKind, IssuerConfig, IssuerPolicy, IssuerSnapshot, ListError, ListInfo, ListSet, ListStatus,
+    SourcePolicy, UpdateControl,
 };
-use crate::verdict::{Category, Evidence, IssuerEvidence, Signal};
+use crate::verdict::{Category, Evidence, IssuerEvidence, ScannedFrame, Signal};
 use crate::{ScanError, Scanner, ScannerConfig};
 use std::path::Path;
 
@@ -90,15 +91,60 @@ impl Issuers {
         })
     }
 
-    /// The issuers' signal for one image, or `None` when no issuer's list matched.
-    pub(crate) fn signal(
+    /// The lists in force now with the policy to judge them, for a scan over frames.
+    pub(crate) fn snapshot(&self, radius: u32, sources: SourcePolicy) -> IssuerLists {
+        IssuerLists {
+            snapshot: self.set.snapshot(),
+            policy: self.policy.clone(),
+            radius,
+            sources,
+        }
+    }
+}
+
+/// Every issuer's list at one moment, with the corroboration policy, the PDQ
+/// radius and the source policy: what an animation or video scan matches each frame against
+/// (owned, so a [`crate::VideoScan`] can move between threads).
+#[derive(Debug, Clone)]
+pub(crate) struct IssuerLists {
+    snapshot: IssuerSnapshot,
+    policy: IssuerPolicy,
+    radius: u32,
+    sources: SourcePolicy,
+}
+
+impl IssuerLists {
+    /// The issuers' evidence for one image (`pdq`: one set of dihedral variants per region;
+    /// `exact`: the file's digests) and whether the policy counts it, or `None` when no
+    /// issuer's list matched.
+    pub(crate) fn image_evidence(
         &self,
         pdq: &[Vec<[u8; 32]>],
-        radius: u32,
         exact: &[(HashKind, &[u8])],
-        sources: &crate::lists::SourcePolicy,
-    ) -> Option<Signal> {
-        let found = self.set.match_image(pdq, radius, exact, &self.policy);
+    ) -> Option<(bool, Evidence)> {
+        let found = self
+            .snapshot
+            .match_image(pdq, self.radius, exact, &self.policy);
+        self.evidence(found, None)
+    }
+
+    /// The same for one frame of an animation or video (see [`IssuerSnapshot::match_frame`]).
+    pub(crate) fn frame_evidence(
+        &self,
+        variants: &[[u8; 32]],
+        frame: ScannedFrame,
+    ) -> Option<(bool, Evidence)> {
+        let found = self
+            .snapshot
+            .match_frame(variants, self.radius, &self.policy);
+        self.evidence(found, Some(frame))
+    }
+
+    fn evidence(
+        &self,
+        found: Corroboration,
+        frame: Option<ScannedFrame>,
+    ) -> Option<(bool, Evidence)> {
         let Corroboration {
             counted,
             independent_issuers,
@@ -106,30 +152,48 @@ impl Issuers {
         } = found;
         let issuers: Vec<IssuerEvidence> = issuers
             .into_iter()
-            .filter_map(|hit| issuer_evidence(hit, sources))
+            .filter_map(|hit| issuer_evidence(hit, &self.sources))
             .collect();
         if issuers.is_empty() {
             return None;
         }
-        Some(Signal {
-            category: Category::KnownCsam,
-            score: if counted {
-                1.0
-            } else {
-                crate::policy::UNCORROBORATED_SCORE
-            },
-            evidence: vec![Evidence::IssuerMatch {
-                corroborated: counted,
-                independent_issuers,
-                required: self.policy.min_issuers.max(1),
-                issuers,
-            }],
-        })
+        let evidence = Evidence::IssuerMatch {
+            corroborated: counted,
+            independent_issuers,
+            required: self.policy.min_issuers.max(1),
+            issuers,
+            frame,
+        };
+        Some((counted, evidence))
+    }
+
+    /// The same as a signal: score 1 (blocks) when counted, else the uncorroborated score.
+    pub(crate) fn signal(
+        &self,
+        pdq: &[Vec<[u8; 32]>],
+        exact: &[(HashKind, &[u8])],
+    ) -> Option<Signal> {
+        let (counted, evidence) = self.image_evidence(pdq, exact)?;
+        Some(known_image_signal(counted, vec![evidence]))
+    }
+}
+
+/// A known-image signal from issuer evidence: score 1 (blocks) when counted under the policy,
+/// otherwise the uncorroborated score (warns).
+pub(crate) fn known_image_signal(counted: bool, evidence: Vec<Evidence>) -> Signal {
+    Signal {
+        category: Category::KnownCsam,
+        score: if counted {
+            1.0
+        } else {
+            crate::policy::UNCORROBORATED_SCORE
+        },
+        evidence,
     }
 }
 
 /// One issuer's closest accepted match, or `None` when the source policy drops them all.
-fn issuer_evidence(hit: IssuerHit, sources: &crate::lists::SourcePolicy) -> Option<IssuerEvidence> {
+fn issuer_evidence(hit: IssuerHit, sources: &SourcePolicy) -> Option<IssuerEvidence> {
     let accepted: Vec<_> = hit
         .matches
         .into_iter()
@@ -233,14 +297,22 @@ impl Scanner {
         self.issuers.as_ref().map(|i| &i.policy)
     }
 
-    /// The issuers' signal for one image (see [`Issuers::signal`]).
+    /// The issuers' signal for one image (see [`IssuerLists::signal`]).
     pub(crate) fn issuer_signal(
         &self,
         pdq: &[Vec<[u8; 32]>],
         exact: &[(HashKind, &[u8])],
     ) -> Option<Signal> {
-        self.issuers
-            .as_ref()?
-            .signal(pdq, self.policy().pdq_radius, exact, &self.policy().sources)
+        self.issuer_lists()?.signal(pdq, exact)
+    }
+
+    /// The issuers' lists in force now, for a scan over frames (`None` without issuers).
+    pub(crate) fn issuer_lists(&self) -> Option<IssuerLists> {
+        let policy = self.policy();
+        Some(
+            self.issuers
+                .as_ref()?
+                .snapshot(policy.pdq_radius, policy.sources),
+        )
     }
 }

@@ -187,6 +187,9 @@ pub enum Evidence {
         required: u32,
         /// Every issuer whose list matched, in configuration order.
         issuers: Vec<IssuerEvidence>,
+        /// The frame that matched, for an animated image or a video (`None` for a still).
+        /// Issuers are corroborated frame by frame: `k` lists must hold that same frame.
+        frame: Option<ScannedFrame>,
     },
     /// A listed video matched as vPDQ decides: the share of the scanned video's sampled frames
     /// that match some frame of the listed video (query) and the share of the listed video's
@@ -290,6 +293,16 @@ pub struct IssuerEvidence {
     pub label: String,
     /// How many entries of this issuer's list matched (the closest is described here).
     pub matches: u32,
+}
+
+/// A frame of a scanned animation or video, by its place in it.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ScannedFrame {
+    /// 0-based index of the frame in the animation or in the frames pushed to the video scan.
+    pub frame_index: u32,
+    /// When the frame is shown, in milliseconds from the start.
+    pub timestamp_ms: u64,
 }
 
 /// One scanned frame that matched a frame of a listed video.

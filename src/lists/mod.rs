@@ -62,7 +62,9 @@ pub use keys::{IssuerPublicKey, IssuerSecretKey, KeyId, TrustedKeys};
 pub use kinds::HashKind;
 pub use list::{HashList, ListCounts, ListEntry, ListInfo, Verification};
 pub use matching::{ListMatch, SourcePolicy};
-pub use store::set::{Corroboration, IssuerConfig, IssuerHit, IssuerPolicy, ListSet};
+pub use store::set::{
+    Corroboration, IssuerConfig, IssuerHit, IssuerPolicy, IssuerSnapshot, ListSet,
+};
 pub use store::{
     ForcedInstall, ListHealth, ListStatus, LiveList, StoreOptions, UpdateControl, UpdateProgress,
     UpdateStage,

@@ -39,8 +39,9 @@ use crate::lists::{HashList, ListMatch};
 use crate::media::animation::{AnimationError, AnimationFrame, AnimationFrames, AnimationKind};
 use crate::media::{DecodeLimits, PixelBuffer, Pixels};
 use crate::policy::Policy;
+use crate::scanner_issuers::{known_image_signal, IssuerLists};
 use crate::text::AgeBand;
-use crate::verdict::{Category, Evidence, Signal, Verdict};
+use crate::verdict::{Category, Evidence, ScannedFrame, Signal, Verdict};
 use crate::{ScanError, Scanner};
 use std::sync::Arc;
 
@@ -66,21 +67,34 @@ pub enum FrameOutcome {
     MatchCertain,
 }
 
+/// Most uncorroborated issuer matches (one per frame) kept in the evidence of one scan.
+const MAX_UNCORROBORATED_FRAMES: usize = 16;
+
 /// Per-frame matching shared by video scans and animated images.
 pub(crate) struct FrameMatcher {
     list: Arc<HashList>,
     policy: Policy,
     evidence: Vec<Evidence>,
     bags: VideoBags,
+    /// The issuers' lists ([`Scanner::with_issuers`]) as they were when the scan began.
+    issuers: Option<IssuerLists>,
+    /// Issuer matches the policy does not count (they warn), the first frames' only.
+    uncorroborated: Vec<Evidence>,
 }
 
 impl FrameMatcher {
-    pub(crate) fn new(list: Arc<HashList>, policy: Policy) -> FrameMatcher {
+    pub(crate) fn new(
+        list: Arc<HashList>,
+        policy: Policy,
+        issuers: Option<IssuerLists>,
+    ) -> FrameMatcher {
         FrameMatcher {
             bags: VideoBags::new(&policy),
             list,
             policy,
             evidence: Vec::new(),
+            issuers,
+            uncorroborated: Vec::new(),
         }
     }
 
@@ -99,7 +113,27 @@ impl FrameMatcher {
             self.evidence
                 .push(frame_evidence(m, index, timestamp_ms, &self.list, &digest));
         }
+        self.check_issuers(&variants, index, timestamp_ms);
         self.is_certain()
+    }
+
+    /// Matches one frame against the issuers' lists: a frame that `k` issuers list (the
+    /// policy counts it) decides as a frame of the single list does; otherwise it warns.
+    fn check_issuers(&mut self, variants: &[[u8; 32]], index: u32, timestamp_ms: u64) {
+        let Some(issuers) = &self.issuers else {
+            return;
+        };
+        let frame = ScannedFrame {
+            frame_index: index,
+            timestamp_ms,
+        };
+        match issuers.frame_evidence(variants, frame) {
+            Some((true, e)) => self.evidence.push(e),
+            Some((false, e)) if self.uncorroborated.len() < MAX_UNCORROBORATED_FRAMES => {
+                self.uncorroborated.push(e);
+            }
+            _ => {}
+        }
     }
 
     pub(crate) fn is_certain(&self) -> bool {
@@ -110,14 +144,14 @@ impl FrameMatcher {
     pub(crate) fn into_signals(self) -> Vec<Signal> {
         let mut evidence = self.evidence;
         evidence.extend(self.bags.evidence(&self.list));
-        if evidence.is_empty() {
-            return Vec::new();
+        let mut signals = Vec::new();
+        if !evidence.is_empty() {
+            signals.push(known_image_signal(true, evidence));
         }
-        vec![Signal {
-            category: Category::KnownCsam,
-            score: 1.0,
-            evidence,
-        }]
+        if !self.uncorroborated.is_empty() {
+            signals.push(known_image_signal(false, self.uncorroborated));
+        }
+        signals
     }
 }
 
@@ -244,7 +278,7 @@ impl Scanner {
             sampling.interval_ms = sampling.interval_ms.max(d.div_ceil(slots));
         }
         VideoScan {
-            matcher: FrameMatcher::new(list, policy),
+            matcher: FrameMatcher::new(list, policy, self.issuer_lists()),
             policy,
             limits,
             sampler: FrameSampler::new(sampling),
@@ -263,14 +297,13 @@ impl Scanner {
         bytes: &[u8],
         kind: AnimationKind,
         list: &Arc<HashList>,
-        exact: Vec<ListMatch>,
+        exact: Vec<Signal>,
     ) -> Result<Verdict, ScanError> {
         let (_, policy, limits, video) = self.parts();
-        let exact = self.list_signals(list, exact);
-        if !exact.is_empty() {
+        if exact.iter().any(|s| s.score >= 1.0) {
             return Ok(verdict(&policy, exact));
         }
-        let mut matcher = FrameMatcher::new(list.clone(), policy);
+        let mut matcher = FrameMatcher::new(list.clone(), policy, self.issuer_lists());
         let mut classifier = FrameClassifier::new(self, video.sampling.classified_frames);
         let mut failed = None;
         // Hashes and matches one decoded frame; false once the scan is decided (or failed).
@@ -314,6 +347,7 @@ impl Scanner {
             return Err(e);
         }
         let mut signals = matcher.into_signals();
+        signals.extend(exact);
         classifier.finish(&mut signals)?;
         Ok(verdict(&policy, signals))
     }

@@ -60,8 +60,10 @@ fn issuer_match(v: &preflight::Verdict) -> (bool, u32, Vec<IssuerEvidence>) {
             independent_issuers,
             issuers,
             required,
+            frame,
         }] => {
             assert_eq!(*required, 2);
+            assert_eq!(*frame, None, "a still has no frame");
             (*corroborated, *independent_issuers, issuers.clone())
         }
         other => panic!("unexpected evidence {other:?}"),

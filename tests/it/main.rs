@@ -29,6 +29,7 @@ mod image_match_resharing;
 mod lists_format;
 mod lists_import;
 mod lists_issuers;
+mod lists_issuers_frames;
 mod lists_match;
 mod lists_multiprocess;
 mod lists_store;

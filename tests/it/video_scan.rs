@@ -21,7 +21,7 @@ fn key() -> IssuerSecretKey {
 
 /// A picture of a few flat, coloured rectangles (survives GIF's 256-colour palette); `seed`
 /// places and colours them.
-fn picture(seed: u32, w: u32, h: u32) -> RgbImage {
+pub(crate) fn picture(seed: u32, w: u32, h: u32) -> RgbImage {
     let mut rng = preflight::lists::random::SplitMix64(u64::from(seed) * 0x9e37_79b9 + 1);
     let mut img = RgbImage::from_pixel(w, h, image::Rgb([40, 40, 40]));
     for _ in 0..7 {
@@ -41,7 +41,7 @@ fn picture(seed: u32, w: u32, h: u32) -> RgbImage {
     img
 }
 
-fn pdq_of(img: &RgbImage) -> pdq::PdqDihedral {
+pub(crate) fn pdq_of(img: &RgbImage) -> pdq::PdqDihedral {
     pdq::hash_pixels(pdq::PixelsRef::Rgb8 {
         data: img.as_raw(),
         width: img.width() as usize,
@@ -77,7 +77,7 @@ fn still_list(known: &RgbImage) -> Vec<u8> {
 }
 
 /// Five frames of one second each; frame 3 is `known`, the others differ.
-fn frames_with_known_at_3(known: &RgbImage) -> Vec<RgbaImage> {
+pub(crate) fn frames_with_known_at_3(known: &RgbImage) -> Vec<RgbaImage> {
     (0..5)
         .map(|i| {
             let rgb = if i == 3 {
@@ -90,7 +90,7 @@ fn frames_with_known_at_3(known: &RgbImage) -> Vec<RgbaImage> {
         .collect()
 }
 
-fn gif(frames: &[RgbaImage], delay_ms: u32) -> Vec<u8> {
+pub(crate) fn gif(frames: &[RgbaImage], delay_ms: u32) -> Vec<u8> {
     let mut out = Vec::new();
     {
         let mut enc = GifEncoder::new_with_speed(&mut out, 10);
@@ -196,7 +196,7 @@ fn animated_webp(frames: &[RgbaImage]) -> Vec<u8> {
     out
 }
 
-fn rgb_frame(img: &RgbImage) -> PixelBuffer {
+pub(crate) fn rgb_frame(img: &RgbImage) -> PixelBuffer {
     PixelBuffer {
         width: img.width(),
         height: img.height(),

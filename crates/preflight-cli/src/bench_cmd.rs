@@ -270,42 +270,55 @@ pub fn run(args: BenchArgs) -> ExitCode {
             }
         },
         Ok(r) => {
-            println!(
-                "image: {} ({} bytes); {} threads available",
-                r.image, r.image_bytes, r.threads_available
-            );
-            for f in r.figures.iter().filter(|f| f.name.starts_with("scan_text")) {
-                println!(
-                    "scan_text with the classifier: {:.0} messages/s on one thread",
-                    2000.0 / (f.ms / 1e3)
-                );
-            }
-            for f in &r.figures {
-                println!(
-                    "{:<28} {:>9.3} ms   vs {} {:>9.3} ms   = {:.3}x",
-                    f.name, f.ms, f.baseline, f.baseline_ms, f.ratio
-                );
-            }
-            if let Some(b) = r.list_bytes_per_hash {
-                println!(
-                    "list: {} entries, {b:.1} bytes per hash (file = memory, mmap)",
-                    r.list_entries
-                );
-            }
-            if let Some(f) = &r.list_install {
-                println!(
-                    "list install: {:.3} s for {} entries; download {:.2} bytes per hash, device (list + index) {:.1} bytes per hash",
-                    f.install_ms / 1e3,
-                    r.list_entries,
-                    f.download_bytes_per_hash,
-                    f.device_bytes_per_hash
-                );
-            }
+            print_report(&r);
             ExitCode::SUCCESS
         }
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// The report as text.
+fn print_report(r: &Report) {
+    println!(
+        "image: {} ({} bytes); {} threads available",
+        r.image, r.image_bytes, r.threads_available
+    );
+    for f in r.figures.iter().filter(|f| f.name.starts_with("scan_text")) {
+        println!(
+            "scan_text with the classifier: {:.0} messages/s on one thread",
+            2000.0 / (f.ms / 1e3)
+        );
+    }
+    for f in &r.figures {
+        println!(
+            "{:<28} {:>9.3} ms   vs {} {:>9.3} ms   = {:.3}x",
+            f.name, f.ms, f.baseline, f.baseline_ms, f.ratio
+        );
+    }
+    if let Some(b) = r.list_bytes_per_hash {
+        println!(
+            "list: {} entries, {b:.1} bytes per hash (file = memory, mmap)",
+            r.list_entries
+        );
+    }
+    if let Some(f) = &r.list_install {
+        println!(
+            "list install: {:.3} s for {} entries; download {:.2} bytes per hash, device (list + index) {:.1} bytes per hash",
+            f.install_ms / 1e3,
+            r.list_entries,
+            f.download_bytes_per_hash,
+            f.device_bytes_per_hash
+        );
+        if let Some(g) = f.install_peak_growth_bytes {
+            println!(
+                "list install peak memory: +{:.1} MB over the list bytes = {:.2}x the {:.1} MB index",
+                g as f64 / 1e6,
+                g as f64 / f.index_bytes.max(1) as f64,
+                f.index_bytes as f64 / 1e6
+            );
         }
     }
 }

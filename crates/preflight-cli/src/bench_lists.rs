@@ -23,6 +23,29 @@ pub struct InstallFigures {
     pub download_bytes_per_hash: f64,
     /// List file plus device index per PDQ hash.
     pub device_bytes_per_hash: f64,
+    /// The device index file alone, in bytes.
+    pub index_bytes: u64,
+    /// How far the process's peak resident memory rose above its resident memory at the start
+    /// of one install, in bytes (Linux: the peak is reset through `/proc/self/clear_refs`;
+    /// `None` where that is not possible). The list bytes were already in memory.
+    pub install_peak_growth_bytes: Option<u64>,
+}
+
+/// A `/proc/self/status` field in bytes (Linux).
+fn status_bytes(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// Runs `f` and returns how far the peak resident memory rose above the resident memory
+/// before it (`None` when the peak cannot be reset here).
+fn peak_growth(f: impl FnOnce()) -> Option<u64> {
+    std::fs::write("/proc/self/clear_refs", "5").ok()?;
+    let before = status_bytes("VmRSS:")?;
+    f();
+    Some(status_bytes("VmHWM:")?.saturating_sub(before))
 }
 
 /// A temporary directory removed on drop (the CLI does not carry `tempfile`).
@@ -65,6 +88,16 @@ fn distributable(n: usize, key: &IssuerSecretKey) -> Result<Vec<u8>, String> {
     b.build(key).map_err(|e| e.to_string())
 }
 
+fn index_bytes(dir: &Path) -> u64 {
+    std::fs::read_dir(dir).map_or(0, |d| {
+        d.flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".pfidx"))
+            .filter_map(|e| e.metadata().ok())
+            .map(|m| m.len())
+            .sum()
+    })
+}
+
 fn dir_bytes(dir: &Path) -> u64 {
     std::fs::read_dir(dir).map_or(0, |d| {
         d.flatten()
@@ -100,8 +133,11 @@ pub fn install_figures(n: usize, rounds: usize) -> Result<InstallFigures, String
     // by the timer, so repeat one install outside it).
     let check = tmp.0.join("store-check");
     let live = LiveList::open(&check, keys.clone()).map_err(|e| e.to_string())?;
-    live.apply_update(&bytes, false)
-        .map_err(|e| e.to_string())?;
+    let mut installed = None;
+    let install_peak_growth_bytes =
+        peak_growth(|| installed = Some(live.apply_update(&bytes, false)));
+    let installed = installed.unwrap_or_else(|| live.apply_update(&bytes, false));
+    installed.map_err(|e| e.to_string())?;
     if live.current().len(HashKind::Pdq) != n {
         return Err("the installed list does not hold every hash".into());
     }
@@ -113,5 +149,7 @@ pub fn install_figures(n: usize, rounds: usize) -> Result<InstallFigures, String
         verify_ms,
         download_bytes_per_hash: bytes.len() as f64 / n.max(1) as f64,
         device_bytes_per_hash: device as f64 / n.max(1) as f64,
+        index_bytes: index_bytes(&check),
+        install_peak_growth_bytes,
     })
 }

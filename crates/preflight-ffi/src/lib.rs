@@ -44,7 +44,7 @@ pub use preflight::text::{
 };
 pub use preflight::{
     Action, Category, Corroboration, Evidence, FrameOutcome, IssuerEvidence, IssuerStatus,
-    MatchedFrame, Policy, Signal, Verdict,
+    MatchedFrame, Policy, ScannedFrame, Signal, Verdict,
 };
 
 /// The library version (semver of the `preflight` crate).

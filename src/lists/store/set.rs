@@ -219,16 +219,7 @@ impl ListSet {
         exact: &[(HashKind, &[u8])],
         policy: &IssuerPolicy,
     ) -> Corroboration {
-        self.corroborate(policy, |list| {
-            let mut all = Vec::new();
-            for (kind, hash) in exact {
-                all.extend(list.match_exact(*kind, hash));
-            }
-            for variants in pdq {
-                all.extend(list.match_pdq(variants, radius));
-            }
-            all
-        })
+        self.snapshot().match_image(pdq, radius, exact, policy)
     }
 
     /// Issuer names, in configuration order.
@@ -244,6 +235,89 @@ impl ListSet {
         self.members.iter().map(|m| &m.config)
     }
 
+    /// The lists in force now, one per issuer, as an owned snapshot that a long scan (a video,
+    /// an animation) matches against from start to end while updates land.
+    pub fn snapshot(&self) -> IssuerSnapshot {
+        IssuerSnapshot {
+            members: self
+                .members
+                .iter()
+                .map(|m| SnapshotMember {
+                    name: m.config.name.clone(),
+                    category: m.config.category.clone(),
+                    list: m.list.current(),
+                })
+                .collect(),
+        }
+    }
+
+    fn corroborate(
+        &self,
+        policy: &IssuerPolicy,
+        query: impl Fn(&crate::lists::HashList) -> Vec<ListMatch>,
+    ) -> Corroboration {
+        self.snapshot().corroborate(policy, query)
+    }
+}
+
+/// One issuer's list in an [`IssuerSnapshot`].
+#[derive(Debug, Clone)]
+struct SnapshotMember {
+    name: String,
+    category: String,
+    list: std::sync::Arc<crate::lists::HashList>,
+}
+
+/// Every issuer's list in force at one moment ([`ListSet::snapshot`]): owned, cheap to clone
+/// (the lists are shared), and answering the same queries as the [`ListSet`].
+#[derive(Debug, Clone)]
+pub struct IssuerSnapshot {
+    members: Vec<SnapshotMember>,
+}
+
+impl IssuerSnapshot {
+    /// One image across all issuers (see [`ListSet::match_image`]).
+    pub fn match_image(
+        &self,
+        pdq: &[Vec<[u8; 32]>],
+        radius: u32,
+        exact: &[(HashKind, &[u8])],
+        policy: &IssuerPolicy,
+    ) -> Corroboration {
+        self.corroborate(policy, |list| {
+            let mut all = Vec::new();
+            for (kind, hash) in exact {
+                all.extend(list.match_exact(*kind, hash));
+            }
+            for variants in pdq {
+                all.extend(list.match_pdq(variants, radius));
+            }
+            all
+        })
+    }
+
+    /// One frame of an animation or video (its dihedral `variants`) across all issuers. Hits
+    /// on the frames of a listed *video* are left out: vPDQ decides those by the share of the
+    /// video's frames matched, because one frame alone (a title card, a logo) can be common
+    /// to innocent videos.
+    pub fn match_frame(
+        &self,
+        variants: &[[u8; 32]],
+        radius: u32,
+        policy: &IssuerPolicy,
+    ) -> Corroboration {
+        self.corroborate(policy, |list| {
+            let hits = list.match_pdq(variants, radius);
+            match list.videos() {
+                None => hits,
+                Some(section) => hits
+                    .into_iter()
+                    .filter(|m| section.videos_of_entry(list.as_bytes(), m.entry).is_empty())
+                    .collect(),
+            }
+        })
+    }
+
     fn corroborate(
         &self,
         policy: &IssuerPolicy,
@@ -252,19 +326,18 @@ impl ListSet {
         let mut issuers = Vec::new();
         let mut keys: Vec<String> = Vec::new();
         for m in &self.members {
-            let list = m.list.current();
-            let matches = query(&list);
+            let matches = query(&m.list);
             if matches.is_empty() {
                 continue;
             }
-            let info = list.info();
-            let counted = policy.counts(&m.config.name);
+            let info = m.list.info();
+            let counted = policy.counts(&m.name);
             if counted && !keys.contains(&info.issuer_key_id) {
                 keys.push(info.issuer_key_id.clone());
             }
             issuers.push(IssuerHit {
-                issuer: m.config.name.clone(),
-                category: m.config.category.clone(),
+                issuer: m.name.clone(),
+                category: m.category.clone(),
                 issuer_key_id: info.issuer_key_id,
                 list_version: info.version,
                 list_digest_hex: info.digest_hex,

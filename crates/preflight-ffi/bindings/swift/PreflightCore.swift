@@ -1806,6 +1806,75 @@ public func FfiConverterTypePolicy_lower(_ value: Policy) -> RustBuffer {
 
 
 /**
+ * A frame of a scanned animation or video, by its place in it.
+ */
+public struct ScannedFrame: Equatable, Hashable {
+    /**
+     * 0-based index of the frame in the animation or in the frames pushed to the video scan.
+     */
+    public var frameIndex: UInt32
+    /**
+     * When the frame is shown, in milliseconds from the start.
+     */
+    public var timestampMs: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * 0-based index of the frame in the animation or in the frames pushed to the video scan.
+         */frameIndex: UInt32, 
+        /**
+         * When the frame is shown, in milliseconds from the start.
+         */timestampMs: UInt64) {
+        self.frameIndex = frameIndex
+        self.timestampMs = timestampMs
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ScannedFrame: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeScannedFrame: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ScannedFrame {
+        return
+            try ScannedFrame(
+                frameIndex: FfiConverterUInt32.read(from: &buf), 
+                timestampMs: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ScannedFrame, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.frameIndex, into: &buf)
+        FfiConverterUInt64.write(value.timestampMs, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeScannedFrame_lift(_ buf: RustBuffer) throws -> ScannedFrame {
+    return try FfiConverterTypeScannedFrame.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeScannedFrame_lower(_ value: ScannedFrame) -> RustBuffer {
+    return FfiConverterTypeScannedFrame.lower(value)
+}
+
+
+/**
  * One finding.
  */
 public struct Signal: Equatable, Hashable {
@@ -2919,7 +2988,11 @@ public enum Evidence: Equatable, Hashable {
          */required: UInt32, 
         /**
          * Every issuer whose list matched, in configuration order.
-         */issuers: [IssuerEvidence]
+         */issuers: [IssuerEvidence], 
+        /**
+         * The frame that matched, for an animated image or a video (`None` for a still).
+         * Issuers are corroborated frame by frame: `k` lists must hold that same frame.
+         */frame: ScannedFrame?
     )
     /**
      * A listed video matched as vPDQ decides: the share of the scanned video's sampled frames
@@ -3054,7 +3127,7 @@ public struct FfiConverterTypeEvidence: FfiConverterRustBuffer {
         case 2: return .frameMatch(frameIndex: try FfiConverterUInt32.read(from: &buf), timestampMs: try FfiConverterUInt64.read(from: &buf), kind: try FfiConverterTypeHashKind.read(from: &buf), entry: try FfiConverterUInt32.read(from: &buf), hash: try FfiConverterString.read(from: &buf), distance: try FfiConverterUInt32.read(from: &buf), variant: try FfiConverterTypeDihedral.read(from: &buf), label: try FfiConverterString.read(from: &buf), listCategory: try FfiConverterString.read(from: &buf), sources: try FfiConverterSequenceString.read(from: &buf), listVersion: try FfiConverterUInt64.read(from: &buf), listDigest: try FfiConverterString.read(from: &buf)
         )
         
-        case 3: return .issuerMatch(corroborated: try FfiConverterBool.read(from: &buf), independentIssuers: try FfiConverterUInt32.read(from: &buf), required: try FfiConverterUInt32.read(from: &buf), issuers: try FfiConverterSequenceTypeIssuerEvidence.read(from: &buf)
+        case 3: return .issuerMatch(corroborated: try FfiConverterBool.read(from: &buf), independentIssuers: try FfiConverterUInt32.read(from: &buf), required: try FfiConverterUInt32.read(from: &buf), issuers: try FfiConverterSequenceTypeIssuerEvidence.read(from: &buf), frame: try FfiConverterOptionTypeScannedFrame.read(from: &buf)
         )
         
         case 4: return .videoMatch(entry: try FfiConverterUInt32.read(from: &buf), label: try FfiConverterString.read(from: &buf), listCategory: try FfiConverterString.read(from: &buf), sources: try FfiConverterSequenceString.read(from: &buf), variant: try FfiConverterTypeDihedral.read(from: &buf), queryMatchPct: try FfiConverterFloat.read(from: &buf), targetMatchPct: try FfiConverterFloat.read(from: &buf), matchedFrames: try FfiConverterSequenceTypeMatchedFrame.read(from: &buf), listVersion: try FfiConverterUInt64.read(from: &buf), listDigest: try FfiConverterString.read(from: &buf)
@@ -3113,12 +3186,13 @@ public struct FfiConverterTypeEvidence: FfiConverterRustBuffer {
             FfiConverterString.write(listDigest, into: &buf)
             
         
-        case let .issuerMatch(corroborated,independentIssuers,required,issuers):
+        case let .issuerMatch(corroborated,independentIssuers,required,issuers,frame):
             writeInt(&buf, Int32(3))
             FfiConverterBool.write(corroborated, into: &buf)
             FfiConverterUInt32.write(independentIssuers, into: &buf)
             FfiConverterUInt32.write(required, into: &buf)
             FfiConverterSequenceTypeIssuerEvidence.write(issuers, into: &buf)
+            FfiConverterOptionTypeScannedFrame.write(frame, into: &buf)
             
         
         case let .videoMatch(entry,label,listCategory,sources,variant,queryMatchPct,targetMatchPct,matchedFrames,listVersion,listDigest):
@@ -4220,6 +4294,30 @@ fileprivate struct FfiConverterOptionTypeForcedInstall: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeForcedInstall.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeScannedFrame: FfiConverterRustBuffer {
+    typealias SwiftType = ScannedFrame?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeScannedFrame.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeScannedFrame.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }

@@ -1960,6 +1960,53 @@ public object FfiConverterTypePolicy: FfiConverterRustBuffer<Policy> {
 
 
 /**
+ * A frame of a scanned animation or video, by its place in it.
+ */
+data class ScannedFrame (
+    /**
+     * 0-based index of the frame in the animation or in the frames pushed to the video scan.
+     */
+    var `frameIndex`: kotlin.UInt
+    , 
+    /**
+     * When the frame is shown, in milliseconds from the start.
+     */
+    var `timestampMs`: kotlin.ULong
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeScannedFrame: FfiConverterRustBuffer<ScannedFrame> {
+    override fun read(buf: ByteBuffer): ScannedFrame {
+        return ScannedFrame(
+            FfiConverterUInt.read(buf),
+            FfiConverterULong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ScannedFrame) = (
+            FfiConverterUInt.allocationSize(value.`frameIndex`) +
+            FfiConverterULong.allocationSize(value.`timestampMs`)
+    )
+
+    override fun write(value: ScannedFrame, buf: ByteBuffer) {
+            FfiConverterUInt.write(value.`frameIndex`, buf)
+            FfiConverterULong.write(value.`timestampMs`, buf)
+    }
+}
+
+
+
+/**
  * One finding.
  */
 data class Signal (
@@ -2707,7 +2754,12 @@ sealed class Evidence {
         /**
          * Every issuer whose list matched, in configuration order.
          */
-        val `issuers`: List<dev.preflight.core.IssuerEvidence>) : Evidence()
+        val `issuers`: List<dev.preflight.core.IssuerEvidence>, 
+        /**
+         * The frame that matched, for an animated image or a video (`None` for a still).
+         * Issuers are corroborated frame by frame: `k` lists must hold that same frame.
+         */
+        val `frame`: dev.preflight.core.ScannedFrame?) : Evidence()
         
     {
         
@@ -2927,6 +2979,7 @@ public object FfiConverterTypeEvidence : FfiConverterRustBuffer<Evidence>{
                 FfiConverterUInt.read(buf),
                 FfiConverterUInt.read(buf),
                 FfiConverterSequenceTypeIssuerEvidence.read(buf),
+                FfiConverterOptionalTypeScannedFrame.read(buf),
                 )
             4 -> Evidence.VideoMatch(
                 FfiConverterUInt.read(buf),
@@ -3014,6 +3067,7 @@ public object FfiConverterTypeEvidence : FfiConverterRustBuffer<Evidence>{
                 + FfiConverterUInt.allocationSize(value.`independentIssuers`)
                 + FfiConverterUInt.allocationSize(value.`required`)
                 + FfiConverterSequenceTypeIssuerEvidence.allocationSize(value.`issuers`)
+                + FfiConverterOptionalTypeScannedFrame.allocationSize(value.`frame`)
             )
         }
         is Evidence.VideoMatch -> {
@@ -3115,6 +3169,7 @@ public object FfiConverterTypeEvidence : FfiConverterRustBuffer<Evidence>{
                 FfiConverterUInt.write(value.`independentIssuers`, buf)
                 FfiConverterUInt.write(value.`required`, buf)
                 FfiConverterSequenceTypeIssuerEvidence.write(value.`issuers`, buf)
+                FfiConverterOptionalTypeScannedFrame.write(value.`frame`, buf)
                 Unit
             }
             is Evidence.VideoMatch -> {
@@ -3821,6 +3876,38 @@ public object FfiConverterOptionalTypeForcedInstall: FfiConverterRustBuffer<Forc
         } else {
             buf.put(1)
             FfiConverterTypeForcedInstall.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeScannedFrame: FfiConverterRustBuffer<ScannedFrame?> {
+    override fun read(buf: ByteBuffer): ScannedFrame? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeScannedFrame.read(buf)
+    }
+
+    override fun allocationSize(value: ScannedFrame?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeScannedFrame.allocationSize(value)
+        }
+    }
+
+    override fun write(value: ScannedFrame?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeScannedFrame.write(value, buf)
         }
     }
 }
