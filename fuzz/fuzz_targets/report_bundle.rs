@@ -32,17 +32,7 @@ fn scanner() -> &'static Arc<Scanner> {
     S.get_or_init(|| {
         let dir =
             std::env::temp_dir().join(format!("preflight-fuzz-report-{}", std::process::id()));
-        Scanner::new(ScannerConfig {
-            list_store_dir: dir.display().to_string(),
-            trusted_list_keys: Vec::new(),
-            extra_lexicon_files: Vec::new(),
-            policy: None,
-            decode_limits: None,
-            classifiers: None,
-            threads_per_scan: None,
-            keep_conversation_excerpts: true,
-            text_model: None,
-        })
+        Scanner::new(ScannerConfig::new(dir.display().to_string()))
         .expect("scanner with the default configuration")
     })
 }

@@ -161,6 +161,23 @@ pub fn peak_rss_kib() -> u64 {
         .expect("VmHWM")
 }
 
+/// Resets this process's peak resident memory (VmHWM) to its current resident memory (Linux
+/// `/proc/self/clear_refs`), so that [`peak_rss_kib`] measures from here; false where the
+/// kernel refuses. Only meaningful in a test that runs alone in its process.
+pub fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+/// Resident memory of this process now (VmRSS), in KiB.
+pub fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .expect("/proc/self/status")
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS")
+}
+
 /// The name libtest gives test function `name` of the module whose `module_path!()` is `module`
 /// (the test crate's own name dropped), as `--exact` wants it.
 pub fn test_path(module: &str, name: &str) -> String {

@@ -33,6 +33,7 @@ mod lists_issuers_frames;
 mod lists_match;
 mod lists_multiprocess;
 mod lists_store;
+mod lists_store_memory;
 mod lists_update;
 mod media_inputs;
 mod pdq_conformance;

@@ -133,19 +133,51 @@ fn storage(message: String) -> Result<ListInfo, PreflightError> {
 }
 
 /// One file update: `issuer` = `None` for the scanner's own list (reported to the listener).
-fn apply_file(
-    (scanner, listener): (&preflight::Scanner, &ListenerSlot),
-    issuer: Option<&str>,
-    path: &str,
-    proof: Option<&[u8]>,
+struct FileUpdate {
+    issuer: Option<String>,
+    path: String,
+    proof: Option<Vec<u8>>,
     force: bool,
-    control: &Control,
-) -> Result<ListInfo, PreflightError> {
-    let path = std::path::Path::new(path);
-    control.with(|c| match issuer {
-        None => listener.list_result(scanner.apply_list_file(path, proof, force, c)),
-        Some(name) => Ok(scanner.apply_issuer_file(name, path, proof, force, c)?),
-    })
+    control: Control,
+}
+
+impl FileUpdate {
+    fn new(
+        issuer: Option<String>,
+        (path, proof, force): (String, Option<Vec<u8>>, bool),
+        progress: Option<Arc<dyn UpdateProgressListener>>,
+        cancel: Option<Arc<UpdateCancel>>,
+    ) -> FileUpdate {
+        FileUpdate {
+            issuer,
+            path,
+            proof,
+            force,
+            control: Control { progress, cancel },
+        }
+    }
+
+    fn run(
+        &self,
+        scanner: &preflight::Scanner,
+        listener: &ListenerSlot,
+    ) -> Result<ListInfo, PreflightError> {
+        let path = std::path::Path::new(&self.path);
+        let (proof, force) = (self.proof.as_deref(), self.force);
+        self.control.with(|c| match &self.issuer {
+            None => listener.list_result(scanner.apply_list_file(path, proof, force, c)),
+            Some(name) => Ok(scanner.apply_issuer_file(name, path, proof, force, c)?),
+        })
+    }
+
+    /// Runs the update on a worker thread (see [`background::run`]).
+    async fn run_in_background(
+        self,
+        scanner: Arc<preflight::Scanner>,
+        listener: ListenerSlot,
+    ) -> Result<ListInfo, PreflightError> {
+        background::run(move || self.run(&scanner, &listener), storage).await
+    }
 }
 
 #[uniffi::export]
@@ -197,15 +229,8 @@ impl Scanner {
         progress: Option<Arc<dyn UpdateProgressListener>>,
         cancel: Option<Arc<UpdateCancel>>,
     ) -> Result<ListInfo, PreflightError> {
-        let control = Control { progress, cancel };
-        apply_file(
-            (&self.inner, &self.listener),
-            None,
-            &path,
-            proof.as_deref(),
-            force,
-            &control,
-        )
+        FileUpdate::new(None, (path, proof, force), progress, cancel)
+            .run(&self.inner, &self.listener)
     }
 
     /// `applyListFile` off the caller's thread (Kotlin `suspend`, Swift `async`). Cancelling
@@ -219,22 +244,9 @@ impl Scanner {
         progress: Option<Arc<dyn UpdateProgressListener>>,
         cancel: Option<Arc<UpdateCancel>>,
     ) -> Result<ListInfo, PreflightError> {
-        let control = Control { progress, cancel };
-        let (inner, listener) = (Arc::clone(&self.inner), self.listener.clone());
-        background::run(
-            move || {
-                apply_file(
-                    (&inner, &listener),
-                    None,
-                    &path,
-                    proof.as_deref(),
-                    force,
-                    &control,
-                )
-            },
-            storage,
-        )
-        .await
+        FileUpdate::new(None, (path, proof, force), progress, cancel)
+            .run_in_background(Arc::clone(&self.inner), self.listener.clone())
+            .await
     }
 
     /// Installs a signed full list or delta into one issuer's store (verified against that
@@ -259,15 +271,8 @@ impl Scanner {
         progress: Option<Arc<dyn UpdateProgressListener>>,
         cancel: Option<Arc<UpdateCancel>>,
     ) -> Result<ListInfo, PreflightError> {
-        let control = Control { progress, cancel };
-        apply_file(
-            (&self.inner, &self.listener),
-            Some(&issuer),
-            &path,
-            proof.as_deref(),
-            force,
-            &control,
-        )
+        FileUpdate::new(Some(issuer), (path, proof, force), progress, cancel)
+            .run(&self.inner, &self.listener)
     }
 
     /// `applyIssuerFile` off the caller's thread; cancellable like `applyListFileAsync`.
@@ -280,22 +285,9 @@ impl Scanner {
         progress: Option<Arc<dyn UpdateProgressListener>>,
         cancel: Option<Arc<UpdateCancel>>,
     ) -> Result<ListInfo, PreflightError> {
-        let control = Control { progress, cancel };
-        let (inner, listener) = (Arc::clone(&self.inner), self.listener.clone());
-        background::run(
-            move || {
-                apply_file(
-                    (&inner, &listener),
-                    Some(&issuer),
-                    &path,
-                    proof.as_deref(),
-                    force,
-                    &control,
-                )
-            },
-            storage,
-        )
-        .await
+        FileUpdate::new(Some(issuer), (path, proof, force), progress, cancel)
+            .run_in_background(Arc::clone(&self.inner), self.listener.clone())
+            .await
     }
 
     /// Every issuer's store status, in configuration order (empty without issuers).

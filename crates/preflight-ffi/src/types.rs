@@ -98,6 +98,32 @@ pub struct ScannerConfig {
     pub text_model: Option<TextModelSource>,
 }
 
+impl ScannerConfig {
+    /// The configuration Kotlin's and Swift's `ScannerConfig(listStoreDir = dir)` gives (every
+    /// other field at its default), for Rust callers: change fields with struct-update syntax.
+    ///
+    /// ```
+    /// let config = preflight_ffi::ScannerConfig {
+    ///     threads_per_scan: Some(1),
+    ///     ..preflight_ffi::ScannerConfig::new("/data/app/lists")
+    /// };
+    /// assert!(config.keep_conversation_excerpts && config.trusted_list_keys.is_empty());
+    /// ```
+    pub fn new(list_store_dir: impl Into<String>) -> ScannerConfig {
+        ScannerConfig {
+            list_store_dir: list_store_dir.into(),
+            trusted_list_keys: Vec::new(),
+            extra_lexicon_files: Vec::new(),
+            policy: None,
+            decode_limits: None,
+            classifiers: None,
+            threads_per_scan: None,
+            keep_conversation_excerpts: true,
+            text_model: None,
+        }
+    }
+}
+
 /// Where the message classifier comes from.
 #[derive(Debug, Clone, PartialEq, uniffi::Enum)]
 pub enum TextModelSource {

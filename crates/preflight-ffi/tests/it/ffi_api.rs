@@ -32,15 +32,8 @@ fn store() -> String {
 /// The defaults with the test issuer's key, in a fresh store.
 fn config() -> ScannerConfig {
     ScannerConfig {
-        list_store_dir: store(),
         trusted_list_keys: vec![test_key()],
-        extra_lexicon_files: vec![],
-        policy: None,
-        decode_limits: None,
-        classifiers: None,
-        text_model: None,
-        threads_per_scan: None,
-        keep_conversation_excerpts: true,
+        ..ScannerConfig::new(store())
     }
 }
 
@@ -123,21 +116,11 @@ fn bad_inputs_are_typed_errors_with_clear_messages() {
     assert!(matches!(err, PreflightError::InvalidState(_)), "{err}");
 
     let bad_key = Scanner::new(ScannerConfig {
-        list_store_dir: store(),
         trusted_list_keys: vec!["abc".into()],
-        extra_lexicon_files: vec![],
-        policy: None,
-        decode_limits: None,
-        classifiers: None,
-        text_model: None,
-        threads_per_scan: None,
-        keep_conversation_excerpts: true,
+        ..ScannerConfig::new(store())
     });
     assert!(matches!(bad_key, Err(PreflightError::InvalidConfig(_))));
     let bad_policy = Scanner::new(ScannerConfig {
-        list_store_dir: store(),
-        trusted_list_keys: vec![],
-        extra_lexicon_files: vec![],
         policy: Some(preflight_ffi::Policy {
             grooming_warn: f32::NAN,
             sources: SourcePolicy {
@@ -146,27 +129,13 @@ fn bad_inputs_are_typed_errors_with_clear_messages() {
             },
             ..default_policy()
         }),
-        decode_limits: None,
-        classifiers: None,
-        text_model: None,
-        threads_per_scan: None,
-        keep_conversation_excerpts: true,
+        ..ScannerConfig::new(store())
     });
     assert!(
         matches!(bad_policy, Err(PreflightError::InvalidConfig(ref m)) if m.contains("grooming_warn"))
     );
     for dir in ["", "relative/store"] {
-        let no_store = Scanner::new(ScannerConfig {
-            list_store_dir: dir.into(),
-            trusted_list_keys: vec![],
-            extra_lexicon_files: vec![],
-            policy: None,
-            decode_limits: None,
-            classifiers: None,
-            text_model: None,
-            threads_per_scan: None,
-            keep_conversation_excerpts: true,
-        });
+        let no_store = Scanner::new(ScannerConfig::new(dir));
         assert!(
             matches!(no_store, Err(PreflightError::InvalidConfig(ref m)) if m.contains("list_store_dir")),
             "{dir:?}"

@@ -8,17 +8,9 @@ use preflight_ffi::{
 };
 
 fn scanner() -> std::sync::Arc<Scanner> {
-    Scanner::new(ScannerConfig {
-        list_store_dir: tempfile::tempdir().unwrap().keep().display().to_string(),
-        trusted_list_keys: vec![],
-        extra_lexicon_files: vec![],
-        policy: None,
-        decode_limits: None,
-        classifiers: None,
-        keep_conversation_excerpts: true,
-        text_model: None,
-        threads_per_scan: None,
-    })
+    Scanner::new(ScannerConfig::new(
+        tempfile::tempdir().unwrap().keep().display().to_string(),
+    ))
     .unwrap()
 }
 

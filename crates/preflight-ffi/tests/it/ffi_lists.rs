@@ -34,15 +34,8 @@ const BRIDGE: &str = "tests/fixtures/pdq/images/bridge-1-original.jpg";
 
 fn config(dir: &std::path::Path) -> ScannerConfig {
     ScannerConfig {
-        list_store_dir: dir.join("own").display().to_string(),
         trusted_list_keys: vec![key("test-issuer.pub")],
-        extra_lexicon_files: vec![],
-        policy: None,
-        decode_limits: None,
-        classifiers: None,
-        keep_conversation_excerpts: true,
-        text_model: None,
-        threads_per_scan: None,
+        ..ScannerConfig::new(dir.join("own").display().to_string())
     }
 }
 

@@ -15,15 +15,8 @@ fn model_path() -> PathBuf {
 
 fn config(text_model: Option<TextModelSource>) -> ScannerConfig {
     ScannerConfig {
-        list_store_dir: tempfile::tempdir().unwrap().keep().display().to_string(),
-        trusted_list_keys: vec![],
-        extra_lexicon_files: vec![],
-        policy: None,
-        decode_limits: None,
-        classifiers: None,
         text_model,
-        keep_conversation_excerpts: true,
-        threads_per_scan: None,
+        ..ScannerConfig::new(tempfile::tempdir().unwrap().keep().display().to_string())
     }
 }
 

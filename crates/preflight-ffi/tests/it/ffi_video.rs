@@ -25,15 +25,8 @@ fn read(rel: &str) -> Vec<u8> {
 
 fn config(dir: &Path, key: String) -> ScannerConfig {
     ScannerConfig {
-        list_store_dir: dir.display().to_string(),
         trusted_list_keys: vec![key],
-        extra_lexicon_files: vec![],
-        policy: None,
-        decode_limits: None,
-        classifiers: None,
-        threads_per_scan: None,
-        keep_conversation_excerpts: true,
-        text_model: None,
+        ..ScannerConfig::new(dir.display().to_string())
     }
 }
 

@@ -27,15 +27,8 @@ fn read(rel: &str) -> Vec<u8> {
 fn config(dir: &std::path::Path) -> ScannerConfig {
     let key = String::from_utf8(read("tests/fixtures/ffi/test-issuer.pub")).unwrap();
     ScannerConfig {
-        list_store_dir: dir.display().to_string(),
         trusted_list_keys: vec![key.trim().to_string()],
-        extra_lexicon_files: vec![],
-        policy: None,
-        decode_limits: None,
-        classifiers: None,
-        text_model: None,
-        threads_per_scan: None,
-        keep_conversation_excerpts: true,
+        ..ScannerConfig::new(dir.display().to_string())
     }
 }
 
