@@ -153,12 +153,17 @@ pub fn issuer_key(seed: u8) -> preflight::lists::IssuerSecretKey {
 /// Peak resident memory of this process so far (VmHWM), in KiB. Only meaningful in a test that
 /// runs alone in its process: see [`in_own_process`].
 pub fn peak_rss_kib() -> u64 {
+    status_kib("VmHWM:")
+}
+
+/// A `/proc/self/status` memory field (`VmHWM:`, `VmRSS:`), in KiB.
+fn status_kib(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .expect("/proc/self/status")
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmHWM")
+        .expect(field)
 }
 
 /// Resets this process's peak resident memory (VmHWM) to its current resident memory (Linux
@@ -170,12 +175,7 @@ pub fn reset_peak_rss() -> bool {
 
 /// Resident memory of this process now (VmRSS), in KiB.
 pub fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .expect("/proc/self/status")
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS")
+    status_kib("VmRSS:")
 }
 
 /// The name libtest gives test function `name` of the module whose `module_path!()` is `module`

@@ -3,7 +3,7 @@
 //! blocks (and ends a pushed-frame scan early), one that fewer lists hold warns; the evidence
 //! names the issuers and the frame. The animation file's own digests are matched too.
 
-use super::video_scan::{frames_with_known_at_3, gif, pdq_of, picture, rgb_frame};
+use super::video_scan::{frames_with_known_at_3, gif, pdq_of, picture, rgb_frame, video_features};
 use crate::common;
 
 use image::RgbImage;
@@ -219,35 +219,16 @@ fn a_video_scan_keeps_the_issuers_lists_it_began_with() {
 
 #[test]
 fn one_frame_of_a_video_on_an_issuers_list_does_not_decide_a_video_scan() {
-    use preflight::hash::pdq;
     use preflight::lists::video::VideoInput;
-    use preflight::video::vpdq::VpdqFeature;
     let dir = tempfile::tempdir().unwrap();
     let s = scanner(dir.path(), 1, [false, false], &[]);
     // Issuer alpha lists a video of ten scenes (vPDQ features), no stills.
     let scenes: Vec<RgbImage> = (0..10).map(|i| picture(60 + i, 160, 120)).collect();
-    let feats: Vec<VpdqFeature> = scenes
-        .iter()
-        .enumerate()
-        .map(|(i, img)| {
-            let d = pdq::hash_pixels_full_resolution(pdq::PixelsRef::Rgb8 {
-                data: img.as_raw(),
-                width: 160,
-                height: 120,
-            })
-            .unwrap();
-            VpdqFeature {
-                frame_number: i as u64 * 30,
-                quality: d.quality,
-                hash: d.hashes[0],
-                timestamp: i as f64,
-            }
-        })
-        .collect();
+
     let mut b = ListBuilder::new(2, 1_700_000_000);
     let org = b.add_org("org-41").unwrap();
     b.add_video(
-        VideoInput::from_vpdq(&feats),
+        VideoInput::from_vpdq(&video_features(&scenes)),
         1 << org,
         "video",
         "known-abuse",

@@ -277,8 +277,9 @@ fn video_scenes() -> Vec<RgbImage> {
     (0..10).map(|i| picture(60 + i, 160, 120)).collect()
 }
 
-fn video_list(scenes: &[RgbImage]) -> Vec<u8> {
-    let feats: Vec<VpdqFeature> = scenes
+/// The vPDQ features of `scenes`, one a second.
+pub(crate) fn video_features(scenes: &[RgbImage]) -> Vec<VpdqFeature> {
+    scenes
         .iter()
         .enumerate()
         .map(|(i, img)| {
@@ -295,11 +296,14 @@ fn video_list(scenes: &[RgbImage]) -> Vec<u8> {
                 timestamp: i as f64,
             }
         })
-        .collect();
+        .collect()
+}
+
+fn video_list(scenes: &[RgbImage]) -> Vec<u8> {
     let mut b = ListBuilder::new(1, 1_700_000_000);
     let org = b.add_org("org-v").unwrap();
     b.add_video(
-        VideoInput::from_vpdq(&feats),
+        VideoInput::from_vpdq(&video_features(scenes)),
         1 << org,
         "known-video",
         "test",
