@@ -21,20 +21,8 @@ const MAX_DISTANCE: u32 = 10;
 
 /// Lossy WebP of `img` at `quality` (libwebp's simple encoding API).
 fn encode_lossy(img: &image::RgbImage, quality: f32) -> Vec<u8> {
-    let mut out: *mut u8 = std::ptr::null_mut();
-    let (w, h) = (img.width() as i32, img.height() as i32);
-    // SAFETY: the RGB buffer is `3 w` bytes a row for `h` rows; libwebp allocates `out`, which
-    // is copied and then freed with WebPFree.
-    unsafe {
-        let len = libwebp_sys::WebPEncodeRGB(img.as_raw().as_ptr(), w, h, w * 3, quality, &mut out);
-        assert!(
-            len > 0 && !out.is_null(),
-            "libwebp failed to encode {w}x{h}"
-        );
-        let bytes = std::slice::from_raw_parts(out, len).to_vec();
-        libwebp_sys::WebPFree(out.cast());
-        bytes
-    }
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    crate::image_decode_cases::webp_lossy_of(img.as_raw(), w, h, quality)
 }
 
 /// The registry photos (full decodes): the five ukui wallpapers at their own 3840x2400 or
@@ -240,6 +228,18 @@ fn hostile_lossy_webp_gives_typed_errors() {
     // Over the limits: refused from the header.
     let e = hash(&vp8_claiming(16_383, 16_383, &[0; 64])).unwrap_err();
     assert!(matches!(e, MediaError::TooLarge { .. }), "{e:?}");
+    // A 64 MP claim with an alpha channel: libwebp would keep a 64 MB alpha plane, so it is
+    // refused from the headers.
+    let mut vp8x = vec![0x10, 0, 0, 0];
+    vp8x.extend_from_slice(&7999u32.to_le_bytes()[..3]);
+    vp8x.extend_from_slice(&7999u32.to_le_bytes()[..3]);
+    let vp8 = vp8_claiming(8000, 8000, &[0; 64]);
+    let alpha = riff(&[(b"VP8X", &vp8x), (b"ALPH", &[0; 16]), (b"VP8 ", &vp8[20..])]);
+    let e = hash(&alpha).unwrap_err();
+    assert!(
+        matches!(&e, MediaError::MemoryLimit { detail, .. } if detail.contains("8000x8000")),
+        "{e:?}"
+    );
     eprintln!("bomb headers: {} ms", start.elapsed().as_millis());
 
     let good = photo_5mp();
@@ -290,4 +290,34 @@ fn large_lossless_webp_keeps_the_whole_frame_budget_and_says_why() {
         matches!(&e, MediaError::MemoryLimit { detail, .. } if detail.contains("lossless WebP (VP8L)")),
         "{e:?}"
     );
+}
+
+#[test]
+fn lossy_webp_with_alpha_is_composited_on_white_like_the_full_decode() {
+    // A registry photo at 2400x2000 (4.8 MP, decoded at reduced scale) whose left third is
+    // transparent and whose middle third is half transparent.
+    let Some(photo) = registry_photos().and_then(|p| p.into_iter().next()) else {
+        return;
+    };
+    let (w, h) = (2400usize, 2000usize);
+    let img = image::imageops::resize(&photo.1, 2400, 2000, image::imageops::FilterType::Triangle);
+    let mut rgba = Vec::with_capacity(w * h * 4);
+    for (i, px) in img.as_raw().chunks_exact(3).enumerate() {
+        let a = [0, 128, 255][(i % w) * 3 / w];
+        rgba.extend_from_slice(&[px[0], px[1], px[2], a]);
+    }
+    let webp = crate::image_decode_cases::webp_lossy_rgba_of(&rgba, w, h, 80.0);
+    let (scaled, d) = scaled_pdq(&webp);
+    assert!(d.scale_denominator >= 2, "{d:?}");
+    // The transparent third is white, as a viewer shows it.
+    let rgb = d.pixels.to_rgb();
+    let corner = rgb.get_pixel(10, rgb.height() / 2).0;
+    assert!(corner.iter().all(|&c| c >= 250), "{corner:?}");
+    let dist = scaled.distance(&full_pdq(&webp));
+    let opaque = encode_lossy(&img, 80.0);
+    let without = scaled_pdq(&opaque).0.distance(&full_pdq(&opaque));
+    eprintln!(
+        "lossy WebP with alpha: scaled vs full PDQ distance {dist} (without alpha {without})"
+    );
+    assert!(dist <= MAX_DISTANCE, "distance {dist} > {MAX_DISTANCE}");
 }

@@ -97,6 +97,54 @@ pub fn jpeg(w: usize, h: usize, progressive: bool) -> Vec<u8> {
     started.finish().unwrap()
 }
 
+/// Lossy WebP of an RGB image (`3 w` bytes a row) at `quality`, with libwebp's encoder.
+pub fn webp_lossy_of(rgb: &[u8], w: usize, h: usize, quality: f32) -> Vec<u8> {
+    assert_eq!(rgb.len(), w * h * 3);
+    let mut out: *mut u8 = std::ptr::null_mut();
+    let (wi, hi) = (w as i32, h as i32);
+    // SAFETY: `rgb` holds `h` rows of `3 w` bytes; libwebp allocates `out`, which is copied and
+    // then freed with WebPFree.
+    unsafe {
+        let len = libwebp_sys::WebPEncodeRGB(rgb.as_ptr(), wi, hi, wi * 3, quality, &mut out);
+        assert!(
+            len > 0 && !out.is_null(),
+            "libwebp failed to encode {w}x{h}"
+        );
+        let bytes = std::slice::from_raw_parts(out, len).to_vec();
+        libwebp_sys::WebPFree(out.cast());
+        bytes
+    }
+}
+
+/// Lossy WebP with an alpha channel (`ALPH`) of an RGBA image, with libwebp's encoder.
+pub fn webp_lossy_rgba_of(rgba: &[u8], w: usize, h: usize, quality: f32) -> Vec<u8> {
+    assert_eq!(rgba.len(), w * h * 4);
+    let mut out: *mut u8 = std::ptr::null_mut();
+    let (wi, hi) = (w as i32, h as i32);
+    // SAFETY: as in `webp_lossy_of`, with 4 bytes a pixel.
+    unsafe {
+        let len = libwebp_sys::WebPEncodeRGBA(rgba.as_ptr(), wi, hi, wi * 4, quality, &mut out);
+        assert!(
+            len > 0 && !out.is_null(),
+            "libwebp failed to encode {w}x{h}"
+        );
+        let bytes = std::slice::from_raw_parts(out, len).to_vec();
+        libwebp_sys::WebPFree(out.cast());
+        bytes
+    }
+}
+
+/// The same picture as [`jpeg`]`(w, h, _)` as a lossy WebP (quality 80).
+pub fn webp_lossy(w: usize, h: usize) -> Vec<u8> {
+    let mut rgb = Vec::with_capacity(w * h * 3);
+    let mut row = Vec::with_capacity(w * 3);
+    for y in 0..h {
+        photo_row(y, w, &mut row);
+        rgb.extend_from_slice(&row);
+    }
+    webp_lossy_of(&rgb, w, h, 80.0)
+}
+
 /// A progressive JPEG whose last scan is repeated until it has `scans` scans.
 pub fn jpeg_with_scans(scans: usize) -> Vec<u8> {
     let base = jpeg(160, 120, true);
