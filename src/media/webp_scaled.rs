@@ -11,6 +11,11 @@
 //! then samples it as it samples any image. PDQ of the scaled decode is not the full decode's bit
 //! for bit: tests/it/image_decode_webp.rs measures the distance on registry photos and bounds it.
 //!
+//! Cut-over: only pictures over 4 MP (`sample::should_sample`, where PDQ would sample anyway)
+//! come here. Smaller ones stay on `image-webp`'s full decode, so their hashes are the same
+//! with and without the feature, and the same as in the mobile build, which does not carry
+//! libwebp; and the whole-frame budget already admits them.
+//!
 //! What stays on the whole-frame path and its budget (`super::WHOLE_FRAME_BUDGET`): lossless
 //! WebP (VP8L), whose backward references reach anywhere above the current pixel, so libwebp
 //! too keeps the whole ARGB image; animations (frame by frame in `animation`). A lossy picture

@@ -22,7 +22,7 @@ const MAX_DISTANCE: u32 = 10;
 /// Lossy WebP of `img` at `quality` (libwebp's simple encoding API).
 fn encode_lossy(img: &image::RgbImage, quality: f32) -> Vec<u8> {
     let (w, h) = (img.width() as usize, img.height() as usize);
-    crate::image_decode_cases::webp_lossy_of(img.as_raw(), w, h, quality)
+    crate::image_decode_cases::webp_lossy_of(img.as_raw(), w, h, 3, quality)
 }
 
 /// The registry photos (full decodes): the five ukui wallpapers at their own 3840x2400 or
@@ -306,7 +306,7 @@ fn lossy_webp_with_alpha_is_composited_on_white_like_the_full_decode() {
         let a = [0, 128, 255][(i % w) * 3 / w];
         rgba.extend_from_slice(&[px[0], px[1], px[2], a]);
     }
-    let webp = crate::image_decode_cases::webp_lossy_rgba_of(&rgba, w, h, 80.0);
+    let webp = crate::image_decode_cases::webp_lossy_of(&rgba, w, h, 4, 80.0);
     let (scaled, d) = scaled_pdq(&webp);
     assert!(d.scale_denominator >= 2, "{d:?}");
     // The transparent third is white, as a viewer shows it.

@@ -97,33 +97,21 @@ pub fn jpeg(w: usize, h: usize, progressive: bool) -> Vec<u8> {
     started.finish().unwrap()
 }
 
-/// Lossy WebP of an RGB image (`3 w` bytes a row) at `quality`, with libwebp's encoder.
-pub fn webp_lossy_of(rgb: &[u8], w: usize, h: usize, quality: f32) -> Vec<u8> {
-    assert_eq!(rgb.len(), w * h * 3);
+/// Lossy WebP of an RGB (`channels` 3) or RGBA (4, written with an `ALPH` chunk) image of
+/// `channels w` bytes a row, at `quality`, with libwebp's encoder.
+pub fn webp_lossy_of(pixels: &[u8], w: usize, h: usize, channels: usize, quality: f32) -> Vec<u8> {
+    assert_eq!(pixels.len(), w * h * channels);
+    let encode = if channels == 4 {
+        libwebp_sys::WebPEncodeRGBA
+    } else {
+        libwebp_sys::WebPEncodeRGB
+    };
     let mut out: *mut u8 = std::ptr::null_mut();
-    let (wi, hi) = (w as i32, h as i32);
-    // SAFETY: `rgb` holds `h` rows of `3 w` bytes; libwebp allocates `out`, which is copied and
-    // then freed with WebPFree.
+    let (wi, hi, stride) = (w as i32, h as i32, (w * channels) as i32);
+    // SAFETY: `pixels` holds `h` rows of `stride` bytes; libwebp allocates `out`, which is
+    // copied and then freed with WebPFree.
     unsafe {
-        let len = libwebp_sys::WebPEncodeRGB(rgb.as_ptr(), wi, hi, wi * 3, quality, &mut out);
-        assert!(
-            len > 0 && !out.is_null(),
-            "libwebp failed to encode {w}x{h}"
-        );
-        let bytes = std::slice::from_raw_parts(out, len).to_vec();
-        libwebp_sys::WebPFree(out.cast());
-        bytes
-    }
-}
-
-/// Lossy WebP with an alpha channel (`ALPH`) of an RGBA image, with libwebp's encoder.
-pub fn webp_lossy_rgba_of(rgba: &[u8], w: usize, h: usize, quality: f32) -> Vec<u8> {
-    assert_eq!(rgba.len(), w * h * 4);
-    let mut out: *mut u8 = std::ptr::null_mut();
-    let (wi, hi) = (w as i32, h as i32);
-    // SAFETY: as in `webp_lossy_of`, with 4 bytes a pixel.
-    unsafe {
-        let len = libwebp_sys::WebPEncodeRGBA(rgba.as_ptr(), wi, hi, wi * 4, quality, &mut out);
+        let len = encode(pixels.as_ptr(), wi, hi, stride, quality, &mut out);
         assert!(
             len > 0 && !out.is_null(),
             "libwebp failed to encode {w}x{h}"
@@ -142,7 +130,7 @@ pub fn webp_lossy(w: usize, h: usize) -> Vec<u8> {
         photo_row(y, w, &mut row);
         rgb.extend_from_slice(&row);
     }
-    webp_lossy_of(&rgb, w, h, 80.0)
+    webp_lossy_of(&rgb, w, h, 3, 80.0)
 }
 
 /// A progressive JPEG whose last scan is repeated until it has `scans` scans.
