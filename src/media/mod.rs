@@ -498,14 +498,14 @@ fn decode_inner(
 /// A large image of a whole-frame format decoded without its whole frame, where the file
 /// allows it: PDQ's sample row by row (uncompressed BMP, `bmp_rows`; strip or tile TIFF,
 /// `tiff_rows`) or a scaled decode (lossy WebP, `webp_scaled`, short side at least `min_side`);
-/// `None` otherwise.
+/// `None` otherwise. (`orientation` and `min_side` serve the WebP arm only.)
+#[cfg_attr(not(feature = "webp-libwebp"), allow(unused_variables))]
 fn rows_decoder(
     bytes: &[u8],
     format: ImageFormat,
     orientation: image::metadata::Orientation,
     min_side: u32,
 ) -> Result<Option<DecodedImage>, MediaError> {
-    let _ = (orientation, min_side); // used by the WebP arm (feature `webp-libwebp`)
     match format {
         #[cfg(feature = "webp-libwebp")]
         ImageFormat::WebP => {
