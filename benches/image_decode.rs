@@ -25,6 +25,18 @@ fn bench(c: &mut Criterion) {
             cases::jpeg(30_000, 1500, true),
         ),
     ];
+    // 24 MP lossy WebP (libwebp's scaled decode, feature `webp-libwebp`) and, as its baseline in
+    // the same run, the same picture as a baseline JPEG on the JPEG path.
+    #[cfg(feature = "webp-libwebp")]
+    let inputs = {
+        let mut inputs = inputs;
+        inputs.push(("webp_24mp_lossy", cases::webp_lossy(6000, 4000)));
+        inputs.push((
+            "jpeg_24mp_baseline_same_picture",
+            cases::jpeg(6000, 4000, false),
+        ));
+        inputs
+    };
     let limits = DecodeLimits::default();
     let mut g = c.benchmark_group("image_decode");
     g.sample_size(10);

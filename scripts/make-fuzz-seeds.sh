@@ -6,6 +6,8 @@
 #   lossless-8x8.webp, lossy-8x8.webp, palette-16.gif          the other lossy/lossless containers
 #   dc-restart-2048.jpg                                         grey 2048x2048 with restart markers:
 #                                                               reaches the 1/8-scale DC decoder
+#   lossy-2048.webp                                             2048x2048 lossy WebP: reaches
+#                                                               libwebp's scaled decode
 # Usage: scripts/make-fuzz-seeds.sh [DIR]   (needs PyPI once, for the pinned Pillow in .tools/venv)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -34,7 +34,8 @@ pub struct ImageHashes {
     pub image_size: (u32, u32),
     /// The file was truncated and only what it holds was hashed.
     pub partial: bool,
-    /// 1, or 2/4/8 when a large JPEG was decoded at reduced scale.
+    /// 1, or 2/4/8 when a large JPEG was decoded at reduced scale (a large lossy WebP: the
+    /// factor of its scaled decode, see [`media::DecodedImage::scale_denominator`]).
     pub scale_denominator: u8,
 }
 

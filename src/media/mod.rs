@@ -16,8 +16,11 @@
 //!   full-size JPEG decodes stream rows into `sample::RowSink`, which keeps only PDQ's 512x512
 //!   sample of an image over 4 MP (PDQ unchanged), and so do large uncompressed BMPs
 //!   (`bmp_rows`, row by row) and chunky TIFFs (`tiff_rows`, strip or tile row by row); what
-//!   is still decoded whole (WebP, RLE BMP, planar/CMYK/YCbCr TIFF) is refused over
-//!   [`WHOLE_FRAME_BUDGET`]; JPEGs with more than 500 scans are refused;
+//!   is still decoded whole (lossless or animated WebP, RLE BMP, planar/CMYK/YCbCr TIFF) is
+//!   refused over [`WHOLE_FRAME_BUDGET`]; JPEGs with more than 500 scans are refused;
+//! - large lossy WebP goes to libwebp (`webp_scaled`, cargo feature `webp-libwebp`), which
+//!   decodes it at reduced scale a macroblock row at a time; without the feature it is decoded
+//!   whole by `image-webp`, within the budget;
 //! - HEIC/HEIF and AVIF go to libheif (`heif`, cargo feature `heif`), TIFF to `image`
 //!   (feature `tiff`); without the feature they are a typed `Unsupported` error.
 
@@ -39,6 +42,8 @@ pub mod reframe;
 mod sample;
 #[cfg(feature = "tiff")]
 mod tiff_rows;
+#[cfg(feature = "webp-libwebp")]
+mod webp_scaled;
 
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
 use std::io::Cursor;
@@ -295,7 +300,9 @@ pub struct DecodedImage {
     pub source_height: u32,
     /// EXIF orientation that was applied (1 = none, 2..=8 per the EXIF spec).
     pub exif_orientation: u8,
-    /// 1 for a full decode; 2, 4 or 8 when a JPEG was decoded at reduced scale.
+    /// 1 for a full decode; 2, 4 or 8 when a JPEG was decoded at reduced scale; for a large
+    /// lossy WebP decoded at reduced scale (feature `webp-libwebp`), the factor its
+    /// short side was divided by, rounded.
     pub scale_denominator: u8,
     /// True when a large image decoded for hashing kept only PDQ's 512x512 nearest-neighbour
     /// sample of the displayed image (see [`decode_for_hashing`]): PDQ is the same as on the
@@ -472,11 +479,13 @@ fn decode_inner(
         ImageFormat::Gif => gif_frames::decode(bytes, limits, for_hashing).map(|d| (d, false)),
         ImageFormat::WebP => {
             container::webp(bytes)?;
-            whole_frame(bytes, format, limits, for_hashing).map(|d| (d, false))
+            whole_frame(bytes, format, limits, scaled_min_side).map(|d| (d, false))
         }
-        ImageFormat::Bmp => whole_frame(bytes, format, limits, for_hashing).map(|d| (d, false)),
+        ImageFormat::Bmp => whole_frame(bytes, format, limits, scaled_min_side).map(|d| (d, false)),
         #[cfg(feature = "tiff")]
-        ImageFormat::Tiff => whole_frame(bytes, format, limits, for_hashing).map(|d| (d, false)),
+        ImageFormat::Tiff => {
+            whole_frame(bytes, format, limits, scaled_min_side).map(|d| (d, false))
+        }
         #[cfg(not(feature = "tiff"))]
         ImageFormat::Tiff => Err(MediaError::Unsupported {
             format: "TIFF",
@@ -486,10 +495,25 @@ fn decode_inner(
     }
 }
 
-/// PDQ's sample of a large image of a whole-frame format decoded row by row, where the file
-/// allows it (uncompressed BMP, `bmp_rows`; strip or tile TIFF, `tiff_rows`); `None` otherwise.
-fn rows_decoder(bytes: &[u8], format: ImageFormat) -> Result<Option<DecodedImage>, MediaError> {
+/// A large image of a whole-frame format decoded without its whole frame, where the file
+/// allows it: PDQ's sample row by row (uncompressed BMP, `bmp_rows`; strip or tile TIFF,
+/// `tiff_rows`) or a scaled decode (lossy WebP, `webp_scaled`, short side at least `min_side`);
+/// `None` otherwise. (`orientation` and `min_side` serve the WebP arm only.)
+#[cfg_attr(not(feature = "webp-libwebp"), allow(unused_variables))]
+fn rows_decoder(
+    bytes: &[u8],
+    format: ImageFormat,
+    orientation: image::metadata::Orientation,
+    min_side: u32,
+) -> Result<Option<DecodedImage>, MediaError> {
     match format {
+        #[cfg(feature = "webp-libwebp")]
+        ImageFormat::WebP => {
+            let f = webp_scaled::features(bytes)?;
+            webp_scaled::handles(&f)
+                .then(|| webp_scaled::decode(bytes, &f, orientation, min_side))
+                .transpose()
+        }
         ImageFormat::Bmp => bmp_rows::layout(bytes)
             .map(|l| bmp_rows::decode_sampled(bytes, &l))
             .transpose(),
@@ -499,15 +523,48 @@ fn rows_decoder(bytes: &[u8], format: ImageFormat) -> Result<Option<DecodedImage
     }
 }
 
+/// Why a large WebP needs its whole frame (for the refusal's message).
+fn webp_whole_frame_reason(bytes: &[u8]) -> &'static str {
+    // The first picture chunk, walking the top-level chunks from the first one.
+    let mut at = 12usize;
+    let mut lossless = false;
+    while let Some(head) = bytes.get(at..at + 8) {
+        match &head[..4] {
+            b"VP8L" => lossless = true,
+            b"VP8 " => {}
+            _ => {
+                let len = u32::from_le_bytes([head[4], head[5], head[6], head[7]]) as usize;
+                at = at
+                    .saturating_add(8)
+                    .saturating_add(len)
+                    .saturating_add(len & 1);
+                continue;
+            }
+        }
+        break;
+    }
+    if lossless {
+        "; lossless WebP (VP8L) keeps the whole ARGB image: its backward references reach \
+         anywhere above the current pixel"
+    } else if cfg!(feature = "webp-libwebp") {
+        ""
+    } else {
+        "; this build decodes large lossy WebP at reduced scale only with cargo feature \
+         `webp-libwebp`"
+    }
+}
+
 /// Decodes a format whose decoder returns only whole frames (WebP, BMP, TIFF) through
-/// `image`, within [`WHOLE_FRAME_BUDGET`] when decoding for hashing; a large result is then
-/// sampled for PDQ.
+/// `image`, within [`WHOLE_FRAME_BUDGET`] when decoding for hashing (`scaled_min_side` set);
+/// a large result is then sampled for PDQ. Large files that can be read without their whole
+/// frame go to [`rows_decoder`] instead.
 fn whole_frame(
     bytes: &[u8],
     format: ImageFormat,
     limits: &DecodeLimits,
-    for_hashing: bool,
+    scaled_min_side: Option<u32>,
 ) -> Result<DecodedImage, MediaError> {
+    let for_hashing = scaled_min_side.is_some();
     let name = format_name(format);
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut image_limits = image::Limits::default();
@@ -530,8 +587,11 @@ fn whole_frame(
     })?;
     let (width, height) = decoder.dimensions();
     check_dims(width, height, limits)?;
-    if for_hashing && sample::should_sample(width, height) {
-        if let Some(rows) = rows_decoder(bytes, format)? {
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    if let Some(min_side) = scaled_min_side.filter(|_| sample::should_sample(width, height)) {
+        if let Some(rows) = rows_decoder(bytes, format, orientation, min_side)? {
             return Ok(rows);
         }
     }
@@ -552,11 +612,17 @@ fn whole_frame(
             (width, height),
             out + working + copy,
             WHOLE_FRAME_BUDGET,
-        )?;
+        )
+        .map_err(|e| match e {
+            MediaError::MemoryLimit { format, detail } if format == "WebP" => {
+                MediaError::MemoryLimit {
+                    format,
+                    detail: detail + webp_whole_frame_reason(bytes),
+                }
+            }
+            other => other,
+        })?;
     }
-    let orientation = decoder
-        .orientation()
-        .unwrap_or(image::metadata::Orientation::NoTransforms);
     let img = DynamicImage::from_decoder(decoder).map_err(|e| map_image_error(name, e))?;
     let sampled = for_hashing && sample::should_sample(width, height);
     let mut img = convert::normalize(img).into_dynamic();

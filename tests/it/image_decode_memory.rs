@@ -191,6 +191,13 @@ fn a_64_megapixel_bmp_is_sampled_row_by_row() {
     assert_bounded("8000x8000 1-bit BMP", &o, "ok 512x512");
 }
 
+#[cfg(feature = "webp-libwebp")]
+#[test]
+fn a_64_megapixel_lossy_webp_decodes_at_reduced_scale() {
+    let o = hash_in_child("lossy-64mp.webp", &cases::webp_lossy(8000, 8000));
+    assert_bounded("8000x8000 lossy WebP", &o, "ok 1024x1024");
+}
+
 /// A deflate-compressed RGB TIFF of `w x h` in strips (the `tiff` crate's default ~1 MB strips).
 #[cfg(feature = "tiff")]
 fn tiff_rgb(w: u32, h: u32) -> Vec<u8> {

@@ -23,6 +23,9 @@ mod hostile_video;
 mod image_decode_cases;
 mod image_decode_formats;
 mod image_decode_memory;
+#[cfg(feature = "webp-libwebp")]
+mod image_decode_webp;
+mod image_match_margin;
 mod image_match_phash;
 mod image_match_policy;
 mod image_match_resharing;

@@ -97,6 +97,42 @@ pub fn jpeg(w: usize, h: usize, progressive: bool) -> Vec<u8> {
     started.finish().unwrap()
 }
 
+/// Lossy WebP of an RGB (`channels` 3) or RGBA (4, written with an `ALPH` chunk) image of
+/// `channels w` bytes a row, at `quality`, with libwebp's encoder.
+pub fn webp_lossy_of(pixels: &[u8], w: usize, h: usize, channels: usize, quality: f32) -> Vec<u8> {
+    assert_eq!(pixels.len(), w * h * channels);
+    let encode = if channels == 4 {
+        libwebp_sys::WebPEncodeRGBA
+    } else {
+        libwebp_sys::WebPEncodeRGB
+    };
+    let mut out: *mut u8 = std::ptr::null_mut();
+    let (wi, hi, stride) = (w as i32, h as i32, (w * channels) as i32);
+    // SAFETY: `pixels` holds `h` rows of `stride` bytes; libwebp allocates `out`, which is
+    // copied and then freed with WebPFree.
+    unsafe {
+        let len = encode(pixels.as_ptr(), wi, hi, stride, quality, &mut out);
+        assert!(
+            len > 0 && !out.is_null(),
+            "libwebp failed to encode {w}x{h}"
+        );
+        let bytes = std::slice::from_raw_parts(out, len).to_vec();
+        libwebp_sys::WebPFree(out.cast());
+        bytes
+    }
+}
+
+/// The same picture as [`jpeg`]`(w, h, _)` as a lossy WebP (quality 80).
+pub fn webp_lossy(w: usize, h: usize) -> Vec<u8> {
+    let mut rgb = Vec::with_capacity(w * h * 3);
+    let mut row = Vec::with_capacity(w * 3);
+    for y in 0..h {
+        photo_row(y, w, &mut row);
+        rgb.extend_from_slice(&row);
+    }
+    webp_lossy_of(&rgb, w, h, 3, 80.0)
+}
+
 /// A progressive JPEG whose last scan is repeated until it has `scans` scans.
 pub fn jpeg_with_scans(scans: usize) -> Vec<u8> {
     let base = jpeg(160, 120, true);
