@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 check=0
 [[ "${1:-}" == "--check" ]] && check=1
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
-cargo build --release --features cli --quiet
+cargo build --release -p preflight-cli --quiet
 bin=target/release/preflight
 if [[ $check == 1 ]]; then
   python3 text-corpus/generate.py --check
@@ -31,5 +31,5 @@ python3 text-corpus/generate.py
 "$bin" text-model train --out models/text-model.pftm
 sha256sum models/text-model.pftm | sed 's#  .*#  text-model.pftm#' > models/text-model.sha256
 # The embedded copy changed: rebuild so the CLI carries it, then refresh the calibration report.
-cargo build --release --features cli --quiet
+cargo build --release -p preflight-cli --quiet
 "$bin" text-model calibrate

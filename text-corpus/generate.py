@@ -191,6 +191,54 @@ def build_messages(rng):
                 continue
             seen.add(text)
             rows.append((label, kind, split, template, text))
+    return rows + build_posts(rng, seen)
+
+
+# Long multi-sentence posts (forum register): what each is made of, and how many.
+POST_PLAN = [("self_harm", 320), ("venting", 220), ("supportive", 300), ("everyday", 160)]
+
+
+def forum_sentence(text, rng):
+    """A sentence as forum posts write it: capitalised and full-stopped, or not at all."""
+    if rng.random() < 0.5:
+        text = text[:1].upper() + text[1:] + rng.choice([".", ".", "!", "..."])
+    if rng.random() < 0.3:
+        text = text.replace("'", "")
+    return text
+
+
+def post_sentences(kind, rng, split):
+    """(label, templates) of one long post of `kind`."""
+    ctx = lambda n: [pick(rng, seeds.POST_CONTEXT, split) for _ in range(n)]
+    if kind == "self_harm":
+        level = rng.choice(list(seeds.SELF_HARM))
+        core = pick(rng, seeds.SELF_HARM[level], split)
+        before, after = ctx(rng.randrange(1, 4)), ctx(rng.randrange(0, 3))
+        return "self_harm:" + level, before + [core] + after
+    if kind == "venting":
+        extra = [pick(rng, seeds.VENTING + seeds.POST_EVERYDAY, split)]
+        return "benign", ctx(rng.randrange(2, 5)) + extra[: rng.randrange(0, 2)]
+    if kind == "supportive":
+        pool = seeds.SUPPORT_REPLY + seeds.RECOVERY + seeds.BENIGN["supportive"]
+        return "benign", [pick(rng, pool, split) for _ in range(rng.randrange(2, 6))]
+    return "benign", [pick(rng, seeds.POST_EVERYDAY, split) for _ in range(rng.randrange(2, 5))]
+
+
+def build_posts(rng, seen):
+    """Long posts (3 to 7 sentences): a self-harm sentence inside first-person context, venting
+    that is not self-harm, supportive replies with advice and recovered past, everyday replies."""
+    rows = []
+    for kind, count in POST_PLAN:
+        for i in range(count):
+            split = "test" if i % 5 == 0 else "train"
+            label, templates = post_sentences(kind, rng, split)
+            templates = list(dict.fromkeys(templates))
+            text = " ".join(forum_sentence(expand(t, rng), rng) for t in templates)
+            text = transform(text, rng, 0.3)
+            if not text or text in seen:
+                continue
+            seen.add(text)
+            rows.append((label, "post_" + kind, split, "|".join(templates), text))
     return rows
 
 

@@ -936,14 +936,20 @@ pub fn lexicon_backing(g: f32) -> f32 {
 }
 
 /// A self-harm signal the lexicon did not attribute to the writer (the classifier's alone) is
-/// a peer's when the message is about or addressed to someone else ([`read_person`]).
+/// a peer's when the message is about or addressed to someone else; any own signal (the
+/// lexicon's too) is dropped when the message tells only of the writer's recovered past
+/// ([`read_person`]: "years ago i was suicidal too, therapy helped me").
 fn attribute_by_person(signals: &mut MessageSignals, analysis: &MessageAnalysis, text: &str) {
-    if analysis.self_harm_level().is_some() || signals.self_harm.is_none() {
+    if signals.self_harm.is_none() {
         return;
     }
-    if read_person(text) == Person::Other {
-        let own = signals.self_harm.take();
-        signals.peer_self_harm = signals.peer_self_harm.or(own);
+    match read_person(text) {
+        Person::Past => signals.self_harm = None,
+        Person::Other if analysis.self_harm_level().is_none() => {
+            let own = signals.self_harm.take();
+            signals.peer_self_harm = signals.peer_self_harm.or(own);
+        }
+        Person::Other | Person::Writer => {}
     }
 }
 

@@ -16,10 +16,11 @@ use preflight::text::eval::{
     latency_weighted_f1, median, recall_at_fpr, roc_auc, Counts, OperatingPoint, Rate, Scores,
     DEFAULT_LATENCY_P,
 };
+use preflight::text::model::TextModel;
 use preflight::text::{
     AgeBand, ConversationConfig, Conversations, Direction, LexiconSet, SelfHarmLevel, TextEngine,
 };
-use preflight::{Action, Category, Evidence, Scanner, ScannerConfig, Verdict};
+use preflight::{Action, Category, Evidence, Scanner, ScannerConfig, TextModelChoice, Verdict};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -53,6 +54,9 @@ pub struct TextEvalArgs {
     /// Extra lexicon file loaded on top of the embedded ones; repeat for several.
     #[arg(long = "lexicon", value_name = "FILE")]
     lexicons: Vec<PathBuf>,
+    /// Message classifier file to use instead of the embedded one (`text-model train --out`).
+    #[arg(long, value_name = "FILE", conflicts_with = "lexicon_only")]
+    model: Option<PathBuf>,
     /// Run the lexicon engine and the lexicon-fed conversation model only (no learned model).
     #[arg(long)]
     lexicon_only: bool,
@@ -130,8 +134,15 @@ impl Detector {
                 ConversationConfig::default(),
             )));
         }
+        let text_model = match &args.model {
+            Some(p) => TextModelChoice::Model(Arc::new(
+                TextModel::from_path(p).map_err(|e| e.to_string())?,
+            )),
+            None => TextModelChoice::Default,
+        };
         let config = ScannerConfig {
             extra_lexicon_files: args.lexicons.clone(),
+            text_model,
             ..Default::default()
         };
         Ok(Detector::Scanner(Box::new(
