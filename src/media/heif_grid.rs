@@ -324,3 +324,139 @@ pub(super) fn tile_file(file: &[u8], plan: &GridPlan, tile: &Tile) -> Vec<u8> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn boxed(kind: &[u8; 4], full: Option<u32>, body: &[u8]) -> Vec<u8> {
+        let mut b = Vec::new();
+        put_box(&mut b, kind, full, body);
+        b
+    }
+
+    /// A grid file: `cols x rows` hidden tiles of type `tile_kind` (items 2..), each with a
+    /// fake `hvcC` and 4 bytes of data `[i; 4]`, and `grid_props` on the grid (item 1).
+    fn grid(cols: u8, rows: u8, tile_kind: &[u8; 4], grid_props: &[([u8; 4], &[u8])]) -> Vec<u8> {
+        let n = u16::from(cols) * u16::from(rows);
+        let mut infe = boxed(b"infe", Some(2 << 24), b"\0\x01\0\0grid\0");
+        let mut dimg = [1u16.to_be_bytes(), n.to_be_bytes()].concat();
+        let mut ipma = (u32::from(n) + 1).to_be_bytes().to_vec();
+        ipma.extend([0, 1, grid_props.len() as u8]);
+        ipma.extend((0..grid_props.len() as u8).map(|k| 0x82 + k));
+        let mut ipco = boxed(b"hvcC", None, b"fake");
+        for (kind, body) in grid_props {
+            ipco.extend(boxed(kind, None, body));
+        }
+        let mut iloc = vec![0x44, 0, 0, 0];
+        iloc[2..4].copy_from_slice(&(n + 1).to_be_bytes());
+        iloc.extend([0, 1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 8]);
+        for i in 0..n {
+            let id = (i + 2).to_be_bytes();
+            infe.extend(boxed(
+                b"infe",
+                Some(2 << 24 | 1),
+                &[&id[..], b"\0\0", tile_kind, b"\0"].concat(),
+            ));
+            dimg.extend_from_slice(&id);
+            ipma.extend([id[0], id[1], 1, 0x81]);
+            // Data at 4 * i in the mdat, whose body starts at `MDAT` (patched below).
+            iloc.extend([id[0], id[1], 0, 0, 0, 0, 0, 1]);
+            iloc.extend((u32::from(i) * 4).to_be_bytes());
+            iloc.extend(4u32.to_be_bytes());
+        }
+        let iinf = boxed(
+            b"iinf",
+            Some(0),
+            &[&(n + 1).to_be_bytes()[..], &infe].concat(),
+        );
+        let iprp = [boxed(b"ipco", None, &ipco), boxed(b"ipma", Some(0), &ipma)].concat();
+        let idat = [0, 0, rows - 1, cols - 1, 0, 100, 0, 50];
+        let mut meta = boxed(b"hdlr", Some(0), &[0; 21]);
+        meta.extend(boxed(b"pitm", Some(0), &[0, 1]));
+        meta.extend(iinf);
+        meta.extend(boxed(b"iref", Some(0), &boxed(b"dimg", None, &dimg)));
+        meta.extend(boxed(b"iprp", None, &iprp));
+        let iloc_at = meta.len();
+        meta.extend(boxed(b"iloc", Some(1 << 24), &iloc));
+        meta.extend(boxed(b"idat", None, &idat));
+        let mut file = boxed(b"ftyp", None, b"heic\0\0\0\0mif1heic");
+        let meta_at = file.len();
+        file.extend(boxed(b"meta", Some(0), &meta));
+        let mdat = file.len() as u32 + 8;
+        file.extend(boxed(
+            b"mdat",
+            None,
+            &(0..n).flat_map(|i| [i as u8; 4]).collect::<Vec<_>>(),
+        ));
+        // Tiles' extent offsets are relative to the mdat body: add its position.
+        // Past meta's and iloc's headers, iloc's sizes and count, and the grid's entry.
+        let mut p = meta_at + 12 + iloc_at + 12 + 4 + 16;
+        for _ in 0..n {
+            p += 8;
+            let off = u32::from_be_bytes(file[p..p + 4].try_into().unwrap()) + mdat;
+            file[p..p + 4].copy_from_slice(&off.to_be_bytes());
+            p += 8;
+        }
+        file
+    }
+
+    #[test]
+    fn a_grid_is_planned_with_its_tiles_and_orientation() {
+        let file = grid(3, 2, b"hvc1", &[(*b"irot", &[1]), (*b"imir", &[1])]);
+        let planned = plan(&file).expect("a plain grid");
+        assert_eq!(
+            (planned.columns, planned.rows, planned.width, planned.height),
+            (3, 2, 100, 50)
+        );
+        assert_eq!(planned.tiles.len(), 6);
+        assert_eq!(
+            planned.orientation,
+            orientation_of(&[Transform::Rotate(1), Transform::MirrorAxis1])
+        );
+        for (i, tile) in planned.tiles.iter().enumerate() {
+            let one = tile_file(&file, &planned, tile);
+            let meta = meta_body(&one).unwrap();
+            let (_, iloc) = boxes(meta).into_iter().find(|(k, _)| k == b"iloc").unwrap();
+            let at = item_location(iloc, 1).unwrap();
+            let (off, len) = at.extents[0];
+            assert_eq!(&one[off as usize..][..len as usize], &[i as u8; 4]);
+            assert_eq!(properties(meta, 1).len(), 1, "its hvcC");
+            let items = items(meta);
+            assert_eq!((items.len(), items[0].id, &items[0].kind), (1, 1, b"hvc1"));
+            assert!(plan(&one).is_none(), "a tile's own file is no grid");
+        }
+    }
+
+    #[test]
+    fn grids_it_cannot_reproduce_are_left_to_libheif() {
+        assert!(plan(&grid(2, 2, b"av01", &[])).is_some());
+        assert!(plan(&grid(2, 2, b"grid", &[])).is_none(), "nested grids");
+        assert!(plan(&grid(2, 2, b"jpeg", &[])).is_none());
+        let clap = [0u8; 32];
+        assert!(plan(&grid(2, 2, b"hvc1", &[(*b"clap", &clap)])).is_none());
+        // 32 x 33 tiles is over MAX_TILES; 32 x 32 is not.
+        assert!(plan(&grid(32, 32, b"hvc1", &[])).is_some());
+        assert!(plan(&grid(32, 33, b"hvc1", &[])).is_none());
+        let mut cut = grid(2, 2, b"hvc1", &[]);
+        cut.truncate(cut.len() - 3);
+        assert!(plan(&cut).is_none(), "tile data past the end");
+        assert!(plan(b"not a heif file").is_none());
+    }
+
+    #[test]
+    fn transforms_compose_in_file_order() {
+        use Orientation as O;
+        use Transform::*;
+        assert_eq!(orientation_of(&[]), O::NoTransforms);
+        assert_eq!(orientation_of(&[Rotate(1)]), O::Rotate270, "anticlockwise");
+        assert_eq!(orientation_of(&[Rotate(2)]), O::Rotate180);
+        assert_eq!(orientation_of(&[Rotate(3)]), O::Rotate90);
+        assert_eq!(orientation_of(&[MirrorAxis0]), O::FlipVertical);
+        assert_eq!(orientation_of(&[MirrorAxis1]), O::FlipHorizontal);
+        // Anticlockwise then left-right is EXIF's 270 clockwise then left-right.
+        assert_eq!(orientation_of(&[Rotate(1), MirrorAxis1]), O::Rotate270FlipH);
+        assert_eq!(orientation_of(&[MirrorAxis1, Rotate(1)]), O::Rotate90FlipH);
+        assert_eq!(orientation_of(&[MirrorAxis0, MirrorAxis1]), O::Rotate180);
+    }
+}
