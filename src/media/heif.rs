@@ -346,6 +346,22 @@ mod with_libheif {
         has_alpha: bool,
     }
 
+    impl Primary {
+        /// The result: `pixels` (oriented) of this primary image, `sampled` or whole.
+        fn decoded(&self, pixels: image::DynamicImage, sampled: bool) -> DecodedImage {
+            DecodedImage {
+                pixels: super::super::convert::normalize(pixels),
+                format: NAME,
+                source_width: self.width,
+                source_height: self.height,
+                exif_orientation: 1,
+                scale_denominator: 1,
+                sampled,
+                partial: false,
+            }
+        }
+    }
+
     /// Decodes the primary image of a HEIF/AVIF file; `for_hashing` lets a large one be
     /// sampled.
     pub(in crate::media) fn decode(
@@ -447,16 +463,7 @@ mod with_libheif {
             (0, 0),
             (w as usize, h as usize),
         )?;
-        Ok(DecodedImage {
-            pixels: super::super::convert::normalize(sink.finish()),
-            format: NAME,
-            source_width: primary.width,
-            source_height: primary.height,
-            exif_orientation: 1,
-            scale_denominator: 1,
-            sampled: sample,
-            partial: false,
-        })
+        Ok(primary.decoded(sink.finish(), sample))
     }
 
     /// A grid decoded one tile at a time (see `heif_grid`).
@@ -545,16 +552,7 @@ mod with_libheif {
             };
             let mut img = s.finish();
             img.apply_orientation(plan.orientation);
-            Ok(Some(DecodedImage {
-                pixels: super::super::super::convert::normalize(img),
-                format: NAME,
-                source_width: primary.width,
-                source_height: primary.height,
-                exif_orientation: 1,
-                scale_denominator: 1,
-                sampled: sample,
-                partial: false,
-            }))
+            Ok(Some(primary.decoded(img, sample)))
         }
     }
 }

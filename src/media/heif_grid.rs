@@ -18,6 +18,7 @@
 //! coded images or whose data is not plainly in the file, more than [`MAX_TILES`] tiles.
 
 use super::heif_refs::{be, boxes, dimg_boxes, grid_descriptor, item_location, meta_body};
+use super::sample::ORIENTATIONS;
 use image::metadata::Orientation;
 use image::{DynamicImage, GrayImage};
 use std::ops::Range;
@@ -144,17 +145,6 @@ pub(super) enum Transform {
     /// `imir` with axis 1: left to right.
     MirrorAxis1,
 }
-
-const ORIENTATIONS: [Orientation; 8] = [
-    Orientation::NoTransforms,
-    Orientation::FlipHorizontal,
-    Orientation::Rotate180,
-    Orientation::FlipVertical,
-    Orientation::Rotate90FlipH,
-    Orientation::Rotate90,
-    Orientation::Rotate270FlipH,
-    Orientation::Rotate270,
-];
 
 /// The EXIF orientation that does what `transforms` do in turn: found by applying both to a
 /// 3x2 probe whose 6 pixels differ (the 8 symmetries of a rectangle move its corners apart).
