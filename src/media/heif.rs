@@ -2,13 +2,16 @@
 //! cargo feature `heif`; without it such files are refused as unsupported, not unknown).
 //!
 //! The size the file claims is checked against [`DecodeLimits`] before anything is decoded.
-//! libheif then decodes the primary image in its native planar YCbCr (1.5 bytes a pixel for
-//! 4:2:0, no RGB copy), with the file's rotation and mirroring applied (`irot`/`imir`, which
-//! take the place of EXIF orientation in HEIF). The planes are turned into 8-bit RGB one row
-//! at a time and handed to a [`RowSink`](super::sample::RowSink), so a 12 MP photo decoded for
-//! hashing keeps only PDQ's 512x512 sample beside libheif's planes. The colour conversion
-//! follows the file's `nclx` matrix and range (BT.601 full range when absent, libheif's
-//! default) with nearest-neighbour chroma, as libheif 1.15 itself converts.
+//! A grid image (what phones write: an iPhone photo is 48 tiles of 512x512) is decoded one
+//! tile at a time (`heif_grid` writes each tile its own small file for libheif 1.15, which
+//! has no tile API), each tile's rows going to a [`RowSink`](super::sample::RowSink), so a
+//! 12 MP or 64 MP grid decoded for hashing holds one tile's planes and PDQ's 512x512 sample;
+//! the grid's `irot`/`imir` are applied to the sample, as EXIF orientation is for JPEG.
+//! Other images (single-item files, grids with alpha or a `clap` crop) are decoded whole by
+//! libheif, with its rotation and mirroring applied, in its native planar YCbCr (1.5 bytes a
+//! pixel for 4:2:0, no RGB copy), then handed to the sink one row at a time. The colour
+//! conversion follows the file's `nclx` matrix and range (BT.601 full range when absent,
+//! libheif's default) with nearest-neighbour chroma, as libheif 1.15 itself converts.
 
 /// ISO BMFF brands of still HEIF images: HEVC (`heic`, `heix`, `heim`, `heis`, `mif1`...) and
 /// AV1 (`avif`, `avis`).
@@ -125,7 +128,7 @@ mod with_libheif {
     use super::super::sample::{should_sample, RowSink};
     use super::super::{check_dims, check_whole_frame, DecodeLimits, DecodedImage, MediaError};
     use image::metadata::Orientation;
-    use libheif_rs::{Chroma, ColorSpace, HeifContext, LibHeif, MatrixCoefficients, Plane};
+    use libheif_rs::{Chroma, ColorSpace, HeifContext, Image, LibHeif, MatrixCoefficients, Plane};
 
     const NAME: &str = "HEIF";
 
@@ -281,6 +284,84 @@ mod with_libheif {
         }
     }
 
+    fn no_planes(img: &Image) -> MediaError {
+        MediaError::Unsupported {
+            format: NAME,
+            detail: format!("no usable planes in a {:?} image", img.color_space()),
+        }
+    }
+
+    /// Whether libheif returned the picture as grey (one channel) rather than colour.
+    fn is_grey(img: &Image) -> Result<bool, MediaError> {
+        let planes = img.planes();
+        let colour = Colour::of(&planes).ok_or_else(|| no_planes(img))?;
+        Ok(matches!(colour, Colour::Grey(_)))
+    }
+
+    /// Converts a decoded picture to 8-bit rows and hands them to `sink`: picture pixel (x, y)
+    /// is image pixel (x0 + x, y0 + y), and what falls outside `size` is cut off.
+    fn feed(
+        img: &Image,
+        ycc: &Ycc,
+        sink: &mut RowSink,
+        (x0, y0): (usize, usize),
+        size: (usize, usize),
+    ) -> Result<(), MediaError> {
+        let planes = img.planes();
+        let colour = Colour::of(&planes).ok_or_else(|| no_planes(img))?;
+        let alpha = planes.a.as_ref().map(Samples::new);
+        let (w, h) = (img.width() as usize, img.height() as usize);
+        let format = if matches!(colour, Colour::Grey(_)) {
+            RowFormat::La8
+        } else {
+            RowFormat::Rgba8
+        };
+        let cols = w.min(size.0.saturating_sub(x0));
+        let mut rgba = Vec::with_capacity(cols * 4);
+        let mut out = Vec::with_capacity(cols * 3);
+        for y in 0..h.min(size.1.saturating_sub(y0)) {
+            if !sink.wants(y0 + y) {
+                continue;
+            }
+            rgba.clear();
+            out.clear();
+            for x in 0..cols {
+                let a = alpha.as_ref().map_or(255, |a| a.at(x, y).round() as u8);
+                match colour.pixel(ycc, x, y, (w, h)) {
+                    Pixel::Grey(v) => rgba.extend_from_slice(&[v, a]),
+                    Pixel::Rgb(p) => rgba.extend_from_slice(&[p[0], p[1], p[2], a]),
+                }
+            }
+            normalize_row(format, &rgba, &mut out);
+            sink.push_strided(y0 + y, x0, 1, &out);
+        }
+        Ok(())
+    }
+
+    /// What the primary image's handle says, read before decoding.
+    struct Primary {
+        width: u32,
+        height: u32,
+        ycc: Ycc,
+        has_alpha: bool,
+    }
+
+    impl Primary {
+        /// The result: `pixels` (oriented) of this primary image, `sampled` or whole.
+        fn decoded(&self, pixels: image::DynamicImage, sampled: bool) -> DecodedImage {
+            DecodedImage {
+                pixels: super::super::convert::normalize(pixels),
+                format: NAME,
+                source_width: self.width,
+                source_height: self.height,
+                exif_orientation: 1,
+                scale_denominator: 1,
+                sampled,
+                partial: false,
+            }
+        }
+    }
+
     /// Decodes the primary image of a HEIF/AVIF file; `for_hashing` lets a large one be
     /// sampled.
     pub(in crate::media) fn decode(
@@ -295,10 +376,31 @@ mod with_libheif {
                 cause: None,
             });
         }
-        for (w, h) in super::super::heif_refs::grid_output_sizes(bytes) {
+        let grids = super::super::heif_refs::grid_output_sizes(bytes);
+        for &(w, h) in &grids {
             check_dims(w, h, limits)?;
+        }
+        let (primary, whole) = read_primary(bytes, limits)?;
+        if !primary.has_alpha {
+            if let Some(plan) = super::super::heif_grid::plan(bytes) {
+                if let Some(done) = tiles::decode(bytes, &plan, &primary, limits, for_hashing)? {
+                    return Ok(done);
+                }
+            }
+        }
+        // Decoded whole: libheif allocates every grid at its declared size.
+        for &(w, h) in &grids {
             check_whole_frame(NAME, (w, h), 3, PLANES_BUDGET)?;
         }
+        decode_whole(whole, &primary, limits, for_hashing)
+    }
+
+    /// Opens the file and reads its primary image's size and colour, checked against the
+    /// limits; returns them with libheif's decode of the whole image, ready to run.
+    fn read_primary<'a>(
+        bytes: &'a [u8],
+        limits: &DecodeLimits,
+    ) -> Result<(Primary, HeifContext<'a>), MediaError> {
         let mut ctx = HeifContext::read_from_bytes(bytes).map_err(failed)?;
         // Grid tiles on the calling thread: libheif 1.15 starts a thread per tile of a grid
         // image, so a 950-byte file naming thousands of tiles made it throw std::system_error
@@ -307,71 +409,150 @@ mod with_libheif {
         let handle = ctx.primary_image_handle().map_err(failed)?;
         let (width, height) = (handle.width(), handle.height());
         check_dims(width, height, limits)?;
-        let deep = handle.luma_bits_per_pixel() > 8;
-        let per_pixel = if deep { 5 } else { 3 };
-        check_whole_frame(NAME, (width, height), per_pixel, PLANES_BUDGET)?;
         let nclx = if super::nclx_refused_by_libheif(bytes) {
             None
         } else {
             handle.color_profile_nclx()
         };
-        let lib = LibHeif::new();
-        let img = lib
-            .decode(&handle, ColorSpace::YCbCr(Chroma::C420), None)
-            .map_err(failed)?;
-        let planes = img.planes();
-        let (w, h) = (img.width() as usize, img.height() as usize);
-        check_dims(w as u32, h as u32, limits)?;
-        let colour = Colour::of(&planes).ok_or_else(|| MediaError::Unsupported {
-            format: NAME,
-            detail: format!("no usable planes in a {:?} image", img.color_space()),
-        })?;
-        let alpha = planes.a.as_ref().map(Samples::new);
         let ycc = Ycc::new(
             nclx.as_ref().map(|n| n.matrix_coefficients()),
             nclx.as_ref().is_none_or(|n| n.full_range_flag() != 0),
         );
-        let sample = for_hashing && should_sample(w as u32, h as u32);
-        let grey = matches!(colour, Colour::Grey(_));
-        let mut sink = RowSink::new(
-            w as u32,
-            h as u32,
-            if grey { 1 } else { 3 },
-            Orientation::NoTransforms,
-            sample,
-        );
-        let mut rgba = Vec::with_capacity(w * 4);
-        let mut out = Vec::with_capacity(w * 3);
-        let format = if grey {
-            RowFormat::La8
-        } else {
-            RowFormat::Rgba8
+        let has_alpha = handle.has_alpha_channel();
+        drop(handle);
+        let primary = Primary {
+            width,
+            height,
+            ycc,
+            has_alpha,
         };
-        for y in 0..h {
-            if !sink.wants(y) {
-                continue;
-            }
-            rgba.clear();
-            out.clear();
-            for x in 0..w {
-                let a = alpha.as_ref().map_or(255, |a| a.at(x, y).round() as u8);
-                match colour.pixel(&ycc, x, y, (w, h)) {
-                    Pixel::Grey(v) => rgba.extend_from_slice(&[v, a]),
-                    Pixel::Rgb(p) => rgba.extend_from_slice(&[p[0], p[1], p[2], a]),
-                }
-            }
-            normalize_row(format, &rgba, &mut out);
-            sink.push(y, &out);
+        Ok((primary, ctx))
+    }
+
+    /// Decodes the primary image in one piece: libheif's planes, then rows to the sink.
+    fn decode_whole(
+        ctx: HeifContext<'_>,
+        primary: &Primary,
+        limits: &DecodeLimits,
+        for_hashing: bool,
+    ) -> Result<DecodedImage, MediaError> {
+        let handle = ctx.primary_image_handle().map_err(failed)?;
+        let per_pixel = if handle.luma_bits_per_pixel() > 8 {
+            5
+        } else {
+            3
+        };
+        check_whole_frame(
+            NAME,
+            (primary.width, primary.height),
+            per_pixel,
+            PLANES_BUDGET,
+        )?;
+        let img = LibHeif::new()
+            .decode(&handle, ColorSpace::YCbCr(Chroma::C420), None)
+            .map_err(failed)?;
+        let (w, h) = (img.width(), img.height());
+        check_dims(w, h, limits)?;
+        let sample = for_hashing && should_sample(w, h);
+        let channels = if is_grey(&img)? { 1 } else { 3 };
+        let mut sink = RowSink::new(w, h, channels, Orientation::NoTransforms, sample);
+        feed(
+            &img,
+            &primary.ycc,
+            &mut sink,
+            (0, 0),
+            (w as usize, h as usize),
+        )?;
+        Ok(primary.decoded(sink.finish(), sample))
+    }
+
+    /// A grid decoded one tile at a time (see `heif_grid`).
+    mod tiles {
+        use super::super::super::heif_grid::{tile_file, GridPlan};
+        use super::super::super::sample::{should_sample, RowSink};
+        use super::super::super::{check_whole_frame, DecodeLimits, DecodedImage, MediaError};
+        use super::{failed, feed, is_grey, Primary, NAME, PLANES_BUDGET};
+        use libheif_rs::{Chroma, ColorSpace, HeifContext, Image, LibHeif};
+
+        /// libheif's decode of the primary image of `file` (one tile's own file).
+        fn decode_tile(lib: &LibHeif, file: &[u8]) -> Result<Image, MediaError> {
+            let mut ctx = HeifContext::read_from_bytes(file).map_err(failed)?;
+            ctx.set_max_decoding_threads(0);
+            let handle = ctx.primary_image_handle().map_err(failed)?;
+            let per_pixel = if handle.luma_bits_per_pixel() > 8 {
+                5
+            } else {
+                3
+            };
+            check_whole_frame(
+                NAME,
+                (handle.width(), handle.height()),
+                per_pixel,
+                PLANES_BUDGET,
+            )?;
+            lib.decode(&handle, ColorSpace::YCbCr(Chroma::C420), None)
+                .map_err(failed)
         }
-        Ok(DecodedImage {
-            pixels: super::super::convert::normalize(sink.finish()),
-            format: NAME,
-            source_width: width,
-            source_height: height,
-            exif_orientation: 1,
-            scale_denominator: 1,
-            sampled: sample,
-            partial: false,
-        })
+
+        /// Decodes the grid `plan` describes tile by tile into the sink; `None` when its tiles
+        /// turn out not to tile it evenly (different sizes, or too small to cover the output),
+        /// which the caller then decodes whole, as libheif pastes them.
+        pub(in crate::media) fn decode(
+            bytes: &[u8],
+            plan: &GridPlan,
+            primary: &Primary,
+            _limits: &DecodeLimits,
+            for_hashing: bool,
+        ) -> Result<Option<DecodedImage>, MediaError> {
+            let (w, h) = (plan.width, plan.height);
+            let size = (w as usize, h as usize);
+            let sample = for_hashing && should_sample(w, h);
+            if !sample {
+                check_whole_frame(NAME, (w, h), 3, PLANES_BUDGET)?;
+            }
+            let lib = LibHeif::new();
+            let mut sink: Option<(RowSink, bool)> = None;
+            let mut tile_size: Option<(usize, usize)> = None;
+            for (i, tile) in plan.tiles.iter().enumerate() {
+                let (tx, ty) = (i % plan.columns, i / plan.columns);
+                if let (Some((_, th)), Some((s, _))) = (tile_size, &sink) {
+                    if !(ty * th..((ty + 1) * th).min(size.1)).any(|y| s.wants(y)) {
+                        continue;
+                    }
+                }
+                let img = decode_tile(&lib, &tile_file(bytes, plan, tile))?;
+                let this = (img.width() as usize, img.height() as usize);
+                let (tw, th) = *tile_size.get_or_insert(this);
+                // libheif pastes tiles at multiples of their size and cuts what falls outside
+                // the output: equal tiles that cover it, with no tile wholly outside, are what
+                // this path reproduces (and bounds what it decodes to about the output).
+                let covers = |t: usize, n: usize, out: usize| t * n >= out && t * (n - 1) < out;
+                if this != (tw, th)
+                    || !covers(tw, plan.columns, size.0)
+                    || !covers(th, plan.rows, size.1)
+                {
+                    return Ok(None);
+                }
+                let grey = is_grey(&img)?;
+                let (s, first_grey) = sink.get_or_insert_with(|| {
+                    let channels = if grey { 1 } else { 3 };
+                    (RowSink::new(w, h, channels, plan.orientation, sample), grey)
+                });
+                if grey != *first_grey {
+                    return Err(MediaError::Corrupt {
+                        format: NAME,
+                        detail: "grid tiles mix grey and colour".into(),
+                        cause: None,
+                    });
+                }
+                feed(&img, &primary.ycc, s, (tx * tw, ty * th), size)?;
+            }
+            let Some((s, _)) = sink else {
+                return Ok(None);
+            };
+            let mut img = s.finish();
+            img.apply_orientation(plan.orientation);
+            Ok(Some(primary.decoded(img, sample)))
+        }
     }
 }

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 /// The boxes directly inside `data`: (type, body) pairs; stops at the first malformed box.
-fn boxes(data: &[u8]) -> Vec<([u8; 4], &[u8])> {
+pub(super) fn boxes(data: &[u8]) -> Vec<([u8; 4], &[u8])> {
     let mut out = Vec::new();
     let mut p = 0usize;
     while let Some(head) = data.get(p..p + 8) {
@@ -39,9 +39,10 @@ fn boxes(data: &[u8]) -> Vec<([u8; 4], &[u8])> {
     out
 }
 
-/// The `dimg` references of the file's `iref` box: item id -> the item ids it is derived from.
-fn dimg_references(bytes: &[u8]) -> HashMap<u32, Vec<u32>> {
-    let mut refs: HashMap<u32, Vec<u32>> = HashMap::new();
+/// The `dimg` boxes of the file's `iref` box, in file order: (item id, the item ids it is
+/// derived from).
+pub(super) fn dimg_boxes(bytes: &[u8]) -> Vec<(u32, Vec<u32>)> {
+    let mut refs = Vec::new();
     let Some((_, meta)) = boxes(bytes).into_iter().find(|(k, _)| k == b"meta") else {
         return refs;
     };
@@ -71,7 +72,16 @@ fn dimg_references(bytes: &[u8]) -> HashMap<u32, Vec<u32>> {
             .chunks_exact(width)
             .take(count)
             .map(id);
-        refs.entry(id(from)).or_default().extend(to);
+        refs.push((id(from), to.collect()));
+    }
+    refs
+}
+
+/// The `dimg` references of the file: item id -> the item ids it is derived from.
+fn dimg_references(bytes: &[u8]) -> HashMap<u32, Vec<u32>> {
+    let mut refs: HashMap<u32, Vec<u32>> = HashMap::new();
+    for (from, to) in dimg_boxes(bytes) {
+        refs.entry(from).or_default().extend(to);
     }
     refs
 }
@@ -112,7 +122,7 @@ pub(super) fn has_reference_cycle(bytes: &[u8]) -> bool {
 }
 
 /// Big-endian unsigned integer of `n` bytes (0 to 8) at `*p`, advancing `*p`.
-fn be(data: &[u8], p: &mut usize, n: usize) -> Option<u64> {
+pub(super) fn be(data: &[u8], p: &mut usize, n: usize) -> Option<u64> {
     let b = data.get(*p..p.checked_add(n)?)?;
     *p += n;
     Some(b.iter().fold(0u64, |a, &x| (a << 8) | u64::from(x)))
@@ -143,8 +153,19 @@ fn grid_items(meta: &[u8]) -> Vec<u32> {
         .collect()
 }
 
-/// Where the first extent of item `item` lies: (in `idat` rather than the file, offset).
-fn first_extent(iloc: &[u8], item: u32) -> Option<(bool, u64)> {
+/// Where item `item`'s data lies, per its `iloc` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Location {
+    /// `construction_method`: 0 in the file, 1 in `idat`, 2 in another item.
+    pub(super) method: u64,
+    /// `data_reference_index` (0: this file).
+    pub(super) data_reference: u64,
+    /// (offset, length) of each extent, base offset added; a length of 0 means "to the end".
+    pub(super) extents: Vec<(u64, u64)>,
+}
+
+/// The location of item `item` in the `iloc` box body.
+pub(super) fn item_location(iloc: &[u8], item: u32) -> Option<Location> {
     let version = *iloc.first()?;
     let mut p = 4;
     let sizes = be(iloc, &mut p, 2)?;
@@ -167,21 +188,69 @@ fn first_extent(iloc: &[u8], item: u32) -> Option<(bool, u64)> {
         } else {
             0
         };
-        p += 2; // data_reference_index
+        let data_reference = be(iloc, &mut p, 2)?;
         let base = be(iloc, &mut p, base_size)?;
-        let extents = be(iloc, &mut p, 2)?;
-        let mut first = None;
-        for _ in 0..extents {
+        let count = be(iloc, &mut p, 2)?;
+        let mut extents = Vec::new();
+        for _ in 0..count {
             be(iloc, &mut p, index_size)?;
             let offset = be(iloc, &mut p, offset_size)?;
-            be(iloc, &mut p, length_size)?;
-            first.get_or_insert(offset);
+            let length = be(iloc, &mut p, length_size)?;
+            if id == u64::from(item) {
+                extents.push((base.checked_add(offset)?, length));
+            }
         }
         if id == u64::from(item) {
-            return Some((method == 1, base.checked_add(first?)?));
+            return Some(Location {
+                method,
+                data_reference,
+                extents,
+            });
         }
     }
     None
+}
+
+/// What a grid item's descriptor declares: tile rows and columns, output width and height.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct GridDescriptor {
+    pub(super) rows: usize,
+    pub(super) columns: usize,
+    pub(super) width: u32,
+    pub(super) height: u32,
+}
+
+/// The descriptor of grid item `item`, read from its data (in `idat` or the file).
+pub(super) fn grid_descriptor(bytes: &[u8], meta: &[u8], item: u32) -> Option<GridDescriptor> {
+    let children = boxes(meta);
+    let find = |kind: &[u8; 4]| children.iter().find(|(k, _)| k == kind).map(|(_, b)| *b);
+    let at = item_location(find(b"iloc")?, item)?;
+    let (offset, _) = *at.extents.first()?;
+    let data = if at.method == 1 {
+        find(b"idat")?
+    } else {
+        bytes
+    };
+    let mut p = usize::try_from(offset).ok()?;
+    let _version = be(data, &mut p, 1)?;
+    let flags = be(data, &mut p, 1)?;
+    let rows = be(data, &mut p, 1)? as usize + 1;
+    let columns = be(data, &mut p, 1)? as usize + 1;
+    let field = if flags & 1 == 1 { 4 } else { 2 };
+    let width = u32::try_from(be(data, &mut p, field)?).ok()?;
+    let height = u32::try_from(be(data, &mut p, field)?).ok()?;
+    Some(GridDescriptor {
+        rows,
+        columns,
+        width,
+        height,
+    })
+}
+
+/// The body of the file's `meta` box after its version and flags.
+pub(super) fn meta_body(bytes: &[u8]) -> Option<&[u8]> {
+    let (_, meta) = boxes(bytes).into_iter().find(|(k, _)| k == b"meta")?;
+    meta.get(4..)
 }
 
 /// The output sizes (width, height) that the file's grid items declare in their descriptors.
@@ -189,29 +258,13 @@ fn first_extent(iloc: &[u8], item: u32) -> Option<(bool, u64)> {
 /// is what it reports as the image's size) says: a 525-byte file declaring 28207x31935 behind
 /// a 64x64 `ispe` took 4 GB (an `image_heif` fuzz finding).
 pub(super) fn grid_output_sizes(bytes: &[u8]) -> Vec<(u32, u32)> {
-    let Some((_, meta)) = boxes(bytes).into_iter().find(|(k, _)| k == b"meta") else {
-        return Vec::new();
-    };
-    let meta = meta.get(4..).unwrap_or(&[]);
-    let children = boxes(meta);
-    let find = |kind: &[u8; 4]| children.iter().find(|(k, _)| k == kind).map(|(_, b)| *b);
-    let (Some(iloc), idat) = (find(b"iloc"), find(b"idat")) else {
+    let Some(meta) = meta_body(bytes) else {
         return Vec::new();
     };
     grid_items(meta)
         .into_iter()
-        .filter_map(|item| {
-            let (in_idat, offset) = first_extent(iloc, item)?;
-            let data = if in_idat { idat? } else { bytes };
-            let mut p = usize::try_from(offset).ok()?;
-            let _version = be(data, &mut p, 1)?;
-            let flags = be(data, &mut p, 1)?;
-            be(data, &mut p, 2)?; // rows and columns, minus one
-            let field = if flags & 1 == 1 { 4 } else { 2 };
-            let w = be(data, &mut p, field)?;
-            let h = be(data, &mut p, field)?;
-            Some((u32::try_from(w).ok()?, u32::try_from(h).ok()?))
-        })
+        .filter_map(|item| grid_descriptor(bytes, meta, item))
+        .map(|g| (g.width, g.height))
         .collect()
 }
 

@@ -32,6 +32,8 @@ mod convert;
 mod gif_frames;
 mod heif;
 #[cfg(feature = "heif")]
+mod heif_grid;
+#[cfg(feature = "heif")]
 mod heif_refs;
 mod jpeg;
 mod jpeg_dc;

@@ -30,6 +30,18 @@ pub(super) fn should_sample(width: u32, height: u32) -> bool {
         && (width as usize > SAMPLED_SIDE || height as usize > SAMPLED_SIDE)
 }
 
+/// The eight EXIF orientations, in EXIF order (1 to 8).
+pub(super) const ORIENTATIONS: [Orientation; 8] = [
+    Orientation::NoTransforms,
+    Orientation::FlipHorizontal,
+    Orientation::Rotate180,
+    Orientation::FlipVertical,
+    Orientation::Rotate90FlipH,
+    Orientation::Rotate90,
+    Orientation::Rotate270FlipH,
+    Orientation::Rotate270,
+];
+
 /// Which source axes the orientation mirrors: `(x reversed, y reversed)`, found by orienting
 /// a 2x2 image (so it agrees with `image`'s `apply_orientation` by construction).
 fn reversed_axes(o: Orientation) -> (bool, bool) {
@@ -204,16 +216,7 @@ mod tests {
     use super::*;
     use crate::lists::random::SplitMix64;
 
-    const ALL: [Orientation; 8] = [
-        Orientation::NoTransforms,
-        Orientation::FlipHorizontal,
-        Orientation::Rotate180,
-        Orientation::FlipVertical,
-        Orientation::Rotate90FlipH,
-        Orientation::Rotate90,
-        Orientation::Rotate270FlipH,
-        Orientation::Rotate270,
-    ];
+    const ALL: [Orientation; 8] = ORIENTATIONS;
 
     /// The reference rule on the displayed image: pixel (x*W/512, y*H/512).
     fn reference_sample(img: &RgbImage) -> RgbImage {

@@ -22,6 +22,7 @@ mod hostile_text;
 mod hostile_video;
 mod image_decode_cases;
 mod image_decode_formats;
+mod image_decode_heif_grid;
 mod image_decode_memory;
 #[cfg(feature = "webp-libwebp")]
 mod image_decode_webp;

@@ -3,6 +3,9 @@
 //! stored, every file is made from code.
 #![allow(dead_code)] // each user takes the generators it needs
 
+#[cfg(feature = "heif")]
+pub mod heif_grid;
+
 use std::io::Write;
 
 /// A photo-like RGB row: gradients and a few hard edges, varying with `y`.
