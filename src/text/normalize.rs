@@ -184,7 +184,7 @@ impl<'a> Streamer<'a> {
             em: Emitter::new(text.len()),
             det: RunDetector::new(leet),
             ambiguous: false,
-            token: Vec::new(),
+            token: Vec::with_capacity(32),
             lazy: None,
             in_tail: false,
             scratch: Vec::new(),
@@ -198,6 +198,7 @@ impl<'a> Streamer<'a> {
             if b.is_ascii() && b != b'<' && b != b'&' {
                 self.ascii(b, i);
                 i += 1;
+                i = self.skip_lazy_letters(i);
                 continue;
             }
             match self.decoded(i) {
@@ -248,6 +249,26 @@ impl<'a> Streamer<'a> {
             }
             None => self.token.push(unit),
         }
+    }
+
+    /// Inside the letters of a lazily tracked ASCII word nothing happens per letter (see
+    /// [`Self::ascii`]): skips the rest of them at once; returns the index after them.
+    #[inline(always)]
+    fn skip_lazy_letters(&mut self, i: usize) -> usize {
+        if self.lazy.is_none() || self.in_tail {
+            return i;
+        }
+        let run = self.bytes.get(i..).map_or(0, |rest| {
+            rest.iter().take_while(|b| b.is_ascii_alphabetic()).count()
+        });
+        if run == 0 {
+            return i;
+        }
+        let end = i + run;
+        if let Some(&last) = self.bytes.get(end - 1) {
+            self.prev = Some(char::from(last.to_ascii_lowercase()));
+        }
+        end
     }
 
     /// Ends the current token at a whitespace unit and emits the separator.
@@ -314,9 +335,11 @@ impl<'a> Streamer<'a> {
         if letters > 0 {
             self.det.word(letters, true);
         }
-        for (k, &b) in word.iter().enumerate() {
+        let (head, tail) = word.split_at(letters);
+        self.em.ascii_letters(head, start);
+        for (k, &b) in tail.iter().enumerate() {
             let c = char::from(b.to_ascii_lowercase());
-            let (s, e) = (start + k, start + k + 1);
+            let (s, e) = (start + letters + k, start + letters + k + 1);
             if b.is_ascii_alphabetic() {
                 self.em.ch(c, s, e);
             } else {
@@ -519,6 +542,31 @@ impl Emitter {
         }
         push_out(&mut self.out, c, start, end);
         self.last_char = Some(c);
+    }
+
+    /// [`Self::ch`] for each byte of `word` (ASCII letters, the first at byte `start` of the
+    /// original), with the pending separator flushed once instead of checked per letter.
+    fn ascii_letters(&mut self, word: &[u8], start: usize) {
+        let Some(&first) = word.first() else {
+            return;
+        };
+        self.ch(char::from(first.to_ascii_lowercase()), start, start + 1);
+        self.out.text.reserve(word.len());
+        self.out.spans.reserve(word.len());
+        for (k, &b) in word.iter().enumerate().skip(1) {
+            let c = char::from(b.to_ascii_lowercase());
+            let at = start + k;
+            if self.last_char == Some(c) {
+                // Collapse repeats: widen the previous (one-byte) character's span.
+                if let Some(sp) = self.out.spans.last_mut() {
+                    sp.1 = sp.1.max(at + 1);
+                }
+                continue;
+            }
+            self.out.text.push(c);
+            self.out.spans.push((at, at + 1));
+            self.last_char = Some(c);
+        }
     }
 
     fn finish(self) -> Normalized {
