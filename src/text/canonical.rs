@@ -584,12 +584,23 @@ pub fn canonical_pattern(n: &Normalized) -> Option<Normalized> {
                 .map_or(Rewrite::Keep, Rewrite::Static)
         })
         .collect();
-    rebuild(n, &toks, &rewrites, &[])
+    rebuild(n, &toks, &rewrites, &[], &mut None)
 }
 
 /// Rewrites a message skeleton with every rule against `vocab`. `original` is the message the
 /// skeleton came from (to see which symbols censored a word). `None` if nothing changes.
 pub fn canonical_message(original: &str, n: &Normalized, vocab: &Vocabulary) -> Option<Normalized> {
+    canonical_message_reusing(original, n, vocab, &mut None)
+}
+
+/// [`canonical_message`], writing the rewritten skeleton into the buffers of `spare` (taken
+/// only if there is something to rewrite).
+pub(crate) fn canonical_message_reusing(
+    original: &str,
+    n: &Normalized,
+    vocab: &Vocabulary,
+    spare: &mut Option<Normalized>,
+) -> Option<Normalized> {
     let text = n.as_str();
     let toks = tokens(text);
     let joins = censored_joins(original, n, &toks, vocab);
@@ -597,7 +608,7 @@ pub fn canonical_message(original: &str, n: &Normalized, vocab: &Vocabulary) -> 
     if joins.is_empty() {
         // The common case: one rewrite per token, the tokens stay as they are.
         rewrites.extend((0..toks.len()).map(|i| token_rewrite(text, &toks, i, vocab)));
-        return rebuild_with_moved(n, &toks, &rewrites);
+        return rebuild_with_moved(n, &toks, &rewrites, spare);
     }
     let mut merged: Vec<(usize, usize)> = Vec::with_capacity(toks.len());
     let mut joins = joins.into_iter().peekable();
@@ -614,7 +625,7 @@ pub fn canonical_message(original: &str, n: &Normalized, vocab: &Vocabulary) -> 
         merged.push((s, e));
         i += 1;
     }
-    rebuild_with_moved(n, &merged, &rewrites)
+    rebuild_with_moved(n, &merged, &rewrites, spare)
 }
 
 /// The rewrite of token `i` of `toks` (not part of a censored join): an emoji between two
@@ -641,6 +652,7 @@ fn rebuild_with_moved(
     n: &Normalized,
     toks: &[(usize, usize)],
     rewrites: &[Rewrite],
+    spare: &mut Option<Normalized>,
 ) -> Option<Normalized> {
     let moved: Vec<(usize, usize)> = toks
         .iter()
@@ -648,7 +660,7 @@ fn rebuild_with_moved(
         .filter(|(_, r)| matches!(r, Rewrite::Drop))
         .map(|(t, _)| *t)
         .collect();
-    rebuild(n, toks, rewrites, &moved)
+    rebuild(n, toks, rewrites, &moved, spare)
 }
 
 /// True if no sentence separator lies between two tokens.
@@ -749,20 +761,26 @@ fn censored_joins(
     out
 }
 
-/// Writes the rewritten skeleton; `moved` tokens are appended after a sentence break.
+/// Writes the rewritten skeleton (into `spare`'s buffers if given); `moved` tokens are
+/// appended after a sentence break.
 fn rebuild(
     n: &Normalized,
     toks: &[(usize, usize)],
     rewrites: &[Rewrite],
     moved: &[(usize, usize)],
+    spare: &mut Option<Normalized>,
 ) -> Option<Normalized> {
     if rewrites.iter().all(|r| matches!(r, Rewrite::Keep)) {
         return None;
     }
     let text = n.as_str();
     let spans = n.spans();
-    let mut out = String::with_capacity(text.len() + 16);
-    let mut out_spans: Vec<(usize, usize)> = Vec::with_capacity(text.len() + 16);
+    let (mut out, mut out_spans) = spare
+        .take()
+        .map(Normalized::into_buffers)
+        .unwrap_or_default();
+    out.reserve(text.len() + 16);
+    out_spans.reserve(text.len() + 16);
     let copy = |from: usize, to: usize, out: &mut String, out_spans: &mut Vec<_>| {
         out.push_str(text.get(from..to).unwrap_or(""));
         out_spans.extend_from_slice(spans.get(from..to).unwrap_or(&[]));
