@@ -218,6 +218,8 @@ pub struct Vocabulary {
     word_bits: Bits,
     /// Pre-check for `deletes`.
     delete_bits: Bits,
+    /// Pre-check for `abbreviations` (most tokens and candidate splits are not one).
+    abbreviation_bits: Bits,
     /// Hashes of every vocabulary word (and compact phrase form).
     words: FastSet,
     /// Abbreviation expansions by the hash of the abbreviation (a linear search through
@@ -242,7 +244,9 @@ impl Vocabulary {
     ) -> Vocabulary {
         let mut v = Vocabulary::default();
         for (k, x) in ABBREVIATIONS {
-            v.abbreviations.insert(fnv(k.as_bytes(), None), (k, x));
+            let h = fnv(k.as_bytes(), None);
+            v.abbreviation_bits.set(h);
+            v.abbreviations.insert(h, (k, x));
         }
         let mut seen: HashSet<&str> = HashSet::new();
         for w in words {
@@ -289,10 +293,16 @@ impl Vocabulary {
         if token.len() > 8 {
             return None;
         }
-        let (k, x) = self
-            .abbreviations
-            .get(&fnv(token.as_bytes(), None))
-            .copied()?;
+        self.expand_hashed(token, fnv(token.as_bytes(), None))
+    }
+
+    /// [`Self::expand`] of a token whose hash `h` is already known.
+    #[inline]
+    fn expand_hashed(&self, token: &str, h: u64) -> Option<&'static str> {
+        if token.len() > 8 || !self.abbreviation_bits.may_contain(h) {
+            return None;
+        }
+        let (k, x) = self.abbreviations.get(&h).copied()?;
         // Hash collisions are possible in principle: confirm.
         (k == token).then_some(x)
     }
@@ -300,16 +310,12 @@ impl Vocabulary {
     /// True if `bytes` hash to an abbreviation (no confirmation: used while splitting).
     #[inline]
     fn is_abbreviation_hash(&self, h: u64) -> bool {
-        self.abbreviations.contains_key(&h)
+        self.abbreviation_bits.may_contain(h) && self.abbreviations.contains_key(&h)
     }
 
     fn insert_word(&mut self, h: u64) {
         self.word_bits.set(h);
         self.words.insert(h);
-    }
-
-    fn contains(&self, token: &str) -> bool {
-        self.contains_hash(fnv(token.as_bytes(), None))
     }
 
     #[inline]
@@ -526,16 +532,30 @@ enum Rewrite {
 /// Byte ranges of the tokens of a skeleton: maximal runs of word characters, or of emoji
 /// (`🤫dont` is two tokens, so `dont` is still rewritten), between separators.
 fn tokens(text: &str) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
+    // About one token per five bytes of chat text: one allocation in the common case.
+    let mut out = Vec::with_capacity(text.len() / 4 + 1);
     let mut start: Option<(usize, bool)> = None;
-    for (i, c) in text.char_indices() {
-        if c == ' ' || c == '.' {
+    let bytes = text.as_bytes();
+    let mut next = 0;
+    while let Some(&b) = bytes.get(next) {
+        let i = next;
+        // ASCII bytes are classified without decoding a char (the common case).
+        let (separator, emoji) = if b.is_ascii() {
+            next += 1;
+            (b == b' ' || b == b'.', !b.is_ascii_alphanumeric())
+        } else {
+            let Some(c) = text.get(i..).and_then(|s| s.chars().next()) else {
+                break;
+            };
+            next += c.len_utf8();
+            (false, !c.is_alphanumeric())
+        };
+        if separator {
             if let Some((s, _)) = start.take() {
                 out.push((s, i));
             }
             continue;
         }
-        let emoji = !c.is_alphanumeric();
         match start {
             Some((s, e)) if e != emoji => {
                 out.push((s, i));
@@ -564,16 +584,32 @@ pub fn canonical_pattern(n: &Normalized) -> Option<Normalized> {
                 .map_or(Rewrite::Keep, Rewrite::Static)
         })
         .collect();
-    rebuild(n, &toks, &rewrites, &[])
+    rebuild(n, &toks, &rewrites, &[], &mut None)
 }
 
 /// Rewrites a message skeleton with every rule against `vocab`. `original` is the message the
 /// skeleton came from (to see which symbols censored a word). `None` if nothing changes.
 pub fn canonical_message(original: &str, n: &Normalized, vocab: &Vocabulary) -> Option<Normalized> {
+    canonical_message_reusing(original, n, vocab, &mut None)
+}
+
+/// [`canonical_message`], writing the rewritten skeleton into the buffers of `spare` (taken
+/// only if there is something to rewrite).
+pub(crate) fn canonical_message_reusing(
+    original: &str,
+    n: &Normalized,
+    vocab: &Vocabulary,
+    spare: &mut Option<Normalized>,
+) -> Option<Normalized> {
     let text = n.as_str();
-    let mut toks = tokens(text);
+    let toks = tokens(text);
     let joins = censored_joins(original, n, &toks, vocab);
     let mut rewrites: Vec<Rewrite> = Vec::with_capacity(toks.len());
+    if joins.is_empty() {
+        // The common case: one rewrite per token, the tokens stay as they are.
+        rewrites.extend((0..toks.len()).map(|i| token_rewrite(text, &toks, i, vocab)));
+        return rebuild_with_moved(n, &toks, &rewrites, spare);
+    }
     let mut merged: Vec<(usize, usize)> = Vec::with_capacity(toks.len());
     let mut joins = joins.into_iter().peekable();
     let mut i = 0;
@@ -585,28 +621,46 @@ pub fn canonical_message(original: &str, n: &Normalized, vocab: &Vocabulary) -> 
             i = last + 1;
             continue;
         }
-        let token = text.get(s..e).unwrap_or("");
-        let emoji_between = i > 0
-            && i + 1 < toks.len()
-            && !token.chars().any(char::is_alphanumeric)
-            && token.chars().any(is_emoji)
-            && same_sentence(text, toks.get(i - 1), toks.get(i + 1));
-        rewrites.push(if emoji_between {
-            Rewrite::Drop
-        } else {
-            rewrite_word(token, vocab)
-        });
+        rewrites.push(token_rewrite(text, &toks, i, vocab));
         merged.push((s, e));
         i += 1;
     }
-    toks = merged;
+    rebuild_with_moved(n, &merged, &rewrites, spare)
+}
+
+/// The rewrite of token `i` of `toks` (not part of a censored join): an emoji between two
+/// words of one sentence is dropped, anything else goes through [`rewrite_word`].
+fn token_rewrite(text: &str, toks: &[(usize, usize)], i: usize, vocab: &Vocabulary) -> Rewrite {
+    let Some(&(s, e)) = toks.get(i) else {
+        return Rewrite::Keep;
+    };
+    let token = text.get(s..e).unwrap_or("");
+    let emoji_between = i > 0
+        && i + 1 < toks.len()
+        && !token.chars().any(char::is_alphanumeric)
+        && token.chars().any(is_emoji)
+        && same_sentence(text, toks.get(i - 1), toks.get(i + 1));
+    if emoji_between {
+        Rewrite::Drop
+    } else {
+        rewrite_word(token, vocab)
+    }
+}
+
+/// [`rebuild`] with the dropped tokens (emoji between words) moved to the end.
+fn rebuild_with_moved(
+    n: &Normalized,
+    toks: &[(usize, usize)],
+    rewrites: &[Rewrite],
+    spare: &mut Option<Normalized>,
+) -> Option<Normalized> {
     let moved: Vec<(usize, usize)> = toks
         .iter()
-        .zip(&rewrites)
+        .zip(rewrites)
         .filter(|(_, r)| matches!(r, Rewrite::Drop))
         .map(|(t, _)| *t)
         .collect();
-    rebuild(n, &toks, &rewrites, &moved)
+    rebuild(n, toks, rewrites, &moved, spare)
 }
 
 /// True if no sentence separator lies between two tokens.
@@ -619,16 +673,17 @@ fn same_sentence(text: &str, a: Option<&(usize, usize)>, b: Option<&(usize, usiz
 
 /// The rewrite of one ordinary word token.
 fn rewrite_word(token: &str, vocab: &Vocabulary) -> Rewrite {
-    if let Some(x) = vocab.expand(token) {
-        return Rewrite::Static(x);
-    }
     // Long runs (a joined spaced-out message can be megabytes) are only ever split, and only
     // up to MAX_SPLIT letters: the per-token work stays bounded.
-    if token.len() < 4
-        || token.len() > MAX_SPLIT
-        || !token.bytes().all(|b| b.is_ascii_lowercase())
-        || vocab.contains(token)
-    {
+    if token.len() > MAX_SPLIT {
+        return Rewrite::Keep;
+    }
+    // One hash of the token serves the abbreviation and vocabulary lookups.
+    let h = fnv(token.as_bytes(), None);
+    if let Some(x) = vocab.expand_hashed(token, h) {
+        return Rewrite::Static(x);
+    }
+    if token.len() < 4 || !token.bytes().all(|b| b.is_ascii_lowercase()) || vocab.contains_hash(h) {
         return Rewrite::Keep;
     }
     if token.len() <= MAX_WORD + 3 {
@@ -706,20 +761,26 @@ fn censored_joins(
     out
 }
 
-/// Writes the rewritten skeleton; `moved` tokens are appended after a sentence break.
+/// Writes the rewritten skeleton (into `spare`'s buffers if given); `moved` tokens are
+/// appended after a sentence break.
 fn rebuild(
     n: &Normalized,
     toks: &[(usize, usize)],
     rewrites: &[Rewrite],
     moved: &[(usize, usize)],
+    spare: &mut Option<Normalized>,
 ) -> Option<Normalized> {
     if rewrites.iter().all(|r| matches!(r, Rewrite::Keep)) {
         return None;
     }
     let text = n.as_str();
     let spans = n.spans();
-    let mut out = String::with_capacity(text.len() + 16);
-    let mut out_spans: Vec<(usize, usize)> = Vec::with_capacity(text.len() + 16);
+    let (mut out, mut out_spans) = spare
+        .take()
+        .map(Normalized::into_buffers)
+        .unwrap_or_default();
+    out.reserve(text.len() + 16);
+    out_spans.reserve(text.len() + 16);
     let copy = |from: usize, to: usize, out: &mut String, out_spans: &mut Vec<_>| {
         out.push_str(text.get(from..to).unwrap_or(""));
         out_spans.extend_from_slice(spans.get(from..to).unwrap_or(&[]));

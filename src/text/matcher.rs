@@ -2,15 +2,25 @@
 //! safelist phrase and modifier cue, plus the checks done on each raw hit (word boundaries,
 //! token gaps, safelist containment, modifier context).
 
-use super::canonical::{canonical_message, canonical_pattern, Vocabulary, MIN_FUZZY_SINGLE};
+use super::canonical::{
+    canonical_message_reusing, canonical_pattern, Vocabulary, MIN_FUZZY_SINGLE,
+};
 use super::error::LexiconError;
 use super::lexicon::{split_gaps, LexiconEntry, LexiconSet, Modifier, ModifierScope};
-use super::normalize::{normalize, Leet, NormalizeOptions, Normalized};
+use super::normalize::{normalize, normalize_reusing, Leet, NormalizeOptions, Normalized};
 use super::types::{Boundary, Category, GroomingStage, ModifierKind, SelfHarmLevel};
 use aho_corasick::{AhoCorasick, MatchKind};
 use serde::{Deserialize, Serialize};
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::path::Path;
+
+thread_local! {
+    /// Skeleton buffers kept between messages on each thread (the normalized and the
+    /// canonical skeleton of a pass), so [`TextEngine::analyze`] does not allocate them for
+    /// every message. Only small ones are kept ([`Normalized::into_spare`]).
+    static SPARES: Cell<[Option<Normalized>; 2]> = const { Cell::new([None, None]) };
+}
 
 /// Most matches reported for one message. Beyond this the evidence is saturated anyway, and
 /// the cap keeps adversarial inputs (a megabyte of repeated phrases) linear.
@@ -423,11 +433,12 @@ impl TextEngine {
     /// single letters and an `l`-reading pass if it has an ambiguous `1`/`!`/`|`.
     pub fn analyze(&self, text: &str) -> MessageAnalysis {
         let mut out = MessageAnalysis::default();
-        let base = normalize(text, NormalizeOptions::default());
-        self.scan_canonical(text, &base, &mut out);
+        let [mut spare, mut canonical] = SPARES.try_with(Cell::take).unwrap_or_default();
+        let base = normalize_reusing(text, NormalizeOptions::default(), spare);
+        self.scan_canonical(text, &base, &mut out, &mut canonical);
         let (spaced, ambiguous_leet) = (base.has_spaced_run(), base.has_ambiguous_leet());
         // One pass alive at a time: a pass costs about 20 bytes per input byte.
-        drop(base);
+        spare = base.into_spare();
         if spaced {
             let joined = normalize(
                 text,
@@ -436,27 +447,38 @@ impl TextEngine {
                     leet: Leet::OneAsI,
                 },
             );
-            self.scan_canonical(text, &joined, &mut out);
+            self.scan_canonical(text, &joined, &mut out, &mut canonical);
         }
         if ambiguous_leet {
-            let as_l = normalize(
-                text,
-                NormalizeOptions {
-                    join_spaced: false,
-                    leet: Leet::OneAsL,
-                },
-            );
-            self.scan_canonical(text, &as_l, &mut out);
+            let options = NormalizeOptions {
+                join_spaced: false,
+                leet: Leet::OneAsL,
+            };
+            let as_l = normalize_reusing(text, options, spare);
+            self.scan_canonical(text, &as_l, &mut out, &mut canonical);
+            spare = as_l.into_spare();
         }
+        // A thread being torn down just allocates next time.
+        let _ = SPARES.try_with(|s| s.set([spare, canonical]));
         out.matches.sort_by_key(|m| (m.start, m.end));
         carry_third_person(text, &mut out.matches);
         out
     }
 
-    /// Scans the canonical form of a normalized pass (see [`super::canonical`]).
-    fn scan_canonical(&self, original: &str, n: &Normalized, out: &mut MessageAnalysis) {
-        match canonical_message(original, n, &self.vocabulary) {
-            Some(c) => self.scan(original, &c, out),
+    /// Scans the canonical form of a normalized pass (see [`super::canonical`]), built in
+    /// `spare`'s buffers, which it hands back afterwards.
+    fn scan_canonical(
+        &self,
+        original: &str,
+        n: &Normalized,
+        out: &mut MessageAnalysis,
+        spare: &mut Option<Normalized>,
+    ) {
+        match canonical_message_reusing(original, n, &self.vocabulary, spare) {
+            Some(c) => {
+                self.scan(original, &c, out);
+                *spare = c.into_spare();
+            }
             None => self.scan(original, n, out),
         }
     }

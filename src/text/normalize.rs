@@ -71,7 +71,32 @@ pub struct Normalized {
     has_ambiguous_leet: bool,
 }
 
+/// Largest skeleton (in bytes) whose buffers are kept for reuse by [`Normalized::into_spare`]:
+/// chat messages are far shorter, and a megabyte message must not pin its buffers.
+const SPARE_MAX_BYTES: usize = 4096;
+
 impl Normalized {
+    /// This skeleton's buffers, emptied, for the next pass to write into (see
+    /// [`normalize_reusing`]); `None` if they are too large to be worth keeping.
+    pub(crate) fn into_spare(mut self) -> Option<Normalized> {
+        if self.text.capacity() > SPARE_MAX_BYTES || self.spans.capacity() > SPARE_MAX_BYTES {
+            return None;
+        }
+        self.text.clear();
+        self.spans.clear();
+        self.has_spaced_run = false;
+        self.has_ambiguous_leet = false;
+        Some(self)
+    }
+
+    /// The emptied text and span buffers (with their capacity), to build a skeleton in.
+    pub(crate) fn into_buffers(self) -> (String, Vec<(usize, usize)>) {
+        let (mut text, mut spans) = (self.text, self.spans);
+        text.clear();
+        spans.clear();
+        (text, spans)
+    }
+
     /// Builds a skeleton from its parts (used by [`crate::text::canonical`], which rewrites
     /// tokens of an existing skeleton). `spans` must hold one entry per byte of `text`.
     pub(crate) fn from_parts(
@@ -125,10 +150,20 @@ impl Normalized {
 
 /// Normalizes `text` with the given options. Never fails: unknown characters pass through.
 pub fn normalize(text: &str, options: NormalizeOptions) -> Normalized {
+    normalize_reusing(text, options, None)
+}
+
+/// [`normalize`], writing into the buffers of `spare` (from [`Normalized::into_spare`]) when
+/// given, so a scan does not allocate them for every message. Same output.
+pub(crate) fn normalize_reusing(
+    text: &str,
+    options: NormalizeOptions,
+    spare: Option<Normalized>,
+) -> Normalized {
     if options.join_spaced {
         normalize_staged(text, options)
     } else {
-        normalize_streaming(text, options.leet)
+        Streamer::new(text, options.leet, spare).run()
     }
 }
 
@@ -144,14 +179,10 @@ fn normalize_staged(text: &str, options: NormalizeOptions) -> Normalized {
     out
 }
 
-/// The single-pass pipeline used for every non-joining pass: decodes one whitespace-delimited
-/// token at a time into a reused buffer and emits straight into the output, detecting spaced
-/// runs on the fly. Produces exactly what [`normalize_staged`] produces without joining.
-fn normalize_streaming(text: &str, leet: Leet) -> Normalized {
-    Streamer::new(text, leet).run()
-}
-
-/// State of one streaming normalization (see [`normalize_streaming`]).
+/// State of one streaming normalization: the single-pass pipeline used for every non-joining
+/// pass. It decodes one whitespace-delimited token at a time into a reused buffer and emits
+/// straight into the output, detecting spaced runs on the fly, and produces exactly what
+/// [`normalize_staged`] produces without joining.
 struct Streamer<'a> {
     text: &'a str,
     bytes: &'a [u8],
@@ -176,15 +207,15 @@ struct Streamer<'a> {
 }
 
 impl<'a> Streamer<'a> {
-    fn new(text: &'a str, leet: Leet) -> Self {
+    fn new(text: &'a str, leet: Leet, spare: Option<Normalized>) -> Self {
         Streamer {
             text,
             bytes: text.as_bytes(),
             leet,
-            em: Emitter::new(text.len()),
+            em: Emitter::reusing(spare, text.len()),
             det: RunDetector::new(leet),
             ambiguous: false,
-            token: Vec::new(),
+            token: Vec::with_capacity(32),
             lazy: None,
             in_tail: false,
             scratch: Vec::new(),
@@ -198,6 +229,7 @@ impl<'a> Streamer<'a> {
             if b.is_ascii() && b != b'<' && b != b'&' {
                 self.ascii(b, i);
                 i += 1;
+                i = self.skip_lazy_letters(i);
                 continue;
             }
             match self.decoded(i) {
@@ -248,6 +280,26 @@ impl<'a> Streamer<'a> {
             }
             None => self.token.push(unit),
         }
+    }
+
+    /// Inside the letters of a lazily tracked ASCII word nothing happens per letter (see
+    /// [`Self::ascii`]): skips the rest of them at once; returns the index after them.
+    #[inline(always)]
+    fn skip_lazy_letters(&mut self, i: usize) -> usize {
+        if self.lazy.is_none() || self.in_tail {
+            return i;
+        }
+        let run = self.bytes.get(i..).map_or(0, |rest| {
+            rest.iter().take_while(|b| b.is_ascii_alphabetic()).count()
+        });
+        if run == 0 {
+            return i;
+        }
+        let end = i + run;
+        if let Some(&last) = self.bytes.get(end - 1) {
+            self.prev = Some(char::from(last.to_ascii_lowercase()));
+        }
+        end
     }
 
     /// Ends the current token at a whitespace unit and emits the separator.
@@ -314,9 +366,11 @@ impl<'a> Streamer<'a> {
         if letters > 0 {
             self.det.word(letters, true);
         }
-        for (k, &b) in word.iter().enumerate() {
+        let (head, tail) = word.split_at(letters);
+        self.em.ascii_letters(head, start);
+        for (k, &b) in tail.iter().enumerate() {
             let c = char::from(b.to_ascii_lowercase());
-            let (s, e) = (start + k, start + k + 1);
+            let (s, e) = (start + letters + k, start + letters + k + 1);
             if b.is_ascii_alphabetic() {
                 self.em.ch(c, s, e);
             } else {
@@ -480,6 +534,26 @@ struct Emitter {
 }
 
 impl Emitter {
+    /// An emitter writing into `spare`'s buffers (emptied) if given, else into new ones.
+    fn reusing(spare: Option<Normalized>, capacity: usize) -> Self {
+        let Some(spare) = spare else {
+            return Self::new(capacity);
+        };
+        let (mut text, mut spans) = spare.into_buffers();
+        text.reserve(capacity);
+        spans.reserve(capacity);
+        Self {
+            out: Normalized {
+                text,
+                spans,
+                has_spaced_run: false,
+                has_ambiguous_leet: false,
+            },
+            pending_sep: None,
+            last_char: None,
+        }
+    }
+
     fn new(capacity: usize) -> Self {
         Self {
             out: Normalized {
@@ -519,6 +593,31 @@ impl Emitter {
         }
         push_out(&mut self.out, c, start, end);
         self.last_char = Some(c);
+    }
+
+    /// [`Self::ch`] for each byte of `word` (ASCII letters, the first at byte `start` of the
+    /// original), with the pending separator flushed once instead of checked per letter.
+    fn ascii_letters(&mut self, word: &[u8], start: usize) {
+        let Some(&first) = word.first() else {
+            return;
+        };
+        self.ch(char::from(first.to_ascii_lowercase()), start, start + 1);
+        self.out.text.reserve(word.len());
+        self.out.spans.reserve(word.len());
+        for (k, &b) in word.iter().enumerate().skip(1) {
+            let c = char::from(b.to_ascii_lowercase());
+            let at = start + k;
+            if self.last_char == Some(c) {
+                // Collapse repeats: widen the previous (one-byte) character's span.
+                if let Some(sp) = self.out.spans.last_mut() {
+                    sp.1 = sp.1.max(at + 1);
+                }
+                continue;
+            }
+            self.out.text.push(c);
+            self.out.spans.push((at, at + 1));
+            self.last_char = Some(c);
+        }
     }
 
     fn finish(self) -> Normalized {
@@ -1131,6 +1230,8 @@ mod tests {
             "y", "13", "\u{00a0}", "\u{3000}",
         ];
         let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        // The streaming path writes into the previous output's buffers, as scans do.
+        let mut spare: Option<Normalized> = None;
         for leet in [Leet::OneAsI, Leet::OneAsL] {
             for _ in 0..3000 {
                 let mut t = String::new();
@@ -1148,9 +1249,10 @@ mod tests {
                     join_spaced: false,
                     leet,
                 };
-                let a = normalize_streaming(&t, leet);
+                let a = normalize_reusing(&t, opts, spare.take());
                 let b = normalize_staged(&t, opts);
                 assert!(same(&a, &b), "{t:?}: {a:?} vs {b:?}");
+                spare = a.into_spare();
             }
         }
     }
