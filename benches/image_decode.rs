@@ -37,6 +37,25 @@ fn bench(c: &mut Criterion) {
         ));
         inputs
     };
+    // Grid HEIC as phones write it (feature `heif`, needs Debian's heif-enc to make the tiles):
+    // 12 MP (48 tiles) and 64 MP (256 tiles, the 12 MP photo's tiles repeated), decoded tile by
+    // tile; the 12 MP photo as a baseline JPEG is the in-run baseline.
+    #[cfg(feature = "heif")]
+    let inputs = {
+        use cases::heif_grid::{grid_file, heif_enc_or_skip, photo_grid, photo_tiles};
+        let mut inputs = inputs;
+        if let Some(enc) = heif_enc_or_skip() {
+            inputs.push(("heic_grid_12mp", photo_grid(&enc, &[])));
+            let tiles = photo_tiles(&enc);
+            let layout: Vec<usize> = (0..256).map(|i| i % tiles.len()).collect();
+            inputs.push((
+                "heic_grid_64mp",
+                grid_file(tiles, &layout, (16, 16), (8000, 8000), &[]),
+            ));
+            inputs.push(("jpeg_12mp_baseline", cases::jpeg(4032, 3024, false)));
+        }
+        inputs
+    };
     let limits = DecodeLimits::default();
     let mut g = c.benchmark_group("image_decode");
     g.sample_size(10);
