@@ -376,7 +376,13 @@ mod with_libheif {
                 cause: None,
             });
         }
-        let grids = super::super::heif_refs::grid_output_sizes(bytes);
+        let grids = super::super::heif_refs::grid_output_sizes(bytes).map_err(|item| {
+            MediaError::Corrupt {
+                format: NAME,
+                detail: format!("the descriptor of grid item {item} lies outside its data"),
+                cause: None,
+            }
+        })?;
         for &(w, h) in &grids {
             check_dims(w, h, limits)?;
         }

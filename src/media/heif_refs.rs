@@ -257,14 +257,21 @@ pub(super) fn meta_body(bytes: &[u8]) -> Option<&[u8]> {
 /// libheif 1.15 allocates a grid's output at this size, whatever the `ispe` property (which
 /// is what it reports as the image's size) says: a 525-byte file declaring 28207x31935 behind
 /// a 64x64 `ispe` took 4 GB (an `image_heif` fuzz finding).
-pub(super) fn grid_output_sizes(bytes: &[u8]) -> Vec<(u32, u32)> {
+/// `Err(item)` names a grid item whose descriptor cannot be read within its box (libheif
+/// 1.15 reads it anyway, past the end of `idat`: a 921-byte file whose descriptor offset
+/// pointed there was decoded at 14441x27759, 1.8 GB, another `image_heif` finding), so the
+/// size it would allocate is unknown and the file is refused.
+pub(super) fn grid_output_sizes(bytes: &[u8]) -> Result<Vec<(u32, u32)>, u32> {
     let Some(meta) = meta_body(bytes) else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
     grid_items(meta)
         .into_iter()
-        .filter_map(|item| grid_descriptor(bytes, meta, item))
-        .map(|g| (g.width, g.height))
+        .map(|item| {
+            grid_descriptor(bytes, meta, item)
+                .map(|g| (g.width, g.height))
+                .ok_or(item)
+        })
         .collect()
 }
 

@@ -69,3 +69,35 @@ fn a_grid_declaring_a_huge_output_is_refused_before_decoding() {
         },
     );
 }
+
+/// A grid whose descriptor lies past the end of `idat` (its extent starts 7 bytes into an
+/// 8-byte box): libheif 1.15 read past the box and decoded a 14441x27759 output (1.8 GB,
+/// `image_heif` fuzz finding). Refused as corrupt, before libheif decodes anything.
+#[test]
+fn a_grid_whose_descriptor_lies_outside_its_data_is_refused() {
+    common::in_own_process(
+        module_path!(),
+        "a_grid_whose_descriptor_lies_outside_its_data_is_refused",
+        || {
+            let bytes = std::fs::read(
+                common::repo_root()
+                    .join("tests/fixtures/hostile/heif-grid-descriptor-past-idat.heic"),
+            )
+            .unwrap();
+            let r = preflight::media::decode_for_hashing(
+                &bytes,
+                &DecodeLimits::default(),
+                preflight::hash::PDQ_DECODE_MIN_SIDE,
+            );
+            assert!(
+                matches!(&r, Err(MediaError::Corrupt { detail, .. }) if detail.contains("outside its data")),
+                "{:?}",
+                r.err()
+            );
+            assert!(
+                common::peak_rss_kib() < 200 * 1024,
+                "refused after allocating"
+            );
+        },
+    );
+}
