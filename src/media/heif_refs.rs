@@ -130,6 +130,11 @@ pub(super) fn be(data: &[u8], p: &mut usize, n: usize) -> Option<u64> {
 
 /// Item ids of type `grid` in the `iinf` box of `meta`.
 fn grid_items(meta: &[u8]) -> Vec<u32> {
+    items_of_type(meta, b"grid")
+}
+
+/// Item ids of type `kind` in the `iinf` box of `meta`.
+fn items_of_type(meta: &[u8], kind: &[u8; 4]) -> Vec<u32> {
     let Some((_, iinf)) = boxes(meta).into_iter().find(|(k, _)| k == b"iinf") else {
         return Vec::new();
     };
@@ -148,7 +153,7 @@ fn grid_items(meta: &[u8]) -> Vec<u32> {
             let mut p = 4;
             let id = be(infe, &mut p, id_width)?;
             p += 2; // item_protection_index
-            (infe.get(p..p + 4)? == b"grid").then_some(u32::try_from(id).ok()?)
+            (infe.get(p..p + 4)? == kind).then_some(u32::try_from(id).ok()?)
         })
         .collect()
 }
@@ -220,8 +225,8 @@ pub(super) struct GridDescriptor {
     pub(super) height: u32,
 }
 
-/// The descriptor of grid item `item`, read from its data (in `idat` or the file).
-pub(super) fn grid_descriptor(bytes: &[u8], meta: &[u8], item: u32) -> Option<GridDescriptor> {
+/// Item `item`'s data (in `idat` or the file) and where it starts in it.
+fn item_data<'a>(bytes: &'a [u8], meta: &'a [u8], item: u32) -> Option<(&'a [u8], usize)> {
     let children = boxes(meta);
     let find = |kind: &[u8; 4]| children.iter().find(|(k, _)| k == kind).map(|(_, b)| *b);
     let at = item_location(find(b"iloc")?, item)?;
@@ -231,7 +236,25 @@ pub(super) fn grid_descriptor(bytes: &[u8], meta: &[u8], item: u32) -> Option<Gr
     } else {
         bytes
     };
-    let mut p = usize::try_from(offset).ok()?;
+    Some((data, usize::try_from(offset).ok()?))
+}
+
+/// The output size an overlay (`iovl`) item declares: version, flags, four 16-bit fill
+/// values, then width and height (32-bit when flags bit 0 is set).
+fn overlay_size(bytes: &[u8], meta: &[u8], item: u32) -> Option<(u32, u32)> {
+    let (data, mut p) = item_data(bytes, meta, item)?;
+    let _version = be(data, &mut p, 1)?;
+    let flags = be(data, &mut p, 1)?;
+    be(data, &mut p, 8)?;
+    let field = if flags & 1 == 1 { 4 } else { 2 };
+    let width = u32::try_from(be(data, &mut p, field)?).ok()?;
+    let height = u32::try_from(be(data, &mut p, field)?).ok()?;
+    Some((width, height))
+}
+
+/// The descriptor of grid item `item`, read from its data (in `idat` or the file).
+pub(super) fn grid_descriptor(bytes: &[u8], meta: &[u8], item: u32) -> Option<GridDescriptor> {
+    let (data, mut p) = item_data(bytes, meta, item)?;
     let _version = be(data, &mut p, 1)?;
     let flags = be(data, &mut p, 1)?;
     let rows = be(data, &mut p, 1)? as usize + 1;
@@ -265,14 +288,17 @@ pub(super) fn grid_output_sizes(bytes: &[u8]) -> Result<Vec<(u32, u32)>, u32> {
     let Some(meta) = meta_body(bytes) else {
         return Ok(Vec::new());
     };
-    grid_items(meta)
+    let grids = grid_items(meta).into_iter().map(|item| {
+        grid_descriptor(bytes, meta, item)
+            .map(|g| (g.width, g.height))
+            .ok_or(item)
+    });
+    // Overlays too: libheif 1.15 allocates an overlay's declared output the same way (a
+    // 587-byte file whose grid was built from a 64x48 overlay took 198 MB; `image_heif`).
+    let overlays = items_of_type(meta, b"iovl")
         .into_iter()
-        .map(|item| {
-            grid_descriptor(bytes, meta, item)
-                .map(|g| (g.width, g.height))
-                .ok_or(item)
-        })
-        .collect()
+        .map(|item| overlay_size(bytes, meta, item).ok_or(item));
+    grids.chain(overlays).collect()
 }
 
 #[cfg(test)]

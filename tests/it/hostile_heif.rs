@@ -101,3 +101,31 @@ fn a_grid_whose_descriptor_lies_outside_its_data_is_refused() {
         },
     );
 }
+
+/// A grid built from an overlay (`iovl`) whose descriptor declares a large output behind
+/// 64x48 `ispe` properties: libheif 1.15 allocated it (198 MB, `image_heif` fuzz finding).
+/// Overlay sizes are checked like grid sizes, before libheif decodes.
+#[test]
+fn an_overlay_declaring_a_large_output_is_refused_before_decoding() {
+    common::in_own_process(
+        module_path!(),
+        "an_overlay_declaring_a_large_output_is_refused_before_decoding",
+        || {
+            let bytes = std::fs::read(
+                common::repo_root().join("tests/fixtures/hostile/heif-overlay-huge-output.heic"),
+            )
+            .unwrap();
+            let r = preflight::media::decode_for_hashing(
+                &bytes,
+                &DecodeLimits::default(),
+                preflight::hash::PDQ_DECODE_MIN_SIDE,
+            );
+            assert!(r.is_err(), "decoded a {:?}", r.map(|d| d.format));
+            assert!(
+                common::peak_rss_kib() < 100 * 1024,
+                "refused after allocating: peak {} KiB",
+                common::peak_rss_kib()
+            );
+        },
+    );
+}
