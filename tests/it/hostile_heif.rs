@@ -5,7 +5,26 @@
 #![cfg(feature = "heif")]
 
 use crate::common;
-use preflight::media::{DecodeLimits, MediaError};
+use preflight::media::{DecodeLimits, DecodedImage, MediaError};
+
+/// A fixture of tests/fixtures/hostile.
+fn hostile(name: &str) -> Vec<u8> {
+    std::fs::read(
+        common::repo_root()
+            .join("tests/fixtures/hostile")
+            .join(name),
+    )
+    .unwrap()
+}
+
+/// The decode a scan makes for hashing, with the default limits.
+fn decode_for_hashing(bytes: &[u8]) -> Result<DecodedImage, MediaError> {
+    preflight::media::decode_for_hashing(
+        bytes,
+        &DecodeLimits::default(),
+        preflight::hash::PDQ_DECODE_MIN_SIDE,
+    )
+}
 
 #[test]
 fn a_grid_built_from_itself_is_refused_not_a_crash() {
@@ -13,17 +32,10 @@ fn a_grid_built_from_itself_is_refused_not_a_crash() {
         module_path!(),
         "a_grid_built_from_itself_is_refused_not_a_crash",
         || {
-            let bytes = std::fs::read(
-                common::repo_root().join("tests/fixtures/hostile/heif-grid-self-reference.heic"),
-            )
-            .unwrap();
+            let bytes = hostile("heif-grid-self-reference.heic");
             for for_hashing in [false, true] {
                 let r = if for_hashing {
-                    preflight::media::decode_for_hashing(
-                        &bytes,
-                        &DecodeLimits::default(),
-                        preflight::hash::PDQ_DECODE_MIN_SIDE,
-                    )
+                    decode_for_hashing(&bytes)
                 } else {
                     preflight::media::decode(&bytes, &DecodeLimits::default())
                 };
@@ -51,10 +63,7 @@ fn a_grid_declaring_a_huge_output_is_refused_before_decoding() {
         module_path!(),
         "a_grid_declaring_a_huge_output_is_refused_before_decoding",
         || {
-            let bytes = std::fs::read(
-                common::repo_root().join("tests/fixtures/hostile/heif-grid-huge-output.heic"),
-            )
-            .unwrap();
+            let bytes = hostile("heif-grid-huge-output.heic");
             let err = preflight::media::decode(&bytes, &DecodeLimits::default())
                 .err()
                 .map(|e| e.to_string());
@@ -79,16 +88,8 @@ fn a_grid_whose_descriptor_lies_outside_its_data_is_refused() {
         module_path!(),
         "a_grid_whose_descriptor_lies_outside_its_data_is_refused",
         || {
-            let bytes = std::fs::read(
-                common::repo_root()
-                    .join("tests/fixtures/hostile/heif-grid-descriptor-past-idat.heic"),
-            )
-            .unwrap();
-            let r = preflight::media::decode_for_hashing(
-                &bytes,
-                &DecodeLimits::default(),
-                preflight::hash::PDQ_DECODE_MIN_SIDE,
-            );
+            let bytes = hostile("heif-grid-descriptor-past-idat.heic");
+            let r = decode_for_hashing(&bytes);
             assert!(
                 matches!(&r, Err(MediaError::Corrupt { detail, .. }) if detail.contains("outside its data")),
                 "{:?}",
@@ -111,15 +112,8 @@ fn an_overlay_declaring_a_large_output_is_refused_before_decoding() {
         module_path!(),
         "an_overlay_declaring_a_large_output_is_refused_before_decoding",
         || {
-            let bytes = std::fs::read(
-                common::repo_root().join("tests/fixtures/hostile/heif-overlay-huge-output.heic"),
-            )
-            .unwrap();
-            let r = preflight::media::decode_for_hashing(
-                &bytes,
-                &DecodeLimits::default(),
-                preflight::hash::PDQ_DECODE_MIN_SIDE,
-            );
+            let bytes = hostile("heif-overlay-huge-output.heic");
+            let r = decode_for_hashing(&bytes);
             assert!(r.is_err(), "decoded a {:?}", r.map(|d| d.format));
             assert!(
                 common::peak_rss_kib() < 100 * 1024,

@@ -88,26 +88,26 @@ fn distributable(n: usize, key: &IssuerSecretKey) -> Result<Vec<u8>, String> {
     b.build(key).map_err(|e| e.to_string())
 }
 
-fn index_bytes(dir: &Path) -> u64 {
+/// Total size of the files in `dir` whose names `keep` accepts.
+fn files_bytes(dir: &Path, keep: impl Fn(&str) -> bool) -> u64 {
     std::fs::read_dir(dir).map_or(0, |d| {
         d.flatten()
-            .filter(|e| e.file_name().to_string_lossy().ends_with(".pfidx"))
+            .filter(|e| keep(&e.file_name().to_string_lossy()))
             .filter_map(|e| e.metadata().ok())
             .map(|m| m.len())
             .sum()
     })
 }
 
+/// The device index files of a store.
+fn index_bytes(dir: &Path) -> u64 {
+    files_bytes(dir, |name| name.ends_with(".pfidx"))
+}
+
+/// The installed list and its device index.
 fn dir_bytes(dir: &Path) -> u64 {
-    std::fs::read_dir(dir).map_or(0, |d| {
-        d.flatten()
-            .filter(|e| {
-                let name = e.file_name().to_string_lossy().into_owned();
-                name == "current.pflist" || name.ends_with(".pfidx")
-            })
-            .filter_map(|e| e.metadata().ok())
-            .map(|m| m.len())
-            .sum()
+    files_bytes(dir, |name| {
+        name == "current.pflist" || name.ends_with(".pfidx")
     })
 }
 
