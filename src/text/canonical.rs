@@ -29,6 +29,7 @@
 use super::normalize::{is_emoji, Normalized};
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Shortest vocabulary word a misspelling is corrected to.
 const MIN_FUZZY_TARGET: usize = 5;
@@ -231,6 +232,67 @@ pub struct Vocabulary {
     targets: Vec<String>,
     /// Vocabulary words by length, for censor resolution.
     by_len: Vec<Vec<String>>,
+    /// Unknown words recently found to need no rewrite.
+    keep_memo: KeepMemo,
+}
+
+/// A direct-mapped memo of the unknown words that [`rewrite_word`] kept as they are, by hash
+/// and length, shared by every thread scanning with one [`Vocabulary`] (relaxed atomics: a
+/// lost or overwritten slot is only a miss). Most words of a chat are ordinary words the
+/// lexicons do not hold, and each one otherwise costs a stem, a misspelling and a split
+/// search; the words of a conversation repeat. The answer for a word depends only on the
+/// vocabulary, so the memo never changes a result. It trusts the 64-bit hash as the
+/// vocabulary lookups already do.
+struct KeepMemo(Box<[AtomicU64]>);
+
+impl KeepMemo {
+    /// 4,096 slots: 32 KB per vocabulary.
+    const SLOTS_LOG2: u32 = 12;
+
+    fn tag(h: u64, len: usize) -> u64 {
+        (h ^ (len as u64).rotate_right(8)) | 1
+    }
+
+    fn slot(&self, tag: u64) -> Option<&AtomicU64> {
+        self.0.get((tag >> (64 - Self::SLOTS_LOG2)) as usize)
+    }
+
+    #[inline]
+    fn holds(&self, h: u64, len: usize) -> bool {
+        let tag = Self::tag(h, len);
+        self.slot(tag)
+            .is_some_and(|s| s.load(Ordering::Relaxed) == tag)
+    }
+
+    fn remember(&self, h: u64, len: usize) {
+        let tag = Self::tag(h, len);
+        if let Some(s) = self.slot(tag) {
+            s.store(tag, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Default for KeepMemo {
+    fn default() -> Self {
+        KeepMemo(
+            (0..1usize << Self::SLOTS_LOG2)
+                .map(|_| AtomicU64::new(0))
+                .collect(),
+        )
+    }
+}
+
+/// A clone starts with an empty memo (it is only a cache).
+impl Clone for KeepMemo {
+    fn clone(&self) -> Self {
+        KeepMemo::default()
+    }
+}
+
+impl std::fmt::Debug for KeepMemo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeepMemo")
+    }
 }
 
 impl Vocabulary {
@@ -683,9 +745,23 @@ fn rewrite_word(token: &str, vocab: &Vocabulary) -> Rewrite {
     if let Some(x) = vocab.expand_hashed(token, h) {
         return Rewrite::Static(x);
     }
-    if token.len() < 4 || !token.bytes().all(|b| b.is_ascii_lowercase()) || vocab.contains_hash(h) {
+    if token.len() < 4
+        || !token.bytes().all(|b| b.is_ascii_lowercase())
+        || vocab.contains_hash(h)
+        || vocab.keep_memo.holds(h, token.len())
+    {
         return Rewrite::Keep;
     }
+    let rewrite = search_rewrite(token, vocab);
+    if matches!(rewrite, Rewrite::Keep) {
+        vocab.keep_memo.remember(h, token.len());
+    }
+    rewrite
+}
+
+/// The rewrite of an unknown lowercase ASCII word: its stem, its one-edit correction or its
+/// split into vocabulary words, if any.
+fn search_rewrite(token: &str, vocab: &Vocabulary) -> Rewrite {
     if token.len() <= MAX_WORD + 3 {
         if let Some(stem) = vocab.stem(token) {
             return Rewrite::Replace(stem);
@@ -859,6 +935,30 @@ mod tests {
             targets,
             std::iter::empty(),
         )
+    }
+
+    /// The memo of kept words answers only for the word it saw: a kept word is remembered,
+    /// and a misspelling, a stem and a split met before or after it are still rewritten.
+    #[test]
+    fn keep_memo_never_changes_a_rewrite() {
+        let v = vocab();
+        let kept = |w: &str| matches!(rewrite_word(w, &v), Rewrite::Keep);
+        let h = fnv(b"homework", None);
+        assert!(!v.keep_memo.holds(h, 8));
+        for _ in 0..2 {
+            assert!(kept("homework"));
+            assert!(v.keep_memo.holds(h, 8), "a kept word is remembered");
+            assert!(matches!(rewrite_word("matrue", &v), Rewrite::Replace(w) if w == "mature"));
+            assert!(matches!(rewrite_word("parentss", &v), Rewrite::Replace(w) if w == "parents"));
+            assert!(
+                matches!(rewrite_word("deletethischat", &v), Rewrite::Replace(w) if w == "delete this chat")
+            );
+        }
+        assert!(
+            !v.keep_memo.holds(fnv(b"matrue", None), 6),
+            "a rewritten word is not"
+        );
+        assert!(!v.clone().keep_memo.holds(h, 8), "a clone starts empty");
     }
 
     fn canon(text: &str) -> String {
