@@ -179,13 +179,20 @@ fn a_stated_child_age_counts_more_than_an_older_teens() {
 }
 
 #[test]
-fn a_caregivers_whereabouts_count_as_isolation_for_a_child() {
-    let isolation = |t: &str| {
-        let c = conversations();
-        c.observe("i", R, AgeBand::Age13To15, "hey whats up");
-        c.observe("i", R, AgeBand::Age13To15, t).grooming_raw
+fn a_caregivers_whereabouts_and_age_talk_are_signs_of_a_child() {
+    let raw = |t: &str| {
+        let lines: Vec<&str> = [t].iter().chain(SEXUAL.iter()).copied().collect();
+        after(&lines, AgeBand::Unknown).grooming_raw
     };
-    let away = isolation("so is ur mom at work again tonight");
-    let near_miss = isolation("so is ur mom a nurse or a doctor");
-    assert!(away > near_miss, "{away} {near_miss}");
+    // "folks" is no child-life word: only its whereabouts make it a cue.
+    let near_miss = raw("so are ur folks nice or strict");
+    for t in [
+        "so are ur folks at work again tonight",
+        "ur so mature for your age",
+        "this older guy keeps messaging me",
+    ] {
+        let cue = raw(t);
+        assert!(cue > near_miss, "{t}: {cue} <= {near_miss}");
+    }
+    assert!(raw("i love your agenda") <= near_miss);
 }
