@@ -9,8 +9,10 @@
 //! stage, for a grooming probability `p` of at least `MODEL_MIN_PROB`. At most
 //! [`ConversationConfig::max_stage_gain_per_message`] per stage per message, at most
 //! [`MAX_STAGE_EVIDENCE`] in total. Sexual words (the `sexual` category, not grooming) feed
-//! `sexual_content` at a third of their weight unless the local user is a minor or an age gap
-//! was seen: adult consensual sexting does not make a grooming conversation. Direction factors,
+//! `sexual_content` at a third of their weight unless the local user is a minor, an age gap
+//! was seen or a child's age (at most [`CHILD_AGE`]) was stated; between, the share grows with
+//! the minor involvement `m` (`(1 + 2m)/3`): adult consensual sexting does not make a grooming
+//! conversation, sexual talk with someone who talks of school and mum does. Direction factors,
 //! from the local user's point of view:
 //!
 //! | direction | local user's age band | factor |
@@ -22,16 +24,27 @@
 //! | sent      | minor / unknown, a **disclosure** ("he said not to tell my mom") | 1.0 |
 //! | sent      | minor / unknown, otherwise | 0.3 |
 //!
-//! **Age gap**: a received message stating an adult age ("im 24") while the local user is a
-//! minor (age band, or a minor age the user stated), or a disclosure naming an adult's age
-//! ("a 24 year old guy wants to meet me"), sets the conversation's age-gap flag.
+//! **Age gap**: a received message stating an adult age ("im 24") at least [`AGE_GAP_YEARS`]
+//! older than the youngest age seen (a minor age stated on the user's side, or the local
+//! user's minor band: 12, 14 or 16), or a disclosure naming an adult's age ("a 24 year old guy
+//! wants to meet me"), sets the conversation's age-gap flag. Near-peers ("17" and "19") are no
+//! age gap.
 //!
-//! **A minor must be involved**: when the local user's age band is not a minor band and no
-//! message stated a minor age, used child-life words (school, parents, homework ...) or showed
-//! an age gap, the raw risk is held under `NO_MINOR_CAP`, below the alert ([`soft_cap`], which
-//! keeps such conversations in order instead of tying them). A message that reads as sexual
-//! talk (a sexual lexicon match or the classifier's sexual signal) adds its grooming evidence at
-//! the sexual factor as well, whichever stage its words resemble.
+//! **A minor must be involved**, and the evidence that one is comes in degrees. The minor
+//! involvement `m` ([`minor_involvement`]) is 1 when the local user's band is a minor band or
+//! an age gap was seen; otherwise it grows with the decayed count of messages carrying a
+//! **child cue**: child-life words (school, mum, homework, grounded ...), a caregiver's
+//! whereabouts ("my mom is at work", "r ur parents home": checking that a child is
+//! unsupervised, or the child telling it), talk of the age difference ("mature for your age",
+//! "this older guy", "too young") or a stated age of at most
+//! [`CHILD_AGE`] (a stated 16 or 17 alone is not one: older teens state their age to peers in
+//! every open chat). The raw risk is then [`gate_by_minor`]: held under `NO_MINOR_CAP` and
+//! [`NO_MINOR_PENALTY`] lower without any sign of a minor (so adults' chats, however sexual,
+//! stay below the alert and rank under chats with a child in them), the full risk with a minor
+//! known to be involved, and between in proportion to `m`. A message that reads as sexual talk
+//! (a sexual lexicon match or the classifier's sexual signal) adds its grooming evidence at the
+//! sexual factor as well, whichever stage its words resemble.
+
 //!
 //! **The classifier backs or doubts lexicon matches**: a lexicon grooming match in a message
 //! the classifier reads as benign (grooming probability below `LEXICON_BACKING_PROB`) adds only
@@ -42,7 +55,8 @@
 //! multiplied by `0.5^(1 / half_life_messages)`. The library counts messages itself.
 //!
 //! The risk is a **calibrated probability**: `raw = Σ stage_weight × (1 − e^(−evidence)) +
-//! AGE_GAP_WEIGHT × age_gap + BREADTH_WEIGHT × (driving stages − 1)`, then
+//! AGE_GAP_WEIGHT × age_gap + BREADTH_WEIGHT × (driving stages − 1)`, gated by the minor
+//! involvement as above (it can be negative), then
 //! `risk = 1 / (1 + e^(−(PLATT_A × raw + PLATT_B)))`; breadth counts only stages of weight
 //! ≥ 0.7, and a single driving stage other than isolation/secrecy is capped at
 //! `SINGLE_STAGE_CAP` (one repeated phrase is not grooming), with `PLATT_A`/`PLATT_B` fitted on the
@@ -102,11 +116,30 @@ pub const SINGLE_STAGE_CAP: f32 = 0.4;
 /// unknown, no minor age stated, no child-life words, no age gap): adults' chats, however
 /// sexual or flirtatious, stay below the alert.
 pub const NO_MINOR_CAP: f32 = 0.4;
+/// How far below [`NO_MINOR_CAP`] the raw risk of a conversation with no sign of a minor
+/// is pushed: `raw = soft_cap(raw, NO_MINOR_CAP) × (1 − m) + raw × m − NO_MINOR_PENALTY × (1 − m)`
+/// for a minor involvement `m` in 0..1 ([`minor_involvement`]). The raw risk can be negative.
+pub const NO_MINOR_PENALTY: f32 = 0.5;
+/// Child cues (decayed message count, see [`minor_involvement`]) at which the minor
+/// involvement reaches `1 − 1/e`.
+pub const CHILD_CUE_SCALE: f32 = 2.0;
+/// Upper bound of the decayed child-cue count kept in the state.
+pub const MAX_CHILD_CUES: f32 = 16.0;
+/// Years between a stated adult age and the youngest age seen (stated, or the local user's
+/// band) from which the two make an age gap: near-peers ("17" and "19", close-in-age as the
+/// law treats them) are not one.
+pub const AGE_GAP_YEARS: u8 = 4;
+/// Oldest stated age that counts as a child on its own (below the common age of consent of
+/// 16): "im 14" is a child cue and gives sexual words their full weight; a stated 16 or 17 needs
+/// an age gap, since older teens state their age to peers in every open chat ("17 m").
+pub const CHILD_AGE: u8 = 15;
 /// Platt scaling of the raw risk (fitted by `preflight text-model calibrate`). Refitting after
 /// the session-4 corpus and backing changes gave A 18.8, B −5.19: the synthetic training
 /// prefixes are nearly separable, and that curve makes one capped stage alert (2 of 10 benign
 /// dev conversations warned, PAN FPR 62%), so the earlier fit is kept; the reliability plot is
-/// drawn with the constants in use.
+/// drawn with the constants in use. After the minor-involvement gate the fit gives A 9.40,
+/// B −2.69 (the alert at raw 0.29, below one capped stage: the same problem), so it is kept
+/// again (test prefixes: Brier 0.133 with these constants).
 pub const PLATT_A: f32 = 4.678;
 /// Platt intercept.
 pub const PLATT_B: f32 = -2.662;
@@ -208,7 +241,8 @@ pub struct ConversationAssessment {
     pub messages: u64,
     /// Grooming risk, a calibrated probability 0..1.
     pub grooming_risk: f32,
-    /// The uncalibrated risk the probability is computed from (see the module docs).
+    /// The uncalibrated risk the probability is computed from (see the module docs); negative
+    /// when nothing suggests a minor is involved.
     pub grooming_raw: f32,
     /// `grooming_risk >= grooming_alert_threshold`.
     pub grooming_alert: bool,
@@ -258,9 +292,20 @@ struct ConversationState {
     /// Added in state version 2.
     #[serde(default)]
     age_gap: bool,
-    /// Added in state version 2: a minor is involved (age band, stated age, child-life words).
+    /// Added in state version 2: the local user's age band is a minor band (documents written
+    /// before the child-cue count also set it for stated ages and child-life words).
     #[serde(default)]
     minor_seen: bool,
+    /// Added after version 2 (absent: 0): decayed count of messages with a child cue
+    /// (child-life words, a caregiver's whereabouts, a stated age of at most [`CHILD_AGE`]).
+    #[serde(default)]
+    child_cues: f32,
+    /// Added after version 2: the youngest age under 18 stated by a non-adult user's side.
+    #[serde(default)]
+    youngest_age: Option<u8>,
+    /// Added after version 2: the oldest adult age the other party stated.
+    #[serde(default)]
+    oldest_adult_age: Option<u8>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -631,6 +676,12 @@ impl Conversations {
                 cause: None,
             });
         }
+        if !state.child_cues.is_finite() || !(0.0..=MAX_CHILD_CUES).contains(&state.child_cues) {
+            return Err(StateError::Malformed {
+                message: format!("child cues must be within 0..={MAX_CHILD_CUES}"),
+                cause: None,
+            });
+        }
         check_imported_evidence(&state.evidence)?;
         while state.evidence.len() > self.config.max_evidence {
             state.evidence.pop_front();
@@ -706,6 +757,17 @@ pub struct MessageCues {
     pub reports_other: bool,
     /// The message talks about a child's life (school, parents, homework, curfew).
     pub minor_context: bool,
+    /// The youngest age under 18 stated in the message.
+    pub youngest_age: Option<u8>,
+    /// The oldest age of 18 or more stated in the message.
+    pub oldest_adult_age: Option<u8>,
+    /// The message tells where a caregiver is ("my mom is at work", "r ur parents home",
+    /// "dads asleep"): checking that a child is unsupervised is an isolation move, and the
+    /// child's answer is a disclosure of it.
+    pub caregiver_away: bool,
+    /// The message talks about the age difference ("mature for your age", "this older guy",
+    /// "too young"): flattery or worry that only makes sense towards a child.
+    pub age_talk: bool,
 }
 
 /// Words that, before a number, make it a stated age ("im 24", "i am 13", "age 15").
@@ -721,12 +783,26 @@ const REPORT_WORDS: [&str; 14] = [
 ];
 /// Words of a child's life: in a conversation whose local user's age is unknown, grooming
 /// needs some sign that a minor is involved (these, a stated minor age, or an age gap).
-const MINOR_WORDS: [&str; 22] = [
+const MINOR_WORDS: [&str; 36] = [
     "school",
+    "skool",
     "parents",
+    "parent",
     "mom",
+    "moms",
+    "mom's",
+    "momz",
+    "mommy",
+    "momma",
     "mum",
+    "mums",
+    "mum's",
     "dad",
+    "dads",
+    "dad's",
+    "stepdad",
+    "stepmom",
+    "grounded",
     "homework",
     "grade",
     "teacher",
@@ -745,6 +821,53 @@ const MINOR_WORDS: [&str; 22] = [
     "mamá",
     "mãe",
 ];
+/// Caregivers whose whereabouts, told or asked, mark an unsupervised child.
+const CAREGIVERS: [&str; 20] = [
+    "parents", "parent", "mom", "moms", "mom's", "momz", "mommy", "momma", "mum", "mums", "mum's",
+    "dad", "dads", "dad's", "stepdad", "stepmom", "folks", "mamá", "mãe", "papá",
+];
+/// Whereabouts words that, within [`CAREGIVER_WINDOW`] words after a caregiver, tell whether
+/// the child is supervised ("mom is at work", "dads asleep", "parents home?").
+const WHEREABOUTS: [&str; 19] = [
+    "home",
+    "out",
+    "asleep",
+    "sleeping",
+    "work",
+    "gone",
+    "away",
+    "back",
+    "around",
+    "left",
+    "leave",
+    "leaves",
+    "comes",
+    "coming",
+    "downstairs",
+    "upstairs",
+    "shower",
+    "store",
+    "trabajo",
+];
+/// Phrases (whole words) about an age difference; see [`MessageCues::age_talk`].
+/// Padded with spaces: matched against the message's words joined by single spaces.
+const AGE_TALK: [&str; 13] = [
+    " your age ",
+    " ur age ",
+    " u age ",
+    " older guy ",
+    " older man ",
+    " older dude ",
+    " grown man ",
+    " too young ",
+    " underage ",
+    " under age ",
+    " jailbait ",
+    " tu edad ",
+    " sua idade ",
+];
+/// Words after a caregiver searched for a whereabouts word.
+const CAREGIVER_WINDOW: usize = 4;
 /// Longest message (bytes) scanned for cues.
 const MAX_CUE_BYTES: usize = 4096;
 
@@ -761,6 +884,8 @@ impl MessageCues {
             .filter(|w| !w.is_empty())
             .collect();
         let mut out = MessageCues::default();
+        let joined = format!(" {} ", words.join(" "));
+        out.age_talk = AGE_TALK.iter().any(|p| joined.contains(p));
         for (i, w) in words.iter().enumerate() {
             let digits = w.trim_end_matches(|c: char| c.is_alphabetic() || c == '/');
             let Ok(n) = digits.parse::<u32>() else {
@@ -770,6 +895,10 @@ impl MessageCues {
                 if MINOR_WORDS.contains(w) {
                     out.minor_context = true;
                 }
+                if CAREGIVERS.contains(w) {
+                    let after = words.iter().skip(i + 1).take(CAREGIVER_WINDOW);
+                    out.caregiver_away |= after.into_iter().any(|a| WHEREABOUTS.contains(a));
+                }
                 continue;
             };
             let suffix = &w[digits.len()..];
@@ -778,10 +907,15 @@ impl MessageCues {
             let is_age = before.is_some_and(|b| AGE_BEFORE.contains(b))
                 || after.is_some_and(|a| AGE_AFTER.contains(a))
                 || AGE_AFTER.contains(&suffix);
-            if is_age && (8..18).contains(&n) {
+            let Ok(age) = u8::try_from(n) else {
+                continue;
+            };
+            if is_age && (8..18).contains(&age) {
                 out.minor_age = true;
-            } else if is_age && (18..80).contains(&n) {
+                out.youngest_age = Some(out.youngest_age.map_or(age, |y| y.min(age)));
+            } else if is_age && (18..80).contains(&age) {
                 out.adult_age = true;
+                out.oldest_adult_age = Some(out.oldest_adult_age.map_or(age, |o| o.max(age)));
             }
         }
         out
@@ -821,27 +955,63 @@ fn add_stage(
     add
 }
 
-fn update_age_gap(state: &mut ConversationState, m: &Message<'_>) {
-    let minor_user = m.age_band.is_minor() || state.minor_age_seen;
+/// Representative age of a minor age band, for the age gap when no age was stated.
+fn band_age(band: AgeBand) -> Option<u8> {
+    match band {
+        AgeBand::Under13 => Some(12),
+        AgeBand::Age13To15 => Some(14),
+        AgeBand::Age16To17 => Some(16),
+        AgeBand::Adult | AgeBand::Unknown => None,
+    }
+}
+
+/// Folds a message's age and child cues into the state: stated ages, the child-cue count and
+/// the age-gap flag (see the module docs).
+fn update_minor_evidence(state: &mut ConversationState, m: &Message<'_>) {
+    let adult_user = m.age_band == AgeBand::Adult;
     // A minor age in any message of a conversation whose local user is not an adult (the
     // child's own "im 13", or a transcript without directions); an adult age only from the
     // other party.
-    if m.cues.minor_age && m.age_band != AgeBand::Adult {
+    if let (Some(age), false) = (m.cues.youngest_age, adult_user) {
         state.minor_age_seen = true;
+        state.youngest_age = Some(state.youngest_age.map_or(age, |y| y.min(age)));
     }
-    if m.direction == Direction::Received && m.cues.adult_age {
+    if let (Some(age), Direction::Received) = (m.cues.oldest_adult_age, m.direction) {
         state.adult_age_seen = true;
+        state.oldest_adult_age = Some(state.oldest_adult_age.map_or(age, |o| o.max(age)));
     }
-    let adult_user = m.age_band == AgeBand::Adult;
-    if m.age_band.is_minor() || (!adult_user && (m.cues.minor_age || m.cues.minor_context)) {
+    if m.age_band.is_minor() {
         state.minor_seen = true;
     }
-    let disclosed = m.direction == Direction::Sent
-        && m.cues.adult_age
-        && m.cues.reports_other
-        && m.age_band != AgeBand::Adult;
-    if disclosed || (state.adult_age_seen && (minor_user || state.minor_age_seen)) {
+    let child_age = m.cues.youngest_age.is_some_and(|a| a <= CHILD_AGE);
+    let cue = m.cues.minor_context || m.cues.caregiver_away || m.cues.age_talk || child_age;
+    if !adult_user && cue {
+        state.child_cues = (state.child_cues + 1.0).min(MAX_CHILD_CUES);
+    }
+    let disclosed =
+        m.direction == Direction::Sent && m.cues.adult_age && m.cues.reports_other && !adult_user;
+    let youngest = match (state.youngest_age, band_age(m.age_band)) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    let gap = state
+        .oldest_adult_age
+        .zip(youngest)
+        .is_some_and(|(old, young)| old >= young.saturating_add(AGE_GAP_YEARS));
+    if disclosed || gap {
         state.age_gap = true;
+    }
+}
+
+/// How sure the conversation is that a minor is involved, 0..1: 1 when the local user's band
+/// is a minor band or an age gap was seen, else `1 − e^(−child_cues / CHILD_CUE_SCALE)` (one
+/// mention of school is weak evidence, a child talking about mum, homework and being grounded
+/// is strong).
+pub fn minor_involvement(minor_band: bool, age_gap: bool, child_cues: f32) -> f32 {
+    if minor_band || age_gap {
+        1.0
+    } else {
+        1.0 - (-child_cues.max(0.0) / CHILD_CUE_SCALE).exp()
     }
 }
 
@@ -857,7 +1027,8 @@ fn apply(
     for e in state.stage_evidence.iter_mut() {
         *e *= decay;
     }
-    update_age_gap(state, m);
+    state.child_cues *= decay;
+    update_minor_evidence(state, m);
     let disclosure = m.direction == Direction::Sent
         && m.age_band != AgeBand::Adult
         && m.cues.reports_other
@@ -867,10 +1038,13 @@ fn apply(
     } else {
         direction_factor(m.direction, m.age_band)
     };
-    let sexual_factor = if m.age_band.is_minor() || state.age_gap || state.minor_age_seen {
+    let child_age = state.youngest_age.is_some_and(|a| a <= CHILD_AGE);
+    let sexual_factor = if m.age_band.is_minor() || state.age_gap || child_age {
         1.0
     } else {
-        1.0 / 3.0
+        // Sexual talk counts more as the signs of a child add up.
+        let minor = minor_involvement(state.minor_seen, false, state.child_cues);
+        (1.0 + 2.0 * minor) / 3.0
     };
     let backing = m
         .signals
@@ -922,6 +1096,14 @@ pub fn soft_cap(raw: f32, cap: f32) -> f32 {
         return raw.min(cap);
     }
     cap * (1.0 - (-raw.max(0.0) / cap).exp())
+}
+
+/// The raw risk weighed by the minor involvement `minor` (0..1, [`minor_involvement`]):
+/// without any sign of a minor it is held under [`NO_MINOR_CAP`] and pushed
+/// [`NO_MINOR_PENALTY`] lower; with a minor known to be involved it is `raw` itself.
+pub fn gate_by_minor(raw: f32, minor: f32) -> f32 {
+    let m = minor.clamp(0.0, 1.0);
+    soft_cap(raw, NO_MINOR_CAP) * (1.0 - m) + raw * m - NO_MINOR_PENALTY * (1.0 - m)
 }
 
 /// Share of a lexicon grooming match's evidence the classifier backs at grooming probability
@@ -1032,10 +1214,9 @@ fn assess(
     config: &ConversationConfig,
     message: MessageAnalysis,
 ) -> ConversationAssessment {
-    let (mut raw, stages) = raw_grooming_risk(&state.stage_evidence, state.age_gap);
-    if !(state.minor_seen || state.age_gap) {
-        raw = soft_cap(raw, NO_MINOR_CAP);
-    }
+    let (raw, stages) = raw_grooming_risk(&state.stage_evidence, state.age_gap);
+    let minor = minor_involvement(state.minor_seen, state.age_gap, state.child_cues);
+    let raw = gate_by_minor(raw, minor);
     let risk = calibrate(raw);
     let last = state.messages.saturating_sub(1);
     let window = config.self_harm_window_messages;
@@ -1112,6 +1293,64 @@ mod tests {
         );
         assert!(MessageCues::read("i'm 25 btw").adult_age);
         assert!(MessageCues::read("he's 19yo").adult_age);
+    }
+
+    #[test]
+    fn caregiver_whereabouts_are_read() {
+        for t in [
+            "my mom is at work till 9",
+            "r ur parents home?",
+            "dads asleep lol",
+        ] {
+            assert!(MessageCues::read(t).caregiver_away, "{t}");
+        }
+        for t in [
+            "my mom makes the best lasagna",
+            "i work from home",
+            "home with my dog",
+            "my mom said hi to everyone at the party last night",
+        ] {
+            assert!(!MessageCues::read(t).caregiver_away, "{t}");
+        }
+        assert!(MessageCues::read("ur so mature for ur age").age_talk);
+        assert!(MessageCues::read("this older guy keeps asking").age_talk);
+        assert!(!MessageCues::read("whats on your agenda").age_talk);
+        assert!(!MessageCues::read("the older guys team won").age_talk);
+        assert!(MessageCues::read("im grounded lol").minor_context);
+        assert!(!MessageCues::read("im bored lol").minor_context);
+    }
+
+    #[test]
+    fn stated_ages_keep_the_youngest_and_oldest() {
+        let c = MessageCues::read("im 14 and he's 25 yo, his friend is 31 yo");
+        assert_eq!((c.youngest_age, c.oldest_adult_age), (Some(14), Some(31)));
+        let c = MessageCues::read("i have 300 cards");
+        assert_eq!((c.youngest_age, c.oldest_adult_age), (None, None));
+    }
+
+    #[test]
+    fn minor_involvement_grows_with_child_cues() {
+        assert_eq!(minor_involvement(false, false, 0.0), 0.0);
+        let one = minor_involvement(false, false, 1.0);
+        let three = minor_involvement(false, false, 3.0);
+        assert!(0.0 < one && one < three && three < 1.0, "{one} {three}");
+        assert_eq!(minor_involvement(true, false, 0.0), 1.0);
+        assert_eq!(minor_involvement(false, true, 0.0), 1.0);
+    }
+
+    #[test]
+    fn no_sign_of_a_minor_pushes_the_raw_risk_down() {
+        let raw = 2.0;
+        assert!(gate_by_minor(raw, 0.0) <= NO_MINOR_CAP - NO_MINOR_PENALTY);
+        assert_eq!(gate_by_minor(raw, 1.0), raw);
+        let mut last = f32::MIN;
+        for i in 0..=10 {
+            let g = gate_by_minor(raw, i as f32 / 10.0);
+            assert!(g > last, "not increasing at {i}: {g} <= {last}");
+            last = g;
+        }
+        // Without a minor, a stronger chat still ranks above a weaker one.
+        assert!(gate_by_minor(2.0, 0.0) > gate_by_minor(0.5, 0.0));
     }
 
     #[test]

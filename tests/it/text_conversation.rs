@@ -344,6 +344,14 @@ fn import_rejects_bad_documents() {
         }
         other => panic!("{other:?} for {tampered}"),
     }
+    assert!(doc.contains("child_cues = 0.0"), "{doc}");
+    let tampered = doc.replacen("child_cues = 0.0", "child_cues = 1e9", 1);
+    match c.import_state(&tampered) {
+        Err(StateError::Malformed { message, .. }) => {
+            assert!(message.contains("child cues"), "{message}")
+        }
+        other => panic!("{other:?} for {tampered}"),
+    }
     assert!(c.is_empty());
 }
 

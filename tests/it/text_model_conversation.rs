@@ -1,6 +1,8 @@
 //! Conversation timing with the classifier: alerts come at or near the first concerning
 //! message, the child's own disclosures count, single sexual words or "how old are you" do
-//! not alert, self-harm warns on the message that carries it and fades, and v1 state imports.
+//! not alert, self-harm warns on the message that carries it and fades, v1 state imports, and
+//! the signs of a minor (near-peer ages are no age gap, child-life talk, a stated child age, a
+//! caregiver's whereabouts) weigh the risk.
 
 use crate::common;
 
@@ -109,4 +111,88 @@ fn version_1_state_is_migrated() {
     assert!(c2
         .import_state(&v2.replace("version = 2", "version = 3"))
         .is_err());
+}
+
+/// The state after `lines`, all received (a transcript: the local user's age unknown).
+fn after(lines: &[&str], age: AgeBand) -> preflight::text::ConversationAssessment {
+    let c = conversations();
+    let mut last = None;
+    for t in lines {
+        last = Some(c.observe("t", R, age, t));
+    }
+    last.expect("at least one line")
+}
+
+#[test]
+fn an_age_gap_needs_years_between_the_ages() {
+    assert!(after(&["asl?", "im 14 f", "im 25 m"], AgeBand::Unknown).age_gap);
+    // Near-peers: "17" and "19" state a minor and an adult, but no gap.
+    assert!(!after(&["asl?", "im 17 f", "im 19 m"], AgeBand::Unknown).age_gap);
+    assert!(after(&["im 19 btw"], AgeBand::Age13To15).age_gap);
+    assert!(!after(&["im 19 btw"], AgeBand::Age16To17).age_gap);
+    assert!(after(&["im 24 btw"], AgeBand::Age16To17).age_gap);
+}
+
+const SEXUAL: [&str; 3] = [
+    "i want you so bad right now",
+    "im so horny thinking about you",
+    "tell me what ur wearing",
+];
+
+#[test]
+fn signs_of_a_child_make_sexual_chat_grooming() {
+    let with = |opening: &[&str]| {
+        let lines: Vec<&str> = opening.iter().chain(SEXUAL.iter()).copied().collect();
+        after(&lines, AgeBand::Unknown).grooming_raw
+    };
+    let child = with(&[
+        "my mom is at work till 9",
+        "i have homework lol",
+        "im grounded this week",
+    ]);
+    let adult = with(&[
+        "work was so long today",
+        "i have laundry lol",
+        "im tired this week",
+    ]);
+    let one_cue = with(&[
+        "i have homework lol",
+        "work was so long",
+        "im tired this week",
+    ]);
+    assert!(
+        child > one_cue && one_cue > adult,
+        "{child} {one_cue} {adult}"
+    );
+    let p = |raw: f32| preflight::text::conversation::calibrate(raw);
+    assert!(p(adult) < 0.5, "adults' sexting alerted: {adult}");
+}
+
+#[test]
+fn a_stated_child_age_counts_more_than_an_older_teens() {
+    let with = |age: &str| {
+        let lines: Vec<&str> = [age].iter().chain(SEXUAL.iter()).copied().collect();
+        after(&lines, AgeBand::Unknown).grooming_raw
+    };
+    let (fourteen, seventeen) = (with("im 14"), with("im 17"));
+    assert!(fourteen > seventeen, "{fourteen} {seventeen}");
+}
+
+#[test]
+fn a_caregivers_whereabouts_and_age_talk_are_signs_of_a_child() {
+    let raw = |t: &str| {
+        let lines: Vec<&str> = [t].iter().chain(SEXUAL.iter()).copied().collect();
+        after(&lines, AgeBand::Unknown).grooming_raw
+    };
+    // "folks" is no child-life word: only its whereabouts make it a cue.
+    let near_miss = raw("so are ur folks nice or strict");
+    for t in [
+        "so are ur folks at work again tonight",
+        "ur so mature for your age",
+        "this older guy keeps messaging me",
+    ] {
+        let cue = raw(t);
+        assert!(cue > near_miss, "{t}: {cue} <= {near_miss}");
+    }
+    assert!(raw("i love your agenda") <= near_miss);
 }

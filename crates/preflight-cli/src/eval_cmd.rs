@@ -659,7 +659,8 @@ fn eval_csv(
             CsvKind::PanSegments => {
                 let positive = rec.get(1).is_some_and(|l| l.trim() == "1");
                 let segment = rec.get(0).unwrap_or("");
-                let (mut risk, mut warn, mut sig) = (0.0f32, false, false);
+                // The raw risk is negative without any sign of a minor: start below every value.
+                let (mut risk, mut warn, mut sig) = (f32::MIN, false, false);
                 for chunk in split_segment(segment, args.pan_chunk_words) {
                     let p = d.step(&id, Direction::Received, AgeBand::Unknown, &chunk);
                     risk = risk.max(p.grooming_raw);
