@@ -3,21 +3,10 @@
 //! the threshold where there is none, is 0 where a context cue or the person reading makes the
 //! message not the writer's own, and ranks distress above everyday talk.
 
+use crate::text_model_behaviour::model;
 use preflight::text::model::fusion::{fuse, graded_own_self_harm};
-use preflight::text::model::TextModel;
 use preflight::text::TextEngine;
-use std::path::PathBuf;
 use std::sync::OnceLock;
-
-fn model() -> &'static TextModel {
-    static M: OnceLock<TextModel> = OnceLock::new();
-    M.get_or_init(|| {
-        TextModel::from_path(
-            &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/text-model.pftm"),
-        )
-        .unwrap()
-    })
-}
 
 fn engine() -> &'static TextEngine {
     static E: OnceLock<TextEngine> = OnceLock::new();
