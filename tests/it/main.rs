@@ -52,6 +52,7 @@ mod text_model_build;
 mod text_model_context;
 mod text_model_conversation;
 mod text_model_format;
+mod text_model_graded;
 mod text_model_person;
 mod text_robustness;
 mod video_scan;

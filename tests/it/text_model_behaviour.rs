@@ -8,7 +8,8 @@ use preflight::text::{GroomingStage, SelfHarmLevel, TextEngine};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-fn model() -> &'static TextModel {
+/// The committed classifier, loaded once (shared with `text_model_graded`).
+pub(crate) fn model() -> &'static TextModel {
     static M: OnceLock<TextModel> = OnceLock::new();
     M.get_or_init(|| {
         TextModel::from_path(

@@ -16,6 +16,7 @@ use preflight::text::eval::{
     latency_weighted_f1, median, recall_at_fpr, roc_auc, Counts, OperatingPoint, Rate, Scores,
     DEFAULT_LATENCY_P,
 };
+use preflight::text::model::fusion::graded_own_self_harm;
 use preflight::text::model::TextModel;
 use preflight::text::{
     AgeBand, ConversationConfig, Conversations, Direction, LexiconSet, SelfHarmLevel, TextEngine,
@@ -97,6 +98,9 @@ struct Prediction {
     self_harm: Option<SelfHarmLevel>,
     /// Self-harm signal present at all (own, peer or a model), with its score.
     self_harm_score: f32,
+    /// The writer's own self-harm graded also below the signal's threshold (independent
+    /// messages only: [`graded_own_self_harm`]; the lexicon detector: the own level's score).
+    own_self_harm_graded: f32,
     sexual: bool,
     support: bool,
     /// The conversation's grooming risk after the message.
@@ -115,45 +119,70 @@ impl Prediction {
     }
 }
 
-/// The detector under test: the whole scanner, or the lexicon layer alone.
+/// The detector under test: the whole scanner (with a grader of the same lexicons and
+/// classifier for graded scores), or the lexicon layer alone.
 enum Detector {
-    Scanner(Box<Scanner>),
+    Scanner(Box<Scanner>, Box<Grader>),
     Lexicon(Conversations),
+}
+
+/// Grades a message's own self-harm below the signal's threshold, with the scanner's lexicons
+/// and classifier ([`graded_own_self_harm`]): the tweets' ROC score.
+struct Grader {
+    engine: TextEngine,
+    model: Option<Arc<TextModel>>,
+}
+
+impl Grader {
+    fn own_self_harm(&self, text: &str) -> f32 {
+        graded_own_self_harm(&self.engine, self.model.as_deref(), text)
+    }
+}
+
+/// The embedded lexicons plus `files`, compiled.
+fn compile_lexicons(files: &[PathBuf]) -> Result<TextEngine, String> {
+    let mut set = LexiconSet::embedded().map_err(|e| e.to_string())?;
+    for f in files {
+        set.add_file(f).map_err(|e| e.to_string())?;
+    }
+    TextEngine::compile(&set).map_err(|e| e.to_string())
 }
 
 impl Detector {
     fn new(args: &TextEvalArgs) -> Result<Detector, String> {
+        let engine = compile_lexicons(&args.lexicons)?;
         if args.lexicon_only {
-            let mut set = LexiconSet::embedded().map_err(|e| e.to_string())?;
-            for f in &args.lexicons {
-                set.add_file(f).map_err(|e| e.to_string())?;
-            }
-            let engine = TextEngine::compile(&set).map_err(|e| e.to_string())?;
             return Ok(Detector::Lexicon(Conversations::new(
                 Arc::new(engine),
                 ConversationConfig::default(),
             )));
         }
-        let text_model = match &args.model {
-            Some(p) => TextModelChoice::Model(Arc::new(
-                TextModel::from_path(p).map_err(|e| e.to_string())?,
-            )),
-            None => TextModelChoice::Default,
-        };
+        let model = Arc::new(
+            match &args.model {
+                Some(p) => TextModel::from_path(p),
+                None => TextModel::embedded(),
+            }
+            .map_err(|e| e.to_string())?,
+        );
         let config = ScannerConfig {
             extra_lexicon_files: args.lexicons.clone(),
-            text_model,
+            text_model: TextModelChoice::Model(model.clone()),
             ..Default::default()
         };
-        Ok(Detector::Scanner(Box::new(
-            Scanner::new(config).map_err(|e| e.to_string())?,
-        )))
+        let grader = Grader {
+            engine,
+            model: Some(model),
+        };
+        Ok(Detector::Scanner(
+            Box::new(Scanner::new(config).map_err(|e| e.to_string())?),
+            Box::new(grader),
+        ))
     }
 
     /// Observes one message of conversation `id`.
     fn step(&self, id: &str, direction: Direction, age: AgeBand, text: &str) -> Prediction {
         match self {
-            Detector::Scanner(s) => match s.scan_text(id, direction, age, text) {
+            Detector::Scanner(s, _) => match s.scan_text(id, direction, age, text) {
                 Ok(v) => {
                     let (risk, raw) = s.report_bundle(id).map_or((0.0, 0.0), |b| {
                         (b.conversation.grooming_risk, b.conversation.grooming_raw)
@@ -176,6 +205,7 @@ impl Detector {
                         .any(|m| m.effective_weight > 0.0),
                     self_harm: own,
                     self_harm_score: any_sh.map_or(0.0, level_score),
+                    own_self_harm_graded: own.map_or(0.0, level_score),
                     sexual: a
                         .message
                         .by_category(preflight::text::Category::Sexual)
@@ -194,7 +224,7 @@ impl Detector {
 
     fn forget(&self, id: &str) {
         match self {
-            Detector::Scanner(s) => {
+            Detector::Scanner(s, _) => {
                 s.forget_conversation(id);
             }
             Detector::Lexicon(c) => {
@@ -206,10 +236,13 @@ impl Detector {
     /// Observes one independent message.
     fn message(&self, direction: Direction, age: AgeBand, text: &str) -> Prediction {
         let mut p = self.step("eval-message", direction, age, text);
-        if let Detector::Lexicon(_) = self {
+        match self {
             // One message alone: its own self-harm level is the score (the conversation
             // model would also count third-person and topic mentions as held levels).
-            p.self_harm_score = p.self_harm.map_or(0.0, level_score);
+            Detector::Lexicon(_) => {
+                p.self_harm_score = p.self_harm.map_or(0.0, level_score);
+            }
+            Detector::Scanner(_, g) => p.own_self_harm_graded = g.own_self_harm(text),
         }
         self.forget("eval-message");
         p
@@ -251,6 +284,7 @@ fn from_verdict(
         support: v.support_suggested,
         grooming_risk: risk,
         grooming_raw: 0.0,
+        own_self_harm_graded: 0.0,
         grooming_warn: grooming.is_some_and(|g| s.policy().action_for(g, age) >= Action::Warn),
         warn: v.action >= Action::Warn,
     }
@@ -611,7 +645,8 @@ struct ScoredSetReport {
     file: String,
     items: usize,
     positives: usize,
-    /// ROC AUC of the score (PAN: highest uncalibrated conversation grooming risk; tweets: self-harm score).
+    /// ROC AUC of the score (PAN: highest uncalibrated conversation grooming risk; tweets: the
+    /// graded own self-harm, `graded_own_self_harm`).
     auc: Option<f64>,
     /// Best recall at the false-positive budget.
     at_max_fpr: Option<OperatingPoint>,
@@ -675,7 +710,7 @@ fn eval_csv(
             CsvKind::Tweets => {
                 let positive = rec.get(1).is_some_and(|l| l.trim() == "1");
                 let p = d.message(Direction::Sent, AgeBand::Unknown, rec.get(0).unwrap_or(""));
-                scored.push((p.self_harm_score, positive));
+                scored.push((p.own_self_harm_graded, positive));
                 flagged.add(positive, p.self_harm_score > 0.0);
             }
             CsvKind::RedditUsers => {

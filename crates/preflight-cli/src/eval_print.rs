@@ -55,7 +55,10 @@ pub fn print_report(r: &Report, errors: bool) {
         );
     }
     for s in &r.suicide_tweets {
-        scored("suicidal tweets (score: self-harm signal)", s);
+        scored(
+            "suicidal tweets (score: graded own self-harm; flagged: the self-harm signal)",
+            s,
+        );
     }
     for s in &r.reddit_users {
         reddit(s);

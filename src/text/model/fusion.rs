@@ -41,6 +41,14 @@ pub struct MessageSignals {
     pub peer_self_harm: Option<(SelfHarmLevel, f32)>,
     /// Sexual content score in 0..1.
     pub sexual: Option<f32>,
+    /// A graded score in 0..1 of the writer's own self-harm, also below the signal's threshold:
+    /// the [`self_harm`](Self::self_harm) score when that is set, else the classifier's
+    /// self-harm probability in a message where the lexicon saw no context cue that makes the
+    /// mention not the writer's own (negation, hyperbole, third person, help-seeking,
+    /// discussion), else 0. It ranks messages for review queues and ROC measurements; the
+    /// signal itself is still decided by the threshold.
+    #[serde(default)]
+    pub own_self_harm_score: f32,
     /// The classifier's phrases behind each signal (grooming, self-harm, sexual).
     pub evidence: Vec<(Label, ModelEvidence)>,
     /// The classifier's probabilities, if it ran.
@@ -97,6 +105,7 @@ pub fn fuse(
         .fold(0f32, f32::max);
     out.grooming = lex_stage;
     out.self_harm = analysis.self_harm_level().map(|l| (l, 1.0));
+    out.own_self_harm_score = out.self_harm.map_or(0.0, |x| x.1);
     out.peer_self_harm = analysis
         .by_category(Category::SelfHarm)
         .filter(|m| {
@@ -149,6 +158,11 @@ pub fn fuse(
             );
         }
     }
+    out.own_self_harm_score = match out.self_harm {
+        Some((_, score)) => score,
+        None if !not_own => sh.min(ts),
+        None => 0.0,
+    };
     let x = s.sexual();
     if x >= tx {
         out.sexual = Some(x.max(lex_sexual));
@@ -159,4 +173,39 @@ pub fn fuse(
         );
     }
     out
+}
+
+/// The writer's own self-harm in one message, graded in 0..1 also below the signal's threshold:
+/// [`fuse`]'s [`own_self_harm_score`](MessageSignals::own_self_harm_score), then 0 when
+/// [`read_person`](crate::text::person::read_person) reads a recovered past or someone else
+/// without a first-person lexicon level (the same reading the conversation model applies to the
+/// signal). For ranking (review queues, ROC curves); the signal is still the threshold's.
+///
+/// ```
+/// use preflight::text::model::fusion::graded_own_self_harm;
+/// use preflight::text::TextEngine;
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let engine = TextEngine::default_english()?;
+/// // Without a classifier only the lexicon grades: 1 for a first-person level, else 0.
+/// assert_eq!(graded_own_self_harm(&engine, None, "i want to kill myself"), 1.0);
+/// assert_eq!(graded_own_self_harm(&engine, None, "years ago i wanted to kill myself"), 0.0);
+/// # Ok(()) }
+/// ```
+pub fn graded_own_self_harm(
+    engine: &crate::text::TextEngine,
+    model: Option<&TextModel>,
+    text: &str,
+) -> f32 {
+    use crate::text::person::{read_person, Person};
+    let analysis = engine.analyze(text);
+    let scores = model.map(|m| m.classify(text));
+    let signals = fuse(&analysis, scores.as_ref(), model);
+    if signals.own_self_harm_score == 0.0 {
+        return 0.0;
+    }
+    match read_person(text) {
+        Person::Past => 0.0,
+        Person::Other if analysis.self_harm_level().is_none() => 0.0,
+        Person::Other | Person::Writer => signals.own_self_harm_score,
+    }
 }

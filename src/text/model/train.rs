@@ -93,7 +93,10 @@ impl Default for TrainConfig {
             epochs: 12,
             learning_rate: 0.8,
             l2: 1e-6,
-            benign_weight: 1.5,
+            // 2.0 since session 6: with the social-post corpus it keeps the team's benign
+            // look-alikes and the Reddit "supportive" users lower at equal tweet recall
+            // (1.5, 2.0, 2.5 measured; text-corpus/README.md).
+            benign_weight: 2.0,
             seed: 0x5052_4546_4c49_4748,
             thresholds: [0.6, 0.5, 0.6],
         }

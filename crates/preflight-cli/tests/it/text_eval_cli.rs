@@ -183,3 +183,27 @@ fn bad_inputs_are_errors_naming_file_and_line() {
     assert_eq!(code, 2);
     assert!(err.contains("first_concern"), "{err}");
 }
+
+/// The product path ranks the tweets by the graded own self-harm score: flagged distress above
+/// everyday posts, hyperbole and school talk about suicide (these stay below the signal's
+/// threshold, so the ROC is complete), and the flag itself is the product's signal.
+#[test]
+fn tweets_are_ranked_by_the_graded_score_on_the_product_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.csv");
+    std::fs::write(
+        &p,
+        "text,label\ni want to kill myself,1\ni wish i was dead,1\nmaking some lunch,0\n\
+         kms this wifi is so slow,0\nwe learned about suicide prevention in health class,0\n\
+         going to the beach this weekend,0\n",
+    )
+    .unwrap();
+    let (code, v, err) = eval(&["--json", p.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let t = &v["suicide_tweets"][0];
+    assert_eq!(t["items"], 6);
+    assert_eq!(t["positives"], 2);
+    assert_eq!(f(&t["auc"]), 1.0, "{t}");
+    assert_eq!(f(&t["flagged"]["recall"]), 1.0, "{t}");
+    assert_eq!(t["flagged"]["fp"], 0, "{t}");
+}

@@ -1,0 +1,95 @@
+//! The graded own self-harm score (`MessageSignals::own_self_harm_score`,
+//! `fusion::graded_own_self_harm`): it agrees with the signal where there is one, stays below
+//! the threshold where there is none, is 0 where a context cue or the person reading makes the
+//! message not the writer's own, and ranks distress above everyday talk.
+
+use crate::text_model_behaviour::model;
+use preflight::text::model::fusion::{fuse, graded_own_self_harm};
+use preflight::text::TextEngine;
+use std::sync::OnceLock;
+
+fn engine() -> &'static TextEngine {
+    static E: OnceLock<TextEngine> = OnceLock::new();
+    E.get_or_init(|| TextEngine::default_english().unwrap())
+}
+
+fn graded(text: &str) -> f32 {
+    graded_own_self_harm(engine(), Some(model()), text)
+}
+
+const MIXED: [&str; 12] = [
+    "i want to kill myself",
+    "i just want to die honestly",
+    "tired of everything, nothing is ever going to change",
+    "why am i even still here",
+    "i want to go to the beach this weekend",
+    "making pasta tonight",
+    "kms this wifi is so slow",
+    "i never thought about suicide tbh",
+    "how do i help someone who is suicidal",
+    "we learned about suicide prevention in health class",
+    "so tired after work, going to bed",
+    "i hate mondays",
+];
+
+#[test]
+fn the_graded_score_agrees_with_the_signal_and_stays_below_the_threshold_without_one() {
+    let threshold = model().thresholds()[1];
+    for text in MIXED {
+        let scores = model().classify(text);
+        let s = fuse(&engine().analyze(text), Some(&scores), Some(model()));
+        assert!((0.0..=1.0).contains(&s.own_self_harm_score), "{text}");
+        match s.self_harm {
+            Some((_, score)) => assert_eq!(s.own_self_harm_score, score, "{text}"),
+            None => assert!(s.own_self_harm_score < threshold, "{text}"),
+        }
+    }
+}
+
+#[test]
+fn context_cues_and_the_person_reading_grade_zero() {
+    let nonzero: Vec<(&str, f32)> = [
+        "i never thought about suicide tbh",
+        "how do i help someone who is suicidal",
+        "my friend told me she wants to kill herself",
+        "years ago i wanted to kill myself, therapy got me through it",
+    ]
+    .into_iter()
+    .map(|t| (t, graded(t)))
+    .filter(|x| x.1 != 0.0)
+    .collect();
+    assert!(nonzero.is_empty(), "{nonzero:?}");
+}
+
+#[test]
+fn distress_ranks_above_everyday_talk() {
+    let distress = ["i want to kill myself", "i just want to die honestly"]
+        .map(graded)
+        .into_iter()
+        .fold(f32::INFINITY, f32::min);
+    let everyday = [
+        "i want to go to the beach this weekend",
+        "making pasta tonight",
+        "i hate mondays",
+        "kms this wifi is so slow",
+    ]
+    .map(graded)
+    .into_iter()
+    .fold(0.0, f32::max);
+    assert!(
+        distress > everyday,
+        "distress {distress} vs everyday {everyday}"
+    );
+    assert!(distress >= model().thresholds()[1]);
+}
+
+#[test]
+fn without_a_classifier_only_a_first_person_lexicon_level_grades() {
+    let e = engine();
+    assert_eq!(graded_own_self_harm(e, None, "i want to kill myself"), 1.0);
+    assert_eq!(graded_own_self_harm(e, None, "making pasta tonight"), 0.0);
+    assert_eq!(
+        graded_own_self_harm(e, None, "kms this wifi is so slow"),
+        0.0
+    );
+}
