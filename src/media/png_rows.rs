@@ -18,7 +18,7 @@ const NAME: &str = "PNG";
 
 /// What the PNG decoder may allocate besides our own buffers (its row and unfiltering
 /// buffers, the palette, the `eXIf` chunk): far more than a valid file needs.
-const DECODER_BYTES: usize = 16 << 20;
+pub(super) const DECODER_BYTES: usize = 16 << 20;
 
 /// Adam7 passes: (x step, x offset, y step, y offset).
 const ADAM7: [(usize, usize, usize, usize); 7] = [
@@ -31,7 +31,7 @@ const ADAM7: [(usize, usize, usize, usize); 7] = [
     (1, 0, 2, 1),
 ];
 
-fn png_error(e: png::DecodingError) -> MediaError {
+pub(super) fn png_error(e: png::DecodingError) -> MediaError {
     match e {
         png::DecodingError::LimitsExceeded => MediaError::MemoryLimit {
             format: NAME,
@@ -43,7 +43,11 @@ fn png_error(e: png::DecodingError) -> MediaError {
 
 /// The image row and pixel layout `(y, x0, dx)` of each row the decoder returns, in
 /// its order (the `png` crate's own Adam7 iteration: passes with no pixels are skipped).
-fn row_positions(width: usize, height: usize, interlaced: bool) -> Vec<(usize, usize, usize)> {
+pub(super) fn row_positions(
+    width: usize,
+    height: usize,
+    interlaced: bool,
+) -> Vec<(usize, usize, usize)> {
     if !interlaced {
         return Vec::new();
     }
@@ -69,7 +73,9 @@ fn cut_short(what: &str, e: png::DecodingError) -> MediaError {
 }
 
 /// The row layout of the decoder's (expanded) output.
-fn row_format((kind, bits): (png::ColorType, png::BitDepth)) -> Result<RowFormat, MediaError> {
+pub(super) fn row_format(
+    (kind, bits): (png::ColorType, png::BitDepth),
+) -> Result<RowFormat, MediaError> {
     Ok(match (kind, bits) {
         (png::ColorType::Grayscale, png::BitDepth::Eight) => RowFormat::L8,
         (png::ColorType::Grayscale, png::BitDepth::Sixteen) => RowFormat::L16,
