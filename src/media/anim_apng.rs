@@ -11,7 +11,7 @@
 
 use super::anim_canvas::{Canvas, Grid, Rect};
 use super::convert::RowFormat;
-use super::png_rows::{png_error, row_format, row_positions, DECODER_BYTES};
+use super::png_rows::{self, png_error, row_format, row_positions};
 use super::{check_dims, DecodeLimits, MediaError, Pixels};
 use image::{Pixel, Rgba};
 use std::io::Cursor;
@@ -48,14 +48,7 @@ fn corrupt(detail: &str) -> MediaError {
 impl<'a> ApngFrames<'a> {
     /// Reads the header; the caller checks the canvas size (returned) before any frame.
     pub(super) fn open(bytes: &'a [u8], limits: &DecodeLimits) -> Result<Self, MediaError> {
-        let mut dec = png::Decoder::new_with_limits(
-            Cursor::new(bytes),
-            png::Limits {
-                bytes: DECODER_BYTES,
-            },
-        );
-        dec.set_ignore_iccp_chunk(true);
-        dec.set_ignore_text_chunk(true);
+        let mut dec = png_rows::decoder(bytes);
         let info = dec.read_header_info().map_err(png_error)?;
         let (width, height) = (info.width, info.height);
         check_dims(width, height, limits)?;

@@ -40,6 +40,14 @@ impl<'a> WebPFrames<'a> {
     pub(super) fn open(bytes: &'a [u8], limits: &DecodeLimits) -> Result<Self, MediaError> {
         let mut dec = image_webp::WebPDecoder::new(Cursor::new(bytes)).map_err(webp_error)?;
         dec.set_memory_limit(usize::try_from(limits.max_alloc_bytes).unwrap_or(usize::MAX));
+        if !dec.is_animated() {
+            // `read_frame` asserts an animation; the header sniffed said one.
+            return Err(MediaError::Corrupt {
+                format: NAME,
+                detail: "the animation flag is set but the file is not an animation".into(),
+                cause: None,
+            });
+        }
         let (w, h) = dec.dimensions();
         super::check_dims(w, h, limits)?;
         let format = if dec.has_alpha() {

@@ -18,7 +18,7 @@ const NAME: &str = "PNG";
 
 /// What the PNG decoder may allocate besides our own buffers (its row and unfiltering
 /// buffers, the palette, the `eXIf` chunk): far more than a valid file needs.
-pub(super) const DECODER_BYTES: usize = 16 << 20;
+const DECODER_BYTES: usize = 16 << 20;
 
 /// Adam7 passes: (x step, x offset, y step, y offset).
 const ADAM7: [(usize, usize, usize, usize); 7] = [
@@ -94,6 +94,20 @@ pub(super) fn row_format(
     })
 }
 
+/// A PNG decoder over `bytes` with the decoder's own allocations capped and the chunks only a
+/// colour-managed viewer needs (ICC profile, text) not read.
+pub(super) fn decoder(bytes: &[u8]) -> png::Decoder<Cursor<&[u8]>> {
+    let mut dec = png::Decoder::new_with_limits(
+        Cursor::new(bytes),
+        png::Limits {
+            bytes: DECODER_BYTES,
+        },
+    );
+    dec.set_ignore_iccp_chunk(true);
+    dec.set_ignore_text_chunk(true);
+    dec
+}
+
 /// Decodes a PNG; `for_hashing` lets a large one be sampled (see `sample`). With `truncated`
 /// (the file ends before IEND, see `media::partial`), the rows decoded before the data ends are
 /// kept and the missing ones are copies of the last complete row; the result is marked
@@ -104,14 +118,7 @@ pub(super) fn decode(
     for_hashing: bool,
     truncated: bool,
 ) -> Result<DecodedImage, MediaError> {
-    let mut dec = png::Decoder::new_with_limits(
-        Cursor::new(bytes),
-        png::Limits {
-            bytes: DECODER_BYTES,
-        },
-    );
-    dec.set_ignore_iccp_chunk(true);
-    dec.set_ignore_text_chunk(true);
+    let mut dec = decoder(bytes);
     let info = dec.read_header_info().map_err(png_error)?;
     let (width, height, interlaced) = (info.width, info.height, info.interlaced);
     check_dims(width, height, limits)?;
