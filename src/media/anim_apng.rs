@@ -35,6 +35,8 @@ pub(super) struct ApngFrames<'a> {
     at_frame: bool,
     width: u32,
     height: u32,
+    /// Pixels of the frames decoded so far (their rectangles' areas).
+    pub(super) decoded: u64,
 }
 
 fn corrupt(detail: &str) -> MediaError {
@@ -80,6 +82,7 @@ impl<'a> ApngFrames<'a> {
             at_frame,
             width,
             height,
+            decoded: 0,
         })
     }
 
@@ -133,6 +136,7 @@ impl<'a> ApngFrames<'a> {
             width: fc.width,
             height: fc.height,
         };
+        self.decoded += u64::from(rect.width) * u64::from(rect.height);
         self.dispose_last()?;
         self.mix_rows(&rect, fc.blend_op == png::BlendOp::Over)?;
         self.dispose = fc.dispose_op;

@@ -25,6 +25,8 @@ pub(super) struct GifFrames<'a> {
     /// The frame being shown.
     shown: Canvas,
     row: Vec<u8>,
+    /// Pixels of the frames decoded so far (their rectangles' areas).
+    pub(super) decoded: u64,
 }
 
 impl<'a> GifFrames<'a> {
@@ -45,6 +47,7 @@ impl<'a> GifFrames<'a> {
             shown: Canvas::new(&grid),
             grid,
             row: Vec::new(),
+            decoded: 0,
         })
     }
 
@@ -71,6 +74,7 @@ impl<'a> GifFrames<'a> {
         let (dispose, interlaced) = (frame.dispose, frame.interlaced);
         let delay_ms = u64::from(frame.delay) * 10;
         check_dims(rect.width, rect.height, &self.limits)?;
+        self.decoded += u64::from(rect.width) * u64::from(rect.height);
         self.shown.copy_all(&self.base);
         let cols = self.grid.cols_in(&rect);
         let fh = rect.height as usize;

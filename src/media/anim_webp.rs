@@ -33,6 +33,8 @@ pub(super) struct WebPFrames<'a> {
     buf: Vec<u8>,
     format: RowFormat,
     left: u32,
+    /// Pixels of the frames decoded so far (each composited over the whole canvas).
+    pub(super) decoded: u64,
 }
 
 impl<'a> WebPFrames<'a> {
@@ -61,6 +63,7 @@ impl<'a> WebPFrames<'a> {
             dec,
             buf: Vec::new(),
             format,
+            decoded: 0,
         })
     }
 
@@ -88,7 +91,8 @@ impl<'a> WebPFrames<'a> {
             Err(image_webp::DecodingError::NoMoreFrames) => return Ok(None),
             Err(e) => return Err(webp_error(e)),
         };
-        let (w, _) = self.dec.dimensions();
+        let (w, h) = self.dec.dimensions();
+        self.decoded += u64::from(w) * u64::from(h);
         let bpp = self.format.bytes_per_pixel();
         let stride = w as usize * bpp;
         let (cols, rows) = self.grid.positions();

@@ -478,3 +478,59 @@ fn typical_animations_scan_within_48_mb() {
         },
     );
 }
+
+/// 24 full frames of 16 MP (384 MP to decode) in a 21 MB GIF: refused once the frames add up
+/// to the decoding budget (256 MP), before the time bound is spent.
+#[test]
+fn a_gif_of_many_full_canvas_frames_stops_at_the_decoding_budget() {
+    let (w, h) = (4000u16, 4000u16);
+    let buffer: Vec<u8> = (0..u32::from(h))
+        .flat_map(|y| (0..u32::from(w)).map(move |x| index(x, y, 1)))
+        .collect();
+    let mut frame = gif::Frame {
+        delay: 10,
+        width: w,
+        height: h,
+        buffer: Cow::Owned(buffer),
+        ..gif::Frame::default()
+    };
+    frame.make_lzw_pre_encoded();
+    let mut bytes = Vec::new();
+    {
+        let mut enc = gif::Encoder::new(&mut bytes, w, h, &palette()).unwrap();
+        for _ in 0..24 {
+            enc.write_lzw_pre_encoded_frame(&frame).unwrap();
+        }
+    }
+    let limits = AnimationLimits::default();
+    let start = Instant::now();
+    let frames: Vec<_> = AnimationFrames::open(
+        &bytes,
+        sniff(&bytes).unwrap(),
+        &DecodeLimits::default(),
+        &limits,
+    )
+    .unwrap()
+    .collect();
+    let ms = start.elapsed().as_millis();
+    eprintln!(
+        "{} bytes, {} frames decoded in {ms} ms",
+        bytes.len(),
+        frames.len() - 1
+    );
+    // 256 MP is 16 frames of 16 MP: the 17th goes over, so the 18th call reports the budget.
+    assert_eq!(frames.len(), 18);
+    assert!(frames[..17].iter().all(Result::is_ok));
+    assert!(
+        matches!(
+            frames[17],
+            Err(AnimationError::TooMuchToDecode { frames: 17, .. })
+        ),
+        "{:?}",
+        frames[17]
+    );
+    // The scanner reports it as the typed animation error.
+    let scanner = Scanner::new(ScannerConfig::default()).unwrap();
+    let e = scanner.scan_image(&bytes).unwrap_err();
+    assert!(e.to_string().contains("decoded pixels"), "{e}");
+}
