@@ -2,21 +2,28 @@
 //!
 //! [`sniff`] tells from the first bytes whether a file is an animation this module handles
 //! (every GIF; a PNG with an `acTL` chunk before its image data; a WebP whose `VP8X` header
-//! sets the animation flag). [`AnimationFrames`] then yields composited, full-canvas frames with
-//! their display start time, through the `image` crate's `AnimationDecoder` (the `gif`,
-//! `png` and `image-webp` decoders underneath): only the current canvas is held, never the
-//! whole animation. The canvas size is checked from the header before any frame is decoded,
-//! and the frame count is capped ([`AnimationLimits`]); both give typed errors.
+//! sets the animation flag). [`AnimationFrames`] then yields composited frames with their
+//! display start time, one at a time, never the whole animation. GIF and APNG are decoded by
+//! rows (`gif` and `png` crates) and composited by our own compositors (`anim_gif`,
+//! `anim_apng`), animated WebP by `image-webp` (`anim_webp`), all exactly as the `image` crate's
+//! `AnimationDecoder` composites them. A canvas over 1 MP is kept only at PDQ's 512x512 sample
+//! positions (`anim_canvas`), so a frame of a large animation is that 512x512 sample, whose PDQ
+//! hash is bit-identical to the full frame's. The canvas size is checked from the header before
+//! any frame is decoded, and the frame count is capped ([`AnimationLimits`]); both give typed
+//! errors.
+//!
+//! Memory (issue 12 item 5: at most 48 MB for any accepted image): GIF and APNG need about
+//! 3 MB whatever the canvas (up to the 16 MP cap). `image-webp` holds its own RGBA canvas and a
+//! whole decoded frame, so animated WebP is capped lower
+//! ([`AnimationLimits::max_webp_canvas_pixels`]).
 //!
 //! Frame times follow what browsers show: a frame delay of 10 ms or less (including 0, which
 //! many GIFs use) is shown for 100 ms, so it is timed as 100 ms here too.
 
-use super::{container, convert, map_image_error, DecodeLimits, MediaError, Pixels};
-use image::codecs::gif::GifDecoder;
-use image::codecs::png::PngDecoder;
-use image::codecs::webp::WebPDecoder;
-use image::{AnimationDecoder, DynamicImage, Frames, ImageDecoder};
-use std::io::Cursor;
+use super::anim_apng::ApngFrames;
+use super::anim_gif::GifFrames;
+use super::anim_webp::WebPFrames;
+use super::{container, DecodeLimits, MediaError, Pixels};
 use thiserror::Error;
 
 /// Which animated format a file is.
@@ -46,8 +53,18 @@ impl AnimationKind {
 pub struct AnimationLimits {
     /// Most frames decoded (default 10 000); more is [`AnimationError::TooManyFrames`].
     pub max_frames: u32,
-    /// Largest canvas in pixels (default 16 MP: every frame is composited at canvas size).
+    /// Largest canvas in pixels (default 16 MP).
     pub max_canvas_pixels: u64,
+    /// Most pixels decoded over all frames (default 256 MP: the frames' rectangles for GIF and
+    /// APNG, the canvas for WebP); more is [`AnimationError::TooMuchToDecode`]. A GIF costs
+    /// 3 to 10 ns a pixel to decode (a 16 MP frame took 50 ms in the bench, 160 ms on a loaded
+    /// machine), so this bounds the time to about 1-2 s, where a 64 MB GIF of thousands of
+    /// 16 MP frames would take minutes. 256 MP is 1 480 frames of 480x360, 123 of 1080p.
+    pub max_decoded_pixels: u64,
+    /// Largest animated WebP canvas in pixels (default 2048x1024, 2 MP): `image-webp` holds an RGBA
+    /// canvas and a whole decoded frame, so this bounds its memory. Real animated WebPs are far
+    /// smaller (stickers are 512x512; WebPs converted from GIFs are about 1 MP at most).
+    pub max_webp_canvas_pixels: u64,
 }
 
 impl Default for AnimationLimits {
@@ -55,6 +72,8 @@ impl Default for AnimationLimits {
         AnimationLimits {
             max_frames: 10_000,
             max_canvas_pixels: 16_000_000,
+            max_webp_canvas_pixels: 2048 * 1024,
+            max_decoded_pixels: 256_000_000,
         }
     }
 }
@@ -81,6 +100,19 @@ pub enum AnimationError {
         /// The limit.
         max_pixels: u64,
     },
+    /// The frames add up to more than [`AnimationLimits::max_decoded_pixels`].
+    #[error(
+        "the {format} animation's frames add up to more than {max_pixels} decoded pixels; \
+         stopped after frame {frames}"
+    )]
+    TooMuchToDecode {
+        /// Format name.
+        format: &'static str,
+        /// Frames decoded before the limit was reached.
+        frames: u32,
+        /// The limit.
+        max_pixels: u64,
+    },
     /// More frames than [`AnimationLimits::max_frames`].
     #[error("the {format} animation has more than {max} frames")]
     TooManyFrames {
@@ -100,7 +132,8 @@ pub struct AnimationFrame {
     pub start_ms: u64,
     /// How long it is shown (after the browser rule for tiny delays).
     pub duration_ms: u64,
-    /// The canvas, alpha composited on white.
+    /// The canvas, alpha composited on white: whole up to 1 MP, PDQ's 512x512 nearest-neighbour
+    /// sample of it above (so its PDQ hash is the full canvas's).
     pub pixels: Pixels,
 }
 
@@ -140,7 +173,9 @@ fn png_has_actl(bytes: &[u8]) -> bool {
 /// Frame-by-frame iterator over an animation (see the module docs).
 pub struct AnimationFrames<'a> {
     kind: AnimationKind,
-    frames: Frames<'a>,
+    frames: Source<'a>,
+    /// Set after an error: the iterator ends.
+    failed: bool,
     next_index: u32,
     next_start_ms: u64,
     limits: AnimationLimits,
@@ -157,6 +192,41 @@ impl std::fmt::Debug for AnimationFrames<'_> {
             .field("size", &(self.width, self.height))
             .field("next_index", &self.next_index)
             .finish()
+    }
+}
+
+/// The decoder and compositor of each format (boxed: the decoders' states differ in size).
+enum Source<'a> {
+    Gif(Box<GifFrames<'a>>),
+    Apng(Box<ApngFrames<'a>>),
+    WebP(Box<WebPFrames<'a>>),
+}
+
+impl Source<'_> {
+    fn dimensions(&self) -> (u32, u32) {
+        match self {
+            Source::Gif(s) => s.dimensions(),
+            Source::Apng(s) => s.dimensions(),
+            Source::WebP(s) => s.dimensions(),
+        }
+    }
+
+    /// The next composited frame and its delay in milliseconds.
+    fn next_frame(&mut self) -> Result<Option<(Pixels, u64)>, MediaError> {
+        match self {
+            Source::Gif(s) => s.next_frame(),
+            Source::Apng(s) => s.next_frame(),
+            Source::WebP(s) => s.next_frame(),
+        }
+    }
+
+    /// Pixels decoded so far.
+    fn decoded_pixels(&self) -> u64 {
+        match self {
+            Source::Gif(s) => s.decoded,
+            Source::Apng(s) => s.decoded,
+            Source::WebP(s) => s.decoded,
+        }
     }
 }
 
@@ -233,41 +303,30 @@ impl<'a> AnimationFrames<'a> {
             }
             .into());
         }
-        let mut image_limits = image::Limits::default();
-        image_limits.max_alloc = Some(limits.max_alloc_bytes);
-        image_limits.max_image_width = Some(limits.max_dimension);
-        image_limits.max_image_height = Some(limits.max_dimension);
-        let err = |e| AnimationError::Media(map_image_error(name, e));
-        let cursor = Cursor::new(bytes);
-        let (dims, frames): ((u32, u32), Frames<'a>) = match kind {
-            AnimationKind::Gif => {
-                let mut d = GifDecoder::new(cursor).map_err(err)?;
-                d.set_limits(image_limits).map_err(err)?;
-                let dims = d.dimensions();
-                Self::check_canvas(name, dims, limits, anim)?;
-                (dims, d.into_frames())
-            }
+        let frames = match kind {
+            AnimationKind::Gif => Source::Gif(Box::new(GifFrames::open(bytes, limits)?)),
             AnimationKind::Apng => {
                 container::png(bytes)?;
-                let mut d = PngDecoder::new(cursor).map_err(err)?;
-                d.set_limits(image_limits).map_err(err)?;
-                let dims = d.dimensions();
-                Self::check_canvas(name, dims, limits, anim)?;
-                (dims, d.apng().map_err(err)?.into_frames())
+                Source::Apng(Box::new(ApngFrames::open(bytes, limits)?))
             }
             AnimationKind::WebP => {
                 container::webp(bytes)?;
-                let mut d = WebPDecoder::new(cursor).map_err(err)?;
-                d.set_limits(image_limits).map_err(err)?;
-                let dims = d.dimensions();
-                Self::check_canvas(name, dims, limits, anim)?;
-                webp_frames_fit(bytes, dims, anim)?;
-                (dims, d.into_frames())
+                Source::WebP(Box::new(WebPFrames::open(bytes, limits)?))
             }
         };
+        let dims = frames.dimensions();
+        let max_pixels = match kind {
+            AnimationKind::WebP => anim.max_webp_canvas_pixels.min(anim.max_canvas_pixels),
+            _ => anim.max_canvas_pixels,
+        };
+        Self::check_canvas(name, dims, limits, max_pixels)?;
+        if kind == AnimationKind::WebP {
+            webp_frames_fit(bytes, dims, anim)?;
+        }
         Ok(AnimationFrames {
             kind,
             frames,
+            failed: false,
             next_index: 0,
             next_start_ms: 0,
             limits: *anim,
@@ -280,15 +339,15 @@ impl<'a> AnimationFrames<'a> {
         format: &'static str,
         (width, height): (u32, u32),
         limits: &DecodeLimits,
-        anim: &AnimationLimits,
+        max_pixels: u64,
     ) -> Result<(), AnimationError> {
         super::check_dims(width, height, limits)?;
-        if u64::from(width) * u64::from(height) > anim.max_canvas_pixels {
+        if u64::from(width) * u64::from(height) > max_pixels {
             return Err(AnimationError::CanvasTooLarge {
                 format,
                 width,
                 height,
-                max_pixels: anim.max_canvas_pixels,
+                max_pixels,
             });
         }
         Ok(())
@@ -304,24 +363,38 @@ impl Iterator for AnimationFrames<'_> {
     type Item = Result<AnimationFrame, AnimationError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let frame = match self.frames.next()? {
-            Ok(f) => f,
-            Err(e) => return Some(Err(map_image_error(self.kind.name(), e).into())),
+        if self.failed {
+            return None;
+        }
+        if self.frames.decoded_pixels() > self.limits.max_decoded_pixels {
+            self.failed = true;
+            return Some(Err(AnimationError::TooMuchToDecode {
+                format: self.kind.name(),
+                frames: self.next_index,
+                max_pixels: self.limits.max_decoded_pixels,
+            }));
+        }
+        let (pixels, delay) = match self.frames.next_frame() {
+            Ok(Some(f)) => f,
+            Ok(None) => return None,
+            Err(e) => {
+                self.failed = true;
+                return Some(Err(e.into()));
+            }
         };
         if self.next_index >= self.limits.max_frames {
+            self.failed = true;
             return Some(Err(AnimationError::TooManyFrames {
                 format: self.kind.name(),
                 max: self.limits.max_frames,
             }));
         }
-        let (num, den) = frame.delay().numer_denom_ms();
-        let delay = u64::from(num) / u64::from(den.max(1));
         let duration_ms = if delay <= 10 { 100 } else { delay };
         let out = AnimationFrame {
             index: self.next_index,
             start_ms: self.next_start_ms,
             duration_ms,
-            pixels: convert::normalize(DynamicImage::ImageRgba8(frame.into_buffer())),
+            pixels,
         };
         self.next_index += 1;
         self.next_start_ms = self.next_start_ms.saturating_add(duration_ms);
@@ -334,6 +407,7 @@ mod tests {
     use super::*;
     use image::codecs::gif::GifEncoder;
     use image::{Delay, Frame, RgbaImage};
+    use std::io::Cursor;
 
     fn gif(frames: u32, w: u32, h: u32, delay_ms: u32) -> Vec<u8> {
         let mut out = Vec::new();
@@ -405,6 +479,34 @@ mod tests {
             last,
             Err(AnimationError::TooManyFrames { max: 4, .. })
         ));
+        // 8x8 frames: the second takes the total to 128 pixels, over 100, so the third is
+        // never decoded.
+        let budget = AnimationLimits {
+            max_decoded_pixels: 100,
+            ..AnimationLimits::default()
+        };
+        let got: Vec<_> = AnimationFrames::open(
+            &bytes,
+            AnimationKind::Gif,
+            &DecodeLimits::default(),
+            &budget,
+        )
+        .unwrap()
+        .collect();
+        assert_eq!(got.len(), 3);
+        assert!(got[..2].iter().all(Result::is_ok));
+        assert!(
+            matches!(
+                got[2],
+                Err(AnimationError::TooMuchToDecode {
+                    frames: 2,
+                    max_pixels: 100,
+                    ..
+                })
+            ),
+            "{:?}",
+            got[2]
+        );
         let small = AnimationLimits {
             max_canvas_pixels: 63,
             ..AnimationLimits::default()

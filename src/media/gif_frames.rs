@@ -26,7 +26,7 @@ fn corrupt(detail: impl Into<String>) -> MediaError {
 
 /// Row `n` (in file order) of an interlaced frame `height` rows tall: passes of every 8th row
 /// from 0, every 8th from 4, every 4th from 2, every 2nd from 1.
-fn interlaced_row(n: usize, height: usize) -> usize {
+pub(super) fn interlaced_row(n: usize, height: usize) -> usize {
     let mut n = n;
     for (step, start) in [(8, 0), (8, 4), (4, 2), (2, 1)] {
         let rows = height.saturating_sub(start).div_ceil(step);

@@ -25,6 +25,10 @@
 //!   (feature `tiff`); without the feature they are a typed `Unsupported` error.
 
 // video: animated GIF/APNG/WebP frame iteration and raw app pixel buffers (issue 13).
+mod anim_apng;
+mod anim_canvas;
+mod anim_gif;
+mod anim_webp;
 pub mod animation;
 mod bmp_rows;
 mod container;

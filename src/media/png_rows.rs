@@ -31,7 +31,7 @@ const ADAM7: [(usize, usize, usize, usize); 7] = [
     (1, 0, 2, 1),
 ];
 
-fn png_error(e: png::DecodingError) -> MediaError {
+pub(super) fn png_error(e: png::DecodingError) -> MediaError {
     match e {
         png::DecodingError::LimitsExceeded => MediaError::MemoryLimit {
             format: NAME,
@@ -43,7 +43,11 @@ fn png_error(e: png::DecodingError) -> MediaError {
 
 /// The image row and pixel layout `(y, x0, dx)` of each row the decoder returns, in
 /// its order (the `png` crate's own Adam7 iteration: passes with no pixels are skipped).
-fn row_positions(width: usize, height: usize, interlaced: bool) -> Vec<(usize, usize, usize)> {
+pub(super) fn row_positions(
+    width: usize,
+    height: usize,
+    interlaced: bool,
+) -> Vec<(usize, usize, usize)> {
     if !interlaced {
         return Vec::new();
     }
@@ -69,7 +73,9 @@ fn cut_short(what: &str, e: png::DecodingError) -> MediaError {
 }
 
 /// The row layout of the decoder's (expanded) output.
-fn row_format((kind, bits): (png::ColorType, png::BitDepth)) -> Result<RowFormat, MediaError> {
+pub(super) fn row_format(
+    (kind, bits): (png::ColorType, png::BitDepth),
+) -> Result<RowFormat, MediaError> {
     Ok(match (kind, bits) {
         (png::ColorType::Grayscale, png::BitDepth::Eight) => RowFormat::L8,
         (png::ColorType::Grayscale, png::BitDepth::Sixteen) => RowFormat::L16,
@@ -88,6 +94,20 @@ fn row_format((kind, bits): (png::ColorType, png::BitDepth)) -> Result<RowFormat
     })
 }
 
+/// A PNG decoder over `bytes` with the decoder's own allocations capped and the chunks only a
+/// colour-managed viewer needs (ICC profile, text) not read.
+pub(super) fn decoder(bytes: &[u8]) -> png::Decoder<Cursor<&[u8]>> {
+    let mut dec = png::Decoder::new_with_limits(
+        Cursor::new(bytes),
+        png::Limits {
+            bytes: DECODER_BYTES,
+        },
+    );
+    dec.set_ignore_iccp_chunk(true);
+    dec.set_ignore_text_chunk(true);
+    dec
+}
+
 /// Decodes a PNG; `for_hashing` lets a large one be sampled (see `sample`). With `truncated`
 /// (the file ends before IEND, see `media::partial`), the rows decoded before the data ends are
 /// kept and the missing ones are copies of the last complete row; the result is marked
@@ -98,14 +118,7 @@ pub(super) fn decode(
     for_hashing: bool,
     truncated: bool,
 ) -> Result<DecodedImage, MediaError> {
-    let mut dec = png::Decoder::new_with_limits(
-        Cursor::new(bytes),
-        png::Limits {
-            bytes: DECODER_BYTES,
-        },
-    );
-    dec.set_ignore_iccp_chunk(true);
-    dec.set_ignore_text_chunk(true);
+    let mut dec = decoder(bytes);
     let info = dec.read_header_info().map_err(png_error)?;
     let (width, height, interlaced) = (info.width, info.height, info.interlaced);
     check_dims(width, height, limits)?;

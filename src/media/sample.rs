@@ -55,7 +55,7 @@ fn reversed_axes(o: Orientation) -> (bool, bool) {
 
 /// The source positions on an axis of length `n` that a 512-sample nearest-neighbour resize of
 /// the displayed image reads, in source order.
-fn axis_samples(n: usize, reversed: bool) -> Vec<usize> {
+pub(super) fn axis_samples(n: usize, reversed: bool) -> Vec<usize> {
     let s = SAMPLED_SIDE;
     (0..s)
         .map(|k| {

@@ -20,6 +20,7 @@ mod hostile_scope;
 mod hostile_state;
 mod hostile_text;
 mod hostile_video;
+mod image_decode_animation;
 mod image_decode_cases;
 mod image_decode_formats;
 mod image_decode_heif_grid;
