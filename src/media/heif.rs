@@ -265,6 +265,7 @@ pub(super) mod with_libheif {
         }
 
         /// The same plane with two-byte samples read as little-endian.
+        #[cfg(feature = "video")]
         pub(in crate::media) fn little_endian(self) -> Self {
             Samples {
                 little: true,

@@ -456,7 +456,7 @@ mod tests {
         let plan = ItemPlan {
             codec: Codec::Hevc,
             config,
-            data: vec![start..file.len()],
+            data: std::iter::once(start..file.len()).collect(),
             orientation: Orientation::NoTransforms,
             clap: None,
         };
