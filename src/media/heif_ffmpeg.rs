@@ -81,6 +81,9 @@ fn packet(
 /// FFmpeg's decoder for `codec`, opened on one thread with `max_pixels`.
 fn open(codec: Codec, max_pixels: u64) -> Result<ff::decoder::Video, MediaError> {
     ff::init().map_err(ffmpeg_failed)?;
+    // As the video path does: FFmpeg's own log lines (dav1d's version banner, a broken NAL
+    // unit's warning) would go to the host's stderr; failures come back as errors.
+    ff::util::log::set_level(ff::util::log::Level::Fatal);
     let found = match codec {
         Codec::Hevc => ff::decoder::find(ff::codec::Id::HEVC),
         // FFmpeg's own `av1` decoder needs a hardware accelerator.

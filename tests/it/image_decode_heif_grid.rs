@@ -73,28 +73,33 @@ fn a_12_megapixel_grid_is_sampled_tile_by_tile_as_libheif_decodes_it() {
         return;
     };
     for ops in SEQUENCES {
-        let file = photo_grid(&enc, ops);
-        let reference = libheif_rgb(&file);
-        let ours = media::decode_for_hashing(
-            &file,
-            &DecodeLimits::default(),
-            preflight::hash::PDQ_DECODE_MIN_SIDE,
-        )
-        .unwrap();
-        assert!(ours.sampled, "{ops:?}");
-        assert_eq!(
-            (ours.source_width, ours.source_height),
-            reference.dimensions(),
-            "{ops:?}"
-        );
-        let d = mean_diff(&ours.pixels.to_rgb(), &pdq_sample(&reference));
-        // Only the YCbCr->RGB rounding differs from libheif's own conversion; a wrong
-        // orientation is tens of levels off.
-        assert!(d < 1.0, "{ops:?}: {d} levels from libheif's decode");
-        let dist = pdq(&ours.pixels).distance(&pdq(&Pixels::Rgb8(reference)));
-        eprintln!("{ops:?}: mean diff {d:.3}, PDQ distance {dist}");
-        assert!(dist <= 4, "{ops:?}: PDQ {dist} bits from libheif's decode");
+        assert_sampled_like_libheif(&photo_grid(&enc, ops), ops);
     }
+}
+
+/// `file` decoded for hashing is PDQ's sample of libheif's decode (but for rounding), with
+/// its size, and PDQ agrees.
+fn assert_sampled_like_libheif(file: &[u8], ops: &[Op]) {
+    let reference = libheif_rgb(file);
+    let ours = media::decode_for_hashing(
+        file,
+        &DecodeLimits::default(),
+        preflight::hash::PDQ_DECODE_MIN_SIDE,
+    )
+    .unwrap();
+    assert!(ours.sampled, "{ops:?}");
+    assert_eq!(
+        (ours.source_width, ours.source_height),
+        reference.dimensions(),
+        "{ops:?}"
+    );
+    let d = mean_diff(&ours.pixels.to_rgb(), &pdq_sample(&reference));
+    // Only the YCbCr->RGB rounding differs from libheif's own conversion; a wrong
+    // orientation is tens of levels off.
+    assert!(d < 1.0, "{ops:?}: {d} levels from libheif's decode");
+    let dist = pdq(&ours.pixels).distance(&pdq(&Pixels::Rgb8(reference)));
+    eprintln!("{ops:?}: mean diff {d:.3}, PDQ distance {dist}");
+    assert!(dist <= 4, "{ops:?}: PDQ {dist} bits from libheif's decode");
 }
 
 #[test]
@@ -146,29 +151,8 @@ fn cropped_grids_decode_as_libheif_decodes_them() {
         let file = grid_file(tiles, &layout, (3, 2), (1500, 1000), ops);
         assert_full_size_like_libheif(&file, ops);
     }
-    let file = photo_grid(&enc, &[Op::Clap(4000, 2990, 7, -9), Op::Rotate(3)]);
-    let reference = libheif_rgb(&file);
-    let ours = media::decode_for_hashing(
-        &file,
-        &DecodeLimits::default(),
-        preflight::hash::PDQ_DECODE_MIN_SIDE,
-    )
-    .unwrap();
-    assert!(ours.sampled);
-    assert_eq!(
-        (ours.source_width, ours.source_height),
-        reference.dimensions()
-    );
-    let d = mean_diff(&ours.pixels.to_rgb(), &pdq_sample(&reference));
-    assert!(
-        d < 1.0,
-        "12 MP cropped grid: {d} levels from libheif's decode"
-    );
-    let dist = pdq(&ours.pixels).distance(&pdq(&Pixels::Rgb8(reference)));
-    assert!(
-        dist <= 4,
-        "12 MP cropped grid: PDQ {dist} bits from libheif"
-    );
+    let ops = [Op::Clap(4000, 2990, 7, -9), Op::Rotate(3)];
+    assert_sampled_like_libheif(&photo_grid(&enc, &ops), &ops);
 }
 
 /// Single-image files (one `hvc1` item; FFmpeg decodes it with feature `video`): the same
