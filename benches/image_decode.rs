@@ -38,11 +38,14 @@ fn bench(c: &mut Criterion) {
         inputs
     };
     // Grid HEIC as phones write it (feature `heif`, needs Debian's heif-enc to make the tiles):
-    // 12 MP (48 tiles) and 64 MP (256 tiles, the 12 MP photo's tiles repeated), decoded tile by
-    // tile; the 12 MP photo as a baseline JPEG is the in-run baseline.
+    // 12 MP (48 tiles), 64 MP (256 tiles, the 12 MP photo's tiles repeated) and 12 MP with a
+    // `clap` crop, decoded tile by tile; single-image HEIC and AVIF at 12 MP and at the largest
+    // size accepted; the 12 MP photo as a baseline JPEG is the in-run baseline.
     #[cfg(feature = "heif")]
     let inputs = {
-        use cases::heif_grid::{grid_file, heif_enc_or_skip, photo_grid, photo_tiles};
+        use cases::heif_grid::{
+            grid_file, heif_enc_or_skip, photo_grid, photo_tiles, single_image_file, Op,
+        };
         let mut inputs = inputs;
         if let Some(enc) = heif_enc_or_skip() {
             inputs.push(("heic_grid_12mp", photo_grid(&enc, &[])));
@@ -52,6 +55,21 @@ fn bench(c: &mut Criterion) {
                 "heic_grid_64mp",
                 grid_file(tiles, &layout, (16, 16), (8000, 8000), &[]),
             ));
+            inputs.push((
+                "heic_grid_12mp_cropped",
+                photo_grid(&enc, &[Op::Clap(4000, 3000, 0, 0), Op::Rotate(1)]),
+            ));
+            // Single-image files (one coded item: FFmpeg with `video`, else libheif whole).
+            let dir = tempfile::tempdir().unwrap();
+            for (name, size, avif) in [
+                ("heic_single_12mp", (4032, 3024), false),
+                ("avif_single_12mp", (4032, 3024), true),
+                ("heic_single_18mp", (5152, 3456), false),
+                ("avif_single_18mp", (5152, 3456), true),
+            ] {
+                let path = single_image_file(&enc, dir.path(), size, avif);
+                inputs.push((name, std::fs::read(path).unwrap()));
+            }
             inputs.push(("jpeg_12mp_baseline", cases::jpeg(4032, 3024, false)));
         }
         inputs

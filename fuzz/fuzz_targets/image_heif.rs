@@ -9,9 +9,10 @@ use preflight::media::DecodeLimits;
 use preflight_fuzz::{mib, within_native_bounds, Bounds};
 use std::time::Duration;
 
-/// ARCHITECTURE.md: "<= 2 s for other formats" per image; memory: libheif's planes are allowed
-/// 40 MiB (`media::heif::PLANES_BUDGET`) for images within `DecodeLimits`, plus the decoder's
-/// own reference pictures and PDQ's sample. 4 MP images (the limits below) stay under 96 MiB.
+/// ARCHITECTURE.md: "<= 2 s for other formats" per image; memory: what libheif decodes whole
+/// is allowed 44 MiB (`media::heif` LIBHEIF_BUDGET), a single item FFmpeg decodes (feature
+/// `video`) 34 MiB of frame (`media::heif_ffmpeg::FRAME_BUDGET`), for images within
+/// `DecodeLimits`, plus PDQ's sample. 4 MP images (the limits below) stay under 96 MiB.
 const BOUNDS: Bounds = Bounds {
     what: "decode + hash one HEIF/AVIF image (C heap included)",
     max_heap: mib(96),

@@ -2,16 +2,27 @@
 //! cargo feature `heif`; without it such files are refused as unsupported, not unknown).
 //!
 //! The size the file claims is checked against [`DecodeLimits`] before anything is decoded.
-//! A grid image (what phones write: an iPhone photo is 48 tiles of 512x512) is decoded one
-//! tile at a time (`heif_grid` writes each tile its own small file for libheif 1.15, which
-//! has no tile API), each tile's rows going to a [`RowSink`](super::sample::RowSink), so a
-//! 12 MP or 64 MP grid decoded for hashing holds one tile's planes and PDQ's 512x512 sample;
-//! the grid's `irot`/`imir` are applied to the sample, as EXIF orientation is for JPEG.
-//! Other images (single-item files, grids with alpha or a `clap` crop) are decoded whole by
-//! libheif, with its rotation and mirroring applied, in its native planar YCbCr (1.5 bytes a
-//! pixel for 4:2:0, no RGB copy), then handed to the sink one row at a time. The colour
-//! conversion follows the file's `nclx` matrix and range (BT.601 full range when absent,
-//! libheif's default) with nearest-neighbour chroma, as libheif 1.15 itself converts.
+//! Which decoder runs, and what each build accepts so that hashing stays within 48 MB of
+//! memory growth (measured by tests/it/image_decode_heif_memory.rs and image_decode_memory.rs):
+//!
+//! - A grid image (what phones write: an iPhone photo is 48 tiles of 512x512), with or without
+//!   a `clap` crop before its `irot`/`imir`, is decoded one tile at a time (`heif_grid` writes
+//!   each tile its own small file for libheif 1.15, which has no tile API), each tile's rows
+//!   going to a [`RowSink`](super::sample::RowSink), the crop cut there: any accepted size
+//!   (up to the 64 MP limit) holds one tile's planes and PDQ's 512x512 sample. The grid's
+//!   `irot`/`imir` are applied to the sample, as EXIF orientation is for JPEG.
+//! - A single coded item (`hvc1` or `av01`) without alpha or crop is, with feature `video`,
+//!   decoded by FFmpeg (`heif_ffmpeg`), which holds its one frame: accepted up to 40 MB of
+//!   frame and tables (17.8 MP at 8 bits, 8.9 MP above).
+//! - Everything else is decoded whole by libheif, with its rotation, mirroring and crop
+//!   applied, in its native planar YCbCr (no RGB copy): single items without `video`, images
+//!   with alpha, crops after a transform, grids with alpha and overlays. libheif holds the
+//!   decoder's picture and its own copy, so these are accepted only up to 9.2 MP (8-bit;
+//!   with alpha 5.8 MP; grids and overlays 6.6 MP of output), and larger ones are refused with
+//!   [`MediaError::MemoryLimit`](super::MediaError::MemoryLimit) naming why.
+//!
+//! The colour conversion follows the file's `nclx` matrix and range (BT.601 full range when
+//! absent, libheif's default) with nearest-neighbour chroma, as libheif 1.15 itself converts.
 
 /// ISO BMFF brands of still HEIF images: HEVC (`heic`, `heix`, `heim`, `heis`, `mif1`...) and
 /// AV1 (`avif`, `avis`).
@@ -123,18 +134,41 @@ pub(super) fn decode(
 pub(super) use with_libheif::decode;
 
 #[cfg(feature = "heif")]
-mod with_libheif {
+pub(super) mod with_libheif {
     use super::super::convert::{normalize_row, RowFormat};
     use super::super::sample::{should_sample, RowSink};
     use super::super::{check_dims, check_whole_frame, DecodeLimits, DecodedImage, MediaError};
     use image::metadata::Orientation;
     use libheif_rs::{Chroma, ColorSpace, HeifContext, Image, LibHeif, MatrixCoefficients, Plane};
 
-    const NAME: &str = "HEIF";
+    pub(in crate::media) const NAME: &str = "HEIF";
 
-    /// libheif's planes (4:2:0 YCbCr plus alpha at most 2.5 bytes a pixel, 16-bit samples
-    /// twice that) and the decoder's own picture buffers: allowed up to this many bytes.
-    const PLANES_BUDGET: u64 = 40 << 20;
+    /// A full-size decode's output (RGB, 3 bytes a pixel) is allowed up to this many bytes.
+    pub(in crate::media) const PLANES_BUDGET: u64 = 40 << 20;
+
+    /// What libheif 1.15 holds while it decodes a coded image whole: the decoder's picture and
+    /// libheif's copy of it (4:2:0 YCbCr, 1.5 bytes a pixel each, alpha and 16-bit samples
+    /// more) and the decoder's per-picture state, about 4.6 bytes a pixel measured for 8-bit
+    /// 4:2:0 (56.2 MB of growth for a 12 MP HEIC); counted as 5 (10 above 8 bits) against
+    /// [`LIBHEIF_BUDGET`], so that hashing stays within 48 MB of growth.
+    fn libheif_bytes_per_pixel(luma_bits: u8) -> u64 {
+        if luma_bits > 8 {
+            10
+        } else {
+            5
+        }
+    }
+
+    /// With alpha (its own coded image, decoded whole too, and an alpha plane) libheif holds
+    /// about 6.9 bytes a pixel (63 MB of growth at 9.2 MP), counted as 8 (5 + 3/5 of 5).
+    ///
+    /// A grid or overlay libheif decodes whole: its output planes on top of a tile's decode,
+    /// about 6 bytes a pixel of output measured (73 MB of growth for a 12 MP grid with `clap`,
+    /// 47.1 MB for a 7.7 MP one), counted as 7.
+    const LIBHEIF_DERIVED_BYTES_PER_PIXEL: u64 = 7;
+
+    /// What a whole decode by libheif may hold (see [`libheif_bytes_per_pixel`]).
+    const LIBHEIF_BUDGET: u64 = 44 << 20;
 
     fn failed(e: libheif_rs::HeifError) -> MediaError {
         MediaError::Corrupt {
@@ -145,7 +179,7 @@ mod with_libheif {
     }
 
     /// YCbCr to RGB for one matrix and range, in floating point (rounded once).
-    struct Ycc {
+    pub(in crate::media) struct Ycc {
         kr: f32,
         kb: f32,
         full: bool,
@@ -186,33 +220,76 @@ mod with_libheif {
         }
     }
 
-    /// Reads 8-bit or 16-bit (native-endian) samples of a plane as 8-bit values.
-    struct Samples<'a> {
-        plane: &'a Plane<&'a [u8]>,
+    /// Reads 8-bit or 16-bit samples of a plane as 8-bit values.
+    pub(in crate::media) struct Samples<'a> {
+        data: &'a [u8],
+        stride: usize,
+        width: usize,
+        height: usize,
+        /// Two bytes a sample (little-endian when `little`, else native), not one.
+        wide: bool,
+        little: bool,
         max: u32,
     }
 
     impl<'a> Samples<'a> {
         fn new(plane: &'a Plane<&'a [u8]>) -> Self {
-            let bits = u32::from(plane.bits_per_pixel.clamp(1, 16));
+            Samples::of_plane(
+                plane.data,
+                plane.stride,
+                (plane.width as usize, plane.height as usize),
+                plane.bits_per_pixel,
+                plane.storage_bits_per_pixel > 8,
+            )
+        }
+
+        /// A plane of `size` samples of `bits` bits (two bytes each when `wide`, native-endian),
+        /// rows `stride` bytes apart in `data`.
+        pub(in crate::media) fn of_plane(
+            data: &'a [u8],
+            stride: usize,
+            (width, height): (usize, usize),
+            bits: u8,
+            wide: bool,
+        ) -> Self {
+            let bits = u32::from(bits.clamp(1, 16));
             Samples {
-                plane,
+                data,
+                stride,
+                width,
+                height,
+                wide,
+                little: false,
                 max: (1u32 << bits) - 1,
+            }
+        }
+
+        /// The same plane with two-byte samples read as little-endian.
+        #[cfg(feature = "video")]
+        pub(in crate::media) fn little_endian(self) -> Self {
+            Samples {
+                little: true,
+                ..self
             }
         }
 
         /// Sample (x, y), clamped to the plane, scaled to 0..=255.
         fn at(&self, x: usize, y: usize) -> f32 {
-            let p = self.plane;
-            let x = x.min(p.width.saturating_sub(1) as usize);
-            let y = y.min(p.height.saturating_sub(1) as usize);
-            let v = if p.storage_bits_per_pixel > 8 {
-                let i = y * p.stride + 2 * x;
-                p.data
-                    .get(i..i + 2)
-                    .map_or(0, |b| u32::from(u16::from_ne_bytes([b[0], b[1]])))
+            let x = x.min(self.width.saturating_sub(1));
+            let y = y.min(self.height.saturating_sub(1));
+            let v = if self.wide {
+                let i = y * self.stride + 2 * x;
+                self.data.get(i..i + 2).map_or(0, |b| {
+                    u32::from(if self.little {
+                        u16::from_le_bytes([b[0], b[1]])
+                    } else {
+                        u16::from_ne_bytes([b[0], b[1]])
+                    })
+                })
             } else {
-                p.data.get(y * p.stride + x).map_or(0, |&b| u32::from(b))
+                self.data
+                    .get(y * self.stride + x)
+                    .map_or(0, |&b| u32::from(b))
             };
             if self.max == 255 {
                 v as f32
@@ -223,11 +300,7 @@ mod with_libheif {
 
         /// Source position in this plane of luma position `x` of a `full`-wide image.
         fn scale(&self, x: usize, full: usize, along_width: bool) -> usize {
-            let n = if along_width {
-                self.plane.width
-            } else {
-                self.plane.height
-            } as usize;
+            let n = if along_width { self.width } else { self.height };
             x * n / full.max(1)
         }
     }
@@ -240,7 +313,7 @@ mod with_libheif {
 
     /// The planes libheif returned: YCbCr (any chroma subsampling), grey, planar RGB, or
     /// interleaved 8-bit RGB(A).
-    enum Colour<'a> {
+    pub(in crate::media) enum Colour<'a> {
         Ycc(Samples<'a>, Samples<'a>, Samples<'a>),
         Grey(Samples<'a>),
         Planar(Samples<'a>, Samples<'a>, Samples<'a>),
@@ -304,51 +377,75 @@ mod with_libheif {
         img: &Image,
         ycc: &Ycc,
         sink: &mut RowSink,
-        (x0, y0): (usize, usize),
+        at: (isize, isize),
         size: (usize, usize),
     ) -> Result<(), MediaError> {
         let planes = img.planes();
         let colour = Colour::of(&planes).ok_or_else(|| no_planes(img))?;
         let alpha = planes.a.as_ref().map(Samples::new);
-        let (w, h) = (img.width() as usize, img.height() as usize);
+        let picture = (img.width() as usize, img.height() as usize);
+        feed_planes(&colour, alpha.as_ref(), picture, ycc, sink, at, size);
+        Ok(())
+    }
+
+    /// [`feed`] for planes of any origin: `colour` (and `alpha`) of a `w x h` picture whose
+    /// pixel (0, 0) is image pixel `(x0, y0)` (negative: the picture starts left of or above
+    /// the image, as a tile does in a cropped grid).
+    pub(in crate::media) fn feed_planes(
+        colour: &Colour,
+        alpha: Option<&Samples>,
+        (w, h): (usize, usize),
+        ycc: &Ycc,
+        sink: &mut RowSink,
+        (x0, y0): (isize, isize),
+        size: (usize, usize),
+    ) {
         let format = if matches!(colour, Colour::Grey(_)) {
             RowFormat::La8
         } else {
             RowFormat::Rgba8
         };
-        let cols = w.min(size.0.saturating_sub(x0));
+        // First picture column and row inside the image, and where they land in it.
+        let (xs, ys) = (x0.min(0).unsigned_abs(), y0.min(0).unsigned_abs());
+        let (ox, oy) = (x0.max(0).unsigned_abs(), y0.max(0).unsigned_abs());
+        let cols = w.saturating_sub(xs).min(size.0.saturating_sub(ox));
+        let rows = h.saturating_sub(ys).min(size.1.saturating_sub(oy));
         let mut rgba = Vec::with_capacity(cols * 4);
         let mut out = Vec::with_capacity(cols * 3);
-        for y in 0..h.min(size.1.saturating_sub(y0)) {
-            if !sink.wants(y0 + y) {
+        for r in 0..rows {
+            let y = ys + r;
+            if !sink.wants(oy + r) {
                 continue;
             }
             rgba.clear();
             out.clear();
-            for x in 0..cols {
-                let a = alpha.as_ref().map_or(255, |a| a.at(x, y).round() as u8);
+            for x in xs..xs + cols {
+                let a = alpha.map_or(255, |a| a.at(x, y).round() as u8);
                 match colour.pixel(ycc, x, y, (w, h)) {
                     Pixel::Grey(v) => rgba.extend_from_slice(&[v, a]),
                     Pixel::Rgb(p) => rgba.extend_from_slice(&[p[0], p[1], p[2], a]),
                 }
             }
             normalize_row(format, &rgba, &mut out);
-            sink.push_strided(y0 + y, x0, 1, &out);
+            sink.push_strided(oy + r, ox, 1, &out);
         }
-        Ok(())
     }
 
     /// What the primary image's handle says, read before decoding.
-    struct Primary {
-        width: u32,
-        height: u32,
-        ycc: Ycc,
+    pub(in crate::media) struct Primary {
+        pub(in crate::media) width: u32,
+        pub(in crate::media) height: u32,
+        pub(in crate::media) ycc: Ycc,
         has_alpha: bool,
     }
 
     impl Primary {
         /// The result: `pixels` (oriented) of this primary image, `sampled` or whole.
-        fn decoded(&self, pixels: image::DynamicImage, sampled: bool) -> DecodedImage {
+        pub(in crate::media) fn decoded(
+            &self,
+            pixels: image::DynamicImage,
+            sampled: bool,
+        ) -> DecodedImage {
             DecodedImage {
                 pixels: super::super::convert::normalize(pixels),
                 format: NAME,
@@ -395,12 +492,40 @@ mod with_libheif {
                     return Ok(done);
                 }
             }
+            #[cfg(feature = "video")]
+            if let Some(item) = super::super::heif_item::plan(bytes) {
+                drop(whole);
+                return super::super::heif_ffmpeg::decode(
+                    bytes,
+                    &item,
+                    &primary,
+                    limits,
+                    for_hashing,
+                );
+            }
         }
-        // Decoded whole: libheif allocates every grid at its declared size.
+        // Decoded whole: libheif allocates every grid and overlay at its declared size.
         for &(w, h) in &grids {
-            check_whole_frame(NAME, (w, h), 3, PLANES_BUDGET)?;
+            check_whole_frame(
+                NAME,
+                (w, h),
+                LIBHEIF_DERIVED_BYTES_PER_PIXEL,
+                LIBHEIF_BUDGET,
+            )
+            .map_err(|e| whole_decode_refused(e, "a grid or overlay with alpha or a crop"))?;
         }
         decode_whole(whole, &primary, limits, for_hashing)
+    }
+
+    /// `e` (a [`MediaError::MemoryLimit`]) saying which kind of image libheif decodes whole.
+    fn whole_decode_refused(e: MediaError, what: &str) -> MediaError {
+        match e {
+            MediaError::MemoryLimit { format, detail } => MediaError::MemoryLimit {
+                format,
+                detail: format!("{detail}: libheif decodes {what} in one piece"),
+            },
+            other => other,
+        }
     }
 
     /// Opens the file and reads its primary image's size and colour, checked against the
@@ -445,17 +570,24 @@ mod with_libheif {
         for_hashing: bool,
     ) -> Result<DecodedImage, MediaError> {
         let handle = ctx.primary_image_handle().map_err(failed)?;
-        let per_pixel = if handle.luma_bits_per_pixel() > 8 {
-            5
+        let what = if primary.has_alpha {
+            "an image with alpha"
+        } else if cfg!(feature = "video") {
+            "overlays, crops after a rotation and items of other codecs"
         } else {
-            3
+            "a single-image file (without cargo feature `video`)"
         };
+        let mut per_pixel = libheif_bytes_per_pixel(handle.luma_bits_per_pixel());
+        if primary.has_alpha {
+            per_pixel += per_pixel * 3 / 5;
+        }
         check_whole_frame(
             NAME,
             (primary.width, primary.height),
             per_pixel,
-            PLANES_BUDGET,
-        )?;
+            LIBHEIF_BUDGET,
+        )
+        .map_err(|e| whole_decode_refused(e, what))?;
         let img = LibHeif::new()
             .decode(&handle, ColorSpace::YCbCr(Chroma::C420), None)
             .map_err(failed)?;
@@ -479,7 +611,10 @@ mod with_libheif {
         use super::super::super::heif_grid::{tile_file, GridPlan};
         use super::super::super::sample::{should_sample, RowSink};
         use super::super::super::{check_whole_frame, DecodeLimits, DecodedImage, MediaError};
-        use super::{failed, feed, is_grey, Primary, NAME, PLANES_BUDGET};
+        use super::{
+            failed, feed, is_grey, libheif_bytes_per_pixel, whole_decode_refused, Primary,
+            LIBHEIF_BUDGET, NAME, PLANES_BUDGET,
+        };
         use libheif_rs::{Chroma, ColorSpace, HeifContext, Image, LibHeif};
 
         /// libheif's decode of the primary image of `file` (one tile's own file).
@@ -487,17 +622,13 @@ mod with_libheif {
             let mut ctx = HeifContext::read_from_bytes(file).map_err(failed)?;
             ctx.set_max_decoding_threads(0);
             let handle = ctx.primary_image_handle().map_err(failed)?;
-            let per_pixel = if handle.luma_bits_per_pixel() > 8 {
-                5
-            } else {
-                3
-            };
             check_whole_frame(
                 NAME,
                 (handle.width(), handle.height()),
-                per_pixel,
-                PLANES_BUDGET,
-            )?;
+                libheif_bytes_per_pixel(handle.luma_bits_per_pixel()),
+                LIBHEIF_BUDGET,
+            )
+            .map_err(|e| whole_decode_refused(e, "each grid tile"))?;
             lib.decode(&handle, ColorSpace::YCbCr(Chroma::C420), None)
                 .map_err(failed)
         }
@@ -512,8 +643,10 @@ mod with_libheif {
             _limits: &DecodeLimits,
             for_hashing: bool,
         ) -> Result<Option<DecodedImage>, MediaError> {
-            let (w, h) = (plan.width, plan.height);
-            let size = (w as usize, h as usize);
+            // The grid's output, and the window of it (`clap`) that is the image.
+            let size = (plan.width as usize, plan.height as usize);
+            let crop = plan.crop;
+            let (w, h) = (crop.width as u32, crop.height as u32);
             let sample = for_hashing && should_sample(w, h);
             if !sample {
                 check_whole_frame(NAME, (w, h), 3, PLANES_BUDGET)?;
@@ -523,8 +656,12 @@ mod with_libheif {
             let mut tile_size: Option<(usize, usize)> = None;
             for (i, tile) in plan.tiles.iter().enumerate() {
                 let (tx, ty) = (i % plan.columns, i / plan.columns);
-                if let (Some((_, th)), Some((s, _))) = (tile_size, &sink) {
-                    if !(ty * th..((ty + 1) * th).min(size.1)).any(|y| s.wants(y)) {
+                if let (Some((tw, th)), Some((s, _))) = (tile_size, &sink) {
+                    // Image rows this tile covers; none, or none kept: not decoded.
+                    let rows = (ty * th).max(crop.top)..((ty + 1) * th).min(crop.top + crop.height);
+                    let cols =
+                        (tx * tw).max(crop.left)..((tx + 1) * tw).min(crop.left + crop.width);
+                    if cols.is_empty() || !rows.into_iter().any(|y| s.wants(y - crop.top)) {
                         continue;
                     }
                 }
@@ -553,7 +690,9 @@ mod with_libheif {
                         cause: None,
                     });
                 }
-                feed(&img, &primary.ycc, s, (tx * tw, ty * th), size)?;
+                let at = |t: usize, n: usize, start: usize| (t * n) as isize - start as isize;
+                let origin = (at(tx, tw, crop.left), at(ty, th, crop.top));
+                feed(&img, &primary.ycc, s, origin, (crop.width, crop.height))?;
             }
             let Some((s, _)) = sink else {
                 return Ok(None);

@@ -13,9 +13,12 @@
 //! [`plan`] reads, from the boxes, the grid that `pitm` names: its descriptor (rows, columns,
 //! output size), its tiles in row-major order (its first `dimg` reference, as libheif takes
 //! it), and the orientation its `irot`/`imir` properties give, which libheif would apply to
-//! the whole picture and the caller applies to PDQ's sample instead. Grids it cannot describe
-//! exactly give `None` and are decoded whole as before: a `clap` crop, tiles that are not
-//! coded images or whose data is not plainly in the file, more than [`MAX_TILES`] tiles.
+//! the whole picture and the caller applies to PDQ's sample instead, and the window its `clap`
+//! crop cuts from the output ([`clap_window`], rounded as libheif 1.15 rounds it), which the
+//! caller cuts in the sink. Grids it cannot describe exactly give `None` and are decoded whole
+//! as before: a `clap` after an `irot`/`imir` (it would crop the transformed picture), tiles
+//! that are not coded images or whose data is not plainly in the file, more than
+//! [`MAX_TILES`] tiles.
 
 use super::heif_refs::{be, boxes, dimg_boxes, grid_descriptor, item_location, meta_body};
 use super::sample::ORIENTATIONS;
@@ -32,11 +35,11 @@ const MAX_COPIED_BOX: usize = 4096;
 /// What a tile's own file is made of: ranges of the original file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Tile {
-    kind: [u8; 4],
+    pub(super) kind: [u8; 4],
     /// (type, body, essential) of each associated property, in association order.
-    properties: Vec<([u8; 4], Range<usize>, bool)>,
+    pub(super) properties: Vec<([u8; 4], Range<usize>, bool)>,
     /// The coded data's extents.
-    data: Vec<Range<usize>>,
+    pub(super) data: Vec<Range<usize>>,
 }
 
 /// A grid primary image, as [`plan`] found it.
@@ -54,21 +57,24 @@ pub(super) struct GridPlan {
     ftyp: Range<usize>,
     /// The grid item's `irot`/`imir`, composed, as the EXIF orientation doing the same.
     pub(super) orientation: Orientation,
+    /// The window of the grid's output that is the image (its `clap`; all of it without).
+    pub(super) crop: Crop,
 }
 
 /// Where `part` (a slice of `file`) starts in `file`.
-fn offset_in(file: &[u8], part: &[u8]) -> Option<usize> {
+pub(super) fn offset_in(file: &[u8], part: &[u8]) -> Option<usize> {
     let start = (part.as_ptr() as usize).checked_sub(file.as_ptr() as usize)?;
     (start + part.len() <= file.len()).then_some(start)
 }
 
 /// One `infe` entry: item id and item type.
-struct Item {
-    id: u32,
-    kind: [u8; 4],
+pub(super) struct Item {
+    pub(super) id: u32,
+    pub(super) kind: [u8; 4],
 }
 
-fn items(meta: &[u8]) -> Vec<Item> {
+/// The items `iinf` lists in `meta`.
+pub(super) fn items(meta: &[u8]) -> Vec<Item> {
     let Some((_, iinf)) = boxes(meta).into_iter().find(|(k, _)| k == b"iinf") else {
         return Vec::new();
     };
@@ -172,7 +178,7 @@ pub(super) fn orientation_of(transforms: &[Transform]) -> Orientation {
 
 /// The file ranges a tile's own file is made of; `None` when its data is not plainly in the
 /// file or a property box is larger than a tile's file should copy.
-fn tile(file: &[u8], meta: &[u8], item: &Item) -> Option<Tile> {
+pub(super) fn tile(file: &[u8], meta: &[u8], item: &Item) -> Option<Tile> {
     if !matches!(&item.kind, b"hvc1" | b"av01") {
         return None;
     }
@@ -213,9 +219,7 @@ pub(super) fn plan(file: &[u8]) -> Option<GridPlan> {
         .and_then(|(_, body)| offset_in(file, body).map(|s| s..s + body.len()))
         .filter(|r| r.len() <= MAX_COPIED_BOX)?;
     let meta = meta_body(file)?;
-    let (_, pitm) = boxes(meta).into_iter().find(|(k, _)| k == b"pitm")?;
-    let id_width = if *pitm.first()? == 0 { 2 } else { 4 };
-    let primary = u32::try_from(be(pitm, &mut 4, id_width)?).ok()?;
+    let primary = primary_id(meta)?;
     let items = items(meta);
     let item = |id: u32| items.iter().find(|i| i.id == id);
     if &item(primary)?.kind != b"grid" {
@@ -234,16 +238,17 @@ pub(super) fn plan(file: &[u8]) -> Option<GridPlan> {
         .iter()
         .map(|&id| tile(file, meta, item(id)?))
         .collect::<Option<Vec<_>>>()?;
-    let mut transforms = Vec::new();
-    for (kind, body, _) in properties(meta, primary) {
-        match &kind {
-            b"irot" => transforms.push(Transform::Rotate(*body.first()? & 3)),
-            b"imir" if *body.first()? & 1 == 0 => transforms.push(Transform::MirrorAxis0),
-            b"imir" => transforms.push(Transform::MirrorAxis1),
-            b"clap" => return None,
-            _ => {}
-        }
-    }
+    let (orientation, clap) = orientation_and_crop(meta, primary)?;
+    let full = (grid.width as usize, grid.height as usize);
+    let crop = match clap {
+        Some(body) => clap_window(body, full)?,
+        None => Crop {
+            left: 0,
+            top: 0,
+            width: full.0,
+            height: full.1,
+        },
+    };
     Some(GridPlan {
         columns: grid.columns,
         rows: grid.rows,
@@ -251,7 +256,85 @@ pub(super) fn plan(file: &[u8]) -> Option<GridPlan> {
         height: grid.height,
         tiles,
         ftyp,
-        orientation: orientation_of(&transforms),
+        orientation,
+        crop,
+    })
+}
+
+/// The item id `pitm` in `meta` names.
+pub(super) fn primary_id(meta: &[u8]) -> Option<u32> {
+    let (_, pitm) = boxes(meta).into_iter().find(|(k, _)| k == b"pitm")?;
+    let id_width = if *pitm.first()? == 0 { 2 } else { 4 };
+    u32::try_from(be(pitm, &mut 4, id_width)?).ok()
+}
+
+/// The orientation `item`'s `irot`/`imir` properties give and the body of its `clap` crop,
+/// when it has one that comes before any `irot`/`imir` (so it crops the image as coded);
+/// `None` for a crop after a transform, two crops, or a property too short to read.
+pub(super) fn orientation_and_crop(meta: &[u8], item: u32) -> Option<(Orientation, Option<&[u8]>)> {
+    let mut transforms = Vec::new();
+    let mut crop = None;
+    for (kind, body, _) in properties(meta, item) {
+        match &kind {
+            b"irot" => transforms.push(Transform::Rotate(*body.first()? & 3)),
+            b"imir" if *body.first()? & 1 == 0 => transforms.push(Transform::MirrorAxis0),
+            b"imir" => transforms.push(Transform::MirrorAxis1),
+            b"clap" if crop.is_none() && transforms.is_empty() => crop = Some(body),
+            b"clap" => return None,
+            _ => {}
+        }
+    }
+    Some((orientation_of(&transforms), crop))
+}
+
+/// A window on an image: columns `left..left + width`, rows `top..top + height`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Crop {
+    pub(super) left: usize,
+    pub(super) top: usize,
+    pub(super) width: usize,
+    pub(super) height: usize,
+}
+
+/// The window libheif 1.15 cuts from a `width x height` image for the `clap` body `clap`
+/// (`Box_clap::left_rounded` etc.: the aperture centred at the offset from the image's
+/// centre; its left edge truncated, its top rounded, right and bottom rounded from them;
+/// clamped to the image); `None` for a zero denominator, a box cut short, or an empty window
+/// (libheif refuses it).
+pub(super) fn clap_window(clap: &[u8], (width, height): (usize, usize)) -> Option<Crop> {
+    let mut p = 0;
+    let mut field = || be(clap, &mut p, 4).map(|v| v as u32);
+    let (wn, wd, hn, hd) = (field()?, field()?, field()?, field()?);
+    let (xn, xd, yn, yd) = (field()? as i32, field()?, field()? as i32, field()?);
+    // (first, last) of one axis: offset on/od, aperture an/ad, image n; `round` rounds the
+    // first edge to nearest rather than truncating it.
+    let axis = |(on, od): (i32, u32), (an, ad): (u32, u32), n: usize, round: bool| {
+        let (on, od, an, ad) = (
+            i128::from(on),
+            i128::from(od),
+            i128::from(an),
+            i128::from(ad),
+        );
+        let n = i128::try_from(n).ok()?;
+        if od == 0 || ad == 0 || n == 0 {
+            return None;
+        }
+        // centre - (aperture - 1) / 2 = offset + (n - aperture) / 2, over denominator d.
+        let d = 2 * od * ad;
+        let num = 2 * on * ad + n * od * ad - an * od;
+        let first = if round { (num + d / 2) / d } else { num / d };
+        // aperture - 1 + first, rounded.
+        let last = (an - ad + first * ad + ad / 2) / ad;
+        let (first, last) = (first.max(0), last.min(n - 1));
+        (first < last).then_some((usize::try_from(first).ok()?, usize::try_from(last).ok()?))
+    };
+    let (left, right) = axis((xn, xd), (wn, wd), width, false)?;
+    let (top, bottom) = axis((yn, yd), (hn, hd), height, true)?;
+    Some(Crop {
+        left,
+        top,
+        width: right - left + 1,
+        height: bottom - top + 1,
     })
 }
 
@@ -423,8 +506,17 @@ mod tests {
         assert!(plan(&grid(2, 2, b"av01", &[])).is_some());
         assert!(plan(&grid(2, 2, b"grid", &[])).is_none(), "nested grids");
         assert!(plan(&grid(2, 2, b"jpeg", &[])).is_none());
-        let clap = [0u8; 32];
-        assert!(plan(&grid(2, 2, b"hvc1", &[(*b"clap", &clap)])).is_none());
+        let zero = [0u8; 32];
+        assert!(plan(&grid(2, 2, b"hvc1", &[(*b"clap", &zero)])).is_none());
+        let crop = clap(80, 40, 0, 0);
+        let cropped = plan(&grid(2, 2, b"hvc1", &[(*b"clap", &crop)])).unwrap();
+        assert_eq!((cropped.crop.left, cropped.crop.width), (10, 80));
+        let turned =
+            [*b"irot", *b"clap"].map(|k| (k, if &k == b"irot" { &[1u8][..] } else { &crop[..] }));
+        assert!(
+            plan(&grid(2, 2, b"hvc1", &turned)).is_none(),
+            "a crop after a rotation"
+        );
         // 32 x 33 tiles is over MAX_TILES; 32 x 32 is not.
         assert!(plan(&grid(32, 32, b"hvc1", &[])).is_some());
         assert!(plan(&grid(32, 33, b"hvc1", &[])).is_none());
@@ -432,6 +524,32 @@ mod tests {
         cut.truncate(cut.len() - 3);
         assert!(plan(&cut).is_none(), "tile data past the end");
         assert!(plan(b"not a heif file").is_none());
+    }
+
+    fn clap(w: u32, h: u32, dx: i32, dy: i32) -> Vec<u8> {
+        [w, 1, h, 1, dx as u32, 2, dy as u32, 2]
+            .map(u32::to_be_bytes)
+            .concat()
+    }
+
+    #[test]
+    fn crops_are_rounded_as_libheif_rounds_them() {
+        let window =
+            |b: &[u8]| clap_window(b, (1500, 1000)).map(|c| (c.left, c.top, c.width, c.height));
+        assert_eq!(window(&clap(1400, 900, 0, 0)), Some((50, 50, 1400, 900)));
+        // Offsets of half pixels: the left edge truncated, the top rounded (libheif 1.15
+        // decodes this one to 700x500, checked in tests/it/image_decode_heif_grid.rs).
+        assert_eq!(
+            window(&clap(700, 500, -401, 301)),
+            Some((199, 401, 700, 500))
+        );
+        // Clamped to the image; empty or zero denominators refused.
+        assert_eq!(window(&clap(3000, 900, 0, 0)), Some((0, 50, 1500, 900)));
+        assert_eq!(window(&clap(1, 900, 0, 0)), None);
+        let mut zero = clap(1400, 900, 0, 0);
+        zero[4..8].copy_from_slice(&[0; 4]);
+        assert_eq!(window(&zero), None);
+        assert_eq!(window(&zero[..20]), None);
     }
 
     #[test]

@@ -35,8 +35,12 @@ mod container;
 mod convert;
 mod gif_frames;
 mod heif;
+#[cfg(all(feature = "heif", feature = "video"))]
+mod heif_ffmpeg;
 #[cfg(feature = "heif")]
 mod heif_grid;
+#[cfg(all(feature = "heif", feature = "video"))]
+mod heif_item;
 #[cfg(feature = "heif")]
 mod heif_refs;
 mod jpeg;

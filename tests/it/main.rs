@@ -24,6 +24,7 @@ mod image_decode_animation;
 mod image_decode_cases;
 mod image_decode_formats;
 mod image_decode_heif_grid;
+mod image_decode_heif_memory;
 mod image_decode_memory;
 #[cfg(feature = "webp-libwebp")]
 mod image_decode_webp;

@@ -1,7 +1,7 @@
 //! Grid HEIC files as phones write them (a `grid` item over hidden 512x512 `hvc1` tiles), made at
 //! test time: libheif 1.15's `heif-enc` (Debian libheif-examples) writes only single-image
 //! files, so each tile is encoded with it as its own file, and its `hvcC` and coded data are
-//! put into a grid file written here, with optional `irot`/`imir` on the grid item.
+//! put into a grid file written here, with optional `irot`/`imir`/`clap` on the grid item.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -23,6 +23,9 @@ pub enum Op {
     Rotate(u8),
     /// `imir`: the axis field (0 or 1).
     Mirror(u8),
+    /// `clap`: a `width x height` aperture whose centre is `(dx, dy)` half pixels from the
+    /// image's centre.
+    Clap(u32, u32, i32, i32),
 }
 
 /// `heif-enc`'s path; when it is not installed, None after saying why the test skips (or a
@@ -84,6 +87,24 @@ fn find_box<'a>(data: &'a [u8], kind: &[u8; 4]) -> &'a [u8] {
     &[]
 }
 
+/// Encodes `png` into `out` with heif-enc at quality 60: HEVC with x265's fastest preset, or
+/// (`avif`) AV1 with aom at its fastest.
+pub fn heif_enc(enc: &Path, png: &Path, out: &Path, avif: bool) {
+    let mut cmd = Command::new(enc);
+    cmd.args(["-q", "60"]);
+    if avif {
+        cmd.args(["-A", "-p", "speed=9"]);
+    } else {
+        cmd.args(["-p", "preset=ultrafast"]);
+    }
+    let status = cmd.arg(png).arg("-o").arg(out).output().unwrap();
+    assert!(
+        status.status.success(),
+        "heif-enc failed on {}",
+        png.display()
+    );
+}
+
 /// Encodes one 8-bit RGB tile (`TILE` x `TILE`, row-major) with heif-enc.
 fn encode_tile(enc: &Path, dir: &Path, n: usize, rgb: &[u8]) -> CodedTile {
     let png = dir.join(format!("tile{n}.png"));
@@ -92,14 +113,7 @@ fn encode_tile(enc: &Path, dir: &Path, n: usize, rgb: &[u8]) -> CodedTile {
         .unwrap()
         .save_with_format(&png, image::ImageFormat::Png)
         .unwrap();
-    let status = Command::new(enc)
-        .args(["-q", "60", "-p", "preset=ultrafast"])
-        .arg(&png)
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(status.status.success(), "heif-enc failed on a tile");
+    heif_enc(enc, &png, &out, false);
     let file = std::fs::read(&out).unwrap();
     let hvcc = find_box(&file, b"hvcC").to_vec();
     let mdat = find_box(&file, b"mdat");
@@ -152,6 +166,18 @@ pub fn encode_tiles(
     out.into_iter().map(Option::unwrap).collect()
 }
 
+/// The property box of `op`.
+fn op_box(op: Op) -> Vec<u8> {
+    match op {
+        Op::Rotate(q) => bx(b"irot", &[q & 3]),
+        Op::Mirror(a) => bx(b"imir", &[a & 1]),
+        Op::Clap(w, h, dx, dy) => {
+            let fields = [w, 1, h, 1, dx as u32, 2, dy as u32, 2];
+            bx(b"clap", &fields.map(u32::to_be_bytes).concat())
+        }
+    }
+}
+
 /// The `iprp` box of [`grid_file`]: 1 grid ispe, 2 tile ispe, then the ops (on the grid, item
 /// 1), then one hvcC per coded tile (tile `i` is item `i + 2`).
 fn properties(coded: &[CodedTile], layout: &[usize], size: (u32, u32), ops: &[Op]) -> Vec<u8> {
@@ -162,10 +188,7 @@ fn properties(coded: &[CodedTile], layout: &[usize], size: (u32, u32), ops: &[Op
     let mut ipco = ispe(size.0, size.1);
     ipco.extend(ispe(TILE as u32, TILE as u32));
     for op in ops {
-        ipco.extend(match *op {
-            Op::Rotate(q) => bx(b"irot", &[q & 3]),
-            Op::Mirror(a) => bx(b"imir", &[a & 1]),
-        });
+        ipco.extend(op_box(*op));
     }
     for t in coded {
         ipco.extend_from_slice(&t.hvcc);
@@ -321,4 +344,57 @@ pub fn photo_grid(enc: &Path, ops: &[Op]) -> Vec<u8> {
     let tiles = photo_tiles(enc);
     let layout: Vec<usize> = (0..tiles.len()).collect();
     grid_file(tiles, &layout, PHOTO_GRID, PHOTO_SIZE, ops)
+}
+
+/// A single-image HEIC (or, `avif`, AVIF with aom at its fastest) of the photo-like picture of
+/// `cases::png_rgb` at `w x h`, encoded by heif-enc, written into `dir`; its path.
+pub fn single_image_file(enc: &Path, dir: &Path, (w, h): (usize, usize), avif: bool) -> PathBuf {
+    let png = dir.join(format!("{w}x{h}.png"));
+    std::fs::write(&png, super::png_rgb(w, h)).unwrap();
+    let out = dir.join(format!("{w}x{h}.{}", if avif { "avif" } else { "heic" }));
+    heif_enc(enc, &png, &out, avif);
+    out
+}
+
+/// A single-image file whose one (primary) item is `tile` (512x512), with `ops` on it.
+pub fn item_file(tile: &CodedTile, ops: &[Op]) -> Vec<u8> {
+    let infe = full_box(b"infe", 2, 0, b"\0\x01\0\0hvc1\0");
+    let iinf = full_box(b"iinf", 0, 0, &[&[0, 1][..], &infe].concat());
+    let ispe = full_box(
+        b"ispe",
+        0,
+        0,
+        &[(TILE as u32).to_be_bytes(), (TILE as u32).to_be_bytes()].concat(),
+    );
+    let mut ipco = ispe;
+    ipco.extend_from_slice(&tile.hvcc);
+    for op in ops {
+        ipco.extend(op_box(*op));
+    }
+    let mut ipma = vec![0, 0, 0, 1, 0, 1, 2 + ops.len() as u8, 1, 0x82];
+    ipma.extend((0..ops.len()).map(|k| 0x80 | (3 + k) as u8));
+    let iprp = bx(
+        b"iprp",
+        &[bx(b"ipco", &ipco), full_box(b"ipma", 0, 0, &ipma)].concat(),
+    );
+    let ftyp = bx(b"ftyp", b"heic\0\0\0\0mif1heicmiaf");
+    let hdlr = full_box(b"hdlr", 0, 0, b"\0\0\0\0pict\0\0\0\0\0\0\0\0\0\0\0\0\0");
+    let pitm = full_box(b"pitm", 0, 0, &[0, 1]);
+    let meta = |data_at: u32| {
+        let mut iloc = vec![0x44, 0x00, 0, 1, 0, 1, 0, 0, 0, 1];
+        iloc.extend(data_at.to_be_bytes());
+        iloc.extend((tile.data.len() as u32).to_be_bytes());
+        let iloc = full_box(b"iloc", 0, 0, &iloc);
+        full_box(
+            b"meta",
+            0,
+            0,
+            &[&hdlr[..], &pitm, &iinf, &iprp, &iloc].concat(),
+        )
+    };
+    let data_at = (ftyp.len() + meta(0).len() + 8) as u32;
+    let mut file = ftyp;
+    file.extend(meta(data_at));
+    file.extend(bx(b"mdat", &tile.data));
+    file
 }
