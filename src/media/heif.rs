@@ -473,6 +473,16 @@ pub(super) mod with_libheif {
                 cause: None,
             });
         }
+        if let Some([v, o, l, b, i]) = super::super::heif_refs::invalid_iloc_sizes(bytes) {
+            return Err(MediaError::Corrupt {
+                format: NAME,
+                detail: format!(
+                    "the item locations (iloc version {v}) use field sizes offset {o}, length \
+                     {l}, base {b}, index {i}: only 0, 4 or 8 bytes are valid"
+                ),
+                cause: None,
+            });
+        }
         let grids = super::super::heif_refs::grid_output_sizes(bytes).map_err(|item| {
             MediaError::Corrupt {
                 format: NAME,

@@ -276,6 +276,26 @@ pub(super) fn meta_body(bytes: &[u8]) -> Option<&[u8]> {
     meta.get(4..)
 }
 
+/// The field sizes (offset, length, base offset, index) of the file's `iloc` box when one of
+/// them is not 0, 4 or 8 bytes, or the box's version is over 2: ISO/IEC 14496-12 allows only
+/// those. libheif 1.15 reads such a box anyway, and a 319-byte AVIF whose `iloc` claims 7-byte
+/// offsets and 3-byte lengths gave it an empty item, which its dav1d plugin hands to
+/// `dav1d_send_data` and then leaks 40 bytes (an `image_heif` fuzz finding).
+pub(super) fn invalid_iloc_sizes(bytes: &[u8]) -> Option<[u8; 5]> {
+    let meta = meta_body(bytes)?;
+    let (_, iloc) = boxes(meta).into_iter().find(|(k, _)| k == b"iloc")?;
+    let version = *iloc.first()?;
+    let sizes = iloc.get(4..6)?;
+    let nibbles = [sizes[0] >> 4, sizes[0] & 15, sizes[1] >> 4, sizes[1] & 15];
+    let index_used = version == 1 || version == 2;
+    let bad = version > 2
+        || nibbles
+            .iter()
+            .take(if index_used { 4 } else { 3 })
+            .any(|n| !matches!(n, 0 | 4 | 8));
+    bad.then_some([version, nibbles[0], nibbles[1], nibbles[2], nibbles[3]])
+}
+
 /// The output sizes (width, height) that the file's grid items declare in their descriptors.
 /// libheif 1.15 allocates a grid's output at this size, whatever the `ispe` property (which
 /// is what it reports as the image's size) says: a 525-byte file declaring 28207x31935 behind
@@ -303,7 +323,7 @@ pub(super) fn grid_output_sizes(bytes: &[u8]) -> Result<Vec<(u32, u32)>, u32> {
 
 #[cfg(test)]
 mod tests {
-    use super::has_reference_cycle;
+    use super::{has_reference_cycle, invalid_iloc_sizes};
 
     fn bx(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
         let mut b = ((body.len() + 8) as u32).to_be_bytes().to_vec();
@@ -342,5 +362,30 @@ mod tests {
         assert!(!has_reference_cycle(&file(&[(1, &[2, 3, 4, 5])])));
         assert!(!has_reference_cycle(&file(&[(1, &[2, 2, 3]), (2, &[3])])));
         assert!(!has_reference_cycle(b"not a box at all"));
+    }
+
+    /// A file whose `meta` holds an `iloc` of `version` with the two size bytes `sizes`.
+    fn with_iloc(version: u8, sizes: [u8; 2]) -> Vec<u8> {
+        let mut iloc = vec![version, 0, 0, 0, sizes[0], sizes[1], 0, 0];
+        iloc.extend_from_slice(&[0; 4]);
+        let mut meta = vec![0u8; 4];
+        meta.extend(bx(b"iloc", &iloc));
+        bx(b"meta", &meta)
+    }
+
+    #[test]
+    fn only_iloc_field_sizes_of_0_4_or_8_bytes_pass() {
+        assert_eq!(invalid_iloc_sizes(&with_iloc(0, [0x44, 0x00])), None);
+        assert_eq!(invalid_iloc_sizes(&with_iloc(1, [0x88, 0x44])), None);
+        assert_eq!(invalid_iloc_sizes(&with_iloc(2, [0x04, 0x80])), None);
+        // Version 0 has no index size: its low nibble is reserved.
+        assert_eq!(invalid_iloc_sizes(&with_iloc(0, [0x44, 0x07])), None);
+        assert_eq!(invalid_iloc_sizes(b"no meta box"), None);
+        assert_eq!(
+            invalid_iloc_sizes(&with_iloc(0, [0x73, 0x40])),
+            Some([0, 7, 3, 4, 0])
+        );
+        assert!(invalid_iloc_sizes(&with_iloc(1, [0x44, 0x43])).is_some());
+        assert!(invalid_iloc_sizes(&with_iloc(3, [0x44, 0x00])).is_some());
     }
 }

@@ -123,3 +123,25 @@ fn an_overlay_declaring_a_large_output_is_refused_before_decoding() {
         },
     );
 }
+
+/// An `iloc` box with field sizes the format does not allow (7-byte offsets, 3-byte lengths):
+/// libheif 1.15 read it, handed an empty AV1 item to dav1d and leaked (`image_heif` fuzz
+/// finding under LeakSanitizer). Refused as corrupt, naming the box, before libheif reads it.
+#[test]
+fn item_locations_with_invalid_field_sizes_are_refused() {
+    let bytes = hostile("heif-iloc-invalid-field-sizes.avif");
+    for r in [
+        decode_for_hashing(&bytes),
+        preflight::media::decode(&bytes, &DecodeLimits::default()),
+    ] {
+        match r {
+            Err(MediaError::Corrupt { detail, .. }) => {
+                assert!(
+                    detail.contains("iloc") && detail.contains("offset 7"),
+                    "{detail}"
+                )
+            }
+            other => panic!("not refused as corrupt: {:?}", other.map(|d| d.format)),
+        }
+    }
+}
