@@ -473,13 +473,10 @@ pub(super) mod with_libheif {
                 cause: None,
             });
         }
-        if let Some([v, o, l, b, i]) = super::super::heif_refs::invalid_iloc_sizes(bytes) {
+        if let Some(detail) = super::super::heif_refs::iloc_fault(bytes) {
             return Err(MediaError::Corrupt {
                 format: NAME,
-                detail: format!(
-                    "the item locations (iloc version {v}) use field sizes offset {o}, length \
-                     {l}, base {b}, index {i}: only 0, 4 or 8 bytes are valid"
-                ),
+                detail,
                 cause: None,
             });
         }

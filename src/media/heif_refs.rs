@@ -171,6 +171,20 @@ pub(super) struct Location {
 
 /// The location of item `item` in the `iloc` box body.
 pub(super) fn item_location(iloc: &[u8], item: u32) -> Option<Location> {
+    let mut found = None;
+    walk_iloc(iloc, |id, at| {
+        if id == u64::from(item) {
+            found = Some(at);
+            return false;
+        }
+        true
+    })?;
+    found
+}
+
+/// Reads the entries of the `iloc` box body in turn, handing each (item id, location) to
+/// `each` until it returns false. `None` if an entry runs past the end of the box.
+fn walk_iloc(iloc: &[u8], mut each: impl FnMut(u64, Location) -> bool) -> Option<()> {
     let version = *iloc.first()?;
     let mut p = 4;
     let sizes = be(iloc, &mut p, 2)?;
@@ -201,19 +215,18 @@ pub(super) fn item_location(iloc: &[u8], item: u32) -> Option<Location> {
             be(iloc, &mut p, index_size)?;
             let offset = be(iloc, &mut p, offset_size)?;
             let length = be(iloc, &mut p, length_size)?;
-            if id == u64::from(item) {
-                extents.push((base.checked_add(offset)?, length));
-            }
+            extents.push((base.checked_add(offset)?, length));
         }
-        if id == u64::from(item) {
-            return Some(Location {
-                method,
-                data_reference,
-                extents,
-            });
+        let at = Location {
+            method,
+            data_reference,
+            extents,
+        };
+        if !each(id, at) {
+            break;
         }
     }
-    None
+    Some(())
 }
 
 /// What a grid item's descriptor declares: tile rows and columns, output width and height.
@@ -276,24 +289,58 @@ pub(super) fn meta_body(bytes: &[u8]) -> Option<&[u8]> {
     meta.get(4..)
 }
 
-/// The field sizes (offset, length, base offset, index) of the file's `iloc` box when one of
-/// them is not 0, 4 or 8 bytes, or the box's version is over 2: ISO/IEC 14496-12 allows only
-/// those. libheif 1.15 reads such a box anyway, and a 319-byte AVIF whose `iloc` claims 7-byte
-/// offsets and 3-byte lengths gave it an empty item, which its dav1d plugin hands to
-/// `dav1d_send_data` and then leaks 40 bytes (an `image_heif` fuzz finding).
-pub(super) fn invalid_iloc_sizes(bytes: &[u8]) -> Option<[u8; 5]> {
+/// What is wrong with the file's `iloc` box, if anything our reader checks: field sizes
+/// (offset, length, base offset, index) other than 0, 4 or 8 bytes, a version over 2 (ISO/IEC
+/// 14496-12 allows nothing else), entries that run past the end of the box, or a coded image
+/// item (`av01`, `hvc1`) located by no extent of a stated length (no extent, or lengths of 0,
+/// which the format reads as "to the end" and libheif 1.15 as nothing). libheif reads such
+/// files anyway: a 319-byte AVIF claiming 7-byte offsets, an 885-byte one whose image item has
+/// no extent and a 452-byte one whose extent has length 0 each gave it an empty AV1 item,
+/// which its dav1d plugin hands to `dav1d_send_data` and then leaks 40 bytes (`image_heif`
+/// fuzz findings under LeakSanitizer).
+pub(super) fn iloc_fault(bytes: &[u8]) -> Option<String> {
     let meta = meta_body(bytes)?;
     let (_, iloc) = boxes(meta).into_iter().find(|(k, _)| k == b"iloc")?;
     let version = *iloc.first()?;
-    let sizes = iloc.get(4..6)?;
+    let Some(sizes) = iloc.get(4..6) else {
+        return Some("the item locations (iloc) box is cut short".into());
+    };
     let nibbles = [sizes[0] >> 4, sizes[0] & 15, sizes[1] >> 4, sizes[1] & 15];
     let index_used = version == 1 || version == 2;
-    let bad = version > 2
-        || nibbles
-            .iter()
-            .take(if index_used { 4 } else { 3 })
-            .any(|n| !matches!(n, 0 | 4 | 8));
-    bad.then_some([version, nibbles[0], nibbles[1], nibbles[2], nibbles[3]])
+    let bad_size = nibbles
+        .iter()
+        .take(if index_used { 4 } else { 3 })
+        .any(|n| !matches!(n, 0 | 4 | 8));
+    if version > 2 || bad_size {
+        let [o, l, b, i] = nibbles;
+        return Some(format!(
+            "the item locations (iloc version {version}) use field sizes offset {o}, length \
+             {l}, base {b}, index {i}: only 0, 4 or 8 bytes are valid"
+        ));
+    }
+    let coded: Vec<u32> = [b"av01", b"hvc1"]
+        .into_iter()
+        .flat_map(|kind| items_of_type(meta, kind))
+        .collect();
+    let mut empty = None;
+    let whole = walk_iloc(iloc, |id, at| {
+        // A length of 0 means "to the end of the data" in the format; libheif 1.15 reads it
+        // as no data at all.
+        let no_data = at.extents.iter().all(|&(_, length)| length == 0);
+        if no_data && coded.iter().any(|&c| u64::from(c) == id) {
+            empty = Some(id);
+            return false;
+        }
+        true
+    });
+    match (whole, empty) {
+        (None, _) => Some("the item locations (iloc) run past the end of their box".into()),
+        (_, Some(id)) => Some(format!(
+            "coded image item {id} has no data: its item location (iloc) lists no extent of \
+             a stated length"
+        )),
+        _ => None,
+    }
 }
 
 /// The output sizes (width, height) that the file's grid items declare in their descriptors.
@@ -323,7 +370,7 @@ pub(super) fn grid_output_sizes(bytes: &[u8]) -> Result<Vec<(u32, u32)>, u32> {
 
 #[cfg(test)]
 mod tests {
-    use super::{has_reference_cycle, invalid_iloc_sizes};
+    use super::{has_reference_cycle, iloc_fault};
 
     fn bx(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
         let mut b = ((body.len() + 8) as u32).to_be_bytes().to_vec();
@@ -364,28 +411,36 @@ mod tests {
         assert!(!has_reference_cycle(b"not a box at all"));
     }
 
-    /// A file whose `meta` holds an `iloc` of `version` with the two size bytes `sizes`.
-    fn with_iloc(version: u8, sizes: [u8; 2]) -> Vec<u8> {
-        let mut iloc = vec![version, 0, 0, 0, sizes[0], sizes[1], 0, 0];
-        iloc.extend_from_slice(&[0; 4]);
+    /// A file whose `meta` holds an `iloc` of `version` with the two size bytes `sizes`,
+    /// then `rest` (item count and entries).
+    fn with_iloc(version: u8, sizes: [u8; 2], rest: &[u8]) -> Vec<u8> {
+        let mut iloc = vec![version, 0, 0, 0, sizes[0], sizes[1]];
+        iloc.extend_from_slice(rest);
         let mut meta = vec![0u8; 4];
         meta.extend(bx(b"iloc", &iloc));
         bx(b"meta", &meta)
     }
 
     #[test]
-    fn only_iloc_field_sizes_of_0_4_or_8_bytes_pass() {
-        assert_eq!(invalid_iloc_sizes(&with_iloc(0, [0x44, 0x00])), None);
-        assert_eq!(invalid_iloc_sizes(&with_iloc(1, [0x88, 0x44])), None);
-        assert_eq!(invalid_iloc_sizes(&with_iloc(2, [0x04, 0x80])), None);
+    fn only_whole_iloc_boxes_with_0_4_or_8_byte_fields_pass() {
+        let none = [0, 0];
+        assert_eq!(iloc_fault(&with_iloc(0, [0x44, 0x00], &none)), None);
+        assert_eq!(iloc_fault(&with_iloc(1, [0x88, 0x44], &none)), None);
+        assert_eq!(iloc_fault(&with_iloc(2, [0x04, 0x80], &[0, 0, 0, 0])), None);
         // Version 0 has no index size: its low nibble is reserved.
-        assert_eq!(invalid_iloc_sizes(&with_iloc(0, [0x44, 0x07])), None);
-        assert_eq!(invalid_iloc_sizes(b"no meta box"), None);
-        assert_eq!(
-            invalid_iloc_sizes(&with_iloc(0, [0x73, 0x40])),
-            Some([0, 7, 3, 4, 0])
-        );
-        assert!(invalid_iloc_sizes(&with_iloc(1, [0x44, 0x43])).is_some());
-        assert!(invalid_iloc_sizes(&with_iloc(3, [0x44, 0x00])).is_some());
+        assert_eq!(iloc_fault(&with_iloc(0, [0x44, 0x07], &none)), None);
+        assert_eq!(iloc_fault(b"no meta box"), None);
+        // One item (id 1, data reference 0), one extent of 4-byte offset and length.
+        let one = [0, 1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 8, 0, 0, 0, 4];
+        assert_eq!(iloc_fault(&with_iloc(0, [0x44, 0x00], &one)), None);
+        let fault = iloc_fault(&with_iloc(0, [0x73, 0x40], &none)).unwrap();
+        assert!(fault.contains("offset 7, length 3, base 4"), "{fault}");
+        assert!(iloc_fault(&with_iloc(1, [0x44, 0x43], &none)).is_some());
+        assert!(iloc_fault(&with_iloc(3, [0x44, 0x00], &none)).is_some());
+        // The same entry claiming 2 extents, the second missing.
+        let mut two = one;
+        two[7] = 2;
+        let fault = iloc_fault(&with_iloc(0, [0x44, 0x00], &two)).unwrap();
+        assert!(fault.contains("past the end"), "{fault}");
     }
 }

@@ -124,24 +124,35 @@ fn an_overlay_declaring_a_large_output_is_refused_before_decoding() {
     );
 }
 
-/// An `iloc` box with field sizes the format does not allow (7-byte offsets, 3-byte lengths):
-/// libheif 1.15 read it, handed an empty AV1 item to dav1d and leaked (`image_heif` fuzz
-/// finding under LeakSanitizer). Refused as corrupt, naming the box, before libheif reads it.
+/// `iloc` boxes libheif 1.15 reads although they are malformed: field sizes the format does
+/// not allow (7-byte offsets, 3-byte lengths), an AV1 image item located by no extent, and one
+/// whose one extent has length 0 ("to the end" in the format, nothing to libheif).
+/// Each gave libheif an empty AV1 item, which its dav1d plugin leaked (`image_heif` fuzz
+/// findings under LeakSanitizer). Refused as corrupt, naming the box, before libheif reads them.
 #[test]
-fn item_locations_with_invalid_field_sizes_are_refused() {
-    let bytes = hostile("heif-iloc-invalid-field-sizes.avif");
-    for r in [
-        decode_for_hashing(&bytes),
-        preflight::media::decode(&bytes, &DecodeLimits::default()),
+fn malformed_item_locations_are_refused() {
+    for (name, says) in [
+        ("heif-iloc-invalid-field-sizes.avif", "offset 7"),
+        ("heif-iloc-item-without-data.avif", "no data"),
+        ("heif-iloc-zero-length-extent.avif", "no data"),
     ] {
-        match r {
-            Err(MediaError::Corrupt { detail, .. }) => {
-                assert!(
-                    detail.contains("iloc") && detail.contains("offset 7"),
-                    "{detail}"
-                )
+        let bytes = hostile(name);
+        for r in [
+            decode_for_hashing(&bytes),
+            preflight::media::decode(&bytes, &DecodeLimits::default()),
+        ] {
+            match r {
+                Err(MediaError::Corrupt { detail, .. }) => {
+                    assert!(
+                        detail.contains("iloc") && detail.contains(says),
+                        "{name}: {detail}"
+                    )
+                }
+                other => panic!(
+                    "{name}: not refused as corrupt: {:?}",
+                    other.map(|d| d.format)
+                ),
             }
-            other => panic!("not refused as corrupt: {:?}", other.map(|d| d.format)),
         }
     }
 }
