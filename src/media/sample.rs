@@ -30,7 +30,8 @@ pub(super) fn should_sample(width: u32, height: u32) -> bool {
         && (width as usize > SAMPLED_SIDE || height as usize > SAMPLED_SIDE)
 }
 
-/// The eight EXIF orientations, in EXIF order (1 to 8).
+/// The eight EXIF orientations, in EXIF order (1 to 8). Used by the HEIF grid path and tests.
+#[cfg_attr(not(feature = "heif"), allow(dead_code))]
 pub(super) const ORIENTATIONS: [Orientation; 8] = [
     Orientation::NoTransforms,
     Orientation::FlipHorizontal,
