@@ -362,7 +362,12 @@ mod tests {
 
     impl Writer {
         fn put(&mut self, v: u32, n: u32) {
-            self.bits.extend((0..n).rev().map(|i| ((v >> i) & 1) as u8));
+            // `n` may exceed 32 (runs of zero bits): bits above 31 are 0.
+            self.bits.extend(
+                (0..n)
+                    .rev()
+                    .map(|i| (v.checked_shr(i).unwrap_or(0) & 1) as u8),
+            );
         }
         fn ue(&mut self, v: u32) {
             let n = 32 - (v + 1).leading_zeros();
