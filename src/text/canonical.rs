@@ -861,19 +861,28 @@ fn rebuild(
         out.push_str(text.get(from..to).unwrap_or(""));
         out_spans.extend_from_slice(spans.get(from..to).unwrap_or(&[]));
     };
+    // `at` is where the text not yet copied starts: kept tokens are copied in one run with
+    // what lies between them, up to the next token that changes.
     let mut at = 0;
-    for (&(s, e), r) in toks.iter().zip(rewrites) {
+    for (i, (&(s, e), r)) in toks.iter().zip(rewrites).enumerate() {
+        if matches!(r, Rewrite::Keep) {
+            continue;
+        }
         let span = (
             spans.get(s).map_or(0, |x| x.0),
             spans.get(e.saturating_sub(1)).map_or(0, |x| x.1),
         );
         match r {
-            Rewrite::Keep => {
-                copy(at, e, &mut out, &mut out_spans);
-            }
+            Rewrite::Keep => {}
             Rewrite::Drop => {
                 // Skip the token and the separator before it; keep the words apart if the
                 // emoji was glued to them (`so😍mature`).
+                let prev_end = i
+                    .checked_sub(1)
+                    .and_then(|p| toks.get(p))
+                    .map_or(at, |t| t.1.max(at));
+                copy(at, prev_end, &mut out, &mut out_spans);
+                at = prev_end;
                 let glued = text.get(at..s).is_some_and(str::is_empty)
                     && text.get(e..).is_some_and(|r| !r.starts_with([' ', '.']));
                 if glued {
