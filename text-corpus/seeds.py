@@ -1548,3 +1548,166 @@ SOCIAL_BENIGN["reply_against"] = [
     "Thanks for checking in on me, im doing ok now",
     "Update: i talked to my mum and we booked a doctor, thank you everyone",
 ]
+
+# --- session 7 additions (lead) -------------------------------------------------------------------
+# Grooming turns written fresh by the lead to widen paraphrase: the same moves as above said the
+# way an adult types in a chat app or an old-style chat room (no stock phrases such as "mature
+# for your age" or "our little secret"), plus hard negatives in the same register that share
+# their words (adults flirting with adults, same-age teens, family logistics, online safety talk).
+# Written without looking at any evaluation set; nothing copied or paraphrased from one. A turn
+# that a parent, coach or friend could send word for word ("i'll pick you up", "want me to buy
+# you that skin") is left out: alone it is not grooming, and the conversation model weighs it.
+GROOMING["trust_building"] += [
+    "talking to u is the best part of my day honestly",
+    "most ppl ur age are boring but ur different",
+    "i get u way more than the kids at ur school do",
+    "ur parents dont even listen to u do they",
+    "you can always come to me when they're mean to you at home",
+    "i remember being {kidage}, nobody took me seriously either",
+    "ur smarter than half the adults i work with",
+    "i dont usually talk to younger ppl but ur cool",
+    "ur not a little kid to me, ur a real person",
+    "you're way more chill than girls my age lol",
+    "i wish i had someone like u when i was in school",
+]
+GROOMING["personal_questions"] += [
+    "do ur parents check ur phone",
+    "r u allowed to have a bf",
+    "what time do ur parents go to bed",
+    "is ur room upstairs or downstairs",
+    "does anyone else use ur laptop",
+    "when does ur mum get back from work",
+    "have u ever kissed anyone",
+    "do u have a lock on ur door",
+    "u got a bf or nah",
+    "r u home by urself a lot",
+    "ever been with a boy before",
+]
+GROOMING["isolation_secrecy"] += [
+    "ur mom would freak if she saw this so keep it to urself",
+    "dont mention me to ur friends, they'll get jealous",
+    "if anyone asks just say im a friend from school",
+    "turn off ur notifications so nobody sees my name",
+    "save me in ur phone under a girls name",
+    "ppl wouldnt get what we have, so we keep it private",
+    "wipe the chat after ok",
+    "ur parents would take ur phone away so dont say anything",
+    "this is just our thing, nobody else needs to know",
+    "clear ur history when ur done talking to me",
+    "make sure ur sister doesnt read this",
+    "ur friends would just ruin it, dont tell them",
+]
+GROOMING["private_channel"] += [
+    "this app is kinda public, u have {app}?",
+    "msg me on {app} its more private",
+    "my {app} is better, add me there",
+    "lets move to {app}, they watch this site",
+    "do u have whatsapp, i'll give u my number",
+    "make a second account just for me",
+    "download {app} so we can talk properly",
+    "this chat logs everything, lets go somewhere else",
+]
+GROOMING["gifts_offers"] += [
+    "i'll pay for ur nails this weekend if u come see me",
+    "i'll buy u a new phone so ur parents cant check it",
+    "do u want some {gift}? no strings",
+]
+GROOMING["image_request"] += [
+    "send a pic so i know ur real",
+    "show me what ur wearing",
+    "let me see u, i'll delete it after",
+    "can u turn on ur cam",
+    "got any pics of u at the pool",
+    "send me one nobody else gets to see",
+    "u got a cam? i wanna see u",
+    "one more pic, closer this time",
+    "send a pic in ur {cloth}",
+]
+GROOMING["sexual_content"] += [
+    "have u ever touched urself",
+    "do u know what guys like",
+    "i could teach u stuff ur bf cant",
+    "r u a virgin",
+    "i wanna be ur first",
+    "do u sleep in ur {cloth}",
+    "thinking about u in bed rn",
+    "what would u do if i was in ur room right now",
+    "u ever thought about doing stuff with an older guy",
+    "i wanna touch u so bad",
+]
+GROOMING["meeting"] += [
+    "i could come get u, ur parents dont have to know",
+    "what time can u sneak out",
+    "meet me at {place} and come alone ok",
+    "i'll be parked outside, just come out",
+    "tell ur mom ur at a friends house",
+    "where do u live, i'm not far",
+    "i'll pick u up round the corner so nobody sees",
+    "when r ur parents away next",
+    "u could stay at mine, i'll drive u back before they notice",
+    "i'll get us a room, nobody will know",
+]
+DISCLOSURES += [
+    ("meeting", "this guy i met online says he'll come to my town {time}"),
+    ("meeting", "a man from {game} asked where i live"),
+    ("isolation_secrecy", "he told me to delete all our messages"),
+    ("isolation_secrecy", "he said my parents would ruin it if they found out"),
+    ("image_request", "he keeps asking me for pics and i dont want to"),
+    ("image_request", "this older guy wants me to go on cam"),
+    ("gifts_offers", "a guy i dont know irl keeps sending me {gift}"),
+    ("sexual_content", "he asked if i'm a virgin and i'm only {kidage}"),
+    ("private_channel", "he wants me to talk to him on {app} instead"),
+    ("trust_building", "he's {adultage} but he says i'm the only one who gets him"),
+]
+BENIGN["adult_consensual"] += [
+    "cant wait to see u tonight babe, wear the red dress",
+    "miss u already, come over after ur shift?",
+    "u up? my roommate's out",
+    "send me a pic of u in that new outfit 😏",
+    "ur so hot when u wake up",
+    "lets get a hotel for our anniversary",
+    "i booked us a table and a room, dont be late",
+    "my wife is the best, 10 years today",
+    "come to bed, ive been waiting",
+    "asl? 29 m here, u?",
+    "32 f, just looking to chat with adults",
+]
+BENIGN["teen_flirt"] += [
+    "ur cute ngl, wanna get ice cream after school",
+    "are u going to the dance with anyone",
+    "i kinda like u, dont tell ur friends yet lol",
+    "my mom said u can come over if ur mom drives u",
+    "can i have ur snap, ur in my history class",
+]
+BENIGN["parent"] += [
+    "text me when you get home safe",
+    "i'll pick you up at the gate after school",
+    "i'll send you some lunch money",
+    "want me to buy you that jacket for your birthday",
+    "i topped up your phone, don't use it all on games",
+    "i'll drive down to see you at uni this weekend",
+    "delete that photo of me from the family chat pls",
+    "dont tell grandma about the surprise party",
+    "i'll pick u up from {place} at 6, wait inside",
+    "who are you texting so late? bed now",
+    "send me a pic of the permission slip",
+    "i put money on ur card for the bus",
+    "are you home alone? lock the door and call me",
+    "turn on your location so i know you got there",
+]
+BENIGN["school_news"] += [
+    "we had an online safety talk at school about strangers asking for pics",
+    "the police came to school to talk about grooming and sextortion",
+    "my mum made me read an article about predators on {game}",
+    "teacher said never meet someone from the internet alone",
+    "our class made posters about not sharing nudes",
+]
+BENIGN["gaming"] += [
+    "want me to buy u that skin? its on sale",
+    "i sent u a friend request, accept it",
+    "add me on discord we need a 4th for ranked",
+    "i'll gift u the battle pass if we win this one",
+    "send ur gamertag, ill invite u",
+    "dont tell the squad but im carrying u this season lol",
+    "meet at the tower when the match starts",
+]
