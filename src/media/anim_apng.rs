@@ -94,10 +94,10 @@ impl<'a> ApngFrames<'a> {
     /// Disposes of the last frame, as `image` does before mixing in the next one.
     fn dispose_last(&mut self) -> Result<(), MediaError> {
         let all = Rect {
-            left: 0,
-            top: 0,
-            width: self.width,
-            height: self.height,
+            x: 0,
+            y: 0,
+            w: self.width,
+            h: self.height,
         };
         match self.dispose {
             png::DisposeOp::None => self.previous.copy_all(&self.current),
@@ -131,12 +131,12 @@ impl<'a> ApngFrames<'a> {
             .frame_control
             .ok_or_else(|| corrupt("a frame without its fcTL"))?;
         let rect = Rect {
-            left: fc.x_offset,
-            top: fc.y_offset,
-            width: fc.width,
-            height: fc.height,
+            x: fc.x_offset,
+            y: fc.y_offset,
+            w: fc.width,
+            h: fc.height,
         };
-        self.decoded += u64::from(rect.width) * u64::from(rect.height);
+        self.decoded += u64::from(rect.w) * u64::from(rect.h);
         self.dispose_last()?;
         self.mix_rows(&rect, fc.blend_op == png::BlendOp::Over)?;
         self.dispose = fc.dispose_op;
@@ -149,7 +149,7 @@ impl<'a> ApngFrames<'a> {
     /// Decodes the frame's rows and replaces or blends them into the current canvas.
     fn mix_rows(&mut self, rect: &Rect, over: bool) -> Result<(), MediaError> {
         let interlaced = self.reader.info().interlaced;
-        let (fw, fh) = (rect.width as usize, rect.height as usize);
+        let (fw, fh) = (rect.w as usize, rect.h as usize);
         let positions = row_positions(fw, fh, interlaced);
         let cols = self.grid.cols_in(rect);
         let bpp = self.format.bytes_per_pixel();
@@ -164,7 +164,7 @@ impl<'a> ApngFrames<'a> {
             };
             n += 1;
             let data = row.data();
-            let y = u64::from(rect.top) + fy as u64;
+            let y = u64::from(rect.y) + fy as u64;
             let rows = u32::try_from(y).map_or(0..0, |y| self.grid.rows_of(y));
             for k in rows {
                 for &(j, fx) in &cols {

@@ -19,14 +19,8 @@ use std::ops::Range;
 /// canvas is kept whole: 4 MB of RGBA, and every frame the classifiers see is full size.
 pub(super) const SAMPLE_CANVAS_ABOVE_PIXELS: u64 = 1_000_000;
 
-/// A rectangle on the canvas, in canvas pixels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Rect {
-    pub(super) left: u32,
-    pub(super) top: u32,
-    pub(super) width: u32,
-    pub(super) height: u32,
-}
+/// A rectangle on the canvas, in canvas pixels (the crate's one rectangle type).
+pub(super) use super::reframe::Rect;
 
 /// Which canvas pixels are stored: the source column of each stored column and the source row of
 /// each stored row (both non-decreasing; a sampled axis shorter than 512 repeats positions).
@@ -75,15 +69,15 @@ impl Grid {
 
     /// The stored columns inside `rect`, each with its column within the rectangle.
     pub(super) fn cols_in(&self, rect: &Rect) -> Vec<(usize, usize)> {
-        span(&self.cols, rect.left, rect.width)
-            .map(|j| (j, (self.cols[j] - rect.left) as usize))
+        span(&self.cols, rect.x, rect.w)
+            .map(|j| (j, (self.cols[j] - rect.x) as usize))
             .collect()
     }
 
     fn stored(&self, rect: &Rect) -> (Range<usize>, Range<usize>) {
         (
-            span(&self.cols, rect.left, rect.width),
-            span(&self.rows, rect.top, rect.height),
+            span(&self.cols, rect.x, rect.w),
+            span(&self.rows, rect.y, rect.h),
         )
     }
 }
@@ -159,10 +153,10 @@ mod tests {
         // A short axis repeats rows: row 1 of 300 is shown by stored rows 2 and 3.
         assert_eq!(g.rows_of(1), 2..4);
         let rect = Rect {
-            left: 10,
-            top: 0,
-            width: 16,
-            height: 1,
+            x: 10,
+            y: 0,
+            w: 16,
+            h: 1,
         };
         // Columns 15.6 px apart: 15 and 23 fall inside 10..26.
         assert_eq!(g.cols_in(&rect), vec![(2, 5), (3, 13)]);
@@ -173,10 +167,10 @@ mod tests {
         let g = Grid::new(6, 4);
         let mut a = Canvas::new(&g);
         let rect = Rect {
-            left: 1,
-            top: 1,
-            width: 2,
-            height: 2,
+            x: 1,
+            y: 1,
+            w: 2,
+            h: 2,
         };
         a.fill(&g, &rect, Rgba([9, 9, 9, 255]));
         assert_eq!(a.px.iter().filter(|p| p.0[3] == 255).count(), 4);

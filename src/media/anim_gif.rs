@@ -66,19 +66,19 @@ impl<'a> GifFrames<'a> {
             return Ok(None);
         };
         let rect = Rect {
-            left: u32::from(frame.left),
-            top: u32::from(frame.top),
-            width: u32::from(frame.width),
-            height: u32::from(frame.height),
+            x: u32::from(frame.left),
+            y: u32::from(frame.top),
+            w: u32::from(frame.width),
+            h: u32::from(frame.height),
         };
         let (dispose, interlaced) = (frame.dispose, frame.interlaced);
         let delay_ms = u64::from(frame.delay) * 10;
-        check_dims(rect.width, rect.height, &self.limits)?;
-        self.decoded += u64::from(rect.width) * u64::from(rect.height);
+        check_dims(rect.w, rect.h, &self.limits)?;
+        self.decoded += u64::from(rect.w) * u64::from(rect.h);
         self.shown.copy_all(&self.base);
         let cols = self.grid.cols_in(&rect);
-        let fh = rect.height as usize;
-        self.row.resize(rect.width as usize * 4, 0);
+        let fh = rect.h as usize;
+        self.row.resize(rect.w as usize * 4, 0);
         for n in 0..fh {
             self.row.fill(0); // indices outside the palette stay transparent
             if !self
@@ -92,7 +92,7 @@ impl<'a> GifFrames<'a> {
                     cause: None,
                 });
             }
-            let y = u64::from(rect.top) + if interlaced { interlaced_row(n, fh) } else { n } as u64;
+            let y = u64::from(rect.y) + if interlaced { interlaced_row(n, fh) } else { n } as u64;
             let Ok(y) = u32::try_from(y) else { continue };
             for k in self.grid.rows_of(y) {
                 for &(j, fx) in &cols {
