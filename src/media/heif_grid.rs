@@ -21,6 +21,7 @@
 //! [`MAX_TILES`] tiles.
 
 use super::heif_refs::{be, boxes, dimg_boxes, grid_descriptor, item_location, meta_body};
+pub(super) use super::heif_refs::{items, Item};
 use super::sample::ORIENTATIONS;
 use image::metadata::Orientation;
 use image::{DynamicImage, GrayImage};
@@ -65,36 +66,6 @@ pub(super) struct GridPlan {
 pub(super) fn offset_in(file: &[u8], part: &[u8]) -> Option<usize> {
     let start = (part.as_ptr() as usize).checked_sub(file.as_ptr() as usize)?;
     (start + part.len() <= file.len()).then_some(start)
-}
-
-/// One `infe` entry: item id and item type.
-pub(super) struct Item {
-    pub(super) id: u32,
-    pub(super) kind: [u8; 4],
-}
-
-/// The items `iinf` lists in `meta`.
-pub(super) fn items(meta: &[u8]) -> Vec<Item> {
-    let Some((_, iinf)) = boxes(meta).into_iter().find(|(k, _)| k == b"iinf") else {
-        return Vec::new();
-    };
-    let count_width = if iinf.first() == Some(&0) { 2 } else { 4 };
-    boxes(iinf.get(4 + count_width..).unwrap_or(&[]))
-        .into_iter()
-        .filter(|(k, _)| k == b"infe")
-        .filter_map(|(_, infe)| {
-            let id_width = match *infe.first()? {
-                2 => 2,
-                3 => 4,
-                _ => return None,
-            };
-            let mut p = 4;
-            let id = u32::try_from(be(infe, &mut p, id_width)?).ok()?;
-            p += 2; // item_protection_index
-            let kind = infe.get(p..p + 4)?.try_into().ok()?;
-            Some(Item { id, kind })
-        })
-        .collect()
 }
 
 /// The property boxes associated with `item`, in association order: (type, body, essential).

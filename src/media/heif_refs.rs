@@ -135,25 +135,39 @@ fn grid_items(meta: &[u8]) -> Vec<u32> {
 
 /// Item ids of type `kind` in the `iinf` box of `meta`.
 fn items_of_type(meta: &[u8], kind: &[u8; 4]) -> Vec<u32> {
+    items(meta)
+        .into_iter()
+        .filter(|i| &i.kind == kind)
+        .map(|i| i.id)
+        .collect()
+}
+
+/// One `infe` entry: item id and item type.
+pub(super) struct Item {
+    pub(super) id: u32,
+    pub(super) kind: [u8; 4],
+}
+
+/// The items `iinf` lists in `meta`.
+pub(super) fn items(meta: &[u8]) -> Vec<Item> {
     let Some((_, iinf)) = boxes(meta).into_iter().find(|(k, _)| k == b"iinf") else {
         return Vec::new();
     };
     let count_width = if iinf.first() == Some(&0) { 2 } else { 4 };
-    let entries = iinf.get(4 + count_width..).unwrap_or(&[]);
-    boxes(entries)
+    boxes(iinf.get(4 + count_width..).unwrap_or(&[]))
         .into_iter()
         .filter(|(k, _)| k == b"infe")
         .filter_map(|(_, infe)| {
-            let version = *infe.first()?;
-            let id_width = match version {
+            let id_width = match *infe.first()? {
                 2 => 2,
                 3 => 4,
                 _ => return None,
             };
             let mut p = 4;
-            let id = be(infe, &mut p, id_width)?;
+            let id = u32::try_from(be(infe, &mut p, id_width)?).ok()?;
             p += 2; // item_protection_index
-            (infe.get(p..p + 4)? == kind).then_some(u32::try_from(id).ok()?)
+            let kind = infe.get(p..p + 4)?.try_into().ok()?;
+            Some(Item { id, kind })
         })
         .collect()
 }
