@@ -27,9 +27,12 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use users::RedditLabel;
 
 #[path = "eval_print.rs"]
 mod print;
+#[path = "eval_users.rs"]
+mod users;
 
 /// `preflight eval ...`
 #[derive(Args, Debug)]
@@ -111,6 +114,9 @@ struct Prediction {
     grooming_warn: bool,
     /// The verdict warns (or blocks) for any reason.
     warn: bool,
+    /// The conversation's highest own self-harm level of its recent messages (the writer's
+    /// state, `recent_self_harm_level`).
+    own_recent: Option<SelfHarmLevel>,
 }
 
 impl Prediction {
@@ -184,11 +190,13 @@ impl Detector {
         match self {
             Detector::Scanner(s, _) => match s.scan_text(id, direction, age, text) {
                 Ok(v) => {
-                    let (risk, raw) = s.report_bundle(id).map_or((0.0, 0.0), |b| {
+                    let bundle = s.report_bundle(id);
+                    let (risk, raw) = bundle.as_ref().map_or((0.0, 0.0), |b| {
                         (b.conversation.grooming_risk, b.conversation.grooming_raw)
                     });
                     let mut p = from_verdict(s, &v, direction, age, risk);
                     p.grooming_raw = raw;
+                    p.own_recent = bundle.and_then(|b| b.conversation.recent_self_harm_level);
                     p
                 }
                 Err(_) => Prediction::default(),
@@ -216,6 +224,7 @@ impl Detector {
                     grooming_raw: a.grooming_raw,
                     grooming_warn: a.grooming_alert,
                     warn: a.grooming_alert || any_sh.is_some(),
+                    own_recent: a.recent_self_harm_level,
                 };
                 p
             }
@@ -287,6 +296,7 @@ fn from_verdict(
         own_self_harm_graded: 0.0,
         grooming_warn: grooming.is_some_and(|g| s.policy().action_for(g, age) >= Action::Warn),
         warn: v.action >= Action::Warn,
+        own_recent: None,
     }
 }
 
@@ -662,16 +672,9 @@ struct ScoredSetReport {
 struct RedditReport {
     file: String,
     users: usize,
-    /// Per severity label: users flagged (any post with a self-harm signal) and the highest
-    /// own level reached.
+    /// Per severity label: users flagged by any post, by the writer's state and sustained
+    /// (see `eval_users.rs`), and the highest own level reached.
     by_label: BTreeMap<String, RedditLabel>,
-}
-
-/// One Columbia-scale label's figures.
-#[derive(Serialize, Default)]
-struct RedditLabel {
-    flagged: Rate,
-    highest_level: BTreeMap<String, u64>,
 }
 
 fn eval_csv(
@@ -718,16 +721,8 @@ fn eval_csv(
                 let posts = python_string_list(rec.get(1).unwrap_or(""))
                     .unwrap_or_else(|| vec![rec.get(1).unwrap_or("").to_string()]);
                 let label = rec.get(2).unwrap_or("").trim().to_string();
-                let (mut hit, mut highest) = (false, None::<SelfHarmLevel>);
-                for post in &posts {
-                    let p = d.message(Direction::Sent, AgeBand::Unknown, post);
-                    hit |= p.self_harm_score > 0.0;
-                    highest = highest.max(p.self_harm);
-                }
-                let e = reddit.entry(label).or_default();
-                e.flagged.add(hit);
-                let key = highest.map_or("none", |l| l.as_str()).to_string();
-                *e.highest_level.entry(key).or_default() += 1;
+                let reading = users::read_user(d, &id, &posts);
+                reddit.entry(label).or_default().add(&reading);
             }
         }
     }

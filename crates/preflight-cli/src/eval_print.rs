@@ -193,8 +193,10 @@ fn reddit(r: &RedditReport) {
             .map(|(k, v)| format!("{k}:{v}"))
             .collect();
         println!(
-            "  {label:<12} flagged {}   highest own level [{}]",
+            "  {label:<12} flagged: any post {}  writer's state {}  sustained {}   highest own level [{}]",
             rate(&l.flagged),
+            rate(&l.writer_state),
+            rate(&l.sustained),
             levels.join(" ")
         );
     }
