@@ -9,7 +9,8 @@
 
 use crate::eval_formats::{
     conversation_files, next_record, open_csv, python_string_list, read_conversation,
-    read_messages_tsv, split_segment, CsvKind, Label, LabelledConversation, LabelledMessage,
+    read_messages_tsv, split_segment, undo_latin1_mojibake, CsvKind, Label, LabelledConversation,
+    LabelledMessage,
 };
 use clap::{Args, Subcommand};
 use preflight::text::eval::{
@@ -665,6 +666,10 @@ struct ScoredSetReport {
     flagged: Scores,
     /// PAN only: any grooming or sexual lexicon signal on any chunk.
     any_signal: Option<Scores>,
+    /// Tweets only: rows whose UTF-8 had been read as Latin-1, scored as typed
+    /// (`undo_latin1_mojibake`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    repaired_encoding: Option<usize>,
 }
 
 /// Figures of the Columbia-scale Reddit users.
@@ -689,6 +694,7 @@ fn eval_csv(
     let (mut flagged, mut any) = (Counts::default(), Counts::default());
     let mut reddit: BTreeMap<String, RedditLabel> = BTreeMap::new();
     let mut users = 0;
+    let mut repaired_encoding = 0usize;
     let mut n = 0usize;
     while next_record(path, &mut reader, &mut rec).map_err(|e| e.to_string())? {
         n += 1;
@@ -712,7 +718,15 @@ fn eval_csv(
             }
             CsvKind::Tweets => {
                 let positive = rec.get(1).is_some_and(|l| l.trim() == "1");
-                let p = d.message(Direction::Sent, AgeBand::Unknown, rec.get(0).unwrap_or(""));
+                let raw = rec.get(0).unwrap_or("");
+                // Scored as typed: a row stored with its UTF-8 read as Latin-1 is read back.
+                let repaired = undo_latin1_mojibake(raw);
+                repaired_encoding += usize::from(repaired.is_some());
+                let p = d.message(
+                    Direction::Sent,
+                    AgeBand::Unknown,
+                    repaired.as_deref().unwrap_or(raw),
+                );
                 scored.push((p.own_self_harm_graded, positive));
                 flagged.add(positive, p.self_harm_score > 0.0);
             }
@@ -737,10 +751,14 @@ fn eval_csv(
         max_fpr: args.max_fpr,
         flagged: flagged.summary(),
         any_signal,
+        repaired_encoding: None,
     };
     match kind {
         CsvKind::PanSegments => report.pan_segments.push(set(Some(any.summary()))),
-        CsvKind::Tweets => report.suicide_tweets.push(set(None)),
+        CsvKind::Tweets => report.suicide_tweets.push(ScoredSetReport {
+            repaired_encoding: Some(repaired_encoding),
+            ..set(None)
+        }),
         CsvKind::RedditUsers => report.reddit_users.push(RedditReport {
             file: file.clone(),
             users,

@@ -170,6 +170,9 @@ fn scored(title: &str, s: &ScoredSetReport) {
         )),
         pct(f.precision)
     );
+    if let Some(n) = s.repaired_encoding {
+        println!("  rows read back from UTF-8 decoded as Latin-1: {n}");
+    }
     if let Some(a) = &s.any_signal {
         println!(
             "  any grooming/sexual signal: recall {}  FPR {}",
