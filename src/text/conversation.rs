@@ -85,7 +85,7 @@ use super::error::StateError;
 use super::matcher::{MessageAnalysis, TextEngine};
 use super::model::fusion::{fuse, MessageSignals};
 use super::model::TextModel;
-use super::person::{read_person, Person};
+use super::person::{own_reading, Person};
 use super::types::{AgeBand, Category, Direction, GroomingStage, ModifierKind, SelfHarmLevel};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, VecDeque};
@@ -1117,21 +1117,24 @@ pub fn lexicon_backing(g: f32) -> f32 {
     }
 }
 
-/// A self-harm signal the lexicon did not attribute to the writer (the classifier's alone) is
-/// a peer's when the message is about or addressed to someone else; any own signal (the
+/// A self-harm signal the lexicon did not attribute to the writer in first-person words (the
+/// classifier's alone, or a level read from a word that names no one, such as "suicide":
+/// [`lexicon_level_is_writers`](super::person::lexicon_level_is_writers)) is a peer's when the
+/// message, or the sentence holding the classifier's evidence, is about or addressed to someone
+/// else ([`own_reading`]); any own signal (the
 /// lexicon's too) is dropped when the message tells only of the writer's recovered past
 /// ([`read_person`]: "years ago i was suicidal too, therapy helped me").
 fn attribute_by_person(signals: &mut MessageSignals, analysis: &MessageAnalysis, text: &str) {
     if signals.self_harm.is_none() {
         return;
     }
-    match read_person(text) {
+    match own_reading(text, analysis, signals) {
         Person::Past => signals.self_harm = None,
-        Person::Other if analysis.self_harm_level().is_none() => {
+        Person::Other => {
             let own = signals.self_harm.take();
             signals.peer_self_harm = signals.peer_self_harm.or(own);
         }
-        Person::Other | Person::Writer => {}
+        Person::Writer => {}
     }
 }
 

@@ -8,10 +8,22 @@
 //! as many as first-person ones ("you're not alone, i'm here, please call someone, you
 //! matter"), or a supportive reply: a support phrase ("you should talk to someone", "if you
 //! ever need", "hang in there") with at least two second-person words and no more first-person
-//! ones. A message that tells only of the writer's own *past*, recovered experience ("years ago
-//! i was suicidal too, therapy helped me") is [`Person::Past`], unless it also speaks of now
-//! ("still", "again", "lately", "tonight"). English, Spanish and Portuguese word lists; the
-//! first 4 KiB are read.
+//! ones. "my" ("mi", "meu", "minha") counts as first person ("my life is miserable") except
+//! right before a word that names someone else ("my friend", "mi amiga": a third person). A message that tells
+//! only of the writer's own *past*, recovered experience ("years ago i was suicidal too, therapy
+//! helped me", "i used to cut, 2 years clean") is [`Person::Past`], unless it also speaks of
+//! now: a word of the present ("still", "again", "lately", "tonight"), or, when nothing in it
+//! says the writer got better, a present-tense first-person statement ("i used to have goals,
+//! now every day i feel worse": a past told as a contrast to today's distress). English, Spanish
+//! and Portuguese word lists; the first 4 KiB are read.
+//!
+//! [`lexicon_level_is_writers`] tells whether a lexicon level is first person in its own words
+//! ("kill myself", "i want to die"): a level read from a bare topic word ("suicide") in a reply
+//! addressed to someone else is theirs, not the writer's. [`own_reading`] combines the two for
+//! a message's self-harm signal: where no first-person lexicon level carries it (the
+//! classifier's alone), a message of several sentences is read by the sentence that holds the
+//! classifier's strongest self-harm evidence ("I know how that feels. You have to stay alive
+//! for them.": the second sentence is addressed to someone else).
 //!
 //! ```
 //! use preflight::text::person::{read_person, Person};
@@ -19,6 +31,11 @@
 //! assert_eq!(read_person("she keeps saying she wants to die"), Person::Other);
 //! assert_eq!(read_person("life is not worth it"), Person::Writer);
 //! ```
+
+use crate::text::matcher::MessageAnalysis;
+use crate::text::model::fusion::MessageSignals;
+use crate::text::model::Label;
+use crate::text::types::{Category, ModifierKind};
 
 /// Longest prefix read, in bytes.
 const MAX_BYTES: usize = 4096;
@@ -38,7 +55,7 @@ pub enum Person {
 
 /// Phrases of a supportive reply addressed to someone (matched on the lowercased text with
 /// straight apostrophes; apostrophe-less spellings included).
-const SUPPORT: [&str; 26] = [
+const SUPPORT: [&str; 35] = [
     "you should",
     "have you tried",
     "have you talked",
@@ -65,10 +82,19 @@ const SUPPORT: [&str; 26] = [
     "you can get through",
     "you will get through",
     "it gets better",
+    "it will get better",
+    "i've been there",
+    "ive been there",
+    "i have been there",
+    "please talk to",
+    "please reach out",
+    "please call",
+    "you are loved",
+    "you're loved",
 ];
 
 /// Phrases that place the writer's experience in the past.
-const PAST: [&str; 15] = [
+const PAST: [&str; 20] = [
     "when i was",
     "years ago",
     "i used to",
@@ -84,11 +110,56 @@ const PAST: [&str; 15] = [
     "i remember feeling",
     "cuando tenía",
     "eu já passei",
+    "years clean",
+    "months clean",
+    "got better",
+    "made it through",
+    "i survived",
+];
+
+/// Phrases that say the writer got better: a past with one of these is over even if the
+/// message speaks in the present ("i used to cut, i'm 2 years clean now").
+const RECOVERED: [&str; 14] = [
+    "recovered",
+    "clean for",
+    "years clean",
+    "months clean",
+    "got better",
+    "it gets better",
+    "helped me",
+    "got me through",
+    "made it through",
+    "i survived",
+    "i'm glad",
+    "im glad",
+    "i'm better",
+    "im better",
+];
+
+/// Present-tense first-person openings that bring a past told without recovery back to now.
+const PRESENT: [&str; 15] = [
+    "now i",
+    "i feel",
+    "i dont feel",
+    "i don't feel",
+    "i just want",
+    "i just wanna",
+    "i hate",
+    "i'm so",
+    "im so",
+    "i am so",
+    "i'm tired",
+    "im tired",
+    "every day",
+    "everyday",
+    "every night",
 ];
 
 /// Words and present-tense first-person phrases that bring a past story back to now.
 const NOW: [&str; 24] = [
     "still",
+    "relapsed",
+    "relapse",
     "again",
     "anymore",
     "lately",
@@ -97,10 +168,8 @@ const NOW: [&str; 24] = [
     "right now",
     "rn",
     "these days",
-    "now i",
     "i want",
     "i wanna",
-    "i feel like",
     "i keep",
     "i can't",
     "i cant",
@@ -128,9 +197,36 @@ const FIRST: [&str; 17] = [
     "i", "im", "i'm", "ive", "i've", "i'd", "i'll", "me", "myself", "mine", "yo", "eu", "mim",
     "comigo", "conmigo", "estoy", "estou",
 ];
+/// First-person possessives: first person unless the next word names someone else.
+const POSSESSIVE: [&str; 7] = ["my", "mi", "mis", "meu", "minha", "meus", "minhas"];
 const SECOND: [&str; 19] = [
     "you", "your", "you're", "youre", "yourself", "yours", "u", "ur", "ya", "you'll", "youll",
     "you've", "youve", "you'd", "tú", "tu", "você", "voce", "vc",
+];
+/// "my" before one of these names someone else ("my friend"); elsewhere it is first person.
+const THIRD_NOUNS: [&str; 22] = [
+    "friend",
+    "friends",
+    "sister",
+    "brother",
+    "mate",
+    "cousin",
+    "girlfriend",
+    "boyfriend",
+    "son",
+    "daughter",
+    "bestie",
+    "mom",
+    "mum",
+    "dad",
+    "mother",
+    "father",
+    "bf",
+    "gf",
+    "bff",
+    "classmate",
+    "roommate",
+    "partner",
 ];
 const THIRD: [&str; 36] = [
     "he",
@@ -183,11 +279,19 @@ pub fn read_person(text: &str) -> Person {
         .to_lowercase()
         .replace('’', "'");
     let (mut first, mut second, mut third) = (0usize, 0usize, 0usize);
-    for w in lower
+    let mut words = lower
         .split(|c: char| !(c.is_alphanumeric() || c == '\''))
         .filter(|w| !w.is_empty())
-    {
-        if FIRST.contains(&w) {
+        .peekable();
+    while let Some(w) = words.next() {
+        if POSSESSIVE.contains(&w) {
+            if !words
+                .peek()
+                .is_some_and(|n| THIRD_NOUNS.contains(n) || THIRD.contains(n))
+            {
+                first += 1;
+            }
+        } else if FIRST.contains(&w) {
             first += 1;
         } else if SECOND.contains(&w) {
             second += 1;
@@ -200,11 +304,106 @@ pub fn read_person(text: &str) -> Person {
     let supportive = second >= 2 && second >= first && contains_any(&lower, &SUPPORT);
     if names_other || addressed || supportive {
         Person::Other
-    } else if contains_any(&lower, &PAST) && !contains_any(&lower, &NOW) {
+    } else if contains_any(&lower, &PAST)
+        && !contains_any(&lower, &NOW)
+        && (contains_any(&lower, &RECOVERED) || !contains_any(&lower, &PRESENT))
+    {
         Person::Past
     } else {
         Person::Writer
     }
+}
+
+/// Words before a lexicon match, in its sentence, searched for a first-person word.
+const OWNER_WINDOW: usize = 3;
+
+fn first_person_word(w: &str) -> bool {
+    POSSESSIVE.contains(&w) || FIRST.contains(&w)
+}
+
+/// True if some first-person lexicon self-harm level of `analysis` (one
+/// [`MessageAnalysis::self_harm_level`] counts) is first person in its own words or in the
+/// [`OWNER_WINDOW`] words before it in its sentence ("kill myself", "i just want to die", "end
+/// my life"). A level read from words that name no one ("suicide", "want to die" in "do you
+/// ever want to die?") is not: in a message addressed to someone else it is theirs.
+/// `text` is the message the analysis was made of (its spans index it).
+pub fn lexicon_level_is_writers(text: &str, analysis: &MessageAnalysis) -> bool {
+    analysis
+        .by_category(Category::SelfHarm)
+        .filter(|m| {
+            m.level.is_some()
+                && !m.modifiers.iter().any(|k| {
+                    matches!(
+                        k,
+                        ModifierKind::Negation
+                            | ModifierKind::Hyperbole
+                            | ModifierKind::ThirdPerson
+                            | ModifierKind::Discussion
+                    )
+                })
+        })
+        .any(|m| {
+            let own_words = |t: &str| t.to_lowercase().replace('’', "'");
+            let matched = own_words(text.get(m.start..m.end).unwrap_or(""));
+            let before = text.get(..m.start).unwrap_or("");
+            let sentence = before
+                .rsplit(['.', '!', '?', '\n'])
+                .next()
+                .map(own_words)
+                .unwrap_or_default();
+            let words = |t: &str| {
+                t.split(|c: char| !(c.is_alphanumeric() || c == '\''))
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            };
+            words(&matched).iter().any(|w| first_person_word(w))
+                || words(&sentence)
+                    .iter()
+                    .rev()
+                    .take(OWNER_WINDOW)
+                    .any(|w| first_person_word(w))
+        })
+}
+
+/// Whose self-harm `signals` (fused from `analysis` of `text`) is: [`Person::Past`] when the
+/// message tells only of the writer's recovered past; otherwise the writer's when a first-person
+/// lexicon level carries it ([`lexicon_level_is_writers`]); otherwise [`read_person`] of the
+/// whole message, or, when that is the writer and the message has several sentences, of the
+/// sentence holding the classifier's strongest self-harm evidence phrase.
+pub fn own_reading(text: &str, analysis: &MessageAnalysis, signals: &MessageSignals) -> Person {
+    let whole = read_person(text);
+    if whole == Person::Past || lexicon_level_is_writers(text, analysis) {
+        return if whole == Person::Past {
+            Person::Past
+        } else {
+            Person::Writer
+        };
+    }
+    if whole != Person::Writer {
+        return whole;
+    }
+    let strongest = signals
+        .evidence
+        .iter()
+        .filter(|(l, _)| matches!(l, Label::SelfHarm(_)))
+        .map(|(_, e)| e)
+        .max_by(|a, b| a.contribution.total_cmp(&b.contribution));
+    match strongest.and_then(|e| sentence_around(text, e.start, e.end)) {
+        Some(sentence) if sentence.len() < text.trim().len() => read_person(sentence),
+        _ => whole,
+    }
+}
+
+/// The sentence of `text` around the byte span `start..end` (from the sentence end before it to
+/// the one after it), trimmed; `None` if the span is not in the text.
+fn sentence_around(text: &str, start: usize, end: usize) -> Option<&str> {
+    const ENDS: [char; 4] = ['.', '!', '?', '\n'];
+    let before = text.get(..start)?;
+    let after = text.get(end..)?;
+    let from = before.rfind(ENDS).map_or(0, |i| i + 1);
+    let to = after.find(ENDS).map_or(text.len(), |i| end + i + 1);
+    text.get(from..to).map(str::trim)
 }
 
 #[cfg(test)]
@@ -259,6 +458,112 @@ mod tests {
         ] {
             assert_eq!(read_person(own), Person::Writer, "{own}");
         }
+    }
+
+    #[test]
+    fn my_is_first_person_unless_it_names_someone_else() {
+        assert_eq!(
+            read_person("sis, don't. my life is miserable"),
+            Person::Writer
+        );
+        assert_eq!(
+            read_person("my friend says you would not care"),
+            Person::Other
+        );
+    }
+
+    #[test]
+    fn a_past_without_recovery_told_against_today_is_now() {
+        // A past used as contrast to present distress is current.
+        for now in [
+            "i used to have goals but every day i feel worse and i just want it to end",
+            "when i was a kid i was happy, now i hate everything",
+            "i relapsed, 3 months clean gone",
+        ] {
+            assert_eq!(read_person(now), Person::Writer, "{now}");
+        }
+        // A past that says the writer got better stays past, even in the present tense.
+        for past in [
+            "i used to cut, now i'm 2 years clean",
+            "years ago i wanted to die, i feel so much better since therapy helped me",
+            "when i was 16 i tried, i made it through and it got better",
+        ] {
+            assert_eq!(read_person(past), Person::Past, "{past}");
+        }
+    }
+
+    #[test]
+    fn supportive_phrases_mark_a_reply_to_someone() {
+        for other in [
+            "i've been there. please talk to someone, you don't have to do this alone, you matter",
+            "it will get better, you are loved, please reach out to your doctor",
+        ] {
+            assert_eq!(read_person(other), Person::Other, "{other}");
+        }
+        // The same phrases in a message about the writer, with fewer second-person words.
+        assert_eq!(
+            read_person("i've been there so many times and i want to die tonight"),
+            Person::Writer
+        );
+    }
+
+    fn analysis(text: &str) -> MessageAnalysis {
+        use std::sync::OnceLock;
+        static E: OnceLock<crate::text::TextEngine> = OnceLock::new();
+        E.get_or_init(|| crate::text::TextEngine::default_embedded().unwrap())
+            .analyze(text)
+    }
+
+    #[test]
+    fn a_lexicon_level_is_the_writers_only_in_first_person_words() {
+        for own in [
+            "i want to kill myself",
+            "honestly i just want to die",
+            "you would all be better off without me",
+            "ya escribí mi carta de despedida",
+        ] {
+            let a = analysis(own);
+            assert!(a.self_harm_level().is_some(), "{own}");
+            assert!(lexicon_level_is_writers(own, &a), "{own}");
+        }
+        for other in [
+            "was that the first time you thought about suicide?",
+            "do you ever want to die? you can tell me",
+        ] {
+            let a = analysis(other);
+            assert!(a.self_harm_level().is_some(), "{other}");
+            assert!(!lexicon_level_is_writers(other, &a), "{other}");
+        }
+    }
+
+    #[test]
+    fn the_sentence_with_the_evidence_decides_a_classifier_signal() {
+        use crate::text::model::ModelEvidence;
+        use crate::text::SelfHarmLevel;
+        let signal_at = |text: &str, phrase: &str| {
+            let start = text.find(phrase).unwrap();
+            MessageSignals {
+                evidence: vec![(
+                    Label::SelfHarm(SelfHarmLevel::WishToBeDead),
+                    ModelEvidence {
+                        phrase: phrase.into(),
+                        start,
+                        end: start + phrase.len(),
+                        contribution: 1.0,
+                    },
+                )],
+                ..Default::default()
+            }
+        };
+        let reply = "I know how hard it is, i was there. You have to stay alive for them, your \
+                     sisters need you.";
+        let s = signal_at(reply, "stay alive");
+        assert_eq!(read_person(reply), Person::Writer);
+        assert_eq!(own_reading(reply, &analysis(reply), &s), Person::Other);
+        // The writer's own sentence in the same kind of reply stays the writer's.
+        let own = "You have to look after yourself. I don't see the point of being alive anymore.";
+        let s = signal_at(own, "point of being alive");
+        assert_eq!(own_reading(own, &analysis(own), &s), Person::Writer);
     }
 
     #[test]

@@ -93,3 +93,34 @@ fn without_a_classifier_only_a_first_person_lexicon_level_grades() {
         0.0
     );
 }
+
+#[test]
+fn a_joking_tone_tones_the_grade_down_where_a_negation_clears_it() {
+    let plain = graded("i just want to die honestly");
+    let joking = graded("i just want to die honestly lol");
+    assert!(
+        joking > 0.0 && joking < plain,
+        "joking {joking} vs plain {plain}"
+    );
+    assert!(
+        joking <= model().thresholds()[1] * preflight::text::model::fusion::TONED_DOWN_GRADE,
+        "{joking}"
+    );
+    assert_eq!(graded("i would never kill myself, i want to live"), 0.0);
+}
+
+#[test]
+fn one_sentence_of_despair_in_a_long_post_is_not_diluted() {
+    let sentence = "why am i even still here.";
+    let post = format!(
+        "had pasta for lunch. the bus was late again. my cat knocked a plant over. \
+         work was long and boring and the printer broke twice. {sentence}"
+    );
+    let (s, p) = (graded(sentence), graded(&post));
+    assert!(s > 0.0 && p >= s, "post {p} vs its sentence {s}");
+    // The same sentence quoted in a message about someone else is not the writer's.
+    let about_her = format!(
+        "my friend sent me this tonight. she wrote {sentence} i'm worried about her, what do i do"
+    );
+    assert_eq!(graded(&about_her), 0.0);
+}

@@ -42,3 +42,28 @@ fn supportive_replies_are_not_the_writers_risk() {
         assert_eq!(own_level(reply), None, "{reply}");
     }
 }
+
+#[test]
+fn a_reply_that_names_suicide_to_someone_is_not_the_writers_level() {
+    // A topic word in a reply addressed to someone else is not the writer's own level.
+    let reply = "was that the first time you really thought about suicide? you should tell someone, you matter";
+    assert_eq!(own_level(reply), None, "{reply}");
+    // The same topic word in the writer's own words is the writer's.
+    let own = "last night i really thought about suicide, i can't stop";
+    assert!(own_level(own).is_some(), "{own}");
+    // A current first-person statement inside a supportive reply is still the writer's.
+    for own in [
+        "you're not alone, i've been there. i want to kill myself too some days",
+        "hang in there. i still want to cut, even now",
+    ] {
+        assert!(own_level(own).is_some(), "{own}");
+    }
+}
+
+#[test]
+fn a_past_told_as_a_contrast_to_today_is_current() {
+    let now = "i used to have goals but every day i feel worse, i just want it all to end";
+    assert!(own_level(now).is_some(), "{now}");
+    let over = "i used to want it all to end, now i'm 2 years clean";
+    assert_eq!(own_level(over), None, "{over}");
+}

@@ -9,7 +9,8 @@
 
 use crate::eval_formats::{
     conversation_files, next_record, open_csv, python_string_list, read_conversation,
-    read_messages_tsv, split_segment, CsvKind, Label, LabelledConversation, LabelledMessage,
+    read_messages_tsv, split_segment, undo_latin1_mojibake, CsvKind, Label, LabelledConversation,
+    LabelledMessage,
 };
 use clap::{Args, Subcommand};
 use preflight::text::eval::{
@@ -27,9 +28,12 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use users::RedditLabel;
 
 #[path = "eval_print.rs"]
 mod print;
+#[path = "eval_users.rs"]
+mod users;
 
 /// `preflight eval ...`
 #[derive(Args, Debug)]
@@ -111,6 +115,9 @@ struct Prediction {
     grooming_warn: bool,
     /// The verdict warns (or blocks) for any reason.
     warn: bool,
+    /// The conversation's highest own self-harm level of its recent messages (the writer's
+    /// state, `recent_self_harm_level`).
+    own_recent: Option<SelfHarmLevel>,
 }
 
 impl Prediction {
@@ -184,11 +191,13 @@ impl Detector {
         match self {
             Detector::Scanner(s, _) => match s.scan_text(id, direction, age, text) {
                 Ok(v) => {
-                    let (risk, raw) = s.report_bundle(id).map_or((0.0, 0.0), |b| {
+                    let bundle = s.report_bundle(id);
+                    let (risk, raw) = bundle.as_ref().map_or((0.0, 0.0), |b| {
                         (b.conversation.grooming_risk, b.conversation.grooming_raw)
                     });
                     let mut p = from_verdict(s, &v, direction, age, risk);
                     p.grooming_raw = raw;
+                    p.own_recent = bundle.and_then(|b| b.conversation.recent_self_harm_level);
                     p
                 }
                 Err(_) => Prediction::default(),
@@ -216,6 +225,7 @@ impl Detector {
                     grooming_raw: a.grooming_raw,
                     grooming_warn: a.grooming_alert,
                     warn: a.grooming_alert || any_sh.is_some(),
+                    own_recent: a.recent_self_harm_level,
                 };
                 p
             }
@@ -287,6 +297,7 @@ fn from_verdict(
         own_self_harm_graded: 0.0,
         grooming_warn: grooming.is_some_and(|g| s.policy().action_for(g, age) >= Action::Warn),
         warn: v.action >= Action::Warn,
+        own_recent: None,
     }
 }
 
@@ -655,6 +666,10 @@ struct ScoredSetReport {
     flagged: Scores,
     /// PAN only: any grooming or sexual lexicon signal on any chunk.
     any_signal: Option<Scores>,
+    /// Tweets only: rows whose UTF-8 had been read as Latin-1, scored as typed
+    /// (`undo_latin1_mojibake`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    repaired_encoding: Option<usize>,
 }
 
 /// Figures of the Columbia-scale Reddit users.
@@ -662,16 +677,9 @@ struct ScoredSetReport {
 struct RedditReport {
     file: String,
     users: usize,
-    /// Per severity label: users flagged (any post with a self-harm signal) and the highest
-    /// own level reached.
+    /// Per severity label: users flagged by any post, by the writer's state and sustained
+    /// (see `eval_users.rs`), and the highest own level reached.
     by_label: BTreeMap<String, RedditLabel>,
-}
-
-/// One Columbia-scale label's figures.
-#[derive(Serialize, Default)]
-struct RedditLabel {
-    flagged: Rate,
-    highest_level: BTreeMap<String, u64>,
 }
 
 fn eval_csv(
@@ -686,6 +694,7 @@ fn eval_csv(
     let (mut flagged, mut any) = (Counts::default(), Counts::default());
     let mut reddit: BTreeMap<String, RedditLabel> = BTreeMap::new();
     let mut users = 0;
+    let mut repaired_encoding = 0usize;
     let mut n = 0usize;
     while next_record(path, &mut reader, &mut rec).map_err(|e| e.to_string())? {
         n += 1;
@@ -709,7 +718,15 @@ fn eval_csv(
             }
             CsvKind::Tweets => {
                 let positive = rec.get(1).is_some_and(|l| l.trim() == "1");
-                let p = d.message(Direction::Sent, AgeBand::Unknown, rec.get(0).unwrap_or(""));
+                let raw = rec.get(0).unwrap_or("");
+                // Scored as typed: a row stored with its UTF-8 read as Latin-1 is read back.
+                let repaired = undo_latin1_mojibake(raw);
+                repaired_encoding += usize::from(repaired.is_some());
+                let p = d.message(
+                    Direction::Sent,
+                    AgeBand::Unknown,
+                    repaired.as_deref().unwrap_or(raw),
+                );
                 scored.push((p.own_self_harm_graded, positive));
                 flagged.add(positive, p.self_harm_score > 0.0);
             }
@@ -718,16 +735,8 @@ fn eval_csv(
                 let posts = python_string_list(rec.get(1).unwrap_or(""))
                     .unwrap_or_else(|| vec![rec.get(1).unwrap_or("").to_string()]);
                 let label = rec.get(2).unwrap_or("").trim().to_string();
-                let (mut hit, mut highest) = (false, None::<SelfHarmLevel>);
-                for post in &posts {
-                    let p = d.message(Direction::Sent, AgeBand::Unknown, post);
-                    hit |= p.self_harm_score > 0.0;
-                    highest = highest.max(p.self_harm);
-                }
-                let e = reddit.entry(label).or_default();
-                e.flagged.add(hit);
-                let key = highest.map_or("none", |l| l.as_str()).to_string();
-                *e.highest_level.entry(key).or_default() += 1;
+                let reading = users::read_user(d, &id, &posts);
+                reddit.entry(label).or_default().add(&reading);
             }
         }
     }
@@ -742,10 +751,14 @@ fn eval_csv(
         max_fpr: args.max_fpr,
         flagged: flagged.summary(),
         any_signal,
+        repaired_encoding: None,
     };
     match kind {
         CsvKind::PanSegments => report.pan_segments.push(set(Some(any.summary()))),
-        CsvKind::Tweets => report.suicide_tweets.push(set(None)),
+        CsvKind::Tweets => report.suicide_tweets.push(ScoredSetReport {
+            repaired_encoding: Some(repaired_encoding),
+            ..set(None)
+        }),
         CsvKind::RedditUsers => report.reddit_users.push(RedditReport {
             file: file.clone(),
             users,

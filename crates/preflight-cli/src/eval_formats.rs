@@ -368,6 +368,18 @@ fn python_string_body(chars: &mut impl Iterator<Item = char>, quote: char) -> Op
     }
 }
 
+/// The text as it was typed, for a UTF-8 text that was once decoded as Latin-1 ("Iâ\u{80}\u{99}m"
+/// for "I’m": about a fifth of the suicidal-tweets CSV reads so): every character is below
+/// U+0100, at least one is above U+007F, and the bytes they stand for are valid UTF-8.
+/// Otherwise `None`: genuine accented text ("café") is not valid UTF-8 read that way.
+pub fn undo_latin1_mojibake(s: &str) -> Option<String> {
+    if !s.chars().any(|c| ('\u{80}'..='\u{ff}').contains(&c)) {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> = s.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect();
+    String::from_utf8(bytes?).ok()
+}
+
 /// Splits a PAN segment (a run of chat messages without turn boundaries) into message-sized
 /// chunks: at sentence punctuation, and at most `max_words` words each.
 pub fn split_segment(segment: &str, max_words: usize) -> Vec<String> {
@@ -400,6 +412,17 @@ mod tests {
         assert_eq!(python_string_list("[]").unwrap(), Vec::<String>::new());
         assert_eq!(python_string_list("['open"), None);
         assert_eq!(python_string_list("nope"), None);
+    }
+
+    #[test]
+    fn latin1_mojibake_is_undone_and_real_accents_are_kept() {
+        assert_eq!(
+            undo_latin1_mojibake("I\u{e2}\u{80}\u{99}m so tired").as_deref(),
+            Some("I\u{2019}m so tired")
+        );
+        assert_eq!(undo_latin1_mojibake("café con leche"), None);
+        assert_eq!(undo_latin1_mojibake("plain text"), None);
+        assert_eq!(undo_latin1_mojibake("I’m fine ❤"), None);
     }
 
     #[test]

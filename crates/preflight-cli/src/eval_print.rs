@@ -170,6 +170,9 @@ fn scored(title: &str, s: &ScoredSetReport) {
         )),
         pct(f.precision)
     );
+    if let Some(n) = s.repaired_encoding {
+        println!("  rows read back from UTF-8 decoded as Latin-1: {n}");
+    }
     if let Some(a) = &s.any_signal {
         println!(
             "  any grooming/sexual signal: recall {}  FPR {}",
@@ -193,8 +196,10 @@ fn reddit(r: &RedditReport) {
             .map(|(k, v)| format!("{k}:{v}"))
             .collect();
         println!(
-            "  {label:<12} flagged {}   highest own level [{}]",
+            "  {label:<12} flagged: any post {}  writer's state {}  sustained {}   highest own level [{}]",
             rate(&l.flagged),
+            rate(&l.writer_state),
+            rate(&l.sustained),
             levels.join(" ")
         );
     }

@@ -43,10 +43,11 @@ pub struct MessageSignals {
     pub sexual: Option<f32>,
     /// A graded score in 0..1 of the writer's own self-harm, also below the signal's threshold:
     /// the [`self_harm`](Self::self_harm) score when that is set, else the classifier's
-    /// self-harm probability in a message where the lexicon saw no context cue that makes the
-    /// mention not the writer's own (negation, hyperbole, third person, help-seeking,
-    /// discussion), else 0. It ranks messages for review queues and ROC measurements; the
-    /// signal itself is still decided by the threshold.
+    /// self-harm probability (capped at the threshold) in a message where the lexicon saw no
+    /// context cue that makes the mention not the writer's own, that probability times
+    /// [`TONED_DOWN_GRADE`] where the only cues are hyperbole or discussion, else 0 (negation,
+    /// third person, help-seeking). It ranks messages for review queues and ROC measurements;
+    /// the signal itself is still decided by the threshold.
     #[serde(default)]
     pub own_self_harm_score: f32,
     /// The classifier's phrases behind each signal (grooming, self-harm, sexual).
@@ -66,25 +67,40 @@ impl MessageSignals {
     }
 }
 
-fn context_cue(analysis: &MessageAnalysis) -> (bool, bool) {
+/// Share of the classifier's self-harm probability the graded own score keeps in a message
+/// whose only context cues are hyperbole or discussion ("i want to die lol", a post that also
+/// names a song): toned down as the lexicon tones such a match down
+/// ([`HYPERBOLE_FACTOR`](crate::text::matcher::HYPERBOLE_FACTOR)), not cleared like a negation
+/// or a third person. Ranking only: such a message never carries the signal.
+pub const TONED_DOWN_GRADE: f32 = crate::text::matcher::HYPERBOLE_FACTOR;
+/// Most pieces [`graded_own_self_harm`] reads of one message besides the whole.
+pub const MAX_GRADED_PIECES: usize = 32;
+/// Words per piece [`graded_own_self_harm`] reads of a long stretch without sentence ends.
+pub const GRADED_PIECE_WORDS: usize = 24;
+
+/// The message's context cues: `(not_own, peer, toned_down)`, `toned_down` when every cue is
+/// hyperbole or discussion.
+fn context_cue(analysis: &MessageAnalysis) -> (bool, bool, bool) {
     let kinds = analysis
         .message_modifiers
         .iter()
         .chain(analysis.matches.iter().flat_map(|m| m.modifiers.iter()));
-    let mut not_own = false;
-    let mut peer = false;
+    let (mut not_own, mut peer, mut hard) = (false, false, false);
     for k in kinds {
         match k {
-            ModifierKind::Negation | ModifierKind::Hyperbole | ModifierKind::Discussion => {
-                not_own = true
+            ModifierKind::Hyperbole | ModifierKind::Discussion => not_own = true,
+            ModifierKind::Negation => {
+                not_own = true;
+                hard = true;
             }
             ModifierKind::ThirdPerson | ModifierKind::HelpSeeking => {
                 not_own = true;
                 peer = true;
+                hard = true;
             }
         }
     }
-    (not_own, peer)
+    (not_own, peer, not_own && !hard)
 }
 
 /// Fuses a lexicon analysis with the classifier's scores (`None`: lexicon only).
@@ -142,7 +158,7 @@ pub fn fuse(
         );
     }
     let sh = s.self_harm();
-    let (not_own, peer) = context_cue(analysis);
+    let (not_own, peer, toned_down) = context_cue(analysis);
     if sh >= ts {
         let level = s.top_level();
         if !not_own && out.self_harm.is_none() {
@@ -161,6 +177,7 @@ pub fn fuse(
     out.own_self_harm_score = match out.self_harm {
         Some((_, score)) => score,
         None if !not_own => sh.min(ts),
+        None if toned_down => sh.min(ts) * TONED_DOWN_GRADE,
         None => 0.0,
     };
     let x = s.sexual();
@@ -177,9 +194,15 @@ pub fn fuse(
 
 /// The writer's own self-harm in one message, graded in 0..1 also below the signal's threshold:
 /// [`fuse`]'s [`own_self_harm_score`](MessageSignals::own_self_harm_score), then 0 when
-/// [`read_person`](crate::text::person::read_person) reads a recovered past or someone else
-/// without a first-person lexicon level (the same reading the conversation model applies to the
-/// signal). For ranking (review queues, ROC curves); the signal is still the threshold's.
+/// [`own_reading`](crate::text::person::own_reading) reads a recovered past or someone else
+/// (the same reading the conversation model applies to the signal). For ranking (review queues, ROC curves); the signal is still the threshold's.
+///
+/// A long message is also read in pieces (its sentences, and runs of at most
+/// [`GRADED_PIECE_WORDS`] words where it has no sentence ends; at most [`MAX_GRADED_PIECES`]),
+/// and the highest piece counts when the whole message is the writer's own (read as
+/// [`Person::Writer`](crate::text::person::Person::Writer), no third-person or help-seeking
+/// cue): one sentence of despair in a long post is not diluted by the rest of it, and a negated
+/// or joking clause elsewhere does not clear it.
 ///
 /// ```
 /// use preflight::text::model::fusion::graded_own_self_harm;
@@ -197,15 +220,73 @@ pub fn graded_own_self_harm(
     text: &str,
 ) -> f32 {
     use crate::text::person::{read_person, Person};
+    let (whole, peer) = graded_piece(engine, model, text);
+    if model.is_none() || peer || read_person(text) != Person::Writer {
+        return whole;
+    }
+    let pieces = pieces(text);
+    if pieces.len() < 2 {
+        return whole;
+    }
+    pieces
+        .into_iter()
+        .map(|p| graded_piece(engine, model, p).0)
+        .fold(whole, f32::max)
+}
+
+/// One piece's graded own score, and whether the piece has a third-person or help-seeking cue.
+fn graded_piece(
+    engine: &crate::text::TextEngine,
+    model: Option<&TextModel>,
+    text: &str,
+) -> (f32, bool) {
+    use crate::text::person::{own_reading, Person};
     let analysis = engine.analyze(text);
+    let (_, peer, _) = context_cue(&analysis);
     let scores = model.map(|m| m.classify(text));
     let signals = fuse(&analysis, scores.as_ref(), model);
     if signals.own_self_harm_score == 0.0 {
-        return 0.0;
+        return (0.0, peer);
     }
-    match read_person(text) {
-        Person::Past => 0.0,
-        Person::Other if analysis.self_harm_level().is_none() => 0.0,
-        Person::Other | Person::Writer => signals.own_self_harm_score,
+    let score = match own_reading(text, &analysis, &signals) {
+        Person::Past | Person::Other => 0.0,
+        Person::Writer => signals.own_self_harm_score,
+    };
+    (score, peer)
+}
+
+/// The sentences of `text`, long ones cut into overlapping runs of [`GRADED_PIECE_WORDS`]
+/// words; at most [`MAX_GRADED_PIECES`].
+fn pieces(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for sentence in text
+        .split_inclusive(['.', '!', '?', '\n', ';'])
+        .map(str::trim)
+        .filter(|s| s.chars().any(char::is_alphanumeric))
+    {
+        let starts: Vec<usize> = sentence
+            .split_whitespace()
+            .map(|w| w.as_ptr() as usize - sentence.as_ptr() as usize)
+            .collect();
+        if starts.len() <= GRADED_PIECE_WORDS {
+            out.push(sentence);
+        } else {
+            let step = GRADED_PIECE_WORDS / 2;
+            for (k, &start) in starts.iter().enumerate().step_by(step) {
+                let end = starts
+                    .get(k + GRADED_PIECE_WORDS)
+                    .copied()
+                    .unwrap_or(sentence.len());
+                out.extend(sentence.get(start..end));
+                if k + GRADED_PIECE_WORDS >= starts.len() {
+                    break;
+                }
+            }
+        }
+        if out.len() >= MAX_GRADED_PIECES {
+            out.truncate(MAX_GRADED_PIECES);
+            break;
+        }
     }
+    out
 }

@@ -207,3 +207,50 @@ fn tweets_are_ranked_by_the_graded_score_on_the_product_path() {
     assert_eq!(f(&t["flagged"]["recall"]), 1.0, "{t}");
     assert_eq!(t["flagged"]["fp"], 0, "{t}");
 }
+
+/// A Reddit user is read two ways: any post alone with a self-harm signal (own or a peer's),
+/// and the writer's own state over their posts in one conversation, with a stricter
+/// "sustained" reading (an own level on two posts).
+#[test]
+fn reddit_users_are_flagged_by_any_post_and_by_the_writers_own_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("r.csv");
+    std::fs::write(
+        &csv,
+        "user,posts,label\n\
+         u1,\"['i want to kill myself', 'ok then', 'i still want to die every day']\",Attempt\n\
+         u2,\"['he keeps saying he wants to end his life', 'nice day']\",Supportive\n\
+         u3,\"['i want to kill myself', 'nice day']\",Ideation\n",
+    )
+    .unwrap();
+    let (code, v, err) = eval(&["--json", csv.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let r = &v["reddit_users"][0]["by_label"];
+    let hits = |label: &str, key: &str| r[label][key]["hits"].as_u64().unwrap();
+    assert_eq!(
+        [
+            hits("Attempt", "flagged"),
+            hits("Attempt", "writer_state"),
+            hits("Attempt", "sustained")
+        ],
+        [1, 1, 1],
+        "{r}"
+    );
+    // A friend's crisis is a peer signal: the writer is not flagged by their own state.
+    assert_eq!(
+        [
+            hits("Supportive", "flagged"),
+            hits("Supportive", "writer_state")
+        ],
+        [1, 0],
+        "{r}"
+    );
+    assert_eq!(
+        [
+            hits("Ideation", "writer_state"),
+            hits("Ideation", "sustained")
+        ],
+        [1, 0],
+        "{r}"
+    );
+}
