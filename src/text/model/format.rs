@@ -5,7 +5,7 @@
 //! | bytes | field |
 //! |-------|-------|
 //! | 4 | magic `PFTM` |
-//! | 2 | format version ([`FORMAT_VERSION`]) |
+//! | 2 | format version (1, or [`FORMAT_VERSION`] with embeddings) |
 //! | 2 | number of classes (must be [`super::Label::COUNT`]) |
 //! | 1 | `bucket_bits` (10..=[`MAX_BUCKET_BITS`]) |
 //! | 1 | `char_min`, 1 | `char_max` (0..=8, `char_min <= char_max`), 1 | `words` (0 or 1) |
@@ -24,7 +24,7 @@
 //! |-------|-------|
 //! | 2 | `dim` (1..=[`MAX_DIM`]), 2 | reserved (0) |
 //! | 4 | `tokens`: vocabulary size (1..=[`MAX_TOKENS`]) |
-//! | 4 | `rows` (1..=`tokens`, at most 65,535) |
+//! | 4 | `rows` (1..=`tokens`, at most 65,534) |
 //! | 4 | feature scale (f32, finite, in (0, 100]) |
 //! | 4 | `vocab_bytes` (at most [`MAX_VOCAB_BYTES`]) |
 //! | vocab_bytes | the vocabulary: `tokens` UTF-8 strings, each ended by `\n`, in id order |
