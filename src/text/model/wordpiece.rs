@@ -285,7 +285,8 @@ impl WordPiece {
                 }
                 end -= 1;
             }
-            let (Some(id), Some(a), Some(b)) = (found, word.get(start), word.get(end - 1)) else {
+            let last = end.checked_sub(1).and_then(|i| word.get(i));
+            let (Some(id), Some(a), Some(b)) = (found, word.get(start), last) else {
                 out.truncate(mark);
                 unk(out);
                 return;
@@ -322,8 +323,9 @@ mod tests {
         assert_eq!(ids("unaffable"), [7, 8, 9]);
         assert_eq!(ids("Café"), [6]);
         assert_eq!(ids("a中a"), [11, 10, 11]);
-        // No match for the rest of the word: the whole word is unknown.
+        // No match for the rest of the word, or for its first character: the word is unknown.
         assert_eq!(ids("unaffx tell"), [0, 2]);
+        assert_eq!(ids("😭 x tell"), [0, 0, 2]);
         assert_eq!(ids(&"ab".repeat(51)), [0]);
         assert_eq!(ids(&format!("a{}", "b".repeat(99))).len(), 100);
         assert_eq!(ids("\u{0}\u{200b}dont\u{fffd}"), [1]);
