@@ -42,6 +42,10 @@ pub struct BenchArgs {
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
+    /// Also time `scan_text` with this message classifier file (`text-model train --out`),
+    /// against the embedded one in the same run.
+    #[arg(long, value_name = "FILE")]
+    text_model: Option<PathBuf>,
 }
 
 /// One measurement and its in-run baseline.
@@ -231,6 +235,15 @@ pub fn run(args: BenchArgs) -> ExitCode {
             "lexicons only",
             without,
         ));
+        if let Some(path) = &args.text_model {
+            let other = crate::bench_text::scan_text_model_ms(path, args.rounds, 2000)?;
+            figures.push(Figure::new(
+                "scan_text 2000 msgs + --text-model",
+                other,
+                "embedded model",
+                with,
+            ));
+        }
         let bytes_per_hash = if args.list_size > 0 {
             Some(list_figures(args.list_size, args.rounds, &mut figures)?)
         } else {
@@ -287,8 +300,13 @@ fn print_report(r: &Report) {
         r.image, r.image_bytes, r.threads_available
     );
     for f in r.figures.iter().filter(|f| f.name.starts_with("scan_text")) {
+        let which = if f.name.ends_with("--text-model") {
+            "the --text-model classifier"
+        } else {
+            "the classifier"
+        };
         println!(
-            "scan_text with the classifier: {:.0} messages/s on one thread",
+            "scan_text with {which}: {:.0} messages/s on one thread",
             2000.0 / (f.ms / 1e3)
         );
     }

@@ -1,9 +1,11 @@
 //! `preflight bench`'s text figure: the whole `Scanner::scan_text` with the learned classifier
 //! against the same scanner with lexicons only, on ~85-byte chat messages, in the same run.
 
+use preflight::text::model::TextModel;
 use preflight::text::{AgeBand, Direction};
 use preflight::{Scanner, ScannerConfig, TextModelChoice};
 use std::hint::black_box;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// ~85-byte chat messages, mostly benign, some concerning.
@@ -53,4 +55,19 @@ pub fn scan_text_ms(rounds: usize, n: usize) -> Result<(f64, f64), String> {
         b = b.min(best_ms(&without, rounds, n)?);
     }
     Ok((a, b))
+}
+
+/// Times `n` messages through a scanner with the classifier file at `path`.
+pub fn scan_text_model_ms(path: &std::path::Path, rounds: usize, n: usize) -> Result<f64, String> {
+    let model = TextModel::from_path(path).map_err(|e| e.to_string())?;
+    let scanner = Scanner::new(ScannerConfig {
+        text_model: TextModelChoice::Model(Arc::new(model)),
+        ..ScannerConfig::default()
+    })
+    .map_err(|e| e.to_string())?;
+    let mut best = f64::INFINITY;
+    for _ in 0..2 {
+        best = best.min(best_ms(&scanner, rounds, n)?);
+    }
+    Ok(best)
 }

@@ -14,6 +14,7 @@ mod scan_batch;
 mod scan_cmd;
 mod scan_image_cmd;
 mod text_calibrate;
+mod text_embed_args;
 mod text_model_cmd;
 mod video_cmd;
 

@@ -2,10 +2,11 @@
 //! by scripts/train-text-model.sh) and measure it on the corpus's held-out split, alone and
 //! fused with the lexicons.
 
+use crate::text_embed_args::EmbedArgs;
 use clap::{Args, Subcommand};
 use preflight::text::model::fusion::fuse;
 use preflight::text::model::train::{
-    corpus_digest, parse_corpus, train_model, Example, TrainConfig,
+    corpus_digest, parse_corpus, train_model_with, Example, TrainConfig,
 };
 use preflight::text::model::{Label, TextModel};
 use preflight::text::TextEngine;
@@ -41,6 +42,8 @@ enum TextModelCommand {
         /// Experiment: extra weight of benign examples instead of the default.
         #[arg(long)]
         benign_weight: Option<f32>,
+        #[command(flatten)]
+        embed: EmbedArgs,
     },
     /// Train on the train split and report per-family precision/recall/F1 on the test split.
     Eval {
@@ -56,6 +59,9 @@ enum TextModelCommand {
         /// Print the misclassified messages.
         #[arg(long)]
         errors: bool,
+        /// (When training on the train split.)
+        #[command(flatten)]
+        embed: EmbedArgs,
     },
     /// Print the classifier's family probabilities (grooming, self-harm, sexual) and top label
     /// with its evidence for each message: the arguments, or one message per stdin line.
@@ -89,6 +95,7 @@ pub fn run(args: TextModelArgs) -> ExitCode {
             splits,
             thresholds,
             benign_weight,
+            embed,
         } => {
             let mut config = TrainConfig::default();
             match thresholds.as_deref() {
@@ -102,14 +109,15 @@ pub fn run(args: TextModelArgs) -> ExitCode {
             if let Some(w) = benign_weight {
                 config.benign_weight = w;
             }
-            train_cmd(&corpus, &out, &splits, &config)
+            train_cmd(&corpus, &out, &splits, &config, &embed)
         }
         TextModelCommand::Eval {
             corpus,
             model,
             split,
             errors,
-        } => eval_cmd(&corpus, model.as_deref(), &split, errors),
+            embed,
+        } => eval_cmd(&corpus, model.as_deref(), &split, errors, &embed),
         TextModelCommand::Score { model, texts } => score_cmd(model.as_deref(), texts),
         TextModelCommand::Calibrate {
             corpus,
@@ -137,10 +145,14 @@ fn train_cmd(
     out: &std::path::Path,
     splits: &str,
     config: &TrainConfig,
+    embed: &EmbedArgs,
 ) -> Result<(), String> {
     let (examples, digest) = load_corpus(corpus)?;
     let splits: Vec<&str> = splits.split(',').collect();
-    let (_, bytes) = train_model(&examples, &splits, digest, config).map_err(|e| e.to_string())?;
+    let source = embed.load()?;
+    let source = source.as_ref().map(|(s, c)| (s, c));
+    let (_, bytes) =
+        train_model_with(&examples, &splits, digest, config, source).map_err(|e| e.to_string())?;
     std::fs::write(out, &bytes).map_err(|e| format!("{}: {e}", out.display()))?;
     let sum = Sha256::digest(&bytes);
     println!(
@@ -236,12 +248,15 @@ fn eval_cmd(
     model: Option<&std::path::Path>,
     split: &str,
     errors: bool,
+    embed: &EmbedArgs,
 ) -> Result<(), String> {
     let (examples, digest) = load_corpus(corpus)?;
     let model = match model {
         Some(p) => TextModel::from_path(p).map_err(|e| e.to_string())?,
         None => {
-            train_model(&examples, &["train"], digest, &sweep_config())
+            let source = embed.load()?;
+            let source = source.as_ref().map(|(s, c)| (s, c));
+            train_model_with(&examples, &["train"], digest, &sweep_config(), source)
                 .map_err(|e| e.to_string())?
                 .0
         }

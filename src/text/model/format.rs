@@ -5,7 +5,7 @@
 //! | bytes | field |
 //! |-------|-------|
 //! | 4 | magic `PFTM` |
-//! | 2 | format version ([`FORMAT_VERSION`]) |
+//! | 2 | format version (1, or [`FORMAT_VERSION`] with embeddings) |
 //! | 2 | number of classes (must be [`super::Label::COUNT`]) |
 //! | 1 | `bucket_bits` (10..=[`MAX_BUCKET_BITS`]) |
 //! | 1 | `char_min`, 1 | `char_max` (0..=8, `char_min <= char_max`), 1 | `words` (0 or 1) |
@@ -14,21 +14,49 @@
 //! | 4 × classes | weight scale per class (f32): weight = `i8 × scale` |
 //! | 4 × 3 | decision thresholds: grooming, self-harm, sexual family probability (f32) |
 //! | 2^bucket_bits × classes | weights (i8), bucket-major |
+//! | (version 2 only) | the embedding section, below |
 //! | 32 | sha256 of every byte before it |
+//!
+//! Version 2 adds the embedding section ([`super::embed`]); a model without embeddings is still
+//! written as version 1, byte for byte as before, and both versions are read:
+//!
+//! | bytes | field |
+//! |-------|-------|
+//! | 2 | `dim` (1..=[`MAX_DIM`]), 2 | reserved (0) |
+//! | 4 | `tokens`: vocabulary size (1..=[`MAX_TOKENS`]) |
+//! | 4 | `rows` (1..=`tokens`, at most 65,534) |
+//! | 4 | feature scale (f32, finite, in (0, 100]) |
+//! | 4 | `vocab_bytes` (at most [`MAX_VOCAB_BYTES`]) |
+//! | vocab_bytes | the vocabulary: `tokens` UTF-8 strings, each ended by `\n`, in id order |
+//! | 2 × tokens | row of each token (u16; 65,535 = no vector) |
+//! | 4 × rows | row scale (f32, finite, ≥ 0) |
+//! | rows × dim | the embedding matrix (i8), row-major |
+//! | 4 × dim × classes | dense weights (f32, finite), `dim`-major |
 //!
 //! Decoding checks the length first (nothing is allocated beyond what the header announces
 //! and the input holds), then the checksum, then every field; each failure is a typed
 //! [`ModelError`].
 
+use super::embed::{Embeddings, NO_ROW};
 use super::features::FeatureConfig;
+use super::wordpiece::WordPiece;
 use super::Label;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 /// Magic bytes at the start of a model file.
 pub const MAGIC: [u8; 4] = *b"PFTM";
-/// The format version this build reads and writes.
-pub const FORMAT_VERSION: u16 = 1;
+/// The newest format version this build reads and writes (version 2: with embeddings).
+pub const FORMAT_VERSION: u16 = 2;
+/// The version of files without an embedding section (still read and written).
+pub const FORMAT_VERSION_NGRAMS: u16 = 1;
+/// Widest embedding row accepted.
+pub const MAX_DIM: u16 = 1024;
+/// Largest vocabulary accepted.
+pub const MAX_TOKENS: u32 = 1 << 20;
+/// Largest vocabulary text accepted (bytes).
+pub const MAX_VOCAB_BYTES: u32 = 8 << 20;
+const EMB_HEADER: usize = 20;
 /// Largest `bucket_bits` accepted: 2^20 buckets × 16 classes = 16 MiB of weights.
 pub const MAX_BUCKET_BITS: u8 = 20;
 const HEADER: usize = 4 + 2 + 2 + 4 + 32;
@@ -65,11 +93,11 @@ pub enum ModelError {
     #[error("not a Preflight text model (bad magic)")]
     BadMagic,
     /// Written by another format version.
-    #[error("text model format version {found}, this build reads {expected}")]
+    #[error("text model format version {found}, this build reads versions 1 to {expected}")]
     Version {
         /// Version in the file.
         found: u16,
-        /// Version this build reads.
+        /// Newest version this build reads.
         expected: u16,
     },
     /// The trailing sha256 does not match the content.
@@ -100,6 +128,8 @@ pub struct ModelParams {
     pub thresholds: [f32; 3],
     /// Quantized weights, bucket-major (`weights[bucket * COUNT + class]`).
     pub weights: Vec<i8>,
+    /// Dense embedding features (format version 2), if the model has them.
+    pub embeddings: Option<Embeddings>,
 }
 
 struct Reader<'a> {
@@ -161,7 +191,7 @@ pub fn decode(bytes: &[u8]) -> Result<ModelParams, ModelError> {
         return Err(ModelError::BadMagic);
     }
     let version = r.u16();
-    if version != FORMAT_VERSION {
+    if version != FORMAT_VERSION && version != FORMAT_VERSION_NGRAMS {
         return Err(ModelError::Version {
             found: version,
             expected: FORMAT_VERSION,
@@ -184,7 +214,13 @@ pub fn decode(bytes: &[u8]) -> Result<ModelParams, ModelError> {
     if char_max > 8 || char_min > char_max || words > 1 || (char_min == 0 && words == 0) {
         return Err(field("features", "char_min/char_max/words out of range"));
     }
-    let needed = HEADER + body_len(bucket_bits) + CHECKSUM;
+    let ngrams_end = HEADER + body_len(bucket_bits);
+    let section = if version == FORMAT_VERSION {
+        Some(section_layout(bytes, ngrams_end)?)
+    } else {
+        None
+    };
+    let needed = ngrams_end + section.as_ref().map_or(0, |s| s.len) + CHECKSUM;
     if bytes.len() < needed {
         return Err(ModelError::Truncated {
             found: bytes.len(),
@@ -214,11 +250,15 @@ pub fn decode(bytes: &[u8]) -> Result<ModelParams, ModelError> {
         return Err(field("thresholds", "not within 0..=1"));
     }
     let weights = content
-        .get(r.at..)
+        .get(r.at..ngrams_end)
         .unwrap_or(&[])
         .iter()
         .map(|&b| b as i8)
         .collect();
+    let embeddings = match section {
+        Some(s) => Some(decode_section(content, ngrams_end, &s)?),
+        None => None,
+    };
     Ok(ModelParams {
         features: FeatureConfig {
             bucket_bits,
@@ -231,7 +271,155 @@ pub fn decode(bytes: &[u8]) -> Result<ModelParams, ModelError> {
         scale,
         thresholds,
         weights,
+        embeddings,
     })
+}
+
+/// The sizes the embedding section's header announces.
+struct Section {
+    dim: usize,
+    tokens: usize,
+    rows: usize,
+    feature_scale: f32,
+    vocab_bytes: usize,
+    /// Bytes of the whole section.
+    len: usize,
+}
+
+/// Reads and range-checks the embedding section's header at `at`.
+fn section_layout(bytes: &[u8], at: usize) -> Result<Section, ModelError> {
+    let Some(h) = bytes.get(at..at + EMB_HEADER) else {
+        return Err(ModelError::Truncated {
+            found: bytes.len(),
+            needed: at + EMB_HEADER + CHECKSUM,
+        });
+    };
+    let u32_at = |i: usize| {
+        let mut b = [0u8; 4];
+        b.copy_from_slice(h.get(i..i + 4).unwrap_or(&[0; 4]));
+        u32::from_le_bytes(b)
+    };
+    let dim = u16::from_le_bytes([h[0], h[1]]);
+    if dim == 0 || dim > MAX_DIM || h[2] != 0 || h[3] != 0 {
+        return Err(field("dim", format!("{dim} not in 1..={MAX_DIM}")));
+    }
+    let (tokens, rows) = (u32_at(4), u32_at(8));
+    if tokens == 0 || tokens > MAX_TOKENS {
+        return Err(field("tokens", format!("{tokens} not in 1..={MAX_TOKENS}")));
+    }
+    if rows == 0 || rows > tokens || rows >= u32::from(NO_ROW) {
+        return Err(field(
+            "rows",
+            format!("{rows} not in 1..={}", tokens.min(65_534)),
+        ));
+    }
+    let feature_scale = f32::from_bits(u32_at(12));
+    if !(feature_scale > 0.0 && feature_scale <= 100.0) {
+        return Err(field("feature_scale", "not in (0, 100]"));
+    }
+    let vocab_bytes = u32_at(16);
+    if vocab_bytes > MAX_VOCAB_BYTES {
+        return Err(field(
+            "vocab_bytes",
+            format!("{vocab_bytes} over {MAX_VOCAB_BYTES}"),
+        ));
+    }
+    let (dim, tokens, rows, vocab_bytes) = (
+        usize::from(dim),
+        tokens as usize,
+        rows as usize,
+        vocab_bytes as usize,
+    );
+    let len =
+        EMB_HEADER + vocab_bytes + 2 * tokens + 4 * rows + rows * dim + 4 * dim * Label::COUNT;
+    Ok(Section {
+        dim,
+        tokens,
+        rows,
+        feature_scale,
+        vocab_bytes,
+        len,
+    })
+}
+
+/// Little-endian values of `width` bytes each from `bytes`.
+fn chunks<T>(bytes: &[u8], width: usize, f: impl Fn(&[u8]) -> T) -> Vec<T> {
+    bytes.chunks_exact(width).map(f).collect()
+}
+
+/// Decodes the embedding section (its length already checked against the input).
+fn decode_section(content: &[u8], at: usize, s: &Section) -> Result<Embeddings, ModelError> {
+    let mut at = at + EMB_HEADER;
+    let mut next = |n: usize| {
+        let part = content.get(at..at + n).unwrap_or(&[]);
+        at += n;
+        part
+    };
+    let vocab =
+        std::str::from_utf8(next(s.vocab_bytes)).map_err(|_| field("vocab", "not UTF-8"))?;
+    let Some(vocab) = vocab.strip_suffix('\n') else {
+        return Err(field("vocab", "does not end with a newline"));
+    };
+    let tokens: Vec<String> = vocab.split('\n').map(String::from).collect();
+    if tokens.len() != s.tokens {
+        return Err(field(
+            "vocab",
+            format!("{} entries, header says {}", tokens.len(), s.tokens),
+        ));
+    }
+    let vocab = WordPiece::new(tokens).map_err(|e| field("vocab", e.to_string()))?;
+    let row_of = chunks(next(2 * s.tokens), 2, |b| u16::from_le_bytes([b[0], b[1]]));
+    if row_of
+        .iter()
+        .any(|&r| r != NO_ROW && usize::from(r) >= s.rows)
+    {
+        return Err(field("row_of", "a token points past the last row"));
+    }
+    let f32s = |b: &[u8]| f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+    let row_scale = chunks(next(4 * s.rows), 4, f32s);
+    if row_scale.iter().any(|v| !v.is_finite() || *v < 0.0) {
+        return Err(field("row_scale", "not a finite number ≥ 0"));
+    }
+    let matrix = next(s.rows * s.dim).iter().map(|&b| b as i8).collect();
+    let weights = chunks(next(4 * s.dim * Label::COUNT), 4, f32s);
+    if weights.iter().any(|v| !v.is_finite()) {
+        return Err(field("dense_weights", "not a finite number"));
+    }
+    Ok(Embeddings {
+        vocab,
+        row_of,
+        dim: s.dim,
+        row_scale,
+        matrix,
+        feature_scale: s.feature_scale,
+        weights,
+    })
+}
+
+/// Appends the embedding section of `e` to `out`.
+fn encode_section(e: &Embeddings, out: &mut Vec<u8>) {
+    let mut vocab = String::new();
+    for t in e.vocab.tokens() {
+        vocab.push_str(t);
+        vocab.push('\n');
+    }
+    out.extend_from_slice(&(e.dim as u16).to_le_bytes());
+    out.extend_from_slice(&[0, 0]);
+    out.extend_from_slice(&(e.vocab.tokens().len() as u32).to_le_bytes());
+    out.extend_from_slice(&(e.rows() as u32).to_le_bytes());
+    out.extend_from_slice(&e.feature_scale.to_le_bytes());
+    out.extend_from_slice(&(vocab.len() as u32).to_le_bytes());
+    out.extend_from_slice(vocab.as_bytes());
+    for r in &e.row_of {
+        out.extend_from_slice(&r.to_le_bytes());
+    }
+    for v in &e.row_scale {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out.extend(e.matrix.iter().map(|&q| q as u8));
+    for v in &e.weights {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
 }
 
 /// Encodes `params` (the trainer's output) as a model file.
@@ -239,7 +427,11 @@ pub fn encode(p: &ModelParams) -> Vec<u8> {
     let f = p.features;
     let mut out = Vec::with_capacity(HEADER + body_len(f.bucket_bits) + CHECKSUM);
     out.extend_from_slice(&MAGIC);
-    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    let version = match p.embeddings {
+        Some(_) => FORMAT_VERSION,
+        None => FORMAT_VERSION_NGRAMS,
+    };
+    out.extend_from_slice(&version.to_le_bytes());
     out.extend_from_slice(&(Label::COUNT as u16).to_le_bytes());
     out.extend_from_slice(&[f.bucket_bits, f.char_min, f.char_max, f.words]);
     out.extend_from_slice(&p.corpus_sha256);
@@ -247,6 +439,9 @@ pub fn encode(p: &ModelParams) -> Vec<u8> {
         out.extend_from_slice(&v.to_le_bytes());
     }
     out.extend(p.weights.iter().map(|&w| w as u8));
+    if let Some(e) = &p.embeddings {
+        encode_section(e, &mut out);
+    }
     let sum = Sha256::digest(&out);
     out.extend_from_slice(&sum);
     out

@@ -4,6 +4,11 @@
 //! the eight grooming stages, sexual, the six self-harm levels and benign. Every score comes
 //! with the words that drove it ([`ModelEvidence`]), as spans of the original text.
 //!
+//! A model may also carry static token embeddings (all-MiniLM-L6-v2's input embeddings, int8)
+//! with a WordPiece vocabulary ([`embed`], [`wordpiece`]): their pooled vector is appended to
+//! the n-grams as dense features of the same regression, and the tokens that drove a class
+//! join the evidence.
+//!
 //! The model file ([`format`]) is built reproducibly by `scripts/train-text-model.sh` from the
 //! team-written corpus in `text-corpus/` ([`train`]); it is loaded from a path or from bytes
 //! (apps ship it as an asset). With the cargo feature `text-model-embedded` the library carries
@@ -21,10 +26,14 @@
 //! # Ok(()) }
 //! ```
 
+pub mod embed;
+pub mod embed_train;
 pub mod features;
 pub mod format;
 pub mod fusion;
+pub mod pca;
 pub mod train;
+pub mod wordpiece;
 
 use super::types::{GroomingStage, SelfHarmLevel};
 pub use format::ModelError;
@@ -132,6 +141,7 @@ pub struct ModelScores {
     value: f32,
     spans: Vec<(usize, usize)>,
     text: String,
+    pooled: Option<embed::Pooled>,
 }
 
 impl ModelScores {
@@ -231,6 +241,30 @@ impl ModelScores {
         out.truncate(n);
         out
     }
+
+    /// Up to `n` WordPiece tokens whose embedding vectors raised `label` most over benign,
+    /// largest first (empty for a model without embeddings). `phrase` is the original text the
+    /// token covers (a `##` continuation covers part of a word).
+    pub fn token_evidence(&self, model: &TextModel, label: Label, n: usize) -> Vec<ModelEvidence> {
+        let (Some(e), Some(pooled)) = (&model.params.embeddings, &self.pooled) else {
+            return Vec::new();
+        };
+        let mut out: Vec<ModelEvidence> = e
+            .token_contributions(pooled, label.index())
+            .into_iter()
+            .zip(&pooled.tokens)
+            .filter(|(v, _)| *v > 0.0)
+            .map(|(v, (t, _))| ModelEvidence {
+                phrase: self.text.get(t.start..t.end).unwrap_or("").to_string(),
+                start: t.start,
+                end: t.end,
+                contribution: v,
+            })
+            .collect();
+        out.sort_by(|x, y| y.contribution.total_cmp(&x.contribution));
+        out.truncate(n);
+        out
+    }
 }
 
 impl TextModel {
@@ -264,9 +298,20 @@ impl TextModel {
         self.params.thresholds
     }
 
-    /// Bytes of weights held in memory.
+    /// Bytes of weights held in memory (n-gram weights, plus the embedding matrix, its row
+    /// tables and the dense weights when the model has embeddings).
     pub fn weight_bytes(&self) -> usize {
         self.params.weights.len()
+            + self
+                .params
+                .embeddings
+                .as_ref()
+                .map_or(0, embed::Embeddings::weight_bytes)
+    }
+
+    /// The embedding section, if this model has one.
+    pub fn embeddings(&self) -> Option<&embed::Embeddings> {
+        self.params.embeddings.as_ref()
     }
 
     /// Per word of a classified message: how much its features raised `label`'s logit over
@@ -296,6 +341,18 @@ impl TextModel {
                 *x += d;
             }
         }
+        if let (Some(e), Some(pooled)) = (&p.embeddings, &scores.pooled) {
+            let shares = e.token_contributions(pooled, c);
+            for ((t, _), v) in pooled.tokens.iter().zip(shares) {
+                let word = scores
+                    .spans
+                    .iter()
+                    .position(|&(s, e)| s <= t.start && t.start < e);
+                if let Some(x) = word.and_then(|w| out.get_mut(w)) {
+                    *x += v;
+                }
+            }
+        }
         out
     }
 
@@ -317,6 +374,11 @@ impl TextModel {
         for (((l, a), s), b) in logits.iter_mut().zip(&acc).zip(&p.scale).zip(&p.bias) {
             *l = *a as f32 * s * v + b;
         }
+        let pooled = p.embeddings.as_ref().map(|e| {
+            let pooled = e.pool(text);
+            e.add_logits(&pooled, &mut logits);
+            pooled
+        });
         let spans = ex
             .words
             .iter()
@@ -332,6 +394,7 @@ impl TextModel {
             value: v,
             spans,
             text: text.to_string(),
+            pooled,
         }
     }
 }

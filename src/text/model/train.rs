@@ -6,7 +6,13 @@
 //! Training in Rust (rather than a Python stack) keeps the build reproducible byte for byte
 //! with nothing to install: the same corpus and code give the same file, which the test suite
 //! checks by rebuilding and comparing sha256 (`tests/it/text_model_build.rs`).
+//!
+//! With an [`EmbeddingSource`] ([`train_joint`]) the pooled static token embeddings
+//! ([`super::embed`]) are extra dense features of the same regression, trained jointly with
+//! the n-gram weights (the embedding rows themselves stay fixed).
 
+use super::embed::Embeddings;
+pub use super::embed_train::{EmbedConfig, EmbedSourceError, EmbeddingSource};
 use super::features::{extract, FeatureConfig};
 use super::format::{self, ModelParams};
 use super::{softmax, Label, TextModel};
@@ -105,40 +111,74 @@ impl Default for TrainConfig {
 
 /// Trains a model on `examples` and returns its file bytes (see [`format`]).
 pub fn train(examples: &[Example], corpus_sha256: [u8; 32], config: &TrainConfig) -> Vec<u8> {
-    let k = Label::COUNT;
-    let buckets = 1usize << config.features.bucket_bits;
-    let data: Vec<(usize, Vec<u32>, f32)> = examples
-        .iter()
-        .map(|e| {
-            let ex = extract(&e.text, config.features);
-            let v = ex.value();
-            (
-                e.label.index(),
-                ex.features.iter().map(|f| f.bucket).collect(),
-                v,
-            )
-        })
-        .collect();
+    let params = fit(examples, corpus_sha256, config, None);
+    format::encode(&params)
+}
+
+/// Trains a model whose features are the n-grams plus the pooled embeddings of `source`
+/// (built as `embed` says), and returns its file bytes.
+pub fn train_joint(
+    examples: &[Example],
+    corpus_sha256: [u8; 32],
+    config: &TrainConfig,
+    source: &EmbeddingSource,
+    embed: &EmbedConfig,
+) -> Result<Vec<u8>, EmbedSourceError> {
+    let texts: Vec<&str> = examples.iter().map(|e| e.text.as_str()).collect();
+    let table = super::embed_train::build(source, embed, &texts, config.seed)?;
+    Ok(format::encode(&fit(
+        examples,
+        corpus_sha256,
+        config,
+        Some(table),
+    )))
+}
+
+/// One training example's features: class, n-gram buckets, n-gram value, dense vector.
+type Row = (usize, Vec<u32>, f32, Vec<f32>);
+
+fn class_weights(data: &[Row], benign_weight: f32) -> [f32; Label::COUNT] {
     let mut counts = [0usize; Label::COUNT];
-    for (y, _, _) in &data {
+    for (y, ..) in data {
         if let Some(c) = counts.get_mut(*y) {
             *c += 1;
         }
     }
     let present = counts.iter().filter(|&&c| c > 0).count().max(1);
-    let class_weight: Vec<f32> = (0..k)
-        .map(|c| {
-            let n = counts.get(c).copied().unwrap_or(0).max(1) as f32;
-            let w = data.len() as f32 / (present as f32 * n);
-            let w = w.sqrt();
-            if c == Label::BENIGN {
-                w * config.benign_weight
-            } else {
-                w
-            }
+    let mut out = [0f32; Label::COUNT];
+    for (c, (o, n)) in out.iter_mut().zip(counts).enumerate() {
+        let w = (data.len() as f32 / (present as f32 * n.max(1) as f32)).sqrt();
+        *o = if c == Label::BENIGN {
+            w * benign_weight
+        } else {
+            w
+        };
+    }
+    out
+}
+
+/// SGD over the n-gram weights, the biases and (with `table`) the dense weights.
+fn fit(
+    examples: &[Example],
+    corpus_sha256: [u8; 32],
+    config: &TrainConfig,
+    mut table: Option<Embeddings>,
+) -> ModelParams {
+    let k = Label::COUNT;
+    let buckets = 1usize << config.features.bucket_bits;
+    let data: Vec<Row> = examples
+        .iter()
+        .map(|e| {
+            let ex = extract(&e.text, config.features);
+            let dense = table.as_ref().map_or_else(Vec::new, |t| t.pool(&e.text).x);
+            let v = ex.value();
+            let buckets = ex.features.iter().map(|f| f.bucket).collect();
+            (e.label.index(), buckets, v, dense)
         })
         .collect();
+    let class_weight = class_weights(&data, config.benign_weight);
     let mut w = vec![0f32; buckets * k];
+    let mut dense_w = vec![0f32; table.as_ref().map_or(0, |t| t.dim * k)];
     let mut bias = [0f32; Label::COUNT];
     let mut order: Vec<usize> = (0..data.len()).collect();
     let mut rng = SplitMix64(config.seed);
@@ -150,7 +190,7 @@ pub fn train(examples: &[Example], corpus_sha256: [u8; 32], config: &TrainConfig
             order.swap(i, j);
         }
         for &idx in &order {
-            let Some((y, feats, v)) = data.get(idx) else {
+            let Some((y, feats, v, dense)) = data.get(idx) else {
                 continue;
             };
             let lr = config.learning_rate * (1.0 - 0.9 * step as f32 / total as f32);
@@ -162,6 +202,11 @@ pub fn train(examples: &[Example], corpus_sha256: [u8; 32], config: &TrainConfig
                     for (l, x) in logits.iter_mut().zip(r) {
                         *l += x * v;
                     }
+                }
+            }
+            for (&x, r) in dense.iter().zip(dense_w.chunks_exact(k)) {
+                for (l, wc) in logits.iter_mut().zip(r) {
+                    *l += x * wc;
                 }
             }
             let p = softmax(&logits);
@@ -182,10 +227,19 @@ pub fn train(examples: &[Example], corpus_sha256: [u8; 32], config: &TrainConfig
                     }
                 }
             }
+            for (&x, r) in dense.iter().zip(dense_w.chunks_exact_mut(k)) {
+                for (wc, g) in r.iter_mut().zip(&grad) {
+                    *wc -= lr * (g * x + config.l2 * *wc);
+                }
+            }
         }
     }
-    let params = quantize(&w, bias, corpus_sha256, config);
-    format::encode(&params)
+    if let Some(t) = table.as_mut() {
+        t.weights = dense_w;
+    }
+    let mut params = quantize(&w, bias, corpus_sha256, config);
+    params.embeddings = table;
+    params
 }
 
 fn quantize(
@@ -219,6 +273,7 @@ fn quantize(
         scale,
         thresholds: c.thresholds,
         weights,
+        embeddings: None,
     }
 }
 
@@ -241,4 +296,36 @@ pub fn train_model(
         .collect();
     let bytes = train(&chosen, corpus_sha256, config);
     TextModel::from_bytes(&bytes).map(|m| (m, bytes))
+}
+
+/// [`train_model`] with the embeddings of `source` as joint features (`None`: n-grams only).
+pub fn train_model_with(
+    examples: &[Example],
+    splits: &[&str],
+    corpus_sha256: [u8; 32],
+    config: &TrainConfig,
+    embeddings: Option<(&EmbeddingSource, &EmbedConfig)>,
+) -> Result<(TextModel, Vec<u8>), JointTrainError> {
+    let Some((source, embed)) = embeddings else {
+        return Ok(train_model(examples, splits, corpus_sha256, config)?);
+    };
+    let chosen: Vec<Example> = examples
+        .iter()
+        .filter(|e| splits.contains(&e.split.as_str()))
+        .cloned()
+        .collect();
+    let bytes = train_joint(&chosen, corpus_sha256, config, source, embed)?;
+    Ok((TextModel::from_bytes(&bytes)?, bytes))
+}
+
+/// Joint training failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum JointTrainError {
+    /// The embedding source is unusable.
+    #[error(transparent)]
+    Source(#[from] EmbedSourceError),
+    /// The trained file did not load (a bug).
+    #[error(transparent)]
+    Model(#[from] super::ModelError),
 }

@@ -11,5 +11,6 @@ mod lists_cli_videos;
 mod text_cli;
 mod text_eval_cli;
 mod text_model_cli;
+mod text_model_embed_cli;
 mod text_scan_cli;
 mod video_conformance;
