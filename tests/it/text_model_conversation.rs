@@ -181,12 +181,15 @@ fn a_stated_child_age_counts_more_than_an_older_teens() {
     assert!(fourteen > seventeen, "{fourteen} {seventeen}");
 }
 
+/// The raw risk after `t` and the sexual lines, all received, the local user's age unknown.
+fn raw_before_sexual(t: &str) -> f32 {
+    let lines: Vec<&str> = [t].iter().chain(SEXUAL.iter()).copied().collect();
+    after(&lines, AgeBand::Unknown).grooming_raw
+}
+
 #[test]
 fn a_caregivers_whereabouts_and_age_talk_are_signs_of_a_child() {
-    let raw = |t: &str| {
-        let lines: Vec<&str> = [t].iter().chain(SEXUAL.iter()).copied().collect();
-        after(&lines, AgeBand::Unknown).grooming_raw
-    };
+    let raw = raw_before_sexual;
     // "folks" is no child-life word: only its whereabouts make it a cue.
     let near_miss = raw("so are ur folks nice or strict");
     for t in [
@@ -202,10 +205,7 @@ fn a_caregivers_whereabouts_and_age_talk_are_signs_of_a_child() {
 
 #[test]
 fn checking_that_the_child_is_alone_is_a_sign_of_a_child() {
-    let raw = |t: &str| {
-        let lines: Vec<&str> = [t].iter().chain(SEXUAL.iter()).copied().collect();
-        after(&lines, AgeBand::Unknown).grooming_raw
-    };
+    let raw = raw_before_sexual;
     // "leave u alone" is no check for supervision; a grandparent's whereabouts is one.
     let near_miss = raw("ok ill leave u alone then");
     for t in [
@@ -255,10 +255,7 @@ fn an_age_gap_weighs_with_what_comes_beside_it() {
 
 #[test]
 fn the_adults_worry_about_the_age_difference_is_a_sign_of_a_child() {
-    let raw = |t: &str| {
-        let lines: Vec<&str> = [t].iter().chain(SEXUAL.iter()).copied().collect();
-        after(&lines, AgeBand::Unknown).grooming_raw
-    };
+    let raw = raw_before_sexual;
     let near_miss = raw("its just the weather thing lol");
     for t in ["its just the age thing", "me being older than you"] {
         let cue = raw(t);
