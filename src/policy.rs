@@ -36,13 +36,18 @@ pub struct Policy {
     pub phash_radius: u32,
     /// k-of-n source corroboration for list matches (default: one source suffices).
     pub sources: SourcePolicy,
-    /// Grooming risk from which a message with no grooming term of its own still carries the
-    /// conversation's grooming signal (default 0.25), so faint, decayed evidence does not
+    /// Calibrated grooming risk (a probability 0..1, see
+    /// `ConversationAssessment::grooming_risk`) from which a message with no grooming term of
+    /// its own still carries the conversation's grooming signal (default
+    /// [`crate::text::conversation::DEFAULT_REPORT_RISK`]), so faint, decayed evidence does not
     /// follow every later message.
     pub grooming_report: f32,
-    /// Grooming risk from which the verdict warns (default 0.5).
+    /// Calibrated grooming risk from which the verdict warns (default
+    /// [`crate::text::conversation::DEFAULT_ALERT_RISK`], the conversation model's alert
+    /// operating point). Lower it to warn earlier and more often.
     pub grooming_warn: f32,
-    /// Grooming risk from which the verdict blocks (default 1.1, i.e. never: text alone warns).
+    /// Calibrated grooming risk from which the verdict blocks (default 1.1, i.e. never: text
+    /// alone warns).
     pub grooming_block: f32,
     /// Nudity classifier score from which the verdict warns (default 0.8).
     pub nudity_warn: f32,
@@ -66,8 +71,8 @@ impl Default for Policy {
             pdq_min_quality: 50,
             phash_radius: DEFAULT_PHASH_RADIUS,
             sources: SourcePolicy::default(),
-            grooming_report: 0.25,
-            grooming_warn: 0.5,
+            grooming_report: crate::text::conversation::DEFAULT_REPORT_RISK,
+            grooming_warn: crate::text::conversation::DEFAULT_ALERT_RISK,
             grooming_block: 1.1,
             nudity_warn: 0.8,
             warn_sexual_to_minors: true,

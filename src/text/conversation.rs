@@ -28,7 +28,8 @@
 //! older than the youngest age seen (a minor age stated on the user's side, or the local
 //! user's minor band: 12, 14 or 16), or a disclosure naming an adult's age ("a 24 year old guy
 //! wants to meet me"), sets the conversation's age-gap flag. Near-peers ("17" and "19") are no
-//! age gap.
+//! age gap. The gap weighs in proportion to the concerning stages beside it
+//! ([`age_gap_term`]): an adult and a teenager who only exchanged ages are not yet grooming.
 //!
 //! **A minor must be involved**, and the evidence that one is comes in degrees. The minor
 //! involvement `m` ([`minor_involvement`]) is 1 when the local user's band is a minor band or
@@ -36,9 +37,11 @@
 //! **child cue**: child-life words (school, mum, homework, grounded ...), a caregiver's
 //! whereabouts ("my mom is at work", "r ur parents home": checking that a child is
 //! unsupervised, or the child telling it), talk of the age difference ("mature for your age",
-//! "this older guy", "too young") or a stated age of at most
+//! "this older guy", "too young", the adult's worry about "the age thing"), checking that the
+//! child is alone ("r u alone", "can u sneak out": the risk assessment of
+//! [`crate::text::conversation_contact`]) or a stated age of at most
 //! [`CHILD_AGE`] (a stated 16 or 17 alone is not one: older teens state their age to peers in
-//! every open chat). The raw risk is then [`gate_by_minor`]: held under `NO_MINOR_CAP` and
+//! every open chat). Caregivers include the grandparents who look after children. The raw risk is then [`gate_by_minor`]: held under `NO_MINOR_CAP` and
 //! [`NO_MINOR_PENALTY`] lower without any sign of a minor (so adults' chats, however sexual,
 //! stay below the alert and rank under chats with a child in them), the full risk with a minor
 //! known to be involved, and between in proportion to `m`. A message that reads as sexual talk
@@ -51,17 +54,28 @@
 //! a share of its weight ([`lexicon_backing`]), so a parent's "i'll pick you up after school"
 //! stays below the report while repeated or combined cues still add up.
 //!
+//! **Contact moves** ([`crate::text::conversation_contact`]): checking for supervision,
+//! meeting plans, talk of touch, attachment and moving to the phone add evidence to their
+//! stages (where the message's lexicon has not already matched that stage), and each distinct
+//! kind beyond the first adds to the raw risk before the minor-involvement gate.
+//!
 //! **Decay is by message count**: before each message is applied, every stage's evidence is
 //! multiplied by `0.5^(1 / half_life_messages)`. The library counts messages itself.
 //!
 //! The risk is a **calibrated probability**: `raw = Σ stage_weight × (1 − e^(−evidence)) +
-//! AGE_GAP_WEIGHT × age_gap + BREADTH_WEIGHT × (driving stages − 1)`, gated by the minor
+//! age_gap_term × age_gap + BREADTH_WEIGHT × (driving stages − 1) + contact breadth`, gated by the minor
 //! involvement as above (it can be negative), then
 //! `risk = 1 / (1 + e^(−(PLATT_A × raw + PLATT_B)))`; breadth counts only stages of weight
 //! ≥ 0.7, and a single driving stage other than isolation/secrecy is capped at
 //! `SINGLE_STAGE_CAP` (one repeated phrase is not grooming), with `PLATT_A`/`PLATT_B` fitted on the
 //! train split of `text-corpus/conversations.jsonl` (`preflight text-model calibrate`; the
-//! reliability plot of the test split is `docs/text-conversation-reliability.svg`). Stage
+//! reliability plot of the test split is `docs/text-conversation-reliability.svg`).
+//!
+//! **The risk and the alert are separate**: the risk is the calibrated probability, and the
+//! alert is an operating point on it, [`DEFAULT_ALERT_RISK`] (the probability of the raw risk
+//! [`ALERT_RAW`], more than one capped stage), so refitting the calibration changes the
+//! probabilities reported but not when the product alerts. Apps that set their own threshold
+//! compare it with the probability. Stage
 //! weights put isolation/secrecy and the age gap first, then image requests, sexual content
 //! and meeting, then gifts and private channels; trust building and personal questions
 //! ("asl", "how old are you") weigh least, so they never alert alone.
@@ -81,6 +95,9 @@
 //! conversation (oldest dropped). State can be exported and re-imported as a small TOML
 //! document.
 
+use super::conversation_contact::{
+    contact_breadth, ContactCues, ContactKind, CONTACT_GAIN, CONTACT_KINDS, MAX_CONTACT_COUNT,
+};
 use super::error::StateError;
 use super::matcher::{MessageAnalysis, TextEngine};
 use super::model::fusion::{fuse, MessageSignals};
@@ -105,6 +122,9 @@ pub const MODEL_GAIN: f32 = 1.5;
 pub const MODEL_MIN_PROB: f32 = 0.5;
 /// Weight of a seen age gap in the raw risk.
 pub const AGE_GAP_WEIGHT: f32 = 1.2;
+/// Weighted stage score (personal questions aside) at which an age gap adds `1 − 1/e` of
+/// [`AGE_GAP_WEIGHT`] ([`age_gap_term`]): about one secrecy or meeting cue.
+pub const AGE_GAP_CONCERN: f32 = 0.3;
 /// Weight of each driving stage beyond the first (only stages of weight ≥ 0.7 count).
 pub const BREADTH_WEIGHT: f32 = 0.35;
 /// Stage weight from which a stage counts towards breadth.
@@ -133,16 +153,35 @@ pub const AGE_GAP_YEARS: u8 = 4;
 /// 16): "im 14" is a child cue and gives sexual words their full weight; a stated 16 or 17 needs
 /// an age gap, since older teens state their age to peers in every open chat ("17 m").
 pub const CHILD_AGE: u8 = 15;
-/// Platt scaling of the raw risk (fitted by `preflight text-model calibrate`). Refitting after
-/// the session-4 corpus and backing changes gave A 18.8, B −5.19: the synthetic training
-/// prefixes are nearly separable, and that curve makes one capped stage alert (2 of 10 benign
-/// dev conversations warned, PAN FPR 62%), so the earlier fit is kept; the reliability plot is
-/// drawn with the constants in use. After the minor-involvement gate the fit gives A 9.40,
-/// B −2.69 (the alert at raw 0.29, below one capped stage: the same problem), so it is kept
-/// again (test prefixes: Brier 0.133 with these constants).
-pub const PLATT_A: f32 = 4.678;
-/// Platt intercept.
-pub const PLATT_B: f32 = -2.662;
+/// Platt scaling of the raw risk: `risk = σ(PLATT_A × raw + PLATT_B)`, fitted by
+/// `preflight text-model calibrate` on the prefixes of the train conversations of
+/// `text-corpus/conversations.jsonl` (a prefix from the first concerning message of a grooming
+/// conversation on is a positive, every prefix of another conversation a negative). The risk
+/// is that probability; the alert is an operating point on it ([`DEFAULT_ALERT_RISK`]).
+/// Refitted with the contact moves: on the test prefixes, Brier 0.114 (the earlier constants,
+/// A 4.678, B −2.662, kept while the alert was the probability 0.5, gave 0.143).
+pub const PLATT_A: f32 = 8.375;
+/// Platt intercept (see [`PLATT_A`]).
+pub const PLATT_B: f32 = -2.440;
+/// Raw risk of the default alert: above what one capped stage gives ([`SINGLE_STAGE_CAP`]) by
+/// about half a breadth step, so one repeated phrase never alerts and two concerning stages
+/// (or one beside an age gap or a child's disclosure) do. The alert decision is kept on the
+/// raw scale, where its meaning does not move when the calibration is refitted;
+/// [`DEFAULT_ALERT_RISK`] is the same point on the probability.
+pub const ALERT_RAW: f32 = 0.569;
+/// Raw risk from which a message without a grooming cue of its own still carries the
+/// conversation's grooming signal by default: just under one capped stage.
+pub const REPORT_RAW: f32 = 0.334;
+/// Default alert threshold on the calibrated risk: [`calibrate`]`(`[`ALERT_RAW`]`)`, printed by
+/// `preflight text-model calibrate` with each refit. The probability is the share of
+/// concerning prefixes among the team's synthetic conversations (half of them grooming), far
+/// more than real chats hold, so the operating point sits where the raw evidence is strong
+/// enough, not at 0.5. Used by [`ConversationConfig::grooming_alert_threshold`] and
+/// `Policy::grooming_warn`.
+pub const DEFAULT_ALERT_RISK: f32 = 0.9109;
+/// Default report threshold on the calibrated risk: [`calibrate`]`(`[`REPORT_RAW`]`)`, used by
+/// `Policy::grooming_report`.
+pub const DEFAULT_REPORT_RISK: f32 = 0.5883;
 /// Grooming probability from which the classifier fully backs a lexicon grooming match in the
 /// conversation risk; below it the match's evidence is scaled down towards
 /// [`LEXICON_DOUBT_FLOOR`] ("i'll pick you up after school" from a parent reads as benign to
@@ -167,7 +206,10 @@ pub struct ConversationConfig {
     pub half_life_messages: f32,
     /// Messages for which a self-harm level stays reported.
     pub self_harm_window_messages: u64,
-    /// Grooming risk from which [`ConversationAssessment::grooming_alert`] is set.
+    /// Calibrated grooming risk (a probability, see [`ConversationAssessment::grooming_risk`])
+    /// from which [`ConversationAssessment::grooming_alert`] is set. Default
+    /// [`DEFAULT_ALERT_RISK`], the operating point of [`ALERT_RAW`]: lower it to alert earlier
+    /// and more often, raise it for fewer alerts.
     pub grooming_alert_threshold: f32,
     /// Most evidence one message can add to one stage.
     pub max_stage_gain_per_message: f32,
@@ -185,7 +227,7 @@ impl Default for ConversationConfig {
             max_evidence: 32,
             half_life_messages: 60.0,
             self_harm_window_messages: 30,
-            grooming_alert_threshold: 0.5,
+            grooming_alert_threshold: DEFAULT_ALERT_RISK,
             max_stage_gain_per_message: 2.0,
             keep_excerpts: true,
         }
@@ -239,7 +281,12 @@ pub struct ConversationAssessment {
     pub conversation_id: String,
     /// Messages observed so far.
     pub messages: u64,
-    /// Grooming risk, a calibrated probability 0..1.
+    /// Grooming risk, a calibrated probability 0..1: of the team's synthetic conversation
+    /// prefixes ([`PLATT_A`]) that reached this raw risk, the share that came from grooming
+    /// conversations at or after their first concerning message. It ranks conversations and
+    /// reads as "how sure"; it is not the chance that a real chat is grooming (real chats are
+    /// grooming far more rarely than the corpus's half). Compare it with the alert threshold
+    /// ([`ConversationConfig::grooming_alert_threshold`], default [`DEFAULT_ALERT_RISK`]).
     pub grooming_risk: f32,
     /// The uncalibrated risk the probability is computed from (see the module docs); negative
     /// when nothing suggests a minor is involved.
@@ -306,6 +353,10 @@ struct ConversationState {
     /// Added after version 2: the oldest adult age the other party stated.
     #[serde(default)]
     oldest_adult_age: Option<u8>,
+    /// Added after version 2 (absent: 0): decayed count of messages with each contact kind
+    /// ([`ContactKind::ALL`] order, see [`crate::text::conversation_contact`]).
+    #[serde(default)]
+    contact_counts: [f32; CONTACT_KINDS],
 }
 
 #[derive(Serialize, Deserialize)]
@@ -404,12 +455,27 @@ pub fn raw_grooming_risk(stage_evidence: &[f32; 8], age_gap: bool) -> (f32, Vec<
         raw = raw.min(SINGLE_STAGE_CAP);
     }
     if age_gap {
-        raw += AGE_GAP_WEIGHT;
+        raw += age_gap_term(stage_evidence);
     }
     drivers.sort_by(|a, b| {
         (stage_weight(b.stage) * b.score).total_cmp(&(stage_weight(a.stage) * a.score))
     });
     (raw, drivers)
+}
+
+/// What a seen age gap adds to the raw risk: [`AGE_GAP_WEIGHT`] × `(1 − e^(−c / AGE_GAP_CONCERN))`,
+/// `c` the weighted stage scores other than personal questions. An age gap is the context that
+/// turns secrecy, gifts, images, sexual talk or meeting into grooming; an adult and a teenager
+/// who exchanged ages ("asl", "how old r u": the personal questions that reveal the gap) and
+/// nothing else of concern are two people of different ages talking.
+pub fn age_gap_term(stage_evidence: &[f32; 8]) -> f32 {
+    let concern: f32 = GroomingStage::ALL
+        .iter()
+        .zip(stage_evidence)
+        .filter(|(s, _)| **s != GroomingStage::PersonalQuestions)
+        .map(|(s, e)| stage_weight(*s) * (1.0 - (-e.max(0.0)).exp()))
+        .sum();
+    AGE_GAP_WEIGHT * (1.0 - (-concern / AGE_GAP_CONCERN).exp())
 }
 
 /// The calibrated probability of a raw risk (Platt scaling).
@@ -682,6 +748,16 @@ impl Conversations {
                 cause: None,
             });
         }
+        if state
+            .contact_counts
+            .iter()
+            .any(|c| !c.is_finite() || !(0.0..=MAX_CONTACT_COUNT).contains(c))
+        {
+            return Err(StateError::Malformed {
+                message: format!("contact counts must be within 0..={MAX_CONTACT_COUNT}"),
+                cause: None,
+            });
+        }
         check_imported_evidence(&state.evidence)?;
         while state.evidence.len() > self.config.max_evidence {
             state.evidence.pop_front();
@@ -768,6 +844,9 @@ pub struct MessageCues {
     /// The message talks about the age difference ("mature for your age", "this older guy",
     /// "too young"): flattery or worry that only makes sense towards a child.
     pub age_talk: bool,
+    /// Contact moves: checking for supervision, meeting plans, touch, attachment
+    /// ([`crate::text::conversation_contact`]).
+    pub contact: ContactCues,
 }
 
 /// Words that, before a number, make it a stated age ("im 24", "i am 13", "age 15").
@@ -821,15 +900,49 @@ const MINOR_WORDS: [&str; 36] = [
     "mamá",
     "mãe",
 ];
-/// Caregivers whose whereabouts, told or asked, mark an unsupervised child.
-const CAREGIVERS: [&str; 20] = [
-    "parents", "parent", "mom", "moms", "mom's", "momz", "mommy", "momma", "mum", "mums", "mum's",
-    "dad", "dads", "dad's", "stepdad", "stepmom", "folks", "mamá", "mãe", "papá",
+/// Caregivers whose whereabouts, told or asked, mark an unsupervised child: parents and the
+/// grandparents, aunts and uncles who look after children ("my gma is asleep").
+const CAREGIVERS: [&str; 33] = [
+    "parents",
+    "parent",
+    "mom",
+    "moms",
+    "mom's",
+    "momz",
+    "mommy",
+    "momma",
+    "mum",
+    "mums",
+    "mum's",
+    "dad",
+    "dads",
+    "dad's",
+    "stepdad",
+    "stepmom",
+    "folks",
+    "mamá",
+    "mãe",
+    "papá",
+    "grandma",
+    "grandmas",
+    "grandma's",
+    "grandpa",
+    "grandpas",
+    "grampa",
+    "grampas",
+    "gramma",
+    "gma",
+    "gpa",
+    "granny",
+    "nana",
+    "grandparents",
 ];
 /// Whereabouts words that, within [`CAREGIVER_WINDOW`] words after a caregiver, tell whether
 /// the child is supervised ("mom is at work", "dads asleep", "parents home?").
-const WHEREABOUTS: [&str; 19] = [
+const WHEREABOUTS: [&str; 21] = [
     "home",
+    "here",
+    "bed",
     "out",
     "asleep",
     "sleeping",
@@ -851,7 +964,7 @@ const WHEREABOUTS: [&str; 19] = [
 ];
 /// Phrases (whole words) about an age difference; see [`MessageCues::age_talk`].
 /// Padded with spaces: matched against the message's words joined by single spaces.
-const AGE_TALK: [&str; 13] = [
+const AGE_TALK: [&str; 21] = [
     " your age ",
     " ur age ",
     " u age ",
@@ -865,6 +978,16 @@ const AGE_TALK: [&str; 13] = [
     " jailbait ",
     " tu edad ",
     " sua idade ",
+    // The adult's own worry about the age difference and the law: only an adult talking to a
+    // child has it ("its just the age thing", "me being older than you").
+    " older than you ",
+    " older than u ",
+    " younger than me ",
+    " age difference ",
+    " age gap ",
+    " age thing ",
+    " could go to jail ",
+    " could get arrested ",
 ];
 /// Words after a caregiver searched for a whereabouts word.
 const CAREGIVER_WINDOW: usize = 4;
@@ -886,6 +1009,7 @@ impl MessageCues {
         let mut out = MessageCues::default();
         let joined = format!(" {} ", words.join(" "));
         out.age_talk = AGE_TALK.iter().any(|p| joined.contains(p));
+        out.contact = ContactCues::read(&joined);
         for (i, w) in words.iter().enumerate() {
             let digits = w.trim_end_matches(|c: char| c.is_alphabetic() || c == '/');
             let Ok(n) = digits.parse::<u32>() else {
@@ -984,7 +1108,12 @@ fn update_minor_evidence(state: &mut ConversationState, m: &Message<'_>) {
         state.minor_seen = true;
     }
     let child_age = m.cues.youngest_age.is_some_and(|a| a <= CHILD_AGE);
-    let cue = m.cues.minor_context || m.cues.caregiver_away || m.cues.age_talk || child_age;
+    let unsupervised = m.cues.contact.has(ContactKind::RiskAssessment);
+    let cue = m.cues.minor_context
+        || m.cues.caregiver_away
+        || m.cues.age_talk
+        || unsupervised
+        || child_age;
     if !adult_user && cue {
         state.child_cues = (state.child_cues + 1.0).min(MAX_CHILD_CUES);
     }
@@ -1028,6 +1157,9 @@ fn apply(
         *e *= decay;
     }
     state.child_cues *= decay;
+    for c in state.contact_counts.iter_mut() {
+        *c *= decay;
+    }
     update_minor_evidence(state, m);
     let disclosure = m.direction == Direction::Sent
         && m.age_band != AgeBand::Adult
@@ -1085,7 +1217,55 @@ fn apply(
             add_stage(state, &mut gained, config, stage, MODEL_GAIN * strength * f);
         }
     }
+    if m.age_band != AgeBand::Adult {
+        add_contact(
+            state,
+            &mut gained,
+            config,
+            m,
+            [factor, sexual_factor, backing],
+        );
+    }
     self_harm_of_message(state, config, m, index)
+}
+
+/// Folds the message's contact cues into the state: each kind's decayed count, and
+/// [`CONTACT_GAIN`] evidence to its stage at the message's direction factor (touch at the
+/// sexual factor too, like sexual words; meeting plans and touch at the classifier's backing).
+/// A stage the message's lexicon matches already gained from those words (doubted by the
+/// classifier or not, [`lexicon_backing`]: a parent's "i'll pick you up at 3"), so the cue adds
+/// nothing there.
+fn add_contact(
+    state: &mut ConversationState,
+    gained: &mut [f32; 8],
+    config: &ConversationConfig,
+    m: &Message<'_>,
+    [factor, sexual_factor, backing]: [f32; 3],
+) {
+    for (kind, count) in ContactKind::ALL.iter().zip(state.contact_counts.iter_mut()) {
+        if m.cues.contact.has(*kind) {
+            *count = (*count + 1.0).min(MAX_CONTACT_COUNT);
+        }
+    }
+    for kind in ContactKind::ALL {
+        let Some(stage) = kind.stage() else {
+            continue;
+        };
+        // The lexicon's match on the same stage has already counted these words.
+        let counted = m.analysis.matches.iter().any(|t| t.stage == Some(stage));
+        if !m.cues.contact.has(kind) || counted {
+            continue;
+        }
+        // Checking for supervision counts whatever the classifier says; a meeting plan or
+        // touch in a message the classifier reads as benign ("grandma will pick you up after
+        // school") is doubted like a lexicon match.
+        let f = match kind {
+            ContactKind::RiskAssessment => factor,
+            ContactKind::Physical => factor * sexual_factor * backing,
+            _ => factor * backing,
+        };
+        add_stage(state, gained, config, stage, CONTACT_GAIN * f);
+    }
 }
 
 /// `raw` squeezed below `cap` without ties: `cap × (1 − e^(−raw/cap))` keeps the order of
@@ -1218,6 +1398,7 @@ fn assess(
     message: MessageAnalysis,
 ) -> ConversationAssessment {
     let (raw, stages) = raw_grooming_risk(&state.stage_evidence, state.age_gap);
+    let raw = raw + contact_breadth(&state.contact_counts);
     let minor = minor_involvement(state.minor_seen, state.age_gap, state.child_cues);
     let raw = gate_by_minor(raw, minor);
     let risk = calibrate(raw);
@@ -1259,7 +1440,7 @@ mod tests {
             let mut e = [0.0; 8];
             e[stage.index()] = MAX_STAGE_EVIDENCE;
             let (risk, stages) = grooming_risk(&e, false);
-            assert!(risk < 0.5, "{stage}: {risk}");
+            assert!(risk < DEFAULT_ALERT_RISK, "{stage}: {risk}");
             assert_eq!(stages.len(), 1);
         }
         let mut e = [0.0; 8];
@@ -1279,7 +1460,7 @@ mod tests {
             e[s.index()] = 1.5;
         }
         let (risk, stages) = grooming_risk(&e, false);
-        assert!(risk > 0.6, "{risk}");
+        assert!(risk > DEFAULT_ALERT_RISK, "{risk}");
         assert_eq!(stages.len(), 4);
         assert_eq!(stages.last().unwrap().stage, GroomingStage::TrustBuilding);
     }
@@ -1304,6 +1485,7 @@ mod tests {
             "my mom is at work till 9",
             "r ur parents home?",
             "dads asleep lol",
+            "my gma is asleep finally",
         ] {
             assert!(MessageCues::read(t).caregiver_away, "{t}");
         }
@@ -1312,6 +1494,7 @@ mod tests {
             "i work from home",
             "home with my dog",
             "my mom said hi to everyone at the party last night",
+            "my gma makes the best pie",
         ] {
             assert!(!MessageCues::read(t).caregiver_away, "{t}");
         }
@@ -1354,6 +1537,46 @@ mod tests {
         }
         // Without a minor, a stronger chat still ranks above a weaker one.
         assert!(gate_by_minor(2.0, 0.0) > gate_by_minor(0.5, 0.0));
+    }
+
+    #[test]
+    fn the_alert_is_an_operating_point_on_the_calibrated_risk() {
+        // The defaults are the raw operating points on the calibration in use: a refit of
+        // PLATT_A/PLATT_B without them (printed by `preflight text-model calibrate`) fails here.
+        assert!((calibrate(ALERT_RAW) - DEFAULT_ALERT_RISK).abs() < 1e-3);
+        assert!((calibrate(REPORT_RAW) - DEFAULT_REPORT_RISK).abs() < 1e-3);
+        assert_eq!(
+            ConversationConfig::default().grooming_alert_threshold,
+            DEFAULT_ALERT_RISK
+        );
+        // One capped stage, a minor known to be involved: reported, not alerted.
+        let mut e = [0.0; 8];
+        e[GroomingStage::Meeting.index()] = MAX_STAGE_EVIDENCE;
+        let one = grooming_risk(&e, false).0;
+        assert!(
+            (DEFAULT_REPORT_RISK..DEFAULT_ALERT_RISK).contains(&one),
+            "{one}"
+        );
+        // A second concerning stage alerts.
+        e[GroomingStage::ImageRequest.index()] = 1.0;
+        let two = grooming_risk(&e, false).0;
+        assert!(two >= DEFAULT_ALERT_RISK, "{two}");
+    }
+
+    #[test]
+    fn an_age_gap_weighs_with_the_concerning_stages() {
+        let mut e = [0.0; 8];
+        e[GroomingStage::PersonalQuestions.index()] = MAX_STAGE_EVIDENCE;
+        // "asl" and "how old r u" reveal the gap: they are not what makes it concerning.
+        assert_eq!(age_gap_term(&e), 0.0);
+        e[GroomingStage::IsolationSecrecy.index()] = 0.3;
+        let one = age_gap_term(&e);
+        e[GroomingStage::IsolationSecrecy.index()] = 2.0;
+        let more = age_gap_term(&e);
+        assert!(
+            0.0 < one && one < more && more <= AGE_GAP_WEIGHT,
+            "{one} {more}"
+        );
     }
 
     #[test]

@@ -27,6 +27,7 @@
 
 pub mod canonical;
 pub mod conversation;
+pub mod conversation_contact;
 pub mod error;
 pub mod eval;
 pub mod lexicon;

@@ -229,10 +229,13 @@ fn escalating_conversation_warns_and_benign_one_does_not() {
     assert_eq!(v.action, Action::Warn);
     assert!(v.support_suggested);
     let bundle = s.report_bundle("g").unwrap();
-    assert!(bundle.conversation.grooming_risk >= 0.5);
+    assert!(bundle.conversation.grooming_risk >= preflight::text::conversation::DEFAULT_ALERT_RISK);
     assert_eq!(bundle.list.version, 1);
     let doc = s.export_conversation("g").unwrap().unwrap();
     assert!(s.forget_conversation("g"));
     assert_eq!(s.import_conversation(&doc).unwrap(), "g");
-    assert!(s.report_bundle("g").unwrap().conversation.grooming_risk >= 0.5);
+    assert!(
+        s.report_bundle("g").unwrap().conversation.grooming_risk
+            >= preflight::text::conversation::DEFAULT_ALERT_RISK
+    );
 }

@@ -2,6 +2,7 @@
 //! direction and decay, self-harm levels with support routing, bounded state, export/import,
 //! and a Spanish scenario from file lexicons.
 
+use preflight::text::conversation::{DEFAULT_ALERT_RISK, DEFAULT_REPORT_RISK};
 use preflight::text::{
     AgeBand, ChatLine, ConversationAssessment, ConversationConfig, Conversations, Direction,
     GroomingStage, LexiconSet, SelfHarmLevel, StateError, TextEngine,
@@ -55,9 +56,9 @@ fn sample_grooming_chat_escalates_to_an_alert() {
         (5..=10).contains(&first_alert),
         "alert at message {first_alert}"
     );
-    // Risk grows as stages accumulate.
+    // Risk grows as stages accumulate (the raw value: the probability saturates near 1).
     assert!(out[4].grooming_risk < out[10].grooming_risk);
-    assert!(out[10].grooming_risk < out[15].grooming_risk);
+    assert!(out[10].grooming_raw < out[15].grooming_raw);
     let last = out.last().unwrap();
     assert!(last.grooming_risk > 0.7, "{}", last.grooming_risk);
     let s = stages(last);
@@ -87,7 +88,7 @@ fn sample_benign_chat_stays_benign() {
     let out = run(&c, &read_chat("samples/chats/benign_friends.jsonl"));
     for a in &out {
         assert!(!a.grooming_alert, "{a:#?}");
-        assert!(a.grooming_risk < 0.5, "{}", a.grooming_risk);
+        assert!(a.grooming_risk < DEFAULT_ALERT_RISK, "{}", a.grooming_risk);
         assert_eq!(a.self_harm_level, None);
         assert!(!a.support_suggested, "{a:#?}");
     }
@@ -106,8 +107,13 @@ fn sample_self_harm_chat_suggests_support() {
         !out[2].support_suggested,
         "the friend's reply carries no signal"
     );
-    // A calibrated probability is never exactly 0; nothing grooming-like was said.
-    assert!(last.grooming_risk < 0.1, "{}", last.grooming_risk);
+    // A calibrated probability is never exactly 0; nothing grooming-like was said, so it stays
+    // below the report threshold.
+    assert!(
+        last.grooming_risk < DEFAULT_REPORT_RISK,
+        "{}",
+        last.grooming_risk
+    );
     assert!(!last.grooming_alert);
 }
 
@@ -162,7 +168,7 @@ fn one_stage_repeated_is_not_grooming() {
     }
     let a = a.unwrap();
     assert_eq!(stages(&a), vec![GroomingStage::ImageRequest]);
-    assert!(a.grooming_risk < 0.5, "{}", a.grooming_risk);
+    assert!(a.grooming_risk < DEFAULT_ALERT_RISK, "{}", a.grooming_risk);
     assert!(!a.grooming_alert);
 }
 
@@ -173,18 +179,14 @@ fn evidence_decays_with_message_count() {
     for t in GROOMING {
         peak = c
             .observe("d", Direction::Received, AgeBand::Age13To15, t)
-            .grooming_risk;
+            .grooming_raw;
     }
     let mut a = None;
     for _ in 0..300 {
         a = Some(c.observe("d", Direction::Received, AgeBand::Age13To15, "ok see you"));
     }
     let a = a.unwrap();
-    assert!(
-        a.grooming_risk < peak / 4.0,
-        "{} vs {peak}",
-        a.grooming_risk
-    );
+    assert!(a.grooming_raw < peak / 4.0, "{} vs {peak}", a.grooming_raw);
     assert!(!a.grooming_alert);
     assert_eq!(a.messages, 306);
 }

@@ -31,7 +31,11 @@ fn everyday_logistics_alone_are_no_signal_but_the_words_still_count() {
         "grandma will pick you up after school, wait by the office",
     );
     assert!(a.signals.grooming.is_none(), "{:?}", a.signals);
-    assert!(a.grooming_risk < 0.25, "{}", a.grooming_risk);
+    assert!(
+        a.grooming_risk < preflight::text::conversation::DEFAULT_REPORT_RISK,
+        "{}",
+        a.grooming_risk
+    );
     // The same words beside secrecy and an age gap still make a concerning chat.
     let g = conversations();
     for t in [

@@ -2,7 +2,9 @@
 //! message, the child's own disclosures count, single sexual words or "how old are you" do
 //! not alert, self-harm warns on the message that carries it and fades, v1 state imports, and
 //! the signs of a minor (near-peer ages are no age gap, child-life talk, a stated child age, a
-//! caregiver's whereabouts) weigh the risk.
+//! caregiver's whereabouts, checking that the child is alone, the adult's worry about the age
+//! difference) weigh the risk; distinct contact moves weigh more than one repeated, and an age gap
+//! weighs with the concerning stages beside it.
 
 use crate::common;
 
@@ -165,7 +167,8 @@ fn signs_of_a_child_make_sexual_chat_grooming() {
         "{child} {one_cue} {adult}"
     );
     let p = |raw: f32| preflight::text::conversation::calibrate(raw);
-    assert!(p(adult) < 0.5, "adults' sexting alerted: {adult}");
+    let alert = preflight::text::conversation::DEFAULT_ALERT_RISK;
+    assert!(p(adult) < alert, "adults' sexting alerted: {adult}");
 }
 
 #[test]
@@ -178,12 +181,15 @@ fn a_stated_child_age_counts_more_than_an_older_teens() {
     assert!(fourteen > seventeen, "{fourteen} {seventeen}");
 }
 
+/// The raw risk after `t` and the sexual lines, all received, the local user's age unknown.
+fn raw_before_sexual(t: &str) -> f32 {
+    let lines: Vec<&str> = [t].iter().chain(SEXUAL.iter()).copied().collect();
+    after(&lines, AgeBand::Unknown).grooming_raw
+}
+
 #[test]
 fn a_caregivers_whereabouts_and_age_talk_are_signs_of_a_child() {
-    let raw = |t: &str| {
-        let lines: Vec<&str> = [t].iter().chain(SEXUAL.iter()).copied().collect();
-        after(&lines, AgeBand::Unknown).grooming_raw
-    };
+    let raw = raw_before_sexual;
     // "folks" is no child-life word: only its whereabouts make it a cue.
     let near_miss = raw("so are ur folks nice or strict");
     for t in [
@@ -195,4 +201,80 @@ fn a_caregivers_whereabouts_and_age_talk_are_signs_of_a_child() {
         assert!(cue > near_miss, "{t}: {cue} <= {near_miss}");
     }
     assert!(raw("i love your agenda") <= near_miss);
+}
+
+#[test]
+fn checking_that_the_child_is_alone_is_a_sign_of_a_child() {
+    let raw = raw_before_sexual;
+    // "leave u alone" is no check for supervision; a grandparent's whereabouts is one.
+    let near_miss = raw("ok ill leave u alone then");
+    for t in [
+        "so r u alone rn",
+        "can u sneak out tonight",
+        "my gma is asleep finally",
+    ] {
+        let cue = raw(t);
+        assert!(cue > near_miss, "{t}: {cue} <= {near_miss}");
+    }
+    assert!(raw("my gma makes the best pie") <= near_miss);
+}
+
+#[test]
+fn distinct_contact_moves_weigh_more_than_one_repeated() {
+    let raw = |lines: &[&str]| after(lines, AgeBand::Age13To15).grooming_raw;
+    // Meeting plans, touch and attachment together: a plan to meet in person.
+    let plan = raw(&[
+        "cant wait till u get here",
+        "i wanna kiss u so bad",
+        "i miss you so much",
+    ]);
+    // The same number of messages with one kind only.
+    let one_kind = raw(&["i miss you so much", "miss u lots", "i missed you today"]);
+    assert!(plan > one_kind + 0.2, "{plan} <= {one_kind}");
+}
+
+#[test]
+fn an_age_gap_weighs_with_what_comes_beside_it() {
+    // Ages exchanged and small talk: an age gap, but nothing of concern beside it.
+    let talk = after(
+        &["asl", "im 14 f", "im 26 m", "cool what games do u play"],
+        AgeBand::Unknown,
+    );
+    assert!(
+        talk.age_gap && !talk.grooming_alert,
+        "{}",
+        talk.grooming_raw
+    );
+    // The same gap beside a secret is grooming.
+    let secret = after(
+        &["asl", "im 14 f", "im 26 m", "dont tell ur mom about us ok"],
+        AgeBand::Unknown,
+    );
+    assert!(secret.grooming_alert, "{}", secret.grooming_raw);
+}
+
+#[test]
+fn the_adults_worry_about_the_age_difference_is_a_sign_of_a_child() {
+    let raw = raw_before_sexual;
+    let near_miss = raw("its just the weather thing lol");
+    for t in ["its just the age thing", "me being older than you"] {
+        let cue = raw(t);
+        assert!(cue > near_miss, "{t}: {cue} <= {near_miss}");
+    }
+}
+
+#[test]
+fn contact_counts_out_of_range_are_refused_on_import() {
+    let c = conversations();
+    c.observe("k", R, AgeBand::Age13To15, "r u alone? i can come get u");
+    let doc = c.export_state("k").unwrap().unwrap();
+    assert!(doc.contains("contact_counts"), "{doc}");
+    assert!(conversations().import_state(&doc).is_ok());
+    let line = doc
+        .lines()
+        .find(|l| l.starts_with("contact_counts"))
+        .unwrap();
+    let bad = doc.replace(line, "contact_counts = [99.0, 0.0, 0.0, 0.0, 0.0]");
+    let err = conversations().import_state(&bad).unwrap_err().to_string();
+    assert!(err.contains("contact counts"), "{err}");
 }

@@ -1,9 +1,17 @@
 //! `preflight text-model calibrate`: runs the corpus conversations through the conversation
 //! model (with a classifier trained on the corpus's train split only), fits the Platt scaling
-//! of the raw grooming risk on the train conversations, and reports, on the test
-//! conversations, detection, delay after the first concerning message, benign alerts,
-//! self-harm fading and a reliability table, written as an SVG plot.
+//! of the raw grooming risk on the train conversations' prefixes, prints the constants and the
+//! operating points they give (the alert and report thresholds of the raw risk the product
+//! keeps, [`preflight::text::conversation::ALERT_RAW`] and `REPORT_RAW`, expressed as
+//! probabilities), and reports, on the test conversations, detection, delay after the first
+//! concerning message, benign alerts, self-harm fading and the reliability of the constants in
+//! use and of the refit (Brier score, a 10-bin table), the one in use drawn as an SVG plot.
+//!
+//! To adopt a refit: copy the printed `PLATT_A`, `PLATT_B`, `DEFAULT_ALERT_RISK` and
+//! `DEFAULT_REPORT_RISK` into `src/text/conversation.rs`, rebuild and run the command again so
+//! the plot shows the constants in use.
 
+use preflight::text::conversation::{calibrate, ALERT_RAW, REPORT_RAW};
 use preflight::text::model::train::{corpus_digest, parse_corpus, train_model, TrainConfig};
 use preflight::text::model::TextModel;
 use preflight::text::{ChatLine, ConversationConfig, Conversations, TextEngine};
@@ -59,6 +67,8 @@ pub fn load_conversations(dir: &Path) -> Result<Vec<LabelledConversation>, Strin
 struct Trace {
     raw: Vec<f32>,
     risk: Vec<f32>,
+    /// The conversation model's own alert (`grooming_alert`) after each message.
+    alert: Vec<bool>,
     self_harm: Vec<bool>,
 }
 
@@ -66,12 +76,14 @@ fn trace(c: &Conversations, conv: &LabelledConversation) -> Trace {
     let mut t = Trace {
         raw: vec![],
         risk: vec![],
+        alert: vec![],
         self_harm: vec![],
     };
     for l in &conv.lines {
         let a = c.observe(&l.conversation, l.direction, l.age_band, &l.text);
         t.raw.push(a.grooming_raw);
         t.risk.push(a.grooming_risk);
+        t.alert.push(a.grooming_alert);
         t.self_harm
             .push(a.self_harm_level.is_some() || a.peer_self_harm_level.is_some());
     }
@@ -146,7 +158,19 @@ pub fn run(corpus: &Path, conv_dir: &Path, svg: &Path) -> Result<(), String> {
             .map(|p| (p.0, p.2))
             .collect::<Vec<_>>(),
     );
+    let refit = |raw: f32| 1.0 / (1.0 + (-(a * f64::from(raw) + b)).exp());
     println!("platt fit on train conversations: PLATT_A = {a:.3}, PLATT_B = {b:.3}");
+    println!(
+        "  operating points on the refit: DEFAULT_ALERT_RISK = {:.4} (raw {ALERT_RAW}), \
+         DEFAULT_REPORT_RISK = {:.4} (raw {REPORT_RAW})",
+        refit(ALERT_RAW),
+        refit(REPORT_RAW)
+    );
+    println!(
+        "  in use: DEFAULT_ALERT_RISK = {:.4}, DEFAULT_REPORT_RISK = {:.4}",
+        calibrate(ALERT_RAW),
+        calibrate(REPORT_RAW)
+    );
     for (name, m) in [
         ("lexicon + model", Some(model.clone())),
         ("lexicon only", None),
@@ -156,7 +180,16 @@ pub fn run(corpus: &Path, conv_dir: &Path, svg: &Path) -> Result<(), String> {
         report(&test_c, &test_t);
         if name == "lexicon + model" {
             let pts = prefix_points(&test_c, &test_t);
-            reliability(&pts, svg)?;
+            let refitted: Vec<(f32, f32, bool)> = pts
+                .iter()
+                .map(|&(raw, _, y)| (raw, refit(raw) as f32, y))
+                .collect();
+            println!("  constants in use:");
+            let bins = reliability(&pts);
+            println!("  refit:");
+            reliability(&refitted);
+            std::fs::write(svg, plot(&bins, brier(&pts), pts.len()))
+                .map_err(|e| format!("{}: {e}", svg.display()))?;
         }
     }
     Ok(())
@@ -168,7 +201,7 @@ fn report(convs: &[&LabelledConversation], traces: &[Trace]) {
     let (mut sh, mut sh_faded) = (0, 0);
     let mut scored: Vec<(f32, bool)> = Vec::new();
     for (c, t) in convs.iter().zip(traces) {
-        let first_alert = t.risk.iter().position(|&r| r >= 0.5);
+        let first_alert = t.alert.iter().position(|&a| a);
         let max = t.risk.iter().copied().fold(0.0, f32::max);
         scored.push((max, c.label == "grooming"));
         match c.label.as_str() {
@@ -232,7 +265,21 @@ pub fn auc(scored: &[(f32, bool)]) -> f64 {
     sum / (pos.len() * neg.len()).max(1) as f64
 }
 
-fn reliability(points: &[(f32, f32, bool)], svg: &Path) -> Result<(), String> {
+/// Brier score of (raw, probability, label) points.
+fn brier(points: &[(f32, f32, bool)]) -> f64 {
+    points
+        .iter()
+        .map(|&(_, p, y)| (f64::from(p) - if y { 1.0 } else { 0.0 }).powi(2))
+        .sum::<f64>()
+        / points.len().max(1) as f64
+}
+
+/// One reliability bin: points, positives, sum of predicted probabilities.
+type Bin = (usize, usize, f64);
+
+/// Prints the Brier score and the 10-bin reliability table of (raw, probability, label)
+/// points; returns the bins.
+fn reliability(points: &[(f32, f32, bool)]) -> [Bin; 10] {
     let mut bins = [(0usize, 0usize, 0f64); 10];
     for &(_, p, y) in points {
         let i = ((p * 10.0) as usize).min(9);
@@ -242,27 +289,35 @@ fn reliability(points: &[(f32, f32, bool)], svg: &Path) -> Result<(), String> {
             b.2 += f64::from(p);
         }
     }
-    let brier: f64 = points
-        .iter()
-        .map(|&(_, p, y)| (f64::from(p) - if y { 1.0 } else { 0.0 }).powi(2))
-        .sum::<f64>()
-        / points.len().max(1) as f64;
     println!(
-        "  reliability (test prefixes, {} points, Brier {brier:.3}):",
-        points.len()
+        "  reliability (test prefixes, {} points, Brier {:.3}):",
+        points.len(),
+        brier(points)
     );
-    let mut dots = String::new();
     for (i, (n, pos, sum)) in bins.iter().enumerate() {
+        if *n == 0 {
+            continue;
+        }
+        println!(
+            "    bin {:.1}-{:.1}: n {n:>4}, mean predicted {:.2}, observed {:.2}",
+            i as f64 / 10.0,
+            (i + 1) as f64 / 10.0,
+            sum / *n as f64,
+            *pos as f64 / *n as f64
+        );
+    }
+    bins
+}
+
+/// The reliability plot (SVG) of `bins`.
+fn plot(bins: &[Bin; 10], brier: f64, points: usize) -> String {
+    let mut dots = String::new();
+    for (n, pos, sum) in bins {
         if *n == 0 {
             continue;
         }
         let mean = sum / *n as f64;
         let frac = *pos as f64 / *n as f64;
-        println!(
-            "    bin {:.1}-{:.1}: n {n:>4}, mean predicted {mean:.2}, observed {frac:.2}",
-            i as f64 / 10.0,
-            (i + 1) as f64 / 10.0
-        );
         let r = 3.0 + (*n as f64).sqrt().min(12.0);
         dots.push_str(&format!(
             "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"{r:.1}\" fill=\"#3465a4\" fill-opacity=\"0.7\"><title>n={n}</title></circle>\n",
@@ -270,16 +325,14 @@ fn reliability(points: &[(f32, f32, bool)], svg: &Path) -> Result<(), String> {
             340.0 - frac * 300.0
         ));
     }
-    let body = format!(
+    format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"380\" height=\"390\" font-family=\"sans-serif\" font-size=\"12\">\n\
 <rect width=\"380\" height=\"390\" fill=\"white\"/>\n\
 <line x1=\"40\" y1=\"340\" x2=\"340\" y2=\"40\" stroke=\"#999\" stroke-dasharray=\"4\"/>\n\
 <rect x=\"40\" y=\"40\" width=\"300\" height=\"300\" fill=\"none\" stroke=\"black\"/>\n\
 <text x=\"190\" y=\"370\" text-anchor=\"middle\">predicted grooming risk (test conversation prefixes)</text>\n\
 <text x=\"15\" y=\"190\" transform=\"rotate(-90 15 190)\" text-anchor=\"middle\">observed share concerning</text>\n\
-<text x=\"190\" y=\"25\" text-anchor=\"middle\">Reliability, Brier {brier:.3}, {} prefixes</text>\n\
-<text x=\"40\" y=\"355\">0</text><text x=\"335\" y=\"355\">1</text><text x=\"28\" y=\"44\">1</text>\n{dots}</svg>\n",
-        points.len()
-    );
-    std::fs::write(svg, body).map_err(|e| format!("{}: {e}", svg.display()))
+<text x=\"190\" y=\"25\" text-anchor=\"middle\">Reliability, Brier {brier:.3}, {points} prefixes</text>\n\
+<text x=\"40\" y=\"355\">0</text><text x=\"335\" y=\"355\">1</text><text x=\"28\" y=\"44\">1</text>\n{dots}</svg>\n"
+    )
 }

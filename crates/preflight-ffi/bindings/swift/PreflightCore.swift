@@ -1643,17 +1643,22 @@ public struct Policy: Equatable, Hashable {
      */
     public var sources: SourcePolicy
     /**
-     * Grooming risk from which a message with no grooming term of its own still carries the
-     * conversation's grooming signal (default 0.25), so faint, decayed evidence does not
+     * Calibrated grooming risk (a probability 0..1, see
+     * `ConversationAssessment::grooming_risk`) from which a message with no grooming term of
+     * its own still carries the conversation's grooming signal (default
+     * [`crate::text::conversation::DEFAULT_REPORT_RISK`]), so faint, decayed evidence does not
      * follow every later message.
      */
     public var groomingReport: Float
     /**
-     * Grooming risk from which the verdict warns (default 0.5).
+     * Calibrated grooming risk from which the verdict warns (default
+     * [`crate::text::conversation::DEFAULT_ALERT_RISK`], the conversation model's alert
+     * operating point). Lower it to warn earlier and more often.
      */
     public var groomingWarn: Float
     /**
-     * Grooming risk from which the verdict blocks (default 1.1, i.e. never: text alone warns).
+     * Calibrated grooming risk from which the verdict blocks (default 1.1, i.e. never: text
+     * alone warns).
      */
     public var groomingBlock: Float
     /**
@@ -1700,15 +1705,20 @@ public struct Policy: Equatable, Hashable {
          * k-of-n source corroboration for list matches (default: one source suffices).
          */sources: SourcePolicy, 
         /**
-         * Grooming risk from which a message with no grooming term of its own still carries the
-         * conversation's grooming signal (default 0.25), so faint, decayed evidence does not
+         * Calibrated grooming risk (a probability 0..1, see
+         * `ConversationAssessment::grooming_risk`) from which a message with no grooming term of
+         * its own still carries the conversation's grooming signal (default
+         * [`crate::text::conversation::DEFAULT_REPORT_RISK`]), so faint, decayed evidence does not
          * follow every later message.
          */groomingReport: Float, 
         /**
-         * Grooming risk from which the verdict warns (default 0.5).
+         * Calibrated grooming risk from which the verdict warns (default
+         * [`crate::text::conversation::DEFAULT_ALERT_RISK`], the conversation model's alert
+         * operating point). Lower it to warn earlier and more often.
          */groomingWarn: Float, 
         /**
-         * Grooming risk from which the verdict blocks (default 1.1, i.e. never: text alone warns).
+         * Calibrated grooming risk from which the verdict blocks (default 1.1, i.e. never: text
+         * alone warns).
          */groomingBlock: Float, 
         /**
          * Nudity classifier score from which the verdict warns (default 0.8).

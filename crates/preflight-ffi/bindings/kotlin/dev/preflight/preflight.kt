@@ -4413,12 +4413,19 @@ data class ConversationReport (
     var `messages`: kotlin.ULong
     , 
     /**
-     * Grooming risk 0..1.
+     * Grooming risk, a calibrated probability 0..1: of the team's synthetic conversations that
+     * reached the same evidence, the share that were grooming at that point. It ranks
+     * conversations; it is not the chance that a real chat is grooming (real chats are far more
+     * rarely grooming than that corpus). The alert is an operating point on it: by default the
+     * policy warns from `Policy.groomingWarn` (default 0.9109, the point where more than one
+     * capped grooming stage has been seen) and reports from `Policy.groomingReport` (default
+     * 0.5883).
      */
     var `groomingRisk`: kotlin.Float
     , 
     /**
-     * The risk is at or above the alert threshold.
+     * The risk is at or above the conversation model's alert threshold (default 0.9109, the
+     * same operating point as `Policy.groomingWarn`).
      */
     var `groomingAlert`: kotlin.Boolean
     , 

@@ -1852,19 +1852,24 @@ data class Policy (
     var `sources`: SourcePolicy
     , 
     /**
-     * Grooming risk from which a message with no grooming term of its own still carries the
-     * conversation's grooming signal (default 0.25), so faint, decayed evidence does not
+     * Calibrated grooming risk (a probability 0..1, see
+     * `ConversationAssessment::grooming_risk`) from which a message with no grooming term of
+     * its own still carries the conversation's grooming signal (default
+     * [`crate::text::conversation::DEFAULT_REPORT_RISK`]), so faint, decayed evidence does not
      * follow every later message.
      */
     var `groomingReport`: kotlin.Float
     , 
     /**
-     * Grooming risk from which the verdict warns (default 0.5).
+     * Calibrated grooming risk from which the verdict warns (default
+     * [`crate::text::conversation::DEFAULT_ALERT_RISK`], the conversation model's alert
+     * operating point). Lower it to warn earlier and more often.
      */
     var `groomingWarn`: kotlin.Float
     , 
     /**
-     * Grooming risk from which the verdict blocks (default 1.1, i.e. never: text alone warns).
+     * Calibrated grooming risk from which the verdict blocks (default 1.1, i.e. never: text
+     * alone warns).
      */
     var `groomingBlock`: kotlin.Float
     , 
