@@ -4417,14 +4417,14 @@ data class ConversationReport (
      * reached the same evidence, the share that were grooming at that point. It ranks
      * conversations; it is not the chance that a real chat is grooming (real chats are far more
      * rarely grooming than that corpus). The alert is an operating point on it: by default the
-     * policy warns from `Policy.groomingWarn` (default 0.9109, the point where more than one
+     * policy warns from `Policy.groomingWarn` (default 0.8536, the point where more than one
      * capped grooming stage has been seen) and reports from `Policy.groomingReport` (default
-     * 0.5883).
+     * 0.5553).
      */
     var `groomingRisk`: kotlin.Float
     , 
     /**
-     * The risk is at or above the conversation model's alert threshold (default 0.9109, the
+     * The risk is at or above the conversation model's alert threshold (default 0.8536, the
      * same operating point as `Policy.groomingWarn`).
      */
     var `groomingAlert`: kotlin.Boolean
