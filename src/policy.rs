@@ -182,8 +182,10 @@ mod tests {
     #[test]
     fn strictest_signal_wins() {
         let p = Policy::default();
+        // Grooming warns from the conversation model's alert point on the calibrated risk.
+        let above_alert = (p.grooming_warn + 0.05).min(1.0);
         let s = [
-            signal(Category::Grooming, 0.6),
+            signal(Category::Grooming, above_alert),
             signal(Category::KnownCsam, 1.0),
         ];
         assert_eq!(p.decide(&s, AgeBand::Unknown), Action::Block);

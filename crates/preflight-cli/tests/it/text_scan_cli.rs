@@ -108,22 +108,27 @@ struct Rusage {
 
 #[cfg(target_os = "linux")]
 extern "C" {
-    fn getrusage(who: i32, usage: *mut Rusage) -> i32;
+    fn wait4(pid: i32, status: *mut i32, options: i32, usage: *mut Rusage) -> i32;
 }
 
-/// Peak resident set of the largest child this process has waited for, in KiB.
+/// Waits for `child` and returns whether it exited with status 0 and its own peak resident set
+/// in KiB. `wait4` reports this child alone: `getrusage(RUSAGE_CHILDREN)` would report the
+/// largest child any test of this binary has waited for (model training runs in parallel).
 #[cfg(target_os = "linux")]
-fn children_peak_rss_kib() -> i64 {
+fn wait_with_peak_rss_kib(child: std::process::Child) -> (bool, i64) {
     let mut u = Rusage {
         utime: [0; 2],
         stime: [0; 2],
         maxrss: 0,
         rest: [0; 13],
     };
-    // SAFETY: getrusage fills the struct, laid out as Linux's `struct rusage` on 64-bit.
-    let rc = unsafe { getrusage(-1, &mut u) };
-    assert_eq!(rc, 0);
-    u.maxrss
+    let mut status = 0;
+    let pid = i32::try_from(child.id()).unwrap();
+    // SAFETY: wait4 fills `status` and the struct, laid out as Linux's `struct rusage` on
+    // 64-bit; the child is reaped here and `child` is not waited on again.
+    let rc = unsafe { wait4(pid, &mut status, 0, &mut u) };
+    assert_eq!(rc, pid);
+    (status == 0, u.maxrss)
 }
 
 #[cfg(target_os = "linux")]
@@ -150,14 +155,14 @@ fn scan_chat_streams_200k_messages_in_bounded_memory() {
     }
     drop(f);
     let out = tempfile::NamedTempFile::new().unwrap();
-    let status = Command::new(env!("CARGO_BIN_EXE_preflight"))
+    let child = Command::new(env!("CARGO_BIN_EXE_preflight"))
         .args(["scan", "chat", "--json", p.to_str().unwrap()])
         .stdout(Stdio::from(out.reopen().unwrap()))
         .stderr(Stdio::null())
-        .status()
+        .spawn()
         .unwrap();
-    assert!(status.success());
-    let peak = children_peak_rss_kib();
+    let (ok, peak) = wait_with_peak_rss_kib(child);
+    assert!(ok);
     let lines = std::fs::read_to_string(out.path()).unwrap().lines().count();
     assert_eq!(
         lines,
