@@ -101,20 +101,23 @@ impl MessageAnalysis {
 
     /// The highest self-harm level among first-person, non-negated, non-hyperbolic matches.
     pub fn self_harm_level(&self) -> Option<SelfHarmLevel> {
-        self.by_category(Category::SelfHarm)
-            .filter(|m| {
-                !m.modifiers.iter().any(|k| {
-                    matches!(
-                        k,
-                        ModifierKind::Negation
-                            | ModifierKind::Hyperbole
-                            | ModifierKind::ThirdPerson
-                            | ModifierKind::Discussion
-                    )
-                })
+        self.own_self_harm_matches().filter_map(|m| m.level).max()
+    }
+
+    /// The self-harm matches that read as the writer's own: not negated, hyperbolic, third
+    /// person or discussion (the matches [`Self::self_harm_level`] is the highest level of).
+    pub fn own_self_harm_matches(&self) -> impl Iterator<Item = &TextMatch> {
+        self.by_category(Category::SelfHarm).filter(|m| {
+            !m.modifiers.iter().any(|k| {
+                matches!(
+                    k,
+                    ModifierKind::Negation
+                        | ModifierKind::Hyperbole
+                        | ModifierKind::ThirdPerson
+                        | ModifierKind::Discussion
+                )
             })
-            .filter_map(|m| m.level)
-            .max()
+        })
     }
 
     /// The highest self-harm level among third-person (a friend, a sibling), non-negated,

@@ -35,7 +35,6 @@
 use crate::text::matcher::MessageAnalysis;
 use crate::text::model::fusion::MessageSignals;
 use crate::text::model::Label;
-use crate::text::types::{Category, ModifierKind};
 
 /// Longest prefix read, in bytes.
 const MAX_BYTES: usize = 4096;
@@ -329,19 +328,8 @@ fn first_person_word(w: &str) -> bool {
 /// `text` is the message the analysis was made of (its spans index it).
 pub fn lexicon_level_is_writers(text: &str, analysis: &MessageAnalysis) -> bool {
     analysis
-        .by_category(Category::SelfHarm)
-        .filter(|m| {
-            m.level.is_some()
-                && !m.modifiers.iter().any(|k| {
-                    matches!(
-                        k,
-                        ModifierKind::Negation
-                            | ModifierKind::Hyperbole
-                            | ModifierKind::ThirdPerson
-                            | ModifierKind::Discussion
-                    )
-                })
-        })
+        .own_self_harm_matches()
+        .filter(|m| m.level.is_some())
         .any(|m| {
             let own_words = |t: &str| t.to_lowercase().replace('’', "'");
             let matched = own_words(text.get(m.start..m.end).unwrap_or(""));
@@ -373,12 +361,11 @@ pub fn lexicon_level_is_writers(text: &str, analysis: &MessageAnalysis) -> bool 
 /// sentence holding the classifier's strongest self-harm evidence phrase.
 pub fn own_reading(text: &str, analysis: &MessageAnalysis, signals: &MessageSignals) -> Person {
     let whole = read_person(text);
-    if whole == Person::Past || lexicon_level_is_writers(text, analysis) {
-        return if whole == Person::Past {
-            Person::Past
-        } else {
-            Person::Writer
-        };
+    if whole == Person::Past {
+        return Person::Past;
+    }
+    if lexicon_level_is_writers(text, analysis) {
+        return Person::Writer;
     }
     if whole != Person::Writer {
         return whole;
