@@ -93,7 +93,10 @@ impl Policy {
             Category::Grooming if signal.score >= self.grooming_block => Action::Block,
             Category::Grooming if signal.score >= self.grooming_warn => Action::Warn,
             Category::Grooming => Action::Allow,
-            Category::SelfHarm => Action::Warn,
+            // Score 0: the writer tells of a friend in crisis (support is suggested, see
+            // `Verdict::support_suggested`); anything else warns.
+            Category::SelfHarm if signal.score > 0.0 => Action::Warn,
+            Category::SelfHarm => Action::Allow,
             Category::Nudity if signal.score >= self.nudity_warn => Action::Warn,
             Category::Nudity => Action::Allow,
             Category::Sexual if self.warn_sexual_to_minors && is_minor(age_band) => Action::Warn,
@@ -177,6 +180,19 @@ mod tests {
             score,
             evidence: vec![],
         }
+    }
+
+    #[test]
+    fn a_told_peer_crisis_does_not_warn() {
+        let p = Policy::default();
+        assert_eq!(
+            p.action_for(&signal(Category::SelfHarm, 0.0), AgeBand::Age13To15),
+            Action::Allow
+        );
+        assert_eq!(
+            p.action_for(&signal(Category::SelfHarm, 0.3), AgeBand::Age13To15),
+            Action::Warn
+        );
     }
 
     #[test]

@@ -801,11 +801,16 @@ fn text_signals(a: &ConversationAssessment, grooming_report: f32) -> Vec<Signal>
         }];
         evidence.extend(matches_of(a, TextCategory::SelfHarm).map(lexicon_evidence));
         evidence.extend(model_evidence(a, |l| matches!(l, Label::SelfHarm(_))));
+        // The writer tells of someone else in crisis ("my friend wants to kill herself"): no
+        // one in this chat said it of themselves, so the signal carries the peer level for
+        // the reviewer with score 0, which the policy answers with support, not a warning.
+        // A received message in which the other party speaks of themselves is not a telling.
+        let telling = a.self_harm_level.is_none() && a.signals.self_harm.is_none();
         signals.push(Signal {
             category: Category::SelfHarm,
             // Half severity, half confidence (1 for a lexicon level, the classifier's
             // self-harm probability otherwise), so scores rank as well as order levels.
-            score: level.map_or(0.0, |l| {
+            score: level.filter(|_| !telling).map_or(0.0, |l| {
                 let confidence = a
                     .signals
                     .self_harm

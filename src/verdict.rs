@@ -325,7 +325,9 @@ pub struct MatchedFrame {
 pub struct Signal {
     /// What it is about.
     pub category: Category,
-    /// Strength 0..1 (1 for an exact list match).
+    /// Strength 0..1 (1 for an exact list match). A self-harm signal with score 0 is a
+    /// third-person telling (the writer speaks of a friend in crisis): its evidence names the
+    /// peer's level, support is suggested and the policy does not warn.
     pub score: f32,
     /// Why.
     pub evidence: Vec<Evidence>,

@@ -140,11 +140,7 @@ pub(super) fn decode(
     orientation: Orientation,
     min_side: u32,
 ) -> Result<DecodedImage, MediaError> {
-    let floor = std::env::var("PFX_WEBP_MIN")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(MIN_SIDE);
-    let (ow, oh, factor) = scaled_size(f.width, f.height, min_side.max(floor));
+    let (ow, oh, factor) = scaled_size(f.width, f.height, min_side.max(MIN_SIDE));
     let channels: u64 = if f.has_alpha { 4 } else { 3 };
     let out_bytes = u64::from(ow) * u64::from(oh) * channels;
     let working = u64::from(f.width) * WORKING_BYTES_PER_COLUMN + out_bytes;

@@ -241,13 +241,17 @@ fn big_lexicon(entries: usize) -> String {
 fn huge_lexicon_files_parse_in_linear_time() {
     let _serial = serial();
     let (small, big) = (big_lexicon(5_000), big_lexicon(50_000));
-    let (r, t_small) = timed(|| {
+    // The fastest of several runs of each, so that load from other tests or processes on a
+    // shared machine (one CI run measured 34.8x with single runs) does not decide the ratio.
+    // Linear is 10x (about 15x with allocation and cache effects); the quadratic scan this
+    // guards against was 100x.
+    let (r, t_small) = fastest(5, || {
         LexiconSet::new()
             .add_toml("small.toml", &small)
             .map(|s| s.entries.len())
     });
     assert_eq!(r.unwrap(), 5_000);
-    let (r, t_big) = timed(|| {
+    let (r, t_big) = fastest(3, || {
         let mut set = LexiconSet::new();
         set.add_toml("big.toml", &big).unwrap();
         set
@@ -256,7 +260,7 @@ fn huge_lexicon_files_parse_in_linear_time() {
     assert_eq!(set.entries.len(), 50_000);
     let ratio = t_big.as_secs_f64() / t_small.as_secs_f64().max(1e-3);
     eprintln!("lexicon parse: 5k entries {t_small:?}, 50k entries {t_big:?} ({ratio:.1}x)");
-    assert!(ratio < 30.0, "50k entries took {ratio:.1}x the time of 5k");
+    assert!(ratio < 40.0, "50k entries took {ratio:.1}x the time of 5k");
     // It also compiles and matches.
     let engine = TextEngine::compile(&set).unwrap();
     // (Digits without repeats: the normalizer folds repeated characters.)

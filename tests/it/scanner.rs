@@ -228,6 +228,39 @@ fn escalating_conversation_warns_and_benign_one_does_not() {
         .unwrap();
     assert_eq!(v.action, Action::Warn);
     assert!(v.support_suggested);
+    // A friend in crisis, told by the user: support, the peer's level as evidence, no warning.
+    let v = s
+        .scan_text(
+            "f",
+            Direction::Sent,
+            AgeBand::Age13To15,
+            "my best mate says he wants to kill himself, idk what to do",
+        )
+        .unwrap();
+    assert_eq!(v.action, Action::Allow, "{v:?}");
+    assert!(v.support_suggested, "{v:?}");
+    let sh = v
+        .signals_of(Category::SelfHarm)
+        .next()
+        .expect("a peer signal");
+    assert_eq!(sh.score, 0.0);
+    assert!(sh.evidence.iter().any(|e| matches!(
+        e,
+        Evidence::SelfHarmLevel {
+            own: None,
+            peer: Some(_)
+        }
+    )));
+    // The other party saying it of themselves still warns the local user.
+    let v = s
+        .scan_text(
+            "f2",
+            Direction::Received,
+            AgeBand::Age13To15,
+            "i want to kill myself tonight",
+        )
+        .unwrap();
+    assert_eq!(v.action, Action::Warn, "{v:?}");
     let bundle = s.report_bundle("g").unwrap();
     assert!(bundle.conversation.grooming_risk >= preflight::text::conversation::DEFAULT_ALERT_RISK);
     assert_eq!(bundle.list.version, 1);

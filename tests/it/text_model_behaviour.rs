@@ -158,3 +158,46 @@ fn misspellings_keep_the_signal() {
     // transposition in a short word shares few character n-grams); a third miss fails.
     assert!(missed.len() <= 2, "{missed:?}");
 }
+
+#[test]
+fn a_friend_in_crisis_routes_to_peer_support_with_the_classifier_present() {
+    // The classifier reads third-person messages as not the writer's risk, so it must not veto
+    // the lexicon's reading of a friend in crisis (phrasings not in the corpus).
+    let peers = [
+        (
+            "my mate told me he wants to kill himself",
+            SelfHarmLevel::Ideation,
+        ),
+        (
+            "my cousin cut herself again last week",
+            SelfHarmLevel::Behaviour,
+        ),
+        (
+            "she tried to kill herself in october",
+            SelfHarmLevel::Behaviour,
+        ),
+        (
+            "he says everyone would be better off without him",
+            SelfHarmLevel::WishToBeDead,
+        ),
+        (
+            "my sister wishes she was dead and wont eat",
+            SelfHarmLevel::WishToBeDead,
+        ),
+    ];
+    for (text, level) in peers {
+        let s = signals(text);
+        assert_eq!(s.self_harm, None, "not the writer's own: {text:?}");
+        assert_eq!(s.peer_self_harm.map(|x| x.0), Some(level), "{text:?}");
+    }
+    // Someone else's accident, an idiom, the news and a book are not a friend in crisis.
+    for text in [
+        "he cut himself shaving before the wedding",
+        "my dad will kill himself if he sees the bill",
+        "the news said the singer killed himself",
+        "in the book the main character kills herself",
+    ] {
+        let s = signals(text);
+        assert_eq!((s.self_harm, s.peer_self_harm), (None, None), "{text:?}");
+    }
+}

@@ -16,9 +16,10 @@ use crate::text::matcher::MessageAnalysis;
 use crate::text::types::{Category, GroomingStage, ModifierKind, SelfHarmLevel};
 use serde::{Deserialize, Serialize};
 
-/// With the classifier present, a lexicon self-harm match counts only if the
+/// With the classifier present, a lexicon self-harm level counts as the writer's own only if the
 /// classifier gives its family at least this probability: topic words ("suicide" in a news
-/// story, "pick you up" from a parent) are vetoed when the whole message reads as benign.
+/// story) are vetoed when the whole message reads as benign. A third-person level (a friend in
+/// crisis) is not vetoed: the classifier reads those as not the writer's risk by design.
 pub const LEXICON_VETO_FLOOR: f32 = 0.12;
 /// A lexicon grooming match is the message's grooming signal only if the classifier gives
 /// grooming at least this probability (the conversation model's
@@ -122,16 +123,7 @@ pub fn fuse(
     out.grooming = lex_stage;
     out.self_harm = analysis.self_harm_level().map(|l| (l, 1.0));
     out.own_self_harm_score = out.self_harm.map_or(0.0, |x| x.1);
-    out.peer_self_harm = analysis
-        .by_category(Category::SelfHarm)
-        .filter(|m| {
-            m.modifiers.contains(&ModifierKind::ThirdPerson)
-                && !m.is_negated()
-                && !m.modifiers.contains(&ModifierKind::Hyperbole)
-        })
-        .filter_map(|m| m.level)
-        .max()
-        .map(|l| (l, 1.0));
+    out.peer_self_harm = analysis.peer_self_harm_level().map(|l| (l, 1.0));
     if lex_sexual > 0.0 {
         out.sexual = Some(lex_sexual.min(1.0));
     }
@@ -143,9 +135,12 @@ pub fn fuse(
     if s.grooming() < GROOMING_VETO_FLOOR {
         out.grooming = None;
     }
+    // The veto reads the writer's own state only. The classifier learned third-person and
+    // help-seeking messages as benign (they are not the writer's risk), so its probability says
+    // nothing about a friend in crisis: the lexicon's third-person reading alone routes those to
+    // peer support ("my friend wants to kill herself"), news, fiction and school talk excluded.
     if s.self_harm() < LEXICON_VETO_FLOOR {
         out.self_harm = None;
-        out.peer_self_harm = None;
     }
     let g = s.grooming();
     if g >= tg {
