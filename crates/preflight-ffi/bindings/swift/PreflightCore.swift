@@ -1893,7 +1893,9 @@ public struct Signal: Equatable, Hashable {
      */
     public var category: Category
     /**
-     * Strength 0..1 (1 for an exact list match).
+     * Strength 0..1 (1 for an exact list match). A self-harm signal with score 0 is a
+     * third-person telling (the writer speaks of a friend in crisis): its evidence names the
+     * peer's level, support is suggested and the policy does not warn.
      */
     public var score: Float
     /**
@@ -1908,7 +1910,9 @@ public struct Signal: Equatable, Hashable {
          * What it is about.
          */category: Category, 
         /**
-         * Strength 0..1 (1 for an exact list match).
+         * Strength 0..1 (1 for an exact list match). A self-harm signal with score 0 is a
+         * third-person telling (the writer speaks of a friend in crisis): its evidence names the
+         * peer's level, support is suggested and the policy does not warn.
          */score: Float, 
         /**
          * Why.

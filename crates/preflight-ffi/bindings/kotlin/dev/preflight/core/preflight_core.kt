@@ -2021,7 +2021,9 @@ data class Signal (
     var `category`: Category
     , 
     /**
-     * Strength 0..1 (1 for an exact list match).
+     * Strength 0..1 (1 for an exact list match). A self-harm signal with score 0 is a
+     * third-person telling (the writer speaks of a friend in crisis): its evidence names the
+     * peer's level, support is suggested and the policy does not warn.
      */
     var `score`: kotlin.Float
     , 
