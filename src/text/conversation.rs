@@ -1304,7 +1304,9 @@ pub fn lexicon_backing(g: f32) -> f32 {
 /// message, or the sentence holding the classifier's evidence, is about or addressed to someone
 /// else ([`own_reading`]); any own signal (the
 /// lexicon's too) is dropped when the message tells only of the writer's recovered past
-/// ([`read_person`]: "years ago i was suicidal too, therapy helped me").
+/// ([`read_person`]: "years ago i was suicidal too, therapy helped me"), except a disclosed act
+/// of the writer's own that the message does not tell as over ("two years ago i tried to kill
+/// myself": [`own_reading`]).
 fn attribute_by_person(signals: &mut MessageSignals, analysis: &MessageAnalysis, text: &str) {
     if signals.self_harm.is_none() {
         return;

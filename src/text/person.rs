@@ -23,7 +23,11 @@
 //! a message's self-harm signal: where no first-person lexicon level carries it (the
 //! classifier's alone), a message of several sentences is read by the sentence that holds the
 //! classifier's strongest self-harm evidence ("I know how that feels. You have to stay alive
-//! for them.": the second sentence is addressed to someone else).
+//! for them.": the second sentence is addressed to someone else). Two past readings there: a
+//! disclosed act of the writer's own ("two years ago i tried to kill myself") is held as the
+//! writer's unless the message says it is over (a past attempt is the strongest known risk
+//! factor), and a reply to someone else that tells the writer's past as over ("i tried at 16,
+//! it got better, you deserve to be happy") is told for the reader, not the writer's own level.
 //!
 //! ```
 //! use preflight::text::person::{read_person, Person};
@@ -33,7 +37,7 @@
 //! ```
 
 use crate::text::matcher::MessageAnalysis;
-use crate::text::model::fusion::MessageSignals;
+use crate::text::model::fusion::{disclosed_act, MessageSignals};
 use crate::text::model::Label;
 
 /// Longest prefix read, in bytes.
@@ -303,9 +307,10 @@ pub fn read_person(text: &str) -> Person {
     let supportive = second >= 2 && second >= first && contains_any(&lower, &SUPPORT);
     if names_other || addressed || supportive {
         Person::Other
-    } else if contains_any(&lower, &PAST)
-        && !contains_any(&lower, &NOW)
-        && (contains_any(&lower, &RECOVERED) || !contains_any(&lower, &PRESENT))
+    } else if recovered_past(&lower)
+        || (contains_any(&lower, &PAST)
+            && !contains_any(&lower, &NOW)
+            && !contains_any(&lower, &PRESENT))
     {
         Person::Past
     } else {
@@ -318,6 +323,22 @@ const OWNER_WINDOW: usize = 3;
 
 fn first_person_word(w: &str) -> bool {
     POSSESSIVE.contains(&w) || FIRST.contains(&w)
+}
+
+/// True if `span` (a lexicon match's own words) has a first-person word: "i tried to kill
+/// myself", "after my attempt" name the writer as the one who acted; "tried to overdose" or
+/// "fresh cuts" alone do not.
+pub fn in_first_person(span: &str) -> bool {
+    span.to_lowercase()
+        .replace('’', "'")
+        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .any(first_person_word)
+}
+
+/// True if the lowercased `lower` tells of a past the writer got over: a [`PAST`] phrase and a
+/// [`RECOVERED`] one, and no word of [`NOW`] ("i tried when i was 16, it got better").
+fn recovered_past(lower: &str) -> bool {
+    contains_any(lower, &PAST) && contains_any(lower, &RECOVERED) && !contains_any(lower, &NOW)
 }
 
 /// True if some first-person lexicon self-harm level of `analysis` (one
@@ -355,16 +376,22 @@ pub fn lexicon_level_is_writers(text: &str, analysis: &MessageAnalysis) -> bool 
 }
 
 /// Whose self-harm `signals` (fused from `analysis` of `text`) is: [`Person::Past`] when the
-/// message tells only of the writer's recovered past; otherwise the writer's when a first-person
-/// lexicon level carries it ([`lexicon_level_is_writers`]); otherwise [`read_person`] of the
-/// whole message, or, when that is the writer and the message has several sentences, of the
-/// sentence holding the classifier's strongest self-harm evidence phrase.
+/// message tells only of the writer's past ([`read_person`]), except a disclosed act of the
+/// writer's own ([`disclosed_act`]: "two years ago i tried to kill myself") in a message that
+/// does not say the writer got over it (a past attempt is the strongest known risk factor);
+/// otherwise the writer's when a first-person lexicon level carries it
+/// ([`lexicon_level_is_writers`]), unless the message is a reply addressed to someone else that
+/// tells the writer's past as over ("i tried at 16 and it got better, you deserve to be happy":
+/// told for the reader's sake); otherwise [`read_person`] of the whole message, or, when that is
+/// the writer and the message has several sentences, of the sentence holding the classifier's
+/// strongest self-harm evidence phrase.
 pub fn own_reading(text: &str, analysis: &MessageAnalysis, signals: &MessageSignals) -> Person {
     let whole = read_person(text);
-    if whole == Person::Past {
+    let over = told_as_over(text);
+    if whole == Person::Past && (over || disclosed_act(analysis).is_none()) {
         return Person::Past;
     }
-    if lexicon_level_is_writers(text, analysis) {
+    if lexicon_level_is_writers(text, analysis) && !(whole == Person::Other && over) {
         return Person::Writer;
     }
     if whole != Person::Writer {
@@ -380,6 +407,22 @@ pub fn own_reading(text: &str, analysis: &MessageAnalysis, signals: &MessageSign
         Some(sentence) if sentence.len() < text.trim().len() => read_person(sentence),
         _ => whole,
     }
+}
+
+/// True if `text` tells the writer's past as one they got over ([`recovered_past`] of its first
+/// [`MAX_BYTES`], lowercased).
+fn told_as_over(text: &str) -> bool {
+    let mut end = text.len().min(MAX_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    recovered_past(
+        &text
+            .get(..end)
+            .unwrap_or("")
+            .to_lowercase()
+            .replace('’', "'"),
+    )
 }
 
 /// The sentence of `text` around the byte span `start..end` (from the sentence end before it to
@@ -551,6 +594,49 @@ mod tests {
         let own = "You have to look after yourself. I don't see the point of being alive anymore.";
         let s = signal_at(own, "point of being alive");
         assert_eq!(own_reading(own, &analysis(own), &s), Person::Writer);
+    }
+
+    #[test]
+    fn a_disclosed_past_attempt_is_held_unless_told_as_over() {
+        let none = MessageSignals::default();
+        // The writer's own act told as past, with nothing saying it is over: held as the writer's.
+        let held = "two years ago i tried to kill myself and spent a week in hospital";
+        assert_eq!(read_person(held), Person::Past);
+        assert_eq!(own_reading(held, &analysis(held), &none), Person::Writer);
+        // Told as over, or a past that was a wish rather than an act: the writer's past.
+        for past in [
+            "when i was 16 i tried to kill myself, it got better and i'm glad i'm here",
+            "years ago i wanted to kill myself, therapy helped me",
+        ] {
+            assert_eq!(
+                own_reading(past, &analysis(past), &none),
+                Person::Past,
+                "{past}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_reply_telling_a_past_got_over_is_for_the_reader() {
+        let none = MessageSignals::default();
+        let over = "I tried to kill myself when I was 15 and it got better. You deserve to be \
+                    happy and you are not alone, please reach out to someone you trust.";
+        assert_eq!(read_person(over), Person::Other);
+        assert!(lexicon_level_is_writers(over, &analysis(over)));
+        assert_eq!(own_reading(over, &analysis(over), &none), Person::Other);
+        // The same kind of reply without a recovery stays the writer's own disclosure.
+        let own = "I have attempted suicide before, I know how awful it feels. You should talk \
+                   to someone, you matter.";
+        assert_eq!(read_person(own), Person::Other);
+        assert_eq!(own_reading(own, &analysis(own), &none), Person::Writer);
+    }
+
+    #[test]
+    fn first_person_spans() {
+        assert!(in_first_person("I tried to kill myself"));
+        assert!(in_first_person("after my attempt"));
+        assert!(!in_first_person("tried to overdose"));
+        assert!(!in_first_person("fresh cuts"));
     }
 
     #[test]

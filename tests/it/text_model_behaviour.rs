@@ -201,3 +201,22 @@ fn a_friend_in_crisis_routes_to_peer_support_with_the_classifier_present() {
         assert_eq!((s.self_harm, s.peer_self_harm), (None, None), "{text:?}");
     }
 }
+
+#[test]
+fn a_disclosed_attempt_in_a_long_post_is_the_writers_level() {
+    // The classifier reads this post as benign (the attempt is one sentence of many); the
+    // lexicon's first-person act still sets the writer's level.
+    let post = "Work has been a mess this month and my landlord keeps raising the rent. I spent \
+                the weekend fixing the car with my brother and we watched the game after. Two \
+                years ago I tried to kill myself and ended up in the hospital for a week. Anyway \
+                the new job starts monday and I have to buy shoes for it.";
+    let s = signals(post);
+    assert!(
+        model().classify(post).self_harm() < preflight::text::model::fusion::LEXICON_VETO_FLOOR
+    );
+    assert_eq!(s.self_harm.map(|x| x.0), Some(SelfHarmLevel::Behaviour));
+    // An act told without a first-person word in it is someone else's, and still vetoed.
+    let told = "My neighbour mentioned at the barbecue that the man down the road tried to \
+                overdose twice last winter, and the whole street has been bringing food over.";
+    assert_eq!(signals(told).self_harm, None);
+}

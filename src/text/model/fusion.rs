@@ -10,6 +10,10 @@
 //!   no context cue that makes the mention not the user's own (negation, hyperbole, third
 //!   person, help-seeking). A third-person or help-seeking reading routes to *peer* support.
 //! - **sexual**: the classifier's sexual probability ≥ its threshold, or a sexual lexicon match.
+//!
+//! A self-harm act the writer discloses in first-person words ("i tried to kill myself",
+//! [`disclosed_act`]) is the writer's behaviour level even where the classifier vetoes the
+//! lexicon: a long post that tells of an attempt among other things reads as benign to it.
 
 use super::{Label, ModelEvidence, ModelScores, TextModel};
 use crate::text::matcher::MessageAnalysis;
@@ -169,6 +173,9 @@ pub fn fuse(
             );
         }
     }
+    if out.self_harm.is_none() {
+        out.self_harm = disclosed_act(analysis).map(|l| (l, 1.0));
+    }
     out.own_self_harm_score = match out.self_harm {
         Some((_, score)) => score,
         None if !not_own => sh.min(ts),
@@ -185,6 +192,24 @@ pub fn fuse(
         );
     }
     out
+}
+
+/// The writer's own disclosed act: a behaviour-level lexicon match read as the writer's own (not
+/// negated, hyperbolic, third person or discussion) whose own words name the writer
+/// ([`in_first_person`](crate::text::person::in_first_person): "i tried to kill myself", "after
+/// my attempt", "i overdosed"). It is the writer's level even where the classifier vetoes the
+/// lexicon ([`LEXICON_VETO_FLOOR`]): the veto is for topic words the whole message reads past
+/// ("suicide" in a news story), while these words themselves say who did what, and a long post
+/// that tells of an attempt among other things dilutes the classifier's probability. A past
+/// attempt is the strongest known risk factor; a past the message tells as over is still
+/// dropped where the message is read by person
+/// ([`own_reading`](crate::text::person::own_reading)).
+pub fn disclosed_act(analysis: &MessageAnalysis) -> Option<SelfHarmLevel> {
+    analysis
+        .own_self_harm_matches()
+        .filter(|m| m.level == Some(SelfHarmLevel::Behaviour))
+        .find(|m| crate::text::person::in_first_person(&m.matched))
+        .map(|_| SelfHarmLevel::Behaviour)
 }
 
 /// The writer's own self-harm in one message, graded in 0..1 also below the signal's threshold:
