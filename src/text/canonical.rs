@@ -601,10 +601,18 @@ fn tokens(text: &str) -> Vec<(usize, usize)> {
     let mut next = 0;
     while let Some(&b) = bytes.get(next) {
         let i = next;
-        // ASCII bytes are classified without decoding a char (the common case).
-        let (separator, emoji) = if b.is_ascii() {
+        // ASCII bytes are classified without decoding a char (the common case); a run of
+        // ASCII letters and digits is one step, since only its first byte can start or end a
+        // token (the rest of the run has the same class).
+        let (separator, emoji) = if b.is_ascii_alphanumeric() {
             next += 1;
-            (b == b' ' || b == b'.', !b.is_ascii_alphanumeric())
+            next += bytes
+                .get(next..)
+                .map_or(0, |r| r.iter().take_while(|b| b.is_ascii_alphanumeric()).count());
+            (false, false)
+        } else if b.is_ascii() {
+            next += 1;
+            (b == b' ' || b == b'.', true)
         } else {
             let Some(c) = text.get(i..).and_then(|s| s.chars().next()) else {
                 break;
@@ -790,7 +798,7 @@ fn censored_joins(
     vocab: &Vocabulary,
 ) -> Vec<(usize, usize, String)> {
     let mut out = Vec::new();
-    if !original.bytes().any(|b| matches!(b, b'*' | b'#' | b'_')) {
+    if memchr::memchr3(b'*', b'#', b'_', original.as_bytes()).is_none() {
         return out;
     }
     let text = n.as_str();

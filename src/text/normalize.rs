@@ -307,7 +307,14 @@ impl<'a> Streamer<'a> {
     fn whitespace(&mut self, u: Unit) {
         self.end_token(u.start);
         self.in_tail = false;
-        feed(sep(u.ch), u, &mut self.em, &mut self.det);
+        if u.ch == ' ' {
+            // `feed(sep(' '), ..)` without the classification: a plain space is the most
+            // common separator, neither a sentence end nor a line break.
+            self.det.separator(false);
+            self.em.sep(false, u.start, u.end);
+        } else {
+            feed(sep(u.ch), u, &mut self.em, &mut self.det);
+        }
     }
 
     /// Decodes the non-ASCII character or HTML construct at `i`; returns the index after it,
@@ -359,10 +366,12 @@ impl<'a> Streamer<'a> {
     /// Emits the lazily tracked ASCII word `start..end` straight from the bytes.
     fn emit_lazy(&mut self, start: usize, end: usize) {
         let word = self.bytes.get(start..end).unwrap_or(&[]);
+        // A lazy word is letters then punctuation, never a letter after its tail: counting
+        // from the back stops at once for the common word without a tail.
         let letters = word
             .iter()
-            .position(|b| !b.is_ascii_alphabetic())
-            .unwrap_or(word.len());
+            .rposition(u8::is_ascii_alphabetic)
+            .map_or(0, |p| p + 1);
         if letters > 0 {
             self.det.word(letters, true);
         }
