@@ -606,9 +606,9 @@ fn tokens(text: &str) -> Vec<(usize, usize)> {
         // token (the rest of the run has the same class).
         let (separator, emoji) = if b.is_ascii_alphanumeric() {
             next += 1;
-            next += bytes
-                .get(next..)
-                .map_or(0, |r| r.iter().take_while(|b| b.is_ascii_alphanumeric()).count());
+            next += bytes.get(next..).map_or(0, |r| {
+                r.iter().take_while(|b| b.is_ascii_alphanumeric()).count()
+            });
             (false, false)
         } else if b.is_ascii() {
             next += 1;
