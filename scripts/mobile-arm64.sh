@@ -66,22 +66,22 @@ fi
 # 4. A representative subset of the core's unit tests under qemu: PDQ and pHash (NEON vs x86
 #    float paths), the libjpeg-turbo decoders, list parsing and matching, text normalization.
 filters=(hash:: media:: lists::kinds lists::packed text::normalize verdict:: policy::)
-cargo test --quiet --release --target "$target" -p preflight --lib -- "${filters[@]}" 2>&1 | tee target/arm64-tests.txt | grep -E "^test result" || true
-if ! grep -qE "^test result: ok\. [1-9][0-9]* passed" target/arm64-tests.txt; then
-  # One CI run failed here without a trace that a local run (same commit, same machine kind)
-  # could reproduce. Print what the first run said, then run once more on one thread: a real
-  # arm64 failure fails again and stops the suite below; a flake of the emulator is reported.
-  echo "arm64: first run under qemu did not pass; what it printed:" >&2
-  grep -E "^(error|failures:|---- |thread '|test .* FAILED)|panicked|signal|qemu" target/arm64-tests.txt | head -40 >&2 || true
-  tail -n 20 target/arm64-tests.txt >&2
-  cargo test --quiet --release --target "$target" -p preflight --lib -- --test-threads=1 "${filters[@]}" 2>&1 | tee target/arm64-tests.txt | grep -E "^test result" || true
-fi
-if ! grep -qE "^test result: ok\. [1-9][0-9]* passed" target/arm64-tests.txt; then
-  # CI keeps only what is printed: show why (a failed test's panic, a build error, or qemu
-  # dying under the test binary), not just that it failed.
-  echo "arm64: unit tests under qemu failed; output in target/arm64-tests.txt, its end:" >&2
+# CI keeps only what is printed: show why a run failed (a failed test's panic, a build error,
+# or qemu dying under the test binary), not just that it did.
+arm64_tests() {
+  cargo test --quiet --release --target "$target" -p preflight --lib -- "$@" "${filters[@]}" 2>&1 | tee target/arm64-tests.txt | grep -E "^test result" || true
+  grep -qE "^test result: ok\. [1-9][0-9]* passed" target/arm64-tests.txt
+}
+show_failure() {
+  echo "arm64: $1; output in target/arm64-tests.txt, what it printed:" >&2
   grep -E "^(error|failures:|---- |thread '|test .* FAILED)|panicked|signal|qemu" target/arm64-tests.txt | head -40 >&2 || true
   tail -n 30 target/arm64-tests.txt >&2
-  exit 1
+}
+# One CI run failed here without a trace that a local run (same commit, same machine kind)
+# could reproduce: after a failure, run once more on one thread. A real arm64 failure fails
+# again and stops the suite; a flake of the emulator is reported.
+if ! arm64_tests; then
+  show_failure "first run under qemu did not pass"
+  arm64_tests --test-threads=1 || { show_failure "unit tests under qemu failed"; exit 1; }
 fi
 echo "arm64: $(grep -Eo '[0-9]+ passed' target/arm64-tests.txt | head -1) under qemu-aarch64; $(( $(date +%s) - start )) s in all"

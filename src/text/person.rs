@@ -270,22 +270,36 @@ const THIRD: [&str; 36] = [
     "irmã",
 ];
 
-/// Reads the grammatical person of `text` (see the module docs).
-pub fn read_person(text: &str) -> Person {
+/// `t` lowercased, the typographic apostrophe folded to `'`: the form every list here is in.
+fn fold(t: &str) -> String {
+    t.to_lowercase().replace('’', "'")
+}
+
+/// The first [`MAX_BYTES`] of `text` (cut at a character boundary), [`fold`]ed.
+fn folded_prefix(text: &str) -> String {
     let mut end = text.len().min(MAX_BYTES);
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    let lower = text
-        .get(..end)
-        .unwrap_or("")
-        .to_lowercase()
-        .replace('’', "'");
-    let (mut first, mut second, mut third) = (0usize, 0usize, 0usize);
-    let mut words = lower
+    fold(text.get(..end).unwrap_or(""))
+}
+
+/// The words of [`fold`]ed text: runs of letters, digits and apostrophes.
+fn words(lower: &str) -> impl DoubleEndedIterator<Item = &str> {
+    lower
         .split(|c: char| !(c.is_alphanumeric() || c == '\''))
         .filter(|w| !w.is_empty())
-        .peekable();
+}
+
+/// Reads the grammatical person of `text` (see the module docs).
+pub fn read_person(text: &str) -> Person {
+    person_of(&folded_prefix(text))
+}
+
+/// [`read_person`] of text already [`folded_prefix`]ed.
+fn person_of(lower: &str) -> Person {
+    let (mut first, mut second, mut third) = (0usize, 0usize, 0usize);
+    let mut words = words(lower).peekable();
     while let Some(w) = words.next() {
         if POSSESSIVE.contains(&w) {
             if !words
@@ -304,13 +318,13 @@ pub fn read_person(text: &str) -> Person {
     }
     let names_other = first == 0 && second + third > 0;
     let addressed = second >= ADDRESSED_MIN && second >= 3 * first;
-    let supportive = second >= 2 && second >= first && contains_any(&lower, &SUPPORT);
+    let supportive = second >= 2 && second >= first && contains_any(lower, &SUPPORT);
     if names_other || addressed || supportive {
         Person::Other
-    } else if recovered_past(&lower)
-        || (contains_any(&lower, &PAST)
-            && !contains_any(&lower, &NOW)
-            && !contains_any(&lower, &PRESENT))
+    } else if recovered_past(lower)
+        || (contains_any(lower, &PAST)
+            && !contains_any(lower, &NOW)
+            && !contains_any(lower, &PRESENT))
     {
         Person::Past
     } else {
@@ -329,10 +343,7 @@ fn first_person_word(w: &str) -> bool {
 /// myself", "after my attempt" name the writer as the one who acted; "tried to overdose" or
 /// "fresh cuts" alone do not.
 pub fn in_first_person(span: &str) -> bool {
-    span.to_lowercase()
-        .replace('’', "'")
-        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
-        .any(first_person_word)
+    words(&fold(span)).any(first_person_word)
 }
 
 /// True if the lowercased `lower` tells of a past the writer got over: a [`PAST`] phrase and a
@@ -352,26 +363,17 @@ pub fn lexicon_level_is_writers(text: &str, analysis: &MessageAnalysis) -> bool 
         .own_self_harm_matches()
         .filter(|m| m.level.is_some())
         .any(|m| {
-            let own_words = |t: &str| t.to_lowercase().replace('’', "'");
-            let matched = own_words(text.get(m.start..m.end).unwrap_or(""));
             let before = text.get(..m.start).unwrap_or("");
             let sentence = before
                 .rsplit(['.', '!', '?', '\n'])
                 .next()
-                .map(own_words)
+                .map(fold)
                 .unwrap_or_default();
-            let words = |t: &str| {
-                t.split(|c: char| !(c.is_alphanumeric() || c == '\''))
-                    .filter(|w| !w.is_empty())
-                    .map(str::to_string)
-                    .collect::<Vec<_>>()
-            };
-            words(&matched).iter().any(|w| first_person_word(w))
+            in_first_person(text.get(m.start..m.end).unwrap_or(""))
                 || words(&sentence)
-                    .iter()
                     .rev()
                     .take(OWNER_WINDOW)
-                    .any(|w| first_person_word(w))
+                    .any(first_person_word)
         })
 }
 
@@ -386,8 +388,9 @@ pub fn lexicon_level_is_writers(text: &str, analysis: &MessageAnalysis) -> bool 
 /// the writer and the message has several sentences, of the sentence holding the classifier's
 /// strongest self-harm evidence phrase.
 pub fn own_reading(text: &str, analysis: &MessageAnalysis, signals: &MessageSignals) -> Person {
-    let whole = read_person(text);
-    let over = told_as_over(text);
+    let lower = folded_prefix(text);
+    let whole = person_of(&lower);
+    let over = recovered_past(&lower);
     if whole == Person::Past && (over || disclosed_act(analysis).is_none()) {
         return Person::Past;
     }
@@ -407,22 +410,6 @@ pub fn own_reading(text: &str, analysis: &MessageAnalysis, signals: &MessageSign
         Some(sentence) if sentence.len() < text.trim().len() => read_person(sentence),
         _ => whole,
     }
-}
-
-/// True if `text` tells the writer's past as one they got over ([`recovered_past`] of its first
-/// [`MAX_BYTES`], lowercased).
-fn told_as_over(text: &str) -> bool {
-    let mut end = text.len().min(MAX_BYTES);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    recovered_past(
-        &text
-            .get(..end)
-            .unwrap_or("")
-            .to_lowercase()
-            .replace('’', "'"),
-    )
 }
 
 /// The sentence of `text` around the byte span `start..end` (from the sentence end before it to
