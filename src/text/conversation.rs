@@ -55,9 +55,9 @@
 //! stays below the report while repeated or combined cues still add up.
 //!
 //! **Contact moves** ([`crate::text::conversation_contact`]): checking for supervision,
-//! meeting plans, talk of touch, attachment and moving to the phone add evidence to their
-//! stages (where the message's lexicon has not already matched that stage), and each distinct
-//! kind beyond the first adds to the raw risk before the minor-involvement gate.
+//! meeting plans, talk of touch and attachment add evidence to their stages (where the
+//! message's lexicon has not already matched that stage; a move to the phone adds none), and
+//! each distinct kind beyond the first adds to the raw risk before the minor-involvement gate.
 //!
 //! **Decay is by message count**: before each message is applied, every stage's evidence is
 //! multiplied by `0.5^(1 / half_life_messages)`. The library counts messages itself.
@@ -863,7 +863,9 @@ const REPORT_WORDS: [&str; 14] = [
 ];
 /// Words of a child's life: in a conversation whose local user's age is unknown, grooming
 /// needs some sign that a minor is involved (these, a stated minor age, or an age gap).
-const MINOR_WORDS: [&str; 36] = [
+/// The grandparents count too: a child mentions the grandma who looks after them ("gma wants me
+/// to help clean") as a child mentions mum.
+const MINOR_WORDS: [&str; 47] = [
     "school",
     "skool",
     "parents",
@@ -900,6 +902,17 @@ const MINOR_WORDS: [&str; 36] = [
     "escola",
     "mamá",
     "mãe",
+    "grandma",
+    "grandmas",
+    "grandma's",
+    "grandpa",
+    "grandpas",
+    "gramma",
+    "grampa",
+    "gma",
+    "gpa",
+    "granny",
+    "grandparents",
 ];
 /// Caregivers whose whereabouts, told or asked, mark an unsupervised child: parents and the
 /// grandparents, aunts and uncles who look after children ("my gma is asleep").
@@ -940,7 +953,7 @@ const CAREGIVERS: [&str; 33] = [
 ];
 /// Whereabouts words that, within [`CAREGIVER_WINDOW`] words after a caregiver, tell whether
 /// the child is supervised ("mom is at work", "dads asleep", "parents home?").
-const WHEREABOUTS: [&str; 21] = [
+const WHEREABOUTS: [&str; 29] = [
     "home",
     "here",
     "bed",
@@ -962,6 +975,14 @@ const WHEREABOUTS: [&str; 21] = [
     "shower",
     "store",
     "trabajo",
+    "works",
+    "working",
+    "goes",
+    "went",
+    "leaving",
+    "somewhere",
+    "napping",
+    "shopping",
 ];
 /// Phrases (whole words) about an age difference; see [`MessageCues::age_talk`].
 /// Padded with spaces: matched against the message's words joined by single spaces.
@@ -1257,9 +1278,10 @@ fn add_contact(
         if !m.cues.contact.has(kind) || counted {
             continue;
         }
-        // Checking for supervision counts whatever the classifier says; a meeting plan or
-        // touch in a message the classifier reads as benign ("grandma will pick you up after
-        // school") is doubted like a lexicon match.
+        // Checking for supervision counts whatever the classifier says; a meeting plan, touch,
+        // attachment or a move to the phone in a message the classifier reads as benign
+        // ("grandma will pick you up after school", "text me if you can't make it") is doubted
+        // like a lexicon match.
         let f = match kind {
             ContactKind::RiskAssessment => factor,
             ContactKind::Physical => factor * sexual_factor * backing,
@@ -1489,6 +1511,8 @@ mod tests {
             "r ur parents home?",
             "dads asleep lol",
             "my gma is asleep finally",
+            "hopin gma goes somewhere 2 day",
+            "my mom works till 6",
         ] {
             assert!(MessageCues::read(t).caregiver_away, "{t}");
         }
@@ -1506,6 +1530,9 @@ mod tests {
         assert!(!MessageCues::read("whats on your agenda").age_talk);
         assert!(!MessageCues::read("the older guys team won").age_talk);
         assert!(MessageCues::read("im grounded lol").minor_context);
+        // A grandparent who looks after the child is a child-life word like mum.
+        assert!(MessageCues::read("gma wanted me 2 help her clean").minor_context);
+        assert!(!MessageCues::read("grand opening today").minor_context);
         assert!(!MessageCues::read("im bored lol").minor_context);
     }
 

@@ -67,23 +67,30 @@ impl ContactKind {
     ];
 
     /// The grooming stage a cue of this kind adds evidence to: checking for supervision is
-    /// isolation, a meeting plan meeting, talk of touch sexual content. Attachment and phone
-    /// cues add to none: a friend's "i'd miss you so much" and a coach's "text me if you can't
-    /// make it" are everyday; they count only towards the breadth of a contact plan
-    /// ([`contact_breadth`]).
+    /// isolation, a meeting plan meeting, talk of touch sexual content, binding by attachment
+    /// trust building and moving to the phone the private channel. Attachment and phone cues
+    /// are everyday too (a friend's "i'd miss you so much", a coach's "text me if you can't
+    /// make it"): the conversation model weighs them by the classifier's backing, like a
+    /// meeting plan, and without a core kind they add nothing to the breadth of a contact
+    /// plan ([`contact_breadth`]). In the long relationship chats of real offenders (PAN-2012)
+    /// they are among the most frequent moves: "did you miss me", "call me later".
     pub fn stage(self) -> Option<GroomingStage> {
-        match self {
-            ContactKind::RiskAssessment => Some(GroomingStage::IsolationSecrecy),
-            ContactKind::MeetingPlan => Some(GroomingStage::Meeting),
-            ContactKind::Physical => Some(GroomingStage::SexualContent),
-            ContactKind::Attachment | ContactKind::Phone => None,
-        }
+        Some(match self {
+            ContactKind::RiskAssessment => GroomingStage::IsolationSecrecy,
+            ContactKind::MeetingPlan => GroomingStage::Meeting,
+            ContactKind::Physical => GroomingStage::SexualContent,
+            ContactKind::Attachment => GroomingStage::TrustBuilding,
+            ContactKind::Phone => return None,
+        })
     }
 
     /// A move towards being alone or together with the child (risk assessment, a meeting
     /// plan, touch), without which attachment and phone talk make no contact plan.
     pub fn is_core(self) -> bool {
-        self.stage().is_some()
+        matches!(
+            self,
+            ContactKind::RiskAssessment | ContactKind::MeetingPlan | ContactKind::Physical
+        )
     }
 
     /// The kind's cue phrases, each with a space on either side (matched against the padded

@@ -216,7 +216,9 @@ fn checking_that_the_child_is_alone_is_a_sign_of_a_child() {
         let cue = raw(t);
         assert!(cue > near_miss, "{t}: {cue} <= {near_miss}");
     }
-    assert!(raw("my gma makes the best pie") <= near_miss);
+    // "folks" is no child-life word (a grandparent is one, like mum: a mention alone is a
+    // cue, see `conversation::MessageCues`).
+    assert!(raw("my folks make the best pie") <= near_miss);
 }
 
 #[test]
@@ -231,6 +233,20 @@ fn distinct_contact_moves_weigh_more_than_one_repeated() {
     // The same number of messages with one kind only.
     let one_kind = raw(&["i miss you so much", "miss u lots", "i missed you today"]);
     assert!(plan > one_kind + 0.2, "{plan} <= {one_kind}");
+}
+
+#[test]
+fn attachment_builds_trust_but_alone_never_alerts() {
+    let raw = |lines: &[&str]| {
+        let a = after(lines, AgeBand::Age13To15);
+        assert!(!a.grooming_alert, "{lines:?}: {}", a.grooming_raw);
+        a.grooming_raw
+    };
+    // "did you miss me", "i miss you so much": binding by attachment, the long relationship
+    // talk of real offenders' chats, is trust building evidence of its own.
+    let attached = raw(&["i miss you so much", "did u miss me", "i missed you today"]);
+    let near_miss = raw(&["i missed the bus", "did u see the game", "i saw it today"]);
+    assert!(attached > near_miss, "{attached} <= {near_miss}");
 }
 
 #[test]

@@ -80,6 +80,10 @@ pub struct TextEvalArgs {
     /// False-positive budget of the "recall at FPR" figures.
     #[arg(long, default_value_t = 0.05)]
     max_fpr: f64,
+    /// Also write every real-world item's label and score as TSV (`file`, `row`, `label`,
+    /// `score`; the score ranked by the AUC), for reading the errors behind the figures.
+    #[arg(long, value_name = "FILE")]
+    scores: Option<PathBuf>,
 }
 
 /// Runs the `eval` command.
@@ -314,6 +318,10 @@ struct Report {
 
 fn eval_text(args: &TextEvalArgs) -> Result<(), String> {
     let detector = Detector::new(args)?;
+    if let Some(path) = &args.scores {
+        std::fs::write(path, "file\trow\tlabel\tscore\n")
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    }
     let mut report = Report {
         detector: if args.lexicon_only {
             "lexicon"
@@ -682,6 +690,17 @@ struct RedditReport {
     by_label: BTreeMap<String, RedditLabel>,
 }
 
+/// Appends one TSV row per scored item (1-based row in its file) to `out`.
+fn write_scores(out: &Path, file: &str, scored: &[(f32, bool)]) -> std::io::Result<()> {
+    use std::io::Write;
+    let f = std::fs::OpenOptions::new().append(true).open(out)?;
+    let mut w = std::io::BufWriter::new(f);
+    for (i, (score, positive)) in scored.iter().enumerate() {
+        writeln!(w, "{file}\t{}\t{}\t{score}", i + 1, u8::from(*positive))?;
+    }
+    w.flush()
+}
+
 fn eval_csv(
     args: &TextEvalArgs,
     d: &Detector,
@@ -741,6 +760,9 @@ fn eval_csv(
         }
     }
     let file = path.display().to_string();
+    if let Some(out) = &args.scores {
+        write_scores(out, &file, &scored).map_err(|e| format!("{}: {e}", out.display()))?;
+    }
     let positives = scored.iter().filter(|x| x.1).count();
     let set = |any_signal| ScoredSetReport {
         file: file.clone(),

@@ -208,6 +208,35 @@ fn tweets_are_ranked_by_the_graded_score_on_the_product_path() {
     assert_eq!(t["flagged"]["fp"], 0, "{t}");
 }
 
+/// `--scores` writes every real-world item's label and ranked score, one TSV row per item in
+/// file order, for reading the errors behind the AUC.
+#[test]
+fn scores_file_lists_each_item_with_its_label_and_score() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.csv");
+    std::fs::write(
+        &p,
+        "text,label\ni want to kill myself,1\nmaking some lunch,0\ni wish i was dead,1\n",
+    )
+    .unwrap();
+    let out = dir.path().join("scores.tsv");
+    let (code, _, err) = eval(&[
+        "--json",
+        "--scores",
+        out.to_str().unwrap(),
+        p.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(&out).unwrap();
+    let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split('\t').collect()).collect();
+    assert_eq!(rows[0], ["file", "row", "label", "score"]);
+    assert_eq!(rows.len(), 4, "{text}");
+    let labels: Vec<&str> = rows[1..].iter().map(|r| r[2]).collect();
+    assert_eq!(labels, ["1", "0", "1"]);
+    let score = |i: usize| rows[i][3].parse::<f32>().unwrap();
+    assert!(score(1) > score(2) && score(3) > score(2), "{text}");
+}
+
 /// A Reddit user is read two ways: any post alone with a self-harm signal (own or a peer's),
 /// and the writer's own state over their posts in one conversation, with a stricter
 /// "sustained" reading (an own level on two posts).
