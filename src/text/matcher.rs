@@ -600,6 +600,7 @@ impl TextEngine {
                 gap.len() <= gap_limit(m.window)
                     && words_between(gap).is_some_and(|w| w <= usize::from(m.window))
                     && !(guarded && has_first_person(gap))
+                    && !(m.kind == ModifierKind::Negation && turns_negation_round(gap))
             };
             let applies = match m.scope {
                 ModifierScope::Message => true,
@@ -792,6 +793,18 @@ impl SafeIndex {
     }
 }
 
+/// Verbs that, right after a negation, make it say the opposite: "i can't stop thinking about
+/// killing myself", "i can't help wanting to die" tell of thoughts that persist.
+const PERSISTENCE_VERBS: [&str; 4] = ["stop", "quit", "help", "stopping"];
+
+/// True if the words between a negation cue and a match start with a [`PERSISTENCE_VERBS`]
+/// verb: the negation is of the stopping, not of the act.
+fn turns_negation_round(gap: &str) -> bool {
+    gap.split(' ')
+        .find(|w| !w.is_empty())
+        .is_some_and(|w| PERSISTENCE_VERBS.contains(&w))
+}
+
 /// True if a stretch of skeleton holds a first-person word.
 fn has_first_person(gap: &str) -> bool {
     gap.split([' ', '.']).any(|w| FIRST_PERSON.contains(&w))
@@ -907,6 +920,19 @@ patterns = ["never", "not"]
         let a = e.analyze("I would never kill myself");
         assert!(a.matches[0].is_negated());
         assert_eq!(a.self_harm_level(), None);
+        // "can't stop" negates the stopping: the thoughts persist.
+        let e = TextEngine::default_english().unwrap();
+        for t in [
+            "i cant stop thinking about killing myself",
+            "i can't stop wanting to die",
+            "i cant help wanting to die",
+        ] {
+            let a = e.analyze(t);
+            assert!(!a.matches[0].is_negated(), "{t}");
+            assert!(a.self_harm_level().is_some(), "{t}");
+        }
+        assert!(e.analyze("i don't want to die").matches[0].is_negated());
+        let e = engine();
         let a = e.analyze("not sure. I want to kill myself");
         assert!(!a.matches[0].is_negated());
         assert_eq!(a.self_harm_level(), Some(SelfHarmLevel::Ideation));
