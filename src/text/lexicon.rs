@@ -155,7 +155,7 @@ pub const EMBEDDED_ENGLISH: [(&str, &str); 5] = [
 
 /// The Spanish and Portuguese lexicons compiled into the binary (same stages and levels as
 /// the English ones; see [`LexiconSet::embedded`]).
-pub const EMBEDDED_OTHER: [(&str, &str); 4] = [
+pub const EMBEDDED_OTHER: [(&str, &str); 6] = [
     (
         "lexicons/es/grooming.toml",
         include_str!("../../lexicons/es/grooming.toml"),
@@ -165,12 +165,20 @@ pub const EMBEDDED_OTHER: [(&str, &str); 4] = [
         include_str!("../../lexicons/es/self_harm.toml"),
     ),
     (
+        "lexicons/es/sexual.toml",
+        include_str!("../../lexicons/es/sexual.toml"),
+    ),
+    (
         "lexicons/pt/grooming.toml",
         include_str!("../../lexicons/pt/grooming.toml"),
     ),
     (
         "lexicons/pt/self_harm.toml",
         include_str!("../../lexicons/pt/self_harm.toml"),
+    ),
+    (
+        "lexicons/pt/sexual.toml",
+        include_str!("../../lexicons/pt/sexual.toml"),
     ),
 ];
 

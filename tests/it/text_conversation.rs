@@ -405,6 +405,31 @@ fn spanish_lexicons_load_and_their_examples_pass() {
     assert_eq!(&t[m.start..m.end], "Cuántos años tienes");
 }
 
+/// Spanish and Portuguese sexual talk is the `sexual` category as English is (so `Policy`
+/// warns a minor on an explicit image request), and its idioms are not.
+#[test]
+fn spanish_and_portuguese_sexual_talk_is_read_as_in_english() {
+    use preflight::text::Category;
+    let e = TextEngine::default_embedded().unwrap();
+    let sexual = |t: &str| e.analyze(t).by_category(Category::Sexual).next().is_some();
+    for t in [
+        "mándame una foto tuya sin ropa",
+        "quiero verte desnuda",
+        "me manda uma foto sem roupa",
+        "quero te ver nua",
+    ] {
+        assert!(sexual(t), "{t}");
+    }
+    for t in [
+        "me quedé sin ropa limpia",
+        "a verdade nua e crua",
+        "bora jogar uma pelada",
+        "fiquei sem roupa limpa",
+    ] {
+        assert!(!sexual(t), "{t}");
+    }
+}
+
 #[test]
 fn spanish_grooming_scenario_escalates() {
     let c = Conversations::new(Arc::new(spanish_engine()), ConversationConfig::default());
