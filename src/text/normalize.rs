@@ -220,6 +220,8 @@ struct Streamer<'a> {
     lazy: Option<usize>,
     /// The lazy token has reached its trailing punctuation.
     in_tail: bool,
+    /// The lazy token has an apostrophe between letters (`don't`).
+    inner_apostrophe: bool,
     /// Reused buffer for the units of one decoded non-ASCII character or HTML construct.
     scratch: Vec<Unit>,
     /// The last decoded character (for emoji joiners).
@@ -238,6 +240,7 @@ impl<'a> Streamer<'a> {
             token: Vec::with_capacity(32),
             lazy: None,
             in_tail: false,
+            inner_apostrophe: false,
             scratch: Vec::new(),
             prev: None,
         }
@@ -285,6 +288,7 @@ impl<'a> Streamer<'a> {
                         // "don't": the apostrophe between letters is dropped (what
                         // `classify_one` makes of it), the word goes on.
                         self.in_tail = false;
+                        self.inner_apostrophe = true;
                     }
                     !self.in_tail
                 } else if c.is_ascii_alphanumeric() {
@@ -302,6 +306,7 @@ impl<'a> Streamer<'a> {
             None if self.token.is_empty() && c.is_ascii_lowercase() => {
                 self.lazy = Some(i);
                 self.in_tail = false;
+                self.inner_apostrophe = false;
             }
             None => self.token.push(unit),
         }
@@ -408,7 +413,11 @@ impl<'a> Streamer<'a> {
             .map_or(0, |p| p + 1);
         let (head, tail) = word.split_at(letters);
         // The head is ASCII letters, possibly with single apostrophes between them (dropped).
-        let apostrophes = head.iter().filter(|&&b| !b.is_ascii_alphabetic()).count();
+        let apostrophes = if self.inner_apostrophe {
+            head.iter().filter(|&&b| !b.is_ascii_alphabetic()).count()
+        } else {
+            0
+        };
         if letters > 0 {
             self.det.word(letters - apostrophes, true);
         }
