@@ -606,12 +606,6 @@ enum Rewrite {
 pub(crate) fn tokens(text: &str) -> Vec<(usize, usize)> {
     // About one token per five bytes of chat text: one allocation in the common case.
     let mut out = Vec::with_capacity(text.len() / 4 + 1);
-    tokens_into(text, &mut out);
-    out
-}
-
-/// [`tokens`], appended to `out`.
-fn tokens_into(text: &str, out: &mut Vec<(usize, usize)>) {
     let mut start: Option<(usize, bool)> = None;
     let bytes = text.as_bytes();
     let mut next = 0;
@@ -654,6 +648,7 @@ fn tokens_into(text: &str, out: &mut Vec<(usize, usize)>) {
     if let Some((s, _)) = start {
         out.push((s, text.len()));
     }
+    out
 }
 
 /// Rewrites a skeleton with only the vocabulary-independent rules (abbreviations): used for
@@ -686,34 +681,32 @@ pub(crate) fn canonical_message_reusing(
     vocab: &Vocabulary,
     spare: &mut Option<Normalized>,
 ) -> Option<Normalized> {
-    let (mut toks, mut rewrites) = TOKEN_SPARES.try_with(Cell::take).unwrap_or_default();
-    toks.clear();
+    let mut rewrites = REWRITE_SPARE.try_with(Cell::take).unwrap_or_default();
     rewrites.clear();
     // The normalizer recorded the tokens while writing the skeleton (the same ranges
     // `tokens` finds); a skeleton built otherwise is split here.
     let out = match n.tokens() {
         Some(recorded) => canonical_tokens(original, n, vocab, spare, recorded, &mut rewrites),
         None => {
-            tokens_into(n.as_str(), &mut toks);
+            let toks = tokens(n.as_str());
             canonical_tokens(original, n, vocab, spare, &toks, &mut rewrites)
         }
     };
     rewrites.clear();
-    if toks.capacity() <= SPARE_TOKENS && rewrites.capacity() <= SPARE_TOKENS {
+    if rewrites.capacity() <= SPARE_TOKENS {
         // A thread being torn down just allocates next time.
-        let _ = TOKEN_SPARES.try_with(|s| s.set((toks, rewrites)));
+        let _ = REWRITE_SPARE.try_with(|s| s.set(rewrites));
     }
     out
 }
 
 thread_local! {
-    /// The token and rewrite lists of [`canonical_message_reusing`], kept between messages
-    /// on each thread (only small ones: see [`SPARE_TOKENS`]).
-    static TOKEN_SPARES: Cell<(Vec<(usize, usize)>, Vec<Rewrite>)> =
-        const { Cell::new((Vec::new(), Vec::new())) };
+    /// The rewrite list of [`canonical_message_reusing`], kept between messages on each
+    /// thread (only a small one: see [`SPARE_TOKENS`]).
+    static REWRITE_SPARE: Cell<Vec<Rewrite>> = const { Cell::new(Vec::new()) };
 }
 
-/// Most tokens whose lists are kept for the next message.
+/// Most tokens whose rewrite list is kept for the next message.
 const SPARE_TOKENS: usize = 1024;
 
 /// [`canonical_message_reusing`] over the tokens `toks` of `n`, with `rewrites` (empty) to
