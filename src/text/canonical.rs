@@ -27,6 +27,7 @@
 //! the user typed.
 
 use super::normalize::{is_emoji, Normalized};
+use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -169,6 +170,15 @@ type FastSet = HashSet<u64, BuildHasherDefault<Identity>>;
 /// FNV-1a over `bytes`, skipping the byte at `skip` (if any).
 fn fnv(bytes: &[u8], skip: Option<usize>) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let Some(skip) = skip else {
+        // The common case (every token is hashed whole): no per-byte skip test.
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        return h;
+    };
+    let skip = Some(skip);
     for (i, &b) in bytes.iter().enumerate() {
         if Some(i) != skip {
             h ^= u64::from(b);
@@ -593,7 +603,7 @@ enum Rewrite {
 
 /// Byte ranges of the tokens of a skeleton: maximal runs of word characters, or of emoji
 /// (`🤫dont` is two tokens, so `dont` is still rewritten), between separators.
-fn tokens(text: &str) -> Vec<(usize, usize)> {
+pub(crate) fn tokens(text: &str) -> Vec<(usize, usize)> {
     // About one token per five bytes of chat text: one allocation in the common case.
     let mut out = Vec::with_capacity(text.len() / 4 + 1);
     let mut start: Option<(usize, bool)> = None;
@@ -671,14 +681,51 @@ pub(crate) fn canonical_message_reusing(
     vocab: &Vocabulary,
     spare: &mut Option<Normalized>,
 ) -> Option<Normalized> {
+    let mut rewrites = REWRITE_SPARE.try_with(Cell::take).unwrap_or_default();
+    rewrites.clear();
+    // The normalizer recorded the tokens while writing the skeleton (the same ranges
+    // `tokens` finds); a skeleton built otherwise is split here.
+    let out = match n.tokens() {
+        Some(recorded) => canonical_tokens(original, n, vocab, spare, recorded, &mut rewrites),
+        None => {
+            let toks = tokens(n.as_str());
+            canonical_tokens(original, n, vocab, spare, &toks, &mut rewrites)
+        }
+    };
+    rewrites.clear();
+    if rewrites.capacity() <= SPARE_TOKENS {
+        // A thread being torn down just allocates next time.
+        let _ = REWRITE_SPARE.try_with(|s| s.set(rewrites));
+    }
+    out
+}
+
+thread_local! {
+    /// The rewrite list of [`canonical_message_reusing`], kept between messages on each
+    /// thread (only a small one: see [`SPARE_TOKENS`]).
+    static REWRITE_SPARE: Cell<Vec<Rewrite>> = const { Cell::new(Vec::new()) };
+}
+
+/// Most tokens whose rewrite list is kept for the next message.
+const SPARE_TOKENS: usize = 1024;
+
+/// [`canonical_message_reusing`] over the tokens `toks` of `n`, with `rewrites` (empty) to
+/// fill.
+fn canonical_tokens(
+    original: &str,
+    n: &Normalized,
+    vocab: &Vocabulary,
+    spare: &mut Option<Normalized>,
+    toks: &[(usize, usize)],
+    rewrites: &mut Vec<Rewrite>,
+) -> Option<Normalized> {
     let text = n.as_str();
-    let toks = tokens(text);
-    let joins = censored_joins(original, n, &toks, vocab);
-    let mut rewrites: Vec<Rewrite> = Vec::with_capacity(toks.len());
+    let joins = censored_joins(original, n, toks, vocab);
+    rewrites.reserve(toks.len());
     if joins.is_empty() {
         // The common case: one rewrite per token, the tokens stay as they are.
-        rewrites.extend((0..toks.len()).map(|i| token_rewrite(text, &toks, i, vocab)));
-        return rebuild_with_moved(n, &toks, &rewrites, spare);
+        rewrites.extend((0..toks.len()).map(|i| token_rewrite(text, toks, i, vocab)));
+        return rebuild_with_moved(n, toks, rewrites, spare);
     }
     let mut merged: Vec<(usize, usize)> = Vec::with_capacity(toks.len());
     let mut joins = joins.into_iter().peekable();
@@ -691,11 +738,11 @@ pub(crate) fn canonical_message_reusing(
             i = last + 1;
             continue;
         }
-        rewrites.push(token_rewrite(text, &toks, i, vocab));
+        rewrites.push(token_rewrite(text, toks, i, vocab));
         merged.push((s, e));
         i += 1;
     }
-    rebuild_with_moved(n, &merged, &rewrites, spare)
+    rebuild_with_moved(n, &merged, rewrites, spare)
 }
 
 /// The rewrite of token `i` of `toks` (not part of a censored join): an emoji between two
@@ -982,6 +1029,18 @@ mod tests {
         let n = normalize(text, NormalizeOptions::default());
         canonical_message(text, &n, &vocab())
             .map_or_else(|| n.as_str().to_string(), |c| c.as_str().to_string())
+    }
+
+    #[test]
+    fn tokens_split_at_separators_and_emoji() {
+        fn t(s: &str) -> Vec<&str> {
+            tokens(s).into_iter().map(|(a, b)| &s[a..b]).collect()
+        }
+        assert_eq!(t("so 😍 mature"), ["so", "😍", "mature"]);
+        assert_eq!(t("🤫dont tell.me"), ["🤫", "dont", "tell", "me"]);
+        assert_eq!(t("héllo wörld 13"), ["héllo", "wörld", "13"]);
+        assert_eq!(t(" a..b "), ["a", "b"]);
+        assert!(t("").is_empty());
     }
 
     #[test]

@@ -20,6 +20,33 @@ thread_local! {
     /// canonical skeleton of a pass), so [`TextEngine::analyze`] does not allocate them for
     /// every message. Only small ones are kept ([`Normalized::into_spare`]).
     static SPARES: Cell<[Option<Normalized>; 2]> = const { Cell::new([None, None]) };
+    /// The hit buffers of [`TextEngine::scan`], kept between messages the same way.
+    static SCAN_SPARES: Cell<Option<ScanBuffers>> = const { Cell::new(None) };
+}
+
+/// The raw hits of one scan, sorted out by kind. Reused across passes and messages: a scan
+/// otherwise allocates and frees several of these for every message.
+#[derive(Default)]
+struct ScanBuffers {
+    seg_hits: Vec<(u32, u8, Hit)>,
+    safe: Vec<(Option<u32>, Hit)>,
+    cues: Vec<(u32, Hit)>,
+    /// The running maxima of [`SafeIndex`].
+    max_end: Vec<usize>,
+}
+
+impl ScanBuffers {
+    /// Most entries per buffer kept for the next message (a hostile message must not pin
+    /// its buffers).
+    const KEEP: usize = 1024;
+
+    fn into_spare(self) -> Option<ScanBuffers> {
+        let small = self.seg_hits.capacity() <= Self::KEEP
+            && self.safe.capacity() <= Self::KEEP
+            && self.cues.capacity() <= Self::KEEP
+            && self.max_end.capacity() <= Self::KEEP;
+        small.then_some(self)
+    }
 }
 
 /// Most matches reported for one message. Beyond this the evidence is saturated anyway, and
@@ -437,8 +464,13 @@ impl TextEngine {
     pub fn analyze(&self, text: &str) -> MessageAnalysis {
         let mut out = MessageAnalysis::default();
         let [mut spare, mut canonical] = SPARES.try_with(Cell::take).unwrap_or_default();
+        let mut bufs = SCAN_SPARES
+            .try_with(Cell::take)
+            .ok()
+            .flatten()
+            .unwrap_or_default();
         let base = normalize_reusing(text, NormalizeOptions::default(), spare);
-        self.scan_canonical(text, &base, &mut out, &mut canonical);
+        self.scan_canonical(text, &base, &mut out, &mut canonical, &mut bufs);
         let (spaced, ambiguous_leet) = (base.has_spaced_run(), base.has_ambiguous_leet());
         // One pass alive at a time: a pass costs about 20 bytes per input byte.
         spare = base.into_spare();
@@ -450,7 +482,7 @@ impl TextEngine {
                     leet: Leet::OneAsI,
                 },
             );
-            self.scan_canonical(text, &joined, &mut out, &mut canonical);
+            self.scan_canonical(text, &joined, &mut out, &mut canonical, &mut bufs);
         }
         if ambiguous_leet {
             let options = NormalizeOptions {
@@ -458,11 +490,12 @@ impl TextEngine {
                 leet: Leet::OneAsL,
             };
             let as_l = normalize_reusing(text, options, spare);
-            self.scan_canonical(text, &as_l, &mut out, &mut canonical);
+            self.scan_canonical(text, &as_l, &mut out, &mut canonical, &mut bufs);
             spare = as_l.into_spare();
         }
         // A thread being torn down just allocates next time.
         let _ = SPARES.try_with(|s| s.set([spare, canonical]));
+        let _ = SCAN_SPARES.try_with(|s| s.set(bufs.into_spare()));
         out.matches.sort_by_key(|m| (m.start, m.end));
         carry_third_person(text, &mut out.matches);
         out
@@ -476,21 +509,34 @@ impl TextEngine {
         n: &Normalized,
         out: &mut MessageAnalysis,
         spare: &mut Option<Normalized>,
+        bufs: &mut ScanBuffers,
     ) {
         match canonical_message_reusing(original, n, &self.vocabulary, spare) {
             Some(c) => {
-                self.scan(original, &c, out);
+                self.scan(original, &c, out, bufs);
                 *spare = c.into_spare();
             }
-            None => self.scan(original, n, out),
+            None => self.scan(original, n, out, bufs),
         }
     }
 
-    fn scan(&self, original: &str, n: &Normalized, out: &mut MessageAnalysis) {
+    fn scan(
+        &self,
+        original: &str,
+        n: &Normalized,
+        out: &mut MessageAnalysis,
+        bufs: &mut ScanBuffers,
+    ) {
         let text = n.as_str();
-        let mut seg_hits: Vec<(u32, u8, Hit)> = Vec::new();
-        let mut safe: Vec<(Option<u32>, Hit)> = Vec::new();
-        let mut cues: Vec<(u32, Hit)> = Vec::new();
+        let ScanBuffers {
+            seg_hits,
+            safe,
+            cues,
+            max_end,
+        } = bufs;
+        seg_hits.clear();
+        safe.clear();
+        cues.clear();
         for m in self.automaton.find_overlapping_iter(text) {
             let hit = Hit {
                 start: m.start(),
@@ -532,7 +578,7 @@ impl TextEngine {
                 }
             }
         }
-        for &(modifier, _) in &cues {
+        for &(modifier, _) in cues.iter() {
             if let Some(m) = self.modifiers.get(modifier as usize) {
                 if m.scope == ModifierScope::Message && !out.message_modifiers.contains(&m.kind) {
                     out.message_modifiers.push(m.kind);
@@ -542,7 +588,7 @@ impl TextEngine {
         if seg_hits.is_empty() {
             return;
         }
-        let safe = SafeIndex::new(safe);
+        let safe = SafeIndex::new(safe, max_end);
         seg_hits.sort_by_key(|&(p, s, h)| (p, s, h.start));
         let mut i = 0;
         while let Some(&(pattern, _, _)) = seg_hits.get(i) {
@@ -569,7 +615,7 @@ impl TextEngine {
                 if safe.covers(None, span) || safe.covers(Some(cp.entry), span) {
                     continue;
                 }
-                self.emit(original, n, entry, span, &cues, out);
+                self.emit(original, n, entry, span, cues, out);
             }
         }
     }
@@ -758,19 +804,20 @@ fn chain(
 }
 
 /// Safelist and exception spans, indexed for "is this span inside one of them" queries.
-struct SafeIndex {
+struct SafeIndex<'a> {
     /// Sorted by (owner, start); `None` (global safelist) first.
-    spans: Vec<(Option<u32>, Hit)>,
+    spans: &'a [(Option<u32>, Hit)],
     /// Running maximum of `end` within each owner group.
-    max_end: Vec<usize>,
+    max_end: &'a [usize],
 }
 
-impl SafeIndex {
-    fn new(mut spans: Vec<(Option<u32>, Hit)>) -> Self {
+impl<'a> SafeIndex<'a> {
+    /// Sorts `spans` and computes the running maxima into `max_end` (cleared first).
+    fn new(spans: &'a mut [(Option<u32>, Hit)], max_end: &'a mut Vec<usize>) -> Self {
         spans.sort_by_key(|&(owner, h)| (owner, h.start));
-        let mut max_end = Vec::with_capacity(spans.len());
+        max_end.clear();
         let mut prev: Option<(Option<u32>, usize)> = None;
-        for &(owner, h) in &spans {
+        for &(owner, h) in spans.iter() {
             let m = match prev {
                 Some((o, m)) if o == owner => m.max(h.end),
                 _ => h.end,

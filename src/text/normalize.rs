@@ -67,6 +67,10 @@ pub struct Normalized {
     text: String,
     /// For every byte of `text`: the byte range of the original text it came from.
     spans: Vec<(usize, usize)>,
+    /// The byte ranges of `text`'s tokens as [`crate::text::canonical`] splits them (runs of
+    /// word characters or of emoji between separators), recorded while the skeleton is
+    /// written; `None` for a skeleton built from parts.
+    tokens: Option<Vec<(usize, usize)>>,
     has_spaced_run: bool,
     has_ambiguous_leet: bool,
 }
@@ -79,11 +83,20 @@ impl Normalized {
     /// This skeleton's buffers, emptied, for the next pass to write into (see
     /// [`normalize_reusing`]); `None` if they are too large to be worth keeping.
     pub(crate) fn into_spare(mut self) -> Option<Normalized> {
-        if self.text.capacity() > SPARE_MAX_BYTES || self.spans.capacity() > SPARE_MAX_BYTES {
+        if self.text.capacity() > SPARE_MAX_BYTES
+            || self.spans.capacity() > SPARE_MAX_BYTES
+            || self
+                .tokens
+                .as_ref()
+                .is_some_and(|t| t.capacity() > SPARE_MAX_BYTES)
+        {
             return None;
         }
         self.text.clear();
         self.spans.clear();
+        if let Some(t) = self.tokens.as_mut() {
+            t.clear();
+        }
         self.has_spaced_run = false;
         self.has_ambiguous_leet = false;
         Some(self)
@@ -95,6 +108,12 @@ impl Normalized {
         text.clear();
         spans.clear();
         (text, spans)
+    }
+
+    /// The token ranges recorded while the skeleton was written (see [`Normalized`]'s
+    /// `tokens`), if it was written by the normalizer.
+    pub(crate) fn tokens(&self) -> Option<&[(usize, usize)]> {
+        self.tokens.as_deref()
     }
 
     /// Builds a skeleton from its parts (used by [`crate::text::canonical`], which rewrites
@@ -109,6 +128,7 @@ impl Normalized {
         Normalized {
             text,
             spans,
+            tokens: None,
             has_spaced_run,
             has_ambiguous_leet,
         }
@@ -200,6 +220,8 @@ struct Streamer<'a> {
     lazy: Option<usize>,
     /// The lazy token has reached its trailing punctuation.
     in_tail: bool,
+    /// The lazy token has an apostrophe between letters (`don't`).
+    inner_apostrophe: bool,
     /// Reused buffer for the units of one decoded non-ASCII character or HTML construct.
     scratch: Vec<Unit>,
     /// The last decoded character (for emoji joiners).
@@ -218,6 +240,7 @@ impl<'a> Streamer<'a> {
             token: Vec::with_capacity(32),
             lazy: None,
             in_tail: false,
+            inner_apostrophe: false,
             scratch: Vec::new(),
             prev: None,
         }
@@ -261,6 +284,12 @@ impl<'a> Streamer<'a> {
         match self.lazy {
             Some(start) => {
                 let still_simple = if c.is_ascii_lowercase() {
+                    if self.in_tail && self.after_inner_apostrophe(i) {
+                        // "don't": the apostrophe between letters is dropped (what
+                        // `classify_one` makes of it), the word goes on.
+                        self.in_tail = false;
+                        self.inner_apostrophe = true;
+                    }
                     !self.in_tail
                 } else if c.is_ascii_alphanumeric() {
                     false
@@ -277,9 +306,19 @@ impl<'a> Streamer<'a> {
             None if self.token.is_empty() && c.is_ascii_lowercase() => {
                 self.lazy = Some(i);
                 self.in_tail = false;
+                self.inner_apostrophe = false;
             }
             None => self.token.push(unit),
         }
+    }
+
+    /// True if the byte before `i` is an ASCII apostrophe directly after a letter: inside a
+    /// lazily tracked word, the whole tail so far is that apostrophe.
+    #[inline]
+    fn after_inner_apostrophe(&self, i: usize) -> bool {
+        i >= 2
+            && matches!(self.bytes.get(i - 1), Some(b'\'' | b'`'))
+            && self.bytes.get(i - 2).is_some_and(u8::is_ascii_alphabetic)
     }
 
     /// Inside the letters of a lazily tracked ASCII word nothing happens per letter (see
@@ -372,11 +411,25 @@ impl<'a> Streamer<'a> {
             .iter()
             .rposition(u8::is_ascii_alphabetic)
             .map_or(0, |p| p + 1);
-        if letters > 0 {
-            self.det.word(letters, true);
-        }
         let (head, tail) = word.split_at(letters);
-        self.em.ascii_letters(head, start);
+        // The head is ASCII letters, possibly with single apostrophes between them (dropped).
+        let apostrophes = if self.inner_apostrophe {
+            head.iter().filter(|&&b| !b.is_ascii_alphabetic()).count()
+        } else {
+            0
+        };
+        if letters > 0 {
+            self.det.word(letters - apostrophes, true);
+        }
+        if apostrophes == 0 {
+            self.em.ascii_letters(head, start);
+        } else {
+            let mut from = start;
+            for piece in head.split(|&b| !b.is_ascii_alphabetic()) {
+                self.em.ascii_letters(piece, from);
+                from += piece.len() + 1;
+            }
+        }
         for (k, &b) in tail.iter().enumerate() {
             let c = char::from(b.to_ascii_lowercase());
             let (s, e) = (start + letters + k, start + letters + k + 1);
@@ -537,7 +590,14 @@ impl RunDetector {
 
 /// Writes the skeleton: collapses separators and repeated letters, records the offset map.
 struct Emitter {
-    out: Normalized,
+    /// The skeleton's bytes (always UTF-8: whole characters are written). Kept as bytes so an
+    /// ASCII letter is one byte push, not a `char` push with its encoding step.
+    text: Vec<u8>,
+    spans: Vec<(usize, usize)>,
+    /// Finished tokens of the skeleton (see [`Normalized`]'s `tokens`).
+    tokens: Vec<(usize, usize)>,
+    /// The open token: its start and whether it is an emoji run.
+    open: Option<(usize, bool)>,
     pending_sep: Option<(bool, usize, usize)>,
     last_char: Option<char>,
 }
@@ -545,19 +605,20 @@ struct Emitter {
 impl Emitter {
     /// An emitter writing into `spare`'s buffers (emptied) if given, else into new ones.
     fn reusing(spare: Option<Normalized>, capacity: usize) -> Self {
-        let Some(spare) = spare else {
+        let Some(mut spare) = spare else {
             return Self::new(capacity);
         };
-        let (mut text, mut spans) = spare.into_buffers();
+        let mut tokens = spare.tokens.take().unwrap_or_default();
+        tokens.clear();
+        let (text, mut spans) = spare.into_buffers();
+        let mut text = text.into_bytes();
         text.reserve(capacity);
         spans.reserve(capacity);
         Self {
-            out: Normalized {
-                text,
-                spans,
-                has_spaced_run: false,
-                has_ambiguous_leet: false,
-            },
+            text,
+            spans,
+            tokens,
+            open: None,
             pending_sep: None,
             last_char: None,
         }
@@ -565,12 +626,11 @@ impl Emitter {
 
     fn new(capacity: usize) -> Self {
         Self {
-            out: Normalized {
-                text: String::with_capacity(capacity),
-                spans: Vec::with_capacity(capacity),
-                has_spaced_run: false,
-                has_ambiguous_leet: false,
-            },
+            text: Vec::with_capacity(capacity),
+            spans: Vec::with_capacity(capacity),
+            // About one token per five bytes of chat text.
+            tokens: Vec::with_capacity(capacity / 4 + 1),
+            open: None,
             pending_sep: None,
             last_char: None,
         }
@@ -584,53 +644,112 @@ impl Emitter {
         });
     }
 
+    /// Appends `c` with its original span (one span per UTF-8 byte), and follows the token
+    /// boundaries: a separator (` `, `.`) ends the open token, a change between word
+    /// characters and emoji starts a new one. Letters appended by [`Self::ascii_letters`]
+    /// after its first one continue the open word token, so they skip this.
+    #[inline(always)]
+    fn push(&mut self, c: char, start: usize, end: usize) {
+        let at = self.text.len();
+        let emoji = if c == ' ' || c == '.' {
+            None
+        } else if c.is_ascii_alphanumeric() {
+            Some(false)
+        } else if c.is_ascii() {
+            Some(true)
+        } else {
+            Some(!c.is_alphanumeric())
+        };
+        match (self.open, emoji) {
+            (Some((s, _)), None) => {
+                self.tokens.push((s, at));
+                self.open = None;
+            }
+            (Some((s, was)), Some(is)) if was != is => {
+                self.tokens.push((s, at));
+                self.open = Some((at, is));
+            }
+            (None, Some(is)) => self.open = Some((at, is)),
+            _ => {}
+        }
+        if let Ok(b) = u8::try_from(c) {
+            if b.is_ascii() {
+                self.text.push(b);
+                self.spans.push((start, end));
+                return;
+            }
+        }
+        let mut buf = [0u8; 4];
+        let bytes = c.encode_utf8(&mut buf).as_bytes();
+        self.text.extend_from_slice(bytes);
+        for _ in 0..bytes.len() {
+            self.spans.push((start, end));
+        }
+    }
+
     #[inline(always)]
     fn ch(&mut self, c: char, start: usize, end: usize) {
         if let Some((sentence, s, e)) = self.pending_sep.take() {
-            if !self.out.text.is_empty() {
-                push_out(&mut self.out, if sentence { '.' } else { ' ' }, s, e);
+            if !self.text.is_empty() {
+                self.push(if sentence { '.' } else { ' ' }, s, e);
             }
         }
         if c.is_alphabetic() && self.last_char == Some(c) {
             // Collapse repeats: widen the previous character's original span.
             let len = c.len_utf8();
-            let n = self.out.spans.len();
-            for sp in self.out.spans.iter_mut().skip(n.saturating_sub(len)) {
+            let n = self.spans.len();
+            for sp in self.spans.iter_mut().skip(n.saturating_sub(len)) {
                 sp.1 = sp.1.max(end);
             }
             return;
         }
-        push_out(&mut self.out, c, start, end);
+        self.push(c, start, end);
         self.last_char = Some(c);
     }
 
     /// [`Self::ch`] for each byte of `word` (ASCII letters, the first at byte `start` of the
     /// original), with the pending separator flushed once instead of checked per letter.
+    #[inline(always)]
     fn ascii_letters(&mut self, word: &[u8], start: usize) {
         let Some(&first) = word.first() else {
             return;
         };
-        self.ch(char::from(first.to_ascii_lowercase()), start, start + 1);
-        self.out.text.reserve(word.len());
-        self.out.spans.reserve(word.len());
+        let mut last = first.to_ascii_lowercase();
+        self.ch(char::from(last), start, start + 1);
+        self.text.reserve(word.len());
+        self.spans.reserve(word.len());
         for (k, &b) in word.iter().enumerate().skip(1) {
-            let c = char::from(b.to_ascii_lowercase());
+            let c = b.to_ascii_lowercase();
             let at = start + k;
-            if self.last_char == Some(c) {
+            if c == last {
                 // Collapse repeats: widen the previous (one-byte) character's span.
-                if let Some(sp) = self.out.spans.last_mut() {
+                if let Some(sp) = self.spans.last_mut() {
                     sp.1 = sp.1.max(at + 1);
                 }
                 continue;
             }
-            self.out.text.push(c);
-            self.out.spans.push((at, at + 1));
-            self.last_char = Some(c);
+            self.text.push(c);
+            self.spans.push((at, at + 1));
+            last = c;
         }
+        self.last_char = Some(char::from(last));
     }
 
-    fn finish(self) -> Normalized {
-        self.out
+    fn finish(mut self) -> Normalized {
+        if let Some((s, _)) = self.open.take() {
+            self.tokens.push((s, self.text.len()));
+        }
+        // Only whole characters were written, so the check always passes (and is one fast
+        // pass over mostly ASCII bytes).
+        let text = String::from_utf8(self.text)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        Normalized {
+            text,
+            spans: self.spans,
+            tokens: Some(self.tokens),
+            has_spaced_run: false,
+            has_ambiguous_leet: false,
+        }
     }
 }
 
@@ -1062,14 +1181,6 @@ fn build(pieces: &[Piece], join_spaced: bool, leet: Leet) -> Normalized {
     out
 }
 
-#[inline(always)]
-fn push_out(out: &mut Normalized, c: char, start: usize, end: usize) {
-    out.text.push(c);
-    for _ in 0..c.len_utf8() {
-        out.spans.push((start, end));
-    }
-}
-
 /// Mark for a separator piece joined in a spaced run.
 const JOIN_SEP: u8 = 1;
 /// Mark for a lone leet digit inside a spaced run (`k 1 l l`), read as a letter when joined.
@@ -1261,9 +1372,64 @@ mod tests {
                 let a = normalize_reusing(&t, opts, spare.take());
                 let b = normalize_staged(&t, opts);
                 assert!(same(&a, &b), "{t:?}: {a:?} vs {b:?}");
+                let tokens = crate::text::canonical::tokens(a.as_str());
+                assert_eq!(a.tokens(), Some(&tokens[..]), "{t:?}: recorded tokens");
+                let joined = normalize(
+                    &t,
+                    NormalizeOptions {
+                        join_spaced: true,
+                        leet,
+                    },
+                );
+                let tokens = crate::text::canonical::tokens(joined.as_str());
+                assert_eq!(joined.tokens(), Some(&tokens[..]), "{t:?}: joined tokens");
                 spare = a.into_spare();
             }
         }
+    }
+
+    /// The streaming path reads ASCII words with apostrophes between letters (`don't`)
+    /// without classifying them one unit at a time: same output as the staged reference,
+    /// spans included.
+    #[test]
+    fn inner_apostrophes_stream_like_the_reference() {
+        for t in [
+            "don't",
+            "DON'T tell",
+            "i'll",
+            "i'l'l",
+            "it's?!",
+            "dogs' toys",
+            "don''t",
+            "rock'n'roll",
+            "o`clock",
+            "'quoted'",
+            "can't.won't",
+            "x'y'z",
+            "ab'",
+            "a'1b",
+            "you're   so",
+            "k'é",
+            "it's😀",
+        ] {
+            for leet in [Leet::OneAsI, Leet::OneAsL] {
+                let opts = NormalizeOptions {
+                    join_spaced: false,
+                    leet,
+                };
+                let a = normalize(t, opts);
+                let b = normalize_staged(t, opts);
+                assert!(same(&a, &b), "{t:?}: {a:?} vs {b:?}");
+            }
+        }
+        let n = normalize("don't", NormalizeOptions::default());
+        assert_eq!(n.as_str(), "dont");
+        assert_eq!(
+            n.original_span(3..4),
+            Some(4..5),
+            "the t after the apostrophe"
+        );
+        assert_eq!(norm("i'll"), "il");
     }
 
     #[test]
