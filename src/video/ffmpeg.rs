@@ -120,7 +120,17 @@ pub fn for_each_hashed_frame(
         count: opts.threads,
         ..ff::threading::Config::default()
     });
-    let mut decoder = ctx.decoder().video().map_err(|e| cx.ff("no decoder", e))?;
+    // The frame-size limit goes to FFmpeg as well: a stream's own headers can declare frames
+    // far larger than the container says (a VP8 key frame may claim 16383x16383 inside a
+    // 32x24 WebM track), and the decoder allocates for them before any frame reaches us.
+    let codec = ff::decoder::find(ctx.id()).ok_or_else(|| cx.err("no decoder for its codec"))?;
+    let mut options = ff::Dictionary::new();
+    options.set("max_pixels", &opts.max_frame_pixels.max(1).to_string());
+    let mut decoder = ctx
+        .decoder()
+        .open_as_with(codec, options)
+        .and_then(|d| d.video())
+        .map_err(|e| cx.ff("no decoder", e))?;
     let (width, height) = (decoder.width(), decoder.height());
     if width == 0 || height == 0 {
         return Err(cx.err("width or height is 0"));

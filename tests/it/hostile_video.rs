@@ -3,7 +3,9 @@
 //! real containers still open. Found while writing the `video_container` fuzz target (a review
 //! of what its inputs reach): HLS is one of the demuxers FFmpeg probes by content, and FFmpeg
 //! 5.1 then reads every local segment the playlist names (`../../any/video.ts`), hashing
-//! files the user never gave; it already refuses http from a local playlist.
+//! files the user never gave; it already refuses http from a local playlist. And a stream whose
+//! own headers declare frames far larger than its container says must be refused by FFmpeg
+//! before it allocates for them (found by the `video_container` fuzz target in session 9).
 #![cfg(feature = "video")]
 
 use preflight::video::ffmpeg::{hash_video_file, VideoHashOptions};
@@ -51,4 +53,47 @@ fn the_seed_containers_still_open_and_hash() {
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(frames.len(), 6, "{name}: six drawn frames");
     }
+}
+
+/// The fuzz target's finding: a WebM whose VP8 key frame claims 16383x16383 inside a 32x24
+/// track made FFmpeg allocate 452 MB for the frame (the 1 MP frame limit was checked on the
+/// container's size only). The limit now goes to FFmpeg as `max_pixels`, so the decoder refuses
+/// the frame before allocating it. This test checks what a caller sees (a typed error, bounded
+/// resident memory); the allocation itself is never touched, so resident memory does not show
+/// it either way: the `video_container` fuzz target's heap bound is what catches it (on the
+/// fuzzer's input: 452 MB before the fix, within its 160 MiB bound after).
+#[test]
+fn a_key_frame_larger_than_its_track_is_refused_before_it_is_allocated() {
+    let seed = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fuzz/corpus/video_container/vp8.webm"
+    ))
+    .unwrap();
+    let opts = VideoHashOptions {
+        max_frame_pixels: 1 << 20,
+        ..VideoHashOptions::default()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.webm");
+    std::fs::write(&good, &seed).unwrap();
+    assert!(!hash_video_file(&good, &opts).unwrap().is_empty());
+    // Every key frame's header (start code 9d 01 2a, then 14-bit width and height) claims
+    // 16383x16383.
+    let mut bad = seed.clone();
+    let mut patched = 0;
+    let mut at = 0;
+    while let Some(i) = bad[at..].windows(3).position(|w| w == [0x9d, 0x01, 0x2a]) {
+        let size = at + i + 3;
+        bad[size..size + 4].copy_from_slice(&[0xff, 0x3f, 0xff, 0x3f]);
+        patched += 1;
+        at = size + 4;
+    }
+    assert!(patched >= 1);
+    let path = dir.path().join("bad.webm");
+    std::fs::write(&path, &bad).unwrap();
+    let before = crate::common::peak_rss_kib();
+    let err = hash_video_file(&path, &opts).unwrap_err();
+    assert!(err.to_string().contains("cannot decode"), "{err}");
+    let grown = crate::common::peak_rss_kib().saturating_sub(before);
+    assert!(grown < 200 * 1024, "peak RSS grew {grown} KiB");
 }
