@@ -124,3 +124,43 @@ fn one_sentence_of_despair_in_a_long_post_is_not_diluted() {
     );
     assert_eq!(graded(&about_her), 0.0);
 }
+
+/// Where the lexicon reads the writer's own level and the classifier vetoes it, the message
+/// ranks just below the threshold (`VETOED_LEXICON_GRADE`), above what the classifier alone
+/// reads below it, and still carries no signal.
+#[test]
+fn a_vetoed_lexicon_level_ranks_just_below_the_threshold() {
+    use preflight::text::model::fusion::VETOED_LEXICON_GRADE;
+    let threshold = model().thresholds()[1];
+    let candidates = [
+        "my work schedule for next week makes me want to die",
+        "all comedians want to be dead",
+        "tired of living with childish people",
+        "you're probably better off without me",
+    ];
+    let mut vetoed = 0;
+    for text in candidates {
+        let analysis = engine().analyze(text);
+        let s = fuse(&analysis, Some(&model().classify(text)), Some(model()));
+        assert!(analysis.self_harm_level().is_some(), "no own level: {text}");
+        if s.self_harm.is_none() {
+            vetoed += 1;
+            let floor = threshold * VETOED_LEXICON_GRADE;
+            assert!(
+                s.own_self_harm_score >= floor,
+                "{text}: {}",
+                s.own_self_harm_score
+            );
+            assert!(s.own_self_harm_score < threshold, "{text}");
+        }
+    }
+    assert!(vetoed > 0, "the classifier vetoed none of the candidates");
+    // A classifier-only reading below the threshold with no lexicon level stays under the floor.
+    let plain = "so tired after work, going to bed";
+    assert!(engine().analyze(plain).self_harm_level().is_none());
+    assert!(
+        graded(plain) < threshold * VETOED_LEXICON_GRADE,
+        "{}",
+        graded(plain)
+    );
+}

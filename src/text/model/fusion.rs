@@ -49,8 +49,9 @@ pub struct MessageSignals {
     /// A graded score in 0..1 of the writer's own self-harm, also below the signal's threshold:
     /// the [`self_harm`](Self::self_harm) score when that is set, else the classifier's
     /// self-harm probability (capped at the threshold) in a message where the lexicon saw no
-    /// context cue that makes the mention not the writer's own, that probability times
-    /// [`TONED_DOWN_GRADE`] where the only cues are hyperbole or discussion, else 0 (negation,
+    /// context cue that makes the mention not the writer's own (at least
+    /// [`VETOED_LEXICON_GRADE`] of the threshold where the lexicon read the writer's own level
+    /// and the classifier vetoed it), that probability times [`TONED_DOWN_GRADE`] where the only cues are hyperbole or discussion, else 0 (negation,
     /// third person, help-seeking). It ranks messages for review queues and ROC measurements;
     /// the signal itself is still decided by the threshold.
     #[serde(default)]
@@ -78,6 +79,15 @@ impl MessageSignals {
 /// ([`HYPERBOLE_FACTOR`](crate::text::matcher::HYPERBOLE_FACTOR)), not cleared like a negation
 /// or a third person. Ranking only: such a message never carries the signal.
 pub const TONED_DOWN_GRADE: f32 = crate::text::matcher::HYPERBOLE_FACTOR;
+
+/// Share of the self-harm threshold the graded own score takes, at least, in a message where the
+/// lexicon read a level in the writer's own words (not negated, hyperbolic or third person, no
+/// context cue) but the classifier vetoed it ([`LEXICON_VETO_FLOOR`]): "you're probably better
+/// off without me" in a long post, or "my schedule makes me want to die". The veto keeps the
+/// signal off (most such messages are jokes or song lines the whole reads past), but two
+/// layers disagreeing about the writer's own words rank above what the classifier alone reads
+/// below its threshold. Ranking only: such a message never carries the signal.
+pub const VETOED_LEXICON_GRADE: f32 = 0.9;
 /// Most pieces [`graded_own_self_harm`] reads of one message besides the whole.
 pub const MAX_GRADED_PIECES: usize = 32;
 /// Words per piece [`graded_own_self_harm`] reads of a long stretch without sentence ends.
@@ -178,6 +188,9 @@ pub fn fuse(
     }
     out.own_self_harm_score = match out.self_harm {
         Some((_, score)) => score,
+        None if !not_own && analysis.self_harm_level().is_some() => {
+            sh.min(ts).max(ts * VETOED_LEXICON_GRADE)
+        }
         None if !not_own => sh.min(ts),
         None if toned_down => sh.min(ts) * TONED_DOWN_GRADE,
         None => 0.0,
