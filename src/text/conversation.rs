@@ -852,9 +852,14 @@ pub struct MessageCues {
 
 /// Words that, before a number, make it a stated age ("im 24", "i am 13", "age 15").
 const AGE_BEFORE: [&str; 8] = ["im", "i'm", "am", "age", "aged", "tengo", "tenho", "only"];
-/// Words that, after a number, make it a stated age ("24 yo", "13 years old").
-const AGE_AFTER: [&str; 9] = [
-    "yo", "y/o", "year", "years", "yr", "yrs", "años", "anos", "m",
+/// Words that, after a number, make it a stated age ("24 yo", "13 years old", "14 f", "15/m":
+/// the age/sex answer to "asl", for a girl as for a boy).
+const AGE_AFTER: [&str; 10] = [
+    "yo", "y/o", "year", "years", "yr", "yrs", "años", "anos", "m", "f",
+];
+/// Words before a number that make a following "m" minutes, not male ("in 10m", "brb 15 m").
+const DURATION_BEFORE: [&str; 8] = [
+    "in", "for", "about", "like", "wait", "brb", "omw", "another",
 ];
 /// Third-party words that mark a report of what someone else said or wants.
 const REPORT_WORDS: [&str; 14] = [
@@ -1050,9 +1055,10 @@ impl MessageCues {
             let suffix = &w[digits.len()..];
             let before = i.checked_sub(1).and_then(|j| words.get(j));
             let after = words.get(i + 1);
+            let duration = before.is_some_and(|b| DURATION_BEFORE.contains(b));
             let is_age = before.is_some_and(|b| AGE_BEFORE.contains(b))
-                || after.is_some_and(|a| AGE_AFTER.contains(a))
-                || AGE_AFTER.contains(&suffix);
+                || (!duration && after.is_some_and(|a| AGE_AFTER.contains(a)))
+                || (!duration && AGE_AFTER.contains(&suffix.trim_start_matches('/')));
             let Ok(age) = u8::try_from(n) else {
                 continue;
             };
@@ -1502,6 +1508,18 @@ mod tests {
         );
         assert!(MessageCues::read("i'm 25 btw").adult_age);
         assert!(MessageCues::read("he's 19yo").adult_age);
+    }
+
+    #[test]
+    fn an_asl_answer_states_the_age_for_a_girl_as_for_a_boy() {
+        for t in ["14 f", "13 m", "15/f here", "asl? 12f", "14m u?"] {
+            assert!(MessageCues::read(t).minor_age, "{t}");
+        }
+        assert!(MessageCues::read("32 f, looking to chat").adult_age);
+        // Minutes are not an age.
+        for t in ["be there in 15m", "brb 10 m", "omw 12m", "wait 14 m pls"] {
+            assert!(!MessageCues::read(t).minor_age, "{t}");
+        }
     }
 
     #[test]
