@@ -666,8 +666,9 @@ impl TextEngine {
                     a > b || text.get(a..b).is_some_and(|g| !g.contains('.'))
                 }
             };
-            let applies =
-                applies && (m.kind != ModifierKind::Discussion || !first_person_near(text, span));
+            let applies = applies
+                && (m.kind != ModifierKind::Discussion
+                    || !first_person_near(text, span, discussion_reach(entry)));
             if applies {
                 kinds.push(m.kind);
             }
@@ -857,9 +858,26 @@ fn has_first_person(gap: &str) -> bool {
     gap.split([' ', '.']).any(|w| FIRST_PERSON.contains(&w))
 }
 
-/// True if the match itself, or one of the three words before it in its sentence, is first
+/// How many words before a match [`first_person_near`] reads: three, or
+/// [`FIRST_PERSON_REACH_ACTS`] for a method, plan or intent. Looking up a method is not a topic
+/// the writer discusses: "i've been researching how many pills it takes" names the writer five
+/// words before the method, where "i think the essay on suicide rates" is about school.
+fn discussion_reach(entry: &LexiconEntry) -> usize {
+    match entry.level {
+        Some(SelfHarmLevel::Method | SelfHarmLevel::Plan | SelfHarmLevel::Intent) => {
+            FIRST_PERSON_REACH_ACTS
+        }
+        _ => 3,
+    }
+}
+
+/// Words before a method, plan or intent match in which a first-person word keeps a topic cue
+/// from making it a discussion ([`discussion_reach`]).
+const FIRST_PERSON_REACH_ACTS: usize = 8;
+
+/// True if the match itself, or one of the `reach` words before it in its sentence, is first
 /// person ("i feel suicidal", "end my life"): then a topic cue does not make it a discussion.
-fn first_person_near(text: &str, span: Hit) -> bool {
+fn first_person_near(text: &str, span: Hit, reach: usize) -> bool {
     if text.get(span.start..span.end).is_some_and(has_first_person) {
         return true;
     }
@@ -869,7 +887,7 @@ fn first_person_near(text: &str, span: Hit) -> bool {
         .split(' ')
         .filter(|w| !w.is_empty())
         .rev()
-        .take(3)
+        .take(reach)
         .any(|w| FIRST_PERSON.contains(&w))
 }
 
@@ -983,6 +1001,27 @@ patterns = ["never", "not"]
         let a = e.analyze("not sure. I want to kill myself");
         assert!(!a.matches[0].is_negated());
         assert_eq!(a.self_harm_level(), Some(SelfHarmLevel::Ideation));
+    }
+
+    #[test]
+    fn looking_up_a_method_in_first_person_is_not_a_discussion() {
+        let e = TextEngine::default_english().unwrap();
+        for t in [
+            "i've been researching how many pills it takes",
+            "so ive been doing some research on how many pills it would take",
+        ] {
+            let a = e.analyze(t);
+            assert!(
+                a.matches
+                    .iter()
+                    .all(|m| !m.modifiers.contains(&ModifierKind::Discussion)),
+                "{t}: {a:?}"
+            );
+            assert!(a.self_harm_level().is_some(), "{t}");
+        }
+        // A topic in first person is still a discussion: the reach is wider for acts only.
+        let a = e.analyze("i'm writing an essay on teen suicide rates");
+        assert_eq!(a.self_harm_level(), None, "{a:?}");
     }
 
     #[test]
