@@ -167,6 +167,15 @@ impl Hasher for Identity {
 type FastMap<V> = HashMap<u64, V, BuildHasherDefault<Identity>>;
 type FastSet = HashSet<u64, BuildHasherDefault<Identity>>;
 
+/// FNV-1a's offset basis (the hash of no bytes).
+pub(crate) const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// One FNV-1a step: `h` extended by the byte `b` (`fnv` is these steps from [`FNV_OFFSET`]).
+#[inline(always)]
+pub(crate) fn fnv_step(h: u64, b: u8) -> u64 {
+    (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+}
+
 /// FNV-1a over `bytes`, skipping the byte at `skip` (if any).
 fn fnv(bytes: &[u8], skip: Option<usize>) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -593,9 +602,12 @@ pub fn one_edit(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// What happens to one token of the skeleton.
-enum Rewrite {
+pub(crate) enum Rewrite {
+    /// Left as it is.
     Keep,
+    /// Replaced by a word or words found in the vocabulary.
     Replace(String),
+    /// Replaced by an abbreviation's expansion.
     Static(&'static str),
     /// Drop (an emoji between words); its characters move to the end.
     Drop,
@@ -796,7 +808,16 @@ fn rewrite_word(token: &str, vocab: &Vocabulary) -> Rewrite {
         return Rewrite::Keep;
     }
     // One hash of the token serves the abbreviation and vocabulary lookups.
-    let h = fnv(token.as_bytes(), None);
+    rewrite_word_hashed(token, fnv(token.as_bytes(), None), vocab)
+}
+
+/// [`rewrite_word`] of a token of at most [`MAX_SPLIT`] bytes whose FNV-1a hash `h` is
+/// already known (the ASCII fast path of [`super::normalize`] hashes while it writes).
+#[inline]
+pub(crate) fn rewrite_word_hashed(token: &str, h: u64, vocab: &Vocabulary) -> Rewrite {
+    if token.len() > MAX_SPLIT {
+        return Rewrite::Keep;
+    }
     if let Some(x) = vocab.expand_hashed(token, h) {
         return Rewrite::Static(x);
     }

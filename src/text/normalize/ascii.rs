@@ -1,0 +1,303 @@
+//! The fast path for plain ASCII messages (the common case): normalization, token split and
+//! the canonical token rewrites of [`crate::text::canonical`] in one walk over the bytes.
+//!
+//! The general path normalizes a message into a skeleton (recording its tokens), then looks
+//! every token up in the vocabulary and, if one is rewritten, builds a second skeleton. For a
+//! message of ASCII letters, digits, whitespace and punctuation, [`canonical_ascii`] writes
+//! the final skeleton directly: it lowercases, reads leetspeak, collapses separators and
+//! repeated letters, hashes each token while writing it and replaces it in place when the
+//! vocabulary rewrites it. It declines (and the general path runs) on anything it does not
+//! read the same way by construction: non-ASCII bytes, HTML (`<`, `&`), the censor symbols
+//! `* # _` (censored words are resolved across tokens) and `@ $ ! | +` where they could be
+//! read as letters. A test runs both paths over a generated corpus and compares the
+//! skeleton, the offset map and the flags byte for byte.
+
+use super::{leet_digit, Leet, Normalized, RunDetector};
+use crate::text::canonical::{fnv_step, rewrite_word_hashed, Rewrite, Vocabulary, FNV_OFFSET};
+
+/// Byte classes of the fast path.
+const OTHER: u8 = 0;
+const LETTER: u8 = 1;
+const DIGIT: u8 = 2;
+/// Whitespace that is not a line break.
+const SPACE: u8 = 3;
+/// `\n` and `\r`: whitespace, a sentence break and a line break.
+const NEWLINE: u8 = 4;
+/// Clause punctuation other than `!`: `. , ? ; :`.
+const SENTENCE: u8 = 5;
+const APOSTROPHE: u8 = 6;
+/// `!`, `|` and `+`: leetspeak between two word characters.
+const BETWEEN: u8 = 7;
+/// `@` and `$`: leetspeak before a word character.
+const BEFORE: u8 = 8;
+/// Bytes the fast path does not handle.
+const DECLINE: u8 = 9;
+
+const CLASS: [u8; 256] = {
+    let mut t = [DECLINE; 256];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = match b as u8 {
+            b'a'..=b'z' | b'A'..=b'Z' => LETTER,
+            b'0'..=b'9' => DIGIT,
+            // `char::is_whitespace` in ASCII (note: includes \x0b, unlike u8's).
+            b'\t' | b'\x0b' | b'\x0c' | b' ' => SPACE,
+            b'\n' | b'\r' => NEWLINE,
+            b'.' | b',' | b'?' | b';' | b':' => SENTENCE,
+            b'\'' | b'`' => APOSTROPHE,
+            b'!' | b'|' | b'+' => BETWEEN,
+            b'@' | b'$' => BEFORE,
+            b'<' | b'&' | b'*' | b'#' | b'_' => DECLINE,
+            _ => OTHER,
+        };
+        b += 1;
+    }
+    t
+};
+
+#[inline(always)]
+fn class(b: Option<&u8>) -> u8 {
+    b.map_or(SPACE, |&b| CLASS[usize::from(b)])
+}
+
+/// Normalizes the ASCII message `text` with `leet` (no spacing join) and applies the canonical
+/// rewrites of `vocab`, writing into `spare`'s buffers if given: the same skeleton, offset map
+/// and flags as [`super::normalize_reusing`] followed by
+/// [`crate::text::canonical::canonical_message_reusing`]. `Err` (with the buffers handed back)
+/// if the message needs the general path.
+pub(crate) fn canonical_ascii(
+    text: &str,
+    leet: Leet,
+    vocab: &Vocabulary,
+    spare: Option<Normalized>,
+) -> Result<Normalized, Option<Normalized>> {
+    let bytes = text.as_bytes();
+    let (mut out, mut spans) = spare.map(Normalized::into_buffers).unwrap_or_default();
+    out.reserve(bytes.len() + 16);
+    spans.reserve(bytes.len() + 16);
+    let mut det = RunDetector::new(leet);
+    let mut ambiguous = false;
+    // The separator run waiting to be written before the next character: (sentence, span).
+    let mut pending: Option<(bool, usize, usize)> = None;
+    // The last character written since the last separator (for collapsing repeats).
+    let mut last: u8 = 0;
+    // The open token: where it starts in `out`, and its hash so far.
+    let mut token: Option<usize> = None;
+    let mut hash = FNV_OFFSET;
+    // The open word as the spaced-run detector counts it: characters before collapsing, and
+    // whether each is a letter or a leet digit.
+    let (mut word_chars, mut word_single) = (0usize, true);
+    // The whitespace-delimited run being read: its first byte, and whether it has a letter
+    // (found out only when a digit needs it).
+    let mut run_start = 0usize;
+    let mut run_letter: Option<bool> = None;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let cls = CLASS[usize::from(b)];
+        if cls == LETTER {
+            // A run of letters: the common case, one tight loop.
+            open_token(
+                &mut out,
+                &mut spans,
+                &mut token,
+                &mut pending,
+                &mut hash,
+                &mut last,
+            );
+            let rest = bytes.get(i..).unwrap_or(&[]);
+            let run = rest
+                .iter()
+                .position(|b| !b.is_ascii_alphabetic())
+                .unwrap_or(rest.len());
+            let letters = rest.get(..run).unwrap_or(&[]);
+            spans.reserve(run);
+            for (k, &b) in letters.iter().enumerate() {
+                let c = b.to_ascii_lowercase();
+                let at = i + k;
+                if c == last {
+                    // Collapse repeats: widen the previous character's span.
+                    if let Some(sp) = spans.last_mut() {
+                        sp.1 = sp.1.max(at + 1);
+                    }
+                } else {
+                    out.push(char::from(c));
+                    spans.push((at, at + 1));
+                    hash = fnv_step(hash, c);
+                    last = c;
+                }
+            }
+            word_chars += run;
+            i += run;
+            continue;
+        }
+        let ch = match cls {
+            DIGIT => {
+                let has_letter = *run_letter.get_or_insert_with(|| {
+                    bytes
+                        .get(run_start..)
+                        .unwrap_or(&[])
+                        .iter()
+                        .map(|&b| CLASS[usize::from(b)])
+                        .take_while(|&c| c != SPACE && c != NEWLINE)
+                        .any(|c| c == LETTER)
+                });
+                match leet_digit(char::from(b), leet) {
+                    Some(l) if has_letter => {
+                        ambiguous |= b == b'1';
+                        Some((l as u8, true))
+                    }
+                    Some(_) => Some((b, true)),
+                    None => Some((b, false)),
+                }
+            }
+            APOSTROPHE => {
+                let prev = i.checked_sub(1).and_then(|p| bytes.get(p));
+                if class(prev) == LETTER && class(bytes.get(i + 1)) == LETTER {
+                    // Dropped inside a word (`don't`): the word goes on.
+                    i += 1;
+                    continue;
+                }
+                None
+            }
+            BETWEEN => {
+                let prev = i.checked_sub(1).and_then(|p| bytes.get(p));
+                let word = |c: u8| c == LETTER || c == DIGIT;
+                if word(class(prev)) && word(class(bytes.get(i + 1))) {
+                    return Err(decline(out, spans));
+                }
+                None
+            }
+            BEFORE => {
+                if matches!(class(bytes.get(i + 1)), LETTER | DIGIT) {
+                    return Err(decline(out, spans));
+                }
+                None
+            }
+            DECLINE => return Err(decline(out, spans)),
+            _ => None,
+        };
+        match ch {
+            Some((c, single)) => {
+                open_token(
+                    &mut out,
+                    &mut spans,
+                    &mut token,
+                    &mut pending,
+                    &mut hash,
+                    &mut last,
+                );
+                if c == last && c.is_ascii_alphabetic() {
+                    // Collapse repeats: widen the previous character's span.
+                    if let Some(sp) = spans.last_mut() {
+                        sp.1 = sp.1.max(i + 1);
+                    }
+                } else {
+                    out.push(char::from(c));
+                    spans.push((i, i + 1));
+                    hash = fnv_step(hash, c);
+                    last = c;
+                }
+                word_chars += 1;
+                word_single &= single;
+            }
+            None => {
+                if let Some(start) = token.take() {
+                    rewrite(&mut out, &mut spans, start, hash, vocab);
+                }
+                if word_chars > 0 {
+                    det.word(word_chars, word_single);
+                    (word_chars, word_single) = (0, true);
+                }
+                let newline = cls == NEWLINE;
+                det.separator(newline);
+                if newline || cls == SPACE {
+                    run_start = i + 1;
+                    run_letter = None;
+                }
+                let sentence = matches!(cls, SENTENCE | NEWLINE) || b == b'!';
+                pending = Some(match pending {
+                    Some((s, first, _)) => (s || sentence, first, i + 1),
+                    None => (sentence, i, i + 1),
+                });
+            }
+        }
+        i += 1;
+    }
+    if let Some(start) = token.take() {
+        rewrite(&mut out, &mut spans, start, hash, vocab);
+    }
+    if word_chars > 0 {
+        det.word(word_chars, word_single);
+    }
+    Ok(Normalized {
+        text: out,
+        spans,
+        tokens: None,
+        has_spaced_run: det.finish(),
+        has_ambiguous_leet: ambiguous,
+    })
+}
+
+/// Starts a token if none is open: writes the pending separator first (unless nothing was
+/// written yet).
+#[inline(always)]
+fn open_token(
+    out: &mut String,
+    spans: &mut Vec<(usize, usize)>,
+    token: &mut Option<usize>,
+    pending: &mut Option<(bool, usize, usize)>,
+    hash: &mut u64,
+    last: &mut u8,
+) {
+    if token.is_some() {
+        return;
+    }
+    if let Some((sentence, s, e)) = pending.take() {
+        if !out.is_empty() {
+            out.push(if sentence { '.' } else { ' ' });
+            spans.push((s, e));
+        }
+    }
+    *token = Some(out.len());
+    *hash = FNV_OFFSET;
+    *last = 0;
+}
+
+/// Replaces the token `out[start..]` (hash `hash`) with its canonical rewrite, if any; the
+/// replacement carries the original span of the whole token.
+#[inline]
+fn rewrite(
+    out: &mut String,
+    spans: &mut Vec<(usize, usize)>,
+    start: usize,
+    hash: u64,
+    vocab: &Vocabulary,
+) {
+    let token = out.get(start..).unwrap_or("");
+    let word = match rewrite_word_hashed(token, hash, vocab) {
+        Rewrite::Static(w) => std::borrow::Cow::Borrowed(w),
+        Rewrite::Replace(w) => std::borrow::Cow::Owned(w),
+        Rewrite::Keep | Rewrite::Drop => return,
+    };
+    let span = (
+        spans.get(start).map_or(0, |x| x.0),
+        spans.last().map_or(0, |x| x.1),
+    );
+    out.truncate(start);
+    spans.truncate(start);
+    out.push_str(&word);
+    spans.extend(std::iter::repeat_n(span, word.len()));
+}
+
+/// The buffers, emptied, as a spare for the general path.
+fn decline(mut out: String, mut spans: Vec<(usize, usize)>) -> Option<Normalized> {
+    out.clear();
+    spans.clear();
+    Some(Normalized {
+        text: out,
+        spans,
+        tokens: None,
+        has_spaced_run: false,
+        has_ambiguous_leet: false,
+    })
+}
