@@ -808,26 +808,35 @@ fn rewrite_word(token: &str, vocab: &Vocabulary) -> Rewrite {
         return Rewrite::Keep;
     }
     // One hash of the token serves the abbreviation and vocabulary lookups.
-    rewrite_word_hashed(token, fnv(token.as_bytes(), None), vocab)
+    rewrite_word_hashed(token.as_bytes(), fnv(token.as_bytes(), None), vocab)
 }
 
 /// [`rewrite_word`] of a token of at most [`MAX_SPLIT`] bytes whose FNV-1a hash `h` is
 /// already known (the ASCII fast path of [`super::normalize`] hashes while it writes).
 #[inline]
-pub(crate) fn rewrite_word_hashed(token: &str, h: u64, vocab: &Vocabulary) -> Rewrite {
+pub(crate) fn rewrite_word_hashed(token: &[u8], h: u64, vocab: &Vocabulary) -> Rewrite {
     if token.len() > MAX_SPLIT {
         return Rewrite::Keep;
     }
-    if let Some(x) = vocab.expand_hashed(token, h) {
-        return Rewrite::Static(x);
+    if token.len() <= 8 && vocab.abbreviation_bits.may_contain(h) {
+        if let Some(&(k, x)) = vocab.abbreviations.get(&h) {
+            // Hash collisions are possible in principle: confirm.
+            if k.as_bytes() == token {
+                return Rewrite::Static(x);
+            }
+        }
     }
     if token.len() < 4
-        || !token.bytes().all(|b| b.is_ascii_lowercase())
+        || !token.iter().all(u8::is_ascii_lowercase)
         || vocab.contains_hash(h)
         || vocab.keep_memo.holds(h, token.len())
     {
         return Rewrite::Keep;
     }
+    // Lowercase ASCII from here.
+    let Ok(token) = std::str::from_utf8(token) else {
+        return Rewrite::Keep;
+    };
     let rewrite = search_rewrite(token, vocab);
     if matches!(rewrite, Rewrite::Keep) {
         vocab.keep_memo.remember(h, token.len());

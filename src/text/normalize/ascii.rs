@@ -72,7 +72,8 @@ pub(crate) fn canonical_ascii(
     spare: Option<Normalized>,
 ) -> Result<Normalized, Option<Normalized>> {
     let bytes = text.as_bytes();
-    let (mut out, mut spans) = spare.map(Normalized::into_buffers).unwrap_or_default();
+    let (out, mut spans) = spare.map(Normalized::into_buffers).unwrap_or_default();
+    let mut out = out.into_bytes();
     out.reserve(bytes.len() + 16);
     spans.reserve(bytes.len() + 16);
     let mut det = RunDetector::new(leet);
@@ -104,30 +105,10 @@ pub(crate) fn canonical_ascii(
                 &mut hash,
                 &mut last,
             );
-            let rest = bytes.get(i..).unwrap_or(&[]);
-            let run = rest
-                .iter()
-                .position(|b| !b.is_ascii_alphabetic())
-                .unwrap_or(rest.len());
-            let letters = rest.get(..run).unwrap_or(&[]);
-            spans.reserve(run);
-            for (k, &b) in letters.iter().enumerate() {
-                let c = b.to_ascii_lowercase();
-                let at = i + k;
-                if c == last {
-                    // Collapse repeats: widen the previous character's span.
-                    if let Some(sp) = spans.last_mut() {
-                        sp.1 = sp.1.max(at + 1);
-                    }
-                } else {
-                    out.push(char::from(c));
-                    spans.push((at, at + 1));
-                    hash = fnv_step(hash, c);
-                    last = c;
-                }
-            }
-            word_chars += run;
-            i += run;
+            let end;
+            (end, hash, last) = letter_run(&mut out, &mut spans, bytes, i, hash, last);
+            word_chars += end - i;
+            i = end;
             continue;
         }
         let ch = match cls {
@@ -192,7 +173,7 @@ pub(crate) fn canonical_ascii(
                         sp.1 = sp.1.max(i + 1);
                     }
                 } else {
-                    out.push(char::from(c));
+                    out.push(c);
                     spans.push((i, i + 1));
                     hash = fnv_step(hash, c);
                     last = c;
@@ -229,8 +210,10 @@ pub(crate) fn canonical_ascii(
     if word_chars > 0 {
         det.word(word_chars, word_single);
     }
+    // Only ASCII was written, so the check always passes.
+    let text = String::from_utf8(out).unwrap_or_default();
     Ok(Normalized {
-        text: out,
+        text,
         spans,
         tokens: None,
         has_spaced_run: det.finish(),
@@ -238,11 +221,45 @@ pub(crate) fn canonical_ascii(
     })
 }
 
+/// Writes the run of ASCII letters starting at `bytes[i]` into the open token (lowercased,
+/// repeats collapsed), extending its hash `hash`; `last` is the last character written.
+/// Returns the index after the run, the hash and the last character. Kept out of line: its
+/// state then lives in registers.
+#[inline(never)]
+fn letter_run(
+    out: &mut Vec<u8>,
+    spans: &mut Vec<(usize, usize)>,
+    bytes: &[u8],
+    mut i: usize,
+    mut hash: u64,
+    mut last: u8,
+) -> (usize, u64, u8) {
+    while let Some(&b) = bytes.get(i) {
+        if !b.is_ascii_alphabetic() {
+            break;
+        }
+        let c = b.to_ascii_lowercase();
+        if c == last {
+            // Collapse repeats: widen the previous character's span.
+            if let Some(sp) = spans.last_mut() {
+                sp.1 = sp.1.max(i + 1);
+            }
+        } else {
+            out.push(c);
+            spans.push((i, i + 1));
+            hash = fnv_step(hash, c);
+            last = c;
+        }
+        i += 1;
+    }
+    (i, hash, last)
+}
+
 /// Starts a token if none is open: writes the pending separator first (unless nothing was
 /// written yet).
 #[inline(always)]
 fn open_token(
-    out: &mut String,
+    out: &mut Vec<u8>,
     spans: &mut Vec<(usize, usize)>,
     token: &mut Option<usize>,
     pending: &mut Option<(bool, usize, usize)>,
@@ -254,7 +271,7 @@ fn open_token(
     }
     if let Some((sentence, s, e)) = pending.take() {
         if !out.is_empty() {
-            out.push(if sentence { '.' } else { ' ' });
+            out.push(if sentence { b'.' } else { b' ' });
             spans.push((s, e));
         }
     }
@@ -267,13 +284,13 @@ fn open_token(
 /// replacement carries the original span of the whole token.
 #[inline]
 fn rewrite(
-    out: &mut String,
+    out: &mut Vec<u8>,
     spans: &mut Vec<(usize, usize)>,
     start: usize,
     hash: u64,
     vocab: &Vocabulary,
 ) {
-    let token = out.get(start..).unwrap_or("");
+    let token = out.get(start..).unwrap_or(&[]);
     let word = match rewrite_word_hashed(token, hash, vocab) {
         Rewrite::Static(w) => std::borrow::Cow::Borrowed(w),
         Rewrite::Replace(w) => std::borrow::Cow::Owned(w),
@@ -285,16 +302,16 @@ fn rewrite(
     );
     out.truncate(start);
     spans.truncate(start);
-    out.push_str(&word);
+    out.extend_from_slice(word.as_bytes());
     spans.extend(std::iter::repeat_n(span, word.len()));
 }
 
 /// The buffers, emptied, as a spare for the general path.
-fn decline(mut out: String, mut spans: Vec<(usize, usize)>) -> Option<Normalized> {
+fn decline(mut out: Vec<u8>, mut spans: Vec<(usize, usize)>) -> Option<Normalized> {
     out.clear();
     spans.clear();
     Some(Normalized {
-        text: out,
+        text: String::from_utf8(out).unwrap_or_default(),
         spans,
         tokens: None,
         has_spaced_run: false,
