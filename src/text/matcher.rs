@@ -937,6 +937,142 @@ fn right_boundary(text: &str, at: usize) -> bool {
 mod tests {
     use super::*;
 
+    /// Runs the ASCII fast path on `t` (in `spare`'s buffers, as scans do) and, if it takes
+    /// it, asserts it equals the general path. Returns whether it took it.
+    fn fast_equals_general(
+        t: &str,
+        leet: Leet,
+        vocab: &Vocabulary,
+        spare: &mut Option<Normalized>,
+    ) -> bool {
+        let fast = match canonical_ascii(t, leet, vocab, spare.take()) {
+            Ok(f) => f,
+            Err(s) => {
+                *spare = s;
+                return false;
+            }
+        };
+        let opts = NormalizeOptions {
+            join_spaced: false,
+            leet,
+        };
+        let base = normalize_reusing(t, opts, None);
+        let general = canonical_message_reusing(t, &base, vocab, &mut None);
+        let general = general.as_ref().unwrap_or(&base);
+        assert_eq!(fast.as_str(), general.as_str(), "{t:?} {leet:?}");
+        assert_eq!(fast.spans(), general.spans(), "{t:?} {leet:?}: spans");
+        assert_eq!(
+            (fast.has_spaced_run(), fast.has_ambiguous_leet()),
+            (base.has_spaced_run(), base.has_ambiguous_leet()),
+            "{t:?} {leet:?}: flags"
+        );
+        *spare = fast.into_spare();
+        true
+    }
+
+    /// Pieces of the generated messages of [`ascii_fast_path_equals_general_path`].
+    const ASCII_PIECES: &[&str] = &[
+        "kill",
+        "KILL",
+        "myself",
+        "killing",
+        "wanted",
+        "parets",
+        "delte",
+        "this",
+        "chat",
+        "u",
+        "r",
+        "ur",
+        "rn",
+        "pls",
+        "im",
+        "dont",
+        "don't",
+        "i'll",
+        "it's",
+        "4",
+        "2",
+        "n",
+        "send",
+        "pic",
+        "pics",
+        "iwanttokillmyself",
+        "deletethischat",
+        "homework",
+        "the",
+        "k1ll",
+        "ki11",
+        "sch00l",
+        "wh3re",
+        "l1ve",
+        "5ex",
+        "b00bs",
+        "13",
+        "100",
+        "x-4",
+        "kiiiilll",
+        "soooo",
+        "mature",
+        "age",
+        "parents",
+        "tell",
+        "snap",
+        "k",
+        "i",
+        "l",
+        "a",
+        "z",
+        " ",
+        " ",
+        " ",
+        "  ",
+        ". ",
+        ", ",
+        "! ",
+        "!",
+        "?",
+        "...",
+        ";",
+        ":",
+        "-",
+        "'",
+        "`",
+        "''",
+        "\n",
+        "\r\n",
+        "\t",
+        "\x0b",
+        "\x0c",
+        "\x01",
+        "\x7f",
+        "(",
+        ")",
+        "\"",
+        "/",
+        "~",
+        "=",
+        "|",
+        "+",
+        "@",
+        "$",
+        "he!!o",
+        "a|b",
+        "1+1",
+        "@me",
+        "$5",
+        "me@",
+        "5$",
+        "wow!!",
+        "o'",
+        "'o",
+        "1'2",
+        "a'1",
+        "k i l l",
+        "k.i.l.l",
+        "r u",
+    ];
+
     /// The ASCII fast path ([`canonical_ascii`]) writes exactly what the general path
     /// (normalize, then the canonical rewrites) writes: skeleton, offset map and flags, over
     /// generated messages full of rewrites (abbreviations, inflections, misspellings,
@@ -944,107 +1080,6 @@ mod tests {
     /// embedded lexicons' vocabulary. It must also take most of them.
     #[test]
     fn ascii_fast_path_equals_general_path() {
-        const PIECES: &[&str] = &[
-            "kill",
-            "KILL",
-            "myself",
-            "killing",
-            "wanted",
-            "parets",
-            "delte",
-            "this",
-            "chat",
-            "u",
-            "r",
-            "ur",
-            "rn",
-            "pls",
-            "im",
-            "dont",
-            "don't",
-            "i'll",
-            "it's",
-            "4",
-            "2",
-            "n",
-            "send",
-            "pic",
-            "pics",
-            "iwanttokillmyself",
-            "deletethischat",
-            "homework",
-            "the",
-            "k1ll",
-            "ki11",
-            "sch00l",
-            "wh3re",
-            "l1ve",
-            "5ex",
-            "b00bs",
-            "13",
-            "100",
-            "x-4",
-            "kiiiilll",
-            "soooo",
-            "mature",
-            "age",
-            "parents",
-            "tell",
-            "snap",
-            "k",
-            "i",
-            "l",
-            "a",
-            "z",
-            " ",
-            " ",
-            " ",
-            "  ",
-            ". ",
-            ", ",
-            "! ",
-            "!",
-            "?",
-            "...",
-            ";",
-            ":",
-            "-",
-            "'",
-            "`",
-            "''",
-            "\n",
-            "\r\n",
-            "\t",
-            "\x0b",
-            "\x0c",
-            "\x01",
-            "\x7f",
-            "(",
-            ")",
-            "\"",
-            "/",
-            "~",
-            "=",
-            "|",
-            "+",
-            "@",
-            "$",
-            "he!!o",
-            "a|b",
-            "1+1",
-            "@me",
-            "$5",
-            "me@",
-            "5$",
-            "wow!!",
-            "o'",
-            "'o",
-            "1'2",
-            "a'1",
-            "k i l l",
-            "k.i.l.l",
-            "r u",
-        ];
         let engine = TextEngine::default_english().expect("embedded lexicons compile");
         let vocab = &engine.vocabulary;
         let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
@@ -1056,39 +1091,17 @@ mod tests {
         };
         let (mut fast_taken, mut total) = (0, 0);
         let mut spare = None;
-        for round in 0..6000 {
+        for _ in 0..6000 {
             let mut t = String::new();
             for _ in 0..next() % 14 + 1 {
-                t.push_str(PIECES[next() % PIECES.len()]);
+                t.push_str(ASCII_PIECES[next() % ASCII_PIECES.len()]);
                 if next() % 3 == 0 {
                     t.push(' ');
                 }
             }
             for leet in [Leet::OneAsI, Leet::OneAsL] {
                 total += 1;
-                let fast = match canonical_ascii(&t, leet, vocab, spare.take()) {
-                    Ok(f) => f,
-                    Err(s) => {
-                        spare = s;
-                        continue;
-                    }
-                };
-                fast_taken += 1;
-                let opts = NormalizeOptions {
-                    join_spaced: false,
-                    leet,
-                };
-                let base = normalize_reusing(&t, opts, None);
-                let general = canonical_message_reusing(&t, &base, vocab, &mut None);
-                let general = general.as_ref().unwrap_or(&base);
-                assert_eq!(fast.as_str(), general.as_str(), "{round}: {t:?}");
-                assert_eq!(fast.spans(), general.spans(), "{round}: {t:?} spans");
-                assert_eq!(
-                    (fast.has_spaced_run(), fast.has_ambiguous_leet()),
-                    (base.has_spaced_run(), base.has_ambiguous_leet()),
-                    "{round}: {t:?} flags"
-                );
-                spare = fast.into_spare();
+                fast_taken += usize::from(fast_equals_general(&t, leet, vocab, &mut spare));
             }
         }
         assert!(

@@ -60,6 +60,45 @@ fn class(b: Option<&u8>) -> u8 {
     b.map_or(SPACE, |&b| CLASS[usize::from(b)])
 }
 
+/// What one byte other than a letter is, in context.
+enum Step {
+    /// A word character (lowercase letter or digit), and whether the spaced-run detector
+    /// counts it as a letter.
+    Char(u8, bool),
+    /// Dropped without breaking the word (an apostrophe between letters).
+    Skip,
+    /// A separator.
+    Sep,
+    /// Only the general path reads this message right.
+    Decline,
+}
+
+/// The state of one walk of [`canonical_ascii`].
+struct Walk<'a> {
+    bytes: &'a [u8],
+    leet: Leet,
+    vocab: &'a Vocabulary,
+    out: Vec<u8>,
+    spans: Vec<(usize, usize)>,
+    det: RunDetector,
+    ambiguous: bool,
+    /// The separator run waiting to be written before the next character: (sentence, span).
+    pending: Option<(bool, usize, usize)>,
+    /// The last character written since the last separator (for collapsing repeats).
+    last: u8,
+    /// The open token: where it starts in `out`; `hash` is its hash so far.
+    token: Option<usize>,
+    hash: u64,
+    /// The open word as the spaced-run detector counts it: characters before collapsing,
+    /// and whether each is a letter or a leet digit.
+    word_chars: usize,
+    word_single: bool,
+    /// The whitespace-delimited run being read: its first byte, and whether it has a letter
+    /// (found out only when a digit needs it).
+    run_start: usize,
+    run_letter: Option<bool>,
+}
+
 /// Normalizes the ASCII message `text` with `leet` (no spacing join) and applies the canonical
 /// rewrites of `vocab`, writing into `spare`'s buffers if given: the same skeleton, offset map
 /// and flags as [`super::normalize_reusing`] followed by
@@ -76,149 +115,161 @@ pub(crate) fn canonical_ascii(
     let mut out = out.into_bytes();
     out.reserve(bytes.len() + 16);
     spans.reserve(bytes.len() + 16);
-    let mut det = RunDetector::new(leet);
-    let mut ambiguous = false;
-    // The separator run waiting to be written before the next character: (sentence, span).
-    let mut pending: Option<(bool, usize, usize)> = None;
-    // The last character written since the last separator (for collapsing repeats).
-    let mut last: u8 = 0;
-    // The open token: where it starts in `out`, and its hash so far.
-    let mut token: Option<usize> = None;
-    let mut hash = FNV_OFFSET;
-    // The open word as the spaced-run detector counts it: characters before collapsing, and
-    // whether each is a letter or a leet digit.
-    let (mut word_chars, mut word_single) = (0usize, true);
-    // The whitespace-delimited run being read: its first byte, and whether it has a letter
-    // (found out only when a digit needs it).
-    let mut run_start = 0usize;
-    let mut run_letter: Option<bool> = None;
+    let mut w = Walk {
+        bytes,
+        leet,
+        vocab,
+        out,
+        spans,
+        det: RunDetector::new(leet),
+        ambiguous: false,
+        pending: None,
+        last: 0,
+        token: None,
+        hash: FNV_OFFSET,
+        word_chars: 0,
+        word_single: true,
+        run_start: 0,
+        run_letter: None,
+    };
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
         let cls = CLASS[usize::from(b)];
         if cls == LETTER {
             // A run of letters: the common case, one tight loop.
-            open_token(
-                &mut out,
-                &mut spans,
-                &mut token,
-                &mut pending,
-                &mut hash,
-                &mut last,
-            );
+            w.open_token();
             let end;
-            (end, hash, last) = letter_run(&mut out, &mut spans, bytes, i, hash, last);
-            word_chars += end - i;
+            (end, w.hash, w.last) = letter_run(&mut w.out, &mut w.spans, bytes, i, w.hash, w.last);
+            w.word_chars += end - i;
             i = end;
             continue;
         }
-        let ch = match cls {
+        match w.step(i, b, cls) {
+            Step::Char(c, single) => w.char(i, c, single),
+            Step::Skip => {}
+            Step::Sep => w.separator(i, b, cls),
+            Step::Decline => return Err(decline(w.out, w.spans)),
+        }
+        i += 1;
+    }
+    w.close_token();
+    if w.word_chars > 0 {
+        w.det.word(w.word_chars, w.word_single);
+    }
+    // Only ASCII was written, so the check always passes.
+    let text = String::from_utf8(w.out).unwrap_or_default();
+    Ok(Normalized {
+        text,
+        spans: w.spans,
+        tokens: None,
+        has_spaced_run: w.det.finish(),
+        has_ambiguous_leet: w.ambiguous,
+    })
+}
+
+impl Walk<'_> {
+    /// Reads the byte `b` (class `cls`, not a letter) at `i`, as the general path's
+    /// classification does for an ASCII unit.
+    #[inline(always)]
+    fn step(&mut self, i: usize, b: u8, cls: u8) -> Step {
+        let bytes = self.bytes;
+        let prev = || class(i.checked_sub(1).and_then(|p| bytes.get(p)));
+        let next = || class(bytes.get(i + 1));
+        let word = |c: u8| c == LETTER || c == DIGIT;
+        match cls {
             DIGIT => {
-                let has_letter = *run_letter.get_or_insert_with(|| {
+                let start = self.run_start;
+                let has_letter = *self.run_letter.get_or_insert_with(|| {
                     bytes
-                        .get(run_start..)
+                        .get(start..)
                         .unwrap_or(&[])
                         .iter()
                         .map(|&b| CLASS[usize::from(b)])
                         .take_while(|&c| c != SPACE && c != NEWLINE)
                         .any(|c| c == LETTER)
                 });
-                match leet_digit(char::from(b), leet) {
+                match leet_digit(char::from(b), self.leet) {
                     Some(l) if has_letter => {
-                        ambiguous |= b == b'1';
-                        Some((l as u8, true))
+                        self.ambiguous |= b == b'1';
+                        Step::Char(l as u8, true)
                     }
-                    Some(_) => Some((b, true)),
-                    None => Some((b, false)),
+                    Some(_) => Step::Char(b, true),
+                    None => Step::Char(b, false),
                 }
             }
-            APOSTROPHE => {
-                let prev = i.checked_sub(1).and_then(|p| bytes.get(p));
-                if class(prev) == LETTER && class(bytes.get(i + 1)) == LETTER {
-                    // Dropped inside a word (`don't`): the word goes on.
-                    i += 1;
-                    continue;
-                }
-                None
-            }
-            BETWEEN => {
-                let prev = i.checked_sub(1).and_then(|p| bytes.get(p));
-                let word = |c: u8| c == LETTER || c == DIGIT;
-                if word(class(prev)) && word(class(bytes.get(i + 1))) {
-                    return Err(decline(out, spans));
-                }
-                None
-            }
-            BEFORE => {
-                if matches!(class(bytes.get(i + 1)), LETTER | DIGIT) {
-                    return Err(decline(out, spans));
-                }
-                None
-            }
-            DECLINE => return Err(decline(out, spans)),
-            _ => None,
-        };
-        match ch {
-            Some((c, single)) => {
-                open_token(
-                    &mut out,
-                    &mut spans,
-                    &mut token,
-                    &mut pending,
-                    &mut hash,
-                    &mut last,
-                );
-                if c == last && c.is_ascii_alphabetic() {
-                    // Collapse repeats: widen the previous character's span.
-                    if let Some(sp) = spans.last_mut() {
-                        sp.1 = sp.1.max(i + 1);
-                    }
-                } else {
-                    out.push(c);
-                    spans.push((i, i + 1));
-                    hash = fnv_step(hash, c);
-                    last = c;
-                }
-                word_chars += 1;
-                word_single &= single;
-            }
-            None => {
-                if let Some(start) = token.take() {
-                    rewrite(&mut out, &mut spans, start, hash, vocab);
-                }
-                if word_chars > 0 {
-                    det.word(word_chars, word_single);
-                    (word_chars, word_single) = (0, true);
-                }
-                let newline = cls == NEWLINE;
-                det.separator(newline);
-                if newline || cls == SPACE {
-                    run_start = i + 1;
-                    run_letter = None;
-                }
-                let sentence = matches!(cls, SENTENCE | NEWLINE) || b == b'!';
-                pending = Some(match pending {
-                    Some((s, first, _)) => (s || sentence, first, i + 1),
-                    None => (sentence, i, i + 1),
-                });
+            // Dropped inside a word (`don't`): the word goes on.
+            APOSTROPHE if prev() == LETTER && next() == LETTER => Step::Skip,
+            BETWEEN if word(prev()) && word(next()) => Step::Decline,
+            BEFORE if word(next()) => Step::Decline,
+            DECLINE => Step::Decline,
+            _ => Step::Sep,
+        }
+    }
+
+    /// Starts a token if none is open: writes the pending separator first (unless nothing
+    /// was written yet).
+    #[inline(always)]
+    fn open_token(&mut self) {
+        if self.token.is_some() {
+            return;
+        }
+        if let Some((sentence, s, e)) = self.pending.take() {
+            if !self.out.is_empty() {
+                self.out.push(if sentence { b'.' } else { b' ' });
+                self.spans.push((s, e));
             }
         }
-        i += 1;
+        self.token = Some(self.out.len());
+        self.hash = FNV_OFFSET;
+        self.last = 0;
     }
-    if let Some(start) = token.take() {
-        rewrite(&mut out, &mut spans, start, hash, vocab);
+
+    /// The word character `c` read at byte `i` (`single`: a letter or leet digit).
+    fn char(&mut self, i: usize, c: u8, single: bool) {
+        self.open_token();
+        if c == self.last && c.is_ascii_alphabetic() {
+            // Collapse repeats: widen the previous character's span.
+            if let Some(sp) = self.spans.last_mut() {
+                sp.1 = sp.1.max(i + 1);
+            }
+        } else {
+            self.out.push(c);
+            self.spans.push((i, i + 1));
+            self.hash = fnv_step(self.hash, c);
+            self.last = c;
+        }
+        self.word_chars += 1;
+        self.word_single &= single;
     }
-    if word_chars > 0 {
-        det.word(word_chars, word_single);
+
+    /// The separator byte `b` (class `cls`) at `i`: ends the open token and word.
+    #[inline(always)]
+    fn separator(&mut self, i: usize, b: u8, cls: u8) {
+        self.close_token();
+        if self.word_chars > 0 {
+            self.det.word(self.word_chars, self.word_single);
+            (self.word_chars, self.word_single) = (0, true);
+        }
+        let newline = cls == NEWLINE;
+        self.det.separator(newline);
+        if newline || cls == SPACE {
+            self.run_start = i + 1;
+            self.run_letter = None;
+        }
+        let sentence = matches!(cls, SENTENCE | NEWLINE) || b == b'!';
+        self.pending = Some(match self.pending {
+            Some((s, first, _)) => (s || sentence, first, i + 1),
+            None => (sentence, i, i + 1),
+        });
     }
-    // Only ASCII was written, so the check always passes.
-    let text = String::from_utf8(out).unwrap_or_default();
-    Ok(Normalized {
-        text,
-        spans,
-        tokens: None,
-        has_spaced_run: det.finish(),
-        has_ambiguous_leet: ambiguous,
-    })
+
+    /// Replaces the open token with its canonical rewrite, if any.
+    #[inline(always)]
+    fn close_token(&mut self) {
+        if let Some(start) = self.token.take() {
+            rewrite(&mut self.out, &mut self.spans, start, self.hash, self.vocab);
+        }
+    }
 }
 
 /// Writes the run of ASCII letters starting at `bytes[i]` into the open token (lowercased,
@@ -253,31 +304,6 @@ fn letter_run(
         i += 1;
     }
     (i, hash, last)
-}
-
-/// Starts a token if none is open: writes the pending separator first (unless nothing was
-/// written yet).
-#[inline(always)]
-fn open_token(
-    out: &mut Vec<u8>,
-    spans: &mut Vec<(usize, usize)>,
-    token: &mut Option<usize>,
-    pending: &mut Option<(bool, usize, usize)>,
-    hash: &mut u64,
-    last: &mut u8,
-) {
-    if token.is_some() {
-        return;
-    }
-    if let Some((sentence, s, e)) = pending.take() {
-        if !out.is_empty() {
-            out.push(if sentence { b'.' } else { b' ' });
-            spans.push((s, e));
-        }
-    }
-    *token = Some(out.len());
-    *hash = FNV_OFFSET;
-    *last = 0;
 }
 
 /// Replaces the token `out[start..]` (hash `hash`) with its canonical rewrite, if any; the
