@@ -31,6 +31,7 @@ use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 
 /// Shortest vocabulary word a misspelling is corrected to.
 const MIN_FUZZY_TARGET: usize = 5;
@@ -253,6 +254,64 @@ pub struct Vocabulary {
     by_len: Vec<Vec<String>>,
     /// Unknown words recently found to need no rewrite.
     keep_memo: KeepMemo,
+    /// Unknown words recently rewritten, with their rewrite.
+    replace_memo: ReplaceMemo,
+}
+
+/// A direct-mapped memo of the unknown words that [`rewrite_word`] rewrote (a stem, a
+/// correction or a split) and their rewrite, shared by every thread scanning with one
+/// [`Vocabulary`]: [`KeepMemo`] only remembers the words left alone, so a rewritten word was
+/// searched again every time it was met (about 1,600 instructions each). Each slot holds the
+/// word itself and is compared in full, so a hit is always this word's answer; a slot another
+/// thread holds is a miss (never a wait).
+struct ReplaceMemo(Box<[Mutex<Option<(Box<str>, Box<str>)>>]>);
+
+impl ReplaceMemo {
+    /// 256 slots (a few KB when full).
+    const SLOTS_LOG2: u32 = 8;
+
+    fn slot(&self, h: u64, len: usize) -> Option<&Mutex<Option<(Box<str>, Box<str>)>>> {
+        let tag = KeepMemo::tag(h, len);
+        self.0.get((tag >> (64 - Self::SLOTS_LOG2)) as usize)
+    }
+
+    /// The remembered rewrite of `token` (hash `h`), if any.
+    fn get(&self, h: u64, token: &str) -> Option<String> {
+        let slot = self.slot(h, token.len())?.try_lock().ok()?;
+        match slot.as_ref() {
+            Some((word, rewrite)) if **word == *token => Some(rewrite.to_string()),
+            _ => None,
+        }
+    }
+
+    fn remember(&self, h: u64, token: &str, rewrite: &str) {
+        if let Some(Ok(mut slot)) = self.slot(h, token.len()).map(Mutex::try_lock) {
+            *slot = Some((token.into(), rewrite.into()));
+        }
+    }
+}
+
+impl Default for ReplaceMemo {
+    fn default() -> Self {
+        ReplaceMemo(
+            (0..1usize << Self::SLOTS_LOG2)
+                .map(|_| Mutex::new(None))
+                .collect(),
+        )
+    }
+}
+
+/// A clone starts with an empty memo (it is only a cache).
+impl Clone for ReplaceMemo {
+    fn clone(&self) -> Self {
+        ReplaceMemo::default()
+    }
+}
+
+impl std::fmt::Debug for ReplaceMemo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ReplaceMemo")
+    }
 }
 
 /// A direct-mapped memo of the unknown words that [`rewrite_word`] kept as they are, by hash
@@ -837,9 +896,14 @@ pub(crate) fn rewrite_word_hashed(token: &[u8], h: u64, vocab: &Vocabulary) -> R
     let Ok(token) = std::str::from_utf8(token) else {
         return Rewrite::Keep;
     };
+    if let Some(w) = vocab.replace_memo.get(h, token) {
+        return Rewrite::Replace(w);
+    }
     let rewrite = search_rewrite(token, vocab);
-    if matches!(rewrite, Rewrite::Keep) {
-        vocab.keep_memo.remember(h, token.len());
+    match &rewrite {
+        Rewrite::Keep => vocab.keep_memo.remember(h, token.len()),
+        Rewrite::Replace(w) => vocab.replace_memo.remember(h, token, w),
+        Rewrite::Static(_) | Rewrite::Drop => {}
     }
     rewrite
 }
@@ -1053,6 +1117,15 @@ mod tests {
             "a rewritten word is not"
         );
         assert!(!v.clone().keep_memo.holds(h, 8), "a clone starts empty");
+        // Rewritten words are remembered with their rewrite, and only for themselves.
+        let m = fnv(b"matrue", None);
+        assert_eq!(v.replace_memo.get(m, "matrue").as_deref(), Some("mature"));
+        assert_eq!(
+            v.replace_memo.get(m, "matreu"),
+            None,
+            "another word, same slot"
+        );
+        assert_eq!(v.clone().replace_memo.get(m, "matrue"), None);
     }
 
     fn canon(text: &str) -> String {
