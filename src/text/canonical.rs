@@ -264,13 +264,16 @@ pub struct Vocabulary {
 /// searched again every time it was met (about 1,600 instructions each). Each slot holds the
 /// word itself and is compared in full, so a hit is always this word's answer; a slot another
 /// thread holds is a miss (never a wait).
-struct ReplaceMemo(Box<[Mutex<Option<(Box<str>, Box<str>)>>]>);
+struct ReplaceMemo(Box<[ReplaceSlot]>);
+
+/// One slot of [`ReplaceMemo`]: a rewritten word and its rewrite.
+type ReplaceSlot = Mutex<Option<(Box<str>, Box<str>)>>;
 
 impl ReplaceMemo {
     /// 256 slots (a few KB when full).
     const SLOTS_LOG2: u32 = 8;
 
-    fn slot(&self, h: u64, len: usize) -> Option<&Mutex<Option<(Box<str>, Box<str>)>>> {
+    fn slot(&self, h: u64, len: usize) -> Option<&ReplaceSlot> {
         let tag = KeepMemo::tag(h, len);
         self.0.get((tag >> (64 - Self::SLOTS_LOG2)) as usize)
     }
