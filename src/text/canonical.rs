@@ -31,6 +31,7 @@ use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 
 /// Shortest vocabulary word a misspelling is corrected to.
 const MIN_FUZZY_TARGET: usize = 5;
@@ -167,6 +168,15 @@ impl Hasher for Identity {
 type FastMap<V> = HashMap<u64, V, BuildHasherDefault<Identity>>;
 type FastSet = HashSet<u64, BuildHasherDefault<Identity>>;
 
+/// FNV-1a's offset basis (the hash of no bytes).
+pub(crate) const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// One FNV-1a step: `h` extended by the byte `b` (`fnv` is these steps from [`FNV_OFFSET`]).
+#[inline(always)]
+pub(crate) fn fnv_step(h: u64, b: u8) -> u64 {
+    (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+}
+
 /// FNV-1a over `bytes`, skipping the byte at `skip` (if any).
 fn fnv(bytes: &[u8], skip: Option<usize>) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -244,6 +254,67 @@ pub struct Vocabulary {
     by_len: Vec<Vec<String>>,
     /// Unknown words recently found to need no rewrite.
     keep_memo: KeepMemo,
+    /// Unknown words recently rewritten, with their rewrite.
+    replace_memo: ReplaceMemo,
+}
+
+/// A direct-mapped memo of the unknown words that [`rewrite_word`] rewrote (a stem, a
+/// correction or a split) and their rewrite, shared by every thread scanning with one
+/// [`Vocabulary`]: [`KeepMemo`] only remembers the words left alone, so a rewritten word was
+/// searched again every time it was met (about 1,600 instructions each). Each slot holds the
+/// word itself and is compared in full, so a hit is always this word's answer; a slot another
+/// thread holds is a miss (never a wait).
+struct ReplaceMemo(Box<[ReplaceSlot]>);
+
+/// One slot of [`ReplaceMemo`]: a rewritten word and its rewrite.
+type ReplaceSlot = Mutex<Option<(Box<str>, Box<str>)>>;
+
+impl ReplaceMemo {
+    /// 256 slots (a few KB when full).
+    const SLOTS_LOG2: u32 = 8;
+
+    fn slot(&self, h: u64, len: usize) -> Option<&ReplaceSlot> {
+        let tag = KeepMemo::tag(h, len);
+        self.0.get((tag >> (64 - Self::SLOTS_LOG2)) as usize)
+    }
+
+    /// The remembered rewrite of `token` (hash `h`), if any.
+    fn get(&self, h: u64, token: &str) -> Option<String> {
+        let slot = self.slot(h, token.len())?.try_lock().ok()?;
+        match slot.as_ref() {
+            Some((word, rewrite)) if **word == *token => Some(rewrite.to_string()),
+            _ => None,
+        }
+    }
+
+    fn remember(&self, h: u64, token: &str, rewrite: &str) {
+        if let Some(Ok(mut slot)) = self.slot(h, token.len()).map(Mutex::try_lock) {
+            *slot = Some((token.into(), rewrite.into()));
+        }
+    }
+}
+
+impl Default for ReplaceMemo {
+    fn default() -> Self {
+        ReplaceMemo(
+            (0..1usize << Self::SLOTS_LOG2)
+                .map(|_| Mutex::new(None))
+                .collect(),
+        )
+    }
+}
+
+/// A clone starts with an empty memo (it is only a cache).
+impl Clone for ReplaceMemo {
+    fn clone(&self) -> Self {
+        ReplaceMemo::default()
+    }
+}
+
+impl std::fmt::Debug for ReplaceMemo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ReplaceMemo")
+    }
 }
 
 /// A direct-mapped memo of the unknown words that [`rewrite_word`] kept as they are, by hash
@@ -593,9 +664,12 @@ pub fn one_edit(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// What happens to one token of the skeleton.
-enum Rewrite {
+pub(crate) enum Rewrite {
+    /// Left as it is.
     Keep,
+    /// Replaced by a word or words found in the vocabulary.
     Replace(String),
+    /// Replaced by an abbreviation's expansion.
     Static(&'static str),
     /// Drop (an emoji between words); its characters move to the end.
     Drop,
@@ -796,20 +870,43 @@ fn rewrite_word(token: &str, vocab: &Vocabulary) -> Rewrite {
         return Rewrite::Keep;
     }
     // One hash of the token serves the abbreviation and vocabulary lookups.
-    let h = fnv(token.as_bytes(), None);
-    if let Some(x) = vocab.expand_hashed(token, h) {
-        return Rewrite::Static(x);
+    rewrite_word_hashed(token.as_bytes(), fnv(token.as_bytes(), None), vocab)
+}
+
+/// [`rewrite_word`] of a token of at most [`MAX_SPLIT`] bytes whose FNV-1a hash `h` is
+/// already known (the ASCII fast path of [`super::normalize`] hashes while it writes).
+#[inline]
+pub(crate) fn rewrite_word_hashed(token: &[u8], h: u64, vocab: &Vocabulary) -> Rewrite {
+    if token.len() > MAX_SPLIT {
+        return Rewrite::Keep;
+    }
+    if token.len() <= 8 && vocab.abbreviation_bits.may_contain(h) {
+        if let Some(&(k, x)) = vocab.abbreviations.get(&h) {
+            // Hash collisions are possible in principle: confirm.
+            if k.as_bytes() == token {
+                return Rewrite::Static(x);
+            }
+        }
     }
     if token.len() < 4
-        || !token.bytes().all(|b| b.is_ascii_lowercase())
+        || !token.iter().all(u8::is_ascii_lowercase)
         || vocab.contains_hash(h)
         || vocab.keep_memo.holds(h, token.len())
     {
         return Rewrite::Keep;
     }
+    // Lowercase ASCII from here.
+    let Ok(token) = std::str::from_utf8(token) else {
+        return Rewrite::Keep;
+    };
+    if let Some(w) = vocab.replace_memo.get(h, token) {
+        return Rewrite::Replace(w);
+    }
     let rewrite = search_rewrite(token, vocab);
-    if matches!(rewrite, Rewrite::Keep) {
-        vocab.keep_memo.remember(h, token.len());
+    match &rewrite {
+        Rewrite::Keep => vocab.keep_memo.remember(h, token.len()),
+        Rewrite::Replace(w) => vocab.replace_memo.remember(h, token, w),
+        Rewrite::Static(_) | Rewrite::Drop => {}
     }
     rewrite
 }
@@ -1023,6 +1120,15 @@ mod tests {
             "a rewritten word is not"
         );
         assert!(!v.clone().keep_memo.holds(h, 8), "a clone starts empty");
+        // Rewritten words are remembered with their rewrite, and only for themselves.
+        let m = fnv(b"matrue", None);
+        assert_eq!(v.replace_memo.get(m, "matrue").as_deref(), Some("mature"));
+        assert_eq!(
+            v.replace_memo.get(m, "matreu"),
+            None,
+            "another word, same slot"
+        );
+        assert_eq!(v.clone().replace_memo.get(m, "matrue"), None);
     }
 
     fn canon(text: &str) -> String {

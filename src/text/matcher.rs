@@ -7,7 +7,9 @@ use super::canonical::{
 };
 use super::error::LexiconError;
 use super::lexicon::{split_gaps, LexiconEntry, LexiconSet, Modifier, ModifierScope};
-use super::normalize::{normalize, normalize_reusing, Leet, NormalizeOptions, Normalized};
+use super::normalize::{
+    canonical_ascii, normalize, normalize_reusing, Leet, NormalizeOptions, Normalized,
+};
 use super::types::{Boundary, Category, GroomingStage, ModifierKind, SelfHarmLevel};
 use aho_corasick::{AhoCorasick, MatchKind};
 use serde::{Deserialize, Serialize};
@@ -469,11 +471,15 @@ impl TextEngine {
             .ok()
             .flatten()
             .unwrap_or_default();
-        let base = normalize_reusing(text, NormalizeOptions::default(), spare);
-        self.scan_canonical(text, &base, &mut out, &mut canonical, &mut bufs);
-        let (spaced, ambiguous_leet) = (base.has_spaced_run(), base.has_ambiguous_leet());
-        // One pass alive at a time: a pass costs about 20 bytes per input byte.
-        spare = base.into_spare();
+        let (first_spare, spaced, ambiguous_leet) = self.pass(
+            text,
+            Leet::OneAsI,
+            spare,
+            &mut out,
+            &mut canonical,
+            &mut bufs,
+        );
+        spare = first_spare;
         if spaced {
             let joined = normalize(
                 text,
@@ -485,13 +491,14 @@ impl TextEngine {
             self.scan_canonical(text, &joined, &mut out, &mut canonical, &mut bufs);
         }
         if ambiguous_leet {
-            let options = NormalizeOptions {
-                join_spaced: false,
-                leet: Leet::OneAsL,
-            };
-            let as_l = normalize_reusing(text, options, spare);
-            self.scan_canonical(text, &as_l, &mut out, &mut canonical, &mut bufs);
-            spare = as_l.into_spare();
+            (spare, _, _) = self.pass(
+                text,
+                Leet::OneAsL,
+                spare,
+                &mut out,
+                &mut canonical,
+                &mut bufs,
+            );
         }
         // A thread being torn down just allocates next time.
         let _ = SPARES.try_with(|s| s.set([spare, canonical]));
@@ -499,6 +506,39 @@ impl TextEngine {
         out.matches.sort_by_key(|m| (m.start, m.end));
         carry_third_person(text, &mut out.matches);
         out
+    }
+
+    /// One non-joining pass with `leet`: normalizes `text` (into `spare`'s buffers), scans
+    /// its canonical form and hands the buffers back, with the pass's
+    /// [`Normalized::has_spaced_run`] and [`Normalized::has_ambiguous_leet`]. Plain ASCII
+    /// messages are normalized and rewritten in one walk ([`canonical_ascii`]).
+    fn pass(
+        &self,
+        text: &str,
+        leet: Leet,
+        spare: Option<Normalized>,
+        out: &mut MessageAnalysis,
+        canonical: &mut Option<Normalized>,
+        bufs: &mut ScanBuffers,
+    ) -> (Option<Normalized>, bool, bool) {
+        let n = match canonical_ascii(text, leet, &self.vocabulary, spare) {
+            Ok(fast) => {
+                self.scan(text, &fast, out, bufs);
+                fast
+            }
+            Err(spare) => {
+                let options = NormalizeOptions {
+                    join_spaced: false,
+                    leet,
+                };
+                let n = normalize_reusing(text, options, spare);
+                self.scan_canonical(text, &n, out, canonical, bufs);
+                n
+            }
+        };
+        let flags = (n.has_spaced_run(), n.has_ambiguous_leet());
+        // One pass alive at a time: a pass costs about 20 bytes per input byte.
+        (n.into_spare(), flags.0, flags.1)
     }
 
     /// Scans the canonical form of a normalized pass (see [`super::canonical`]), built in
@@ -914,6 +954,195 @@ fn right_boundary(text: &str, at: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Runs the ASCII fast path on `t` (in `spare`'s buffers, as scans do) and, if it takes
+    /// it, asserts it equals the general path. Returns whether it took it.
+    fn fast_equals_general(
+        t: &str,
+        leet: Leet,
+        vocab: &Vocabulary,
+        spare: &mut Option<Normalized>,
+    ) -> bool {
+        let fast = match canonical_ascii(t, leet, vocab, spare.take()) {
+            Ok(f) => f,
+            Err(s) => {
+                *spare = s;
+                return false;
+            }
+        };
+        let opts = NormalizeOptions {
+            join_spaced: false,
+            leet,
+        };
+        let base = normalize_reusing(t, opts, None);
+        let general = canonical_message_reusing(t, &base, vocab, &mut None);
+        let general = general.as_ref().unwrap_or(&base);
+        assert_eq!(fast.as_str(), general.as_str(), "{t:?} {leet:?}");
+        assert_eq!(fast.spans(), general.spans(), "{t:?} {leet:?}: spans");
+        assert_eq!(
+            (fast.has_spaced_run(), fast.has_ambiguous_leet()),
+            (base.has_spaced_run(), base.has_ambiguous_leet()),
+            "{t:?} {leet:?}: flags"
+        );
+        *spare = fast.into_spare();
+        true
+    }
+
+    /// Pieces of the generated messages of [`ascii_fast_path_equals_general_path`].
+    const ASCII_PIECES: &[&str] = &[
+        "kill",
+        "KILL",
+        "myself",
+        "killing",
+        "wanted",
+        "parets",
+        "delte",
+        "this",
+        "chat",
+        "u",
+        "r",
+        "ur",
+        "rn",
+        "pls",
+        "im",
+        "dont",
+        "don't",
+        "i'll",
+        "it's",
+        "4",
+        "2",
+        "n",
+        "send",
+        "pic",
+        "pics",
+        "iwanttokillmyself",
+        "deletethischat",
+        "homework",
+        "the",
+        "k1ll",
+        "ki11",
+        "sch00l",
+        "wh3re",
+        "l1ve",
+        "5ex",
+        "b00bs",
+        "13",
+        "100",
+        "x-4",
+        "kiiiilll",
+        "soooo",
+        "mature",
+        "age",
+        "parents",
+        "tell",
+        "snap",
+        "k",
+        "i",
+        "l",
+        "a",
+        "z",
+        " ",
+        " ",
+        " ",
+        "  ",
+        ". ",
+        ", ",
+        "! ",
+        "!",
+        "?",
+        "...",
+        ";",
+        ":",
+        "-",
+        "'",
+        "`",
+        "''",
+        "\n",
+        "\r\n",
+        "\t",
+        "\x0b",
+        "\x0c",
+        "\x01",
+        "\x7f",
+        "(",
+        ")",
+        "\"",
+        "/",
+        "~",
+        "=",
+        "|",
+        "+",
+        "@",
+        "$",
+        "he!!o",
+        "a|b",
+        "1+1",
+        "@me",
+        "$5",
+        "me@",
+        "5$",
+        "wow!!",
+        "o'",
+        "'o",
+        "1'2",
+        "a'1",
+        "k i l l",
+        "k.i.l.l",
+        "r u",
+    ];
+
+    /// The ASCII fast path ([`canonical_ascii`]) writes exactly what the general path
+    /// (normalize, then the canonical rewrites) writes: skeleton, offset map and flags, over
+    /// generated messages full of rewrites (abbreviations, inflections, misspellings,
+    /// space-less runs), leetspeak, apostrophes and every ASCII separator class, with the
+    /// embedded lexicons' vocabulary. It must also take most of them.
+    #[test]
+    fn ascii_fast_path_equals_general_path() {
+        let engine = TextEngine::default_english().expect("embedded lexicons compile");
+        let vocab = &engine.vocabulary;
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize
+        };
+        let (mut fast_taken, mut total) = (0, 0);
+        let mut spare = None;
+        for _ in 0..6000 {
+            let mut t = String::new();
+            for _ in 0..next() % 14 + 1 {
+                t.push_str(ASCII_PIECES[next() % ASCII_PIECES.len()]);
+                if next() % 3 == 0 {
+                    t.push(' ');
+                }
+            }
+            for leet in [Leet::OneAsI, Leet::OneAsL] {
+                total += 1;
+                fast_taken += usize::from(fast_equals_general(&t, leet, vocab, &mut spare));
+            }
+        }
+        assert!(
+            fast_taken * 2 > total,
+            "the fast path took {fast_taken} of {total}"
+        );
+        // What it declines: non-ASCII, HTML, censor symbols, leet symbols before letters.
+        for t in [
+            "kíll",
+            "k<b>il</b>l",
+            "&#107;ill",
+            "k*ll",
+            "he!lo",
+            "@ss",
+            "s$x",
+            "a|b",
+        ] {
+            assert!(
+                canonical_ascii(t, Leet::OneAsI, vocab, None).is_err(),
+                "{t:?}"
+            );
+        }
+    }
 
     const DOC: &str = r#"
 [lexicon]

@@ -33,12 +33,18 @@
 //!
 //! Emoji are never rewritten: they pass through as themselves.
 //!
+//! Plain ASCII messages take a third path, [`canonical_ascii`], which also applies the
+//! canonical token rewrites in the same walk (see its module).
+//!
 //! Two implementations produce the same output: a single-pass streaming normalizer used for
 //! every ordinary pass (plain ASCII words are emitted straight from the bytes), and a staged
 //! one (decode → classify → mark → build) used for the spacing-join pass, which needs to look
 //! ahead across words. A randomized test checks that they agree byte for byte, offsets
 //! included.
 
+mod ascii;
+
+pub(crate) use ascii::canonical_ascii;
 use std::ops::Range;
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
