@@ -220,3 +220,30 @@ fn a_disclosed_attempt_in_a_long_post_is_the_writers_level() {
                 overdose twice last winter, and the whole street has been bringing food over.";
     assert_eq!(signals(told).self_harm, None);
 }
+
+/// The classifier reads little Spanish or Portuguese, so its low grooming probability does not
+/// veto a Spanish or Portuguese match of a stage no parent shares words with; pick-ups still
+/// are vetoed, as in English.
+#[test]
+fn spanish_and_portuguese_sexual_questions_are_not_vetoed_but_pick_ups_are() {
+    let engine = TextEngine::default_embedded().unwrap();
+    let fused = |t: &str| {
+        fuse(
+            &engine.analyze(t),
+            Some(&model().classify(t)),
+            Some(model()),
+        )
+    };
+    for t in ["¿qué llevas puesto ahora?", "o que você tá vestindo agora?"] {
+        let s = fused(t);
+        assert!(
+            model().classify(t).grooming() < preflight::text::model::fusion::GROOMING_VETO_FLOOR,
+            "the classifier now backs {t}: pick another case"
+        );
+        assert!(
+            matches!(s.grooming, Some((GroomingStage::SexualContent, _))),
+            "{t}: {s:?}"
+        );
+    }
+    assert!(fused("te paso a buscar a las 5, mamá").grooming.is_none());
+}

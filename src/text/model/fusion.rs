@@ -125,11 +125,28 @@ pub fn fuse(
     model: Option<&TextModel>,
 ) -> MessageSignals {
     let mut out = MessageSignals::default();
-    let lex_stage = analysis
+    let lex_grooming = analysis
         .by_category(Category::Grooming)
         .filter(|m| m.effective_weight > 0.0)
-        .max_by(|a, b| a.effective_weight.total_cmp(&b.effective_weight))
-        .and_then(|m| m.stage.map(|s| (s, m.effective_weight.min(1.0))));
+        .max_by(|a, b| a.effective_weight.total_cmp(&b.effective_weight));
+    let lex_stage = lex_grooming.and_then(|m| m.stage.map(|s| (s, m.effective_weight.min(1.0))));
+    // The classifier learned grooming from English chat with only a little Spanish and
+    // Portuguese: its low probability on "¿qué llevas puesto ahora?" says it cannot read the
+    // message, not that the message is benign. So a Spanish or Portuguese match of a stage no
+    // parent, coach or friend shares words with (sexual content, image requests, secrecy) is not
+    // vetoed; pick-ups, gifts and moves to another app still are, as in English ("te paso a
+    // buscar a las 5, mamá").
+    let lex_vetoable = lex_grooming.is_some_and(|m| {
+        m.language == "en"
+            || !matches!(
+                m.stage,
+                Some(
+                    GroomingStage::SexualContent
+                        | GroomingStage::ImageRequest
+                        | GroomingStage::IsolationSecrecy
+                )
+            )
+    });
     let lex_sexual = analysis
         .by_category(Category::Sexual)
         .map(|m| m.effective_weight)
@@ -146,7 +163,7 @@ pub fn fuse(
     };
     out.probs = Some(s.probs);
     let [tg, ts, tx] = m.thresholds();
-    if s.grooming() < GROOMING_VETO_FLOOR {
+    if s.grooming() < GROOMING_VETO_FLOOR && lex_vetoable {
         out.grooming = None;
     }
     // The veto reads the writer's own state only. The classifier learned third-person and
