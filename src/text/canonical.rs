@@ -179,23 +179,15 @@ pub(crate) fn fnv_step(h: u64, b: u8) -> u64 {
 
 /// FNV-1a over `bytes`, skipping the byte at `skip` (if any).
 fn fnv(bytes: &[u8], skip: Option<usize>) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let Some(skip) = skip else {
+    match skip {
         // The common case (every token is hashed whole): no per-byte skip test.
-        for &b in bytes {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        return h;
-    };
-    let skip = Some(skip);
-    for (i, &b) in bytes.iter().enumerate() {
-        if Some(i) != skip {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
+        None => bytes.iter().fold(FNV_OFFSET, |h, &b| fnv_step(h, b)),
+        Some(skip) => bytes
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| i != skip)
+            .fold(FNV_OFFSET, |h, (_, &b)| fnv_step(h, b)),
     }
-    h
 }
 
 /// A one-hash Bloom filter over 64-bit hashes: a cache-resident pre-check before the hash
@@ -436,18 +428,18 @@ impl Vocabulary {
         if token.len() > 8 {
             return None;
         }
-        self.expand_hashed(token, fnv(token.as_bytes(), None))
+        self.expand_hashed(token.as_bytes(), fnv(token.as_bytes(), None))
     }
 
-    /// [`Self::expand`] of a token whose hash `h` is already known.
+    /// [`Self::expand`] of a token (its bytes) whose hash `h` is already known.
     #[inline]
-    fn expand_hashed(&self, token: &str, h: u64) -> Option<&'static str> {
+    fn expand_hashed(&self, token: &[u8], h: u64) -> Option<&'static str> {
         if token.len() > 8 || !self.abbreviation_bits.may_contain(h) {
             return None;
         }
         let (k, x) = self.abbreviations.get(&h).copied()?;
         // Hash collisions are possible in principle: confirm.
-        (k == token).then_some(x)
+        (k.as_bytes() == token).then_some(x)
     }
 
     /// True if `bytes` hash to an abbreviation (no confirmation: used while splitting).
@@ -675,12 +667,64 @@ pub(crate) enum Rewrite {
     Drop,
 }
 
+/// The token class of a skeleton character (see [`tokens`]): `None` for a separator (` `,
+/// `.`), `Some(false)` for a word character, `Some(true)` for an emoji or another symbol.
+#[inline(always)]
+pub(crate) fn token_class(c: char) -> Option<bool> {
+    if c == ' ' || c == '.' {
+        None
+    } else if c.is_ascii_alphanumeric() {
+        Some(false)
+    } else if c.is_ascii() {
+        Some(true)
+    } else {
+        Some(!c.is_alphanumeric())
+    }
+}
+
+/// Follows the token boundaries of a skeleton one character at a time: the rule of
+/// [`tokens`], shared with the normalizer, which records the tokens as it writes the skeleton.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct TokenRuns {
+    /// The open token: its start and whether it is an emoji run.
+    open: Option<(usize, bool)>,
+}
+
+impl TokenRuns {
+    /// The character at byte `at` has the class `class` ([`token_class`]): a separator ends
+    /// the open token, a change between word characters and emoji starts a new one. Finished
+    /// tokens go to `out`.
+    #[inline(always)]
+    pub(crate) fn step(&mut self, at: usize, class: Option<bool>, out: &mut Vec<(usize, usize)>) {
+        match (self.open, class) {
+            (Some((s, _)), None) => {
+                out.push((s, at));
+                self.open = None;
+            }
+            (Some((s, was)), Some(is)) if was != is => {
+                out.push((s, at));
+                self.open = Some((at, is));
+            }
+            (None, Some(is)) => self.open = Some((at, is)),
+            _ => {}
+        }
+    }
+
+    /// Ends the open token, if any, at `len` (the skeleton's length).
+    #[inline(always)]
+    pub(crate) fn finish(&mut self, len: usize, out: &mut Vec<(usize, usize)>) {
+        if let Some((s, _)) = self.open.take() {
+            out.push((s, len));
+        }
+    }
+}
+
 /// Byte ranges of the tokens of a skeleton: maximal runs of word characters, or of emoji
 /// (`🤫dont` is two tokens, so `dont` is still rewritten), between separators.
 pub(crate) fn tokens(text: &str) -> Vec<(usize, usize)> {
     // About one token per five bytes of chat text: one allocation in the common case.
     let mut out = Vec::with_capacity(text.len() / 4 + 1);
-    let mut start: Option<(usize, bool)> = None;
+    let mut runs = TokenRuns::default();
     let bytes = text.as_bytes();
     let mut next = 0;
     while let Some(&b) = bytes.get(next) {
@@ -688,40 +732,25 @@ pub(crate) fn tokens(text: &str) -> Vec<(usize, usize)> {
         // ASCII bytes are classified without decoding a char (the common case); a run of
         // ASCII letters and digits is one step, since only its first byte can start or end a
         // token (the rest of the run has the same class).
-        let (separator, emoji) = if b.is_ascii_alphanumeric() {
+        let class = if b.is_ascii_alphanumeric() {
             next += 1;
             next += bytes.get(next..).map_or(0, |r| {
                 r.iter().take_while(|b| b.is_ascii_alphanumeric()).count()
             });
-            (false, false)
+            Some(false)
         } else if b.is_ascii() {
             next += 1;
-            (b == b' ' || b == b'.', true)
+            token_class(char::from(b))
         } else {
             let Some(c) = text.get(i..).and_then(|s| s.chars().next()) else {
                 break;
             };
             next += c.len_utf8();
-            (false, !c.is_alphanumeric())
+            token_class(c)
         };
-        if separator {
-            if let Some((s, _)) = start.take() {
-                out.push((s, i));
-            }
-            continue;
-        }
-        match start {
-            Some((s, e)) if e != emoji => {
-                out.push((s, i));
-                start = Some((i, emoji));
-            }
-            Some(_) => {}
-            None => start = Some((i, emoji)),
-        }
+        runs.step(i, class, &mut out);
     }
-    if let Some((s, _)) = start {
-        out.push((s, text.len()));
-    }
+    runs.finish(text.len(), &mut out);
     out
 }
 
@@ -880,13 +909,8 @@ pub(crate) fn rewrite_word_hashed(token: &[u8], h: u64, vocab: &Vocabulary) -> R
     if token.len() > MAX_SPLIT {
         return Rewrite::Keep;
     }
-    if token.len() <= 8 && vocab.abbreviation_bits.may_contain(h) {
-        if let Some(&(k, x)) = vocab.abbreviations.get(&h) {
-            // Hash collisions are possible in principle: confirm.
-            if k.as_bytes() == token {
-                return Rewrite::Static(x);
-            }
-        }
+    if let Some(x) = vocab.expand_hashed(token, h) {
+        return Rewrite::Static(x);
     }
     if token.len() < 4
         || !token.iter().all(u8::is_ascii_lowercase)

@@ -44,6 +44,7 @@
 
 mod ascii;
 
+use crate::text::canonical::{token_class, TokenRuns};
 pub(crate) use ascii::canonical_ascii;
 use std::ops::Range;
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
@@ -602,8 +603,8 @@ struct Emitter {
     spans: Vec<(usize, usize)>,
     /// Finished tokens of the skeleton (see [`Normalized`]'s `tokens`).
     tokens: Vec<(usize, usize)>,
-    /// The open token: its start and whether it is an emoji run.
-    open: Option<(usize, bool)>,
+    /// The token boundaries so far.
+    runs: TokenRuns,
     pending_sep: Option<(bool, usize, usize)>,
     last_char: Option<char>,
 }
@@ -624,7 +625,7 @@ impl Emitter {
             text,
             spans,
             tokens,
-            open: None,
+            runs: TokenRuns::default(),
             pending_sep: None,
             last_char: None,
         }
@@ -636,7 +637,7 @@ impl Emitter {
             spans: Vec::with_capacity(capacity),
             // About one token per five bytes of chat text.
             tokens: Vec::with_capacity(capacity / 4 + 1),
-            open: None,
+            runs: TokenRuns::default(),
             pending_sep: None,
             last_char: None,
         }
@@ -656,28 +657,8 @@ impl Emitter {
     /// after its first one continue the open word token, so they skip this.
     #[inline(always)]
     fn push(&mut self, c: char, start: usize, end: usize) {
-        let at = self.text.len();
-        let emoji = if c == ' ' || c == '.' {
-            None
-        } else if c.is_ascii_alphanumeric() {
-            Some(false)
-        } else if c.is_ascii() {
-            Some(true)
-        } else {
-            Some(!c.is_alphanumeric())
-        };
-        match (self.open, emoji) {
-            (Some((s, _)), None) => {
-                self.tokens.push((s, at));
-                self.open = None;
-            }
-            (Some((s, was)), Some(is)) if was != is => {
-                self.tokens.push((s, at));
-                self.open = Some((at, is));
-            }
-            (None, Some(is)) => self.open = Some((at, is)),
-            _ => {}
-        }
+        self.runs
+            .step(self.text.len(), token_class(c), &mut self.tokens);
         if let Ok(b) = u8::try_from(c) {
             if b.is_ascii() {
                 self.text.push(b);
@@ -742,9 +723,7 @@ impl Emitter {
     }
 
     fn finish(mut self) -> Normalized {
-        if let Some((s, _)) = self.open.take() {
-            self.tokens.push((s, self.text.len()));
-        }
+        self.runs.finish(self.text.len(), &mut self.tokens);
         // Only whole characters were written, so the check always passes (and is one fast
         // pass over mostly ASCII bytes).
         let text = String::from_utf8(self.text)
