@@ -1056,9 +1056,10 @@ impl MessageCues {
             let before = i.checked_sub(1).and_then(|j| words.get(j));
             let after = words.get(i + 1);
             let duration = before.is_some_and(|b| DURATION_BEFORE.contains(b));
-            let is_age = before.is_some_and(|b| AGE_BEFORE.contains(b))
-                || (!duration && after.is_some_and(|a| AGE_AFTER.contains(a)))
-                || (!duration && AGE_AFTER.contains(&suffix.trim_start_matches('/')));
+            let unit_after = after.is_some_and(|a| AGE_AFTER.contains(a))
+                || AGE_AFTER.contains(&suffix.trim_start_matches('/'));
+            let is_age =
+                before.is_some_and(|b| AGE_BEFORE.contains(b)) || (unit_after && !duration);
             let Ok(age) = u8::try_from(n) else {
                 continue;
             };

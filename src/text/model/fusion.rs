@@ -51,8 +51,8 @@ pub struct MessageSignals {
     /// self-harm probability (capped at the threshold) in a message where the lexicon saw no
     /// context cue that makes the mention not the writer's own (at least
     /// [`VETOED_LEXICON_GRADE`] of the threshold where the lexicon read the writer's own level
-    /// and the classifier vetoed it), that probability times [`TONED_DOWN_GRADE`] where the only cues are hyperbole or discussion, else 0 (negation,
-    /// third person, help-seeking). It ranks messages for review queues and ROC measurements;
+    /// and the classifier vetoed it), that probability times [`TONED_DOWN_GRADE`] where the
+    /// only cues are hyperbole or discussion, else 0 (negation, third person, help-seeking). It ranks messages for review queues and ROC measurements;
     /// the signal itself is still decided by the threshold.
     #[serde(default)]
     pub own_self_harm_score: f32,
@@ -152,7 +152,8 @@ pub fn fuse(
         .map(|m| m.effective_weight)
         .fold(0f32, f32::max);
     out.grooming = lex_stage;
-    out.self_harm = analysis.self_harm_level().map(|l| (l, 1.0));
+    let lex_own = analysis.self_harm_level();
+    out.self_harm = lex_own.map(|l| (l, 1.0));
     out.own_self_harm_score = out.self_harm.map_or(0.0, |x| x.1);
     out.peer_self_harm = analysis.peer_self_harm_level().map(|l| (l, 1.0));
     if lex_sexual > 0.0 {
@@ -205,9 +206,7 @@ pub fn fuse(
     }
     out.own_self_harm_score = match out.self_harm {
         Some((_, score)) => score,
-        None if !not_own && analysis.self_harm_level().is_some() => {
-            sh.min(ts).max(ts * VETOED_LEXICON_GRADE)
-        }
+        None if !not_own && lex_own.is_some() => sh.min(ts).max(ts * VETOED_LEXICON_GRADE),
         None if !not_own => sh.min(ts),
         None if toned_down => sh.min(ts) * TONED_DOWN_GRADE,
         None => 0.0,
