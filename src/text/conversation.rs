@@ -1038,6 +1038,10 @@ impl MessageCues {
         out.age_talk = AGE_TALK.iter().any(|p| joined.contains(p));
         out.contact = ContactCues::read(&joined);
         for (i, w) in words.iter().enumerate() {
+            if let Some(age) = slash_group_age(w) {
+                out.note_age(age);
+                continue;
+            }
             let digits = w.trim_end_matches(|c: char| c.is_alphabetic() || c == '/');
             let Ok(n) = digits.parse::<u32>() else {
                 if REPORT_WORDS.contains(w) {
@@ -1060,19 +1064,47 @@ impl MessageCues {
                 || AGE_AFTER.contains(&suffix.trim_start_matches('/'));
             let is_age =
                 before.is_some_and(|b| AGE_BEFORE.contains(b)) || (unit_after && !duration);
-            let Ok(age) = u8::try_from(n) else {
-                continue;
-            };
-            if is_age && (8..18).contains(&age) {
-                out.minor_age = true;
-                out.youngest_age = Some(out.youngest_age.map_or(age, |y| y.min(age)));
-            } else if is_age && (18..80).contains(&age) {
-                out.adult_age = true;
-                out.oldest_adult_age = Some(out.oldest_adult_age.map_or(age, |o| o.max(age)));
+            match u8::try_from(n) {
+                Ok(age) if is_age => out.note_age(age),
+                _ => {}
             }
         }
         out
     }
+
+    /// Records a stated age: under 18 as a minor's, 18 to 79 as an adult's (others are not ages).
+    fn note_age(&mut self, age: u8) {
+        if (8..18).contains(&age) {
+            self.minor_age = true;
+            self.youngest_age = Some(self.youngest_age.map_or(age, |y| y.min(age)));
+        } else if (18..80).contains(&age) {
+            self.adult_age = true;
+            self.oldest_adult_age = Some(self.oldest_adult_age.map_or(age, |o| o.max(age)));
+        }
+    }
+}
+
+/// Sex words of an "asl" answer, which make a number beside them in a slash group an age.
+const SEX_WORDS: [&str; 8] = ["m", "f", "male", "female", "boy", "girl", "guy", "chica"];
+
+/// The age in a slash-joined "asl" answer, in any order: "f/13/riverside", "19m/chino",
+/// "13/f/ca", "m/20". A number counts only beside a sex word (or with "m"/"f" attached), so
+/// dates and fractions ("3/15", "24/7") are not ages.
+fn slash_group_age(word: &str) -> Option<u8> {
+    if !word.contains('/') {
+        return None;
+    }
+    let parts: Vec<&str> = word.split('/').collect();
+    parts.iter().enumerate().find_map(|(j, part)| {
+        let digits = part.trim_end_matches(|c: char| c.is_alphabetic());
+        let age = digits.parse::<u8>().ok()?;
+        let attached = SEX_WORDS.contains(&&part[digits.len()..]);
+        let beside = |k: Option<usize>| {
+            k.and_then(|k| parts.get(k))
+                .is_some_and(|p| SEX_WORDS.contains(p))
+        };
+        (attached || beside(j.checked_sub(1)) || beside(Some(j + 1))).then_some(age)
+    })
 }
 
 /// One message as [`apply`] sees it.
@@ -1517,6 +1549,18 @@ mod tests {
             assert!(MessageCues::read(t).minor_age, "{t}");
         }
         assert!(MessageCues::read("32 f, looking to chat").adult_age);
+        // Slash-joined answers, sex first or attached.
+        for t in ["asl f/13/riverside, and u", "13/f/ca", "hi girl/12"] {
+            let c = MessageCues::read(t);
+            assert!(c.minor_age && !c.adult_age, "{t}");
+        }
+        let c = MessageCues::read("and u 19m/chino. m/24 here");
+        assert_eq!((c.adult_age, c.oldest_adult_age), (true, Some(24)));
+        // Dates, fractions and rates are not ages.
+        for t in ["see u 3/15", "open 24/7", "rated 9/10", "12/16 or 16/12"] {
+            let c = MessageCues::read(t);
+            assert!(!c.minor_age && !c.adult_age, "{t}");
+        }
         // Minutes are not an age.
         for t in ["be there in 15m", "brb 10 m", "omw 12m", "wait 14 m pls"] {
             assert!(!MessageCues::read(t).minor_age, "{t}");

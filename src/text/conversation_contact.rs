@@ -167,7 +167,19 @@ const NOT_AFTER: [&str; 6] = ["leave", "left", "let", "leaving", "leaves", "not"
 /// Checking for supervision, and the child's answers. Caregivers' whereabouts in general are
 /// read by `MessageCues` (`caregiver_away`); these are the phrases that name being alone or
 /// getting away.
-const RISK_ASSESSMENT: [&str; 34] = [
+const RISK_ASSESSMENT: [&str; 46] = [
+    " live by urself ",
+    " live by yourself ",
+    " live with ur parents ",
+    " live with your parents ",
+    " live with ur mom ",
+    " live with your mom ",
+    " when does she get back ",
+    " when does he get back ",
+    " what time does she get back ",
+    " what time does he get back ",
+    " when is she back ",
+    " when will she be back ",
     " r u alone ",
     " are u alone ",
     " are you alone ",
@@ -205,7 +217,27 @@ const RISK_ASSESSMENT: [&str; 34] = [
 ];
 
 /// Arranging to be together. Not "meet you" alone: "nice to meet you" is a greeting.
-const MEETING_PLAN: [&str; 43] = [
+const MEETING_PLAN: [&str; 63] = [
+    " ur address ",
+    " your address ",
+    " my address ",
+    " mapquest ",
+    " google maps ",
+    " ur location ",
+    " your location ",
+    " skip school ",
+    " skip skool ",
+    " ditch school ",
+    " still coming ",
+    " still comin ",
+    " how far is it ",
+    " how far away are you ",
+    " how far away r u ",
+    " how long will it take ",
+    " drive up ",
+    " drive down there ",
+    " come up there ",
+    " the drive ",
     " pick u up ",
     " pick you up ",
     " pick ya up ",
@@ -348,6 +380,26 @@ mod tests {
                 ContactKind::MeetingPlan,
                 "cant wait till u get here",
                 "cant wait till friday",
+            ),
+            (
+                ContactKind::MeetingPlan,
+                "whats your address i will mapquest it",
+                "whats your email address",
+            ),
+            (
+                ContactKind::MeetingPlan,
+                "if u still comin tomorrow i'll skip skool",
+                "school is still closed tomorrow",
+            ),
+            (
+                ContactKind::RiskAssessment,
+                "do u live with ur parents",
+                "i live with my parents lol",
+            ),
+            (
+                ContactKind::RiskAssessment,
+                "mom's at work. what time does she get back",
+                "what time does the store open",
             ),
             (
                 ContactKind::Physical,
