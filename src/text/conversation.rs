@@ -1042,8 +1042,12 @@ impl MessageCues {
                 out.note_age(age);
                 continue;
             }
-            let digits = w.trim_end_matches(|c: char| c.is_alphabetic() || c == '/');
-            let Ok(n) = digits.parse::<u32>() else {
+            let spelled = spelled_number(w);
+            let digits = match spelled {
+                Some(_) => "",
+                None => w.trim_end_matches(|c: char| c.is_alphabetic() || c == '/'),
+            };
+            let Some(n) = spelled.or_else(|| digits.parse::<u32>().ok()) else {
                 if REPORT_WORDS.contains(w) {
                     out.reports_other = true;
                 }
@@ -1056,14 +1060,29 @@ impl MessageCues {
                 }
                 continue;
             };
-            let suffix = &w[digits.len()..];
+            let suffix = if spelled.is_some() {
+                ""
+            } else {
+                &w[digits.len()..]
+            };
             let before = i.checked_sub(1).and_then(|j| words.get(j));
             let after = words.get(i + 1);
             let duration = before.is_some_and(|b| DURATION_BEFORE.contains(b));
             let unit_after = after.is_some_and(|a| AGE_AFTER.contains(a))
                 || AGE_AFTER.contains(&suffix.trim_start_matches('/'));
-            let is_age =
-                before.is_some_and(|b| AGE_BEFORE.contains(b)) || (unit_after && !duration);
+            // "only" makes "only 13" an age, but a spelled number only after "im only" ("i'm
+            // only twelve", not "only ten left"); a count of minutes, miles or money is never
+            // one ("im 10 mins away", "i'm fifteen minutes out").
+            let before_only = i.checked_sub(2).and_then(|j| words.get(j));
+            let age_before = before.is_some_and(|b| {
+                AGE_BEFORE.contains(b)
+                    && (spelled.is_none()
+                        || *b != "only"
+                        || before_only.is_some_and(|b2| AGE_BEFORE.contains(b2)))
+            });
+            let counted =
+                after.is_some_and(|a| NOT_AGE_AFTER.contains(a)) || NOT_AGE_AFTER.contains(&suffix);
+            let is_age = !counted && (age_before || (unit_after && !duration));
             match u8::try_from(n) {
                 Ok(age) if is_age => out.note_age(age),
                 _ => {}
@@ -1082,6 +1101,62 @@ impl MessageCues {
             self.oldest_adult_age = Some(self.oldest_adult_age.map_or(age, |o| o.max(age)));
         }
     }
+}
+
+/// Units after a number that make it a count, not an age ("im 10 mins away", "im 20 bucks
+/// short").
+const NOT_AGE_AFTER: [&str; 24] = [
+    "min", "mins", "minute", "minutes", "sec", "secs", "hr", "hrs", "hour", "hours", "day", "days",
+    "week", "weeks", "month", "months", "mile", "miles", "km", "dollars", "bucks", "pounds", "lbs",
+    "percent",
+];
+
+/// Ages written as words, in English, Spanish and Portuguese: a child writes "im thirteen" or
+/// "tengo trece años" as often as the digits. Only the numbers the age reading needs (the
+/// childhood years, and round adult ages). Not Spanish "once" (11): it is an English word.
+const SPELLED_AGES: [(&str, u32); 35] = [
+    ("eight", 8),
+    ("nine", 9),
+    ("ten", 10),
+    ("eleven", 11),
+    ("twelve", 12),
+    ("thirteen", 13),
+    ("fourteen", 14),
+    ("fifteen", 15),
+    ("sixteen", 16),
+    ("seventeen", 17),
+    ("eighteen", 18),
+    ("twenty", 20),
+    ("thirty", 30),
+    ("forty", 40),
+    ("doce", 12),
+    ("trece", 13),
+    ("catorce", 14),
+    ("quince", 15),
+    ("dieciséis", 16),
+    ("dieciseis", 16),
+    ("diecisiete", 17),
+    ("veinte", 20),
+    ("treinta", 30),
+    ("cuarenta", 40),
+    ("onze", 11),
+    ("doze", 12),
+    ("treze", 13),
+    ("catorze", 14),
+    ("quatorze", 14),
+    ("quinze", 15),
+    ("dezesseis", 16),
+    ("dezessete", 17),
+    ("vinte", 20),
+    ("trinta", 30),
+    ("quarenta", 40),
+];
+
+/// The number a spelled-out age word stands for ([`SPELLED_AGES`]).
+fn spelled_number(word: &str) -> Option<u32> {
+    SPELLED_AGES
+        .iter()
+        .find_map(|(w, n)| (*w == word).then_some(*n))
 }
 
 /// Sex words of an "asl" answer, which make a number beside them in a slash group an age.
@@ -1549,6 +1624,32 @@ mod tests {
             assert!(MessageCues::read(t).minor_age, "{t}");
         }
         assert!(MessageCues::read("32 f, looking to chat").adult_age);
+        // Ages in words, in the three languages.
+        for t in [
+            "im thirteen",
+            "i'm only twelve",
+            "fourteen years old",
+            "tengo trece años",
+            "tenho doze anos",
+        ] {
+            let c = MessageCues::read(t);
+            assert!(c.minor_age && !c.adult_age, "{t}");
+        }
+        assert_eq!(MessageCues::read("im thirty").oldest_adult_age, Some(30));
+        for t in [
+            "ten more minutes",
+            "only ten left",
+            "i only did it once",
+            "im 10 mins away",
+            "i'm fifteen minutes out",
+            "im 12 bucks short",
+            "once upon a time",
+            "i have twelve cats",
+            "at twelve thirty",
+        ] {
+            let c = MessageCues::read(t);
+            assert!(!c.minor_age && !c.adult_age, "{t}");
+        }
         // Slash-joined answers, sex first or attached.
         for t in ["asl f/13/riverside, and u", "13/f/ca", "hi girl/12"] {
             let c = MessageCues::read(t);
