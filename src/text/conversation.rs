@@ -30,6 +30,13 @@
 //! wants to meet me"), sets the conversation's age-gap flag. Near-peers ("17" and "19") are no
 //! age gap. The gap weighs in proportion to the concerning stages beside it
 //! ([`age_gap_term`]): an adult and a teenager who only exchanged ages are not yet grooming.
+//! **Stated peers and adults** ([`stated_peers`]): when the local user's band is not a minor
+//! band, no gap was seen, and two ages were stated ("15 f" and "17 m", or "22 f" and "25 m"),
+//! peers' raw risk is scaled by [`STATED_PEERS_FACTOR`] and two adults' minor involvement by
+//! [`STATED_ADULTS_MINOR`]. Open chats of teenagers and of adults who give their ages beside
+//! sexual talk ranked above offenders' chats without (PAN-2012); ages can be lies, so these
+//! lower the risk and clear nothing. Ages are read in digits, words ("im thirteen") and
+//! slash-joined answers ("f/13/ca"); minutes and money are counts ("im 10 mins away").
 //!
 //! **A minor must be involved**, and the evidence that one is comes in degrees. The minor
 //! involvement `m` ([`minor_involvement`]) is 1 when the local user's band is a minor band or
@@ -140,6 +147,14 @@ pub const NO_MINOR_CAP: f32 = 0.4;
 /// is pushed: `raw = soft_cap(raw, NO_MINOR_CAP) × (1 − m) + raw × m − NO_MINOR_PENALTY × (1 − m)`
 /// for a minor involvement `m` in 0..1 ([`minor_involvement`]). The raw risk can be negative.
 pub const NO_MINOR_PENALTY: f32 = 0.5;
+/// Factor on the minor involvement when every age stated in the conversation is an adult's
+/// ([`stated_peers`]): child-life words between two adults ("my mom", "class") are weaker
+/// signs of a child.
+pub const STATED_ADULTS_MINOR: f32 = 0.5;
+/// Factor on the raw risk when the stated ages are peers' ([`stated_peers`]): sexual talk
+/// between a 15- and a 17-year-old is not an adult grooming a child (the sexual-content signal
+/// still reports it; ages can be lies, so the risk is lowered, not cleared).
+pub const STATED_PEERS_FACTOR: f32 = 0.5;
 /// Child cues (decayed message count, see [`minor_involvement`]) at which the minor
 /// involvement reaches `1 − 1/e`.
 pub const CHILD_CUE_SCALE: f32 = 2.0;
@@ -358,6 +373,13 @@ struct ConversationState {
     /// ([`ContactKind::ALL`] order, see [`crate::text::conversation_contact`]).
     #[serde(default)]
     contact_counts: [f32; CONTACT_KINDS],
+    /// Added after version 2: the lowest and highest age stated in the conversation by either
+    /// side (see [`stated_peers`]).
+    #[serde(default)]
+    age_range: Option<(u8, u8)>,
+    /// Added after version 2: which sides stated an age (bit 0 sent, bit 1 received).
+    #[serde(default)]
+    age_sides: u8,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -838,6 +860,8 @@ pub struct MessageCues {
     pub youngest_age: Option<u8>,
     /// The oldest age of 18 or more stated in the message.
     pub oldest_adult_age: Option<u8>,
+    /// The lowest and highest age (8 to 79) stated in the message, minor or adult.
+    pub age_range: Option<(u8, u8)>,
     /// The message tells where a caregiver is ("my mom is at work", "r ur parents home",
     /// "dads asleep"): checking that a child is unsupervised is an isolation move, and the
     /// child's answer is a disclosure of it.
@@ -1093,6 +1117,9 @@ impl MessageCues {
 
     /// Records a stated age: under 18 as a minor's, 18 to 79 as an adult's (others are not ages).
     fn note_age(&mut self, age: u8) {
+        if (8..80).contains(&age) {
+            self.age_range = Some(widen(self.age_range, (age, age)));
+        }
         if (8..18).contains(&age) {
             self.minor_age = true;
             self.youngest_age = Some(self.youngest_age.map_or(age, |y| y.min(age)));
@@ -1101,6 +1128,11 @@ impl MessageCues {
             self.oldest_adult_age = Some(self.oldest_adult_age.map_or(age, |o| o.max(age)));
         }
     }
+}
+
+/// `range` widened to cover `other`.
+fn widen(range: Option<(u8, u8)>, other: (u8, u8)) -> (u8, u8) {
+    range.map_or(other, |(lo, hi)| (lo.min(other.0), hi.max(other.1)))
 }
 
 /// Units after a number that make it a count, not an age ("im 10 mins away", "im 20 bucks
@@ -1240,6 +1272,13 @@ fn update_minor_evidence(state: &mut ConversationState, m: &Message<'_>) {
         state.adult_age_seen = true;
         state.oldest_adult_age = Some(state.oldest_adult_age.map_or(age, |o| o.max(age)));
     }
+    if let Some(range) = m.cues.age_range {
+        state.age_range = Some(widen(state.age_range, range));
+        state.age_sides |= match m.direction {
+            Direction::Sent => 1,
+            Direction::Received => 2,
+        };
+    }
     if m.age_band.is_minor() {
         state.minor_seen = true;
     }
@@ -1265,6 +1304,29 @@ fn update_minor_evidence(state: &mut ConversationState, m: &Message<'_>) {
         .is_some_and(|(old, young)| old >= young.saturating_add(AGE_GAP_YEARS));
     if disclosed || gap {
         state.age_gap = true;
+    }
+}
+
+/// Who the stated ages say the two sides are, when the local user's band is not known to be a
+/// minor one and no age gap was seen: `Some(true)` when every stated age is 18 or more (adults
+/// talking), `Some(false)` when they all lie within [`AGE_GAP_YEARS`] of each other with a
+/// minor among them (peers: "15 f" and "17 m"), `None` otherwise. It needs two ages: two
+/// different numbers, or one from each side ("15 f", "15 m too"); one side saying its age
+/// tells nothing about the other.
+pub fn stated_peers(
+    range: Option<(u8, u8)>,
+    sides: u8,
+    minor_band: bool,
+    age_gap: bool,
+) -> Option<bool> {
+    let (lo, hi) = range?;
+    if minor_band || age_gap || (lo == hi && sides != 3) {
+        return None;
+    }
+    if lo >= 18 {
+        Some(true)
+    } else {
+        (hi < lo.saturating_add(AGE_GAP_YEARS)).then_some(false)
     }
 }
 
@@ -1538,7 +1600,19 @@ fn assess(
 ) -> ConversationAssessment {
     let (raw, stages) = raw_grooming_risk(&state.stage_evidence, state.age_gap);
     let raw = raw + contact_breadth(&state.contact_counts);
-    let minor = minor_involvement(state.minor_seen, state.age_gap, state.child_cues);
+    let mut minor = minor_involvement(state.minor_seen, state.age_gap, state.child_cues);
+    let peers = stated_peers(
+        state.age_range,
+        state.age_sides,
+        state.minor_seen,
+        state.age_gap,
+    );
+    let mut raw = raw;
+    match peers {
+        Some(true) => minor *= STATED_ADULTS_MINOR,
+        Some(false) => raw *= STATED_PEERS_FACTOR,
+        None => {}
+    }
     let raw = gate_by_minor(raw, minor);
     let risk = calibrate(raw);
     let last = state.messages.saturating_sub(1);
@@ -1771,6 +1845,50 @@ mod tests {
             0.0 < one && one < more && more <= AGE_GAP_WEIGHT,
             "{one} {more}"
         );
+    }
+
+    #[test]
+    fn stated_ages_tell_peers_and_adults() {
+        // Two different ages, or one from each side.
+        assert_eq!(stated_peers(Some((15, 17)), 2, false, false), Some(false));
+        assert_eq!(stated_peers(Some((15, 15)), 3, false, false), Some(false));
+        assert_eq!(stated_peers(Some((18, 21)), 2, false, false), Some(true));
+        // One side's age alone, a gap, or a local user known to be a child: nothing.
+        assert_eq!(stated_peers(Some((15, 15)), 2, false, false), None);
+        assert_eq!(stated_peers(Some((14, 19)), 2, false, false), None);
+        assert_eq!(stated_peers(Some((15, 17)), 2, true, false), None);
+        assert_eq!(stated_peers(Some((15, 17)), 2, false, true), None);
+        assert_eq!(stated_peers(None, 0, false, false), None);
+    }
+
+    #[test]
+    fn peers_and_adults_rank_below_a_child_with_an_adult() {
+        let engine = Arc::new(TextEngine::default_english().unwrap());
+        let chat = |id: &str, me: &str, other: &str| {
+            let c = Conversations::new(Arc::clone(&engine), ConversationConfig::default());
+            c.observe(id, Direction::Received, AgeBand::Unknown, "asl?");
+            c.observe(id, Direction::Sent, AgeBand::Unknown, me);
+            c.observe(id, Direction::Received, AgeBand::Unknown, other);
+            for t in [
+                "are u a virgin",
+                "send me a pic of u",
+                "my mom is at work so im alone",
+            ] {
+                c.observe(id, Direction::Received, AgeBand::Unknown, t);
+            }
+            c.assessment(id).unwrap().grooming_raw
+        };
+        let gap = chat("gap", "14 f", "29 m");
+        let one_side = chat("one", "15 f", "hi there");
+        let peers = chat("peers", "15 f", "17 m");
+        let adults = chat("adults", "22 f", "25 m");
+        assert!(
+            gap > one_side && one_side > peers,
+            "{gap} {one_side} {peers}"
+        );
+        // Two adults' ages make the child-life words weaker signs of a child.
+        let no_ages = chat("none", "hey", "hi there");
+        assert!(no_ages > adults, "{no_ages} {adults}");
     }
 
     #[test]
