@@ -876,10 +876,11 @@ pub struct MessageCues {
 
 /// Words that, before a number, make it a stated age ("im 24", "i am 13", "age 15").
 const AGE_BEFORE: [&str; 8] = ["im", "i'm", "am", "age", "aged", "tengo", "tenho", "only"];
-/// Words that, after a number, make it a stated age ("24 yo", "13 years old", "14 f", "15/m":
-/// the age/sex answer to "asl", for a girl as for a boy).
-const AGE_AFTER: [&str; 10] = [
-    "yo", "y/o", "year", "years", "yr", "yrs", "años", "anos", "m", "f",
+/// Words that, after a number, make it a stated age ("24 yo", "13 years old", "14 f", "15/m",
+/// "18 male": the age/sex answer to "asl", for a girl as for a boy).
+const AGE_AFTER: [&str; 16] = [
+    "yo", "y/o", "year", "years", "yr", "yrs", "años", "anos", "m", "f", "male", "female", "boy",
+    "girl", "chica", "menina",
 ];
 /// Words before a number that make a following "m" minutes, not male ("in 10m", "brb 15 m").
 const DURATION_BEFORE: [&str; 8] = [
@@ -1694,7 +1695,15 @@ mod tests {
 
     #[test]
     fn an_asl_answer_states_the_age_for_a_girl_as_for_a_boy() {
-        for t in ["14 f", "13 m", "15/f here", "asl? 12f", "14m u?"] {
+        for t in [
+            "14 f",
+            "13 m",
+            "15/f here",
+            "asl? 12f",
+            "14m u?",
+            "14 female rio",
+            "13 girl",
+        ] {
             assert!(MessageCues::read(t).minor_age, "{t}");
         }
         assert!(MessageCues::read("32 f, looking to chat").adult_age);
