@@ -4,7 +4,10 @@
 #                                            corpus (the checked-in seeds), libFuzzer seed 1, at
 #                                            most $PREFLIGHT_FUZZ_RUNS inputs (default 50000) and
 #                                            $PREFLIGHT_FUZZ_SECONDS seconds (default 30): the same
-#                                            inputs on every machine, so a green suite stays green
+#                                            first inputs on every machine, but not the same run:
+#                                            the time cap ends it sooner or later, and threads in
+#                                            C decoders vary coverage (CI found an input here that
+#                                            none of our runs had); each finding becomes a seed
 #   scripts/fuzz.sh [SECONDS] [TARGET...]    the long mode: SECONDS per target (default 3600, a
 #                                            CPU-hour), corpus kept in target/fuzz-corpus/<target>
 # Needs the nightly toolchain; installs cargo-fuzz from crates.io if missing.

@@ -32,7 +32,7 @@ scripts/check-swift.sh target/release
 scripts/test-kotlin.sh target/release | grep -E "^(FAIL|kotlin:)"
 echo "== mobile: arm64 (16 KB pages, size budget, qemu), packaging dry-runs"; scripts/mobile-check.sh
 # Every fuzz target runs from the checked-in seeds with a fixed libFuzzer seed and a run cap
-# (same inputs on every machine), checking the documented per-input time and heap bounds.
+# (the same first inputs on every machine), checking the documented per-input time and heap bounds.
 if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
   echo "== fuzz targets (scripts/fuzz.sh --suite)"
   scripts/fuzz.sh --suite

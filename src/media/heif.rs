@@ -469,7 +469,7 @@ pub(super) mod with_libheif {
         if super::super::heif_refs::has_reference_cycle(bytes) {
             return Err(MediaError::Corrupt {
                 format: NAME,
-                detail: "a derived image (grid or overlay) is built from itself".into(),
+                detail: "a derived image (grid, overlay or alpha) is built from itself, or derived images nest too deep".into(),
                 cause: None,
             });
         }

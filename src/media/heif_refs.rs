@@ -2,8 +2,11 @@
 //! grid (or overlay) item by decoding the items its `dimg` reference names, recursively and
 //! without a depth limit, so a 950-byte file whose grid names itself overflowed the stack (and,
 //! with its tile threads on, threw `std::system_error` through the C API): both abort the
-//! process (an `image_heif` fuzz finding). [`has_reference_cycle`] walks `meta` → `iref` and
-//! reports whether the `dimg` references form a cycle; such files are refused as corrupt.
+//! process (an `image_heif` fuzz finding). It decodes an image's alpha the same way, so an
+//! alpha grid built from its own master recursed too (a later finding: a one-byte change of
+//! the alpha grid's tile id). [`has_reference_cycle`] walks `meta` → `iref` and reports
+//! whether the `dimg` and `auxl` references form a cycle or nest too deep; such files are
+//! refused as corrupt.
 //! [`grid_output_sizes`] reads the output size each grid descriptor declares, which libheif
 //! allocates without checking it against the size it reports.
 
@@ -42,6 +45,12 @@ pub(super) fn boxes(data: &[u8]) -> Vec<([u8; 4], &[u8])> {
 /// The `dimg` boxes of the file's `iref` box, in file order: (item id, the item ids it is
 /// derived from).
 pub(super) fn dimg_boxes(bytes: &[u8]) -> Vec<(u32, Vec<u32>)> {
+    references(bytes, b"dimg")
+}
+
+/// The references of type `kind` in the file's `iref` box, in file order: (from item id, the
+/// item ids it names).
+fn references(bytes: &[u8], kind: &[u8; 4]) -> Vec<(u32, Vec<u32>)> {
     let mut refs = Vec::new();
     let Some((_, meta)) = boxes(bytes).into_iter().find(|(k, _)| k == b"meta") else {
         return refs;
@@ -58,8 +67,8 @@ pub(super) fn dimg_boxes(bytes: &[u8]) -> Vec<(u32, Vec<u32>)> {
     };
     let width = if version == 0 { 2 } else { 4 };
     let id = |b: &[u8]| b.iter().fold(0u32, |a, &x| (a << 8) | u32::from(x));
-    for (kind, body) in boxes(iref.get(4..).unwrap_or(&[])) {
-        if &kind != b"dimg" {
+    for (k, body) in boxes(iref.get(4..).unwrap_or(&[])) {
+        if &k != kind {
             continue;
         }
         let (Some(from), Some(count)) = (body.get(..width), body.get(width..width + 2)) else {
@@ -77,48 +86,70 @@ pub(super) fn dimg_boxes(bytes: &[u8]) -> Vec<(u32, Vec<u32>)> {
     refs
 }
 
-/// The `dimg` references of the file: item id -> the item ids it is derived from.
-fn dimg_references(bytes: &[u8]) -> HashMap<u32, Vec<u32>> {
+/// What decoding an item makes libheif decode: the items a grid, overlay or identity item is
+/// derived from (`dimg`, from -> to), and an image's auxiliary images (`auxl` names the aux
+/// item as `from` and its master as `to`; decoding the master decodes its alpha).
+fn decode_references(bytes: &[u8]) -> HashMap<u32, Vec<u32>> {
     let mut refs: HashMap<u32, Vec<u32>> = HashMap::new();
     for (from, to) in dimg_boxes(bytes) {
         refs.entry(from).or_default().extend(to);
     }
+    for (aux, masters) in references(bytes, b"auxl") {
+        for master in masters {
+            refs.entry(master).or_default().push(aux);
+        }
+    }
     refs
 }
 
-/// Whether following `dimg` references from any item comes back to an item already on the path.
+/// How many derivation levels a file may nest (a grid of an overlay of a grid, with an alpha
+/// grid below each). Real files use two or three; libheif 1.15 recurses once per level with
+/// no limit of its own, so a deep chain would exhaust the stack as a cycle does.
+pub(super) const MAX_DECODE_DEPTH: usize = 16;
+
+/// Whether decoding some item would make libheif decode an item already being decoded (a
+/// grid built from itself, an alpha grid built from its own master) or nest deeper than
+/// [`MAX_DECODE_DEPTH`]. libheif 1.15 follows these references recursively with no cycle or
+/// depth check and overflows the stack.
 pub(super) fn has_reference_cycle(bytes: &[u8]) -> bool {
-    let refs = dimg_references(bytes);
-    // 0: unvisited, 1: on the current path, 2: done. Iterative, so a hostile chain cannot
-    // overflow our stack either.
-    let mut state: HashMap<u32, u8> = HashMap::new();
+    let refs = decode_references(bytes);
+    // Per item: None while on the current path, Some(levels) once done (the longest chain of
+    // decodes it starts, itself included). Iterative, so a hostile chain cannot overflow our
+    // stack either.
+    let mut levels: HashMap<u32, Option<usize>> = HashMap::new();
     for &start in refs.keys() {
-        if state.get(&start).copied().unwrap_or(0) != 0 {
+        if levels.contains_key(&start) {
             continue;
         }
-        let mut stack: Vec<(u32, usize)> = vec![(start, 0)];
-        state.insert(start, 1);
-        while let Some((item, next)) = stack.pop() {
+        let mut stack: Vec<(u32, usize, usize)> = vec![(start, 0, 1)];
+        levels.insert(start, None);
+        while let Some((item, next, below)) = stack.pop() {
             let children = refs.get(&item).map_or(&[][..], Vec::as_slice);
-            match children.get(next) {
-                None => {
-                    state.insert(item, 2);
+            let Some(&child) = children.get(next) else {
+                levels.insert(item, Some(below));
+                if let Some(parent) = stack.last_mut() {
+                    parent.2 = parent.2.max(below + 1);
                 }
-                Some(&child) => {
-                    stack.push((item, next + 1));
-                    match state.get(&child).copied().unwrap_or(0) {
-                        1 => return true,
-                        0 => {
-                            state.insert(child, 1);
-                            stack.push((child, 0));
-                        }
-                        _ => {}
+                continue;
+            };
+            stack.push((item, next + 1, below));
+            match levels.get(&child) {
+                Some(None) => return true,
+                Some(Some(l)) => {
+                    if let Some(top) = stack.last_mut() {
+                        top.2 = top.2.max(l + 1);
                     }
+                }
+                None => {
+                    levels.insert(child, None);
+                    stack.push((child, 0, 1));
                 }
             }
         }
     }
-    false
+    levels
+        .values()
+        .any(|l| l.is_some_and(|l| l > MAX_DECODE_DEPTH))
 }
 
 /// Big-endian unsigned integer of `n` bytes (0 to 8) at `*p`, advancing `*p`.
@@ -395,14 +426,20 @@ mod tests {
 
     /// A file whose `iref` holds `dimg` references `from -> to` (16-bit ids).
     fn file(edges: &[(u16, &[u16])]) -> Vec<u8> {
+        let typed: Vec<_> = edges.iter().map(|&(f, t)| (b"dimg", f, t)).collect();
+        file_with(&typed)
+    }
+
+    /// A file whose `iref` holds references `(type, from, to)` (16-bit ids).
+    fn file_with(edges: &[(&[u8; 4], u16, &[u16])]) -> Vec<u8> {
         let mut iref = vec![0u8; 4];
-        for (from, to) in edges {
+        for (kind, from, to) in edges {
             let mut d = from.to_be_bytes().to_vec();
             d.extend_from_slice(&(to.len() as u16).to_be_bytes());
             for t in *to {
                 d.extend_from_slice(&t.to_be_bytes());
             }
-            iref.extend(bx(b"dimg", &d));
+            iref.extend(bx(kind, &d));
         }
         let mut meta = vec![0u8; 4];
         meta.extend(bx(b"hdlr", &[0; 20]));
@@ -423,6 +460,47 @@ mod tests {
         assert!(!has_reference_cycle(&file(&[(1, &[2, 3, 4, 5])])));
         assert!(!has_reference_cycle(&file(&[(1, &[2, 2, 3]), (2, &[3])])));
         assert!(!has_reference_cycle(b"not a box at all"));
+    }
+
+    #[test]
+    fn an_alpha_built_from_its_own_master_is_a_cycle() {
+        // The seed layout: grid 2 of tile 1 is the primary, grid 4 of tile 3 its alpha.
+        let alpha = |alpha_tile: u16| {
+            file_with(&[
+                (b"dimg", 2, &[1]),
+                (b"dimg", 4, &[alpha_tile]),
+                (b"auxl", 4, &[2]),
+            ])
+        };
+        assert!(!has_reference_cycle(&alpha(3)));
+        assert!(has_reference_cycle(&alpha(2)));
+        // Two images each naming the other as its alpha.
+        assert!(has_reference_cycle(&file_with(&[
+            (b"auxl", 1, &[2]),
+            (b"auxl", 2, &[1])
+        ])));
+        // A thumbnail is not decoded with its master: no edge.
+        assert!(!has_reference_cycle(&file_with(&[
+            (b"dimg", 2, &[1]),
+            (b"thmb", 1, &[2])
+        ])));
+    }
+
+    #[test]
+    fn chains_deeper_than_the_limit_are_refused_whatever_the_visiting_order() {
+        let chain = |levels: u16| {
+            let ids: Vec<[u16; 1]> = (2..=levels).map(|i| [i]).collect();
+            let edges: Vec<(u16, &[u16])> = (1..levels)
+                .map(|i| (i, &ids[usize::from(i) - 1][..]))
+                .collect();
+            file(&edges)
+        };
+        let limit = super::MAX_DECODE_DEPTH as u16;
+        for _ in 0..8 {
+            // HashMap order differs per map: repeat so some runs start mid-chain.
+            assert!(!has_reference_cycle(&chain(limit)));
+            assert!(has_reference_cycle(&chain(limit + 1)));
+        }
     }
 
     /// A file whose `meta` holds an `iloc` of `version` with the two size bytes `sizes`,

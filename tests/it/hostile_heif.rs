@@ -1,4 +1,5 @@
-//! Hostile HEIF files (feature `heif`): a grid built from itself made libheif 1.15 recurse until
+//! Hostile HEIF files (feature `heif`): a grid built from itself (or an alpha built from its
+//! master) made libheif 1.15 recurse until
 //! it aborted the process (out of threads with tile threads on, out of stack without). It is
 //! refused as corrupt before libheif sees it. Run alone in a child process, so a regression
 //! fails this test instead of aborting the whole test binary.
@@ -51,6 +52,40 @@ fn a_grid_built_from_itself_is_refused_not_a_crash() {
                 scanner.scan_image(&bytes),
                 Err(preflight::ScanError::Media(MediaError::Corrupt { .. }))
             ));
+        },
+    );
+}
+
+/// An alpha grid whose tile is its own master image (a one-byte change of the `rgba-32x32`
+/// fuzz seed): libheif 1.15 decodes the master, then its alpha, then the alpha's tile (the
+/// master) and so on until the stack overflows (CI's `image_heif` fuzz run). Refused first.
+#[test]
+fn an_alpha_built_from_its_own_master_is_refused_not_a_crash() {
+    common::in_own_process(
+        module_path!(),
+        "an_alpha_built_from_its_own_master_is_refused_not_a_crash",
+        || {
+            let bytes = hostile("heif-alpha-grid-of-its-master.heic");
+            for r in [
+                decode_for_hashing(&bytes),
+                preflight::media::decode(&bytes, &DecodeLimits::default()),
+            ] {
+                let err = r.err().map(|e| e.to_string());
+                assert!(
+                    err.as_deref()
+                        .is_some_and(|e| e.contains("built from itself")),
+                    "{err:?}"
+                );
+            }
+            // The unchanged seed layout (alpha grid of its own tile) still decodes.
+            let mut fixed = bytes.clone();
+            let at = fixed
+                .windows(10)
+                .position(|w| w == b"dimg\x00\x04\x00\x01\x00\x02")
+                .expect("the alpha grid's dimg");
+            fixed[at + 9] = 3;
+            let img = decode_for_hashing(&fixed).expect("the seed decodes");
+            assert_eq!((img.source_width, img.source_height), (32, 32));
         },
     );
 }
