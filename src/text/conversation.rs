@@ -946,7 +946,7 @@ const MINOR_WORDS: [&str; 47] = [
 ];
 /// Caregivers whose whereabouts, told or asked, mark an unsupervised child: parents and the
 /// grandparents, aunts and uncles who look after children ("my gma is asleep").
-const CAREGIVERS: [&str; 33] = [
+const CAREGIVERS: [&str; 42] = [
     "parents",
     "parent",
     "mom",
@@ -980,10 +980,19 @@ const CAREGIVERS: [&str; 33] = [
     "granny",
     "nana",
     "grandparents",
+    "aunt",
+    "aunts",
+    "aunt's",
+    "auntie",
+    "aunty",
+    "aunti",
+    "uncle",
+    "uncles",
+    "uncle's",
 ];
 /// Whereabouts words that, within [`CAREGIVER_WINDOW`] words after a caregiver, tell whether
 /// the child is supervised ("mom is at work", "dads asleep", "parents home?").
-const WHEREABOUTS: [&str; 29] = [
+const WHEREABOUTS: [&str; 30] = [
     "home",
     "here",
     "bed",
@@ -1013,6 +1022,7 @@ const WHEREABOUTS: [&str; 29] = [
     "somewhere",
     "napping",
     "shopping",
+    "awake",
 ];
 /// Phrases (whole words) about an age difference; see [`MessageCues::age_talk`].
 /// Padded with spaces: matched against the message's words joined by single spaces.
@@ -1760,6 +1770,9 @@ mod tests {
             "my gma is asleep finally",
             "hopin gma goes somewhere 2 day",
             "my mom works till 6",
+            "my aunt is at work all day",
+            "aunti is home rn",
+            "r ur parents still awake?",
         ] {
             assert!(MessageCues::read(t).caregiver_away, "{t}");
         }
@@ -1769,6 +1782,7 @@ mod tests {
             "home with my dog",
             "my mom said hi to everyone at the party last night",
             "my gma makes the best pie",
+            "my aunt makes the best tamales",
         ] {
             assert!(!MessageCues::read(t).caregiver_away, "{t}");
         }

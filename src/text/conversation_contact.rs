@@ -167,7 +167,7 @@ const NOT_AFTER: [&str; 6] = ["leave", "left", "let", "leaving", "leaves", "not"
 /// Checking for supervision, and the child's answers. Caregivers' whereabouts in general are
 /// read by `MessageCues` (`caregiver_away`); these are the phrases that name being alone or
 /// getting away.
-const RISK_ASSESSMENT: [&str; 46] = [
+const RISK_ASSESSMENT: [&str; 52] = [
     " live by urself ",
     " live by yourself ",
     " live with ur parents ",
@@ -214,10 +214,16 @@ const RISK_ASSESSMENT: [&str; 46] = [
     " clear the history ",
     " delete the history ",
     " when do they leave ",
+    " when are they leaving ",
+    " when r they leaving ",
+    " when is she leaving ",
+    " when is he leaving ",
+    " when does she leave ",
+    " when does he leave ",
 ];
 
 /// Arranging to be together. Not "meet you" alone: "nice to meet you" is a greeting.
-const MEETING_PLAN: [&str; 63] = [
+const MEETING_PLAN: [&str; 69] = [
     " ur address ",
     " your address ",
     " my address ",
@@ -243,6 +249,12 @@ const MEETING_PLAN: [&str; 63] = [
     " pick ya up ",
     " come get u ",
     " come get you ",
+    " come get me ",
+    " get a ride ",
+    " give u a ride ",
+    " give you a ride ",
+    " bring ur toothbrush ",
+    " bring your toothbrush ",
     " come see u ",
     " come see you ",
     " come to ur house ",
@@ -400,6 +412,21 @@ mod tests {
                 ContactKind::RiskAssessment,
                 "mom's at work. what time does she get back",
                 "what time does the store open",
+            ),
+            (
+                ContactKind::RiskAssessment,
+                "when is she leaving for the weekend",
+                "when is the bus leaving",
+            ),
+            (
+                ContactKind::MeetingPlan,
+                "can u get a ride to my town saturday",
+                "i got a ride on the new rollercoaster",
+            ),
+            (
+                ContactKind::MeetingPlan,
+                "ok u come get me and bring ur toothbrush",
+                "come get this loot before it despawns",
             ),
             (
                 ContactKind::Physical,
