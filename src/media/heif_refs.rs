@@ -51,23 +51,29 @@ pub(super) fn dimg_boxes(bytes: &[u8]) -> Vec<(u32, Vec<u32>)> {
 /// The references of type `kind` in the file's `iref` box, in file order: (from item id, the
 /// item ids it names).
 fn references(bytes: &[u8], kind: &[u8; 4]) -> Vec<(u32, Vec<u32>)> {
-    let mut refs = Vec::new();
     let Some((_, meta)) = boxes(bytes).into_iter().find(|(k, _)| k == b"meta") else {
-        return refs;
+        return Vec::new();
     };
     // `meta` and `iref` are full boxes: a version byte and three flag bytes come first.
     let Some((_, iref)) = boxes(meta.get(4..).unwrap_or(&[]))
         .into_iter()
         .find(|(k, _)| k == b"iref")
     else {
-        return refs;
+        return Vec::new();
     };
     let Some(&version) = iref.first() else {
-        return refs;
+        return Vec::new();
     };
     let width = if version == 0 { 2 } else { 4 };
+    sized_references(iref.get(4..).unwrap_or(&[]), kind, width)
+}
+
+/// The references of type `kind` among an `iref` body's children (after its version and
+/// flags), each child read within its box size; item ids `width` bytes wide.
+fn sized_references(children: &[u8], kind: &[u8; 4], width: usize) -> Vec<(u32, Vec<u32>)> {
+    let mut refs = Vec::new();
     let id = |b: &[u8]| b.iter().fold(0u32, |a, &x| (a << 8) | u32::from(x));
-    for (k, body) in boxes(iref.get(4..).unwrap_or(&[])) {
+    for (k, body) in boxes(children) {
         if &k != kind {
             continue;
         }
@@ -86,15 +92,84 @@ fn references(bytes: &[u8], kind: &[u8; 4]) -> Vec<(u32, Vec<u32>)> {
     refs
 }
 
+/// Every reading of the references of type `kind` that libheif 1.15 might make, for the
+/// cycle check: each `iref` box that `meta` holds (by box sizes, and any `iref` type code in
+/// the file, whatever the size before it says), each read by its children's sizes
+/// ([`references`]' way) and the way libheif reads it: one reference after another, each
+/// child's header read and its size ignored. A one-byte change of a child's size made the two
+/// disagree, and the cycle libheif followed was invisible to the sized reading (a fuzz
+/// finding). More edges than libheif sees can only refuse more, never let a cycle through.
+fn references_as_libheif_may_read(bytes: &[u8], kind: &[u8; 4]) -> Vec<(u32, Vec<u32>)> {
+    let mut refs = Vec::new();
+    let mut irefs: Vec<&[u8]> = boxes(meta_body(bytes).unwrap_or(&[]))
+        .into_iter()
+        .filter(|(k, _)| k == b"iref")
+        .map(|(_, b)| b)
+        .collect();
+    // Any `iref` type code in the file, so that no difference in how `meta` or the boxes
+    // before it are read can hide one.
+    for at in (4..bytes.len().saturating_sub(3)).filter(|&i| bytes.get(i..i + 4) == Some(b"iref")) {
+        let size = bytes
+            .get(at - 4..at)
+            .map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize);
+        let end = if size < 8 {
+            bytes.len()
+        } else {
+            (at - 4).saturating_add(size).min(bytes.len())
+        };
+        irefs.extend(bytes.get(at + 4..end));
+    }
+    let id = |b: &[u8]| b.iter().fold(0u32, |a, &x| (a << 8) | u32::from(x));
+    for iref in irefs {
+        let Some(&version) = iref.first() else {
+            continue;
+        };
+        let width = if version == 0 { 2 } else { 4 };
+        let children = iref.get(4..).unwrap_or(&[]);
+        refs.extend(sized_references(children, kind, width));
+        // libheif's way: header, from, count, ids; then the next header right after.
+        let mut p = 0usize;
+        while let Some(head) = children.get(p..p + 8) {
+            let small = u32::from_be_bytes([head[0], head[1], head[2], head[3]]);
+            let mut header = if small == 1 { 16 } else { 8 };
+            if &head[4..8] == b"uuid" {
+                header += 16;
+            }
+            let at = p + header;
+            let (Some(from), Some(count)) = (
+                children.get(at..at + width),
+                children.get(at + width..at + width + 2),
+            ) else {
+                break;
+            };
+            let count = usize::from(u16::from_be_bytes([count[0], count[1]]));
+            let ids_at = at + width + 2;
+            let ids_end = ids_at.saturating_add(count * width).min(children.len());
+            let to: Vec<u32> = children
+                .get(ids_at..ids_end)
+                .unwrap_or(&[])
+                .chunks_exact(width)
+                .map(id)
+                .collect();
+            if &head[4..8] == kind {
+                refs.push((id(from), to));
+            }
+            p = ids_at + count * width;
+        }
+    }
+    refs
+}
+
 /// What decoding an item makes libheif decode: the items a grid, overlay or identity item is
 /// derived from (`dimg`, from -> to), and an image's auxiliary images (`auxl` names the aux
-/// item as `from` and its master as `to`; decoding the master decodes its alpha).
+/// item as `from` and its master as `to`; decoding the master decodes its alpha), as
+/// [`references_as_libheif_may_read`] reads them.
 fn decode_references(bytes: &[u8]) -> HashMap<u32, Vec<u32>> {
     let mut refs: HashMap<u32, Vec<u32>> = HashMap::new();
-    for (from, to) in dimg_boxes(bytes) {
+    for (from, to) in references_as_libheif_may_read(bytes, b"dimg") {
         refs.entry(from).or_default().extend(to);
     }
-    for (aux, masters) in references(bytes, b"auxl") {
+    for (aux, masters) in references_as_libheif_may_read(bytes, b"auxl") {
         for master in masters {
             refs.entry(master).or_default().push(aux);
         }
@@ -484,6 +559,32 @@ mod tests {
             (b"dimg", 2, &[1]),
             (b"thmb", 1, &[2])
         ])));
+    }
+
+    #[test]
+    fn a_cycle_behind_a_wrong_child_size_is_found_as_libheif_reads_it() {
+        let cycle = file_with(&[(b"dimg", 2, &[1]), (b"dimg", 4, &[2]), (b"auxl", 4, &[2])]);
+        assert!(has_reference_cycle(&cycle));
+        // The first reference's size 14 made 3584: read by sizes, the `iref` holds nothing;
+        // libheif reads each reference after the last whatever its size says.
+        let mut hidden = cycle.clone();
+        let at = hidden
+            .windows(8)
+            .position(|w| w == b"\0\0\0\x0edimg")
+            .expect("the first reference");
+        hidden[at + 2] = 0x0e;
+        hidden[at + 3] = 0;
+        assert!(super::dimg_boxes(&hidden).is_empty());
+        assert!(has_reference_cycle(&hidden));
+        // The same damage without a cycle is not refused here (libheif judges the rest).
+        let mut plain = file_with(&[(b"dimg", 2, &[1]), (b"auxl", 4, &[2])]);
+        let at = plain
+            .windows(8)
+            .position(|w| w == b"\0\0\0\x0edimg")
+            .expect("the first reference");
+        plain[at + 2] = 0x0e;
+        plain[at + 3] = 0;
+        assert!(!has_reference_cycle(&plain));
     }
 
     #[test]

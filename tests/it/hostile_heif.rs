@@ -77,6 +77,15 @@ fn an_alpha_built_from_its_own_master_is_refused_not_a_crash() {
                     "{err:?}"
                 );
             }
+            // The same cycle with the first reference's size damaged (another fuzz finding):
+            // libheif reads references one after another whatever their sizes say.
+            let hidden = hostile("heif-iref-child-size-hides-alpha-cycle.heic");
+            let err = decode_for_hashing(&hidden).err().map(|e| e.to_string());
+            assert!(
+                err.as_deref()
+                    .is_some_and(|e| e.contains("built from itself")),
+                "{err:?}"
+            );
             // The unchanged seed layout (alpha grid of its own tile) still decodes.
             let mut fixed = bytes.clone();
             let at = fixed
