@@ -567,23 +567,20 @@ mod tests {
         assert!(has_reference_cycle(&cycle));
         // The first reference's size 14 made 3584: read by sizes, the `iref` holds nothing;
         // libheif reads each reference after the last whatever its size says.
-        let mut hidden = cycle.clone();
-        let at = hidden
-            .windows(8)
-            .position(|w| w == b"\0\0\0\x0edimg")
-            .expect("the first reference");
-        hidden[at + 2] = 0x0e;
-        hidden[at + 3] = 0;
+        let damaged = |mut f: Vec<u8>| {
+            let at = f
+                .windows(8)
+                .position(|w| w == b"\0\0\0\x0edimg")
+                .expect("the first reference");
+            f[at + 2] = 0x0e;
+            f[at + 3] = 0;
+            f
+        };
+        let hidden = damaged(cycle);
         assert!(super::dimg_boxes(&hidden).is_empty());
         assert!(has_reference_cycle(&hidden));
         // The same damage without a cycle is not refused here (libheif judges the rest).
-        let mut plain = file_with(&[(b"dimg", 2, &[1]), (b"auxl", 4, &[2])]);
-        let at = plain
-            .windows(8)
-            .position(|w| w == b"\0\0\0\x0edimg")
-            .expect("the first reference");
-        plain[at + 2] = 0x0e;
-        plain[at + 3] = 0;
+        let plain = damaged(file_with(&[(b"dimg", 2, &[1]), (b"auxl", 4, &[2])]));
         assert!(!has_reference_cycle(&plain));
     }
 
