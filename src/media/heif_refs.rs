@@ -51,11 +51,8 @@ pub(super) fn dimg_boxes(bytes: &[u8]) -> Vec<(u32, Vec<u32>)> {
 /// The references of type `kind` in the file's `iref` box, in file order: (from item id, the
 /// item ids it names).
 fn references(bytes: &[u8], kind: &[u8; 4]) -> Vec<(u32, Vec<u32>)> {
-    let Some((_, meta)) = boxes(bytes).into_iter().find(|(k, _)| k == b"meta") else {
-        return Vec::new();
-    };
-    // `meta` and `iref` are full boxes: a version byte and three flag bytes come first.
-    let Some((_, iref)) = boxes(meta.get(4..).unwrap_or(&[]))
+    // `iref` is a full box: a version byte and three flag bytes come first.
+    let Some((_, iref)) = boxes(meta_body(bytes).unwrap_or(&[]))
         .into_iter()
         .find(|(k, _)| k == b"iref")
     else {
@@ -72,7 +69,6 @@ fn references(bytes: &[u8], kind: &[u8; 4]) -> Vec<(u32, Vec<u32>)> {
 /// flags), each child read within its box size; item ids `width` bytes wide.
 fn sized_references(children: &[u8], kind: &[u8; 4], width: usize) -> Vec<(u32, Vec<u32>)> {
     let mut refs = Vec::new();
-    let id = |b: &[u8]| b.iter().fold(0u32, |a, &x| (a << 8) | u32::from(x));
     for (k, body) in boxes(children) {
         if &k != kind {
             continue;
@@ -86,10 +82,15 @@ fn sized_references(children: &[u8], kind: &[u8; 4], width: usize) -> Vec<(u32, 
             .unwrap_or(&[])
             .chunks_exact(width)
             .take(count)
-            .map(id);
-        refs.push((id(from), to.collect()));
+            .map(item_id);
+        refs.push((item_id(from), to.collect()));
     }
     refs
+}
+
+/// An item id of an `iref` reference: big-endian, 2 or 4 bytes wide.
+fn item_id(b: &[u8]) -> u32 {
+    b.iter().fold(0u32, |a, &x| (a << 8) | u32::from(x))
 }
 
 /// Every reading of the references of type `kind` that libheif 1.15 might make, for the
@@ -119,7 +120,6 @@ fn references_as_libheif_may_read(bytes: &[u8], kind: &[u8; 4]) -> Vec<(u32, Vec
         };
         irefs.extend(bytes.get(at + 4..end));
     }
-    let id = |b: &[u8]| b.iter().fold(0u32, |a, &x| (a << 8) | u32::from(x));
     for iref in irefs {
         let Some(&version) = iref.first() else {
             continue;
@@ -149,10 +149,10 @@ fn references_as_libheif_may_read(bytes: &[u8], kind: &[u8; 4]) -> Vec<(u32, Vec
                 .get(ids_at..ids_end)
                 .unwrap_or(&[])
                 .chunks_exact(width)
-                .map(id)
+                .map(item_id)
                 .collect();
             if &head[4..8] == kind {
-                refs.push((id(from), to));
+                refs.push((item_id(from), to));
             }
             p = ids_at + count * width;
         }

@@ -1,7 +1,6 @@
 //! Hostile HEIF files (feature `heif`): a grid built from itself (or an alpha built from its
-//! master) made libheif 1.15 recurse until
-//! it aborted the process (out of threads with tile threads on, out of stack without). It is
-//! refused as corrupt before libheif sees it. Run alone in a child process, so a regression
+//! master) made libheif 1.15 recurse until it aborted the process (out of threads with tile
+//! threads on, out of stack without). It is refused as corrupt before libheif sees it. Run alone in a child process, so a regression
 //! fails this test instead of aborting the whole test binary.
 #![cfg(feature = "heif")]
 
@@ -27,6 +26,16 @@ fn decode_for_hashing(bytes: &[u8]) -> Result<DecodedImage, MediaError> {
     )
 }
 
+/// Asserts that `r` is the refusal of a file whose derived images are built from themselves.
+fn assert_refused_as_self_built(r: Result<DecodedImage, MediaError>) {
+    let err = r.err().map(|e| e.to_string());
+    assert!(
+        err.as_deref()
+            .is_some_and(|e| e.contains("built from itself")),
+        "{err:?}"
+    );
+}
+
 #[test]
 fn a_grid_built_from_itself_is_refused_not_a_crash() {
     common::in_own_process(
@@ -35,17 +44,11 @@ fn a_grid_built_from_itself_is_refused_not_a_crash() {
         || {
             let bytes = hostile("heif-grid-self-reference.heic");
             for for_hashing in [false, true] {
-                let r = if for_hashing {
+                assert_refused_as_self_built(if for_hashing {
                     decode_for_hashing(&bytes)
                 } else {
                     preflight::media::decode(&bytes, &DecodeLimits::default())
-                };
-                let err = r.err().map(|e| e.to_string());
-                assert!(
-                    err.as_deref()
-                        .is_some_and(|e| e.contains("built from itself")),
-                    "{err:?}"
-                );
+                });
             }
             let scanner = preflight::Scanner::new(preflight::ScannerConfig::default()).unwrap();
             assert!(matches!(
@@ -70,22 +73,12 @@ fn an_alpha_built_from_its_own_master_is_refused_not_a_crash() {
                 decode_for_hashing(&bytes),
                 preflight::media::decode(&bytes, &DecodeLimits::default()),
             ] {
-                let err = r.err().map(|e| e.to_string());
-                assert!(
-                    err.as_deref()
-                        .is_some_and(|e| e.contains("built from itself")),
-                    "{err:?}"
-                );
+                assert_refused_as_self_built(r);
             }
             // The same cycle with the first reference's size damaged (another fuzz finding):
             // libheif reads references one after another whatever their sizes say.
             let hidden = hostile("heif-iref-child-size-hides-alpha-cycle.heic");
-            let err = decode_for_hashing(&hidden).err().map(|e| e.to_string());
-            assert!(
-                err.as_deref()
-                    .is_some_and(|e| e.contains("built from itself")),
-                "{err:?}"
-            );
+            assert_refused_as_self_built(decode_for_hashing(&hidden));
             // The unchanged seed layout (alpha grid of its own tile) still decodes.
             let mut fixed = bytes.clone();
             let at = fixed
