@@ -9,6 +9,9 @@
 //!   PDQ-hashed at full resolution (no 512 px pre-resize);
 //! - its timestamp is `n / frame_rate` in single precision, as the reference computes it.
 //!
+//! An MP4/MOV is first checked by `mp4_tables`: a sample table that declares more entries than
+//! its box holds is refused before FFmpeg allocates for the declared count.
+//!
 //! The file is opened with the `file` protocol only and a fixed set of container demuxers
 //! (`CONTAINERS`): a playlist (HLS `.m3u8`, DASH, concat) posing as a video would otherwise
 //! make FFmpeg read (and us hash) the local files it names, or fetch URLs where FFmpeg allows.
@@ -95,6 +98,16 @@ pub fn for_each_hashed_frame(
     let cx = Ctx { path };
     ff::init().map_err(|e| cx.ff("", e))?;
     ff::util::log::set_level(ff::util::log::Level::Fatal);
+    // FFmpeg 5.1 allocates an MP4 sample table from its declared count before reading it.
+    match super::mp4_tables::table_fault(path) {
+        Ok(()) => {}
+        Err(super::mp4_tables::TableFault::Corrupt(why)) => {
+            return Err(cx.err(format!("corrupt MP4/MOV: {why}")))
+        }
+        Err(super::mp4_tables::TableFault::Io(e)) => {
+            return Err(cx.err(format!("cannot read: {e}")))
+        }
+    }
     let mut input = open_input(&cx)?;
     let stream = input
         .streams()

@@ -13,10 +13,14 @@
 //!   target match percentages.
 //! - `ffmpeg` (feature `video`): decodes a video file with FFmpeg and hashes its frames exactly
 //!   as Meta's vPDQ does (`preflight hash VIDEO`).
+//! - `mp4_tables` (feature `video`): refuses an MP4/MOV whose sample tables declare more
+//!   entries than they hold, before FFmpeg allocates for them.
 
 pub(crate) mod bags;
 #[cfg(feature = "video")]
 pub mod ffmpeg;
+#[cfg(feature = "video")]
+mod mp4_tables;
 pub mod session;
 pub mod vpdq;
 

@@ -97,3 +97,38 @@ fn a_key_frame_larger_than_its_track_is_refused_before_it_is_allocated() {
     let grown = crate::common::peak_rss_kib().saturating_sub(before);
     assert!(grown < 200 * 1024, "peak RSS grew {grown} KiB");
 }
+
+/// The error `hash_video_file` gives for the hostile fixture `name`.
+fn fixture_error(name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/hostile")
+        .join(name);
+    hash_video_file(&path, &VideoHashOptions::default())
+        .unwrap_err()
+        .to_string()
+}
+
+/// `video_container` fuzz finding (session 13): a 1.3 KB MP4 whose `stco` box declares 138
+/// million chunk offsets made FFmpeg 5.1 allocate 1.1 GB for them before it read any (and then
+/// fail at the end of the file). The sample-table check refuses it as corrupt before FFmpeg
+/// opens the file, naming the box; the fuzz target's heap bound is what shows the allocation.
+#[test]
+fn a_sample_table_longer_than_its_box_is_refused_before_ffmpeg_allocates_it() {
+    let err = fixture_error("mp4-stco-count-beyond-box.mp4");
+    assert!(
+        err.contains("corrupt MP4/MOV") && err.contains("'stco'") && err.contains("138576516"),
+        "{err}"
+    );
+}
+
+/// The second finding of that run: a 1.3 KB MP4 (the AV1 seed) whose last sample claims 537 MB.
+/// FFmpeg 5.1 spun in `av_read_frame` for minutes; the check refuses a sample larger than the
+/// file at once.
+#[test]
+fn a_sample_larger_than_the_file_is_refused_at_once() {
+    let err = fixture_error("mp4-sample-larger-than-file.mp4");
+    assert!(
+        err.contains("corrupt MP4/MOV") && err.contains("536870932"),
+        "{err}"
+    );
+}
