@@ -19,7 +19,10 @@ import sys
 
 import seeds
 
-SEED = 20261201
+# Experiment only: PREFLIGHT_CORPUS_SEED draws another corpus from the same templates, to see how
+# much a figure moves between draws (text-corpus/README.md, "Session 13"); the committed corpus
+# and model use the default.
+SEED = int(os.environ.get("PREFLIGHT_CORPUS_SEED", "20261201"))
 HERE = os.path.dirname(os.path.abspath(__file__))
 TEST_SHARE = 0.2
 
@@ -200,32 +203,37 @@ COMBINE_SHARE = 0.15
 
 
 def build_messages(rng):
+    """Variants of every seed template, then the long posts. Each template's variants come from
+    its own generator (seeded by SEED and the template's text), and the posts from their own, so
+    adding or removing a template leaves every other row as it was: a retrain then measures the
+    change, not a reshuffle of the whole corpus (session 13)."""
+    del rng  # kept in the signature: main() owns the seeding
     groups = seed_groups()
-    by_label = {}
-    for g in groups:
-        by_label.setdefault(g[0], []).append(g)
     everyday = [t for t in seeds.BENIGN["everyday"] if len(t) > 12]
     rows, seen = [], set()
-    noise = random.Random(SEED + 2)
     for label, kind, template in groups:
         split = split_of(template)
         family = label.split(":")[0]
+        trng = random.Random(f"{SEED}:{label}:{template}")
+        noise = random.Random(f"{SEED + 2}:{label}:{template}")
+        made = 0
         for _ in range(PER_TEMPLATE[family] * 4):
-            if sum(1 for r in rows if r[3] == template) >= PER_TEMPLATE[family]:
+            if made >= PER_TEMPLATE[family]:
                 break
-            base = expand(template, rng)
-            if rng.random() < COMBINE_SHARE:
+            base = expand(template, trng)
+            if trng.random() < COMBINE_SHARE:
                 # A neutral sentence before or after keeps the label (messages are rarely one clause).
-                other = expand(rng.choice(everyday), rng)
-                base = f"{other}, {base}" if rng.random() < 0.5 else f"{base}. {other}"
-            text = transform(base, rng, rng.choice([0.3, 0.7, 1.0, 1.3]))
+                other = expand(trng.choice(everyday), trng)
+                base = f"{other}, {base}" if trng.random() < 0.5 else f"{base}. {other}"
+            text = transform(base, trng, trng.choice([0.3, 0.7, 1.0, 1.3]))
             if family in ("self_harm", "benign"):
                 text = social_noise(text, noise)
             if not text or text in seen:
                 continue
             seen.add(text)
+            made += 1
             rows.append((label, kind, split, template, text))
-    return rows + build_posts(rng, seen)
+    return rows + build_posts(random.Random(SEED + 3), seen)
 
 
 # Long multi-sentence posts (forum register): what each is made of, and how many.

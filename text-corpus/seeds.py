@@ -1711,3 +1711,108 @@ BENIGN["gaming"] += [
     "dont tell the squad but im carrying u this season lol",
     "meet at the tower when the match starts",
 ]
+
+# --- session 13: shared frames ------------------------------------------------------------------
+# Everyday messages built on the same frames and function words as the self-harm, grooming and
+# sexual seeds ("i'm going to ... tonight", "... again", "i wish i could ...", "how do i ...",
+# "i've been ... for months", "can you ... before ...", "last night ..."), with ordinary
+# content. Written by the lead after seeing that the classifier gave messages like "bet,
+# invite me again" or "i'm going to talk to my kids about it tonight" a self-harm score near
+# 1 because of such frame words alone (single-word scores over the corpus vocabulary); the
+# point is that the model learns the content words of risk, not the frame around them.
+SLOTS["chore"] = ["do the dishes", "finish my essay", "clean my room", "call grandma",
+                  "study for the {subject} test", "walk the dog", "start the new season",
+                  "order pizza", "go for a run", "fix my bike", "watch the match",
+                  "do my laundry", "practice piano", "charge my phone", "wash the car",
+                  "pack for the trip", "bake cookies", "book the dentist", "reply to the group chat",
+                  "learn the new dance", "play {game}", "paint my nails", "read the next chapter"]
+SLOTS["mishap"] = ["i overslept", "the bus is late", "i forgot my keys", "we lost", "my phone died",
+                   "i spilled coffee on my shirt", "the wifi is down", "i failed my driving test",
+                   "i burned the toast", "the printer jammed", "my sister ate my leftovers",
+                   "i missed the train", "i left my charger at school", "the cat knocked my plant over",
+                   "i got a parking ticket", "our team lost on penalties", "i locked myself out"]
+BENIGN["frames"] = [
+    "i'm going to {chore} tonight",
+    "i'm gonna {chore} after school",
+    "i'm going to talk to my [kids|mom|boss|teacher|coach] about it tonight",
+    "ok i'm going to {chore} and then sleep",
+    "tonight i'm going to {chore}, no distractions",
+    "i'm finally going to {chore} this weekend",
+    "{mishap} again",
+    "{mishap} again 🙄",
+    "ugh {mishap} again, [this week is cursed|why me|classic]",
+    "can we [do that|play|go there|watch it|have tacos] again [sometime|next week|soon]",
+    "bet, [invite me|add me|call me|text me] again [later|tmrw|next game]",
+    "that was fun, let's do it again [next weekend|soon|sometime]",
+    "say that again, i didn't hear you",
+    "send it again, the first one didn't load",
+    "i wish i could {chore} but i'm [so busy|at work|stuck at home]",
+    "i wish i was at {place} right now",
+    "i wish [summer|the weekend|christmas] would hurry up",
+    "how do i {chore} without [making a mess|waking everyone up|losing my mind]",
+    "how do i [reset my password|change my username|get to {place} by bus|get better at {game}]",
+    "how many [eggs|cups of flour|players|tickets] do we need for [the cake|saturday|the trip]",
+    "i've been trying to {chore} for months lol",
+    "i've been [learning guitar|going to the gym|saving up|practicing spanish] for months",
+    "i've been thinking about [dyeing my hair|getting a dog|changing jobs|that song] a lot",
+    "i don't want to [play this game|watch this show|eat pasta|go to practice] anymore, it's boring",
+    "i'm ready to {chore}, let's go",
+    "i'm ready for [the test|the weekend|the trip|summer] finally",
+    "when i wake up i'm going to {chore}",
+    "wake me up when [we get there|the movie starts|it's my turn|dinner's ready]",
+    "i bought [new shoes|the tickets|a new controller|groceries] [today|yesterday|this morning]",
+    "i tried [the new cafe|sushi|skateboarding|that recipe] and it was [so good|ok|a disaster]",
+    "nobody [replied to the group chat|showed up to practice|wants to play {game}] lol",
+    "before [dinner|practice|school|the match] can you {chore}",
+    "i'll be away [this weekend|at camp|on holiday|at my dad's] so text me",
+    "i'll be in town [on saturday|next week|for the concert], wanna get lunch",
+    "you always [beat me at {game}|pick the best songs|know what to say] lol",
+    "can you send me the [notes|homework|photos from the trip|address of the party] before {time}",
+    "if you [finish early|get there first|see my keys], text me",
+    "last night was [so fun|crazy|the best concert ever], we have to go again",
+    "last night i [watched three episodes|finished the puzzle|fell asleep on the couch]",
+    "what's the point of [homework on a friday|this meeting|ironing jeans] honestly",
+    "i'm so done with [this level|group projects|the rain] lol",
+    "i can't do this [level|puzzle|maths question], it's impossible",
+    "i can't take [this heat|the noise upstairs|another meeting] much longer lol",
+    "i'm taking [the dog|my little brother|grandma] to {place} {time}",
+    "take [a jacket|the umbrella|some snacks], it's going to rain",
+    "my [arms|legs|back] hurt so bad after [the gym|practice|moving boxes]",
+    "i keep [forgetting my lunch|losing my earbuds|waking up at 5] lately",
+    "no one [gets my jokes|texts back|remembers my birthday] lol",
+    "i just want to [sleep in|eat pizza|go home] this weekend",
+    "i don't feel like [going out|cooking|studying] tonight, netflix it is",
+    "leave me alone i'm [studying|gaming|napping] 😂",
+    "i'll do it [tonight|tomorrow|after dinner], promise",
+    "i need to get [it|the essay|the project] done by friday",
+    "send me a pic of [the menu|your new haircut|the dog|the timetable]",
+    "can i see a pic of [the dress|your room makeover|the puppy]?",
+    "you looked [great|so happy|amazing] in the team photo",
+    "what are you wearing to [the wedding|prom|the party]?",
+    "[omg|oh my god|noo|lol] stop[| it|pp] [😂|🙈|😭|you're making me blush|ur so dumb]",
+    "stop [texting me memes in class|spoiling the show|being so nice] lol",
+    "make it stop, this song is stuck in my head 😂",
+    "[i can't|i cant|im crying|i'm weak] 😂 [that video|his face|the ending]",
+    "voy a [estudiar|limpiar mi cuarto|ver el partido|llamar a mi abuela] esta noche",
+    "vou [estudar|arrumar meu quarto|ver o jogo|ligar pra minha avó] hoje à noite",
+    "otra vez [perdimos|llegó tarde el bus|se cayó el wifi] 🙄",
+    "de novo [perdemos|o ônibus atrasou|a internet caiu] 🙄",
+    "ojalá [fuera viernes|estuviera en la playa|no tuviera clase]",
+    "queria tanto [ir à praia|dormir até tarde|comer pizza] hoje",
+    "quiero [dormir todo el día|ir al cine|comer tacos] mañana",
+]
+
+# --- session 13: blind seeds (seeds_blind.py) ---------------------------------------------------
+# About 690 templates written by a helper who had not read this file, the lexicons, the code,
+# the dev and probe sets or ../shared (brief in text-corpus/README.md, "Session 13"), so the
+# model sees a second writer's phrasing of every stage, level and benign kind.
+import seeds_blind as _blind  # noqa: E402
+
+for _k, _v in _blind.GROOMING.items():
+    GROOMING[_k] += _v
+DISCLOSURES += _blind.DISCLOSURES
+SEXUAL += _blind.SEXUAL
+for _k, _v in _blind.SELF_HARM.items():
+    SELF_HARM[_k] += _v
+for _k, _v in _blind.BENIGN.items():
+    BENIGN.setdefault(_k, []).extend(_v)

@@ -234,7 +234,7 @@ fn spanish_and_portuguese_sexual_questions_are_not_vetoed_but_pick_ups_are() {
             Some(model()),
         )
     };
-    for t in ["¿qué llevas puesto ahora?", "o que você tá vestindo agora?"] {
+    for t in ["dime que llevas puesto", "e aí, tá na cama?"] {
         let s = fused(t);
         assert!(
             model().classify(t).grooming() < preflight::text::model::fusion::GROOMING_VETO_FLOOR,

@@ -42,6 +42,10 @@ enum TextModelCommand {
         /// Experiment: extra weight of benign examples instead of the default.
         #[arg(long)]
         benign_weight: Option<f32>,
+        /// Experiment: start from the `PFTM_*` environment overrides that `eval` reads
+        /// (PFTM_EPOCHS, PFTM_LR, PFTM_L2, PFTM_SEED, ...) instead of the defaults.
+        #[arg(long)]
+        sweep_env: bool,
         #[command(flatten)]
         embed: EmbedArgs,
     },
@@ -95,9 +99,14 @@ pub fn run(args: TextModelArgs) -> ExitCode {
             splits,
             thresholds,
             benign_weight,
+            sweep_env,
             embed,
         } => {
-            let mut config = TrainConfig::default();
+            let mut config = if sweep_env {
+                sweep_config()
+            } else {
+                TrainConfig::default()
+            };
             match thresholds.as_deref() {
                 None => {}
                 Some(&[g, s, x]) => config.thresholds = [g, s, x],
@@ -361,6 +370,12 @@ fn sweep_config() -> TrainConfig {
     }
     if let Some(v) = get("PFTM_L2") {
         c.l2 = v;
+    }
+    if let Some(v) = std::env::var("PFTM_SEED")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        c.seed = v;
     }
     if let Some(v) = get("PFTM_BENIGN") {
         c.benign_weight = v;

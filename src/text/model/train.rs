@@ -101,10 +101,14 @@ impl Default for TrainConfig {
             l2: 1e-6,
             // 2.0 since session 6: with the social-post corpus it keeps the team's benign
             // look-alikes and the Reddit "supportive" users lower at equal tweet recall
-            // (1.5, 2.0, 2.5 measured; text-corpus/README.md).
-            benign_weight: 2.0,
+            // (1.5, 2.0, 2.5 measured; text-corpus/README.md). 3.0 since session 13: the blind
+            // seeds add more positives than hard negatives (2.0 and 3.0 measured, three corpus
+            // draws each; text-corpus/README.md).
+            benign_weight: 3.0,
             seed: 0x5052_4546_4c49_4748,
-            thresholds: [0.6, 0.5, 0.6],
+            // Self-harm 0.5 -> 0.6 in session 13, with the blind seeds: the Reddit "supportive"
+            // users flagged 38.1% -> 34.0% at the same blind-probe recall (three corpus draws).
+            thresholds: [0.6, 0.6, 0.6],
         }
     }
 }
