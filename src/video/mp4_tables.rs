@@ -10,8 +10,11 @@
 //! not fit in its box. Such a file is refused as corrupt: a real file's tables hold what they
 //! declare. Later FFmpeg releases check the same for some of these boxes.
 //!
-//! Files that do not start like an ISO base media file (Matroska, WebM, AVI, MPEG-TS ...) are
-//! not read beyond their first box header.
+//! Every file is read this way, whatever its first box is called: FFmpeg recognises an MP4 by
+//! the boxes it finds, so a file whose `ftyp` was renamed still reached the `mov` demuxer (a
+//! third finding, when the walk ran only for files that started with a known box). In other
+//! containers (Matroska, WebM, AVI, MPEG-TS ...) the first "box size" points past the end or
+//! no `moov`/`moof` turns up, and nothing more is read.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -21,11 +24,6 @@ use std::path::Path;
 const CONTAINERS: [&[u8; 4]; 11] = [
     b"moov", b"trak", b"mdia", b"minf", b"stbl", b"edts", b"dinf", b"moof", b"traf", b"mvex",
     b"udta",
-];
-/// Top-level box types of an ISO base media file (MP4, MOV, 3GP): the first box of the file
-/// must be one of them for the walk to run.
-const TOP_LEVEL: [&[u8; 4]; 10] = [
-    b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot", b"moof", b"styp", b"sidx",
 ];
 /// Largest `moov` or `moof` body read into memory for the check. A two-hour film's `moov` is
 /// a few tens of MB; a larger one is refused rather than read.
@@ -47,7 +45,7 @@ pub enum TableFault {
 }
 
 /// Checks the sample tables of the MP4/MOV file at `path` (see the module docs): `Ok(())` for a
-/// file whose tables fit their boxes and for a file that is not an ISO base media file.
+/// file whose tables fit their boxes and for a file that holds no `moov` or `moof` box.
 pub fn table_fault(path: &Path) -> Result<(), TableFault> {
     let mut f = File::open(path).map_err(|e| TableFault::Io(e.to_string()))?;
     let len = f
@@ -55,16 +53,13 @@ pub fn table_fault(path: &Path) -> Result<(), TableFault> {
         .map_err(|e| TableFault::Io(e.to_string()))?
         .len();
     let mut pos = 0u64;
-    for i in 0..MAX_TOP_LEVEL_BOXES {
+    for _ in 0..MAX_TOP_LEVEL_BOXES {
         let mut head = [0u8; 16];
         let got = read_up_to(&mut f, pos, &mut head)?;
         if got < 8 {
             return Ok(());
         }
         let kind = [head[4], head[5], head[6], head[7]];
-        if i == 0 && !TOP_LEVEL.contains(&&kind) {
-            return Ok(());
-        }
         let small = u64::from(u32::from_be_bytes([head[0], head[1], head[2], head[3]]));
         let (header, size) = match small {
             0 => (8, len - pos),
@@ -385,6 +380,13 @@ mod tests {
             check(&file(trun(50_000_000, 0, 0))),
             Err(TableFault::Corrupt(_))
         ));
+    }
+
+    #[test]
+    fn a_renamed_first_box_does_not_hide_the_tables() {
+        let mut f = file_with_stbl(&bx(b"stco", &table(138_576_516, 4)));
+        f[4..8].copy_from_slice(b"Ytyp");
+        assert!(matches!(check(&f), Err(TableFault::Corrupt(_))));
     }
 
     #[test]
