@@ -39,6 +39,7 @@
 use crate::text::matcher::MessageAnalysis;
 use crate::text::model::fusion::{disclosed_act, MessageSignals};
 use crate::text::model::Label;
+use crate::text::types::SelfHarmLevel;
 
 /// Longest prefix read, in bytes.
 const MAX_BYTES: usize = 4096;
@@ -97,7 +98,11 @@ const SUPPORT: [&str; 35] = [
 ];
 
 /// Phrases that place the writer's experience in the past.
-const PAST: [&str; 20] = [
+const PAST: [&str; 24] = [
+    "last year",
+    "a year ago",
+    "after my attempt",
+    "back in 20",
     "when i was",
     "years ago",
     "i used to",
@@ -122,7 +127,12 @@ const PAST: [&str; 20] = [
 
 /// Phrases that say the writer got better: a past with one of these is over even if the
 /// message speaks in the present ("i used to cut, i'm 2 years clean now").
-const RECOVERED: [&str; 14] = [
+const RECOVERED: [&str; 19] = [
+    "i got help",
+    "i'm doing better",
+    "im doing better",
+    "i'm in recovery",
+    "im in recovery",
     "recovered",
     "clean for",
     "years clean",
@@ -359,9 +369,19 @@ fn recovered_past(lower: &str) -> bool {
 /// ever want to die?") is not: in a message addressed to someone else it is theirs.
 /// `text` is the message the analysis was made of (its spans index it).
 pub fn lexicon_level_is_writers(text: &str, analysis: &MessageAnalysis) -> bool {
+    writers_level(text, analysis, |_| true)
+}
+
+/// True if a first-person lexicon level of `analysis` for which `keep` holds is the writer's in
+/// its own words or the [`OWNER_WINDOW`] words before it (see [`lexicon_level_is_writers`]).
+fn writers_level(
+    text: &str,
+    analysis: &MessageAnalysis,
+    keep: impl Fn(SelfHarmLevel) -> bool,
+) -> bool {
     analysis
         .own_self_harm_matches()
-        .filter(|m| m.level.is_some())
+        .filter(|m| m.level.is_some_and(&keep))
         .any(|m| {
             let before = text.get(..m.start).unwrap_or("");
             let sentence = before
@@ -391,7 +411,11 @@ pub fn own_reading(text: &str, analysis: &MessageAnalysis, signals: &MessageSign
     let lower = folded_prefix(text);
     let whole = person_of(&lower);
     let over = recovered_past(&lower);
-    if whole == Person::Past && (over || disclosed_act(analysis).is_none()) {
+    // A past act the writer names as theirs ("i tried to overdose last year": the "i" is just
+    // before the match) is held like a disclosed act, unless the message says it is over.
+    let act_held = disclosed_act(analysis).is_some()
+        || writers_level(text, analysis, |l| l == SelfHarmLevel::Behaviour);
+    if whole == Person::Past && (over || !act_held) {
         return Person::Past;
     }
     if lexicon_level_is_writers(text, analysis) && !(whole == Person::Other && over) {
@@ -590,10 +614,16 @@ mod tests {
         let held = "two years ago i tried to kill myself and spent a week in hospital";
         assert_eq!(read_person(held), Person::Past);
         assert_eq!(own_reading(held, &analysis(held), &none), Person::Writer);
+        // Also when the match's own words do not say who acted but the words before it do.
+        let named = "i tried to overdose last year";
+        assert_eq!(read_person(named), Person::Past);
+        assert_eq!(own_reading(named, &analysis(named), &none), Person::Writer);
         // Told as over, or a past that was a wish rather than an act: the writer's past.
         for past in [
             "when i was 16 i tried to kill myself, it got better and i'm glad i'm here",
             "years ago i wanted to kill myself, therapy helped me",
+            "last year i wanted to die every day. now i'm applying to college. it gets better",
+            "after my attempt in 2019 i got help and now i volunteer on a crisis line",
         ] {
             assert_eq!(
                 own_reading(past, &analysis(past), &none),
