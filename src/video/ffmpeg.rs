@@ -33,7 +33,10 @@ pub struct VideoHashOptions {
     pub seconds_per_hash: f64,
     /// Decoder threads (0 = FFmpeg chooses, one per core).
     pub threads: usize,
-    /// Refuse videos with more pixels a frame than this (default 64 MP).
+    /// Refuse videos with more pixels a frame than this (default 8K UHD, 7680x4320 = 33.2 MP).
+    /// The decoder's memory grows with the frame size a stream declares, not with the file's
+    /// size: a 1.2 KB WebM declaring 58 MP 4:4:4 frames took 590 MB resident under the old 64 MP
+    /// default (session 13). Frames larger than any camera records are refused while probing.
     pub max_frame_pixels: u64,
 }
 
@@ -42,7 +45,7 @@ impl Default for VideoHashOptions {
         VideoHashOptions {
             seconds_per_hash: 0.0,
             threads: 0,
-            max_frame_pixels: 64_000_000,
+            max_frame_pixels: 7680 * 4320,
         }
     }
 }
@@ -108,7 +111,7 @@ pub fn for_each_hashed_frame(
             return Err(cx.err(format!("cannot read: {e}")))
         }
     }
-    let mut input = open_input(&cx)?;
+    let mut input = open_input(&cx, opts.max_frame_pixels)?;
     let stream = input
         .streams()
         .find(|s| s.parameters().medium() == ff::media::Type::Video)
@@ -192,16 +195,74 @@ const CONTAINERS: &str = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,flv,mpegts,m
                           ogg,asf,gif,h264,hevc,m4v,ivf,obu,mjpeg,yuv4mpegpipe";
 
 /// Opens the file with only the `file` protocol (no network, whatever the file says) and only
-/// the `CONTAINERS` demuxers.
-fn open_input(cx: &Ctx<'_>) -> Result<ff::format::context::Input, VideoError> {
+/// the `CONTAINERS` demuxers, and probes its streams with `max_pixels` as each stream's
+/// `max_pixels` codec option. ffmpeg-next's `format::input_with_dictionary` probes
+/// (`avformat_find_stream_info`, which decodes a frame or more of each stream) with no codec
+/// options, so a stream whose frames are far over the limit was decoded during probing: 189 MB
+/// of heap for a 58 MP VP9 frame in a 1.2 KB WebM under a 1 MP limit, 590 MB resident under the
+/// default one (a `video_container` finding, session 13). This is that function with the
+/// options array filled in.
+fn open_input(cx: &Ctx<'_>, max_pixels: u64) -> Result<ff::format::context::Input, VideoError> {
+    use ff::ffi;
+    use std::ptr;
     let mut options = ff::Dictionary::new();
     options.set("protocol_whitelist", "file");
     options.set("format_whitelist", CONTAINERS);
-    ff::format::input_with_dictionary(&cx.path, options).map_err(|e| {
+    let path = path_cstring(cx.path).ok_or_else(|| cx.err("the path contains a NUL byte"))?;
+    let max = max_pixels.max(1).to_string();
+    let refused = |e: ff::Error| {
         cx.err(format!(
             "cannot open (or not an accepted video container): {e}"
         ))
-    })
+    };
+    // SAFETY: the calls follow `format::input_with_dictionary` of ffmpeg-next 7.1: `ps` starts
+    // null and is owned by us until `Input::wrap` takes it (closed on every error path after a
+    // successful open); each dictionary given to FFmpeg is disowned first and owned (freed)
+    // again after the call, whatever FFmpeg left in it; the options array holds exactly
+    // `nb_streams` entries, the length `avformat_find_stream_info` reads.
+    unsafe {
+        let mut ps: *mut ffi::AVFormatContext = ptr::null_mut();
+        let mut opts = options.disown();
+        let res = ffi::avformat_open_input(&mut ps, path.as_ptr(), ptr::null_mut(), &mut opts);
+        drop(ff::Dictionary::own(opts));
+        if res != 0 || ps.is_null() {
+            return Err(refused(ff::Error::from(res)));
+        }
+        let streams = (*ps).nb_streams as usize;
+        let mut per_stream: Vec<*mut ffi::AVDictionary> = (0..streams)
+            .map(|_| {
+                let mut d = ff::Dictionary::new();
+                d.set("max_pixels", &max);
+                d.disown()
+            })
+            .collect();
+        let array = if per_stream.is_empty() {
+            ptr::null_mut()
+        } else {
+            per_stream.as_mut_ptr()
+        };
+        let res = ffi::avformat_find_stream_info(ps, array);
+        for d in per_stream {
+            drop(ff::Dictionary::own(d));
+        }
+        if res < 0 {
+            ffi::avformat_close_input(&mut ps);
+            return Err(refused(ff::Error::from(res)));
+        }
+        Ok(ff::format::context::Input::wrap(ps))
+    }
+}
+
+/// The path as FFmpeg takes it: its bytes (any encoding on Unix), `None` if it holds a NUL.
+fn path_cstring(path: &Path) -> Option<std::ffi::CString> {
+    #[cfg(unix)]
+    let bytes = {
+        use std::os::unix::ffi::OsStrExt;
+        path.as_os_str().as_bytes().to_vec()
+    };
+    #[cfg(not(unix))]
+    let bytes = path.to_string_lossy().into_owned().into_bytes();
+    std::ffi::CString::new(bytes).ok()
 }
 
 struct FrameHasher {

@@ -140,22 +140,20 @@ fn a_sample_larger_than_the_file_is_refused_at_once() {
     }
 }
 
-/// An open finding (session 13, `video_container` seed 13; tests/fixtures/hostile/README.md): a
-/// 1.2 KB WebM whose VP9 frames are 2358x24833. The caller gets a typed error, which is what
-/// this checks; the memory FFmpeg's stream probing spends before that (590 MB resident with the
-/// default limits) is not bounded yet.
+/// `video_container` finding (session 13, seed 13): a 1.2 KB WebM whose VP9 frames are
+/// 2358x24833 (58.5 MP, 4:4:4). FFmpeg's stream probing decoded a frame before our limit was
+/// applied (590 MB resident under the old 64 MP default). The probe now gets `max_pixels`, and
+/// the default limit is 8K UHD: a typed error, with resident memory barely moved.
 #[test]
-fn a_58_megapixel_vp9_frame_is_refused_with_a_typed_error() {
+fn a_58_megapixel_vp9_frame_is_refused_while_probing() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/hostile/webm-vp9-58mp-frame.webm");
-    // The fuzz target's 1 MP limit: the default 64 MP one lets the probe take 590 MB.
-    let opts = VideoHashOptions {
-        max_frame_pixels: 1 << 20,
-        ..VideoHashOptions::default()
-    };
-    let err = hash_video_file(&path, &opts).unwrap_err();
+    let before = crate::common::peak_rss_kib();
+    let err = hash_video_file(&path, &VideoHashOptions::default()).unwrap_err();
+    let grown = crate::common::peak_rss_kib().saturating_sub(before);
     assert!(
         matches!(err, preflight::video::VideoError::Decode { .. }),
         "{err}"
     );
+    assert!(grown < 100 * 1024, "peak RSS grew {grown} KiB");
 }
