@@ -37,7 +37,7 @@
 //! ```
 
 use crate::text::matcher::MessageAnalysis;
-use crate::text::model::fusion::{disclosed_act, MessageSignals};
+use crate::text::model::fusion::MessageSignals;
 use crate::text::model::Label;
 use crate::text::types::SelfHarmLevel;
 
@@ -399,7 +399,7 @@ fn writers_level(
 
 /// Whose self-harm `signals` (fused from `analysis` of `text`) is: [`Person::Past`] when the
 /// message tells only of the writer's past ([`read_person`]), except a disclosed act of the
-/// writer's own ([`disclosed_act`]: "two years ago i tried to kill myself") in a message that
+/// writer's own ([`disclosed_act`](crate::text::model::fusion::disclosed_act): "two years ago i tried to kill myself") in a message that
 /// does not say the writer got over it (a past attempt is the strongest known risk factor);
 /// otherwise the writer's when a first-person lexicon level carries it
 /// ([`lexicon_level_is_writers`]), unless the message is a reply addressed to someone else that
@@ -411,11 +411,12 @@ pub fn own_reading(text: &str, analysis: &MessageAnalysis, signals: &MessageSign
     let lower = folded_prefix(text);
     let whole = person_of(&lower);
     let over = recovered_past(&lower);
-    // A past act the writer names as theirs ("i tried to overdose last year": the "i" is just
-    // before the match) is held like a disclosed act, unless the message says it is over.
-    let act_held = disclosed_act(analysis).is_some()
-        || writers_level(text, analysis, |l| l == SelfHarmLevel::Behaviour);
-    if whole == Person::Past && (over || !act_held) {
+    // A past act the writer names as theirs is held unless the message says it is over: a
+    // disclosed act ("after my attempt"), or a behaviour match with the writer in the words just
+    // before it ("i tried to overdose last year"). `writers_level` covers both.
+    if whole == Person::Past
+        && (over || !writers_level(text, analysis, |l| l == SelfHarmLevel::Behaviour))
+    {
         return Person::Past;
     }
     if lexicon_level_is_writers(text, analysis) && !(whole == Person::Other && over) {

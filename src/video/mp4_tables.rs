@@ -178,31 +178,31 @@ fn check_table(parent: &[u8; 4], kind: &[u8; 4], body: &[u8]) -> Result<(), Tabl
 /// `trun` that carries sizes must be at most `file_len`. Runs after [`check_table`], so the
 /// declared entries are in the body.
 fn check_sample_sizes(kind: &[u8; 4], body: &[u8], file_len: u64) -> Result<(), TableFault> {
-    let sizes: Vec<u64> = match kind {
-        b"stsz" => {
-            let constant = u32_at(body, 4).unwrap_or(0);
-            let count = u32_at(body, 8).unwrap_or(0);
-            if constant != 0 {
-                vec![constant]
-            } else {
-                let n = usize::try_from(count).unwrap_or(usize::MAX);
-                (0..n).map_while(|i| u32_at(body, 12 + 4 * i)).collect()
-            }
-        }
+    // Where the size sits in each entry, in bytes; `None`: the entries carry no size.
+    let size_at = match kind {
+        b"stsz" => Some(0),
+        // A `trun` sample has its size after its duration, when its flags say it has either.
         b"trun" => {
-            let flags = u32_at(body, 0).unwrap_or(0) & 0x00ff_ffff;
-            if flags & 0x200 == 0 {
-                return Ok(());
-            }
-            let first = 8 + 4 * usize::from(flags & 0x1 != 0) + 4 * usize::from(flags & 0x4 != 0);
-            let stride = 4 * (flags & 0xf00).count_ones() as usize;
-            let skip = 4 * usize::from(flags & 0x100 != 0);
-            let n = usize::try_from(u32_at(body, 4).unwrap_or(0)).unwrap_or(usize::MAX);
+            let flags = u32_at(body, 0).unwrap_or(0);
+            (flags & 0x200 != 0).then(|| 4 * usize::from(flags & 0x100 != 0))
+        }
+        _ => None,
+    };
+    let Some(skip) = size_at else {
+        return Ok(());
+    };
+    // `stsz` with one size for every sample, in place of the table.
+    let constant = u32_at(body, 4).filter(|&c| kind == b"stsz" && c != 0);
+    let sizes: Vec<u64> = match (constant, layout(kind, body)) {
+        (Some(c), _) => vec![c],
+        (None, Some((count, bits, header))) => {
+            let (stride, first) = ((bits / 8) as usize, header as usize + skip);
+            let n = usize::try_from(count).unwrap_or(usize::MAX);
             (0..n)
-                .map_while(|i| u32_at(body, first + stride * i + skip))
+                .map_while(|i| u32_at(body, first + stride * i))
                 .collect()
         }
-        _ => return Ok(()),
+        (None, None) => return Ok(()),
     };
     match sizes.iter().position(|&s| s > file_len) {
         Some(i) => Err(TableFault::Corrupt(format!(

@@ -1,7 +1,8 @@
 //! Hostile HEIF files (feature `heif`): a grid built from itself (or an alpha built from its
 //! master) made libheif 1.15 recurse until it aborted the process (out of threads with tile
-//! threads on, out of stack without). It is refused as corrupt before libheif sees it. Run alone in a child process, so a regression
-//! fails this test instead of aborting the whole test binary.
+//! threads on, out of stack without). It is refused as corrupt before libheif sees it. Run
+//! alone in a child process, so a regression fails this test instead of aborting the whole test
+//! binary.
 #![cfg(feature = "heif")]
 
 use crate::common;

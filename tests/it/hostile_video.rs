@@ -98,12 +98,16 @@ fn a_key_frame_larger_than_its_track_is_refused_before_it_is_allocated() {
     assert!(grown < 200 * 1024, "peak RSS grew {grown} KiB");
 }
 
+/// The path of the hostile fixture `name`.
+fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/hostile")
+        .join(name)
+}
+
 /// The error `hash_video_file` gives for the hostile fixture `name`.
 fn fixture_error(name: &str) -> String {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/hostile")
-        .join(name);
-    hash_video_file(&path, &VideoHashOptions::default())
+    hash_video_file(&fixture(name), &VideoHashOptions::default())
         .unwrap_err()
         .to_string()
 }
@@ -146,10 +150,12 @@ fn a_sample_larger_than_the_file_is_refused_at_once() {
 /// the default limit is 8K UHD: a typed error, with resident memory barely moved.
 #[test]
 fn a_58_megapixel_vp9_frame_is_refused_while_probing() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/hostile/webm-vp9-58mp-frame.webm");
     let before = crate::common::peak_rss_kib();
-    let err = hash_video_file(&path, &VideoHashOptions::default()).unwrap_err();
+    let err = hash_video_file(
+        &fixture("webm-vp9-58mp-frame.webm"),
+        &VideoHashOptions::default(),
+    )
+    .unwrap_err();
     let grown = crate::common::peak_rss_kib().saturating_sub(before);
     assert!(
         matches!(err, preflight::video::VideoError::Decode { .. }),
