@@ -101,6 +101,8 @@ pub fn for_each_hashed_frame(
     let cx = Ctx { path };
     ff::init().map_err(|e| cx.ff("", e))?;
     ff::util::log::set_level(ff::util::log::Level::Fatal);
+    // SAFETY: `av_max_alloc` only stores the size FFmpeg's allocator refuses above.
+    unsafe { ff::ffi::av_max_alloc(MAX_FFMPEG_ALLOCATION) };
     // FFmpeg 5.1 allocates an MP4 sample table from its declared count before reading it.
     match super::mp4_tables::table_fault(path) {
         Ok(()) => {}
@@ -187,6 +189,13 @@ pub fn for_each_hashed_frame(
     }
     Ok(())
 }
+
+/// Largest single allocation FFmpeg may make (`av_max_alloc`, process-wide; FFmpeg's default is
+/// 2 GiB). The MP4 table check reads the boxes FFmpeg descends into, but FFmpeg also parses a
+/// table nested where it does not belong (inside an `stsd` sample entry whose size swallowed
+/// the rest of `stbl`), and allocated 1.1 GB for its declared count (a `video_container`
+/// finding of the CI suite, session 13). A 16-bit plane of an 8K frame is 66 MB.
+pub const MAX_FFMPEG_ALLOCATION: usize = 256 << 20;
 
 /// Containers FFmpeg may open (its demuxer names): the formats videos are shared in. Anything
 /// else is refused, above all playlists and manifests (HLS, DASH, concat), which make FFmpeg

@@ -163,3 +163,12 @@ fn a_58_megapixel_vp9_frame_is_refused_while_probing() {
     );
     assert!(grown < 100 * 1024, "peak RSS grew {grown} KiB");
 }
+
+/// The CI fuzz suite's finding after those fixes: an `stsd` that claims 16 MB swallows the `stco`
+/// after it, which FFmpeg then parses inside the sample entry (the box walk does not look
+/// there) and allocated 1.1 GB for. FFmpeg's single allocations are capped, so it is refused.
+#[test]
+fn a_table_hidden_inside_a_sample_entry_is_refused() {
+    let err = fixture_error("mp4-stco-inside-stsd-entry.mp4");
+    assert!(err.contains("Cannot allocate memory"), "{err}");
+}
