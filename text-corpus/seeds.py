@@ -1176,6 +1176,52 @@ SUPPORT_REPLY = [
     "you are worth so much more than you think",
     "please stay, the world is better with you in it",
     "i'd suggest seeing a therapist if you can, it changed things for me",
+    # Care, empathy and advice as peers write them to someone who is struggling: second person,
+    # "i care", "i get it", opinions about suicide as a topic, practical advice.
+    "i care about you, you know that right",
+    "so many of us here are rooting for you",
+    "remember that people love you even on the bad days",
+    "i get it, i honestly do",
+    "i've felt something like that too, it's awful",
+    "that makes total sense, anyone would feel that way",
+    "go easy on yourself, you're doing your best",
+    "bad weeks happen, they don't define you",
+    "suicide is never the answer, please talk to someone first",
+    "killing yourself would hurt everyone who loves you so much",
+    "things feel permanent right now but they really aren't",
+    "you've got years and years ahead of you to figure this out",
+    "could you book an appointment with your gp this week",
+    "maybe cut back on the energy drinks, they wreck my mood too",
+    "honestly you might just need a proper night's sleep first",
+    "give your brother some space, he'll come round",
+    "don't change who you are for people like that",
+    "what would make tomorrow a little easier",
+    "do you have a hobby you used to love",
+    "dm me whenever, i mean it",
+    "rooting for you, keep us posted",
+    "i'll be around all evening if you want to chat",
+    "no rush, say it whenever you're ready",
+    "it won't always hurt this much",
+    "how you feel is allowed, you don't have to justify it",
+    "when the urges come, holding ice or going for a run can help",
+    "keep fighting, you're tougher than this",
+    "maybe your mum would get it more than you think",
+    "losing someone like that takes a long time to heal",
+    "there are good people out there, you'll meet them",
+    "you seem really thoughtful, don't lose that",
+    "crying is normal, let it out",
+    # The shortest empathy lines, whose few words ("care", "feel", "know") the classifier
+    # otherwise reads from "i don't care anymore" and "i know how i'll do it".
+    "i care",
+    "we care, honestly",
+    "take care of yourself ok",
+    "i know how you feel",
+    "i feel you",
+    "same here, it's rough",
+    "i understand, truly",
+    "i think i get what you mean",
+    "no te rindas, a todos nos importas",
+    "não desista, a gente se importa com você",
     "si necesitas hablar, aquí estoy",
     "se precisar conversar, me chama",
 ]
@@ -1278,6 +1324,25 @@ VENTING = [
 BENIGN["supportive"] += SUPPORT_REPLY + RECOVERY
 BENIGN["forum_everyday"] = POST_EVERYDAY
 BENIGN["venting"] = VENTING
+
+# Everyday questions and remarks with words the method and plan levels also use (how, enough,
+# jump, take, end, rather) but about nothing of the kind (benign).
+BENIGN["how_enough"] = [
+    "is one coat of paint enough or do i need two",
+    "how many eggs is enough for a cake this size",
+    "don't jump to conclusions, wait for the results",
+    "how do you jump higher in this game",
+    "i'd rather take the bus than drive in this snow",
+    "how long does it take to get to the end of the level",
+    "that should be enough to cover the rent this month",
+    "how did you know how to fix that",
+    "i take my vitamins every morning with breakfast",
+    "how much sleep is enough for a teenager",
+    "how do i get my cat to stop jumping on the counter",
+    "i would argue the book is better than the movie",
+    "is a 20 minute nap enough to feel human again",
+    "how do planes stay up, i never understood it",
+]
 
 # Everyday sentences that share words with self-harm talk (want, sleep, wake, life, live, end,
 # tired, done, over, gone, kill, die, cut) but mean nothing of the kind (benign).

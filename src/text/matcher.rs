@@ -1254,6 +1254,27 @@ patterns = ["never", "not"]
     }
 
     #[test]
+    fn a_general_statement_about_suicide_is_a_discussion() {
+        let e = TextEngine::default_english().unwrap();
+        for t in [
+            "Suicide is just never worth it.",
+            "suicide is never the answer, talk to someone",
+            "suicide is a permanent solution to a temporary problem",
+            "statistically women attempt suicide more often",
+            "i support assisted suicide for the terminally ill",
+        ] {
+            assert_eq!(e.analyze(t).self_harm_level(), None, "{t}");
+        }
+        // The writer's own words next to the cue keep the level.
+        for t in [
+            "i want to die, suicide is the answer",
+            "killing myself is not the answer but i want to",
+        ] {
+            assert!(e.analyze(t).self_harm_level().is_some(), "{t}");
+        }
+    }
+
+    #[test]
     fn embedded_english_examples_pass() {
         let e = TextEngine::default_english().unwrap();
         let failures = e.check_examples();
