@@ -1881,3 +1881,55 @@ for _k, _v in _blind.SELF_HARM.items():
     SELF_HARM[_k] += _v
 for _k, _v in _blind.BENIGN.items():
     BENIGN.setdefault(_k, []).extend(_v)
+
+# --- session 14: friends' logistics, safety lessons, hotline information, news --------------------
+# Written by the lead after reading probe half B's benign misses (half B is a dev set since; see
+# eval/text/README.md): the classifier read "ur house" / "bring it tmrw" as a meeting, a safety
+# reminder about secrets as secrecy, a hotline number as grooming and a news item about an
+# arrest as sexual content. New sentences in those registers, not those rows.
+BENIGN["friends_logistics"] = [
+    "left my hoodie at ur place, grab it for me?",
+    "can u bring my switch back tmrw, i need it for the weekend",
+    "is it ok if i come by urs after practice to get my book",
+    "my mom can drop u home after the movie",
+    "i think my earbuds are in ur car lol",
+    "bring ur charger tmrw mine is broken",
+    "we're all at jess's house, come over whenever",
+    "can u return my calculator in homeroom",
+    "i'll swing by ur house at 4 to drop off the notes",
+    "sleepover at mine friday? my parents said yes",
+    "forgot my lunch at ur house 😭",
+    "my dad will pick us both up from the mall at 9",
+    "dejé mi sudadera en tu casa, me la traes mañana?",
+    "esqueci meu carregador na sua casa, traz amanhã?",
+]
+BENIGN["safety_lesson"] = [
+    "remember, a grown up should never ask you to keep a secret from your parents",
+    "if anyone online asks you for photos, tell a trusted adult right away",
+    "safe adults don't ask kids to hide things from their family",
+    "it's never your fault if someone online makes you uncomfortable, tell us",
+    "you can always come to me if someone asks you to keep a secret",
+    "surprises are ok, secrets that make you feel bad are not",
+    "the school nurse said to block and report anyone who asks for pics",
+    "un adulto de confianza nunca te pide que guardes secretos de tus papás",
+    "se alguém pedir fotos suas na internet, conta pra um adulto",
+]
+BENIGN["hotline_info"] = [
+    "you can call or text 988 any time, day or night",
+    "the crisis text line is free and open 24/7",
+    "if you or a friend are thinking about suicide, the helpline number is on the back of your student id",
+    "saving the samaritans number in my phone just in case a friend needs it",
+    "our school posted the suicide hotline number on every bathroom door",
+    "childline is free to call and it won't show up on the phone bill",
+    "en españa puedes llamar al 024 si tienes pensamientos suicidas",
+    "no brasil o cvv atende pelo 188, é de graça",
+]
+BENIGN["news_arrest"] = [
+    "the news said a man was arrested for messaging kids on a game",
+    "did u see the story about the coach who got charged",
+    "they caught a guy who was pretending to be a teen online",
+    "police warned parents about adults contacting children on social media",
+    "detuvieron a un hombre que engañaba a menores por internet",
+    "a polícia prendeu um homem que assediava adolescentes no instagram",
+    "el noticiero habló de un caso de acoso a niñas en una app",
+]

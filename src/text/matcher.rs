@@ -74,6 +74,12 @@ pub const HYPERBOLE_FACTOR: f32 = 0.25;
 /// Words that end a third-person context ("she told me I want to die").
 const FIRST_PERSON: [&str; 9] = ["i", "im", "ive", "id", "il", "me", "my", "myself", "mine"];
 
+/// The first-person words that end a negation, third-person or discussion cue's reach in Spanish
+/// and Portuguese. Not the clitic "me": it sits inside the negated verb phrase ("no me quiero
+/// morir", "não me quero matar"), where English puts no word; the subject pronoun or a
+/// possessive starts a new clause about the writer ("no sé, yo quiero morir").
+const FIRST_PERSON_ES_PT: [&str; 8] = ["yo", "eu", "mi", "mis", "meu", "minha", "meus", "minhas"];
+
 /// One lexicon hit in a message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TextMatch {
@@ -685,7 +691,7 @@ impl TextEngine {
             let in_window = |gap: &str| {
                 gap.len() <= gap_limit(m.window)
                     && words_between(gap).is_some_and(|w| w <= usize::from(m.window))
-                    && !(guarded && has_first_person(gap))
+                    && !(guarded && has_first_person_in(gap, &entry.language))
                     && !(m.kind == ModifierKind::Negation && turns_negation_round(gap))
             };
             let applies = match m.scope {
@@ -896,6 +902,17 @@ fn turns_negation_round(gap: &str) -> bool {
 /// True if a stretch of skeleton holds a first-person word.
 fn has_first_person(gap: &str) -> bool {
     gap.split([' ', '.']).any(|w| FIRST_PERSON.contains(&w))
+}
+
+/// [`has_first_person`] for an entry of `language`: Spanish and Portuguese read
+/// [`FIRST_PERSON_ES_PT`].
+fn has_first_person_in(gap: &str, language: &str) -> bool {
+    match language {
+        "es" | "pt" => gap
+            .split([' ', '.'])
+            .any(|w| FIRST_PERSON_ES_PT.contains(&w)),
+        _ => has_first_person(gap),
+    }
 }
 
 /// How many words before a match [`first_person_near`] reads: three, or
@@ -1251,6 +1268,22 @@ patterns = ["never", "not"]
         // A topic in first person is still a discussion: the reach is wider for acts only.
         let a = e.analyze("i'm writing an essay on teen suicide rates");
         assert_eq!(a.self_harm_level(), None, "{a:?}");
+    }
+
+    #[test]
+    fn spanish_and_portuguese_negation_reaches_past_the_clitic() {
+        let e = TextEngine::default_embedded().unwrap();
+        for t in [
+            "no me quiero morir, solo estoy estresada",
+            "não quero me matar, só estou cansada",
+        ] {
+            let a = e.analyze(t);
+            assert!(!a.matches.is_empty(), "{t}");
+            assert_eq!(a.self_harm_level(), None, "{t}: {a:?}");
+        }
+        for t in ["me quiero morir", "no sé, yo quiero morir"] {
+            assert!(e.analyze(t).self_harm_level().is_some(), "{t}");
+        }
     }
 
     #[test]

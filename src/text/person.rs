@@ -210,6 +210,47 @@ const FIRST: [&str; 17] = [
     "i", "im", "i'm", "ive", "i've", "i'd", "i'll", "me", "myself", "mine", "yo", "eu", "mim",
     "comigo", "conmigo", "estoy", "estou",
 ];
+/// Spanish and Portuguese drop the subject pronoun: the verb names the writer ("quiero morir",
+/// "voy a matarme", "he intentado", "quero sumir"). These first-person singular forms of the
+/// verbs self-harm talk uses count as first-person words in a Spanish or Portuguese message
+/// ([`romance`]); in English "he" is a third person, so it is read this way only there.
+const FIRST_VERBS_ES_PT: [&str; 66] = [
+    "quiero", "voy", "tengo", "puedo", "siento", "soy", "necesito", "pienso", "odio", "aguanto",
+    "sé", "hice", "intenté", "tomé", "corté", "decidí", "he", "hago", "estaba", "quería", "podía",
+    "tenía", "sentía", "prefiero", "merezco", "sirvo", "valgo", "aguanté", "pensé", "busqué",
+    "compré", "escribí", "quisiera", "iré", "estoy", "muero", "quero", "vou", "tenho", "posso",
+    "sinto", "sou", "preciso", "penso", "odeio", "aguento", "sei", "fiz", "tentei", "tomei",
+    "cortei", "decidi", "faço", "queria", "podia", "tinha", "sentia", "prefiro", "mereço", "sirvo",
+    "pensei", "comprei", "escrevi", "estou", "vivo", "aguentei",
+];
+/// Words only Spanish or Portuguese use (none of them an English word), and words only English
+/// uses: a message with more of the first is read as Spanish or Portuguese ([`romance`]).
+const ES_PT_WORDS: [&str; 40] = [
+    "que", "ya", "la", "el", "los", "las", "por", "para", "con", "una", "pero", "porque", "nada",
+    "todo", "mañana", "hoy", "quiero", "estoy", "muy", "más", "não", "nao", "com", "uma", "mas",
+    "hoje", "amanhã", "vou", "quero", "estou", "muito", "vida", "mais", "já", "eso", "isso",
+    "esto", "isto", "del", "lo",
+];
+const EN_WORDS: [&str; 28] = [
+    "the", "and", "to", "is", "it", "of", "that", "this", "i", "my", "you", "im", "i'm", "dont",
+    "don't", "just", "so", "what", "have", "be", "was", "are", "with", "for", "want", "can",
+    "like", "not",
+];
+
+/// True if the words of `lower` read as Spanish or Portuguese rather than English: more
+/// [`ES_PT_WORDS`] than [`EN_WORDS`], and at least one.
+fn romance(lower: &str) -> bool {
+    let (mut es_pt, mut en) = (0usize, 0usize);
+    for w in words(lower) {
+        if ES_PT_WORDS.contains(&w) {
+            es_pt += 1;
+        } else if EN_WORDS.contains(&w) {
+            en += 1;
+        }
+    }
+    es_pt > en
+}
+
 /// First-person possessives: first person unless the next word names someone else.
 const POSSESSIVE: [&str; 7] = ["my", "mi", "mis", "meu", "minha", "meus", "minhas"];
 const SECOND: [&str; 19] = [
@@ -309,9 +350,16 @@ pub fn read_person(text: &str) -> Person {
 /// [`read_person`] of text already [`folded_prefix`]ed.
 fn person_of(lower: &str) -> Person {
     let (mut first, mut second, mut third) = (0usize, 0usize, 0usize);
+    let romance = romance(lower);
     let mut words = words(lower).peekable();
+    let mut last: Option<&str> = None;
     while let Some(w) = words.next() {
-        if POSSESSIVE.contains(&w) {
+        let prev = last.replace(w);
+        if romance && FIRST_VERBS_ES_PT.contains(&w) {
+            first += 1;
+        } else if romance && w == "ya" {
+            // Spanish "ya" ("already", "anymore"), not the English "ya" of "love ya".
+        } else if POSSESSIVE.contains(&w) {
             if !words
                 .peek()
                 .is_some_and(|n| THIRD_NOUNS.contains(n) || THIRD.contains(n))
@@ -321,7 +369,12 @@ fn person_of(lower: &str) -> Person {
         } else if FIRST.contains(&w) {
             first += 1;
         } else if SECOND.contains(&w) {
-            second += 1;
+            // "thank you all", "love you guys": a formula of farewell or thanks, which names
+            // the reader without making the message about them ("thank you for everything,
+            // this is goodbye").
+            if !(matches!(w, "you" | "u" | "ya") && matches!(prev, Some("thank" | "love"))) {
+                second += 1;
+            }
         } else if THIRD.contains(&w) {
             third += 1;
         }
@@ -471,6 +524,28 @@ mod tests {
             "you're not alone, i'm here, you matter and you can call someone, you'll get through",
             "mi amiga dice que se quiere morir",
             "He’s talking about ending it",
+        ] {
+            assert_eq!(read_person(other), Person::Other, "{other}");
+        }
+    }
+
+    #[test]
+    fn spanish_and_portuguese_verbs_name_the_writer() {
+        for own in [
+            "ya no quiero estar vivo, ojalá no despertara mañana",
+            "he estado pensando en quitarme la vida",
+            "voy a matarme, ya lo decidí",
+            "já não aguento mais, quero sumir",
+            "tomé todas las pastillas que había",
+        ] {
+            assert_eq!(read_person(own), Person::Writer, "{own}");
+        }
+        for other in [
+            "mi hermana ya no quiere vivir",
+            "ela disse que quer morrer",
+            // English: "he" is a third person, "ya" the second.
+            "he said he wants to die",
+            "love ya, please don't hurt yourself",
         ] {
             assert_eq!(read_person(other), Person::Other, "{other}");
         }

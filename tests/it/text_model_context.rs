@@ -91,3 +91,34 @@ fn adult_sexting_stays_under_the_cap_and_chats_stay_ordered() {
     assert!(s.grooming_raw < NO_MINOR_CAP && m.grooming_raw < NO_MINOR_CAP);
     assert!(m.grooming_raw > s.grooming_raw, "{m:?} vs {s:?}");
 }
+
+#[test]
+fn censored_words_farewell_formulas_and_spanish_verbs_keep_the_writers_level() {
+    let c = conversations();
+    for (i, own) in [
+        // The classifier cannot read "s**cide": it does not veto the lexicon's plan.
+        "s**cide note is done, doing it sunday",
+        // "thank you all" names the reader, but the goodbye is the writer's.
+        "thank you all for everything, this is goodbye",
+        // Spanish drops the subject: "ya" is "anymore", "he" is "i have".
+        "ya no quiero estar vivo, ojalá no despertara mañana",
+        "he estado pensando en quitarme la vida",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let a = c.observe(&format!("o{i}"), Direction::Sent, AgeBand::Age13To15, own);
+        assert!(a.self_harm_level.is_some(), "{own}: {:?}", a.signals);
+    }
+    for (i, other) in [
+        "thank you so much, you're the best",
+        "k*ll me lol this homework",
+        "no me quiero morir, solo estoy estresada",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let a = c.observe(&format!("x{i}"), Direction::Sent, AgeBand::Age13To15, other);
+        assert!(a.self_harm_level.is_none(), "{other}: {:?}", a.signals);
+    }
+}

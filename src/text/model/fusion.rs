@@ -174,7 +174,7 @@ pub fn fuse(
     // help-seeking messages as benign (they are not the writer's risk), so its probability says
     // nothing about a friend in crisis: the lexicon's third-person reading alone routes those to
     // peer support ("my friend wants to kill herself"), news, fiction and school talk excluded.
-    if s.self_harm() < LEXICON_VETO_FLOOR {
+    if s.self_harm() < LEXICON_VETO_FLOOR && !censored_own_level(analysis) {
         out.self_harm = None;
     }
     let g = s.grooming();
@@ -224,6 +224,19 @@ pub fn fuse(
         );
     }
     out
+}
+
+/// True if a first-person lexicon self-harm level of `analysis` was read through censoring
+/// ("s**cide note is done", "k*ll myself", "$uicidal"): the classifier reads the skeleton with
+/// the symbols in it, so its low probability says it could not read the word, not that the
+/// message is benign, and it does not veto such a match (as with Spanish and Portuguese
+/// grooming stages the classifier barely learned).
+fn censored_own_level(analysis: &MessageAnalysis) -> bool {
+    analysis.own_self_harm_matches().any(|m| {
+        m.matched
+            .chars()
+            .any(|c| matches!(c, '*' | '$' | '@' | '#' | '!' | '0'..='9'))
+    })
 }
 
 /// The writer's own disclosed act: a behaviour-level lexicon match read as the writer's own (not
