@@ -457,6 +457,8 @@ SELF_HARM = {
         "how long does it take to bleed out",
         "if i jump from the 10th floor would i die",
         "what pills are the strongest to od",
+        "how many of these would it take to od",
+        "can u od on sleeping tablets",
     ],
     "intent": [
         "i'm going to kill myself",
@@ -466,6 +468,9 @@ SELF_HARM = {
         "i'm done, i'm killing myself tonight",
         "this is the last time you'll hear from me",
         "i'm going to take all my pills tonight",
+        "gonna od this weekend, i'm done",
+        "i'll od before anyone wakes up",
+        "might just od on my mums tablets later",
         "i'm gonna do it, nobody can stop me",
         "tonight is the night i end it",
         "i'm going to jump",

@@ -103,6 +103,9 @@ fn censored_words_farewell_formulas_and_spanish_verbs_keep_the_writers_level() {
         // Spanish drops the subject: "ya" is "anymore", "he" is "i have".
         "ya no quiero estar vivo, ojalá no despertara mañana",
         "he estado pensando en quitarme la vida",
+        // "od": the overdose abbreviation, in the lexicon and the corpus.
+        "i might take an od tonight",
+        "gonna od tonight",
     ]
     .into_iter()
     .enumerate()
