@@ -899,20 +899,19 @@ fn turns_negation_round(gap: &str) -> bool {
         .is_some_and(|w| PERSISTENCE_VERBS.contains(&w))
 }
 
-/// True if a stretch of skeleton holds a first-person word.
+/// True if a stretch of skeleton holds an English first-person word.
 fn has_first_person(gap: &str) -> bool {
-    gap.split([' ', '.']).any(|w| FIRST_PERSON.contains(&w))
+    has_first_person_in(gap, "en")
 }
 
-/// [`has_first_person`] for an entry of `language`: Spanish and Portuguese read
-/// [`FIRST_PERSON_ES_PT`].
+/// True if a stretch of skeleton holds a first-person word of `language`: [`FIRST_PERSON`], or
+/// [`FIRST_PERSON_ES_PT`] for Spanish and Portuguese.
 fn has_first_person_in(gap: &str, language: &str) -> bool {
-    match language {
-        "es" | "pt" => gap
-            .split([' ', '.'])
-            .any(|w| FIRST_PERSON_ES_PT.contains(&w)),
-        _ => has_first_person(gap),
-    }
+    let words: &[&str] = match language {
+        "es" | "pt" => &FIRST_PERSON_ES_PT,
+        _ => &FIRST_PERSON,
+    };
+    gap.split([' ', '.']).any(|w| words.contains(&w))
 }
 
 /// How many words before a match [`first_person_near`] reads: three, or

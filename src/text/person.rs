@@ -214,14 +214,15 @@ const FIRST: [&str; 17] = [
 /// "voy a matarme", "he intentado", "quero sumir"). These first-person singular forms of the
 /// verbs self-harm talk uses count as first-person words in a Spanish or Portuguese message
 /// ([`romance`]); in English "he" is a third person, so it is read this way only there.
-const FIRST_VERBS_ES_PT: [&str; 66] = [
+/// ("estoy" and "estou" are in [`FIRST`] already, read in every language.)
+const FIRST_VERBS_ES_PT: [&str; 63] = [
     "quiero", "voy", "tengo", "puedo", "siento", "soy", "necesito", "pienso", "odio", "aguanto",
     "sé", "hice", "intenté", "tomé", "corté", "decidí", "he", "hago", "estaba", "quería", "podía",
     "tenía", "sentía", "prefiero", "merezco", "sirvo", "valgo", "aguanté", "pensé", "busqué",
-    "compré", "escribí", "quisiera", "iré", "estoy", "muero", "quero", "vou", "tenho", "posso",
-    "sinto", "sou", "preciso", "penso", "odeio", "aguento", "sei", "fiz", "tentei", "tomei",
-    "cortei", "decidi", "faço", "queria", "podia", "tinha", "sentia", "prefiro", "mereço", "sirvo",
-    "pensei", "comprei", "escrevi", "estou", "vivo", "aguentei",
+    "compré", "escribí", "quisiera", "iré", "muero", "quero", "vou", "tenho", "posso", "sinto",
+    "sou", "preciso", "penso", "odeio", "aguento", "sei", "fiz", "tentei", "tomei", "cortei",
+    "decidi", "faço", "queria", "podia", "tinha", "sentia", "prefiro", "mereço", "pensei",
+    "comprei", "escrevi", "vivo", "aguentei",
 ];
 /// Words only Spanish or Portuguese use (none of them an English word), and words only English
 /// uses: a message with more of the first is read as Spanish or Portuguese ([`romance`]).
