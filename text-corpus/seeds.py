@@ -1938,3 +1938,90 @@ BENIGN["news_arrest"] = [
     "a polícia prendeu um homem que assediava adolescentes no instagram",
     "el noticiero habló de un caso de acoso a niñas en una app",
 ]
+
+# --- session 15: surprises, friends' photos, family gifts, trouble hyperbole, farewells ------------
+# Written by the lead after reading blind probe D's misses (probe D is a dev set since; see
+# eval/text/README.md): the classifier read a family surprise kept from a parent as secrecy, a
+# friend asking to delete an unflattering photo as an image request, a grandparent's present as
+# a gift offer and "or i'm dead" (in trouble) as self-harm; it missed farewells that name no
+# method, arrangements for after death, hidden scars, and gifts offered by shipping or app
+# payment. New sentences in those registers, not those rows.
+BENIGN["surprise_secret"] = [
+    "shh don't say anything to mom about the cake, it's a surprise for her birthday",
+    "we're planning a surprise party for grandpa, don't let him find out",
+    "keep the present hidden in your closet until christmas morning",
+    "don't tell dad we got him the watch, he'll open it on father's day",
+    "it's a secret from your brother until his party on sunday ok",
+    "no le digas a tu mamá lo de la fiesta sorpresa, es el sábado",
+    "não fala nada pra sua mãe, a festa surpresa é domingo",
+    "guarda o presente do seu irmão no armário até o aniversário dele",
+]
+BENIGN["friends_photos"] = [
+    "pls delete that photo of me from the group chat i look awful",
+    "don't post that pic of me, my hair was a disaster",
+    "take that video of me down lol i was singing so bad",
+    "send me the pics from the party, i want the one of us at the lake",
+    "can u airdrop me the photos from the trip",
+    "borra esa foto mía, salí horrible",
+    "apaga essa foto minha do grupo por favor kkk",
+]
+BENIGN["family_gift"] = [
+    "your aunt sent you a package, it's on the kitchen table",
+    "grandma mailed you a birthday card with some money in it",
+    "uncle joe got you a gift card for your birthday, say thank you",
+    "tu abuela te mandó un regalo, ábrelo cuando llegues",
+    "a sua tia mandou um presente pelo correio, tá na sala",
+    "o vovô deu dinheiro pro seu aniversário, guarda bem",
+]
+BENIGN["trouble_hyperbole"] = [
+    "if my mom sees this grade im so dead",
+    "dont tell anyone i ate the last slice or im dead meat",
+    "my dad is going to kill me when he sees the car",
+    "i forgot the homework again, mr lee is gonna murder me",
+    "if i miss curfew one more time im literally dead",
+    "si mi mamá ve la nota me mata",
+    "se minha mãe descobrir que eu quebrei o celular ela me mata",
+]
+BENIGN["adult_dating_plans"] = [
+    "last night was really fun, can we do that again next week",
+    "dinner was great, same place again on friday?",
+    "i had the best time with you, let's go again soon",
+    "that concert was amazing, let's do it again next summer",
+]
+SELF_HARM["intent"] += [
+    "this is goodbye, thank u for being my friend",
+    "tonight's my last night, i just wanted to say i love u all",
+    "i won't be here for the trip next month, don't wait for me",
+]
+SELF_HARM["plan"] += [
+    "i set up an email to send itself to my mom after i'm dead",
+    "i left instructions for who gets my cat once i'm gone",
+    "wrote a message for everyone that will post after i'm not here anymore",
+]
+SELF_HARM["behaviour"] += [
+    "more scars on my thighs now, i just wear shorts under my jeans so nobody sees",
+    "i keep hiding the marks on my arms with long sleeves",
+    "burnt my wrist with a hot spoon again last night",
+]
+GROOMING["gifts_offers"] += [
+    "what's ur address, i wanna mail u something nice",
+    "i have a ton of spare robux, want some?",
+    "i can send u money on venmo rn, just don't mention it",
+    "i ordered something for u, where should the package go",
+]
+SEXUAL += [
+    "come over tonight and don't plan on getting any sleep",
+    "lights off, clothes off, i'll be there at 10",
+    "can't stop thinking about last night in bed with you",
+]
+BENIGN["peer_prevention_talk"] = [
+    "the counselor said asking someone if they're ok doesn't put the idea in their head",
+    "i used to think talking about it would make things worse but apparently it's the opposite",
+    "if you're ever feeling down like that you can always text me, any time",
+    "same goes for you, i'm here whenever",
+    "they handed out wallet cards with the crisis number at school today",
+    "the speaker at the assembly said most people show signs before, like giving things away",
+    "we have to write a reflection on the mental health talk for english",
+    "si alguna vez te sientes así me puedes escribir, de verdad",
+    "se você ficar mal assim pode falar comigo, tô aqui",
+]

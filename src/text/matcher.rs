@@ -679,7 +679,7 @@ impl TextEngine {
             let Some(m) = self.modifiers.get(mi as usize) else {
                 continue;
             };
-            if m.language != entry.language || kinds.contains(&m.kind) {
+            if !modifier_reads(&m.language, m.kind, &entry.language) || kinds.contains(&m.kind) {
                 continue;
             }
             // A first-person word between the cue and the match makes the match about the
@@ -737,12 +737,25 @@ impl TextEngine {
         let Some(orig) = n.original_span(span.start..span.end) else {
             return;
         };
+        // One match per entry and stretch of text: the longer span wins, since its own words
+        // may say whose it is ("i swallowed everything in the medicine cabinet" over
+        // "swallowed everything in the medicine").
         let mut same_entry = 0usize;
+        let mut contains_one = false;
         for m in out.matches.iter().filter(|m| m.lexicon_id == entry.id) {
             if m.start < orig.end && orig.start < m.end {
+                if orig.start <= m.start && m.end <= orig.end && orig.len() > m.end - m.start {
+                    contains_one = true;
+                    continue;
+                }
                 return;
             }
             same_entry += 1;
+        }
+        if contains_one {
+            out.matches.retain(|m| {
+                m.lexicon_id != entry.id || !(orig.start <= m.start && m.end <= orig.end)
+            });
         }
         if same_entry >= MAX_MATCHES_PER_ENTRY {
             return;
@@ -902,6 +915,18 @@ fn turns_negation_round(gap: &str) -> bool {
 /// True if a stretch of skeleton holds an English first-person word.
 fn has_first_person(gap: &str) -> bool {
     has_first_person_in(gap, "en")
+}
+
+/// True if a context modifier of `modifier_language` applies to a match of `match_language`: its
+/// own language; Spanish and Portuguese to each other, since they share the words that match
+/// ("suicidio" is a Portuguese entry and a Spanish word); and a discussion cue in any language,
+/// since a school essay or a news story is one whatever language named it ("un trabajo sobre el
+/// suicidio").
+fn modifier_reads(modifier_language: &str, kind: ModifierKind, match_language: &str) -> bool {
+    let romance = |l: &str| matches!(l, "es" | "pt");
+    modifier_language == match_language
+        || kind == ModifierKind::Discussion
+        || (romance(modifier_language) && romance(match_language))
 }
 
 /// True if a stretch of skeleton holds a first-person word of `language`: [`FIRST_PERSON`], or

@@ -125,3 +125,45 @@ fn censored_words_farewell_formulas_and_spanish_verbs_keep_the_writers_level() {
         assert!(a.self_harm_level.is_none(), "{other}: {:?}", a.signals);
     }
 }
+
+#[test]
+fn discussion_reads_across_languages_and_spanish_negation_reaches_past_the_thought() {
+    // Every embedded lexicon, as the scanner loads them: the cue and the match may come from
+    // different languages' files.
+    let model = preflight::text::model::TextModel::from_path(
+        &common::repo_root().join("models/text-model.pftm"),
+    )
+    .expect("committed model");
+    let c = preflight::text::Conversations::with_model(
+        std::sync::Arc::new(preflight::text::TextEngine::default_embedded().expect("lexicons")),
+        Some(std::sync::Arc::new(model)),
+        preflight::text::ConversationConfig::default(),
+    );
+    for (i, other) in [
+        // "suicidio" is a Portuguese entry; the Spanish essay cue still makes it a discussion.
+        "tengo que hacer un trabajo sobre el suicidio en la literatura",
+        "fiz uma redação sobre suicídio para a escola",
+        "no, nunca he pensado en hacerme daño, solo estoy estresada",
+        "nunca pensei em me matar, só tô cansada",
+        // A count or an exclamation mark beside the words is not censoring.
+        "at 3am my mom yelled, i'm so dead lol",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let a = c.observe(&format!("d{i}"), Direction::Sent, AgeBand::Age13To15, other);
+        assert!(a.self_harm_level.is_none(), "{other}: {:?}", a.signals);
+    }
+    for (i, own) in [
+        "i swallowed everything in the medicine cabinet",
+        "burned myself with a lighter again just to feel something",
+        "hoping i dont wake up tomorrow",
+        "i won't be around much longer",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let a = c.observe(&format!("o{i}"), Direction::Sent, AgeBand::Age13To15, own);
+        assert!(a.self_harm_level.is_some(), "{own}: {:?}", a.signals);
+    }
+}

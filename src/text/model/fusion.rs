@@ -232,10 +232,28 @@ pub fn fuse(
 /// message is benign, and it does not veto such a match (as with Spanish and Portuguese
 /// grooming stages the classifier barely learned).
 fn censored_own_level(analysis: &MessageAnalysis) -> bool {
-    analysis.own_self_harm_matches().any(|m| {
-        m.matched
-            .chars()
-            .any(|c| matches!(c, '*' | '$' | '@' | '#' | '!' | '0'..='9'))
+    analysis
+        .own_self_harm_matches()
+        .any(|m| censors_a_word(&m.matched))
+}
+
+/// True if `text` hides a letter of a word behind a symbol or digit: a digit between two letters
+/// ("k1ll"), or one of `* $ @ # !` with a letter right after it and a letter, another symbol or
+/// the start of a word right before it ("k*ll", "s**cide", "$uicide"). Punctuation and counts
+/// beside words are not censoring ("kill myself!", "2 pills", "at 3am").
+fn censors_a_word(text: &str) -> bool {
+    const SYMBOLS: &[char] = &['*', '$', '@', '#', '!'];
+    let chars: Vec<char> = text.chars().collect();
+    chars.iter().enumerate().any(|(i, &c)| {
+        let next_letter = chars.get(i + 1).is_some_and(|n| n.is_alphabetic());
+        let before = i.checked_sub(1).map(|j| chars[j]);
+        let letter_before = before.is_some_and(char::is_alphabetic);
+        if c.is_ascii_digit() {
+            return letter_before && next_letter;
+        }
+        SYMBOLS.contains(&c)
+            && next_letter
+            && before.is_none_or(|b| b.is_alphabetic() || b.is_whitespace() || SYMBOLS.contains(&b))
     })
 }
 
@@ -354,4 +372,31 @@ fn pieces(text: &str) -> Vec<&str> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::censors_a_word;
+
+    #[test]
+    fn censoring_is_a_symbol_or_digit_inside_a_word_not_punctuation_or_a_count() {
+        for censored in [
+            "k*ll myself",
+            "s**cide note",
+            "$uicidal",
+            "k1ll myself",
+            "@ss",
+        ] {
+            assert!(censors_a_word(censored), "{censored}");
+        }
+        for plain in [
+            "kill myself!",
+            "take 2 pills",
+            "at 3am tonight",
+            "kill myself !!",
+            "end it",
+        ] {
+            assert!(!censors_a_word(plain), "{plain}");
+        }
+    }
 }
