@@ -740,11 +740,12 @@ impl TextEngine {
         // One match per entry and stretch of text: the longer span wins, since its own words
         // may say whose it is ("i swallowed everything in the medicine cabinet" over
         // "swallowed everything in the medicine").
+        let inside = |m: &TextMatch| orig.start <= m.start && m.end <= orig.end;
         let mut same_entry = 0usize;
         let mut contains_one = false;
         for m in out.matches.iter().filter(|m| m.lexicon_id == entry.id) {
             if m.start < orig.end && orig.start < m.end {
-                if orig.start <= m.start && m.end <= orig.end && orig.len() > m.end - m.start {
+                if inside(m) && orig.len() > m.end - m.start {
                     contains_one = true;
                     continue;
                 }
@@ -753,9 +754,8 @@ impl TextEngine {
             same_entry += 1;
         }
         if contains_one {
-            out.matches.retain(|m| {
-                m.lexicon_id != entry.id || !(orig.start <= m.start && m.end <= orig.end)
-            });
+            out.matches
+                .retain(|m| m.lexicon_id != entry.id || !inside(m));
         }
         if same_entry >= MAX_MATCHES_PER_ENTRY {
             return;

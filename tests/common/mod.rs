@@ -257,10 +257,20 @@ pub fn cli_in(
 /// A conversation set with the embedded English lexicons and the committed message classifier
 /// (`models/text-model.pftm`), default configuration.
 pub fn committed_model_conversations() -> preflight::text::Conversations {
+    committed_model_conversations_with(
+        preflight::text::TextEngine::default_english().expect("lexicons"),
+    )
+}
+
+/// A conversation set with `engine` and the committed message classifier, default
+/// configuration (`TextEngine::default_embedded()` for every language, as the scanner loads).
+pub fn committed_model_conversations_with(
+    engine: preflight::text::TextEngine,
+) -> preflight::text::Conversations {
     let path = repo_root().join("models/text-model.pftm");
     let model = preflight::text::model::TextModel::from_path(&path).expect("committed model");
     preflight::text::Conversations::with_model(
-        std::sync::Arc::new(preflight::text::TextEngine::default_english().expect("lexicons")),
+        std::sync::Arc::new(engine),
         Some(std::sync::Arc::new(model)),
         preflight::text::ConversationConfig::default(),
     )

@@ -130,14 +130,8 @@ fn censored_words_farewell_formulas_and_spanish_verbs_keep_the_writers_level() {
 fn discussion_reads_across_languages_and_spanish_negation_reaches_past_the_thought() {
     // Every embedded lexicon, as the scanner loads them: the cue and the match may come from
     // different languages' files.
-    let model = preflight::text::model::TextModel::from_path(
-        &common::repo_root().join("models/text-model.pftm"),
-    )
-    .expect("committed model");
-    let c = preflight::text::Conversations::with_model(
-        std::sync::Arc::new(preflight::text::TextEngine::default_embedded().expect("lexicons")),
-        Some(std::sync::Arc::new(model)),
-        preflight::text::ConversationConfig::default(),
+    let c = common::committed_model_conversations_with(
+        preflight::text::TextEngine::default_embedded().expect("lexicons"),
     );
     for (i, other) in [
         // "suicidio" is a Portuguese entry; the Spanish essay cue still makes it a discussion.
